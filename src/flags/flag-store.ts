@@ -1,0 +1,150 @@
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { FlagdDocument } from './types.js';
+import { diffDocuments, type FlagDiff } from './diff.js';
+
+// Keep this module light: the kill switch goes through it and must hit the disk within ~300 ms of
+// process start, so it imports node built-ins and ./diff.js only (never flagd-core).
+
+/** Outcome of FlagStore.write. */
+export interface FlagWriteResult {
+  /** The new document differs from the stored one (true even in dry-run). */
+  changed: boolean;
+  /** Exactly what differs; empty when unchanged. */
+  diff: FlagDiff;
+  /** Something was actually persisted (false in dry-run and when unchanged). */
+  written: boolean;
+  /** The stored document could not be parsed; the diff was computed against an empty store. */
+  previousInvalid: boolean;
+}
+
+/**
+ * Where the flag document that applications evaluate lives. One adapter per backend
+ * (today: a flagd JSON file read by the flagd provider in offline file mode).
+ *
+ * Dry-run is enforced here, not by callers: a store created with `dryRun: true` computes
+ * diffs and never changes anything.
+ */
+export interface FlagStore {
+  /** Human-readable location, e.g. the file path, for messages and the audit log. */
+  readonly location: string;
+  readonly dryRun: boolean;
+  /**
+   * The stored document, or null when none exists yet.
+   * Throws FlagStoreError `FLAG_FILE_INVALID` when the stored content is not a flagd document.
+   */
+  read(): Promise<FlagdDocument | null>;
+  /**
+   * Replaces the stored document atomically (readers see the old or the new file, never a mix).
+   * Skips the write when nothing changed, so file watchers are not woken for nothing. A corrupt
+   * stored document is overwritten (a kill switch must not be blocked by it) and reported.
+   */
+  write(doc: FlagdDocument): Promise<FlagWriteResult>;
+}
+
+/** Error codes of the flag store. */
+export type FlagStoreErrorCode = 'FLAG_FILE_INVALID' | 'FLAG_FILE_UNREADABLE';
+
+export class FlagStoreError extends Error {
+  constructor(readonly code: FlagStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FlagStoreError';
+  }
+}
+
+/** Options of the flagd file adapter. */
+export interface FileFlagStoreOptions {
+  path: string;
+  dryRun: boolean;
+}
+
+/** Applications (often another user or a container) read the file; only the owner writes it. */
+export const FLAG_FILE_MODE = 0o644;
+
+let tempCounter = 0;
+
+function serialize(doc: FlagdDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+function parseDocument(text: string, path: string): FlagdDocument {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new FlagStoreError('FLAG_FILE_INVALID', `${path} is not valid JSON`, { cause: err });
+  }
+  const flags = (parsed as { flags?: unknown } | null)?.flags;
+  if (typeof parsed !== 'object' || parsed === null || typeof flags !== 'object' || flags === null || Array.isArray(flags)) {
+    throw new FlagStoreError('FLAG_FILE_INVALID', `${path} has no "flags" map`);
+  }
+  return parsed as FlagdDocument;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  // Makes the rename itself durable. Some platforms refuse to open or fsync a directory.
+  const handle = await open(dir, 'r').catch(() => null);
+  if (!handle) return;
+  try {
+    await handle.sync().catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EINVAL' && err.code !== 'EISDIR' && err.code !== 'EPERM') throw err;
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** temp file in the target's directory (same filesystem, so rename is atomic) → fsync → rename → fsync dir. */
+async function writeFileAtomic(target: string, content: string): Promise<void> {
+  const dir = dirname(target);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', FLAG_FILE_MODE);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.chmod(FLAG_FILE_MODE); // the umask may have stripped the read bits
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new FlagStoreError('FLAG_FILE_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** FlagStore backed by one flagd JSON file. */
+export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): FlagStore {
+  const read = async (): Promise<FlagdDocument | null> => {
+    const text = await readText(path);
+    return text === null ? null : parseDocument(text, path);
+  };
+  const write = async (doc: FlagdDocument): Promise<FlagWriteResult> => {
+    let current: FlagdDocument | null = null;
+    let previousInvalid = false;
+    try {
+      current = await read();
+    } catch (err) {
+      if (!(err instanceof FlagStoreError && err.code === 'FLAG_FILE_INVALID')) throw err;
+      previousInvalid = true;
+    }
+    const diff = diffDocuments(current, doc);
+    const changed = diff.changes.length > 0 || previousInvalid;
+    if (!changed || dryRun) return { changed, diff, written: false, previousInvalid };
+    await writeFileAtomic(path, serialize(doc));
+    return { changed, diff, written: true, previousInvalid };
+  };
+  return { location: path, dryRun, read, write };
+}
