@@ -1,0 +1,52 @@
+import { Command, Option } from 'commander';
+import type { CommandResult } from './commands/types.js';
+import type { Ctx } from './context.js';
+
+/** A command module: imported only when its command runs, so `rollout --version` loads almost nothing. */
+export type Handler = (options: Record<string, unknown>, args: string[], ctx: Ctx) => Promise<CommandResult>;
+export type Selected = { name: string; load: () => Promise<Handler>; options: Record<string, unknown>; args: string[] };
+
+const mutating = (cmd: Command) =>
+  cmd.option('--dry-run', 'show exactly what would change, change nothing').option('--reason <text>', 'recorded in the audit log');
+
+/** The one place that declares every command and option of the CLI. */
+export function buildProgram(version: string, select: (s: Selected) => void): Command {
+  const program = new Command('rollout')
+    .description('Phase-gated release orchestration: gates, progressive flag rollout with canary statistics, rollback.')
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'release plan', 'rollout.yaml')
+    .option('--state <url>', 'state backend: file:<dir> or postgres://… (default file:.rollout)')
+    .option('--json', 'one JSON document on stdout; progress on stderr', false)
+    .option('--no-color', 'no colour in human output')
+    .option('--actor <name>', 'who is acting (default $ROLLOUT_ACTOR, the CI user, then $USER)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run `rollout --help` for the commands and options)');
+
+  const on = (cmd: Command, name: string, load: () => Promise<Handler>) =>
+    cmd.action((...params: unknown[]) => {
+      const command = params[params.length - 1] as Command;
+      const args = params.slice(0, -2).filter((p): p is string => typeof p === 'string' || Array.isArray(p)).flat() as string[];
+      select({ name, load, options: command.optsWithGlobals(), args });
+    });
+
+  on(program.command('init').description('write a starter rollout.yaml and .perf-budget.json (never overwrites)'), 'init', async () => (await import('./commands/init.js')).runInit);
+  on(program.command('validate').description('check the plan and the performance budget; every problem with file:line:col'), 'validate', async () => (await import('./commands/validate.js')).runValidate);
+  on(program.command('schema').description('print the JSON Schema of rollout.yaml'), 'schema', async () => (await import('./commands/schema.js')).runSchema);
+  on(program.command('plan').description('the phases, gates, stages and what `advance` would do next (no side effects)'), 'plan', async () => (await import('./commands/plan.js')).runPlan);
+  on(
+    program.command('status').description('phase, stage, flag percentages, latest verdicts, lock holder, history').option('--history <n>', 'history entries to show', '5'),
+    'status',
+    async () => (await import('./commands/status.js')).runStatus,
+  );
+  on(
+    program.command('log').description('the audit log').option('--verify', 'check the hash chain and say which entry breaks it').option('--limit <n>', 'show the last N entries', '20'),
+    'log',
+    async () => (await import('./commands/log.js')).runLog,
+  );
+  on(
+    mutating(program.command('unlock').description('break a stale release lock (audited)').addOption(new Option('--force', 'required: breaking a lock is deliberate'))),
+    'unlock',
+    async () => (await import('./commands/unlock.js')).runUnlock,
+  );
+  return program;
+}

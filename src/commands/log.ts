@@ -1,0 +1,42 @@
+import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
+import type { AuditEntry, AuditVerification } from '../state/store.js';
+import { loadConfigFor } from './load-config.js';
+import { openState } from './open-state.js';
+import type { CommandResult } from './types.js';
+
+export interface LogResult {
+  entries: AuditEntry[];
+  total: number;
+  verification?: AuditVerification;
+}
+
+export async function runLog(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<LogResult>> {
+  const loaded = await loadConfigFor(ctx);
+  const store = openState(ctx, loaded);
+  const limit = Math.max(1, Number(options.limit ?? 20) || 20);
+  if (options.verify) {
+    const verification = await store.verifyAudit();
+    const result: LogResult = { entries: [], total: verification.entries, verification };
+    return {
+      exitCode: verification.tampered ? EXIT.fail : EXIT.ok,
+      result,
+      human: (s) => {
+        if (verification.problems.length === 0) return `${s.green('ok')} audit log verifies: ${verification.entries} entries, head ${verification.head ?? '(empty)'}`;
+        const lines = verification.problems.map((p) => `${p.kind === 'truncated-tail' ? s.yellow(p.kind) : s.red(p.kind)} line ${p.line}${p.seq !== undefined ? ` (seq ${p.seq})` : ''}: ${p.message}`);
+        lines.push(verification.tampered ? s.red('the audit log does NOT verify') : s.yellow('the last entry was torn by a crash; the next write repairs it'));
+        return lines.join('\n');
+      },
+    };
+  }
+  const all = await store.readAudit();
+  const entries = all.slice(-limit);
+  return {
+    exitCode: EXIT.ok,
+    result: { entries, total: all.length },
+    human: (s) =>
+      entries.length === 0
+        ? 'the audit log is empty'
+        : entries.map((e) => `${s.dim(String(e.seq).padStart(4))} ${e.ts}  ${e.op.padEnd(12)} ${e.actor}${e.reason ? ` — ${e.reason}` : ''}`).join('\n'),
+  };
+}

@@ -1,0 +1,82 @@
+import { formatDuration } from '../config/duration.js';
+import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
+import { currentPhase, describeNextStep, missingSignoffs, planNextStep, type NextStep } from '../lifecycle/planner.js';
+import type { Style } from '../output/style.js';
+import type { LockInfo } from '../state/store.js';
+import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
+import { loadConfigFor } from './load-config.js';
+import { openState, resolveStateUrl } from './open-state.js';
+import type { CommandResult } from './types.js';
+
+export interface StatusResult {
+  release: string;
+  state: string;
+  started: boolean;
+  status: ReleaseState['status'];
+  phase: string;
+  stage: { id: string; index: number; startedAt: string; bakeRemaining: string | null } | null;
+  flags: Record<string, FlagState>;
+  signoffsMissing: string[];
+  latestEvidence: Array<{ key: string; verdict: string; summary: string }>;
+  lock: LockInfo | null;
+  next: NextStep;
+  nextText: string;
+  history: HistoryEntry[];
+  configChanged: boolean;
+  serial: number;
+}
+
+function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
+  return Object.entries(state?.evidence ?? {}).map(([key, value]) => {
+    const v = value as { verdict?: string; summary?: string } | null;
+    return { key, verdict: v?.verdict ?? 'unknown', summary: v?.summary ?? '' };
+  });
+}
+
+export async function runStatus(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
+  const loaded = await loadConfigFor(ctx);
+  const store = openState(ctx, loaded);
+  const [state, lock] = await Promise.all([store.read(), store.readLock()]);
+  const now = ctx.clock.now();
+  const next = planNextStep(loaded.config, state, now);
+  const { phase } = currentPhase(loaded.config, state);
+  const historySize = Math.max(0, Number(options.history ?? 5) || 0);
+  const bake = next.kind === 'next-stage' || next.kind === 'finish-rollout' ? next.bake : null;
+  const result: StatusResult = {
+    release: loaded.config.release,
+    state: resolveStateUrl(ctx, loaded),
+    started: state !== null,
+    status: state?.status ?? 'not-started',
+    phase: phase.id,
+    stage: state?.stage ? { ...state.stage, bakeRemaining: bake ? formatDuration(bake.remainingMs) : null } : null,
+    flags: state?.flags ?? {},
+    signoffsMissing: missingSignoffs(loaded.config, phase, state),
+    latestEvidence: summarizeEvidence(state),
+    lock,
+    next,
+    nextText: describeNextStep(next),
+    history: (state?.history ?? []).slice(-historySize),
+    configChanged: state !== null && state.configHash !== loaded.hash,
+    serial: state?.serial ?? 0,
+  };
+  return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
+}
+
+function renderStatus(r: StatusResult, s: Style): string {
+  const out = [`${s.bold(`Release ${r.release}`)}  ${r.status}${r.started ? '' : s.dim(' (no state yet: `rollout advance` starts it)')}  ${s.dim(r.state)}`];
+  out.push(`phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`);
+  for (const [key, f] of Object.entries(r.flags)) {
+    out.push(`flag    ${key}: ${f.killSwitch ? s.red('KILL SWITCH on (fallback for everyone)') : `${f.percent} %`}${f.groups.length ? ` + ${f.groups.join(', ')}` : ''}`);
+  }
+  for (const e of r.latestEvidence) out.push(`verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`);
+  if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);
+  out.push(`lock    ${r.lock ? s.yellow(`held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`) : 'free'}`);
+  if (r.configChanged) out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
+  out.push(`${s.bold('next')}    ${r.nextText}`);
+  if (r.history.length) {
+    out.push('', s.bold('history'));
+    for (const h of r.history) out.push(`  ${h.at}  ${h.action.padEnd(10)} ${h.actor}${h.reason ? ` — ${h.reason}` : ''}`);
+  }
+  return out.join('\n');
+}

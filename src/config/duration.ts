@@ -1,0 +1,30 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `10m`, `48h`, `7d`, `1h30m`, `500ms`. Compound forms add up; units must not repeat. */
+export const DURATION_PATTERN = /^(\d+(ms|s|m|h|d|w))+$/;
+
+export function parseDuration(text: string): number | null {
+  if (!DURATION_PATTERN.test(text)) return null;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) {
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  }
+  return total;
+}
+
+/** The largest units first, at most two of them: `2d 4h`, `5m 30s`, `750ms`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(Math.round(ms));
+  if (rest < 1000) return `${sign}${rest}ms`;
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return sign + parts.join(' ');
+}

@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import type { Problem } from '../errors/rollout-error.js';
+import { suggest } from './suggest.js';
+import { locate, type YamlSource } from './yaml-source.js';
+
+type AnySchema = z.core.$ZodType;
+type Def = { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; innerType?: AnySchema; options?: AnySchema[]; discriminator?: string; valueType?: AnySchema; in?: AnySchema };
+
+function defOf(schema: AnySchema): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+function unwrap(schema: AnySchema): AnySchema {
+  let s = schema;
+  for (;;) {
+    const def = defOf(s);
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else return s;
+  }
+}
+
+/** Walk the schema along a data path, choosing discriminated-union members by the data's own tag. */
+function schemaAt(root: AnySchema, path: PropertyKey[], data: unknown): AnySchema | null {
+  let schema: AnySchema | null = unwrap(root);
+  let value: unknown = data;
+  for (const segment of path) {
+    if (!schema) return null;
+    schema = pickUnionMember(schema, value);
+    const def = defOf(schema);
+    if (def.type === 'object' && def.shape) schema = def.shape[String(segment)] ?? null;
+    else if (def.type === 'array' && def.element) schema = def.element;
+    else if (def.type === 'record' && def.valueType) schema = def.valueType;
+    else return null;
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as string];
+    schema = schema ? unwrap(schema) : null;
+  }
+  return schema ? pickUnionMember(schema, value) : null;
+}
+
+function pickUnionMember(schema: AnySchema, value: unknown): AnySchema {
+  const def = defOf(schema);
+  if (def.type !== 'union' || !def.discriminator || !def.options) return schema;
+  const tag = (value as Record<string, unknown> | undefined)?.[def.discriminator];
+  for (const option of def.options) {
+    const literal = defOf(unwrap(option)).shape?.[def.discriminator];
+    const values = literal ? (defOf(literal) as Def & { values?: unknown[] }).values : undefined;
+    if (values?.includes(tag)) return unwrap(option);
+  }
+  return schema;
+}
+
+function allowedKeys(root: AnySchema, path: PropertyKey[], data: unknown): string[] {
+  const schema = schemaAt(root, path, data);
+  const shape = schema ? defOf(schema).shape : undefined;
+  return shape ? Object.keys(shape) : [];
+}
+
+function describePath(path: PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
+}
+
+/** Turn every zod issue into a positioned, actionable problem. Never only the first one. */
+export function issuesToProblems(issues: z.core.$ZodIssue[], source: YamlSource, root: AnySchema): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const path = issue.path as PropertyKey[];
+    const where = describePath(path);
+    if (issue.code === 'unrecognized_keys') {
+      const known = allowedKeys(root, path, source.data);
+      for (const key of issue.keys) {
+        const hint = suggest(key, known);
+        const pos = locate(source, path as string[], key);
+        problems.push({ file: source.file, ...pos, message: `unknown key "${key}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}` });
+      }
+      continue;
+    }
+    const pos = locate(source, path as string[]);
+    problems.push({ file: source.file, ...pos, message: `${where}: ${describeIssue(issue, source.data)}` });
+  }
+  return problems;
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as string], data);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
+  const value = valueAt(data, issue.path as PropertyKey[]);
+  switch (issue.code) {
+    case 'invalid_union': {
+      const note = issue as typeof issue & { discriminator?: string; options?: unknown[] };
+      if (note.discriminator) {
+        const options = (note.options ?? []).map(String);
+        const hint = typeof value === 'string' ? suggest(value, options) : null;
+        return `${value === undefined ? 'missing' : `unknown ${note.discriminator} ${JSON.stringify(value)}`}; expected one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      }
+      return issue.message;
+    }
+    case 'invalid_type':
+      return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
+    case 'invalid_value': {
+      const values = issue.values.map((v) => JSON.stringify(v));
+      const hint = typeof value === 'string' ? suggest(value, issue.values.map(String)) : null;
+      return `${JSON.stringify(value)} is not allowed; expected ${values.join(' | ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    }
+    case 'too_big':
+      return `${JSON.stringify(value)} is too large (at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''})`;
+    case 'too_small':
+      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : `${JSON.stringify(value)} is too small (at least ${String(issue.minimum)})`;
+    case 'invalid_format':
+      return `${JSON.stringify(value)} is not valid: expected ${issue.message.startsWith('Invalid') ? issue.format : issue.message}`;
+    default:
+      return issue.message;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

@@ -1,0 +1,290 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+
+/**
+ * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
+ * Cross-field rules (ordering, references, duplicates) live in rules.ts, not here.
+ */
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, ".", "_" and "-"');
+const duration = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 10m, 48h or 7d');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PROMETHEUS_TOKEN');
+const comparison = z
+  .string()
+  .regex(/^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/, 'a comparison such as "< 0.01", ">= 0.95" or "== 1"');
+/** A limit: an absolute number, or relative to the baseline arm as "baseline * 1.5". */
+const limit = z.union([
+  z.number(),
+  z.string().regex(/^\s*baseline\s*\*\s*\d+(\.\d+)?\s*$/, 'a number or "baseline * <factor>"'),
+]);
+
+const gateCommon = {
+  id,
+  title: z.string().optional(),
+  item: z.string().optional().describe('the plan item this gate evidences, e.g. P0-1'),
+  onInconclusive: z.enum(['inconclusive', 'fail']).optional().describe('treat missing evidence as a failure'),
+};
+
+export const commandGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('command'),
+  run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string'),
+  cwd: z.string().optional(),
+  timeout: duration.default('10m'),
+  env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
+});
+
+export const prometheusGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('prometheus'),
+  query: z.string().min(1),
+  expect: comparison,
+  window: duration.optional().describe('substituted for {{window}} in the query'),
+  expectSeries: z.enum(['one', 'any']).default('one'),
+});
+
+export const httpGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('http'),
+  url: z.string().optional(),
+  urlEnv: envName.optional(),
+  path: z.string().optional(),
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  bearerTokenEnv: envName.optional(),
+  expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
+  expectHeaders: z.record(z.string(), z.string()).default({}),
+  preset: z.enum(['security-headers']).optional(),
+  bodyMatches: z.string().optional(),
+  maxLatency: duration.optional(),
+  burst: z.number().int().min(1).max(1000).optional().describe('send N requests and judge the last (rate limiting)'),
+  timeout: duration.default('10s'),
+});
+
+export const propertyGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('property'),
+  engine: z.enum(['reserves', 'pacing', 'cohorts', 'all']).default('all'),
+  model: z.enum(['v1.0', 'v1.1']).optional(),
+  runs: z.number().int().min(1).optional(),
+  seed: z.number().int().optional(),
+  minAccuracyDelta: z.number().optional().describe('fail when v1.1 − v1.0 golden accuracy is below this'),
+});
+
+export const perfBudgetGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('perf-budget'),
+  budget: z.string().default('.perf-budget.json'),
+  runs: z.number().int().min(1).default(7),
+});
+
+export const fileGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('file'),
+  path: z.string().min(1),
+  contains: z.string().optional().describe('text that must appear; {{release}} is replaced'),
+  matches: z.string().optional().describe('a regular expression that must match'),
+});
+
+export const soakGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('soak'),
+  duration,
+  since: z.enum(['phase', 'stage']).default('phase'),
+});
+
+export const manualGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('manual'),
+  signoff: id.describe('the checklist item whose sign-off this gate requires'),
+});
+
+export const gate = z.discriminatedUnion('kind', [commandGate, prometheusGate, httpGate, propertyGate, perfBudgetGate, fileGate, soakGate, manualGate]);
+export const GATE_KINDS = ['command', 'prometheus', 'http', 'property', 'perf-budget', 'file', 'soak', 'manual'] as const;
+
+export const checklistItem = z.strictObject({
+  id,
+  title: z.string(),
+  item: z.string().optional(),
+});
+
+export const stage = z.strictObject({
+  id,
+  percent: z.number().min(0).max(100),
+  groups: z.array(z.string().min(1)).default([]),
+  bake: duration.default('0s').describe('minimum time at this stage before the next'),
+  minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
+  label: z.string().optional(),
+});
+
+export const progressiveRollout = z.strictObject({
+  flag: z.string().min(1),
+  stages: z.array(stage).min(1),
+});
+
+export const phase = z.strictObject({
+  id,
+  title: z.string(),
+  expectedDuration: z.string().optional(),
+  gates: z.array(gate).default([]),
+  checklist: z.array(checklistItem).default([]),
+  rollout: progressiveRollout.optional(),
+  completion: z.enum(['default', 'none']).default('default').describe('whether the plan-wide completion checklist applies'),
+});
+
+export const flag = z.strictObject({
+  key: z.string().min(1),
+  variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }),
+  file: z.string().default('flags/flags.json'),
+  groupAttribute: z.string().default('groups'),
+  killSwitch: z.boolean().default(true),
+  monitoring: z
+    .strictObject({
+      completionRateThreshold: z.number().min(0).max(1).optional(),
+      errorRateThreshold: z.number().min(0).max(1).optional(),
+      latencyThreshold: z.number().positive().optional(),
+    })
+    .optional(),
+});
+
+const metricCommon = {
+  id,
+  title: z.string().optional(),
+  critical: z.boolean().default(true),
+  action: z.enum(['rollback', 'alert']).default('rollback').describe('alert = notify and ask for manual review'),
+  minSamples: z.number().int().min(1).optional(),
+};
+
+export const ratioMetric = z.strictObject({
+  ...metricCommon,
+  kind: z.literal('ratio'),
+  events: z.string().min(1).describe('PromQL counting the events (errors, completions); {{variant}} and {{window}}'),
+  total: z.string().min(1).describe('PromQL counting all trials'),
+  direction: z.enum(['lower-is-better', 'higher-is-better']),
+  maxRelativeChange: z.number().positive().describe('0.10 = a 10 % change in the bad direction fails'),
+  maxAbsolute: z.number().optional(),
+  minAbsolute: z.number().optional(),
+});
+
+export const distributionMetric = z.strictObject({
+  ...metricCommon,
+  kind: z.literal('distribution'),
+  query: z.string().min(1).describe('a range query returning one value per interval for {{variant}}'),
+  step: duration.default('1m'),
+  direction: z.enum(['lower-is-better', 'higher-is-better']),
+  maxRelativeShift: z.number().positive().optional(),
+});
+
+export const thresholdMetric = z.strictObject({
+  ...metricCommon,
+  kind: z.literal('threshold'),
+  query: z.string().optional().describe('PromQL; {{variant}} selects the arm'),
+  source: z.enum(['prometheus', 'verify']).default('prometheus').describe('verify = model_accuracy_delta from the golden cases'),
+  max: z.union([z.number(), z.string().regex(/^budget\.[A-Za-z0-9_]+$/, 'a number or budget.<key> from .perf-budget.json')]).optional(),
+  min: z.number().optional(),
+});
+
+export const metric = z.discriminatedUnion('kind', [ratioMetric, distributionMetric, thresholdMetric]);
+
+export const canary = z.strictObject({
+  window: duration.default('30m'),
+  minSamples: z.number().int().min(1).default(1000),
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  power: z.number().gt(0.5).lt(1).default(0.9),
+  arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
+  multipleComparisons: z.enum(['holm', 'none']).default('holm'),
+  metrics: z.array(metric).min(1),
+});
+
+export const trigger = z.strictObject({
+  id,
+  metric: z.string().optional().describe('a canary metric id'),
+  healthCheck: z.string().optional().describe('an http gate id used as a health check'),
+  above: limit.optional(),
+  below: limit.optional(),
+  consecutiveFailures: z.number().int().min(1).optional(),
+  window: duration.optional().describe('evaluation window; omit for immediate'),
+  action: z.enum(['rollback', 'alert']).default('rollback'),
+});
+
+export const rollback = z.strictObject({
+  defaultMode: z.enum(['immediate', 'progressive', 'full']).default('immediate'),
+  immediate: z.strictObject({ target: duration.default('30s') }).default({ target: '30s' }),
+  progressive: z.strictObject({ over: duration.default('5m'), steps: z.number().int().min(1).max(100).default(5) }).default({ over: '5m', steps: 5 }),
+  full: z
+    .strictObject({ healthChecks: z.array(z.string()).default([]), deadline: duration.default('2m'), interval: duration.default('10s') })
+    .default({ healthChecks: [], deadline: '2m', interval: '10s' }),
+  watchAutoMode: z.enum(['immediate', 'progressive', 'full']).default('immediate'),
+});
+
+export const watch = z.strictObject({
+  interval: duration.default('1m'),
+  consecutiveErrorLimit: z.number().int().min(1).default(4),
+  onSourceErrors: z.enum(['hold-and-alert', 'rollback']).default('hold-and-alert'),
+});
+
+export const notifications = z.strictObject({
+  slack: z.strictObject({ channel: z.string().min(1), incidentChannelPrefix: z.string().default('inc') }).optional(),
+  pagerduty: z.strictObject({ urlEnv: envName, routingKeyEnv: envName }).optional(),
+});
+
+export const prometheusSource = z.strictObject({
+  urlEnv: envName.default('ROLLOUT_PROMETHEUS_URL'),
+  bearerTokenEnv: envName.optional(),
+  basicAuthEnv: envName.optional().describe('variable holding user:password'),
+  timeout: duration.default('10s'),
+  retries: z.number().int().min(0).max(5).default(2),
+});
+
+export const chaosExperiment = z.strictObject({
+  id,
+  title: z.string(),
+  item: z.string().optional(),
+  fault: z.strictObject({
+    type: z.enum(['connection-drop', 'unavailable', 'latency', 'memory-pressure']),
+    target: z.string().optional().describe('host:port of the dependency behind the fault proxy'),
+    listen: z.string().optional().describe('host:port the application connects to'),
+    latency: duration.optional(),
+    megabytes: z.number().int().positive().optional(),
+  }),
+  duration,
+  probe: gate,
+  recoveryObjective: duration.default('30s'),
+  streak: z.number().int().min(1).default(3),
+});
+
+export const config = z.strictObject({
+  version: z.literal(1),
+  release: z.string().min(1),
+  description: z.string().optional(),
+  budget: z.string().default('.perf-budget.json'),
+  state: z.string().optional().describe('file:<dir> or postgres://host/db (no credentials in this file)'),
+  metrics: z.strictObject({ prometheus: prometheusSource.default(prometheusSource.parse({})) }).default({ prometheus: prometheusSource.parse({}) }),
+  flags: z.array(flag).default([]),
+  phases: z.array(phase).min(1),
+  completionChecklist: z.array(checklistItem).default([]).describe('items required before leaving any phase'),
+  canary: canary.optional(),
+  triggers: z.array(trigger).default([]),
+  rollback: rollback.default(rollback.parse({})),
+  watch: watch.default(watch.parse({})),
+  notifications: notifications.default({}),
+  runbooks: z.string().default('runbooks'),
+  chaos: z.array(chaosExperiment).default([]),
+});
+
+export type RawConfig = z.infer<typeof config>;
+export type GateConfig = z.infer<typeof gate>;
+export type PhaseConfig = z.infer<typeof phase>;
+export type StageConfig = z.infer<typeof stage>;
+export type FlagConfig = z.infer<typeof flag>;
+export type MetricConfig = z.infer<typeof metric>;
+export type TriggerConfig = z.infer<typeof trigger>;
+export type CanaryConfig = z.infer<typeof canary>;
+
+export const perfBudget = z.looseObject({
+  hotPaths: z.record(z.string(), z.number().positive()).default({}).describe('milliseconds per hot path'),
+  p95Max: z.number().positive().optional().describe('milliseconds'),
+  heapDeltaMax: z.number().positive().optional().describe('megabytes'),
+  errorRateMax: z.number().min(0).max(100).optional().describe('percent'),
+});
+export type PerfBudget = z.infer<typeof perfBudget>;

@@ -1,0 +1,96 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Problem } from '../errors/rollout-error.js';
+
+/** Limits that keep a hostile or broken file from exhausting memory or time. */
+export const YAML_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 50, maxDepth: 32 } as const;
+
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  data: unknown;
+}
+
+export type Path = ReadonlyArray<string | number | symbol | PropertyKey>;
+
+/** Parse YAML (or JSON, which is YAML) keeping positions; every syntax problem is returned, not thrown. */
+export function parseYamlSource(file: string, text: string): { source: YamlSource | null; problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (Buffer.byteLength(text, 'utf8') > YAML_LIMITS.maxBytes) {
+    problems.push({ file, line: 1, col: 1, message: `file is larger than ${YAML_LIMITS.maxBytes} bytes` });
+    return { source: null, problems };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, customTags: [] });
+  const at = (offset: number) => lines.linePos(offset);
+  for (const e of doc.errors) {
+    const pos = at(e.pos[0]);
+    problems.push({ file, line: pos.line, col: pos.col, message: describeYamlError(e.code, e.message) });
+  }
+  for (const w of doc.warnings) {
+    // Unknown tags are only warnings in the yaml library; a release plan must not depend on them.
+    const pos = at(w.pos[0]);
+    problems.push({ file, line: pos.line, col: pos.col, message: describeYamlError(w.code, w.message) });
+  }
+  if (problems.length > 0) return { source: null, problems };
+  const tooDeep = findTooDeep(doc.contents as Node | null, 0);
+  if (tooDeep) {
+    const pos = at(tooDeep.range?.[0] ?? 0);
+    problems.push({ file, line: pos.line, col: pos.col, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
+    return { source: null, problems };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (error) {
+    problems.push({ file, line: 1, col: 1, message: (error as Error).message.split('\n')[0] ?? 'cannot read the document' });
+    return { source: null, problems };
+  }
+  return { source: { file, doc, lines, data }, problems };
+}
+
+function describeYamlError(code: string, message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
+  if (code === 'TAG_RESOLVE_FAILED') return `unknown tag: ${first.replace(/^.*?tag:?\s*/i, '')}`;
+  return first.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function findTooDeep(node: Node | null, depth: number): Node | null {
+  if (!node) return null;
+  if (depth > YAML_LIMITS.maxDepth) return node;
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) {
+      const child = isPair(item) ? (item.value as Node | null) : (item as Node);
+      const found = findTooDeep(child, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The position of the node at `path`, or of its nearest existing ancestor; `key` points at a map key. */
+export function locate(source: YamlSource, path: Path, key?: string): { line: number; col: number } {
+  let node: unknown = source.doc.contents;
+  let best: unknown = node;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      node = pair.value ?? pair.key;
+      best = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (!node) break;
+      best = node;
+    } else {
+      break;
+    }
+  }
+  if (key !== undefined && isMap(best)) {
+    const pair = best.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (pair && isScalar(pair.key)) best = pair.key;
+  }
+  const offset = (best as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+  return source.lines.linePos(offset);
+}

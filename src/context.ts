@@ -1,0 +1,38 @@
+import type { Clock } from './lifecycle/clock.js';
+
+/** Global options every command accepts (DESIGN.md, "The CLI contract"). */
+export interface GlobalOptions {
+  config: string;
+  state?: string;
+  json: boolean;
+  color: boolean;
+  actor?: string;
+  dryRun?: boolean;
+  reason?: string;
+}
+
+/** The world a command runs in. Commands never read process.* directly: tests pass their own. */
+export interface Ctx {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  actor: string;
+  global: GlobalOptions;
+  /** Human progress lines (stderr); silent-safe with --json because it never touches stdout. */
+  progress(line: string): void;
+  /** Whether stderr is an interactive terminal (live progress, colour). */
+  isTTY: boolean;
+}
+
+const CI_ACTOR_VARIABLES = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILDKITE_BUILD_CREATOR', 'CIRCLE_USERNAME', 'BITBUCKET_STEP_TRIGGERER_UUID', 'BUILD_REQUESTEDFOR'];
+
+/** `--actor`, then `$ROLLOUT_ACTOR`, then the CI's user variables, then `$USER`. */
+export function resolveActor(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (explicit) return explicit;
+  if (env.ROLLOUT_ACTOR) return env.ROLLOUT_ACTOR;
+  for (const name of CI_ACTOR_VARIABLES) {
+    const value = env[name];
+    if (value) return value;
+  }
+  return env.USER || env.USERNAME || 'unknown';
+}

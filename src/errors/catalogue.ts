@@ -1,0 +1,45 @@
+/**
+ * The error catalogue: every error the CLI can end with has a stable code, an exit code, a hint that
+ * says what to do next and, where one exists, a runbook. Tests assert codes, never wording.
+ */
+export const EXIT = {
+  ok: 0,
+  fail: 1,
+  usage: 2,
+  inconclusive: 3,
+  rolledBack: 4,
+  busy: 5,
+  rollbackIncomplete: 6,
+  internal: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface CatalogueEntry {
+  exitCode: ExitCode;
+  hint: string;
+  runbook?: string;
+}
+
+export const CATALOGUE = {
+  E_USAGE: { exitCode: EXIT.usage, hint: 'Run `rollout --help` or `rollout <command> --help` for the accepted options.', runbook: 'exit-2-usage-or-config' },
+  E_CONFIG: { exitCode: EXIT.usage, hint: 'Fix the listed problems in the file; `rollout validate` re-checks it.', runbook: 'exit-2-usage-or-config' },
+  E_CONFIG_NOT_FOUND: { exitCode: EXIT.usage, hint: 'Run `rollout init` to write a starter plan, or pass `-c <file>`.', runbook: 'exit-2-usage-or-config' },
+  E_INIT_EXISTS: { exitCode: EXIT.usage, hint: 'Nothing was overwritten. Remove or rename the file first if you really want a fresh one.' },
+  E_STATE_URL: { exitCode: EXIT.usage, hint: 'Use `--state file:<dir>` or `--state postgres://host/db`.', runbook: 'exit-2-usage-or-config' },
+  E_STATE_BACKEND_UNAVAILABLE: { exitCode: EXIT.usage, hint: 'Use a file: state URL, or a backend this version supports.', runbook: 'exit-2-usage-or-config' },
+  E_NO_RELEASE: { exitCode: EXIT.usage, hint: 'No release has been started in this state yet; `rollout advance` starts it.' },
+  E_LOCK_BUSY: { exitCode: EXIT.busy, hint: 'Wait for the holder to finish. If it is gone, `rollout unlock --force --reason "…"` breaks the lock.', runbook: 'exit-5-busy' },
+  E_LOCK_LOST: { exitCode: EXIT.busy, hint: 'This operation lost the release lock (it expired or was broken) and stopped before writing; run it again.', runbook: 'exit-5-busy' },
+  E_STATE_STALE: { exitCode: EXIT.busy, hint: 'Another operation changed the release while this one ran; run the command again.', runbook: 'exit-5-busy' },
+  E_STATE_CORRUPT: { exitCode: EXIT.internal, hint: 'The state file cannot be read. Restore it from the audit log or a backup; do not edit it by hand.', runbook: 'exit-70-internal' },
+  E_AUDIT_WRITE: { exitCode: EXIT.internal, hint: 'The audit log could not be written; the step was not taken. Check disk space and permissions.', runbook: 'exit-70-internal' },
+  E_AUDIT_TAMPERED: { exitCode: EXIT.fail, hint: 'The audit log does not verify. Keep a copy of the file as evidence and investigate who changed it.', runbook: 'exit-1-gate-failed' },
+  E_GATE_FAILED: { exitCode: EXIT.fail, hint: 'Read the failing gates above; nothing was changed.', runbook: 'exit-1-gate-failed' },
+  E_INCONCLUSIVE: { exitCode: EXIT.inconclusive, hint: 'Not enough evidence yet; nothing was changed. Wait for data or fix the metrics source.', runbook: 'exit-3-inconclusive' },
+  E_ROLLED_BACK: { exitCode: EXIT.rolledBack, hint: 'A regression was detected and the release was rolled back. `rollout retry` re-opens it after a fix.', runbook: 'exit-4-rolled-back' },
+  E_ROLLBACK_INCOMPLETE: { exitCode: EXIT.rollbackIncomplete, hint: 'The rollback could not be completed. Follow the runbook by hand now.', runbook: 'exit-6-rollback-incomplete' },
+  E_INTERNAL: { exitCode: EXIT.internal, hint: 'This is a bug in rollout. Please report it with the command you ran and `rollout --version`.', runbook: 'exit-70-internal' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof CATALOGUE;

@@ -1,0 +1,53 @@
+/** All waiting goes through the clock, so a 7-day bake or a 5-minute ramp-down runs in milliseconds in tests. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        signal?.removeEventListener('abort', done);
+        clearTimeout(timer);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** A clock that only moves when asked to; `sleep` advances it instantly. */
+export interface FakeClock extends Clock {
+  advance(ms: number): void;
+  set(time: Date): void;
+}
+
+export function createFakeClock(start: Date = new Date('2026-01-01T00:00:00Z')): FakeClock {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    async sleep(ms) {
+      current += Math.max(0, ms);
+    },
+    advance(ms) {
+      current += ms;
+    },
+    set(time) {
+      current = time.getTime();
+    },
+  };
+}
+
+/**
+ * `ROLLOUT_TIME_OFFSET` (a duration in ms, may be negative) shifts the system clock. It exists for
+ * rehearsals and end-to-end tests of bake times with a real process; `status` shows when it is set.
+ */
+export function clockFromEnv(env: NodeJS.ProcessEnv): Clock {
+  const raw = env.ROLLOUT_TIME_OFFSET;
+  const offset = raw === undefined || raw === '' ? 0 : Number(raw);
+  if (!Number.isFinite(offset) || offset === 0) return systemClock;
+  return { now: () => new Date(Date.now() + offset), sleep: systemClock.sleep };
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { buildProgram, type Selected } from './cli.js';
+import type { CommandResult } from './commands/types.js';
+import { resolveActor, type Ctx, type GlobalOptions } from './context.js';
+import { CATALOGUE, EXIT, type ExitCode } from './errors/catalogue.js';
+import { formatProblem, toRolloutError } from './errors/rollout-error.js';
+import { clockFromEnv } from './lifecycle/clock.js';
+import { createRedactor, redactDeep, type Redactor } from './output/redact.js';
+import { loadStyle, shouldColor } from './output/style.js';
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * The one place that prints results and exits. Commands return results; errors with catalogue codes
+ * become their documented exit codes; anything else is a bug (exit 70) without a bare stack trace.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, streams: Streams = process): Promise<never> {
+  const redact = createRedactor(env);
+  const code = await runCli(argv, env, streams, redact);
+  process.exitCode = code;
+  // Let pending writes to pipes flush before exiting.
+  await new Promise<void>((resolve) => (streams.stdout as NodeJS.WritableStream).write('', () => resolve()));
+  process.exit(code);
+}
+
+async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, redact: Redactor): Promise<ExitCode> {
+  const wantsJson = argv.includes('--json');
+  let selected: Selected | null = null;
+  let usage = '';
+  const program = buildProgram(readVersion(), (s) => (selected = s));
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => streams.stdout.write(redact(s)),
+    writeErr: (s) => (usage += s),
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      return printError(streams, redact, wantsJson, { code: 'E_USAGE', message: usage.trim() || error.message, exitCode: EXIT.usage });
+    }
+    throw error;
+  }
+  if (!selected) return EXIT.ok;
+  const chosen: Selected = selected;
+  const global = chosen.options as unknown as GlobalOptions;
+  const ctx: Ctx = {
+    cwd: process.cwd(),
+    env,
+    clock: clockFromEnv(env),
+    actor: resolveActor(global.actor, env),
+    global,
+    isTTY: Boolean(streams.stderr.isTTY),
+    progress: (line) => streams.stderr.write(redact(line) + '\n'),
+  };
+  try {
+    const handler = await chosen.load();
+    const outcome: CommandResult = await handler(chosen.options, chosen.args, ctx);
+    if (global.json) {
+      const doc = { ok: outcome.exitCode === EXIT.ok, exitCode: outcome.exitCode, command: chosen.name, result: redactDeep(outcome.result, redact) };
+      streams.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      const style = await loadStyle(shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env }));
+      const text = outcome.human(style);
+      if (text) streams.stdout.write(redact(text) + (text.endsWith('\n') ? '' : '\n'));
+    }
+    return outcome.exitCode;
+  } catch (error) {
+    const known = toRolloutError(error);
+    if (known) {
+      return printError(streams, redact, global.json, {
+        code: known.code,
+        message: known.message,
+        exitCode: known.exitCode,
+        problems: known.problems.map(formatProblem),
+        details: known.details,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (env.ROLLOUT_DEBUG && error instanceof Error && error.stack) streams.stderr.write(redact(error.stack) + '\n');
+    return printError(streams, redact, global.json, { code: 'E_INTERNAL', message: `internal error: ${message}`, exitCode: EXIT.internal });
+  }
+}
+
+interface PrintedError {
+  code: keyof typeof CATALOGUE;
+  message: string;
+  exitCode: ExitCode;
+  problems?: string[];
+  details?: Record<string, unknown>;
+}
+
+function printError(streams: Streams, redact: Redactor, json: boolean, e: PrintedError): ExitCode {
+  const hint = CATALOGUE[e.code].hint;
+  const runbook = 'runbook' in CATALOGUE[e.code] ? (CATALOGUE[e.code] as { runbook?: string }).runbook : undefined;
+  if (json) {
+    const error = { code: e.code, message: e.message, hint, runbook, problems: e.problems ?? [], details: e.details ?? {} };
+    streams.stdout.write(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact) }, null, 2) + '\n');
+  } else {
+    const lines = [...(e.problems ?? []), `rollout: ${e.message}`, `hint: ${hint}`];
+    if (runbook) lines.push(`runbook: rollout runbook show ${runbook}`);
+    if (e.code === 'E_INTERNAL') lines.push('Set ROLLOUT_DEBUG=1 for the stack trace, and report it with `rollout --version` and the command you ran.');
+    streams.stderr.write(redact(lines.join('\n')) + '\n');
+  }
+  return e.exitCode;
+}

@@ -1,0 +1,42 @@
+import type { GateConfig, MetricConfig, TriggerConfig } from '../config/schema.js';
+
+/** A one-line summary of what a gate checks, for `plan` and `preflight`. */
+export function describeGate(gate: GateConfig): string {
+  switch (gate.kind) {
+    case 'command':
+      return `${gate.run.join(' ')} (timeout ${gate.timeout})`;
+    case 'prometheus':
+      return `${gate.query} ${gate.expect.trim()}${gate.window ? ` over ${gate.window}` : ''}`;
+    case 'http':
+      return `${gate.method} ${gate.url ?? `$${gate.urlEnv}`}${gate.path ?? ''} → ${[gate.expectStatus].flat().join('|')}${gate.preset ? ` + ${gate.preset}` : ''}${gate.burst ? ` after ${gate.burst} requests` : ''}${gate.maxLatency ? ` within ${gate.maxLatency}` : ''}`;
+    case 'property':
+      return `property suites: ${gate.engine}${gate.model ? ` ${gate.model}` : ' (both models)'}${gate.minAccuracyDelta !== undefined ? `, accuracy delta ≥ ${gate.minAccuracyDelta}` : ''}`;
+    case 'perf-budget':
+      return `engine hot paths vs ${gate.budget}`;
+    case 'file':
+      return `${gate.path} ${gate.contains !== undefined ? `contains "${gate.contains}"` : `matches /${gate.matches}/`}`;
+    case 'soak':
+      return `${gate.duration} since the ${gate.since} began`;
+    case 'manual':
+      return `sign-off: ${gate.signoff}`;
+  }
+}
+
+export function describeMetric(metric: MetricConfig): string {
+  const tail = `${metric.action === 'alert' ? ' → alert + manual review' : ' → rollback'}${metric.critical ? '' : ' (not critical)'}`;
+  switch (metric.kind) {
+    case 'ratio':
+      return `ratio, ${metric.direction}, fails on a ${Math.round(metric.maxRelativeChange * 100)} % change${metric.maxAbsolute !== undefined ? `, at most ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, at least ${metric.minAbsolute}` : ''}${tail}`;
+    case 'distribution':
+      return `distribution (Mann–Whitney), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
+    case 'threshold':
+      return `threshold${metric.max !== undefined ? ` ≤ ${metric.max}` : ''}${metric.min !== undefined ? ` ≥ ${metric.min}` : ''}${metric.source === 'verify' ? ' (golden cases)' : ''}${tail}`;
+  }
+}
+
+export function describeTrigger(trigger: TriggerConfig): string {
+  const what = trigger.metric
+    ? `${trigger.metric}${trigger.above !== undefined ? ` > ${trigger.above}` : ''}${trigger.below !== undefined ? ` < ${trigger.below}` : ''}`
+    : `${trigger.consecutiveFailures ?? 1} consecutive failed ${trigger.healthCheck} checks`;
+  return `${what} ${trigger.window ? `over ${trigger.window}` : 'immediately'} → ${trigger.action}`;
+}
