@@ -69,13 +69,15 @@ function findContentProblems(entries: ParsedAuditLog['entries'], bySeq: Map<numb
   let highest = 0;
   let highestLine = 0;
   for (const { entry, line } of entries) {
-    const first = bySeq.get(entry.seq);
-    if (first && first.line !== line) {
-      problems.push({ kind: 'duplicate', line, seq: entry.seq, message: `seq ${entry.seq} appears again (first at line ${first.line})` });
-    } else if (!first) bySeq.set(entry.seq, { entry, line });
     if (hashAuditEntry(entry) !== entry.hash) {
       problems.push({ kind: 'edited', line, seq: entry.seq, message: `entry seq ${entry.seq} was edited: its content no longer matches its hash` });
     }
+    const first = bySeq.get(entry.seq);
+    if (first) {
+      problems.push({ kind: 'duplicate', line, seq: entry.seq, message: `seq ${entry.seq} appears again (first at line ${first.line})` });
+      continue;
+    }
+    bySeq.set(entry.seq, { entry, line });
     if (entry.seq < highest) {
       problems.push({ kind: 'reordered', line, seq: entry.seq, message: `entry seq ${entry.seq} (line ${line}) comes after seq ${highest} (line ${highestLine})` });
     } else if (entry.seq > highest) {
