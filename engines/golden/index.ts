@@ -1,0 +1,5 @@
+export { GOLDEN_CASES, scoreAccuracy } from './score.js';
+export type {
+  AccuracyReport, GoldenCaseReport, GoldenMismatch, GoldenOutcome, ModelScore, ScoreAccuracyOptions,
+} from './score.js';
+export type { GoldenCase, GoldenValue } from './types.js';
