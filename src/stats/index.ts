@@ -1,0 +1,31 @@
+/** Public API of the canary statistics core: pure functions over plain data. */
+export type { Alternative } from './types.js';
+export { normalCdf, normalSf, normalQuantile } from './normal.js';
+export { compareProportions } from './proportions.js';
+export type { ArmSummary, CompareProportionsOptions, CompareProportionsResult, ProportionArm } from './proportions.js';
+export { testFisherExact } from './fisher-exact.js';
+export type { FisherExactResult } from './fisher-exact.js';
+export { computeKatzInterval, computeNewcombeInterval, computeWilsonInterval } from './intervals.js';
+export type { Interval } from './intervals.js';
+export { mannWhitney } from './mann-whitney.js';
+export type { MannWhitneyOptions, MannWhitneyResult } from './mann-whitney.js';
+export type { Sample } from './samples.js';
+export { hodgesLehmann } from './hodges-lehmann.js';
+export type { HodgesLehmannOptions, HodgesLehmannResult } from './hodges-lehmann.js';
+export { computeLogMixtureRatio, createSequentialTest, evaluateSequential } from './sequential.js';
+export type {
+  CountArm,
+  MomentArm,
+  SequentialEvaluation,
+  SequentialObservation,
+  SequentialState,
+  SequentialTestOptions,
+} from './sequential.js';
+export { achievedPower, requiredSampleSize } from './power.js';
+export type { PowerOptions, ProportionEffect, SampleSizeOptions, SampleSizeResult } from './power.js';
+export { adjustHolm } from './multiple-testing.js';
+export type { HolmResult } from './multiple-testing.js';
+export { createPrng, sampleBinomial } from './random.js';
+export type { Random } from './random.js';
+export { simulatePolicy } from './simulate.js';
+export type { PolicyStep, SimulatedLook, SimulatePolicyOptions, SimulationReport, SimulationScenario, Verdict } from './simulate.js';
