@@ -72,9 +72,10 @@ function checkOne(spec: FlagSpec, add: (code: FlagSpecIssueCode, field: string, 
   }
   for (const field of ['groupAttribute', 'bucketBy'] as const) {
     const value = spec[field];
-    // "" would make {"var": ""} return the whole context; "$flagd.*" is flagd's own namespace.
-    if (value !== undefined && (isBlank(value) || value.startsWith('$flagd'))) {
-      add('ATTRIBUTE_INVALID', field, `must be a non-empty context attribute name outside $flagd, got "${value}"`);
+    // "" would make {"var": ""} return the whole context; "$flagd.*" is flagd's own namespace; a dot
+    // makes JsonLogic read a nested attribute, which the flat FlagEvalContext cannot express.
+    if (value !== undefined && (isBlank(value) || value.startsWith('$flagd') || value.includes('.'))) {
+      add('ATTRIBUTE_INVALID', field, `must be a non-empty top-level context attribute name (no dots, not $flagd), got "${value}"`);
     }
   }
   if (typeof spec.killSwitch !== 'boolean') add('KILL_SWITCH_INVALID', 'killSwitch', 'must be a boolean');

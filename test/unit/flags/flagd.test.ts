@@ -94,6 +94,7 @@ describe('buildFlagDocument', () => {
     expect(issueCodes([{ ...base, groups: ['a,b'] }])).toEqual(['GROUP_INVALID']);
     expect(issueCodes([{ ...base, bucketBy: '' }])).toEqual(['ATTRIBUTE_INVALID']);
     expect(issueCodes([{ ...base, groupAttribute: '$flagd.flagKey' }])).toEqual(['ATTRIBUTE_INVALID']);
+    expect(issueCodes([{ ...base, bucketBy: 'user.id' }])).toEqual(['ATTRIBUTE_INVALID']);
     expect(issueCodes([{ ...base, metadata: { 'rollout.stage_percent': 1 } }])).toEqual(['METADATA_RESERVED']);
     expect(issueCodes([{ ...base, metadata: { nested: { a: 1 } as unknown as string } }])).toEqual(['METADATA_INVALID']);
     expect(issueCodes([base, base])).toEqual(['FLAG_KEY_DUPLICATE']);
