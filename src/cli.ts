@@ -10,7 +10,7 @@ const mutating = (cmd: Command) =>
   cmd.option('--dry-run', 'show exactly what would change, change nothing').option('--reason <text>', 'recorded in the audit log');
 
 /** The one place that declares every command and option of the CLI. */
-export function buildProgram(version: string, select: (s: Selected) => void): Command {
+export function buildProgram(version: string, select: (s: Selected) => void, output: { writeOut(s: string): void; writeErr(s: string): void }): Command {
   const program = new Command('rollout')
     .description('Phase-gated release orchestration: gates, progressive flag rollout with canary statistics, rollback.')
     .version(version, '-V, --version')
@@ -20,7 +20,9 @@ export function buildProgram(version: string, select: (s: Selected) => void): Co
     .option('--no-color', 'no colour in human output')
     .option('--actor <name>', 'who is acting (default $ROLLOUT_ACTOR, the CI user, then $USER)')
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run `rollout --help` for the commands and options)');
+    .showHelpAfterError('(run `rollout --help` for the commands and options)')
+    .configureOutput(output)
+    .exitOverride();
 
   const on = (cmd: Command, name: string, load: () => Promise<Handler>) =>
     cmd.action((...params: unknown[]) => {

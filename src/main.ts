@@ -36,9 +36,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
   const wantsJson = argv.includes('--json');
   let selected: Selected | null = null;
   let usage = '';
-  const program = buildProgram(readVersion(), (s) => (selected = s));
-  program.exitOverride();
-  program.configureOutput({
+  const program = buildProgram(readVersion(), (s) => (selected = s), {
     writeOut: (s) => streams.stdout.write(redact(s)),
     writeErr: (s) => (usage += s),
   });

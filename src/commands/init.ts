@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
@@ -71,13 +71,12 @@ export async function runInit(_options: Record<string, unknown>, _args: string[]
     [planFile, STARTER_PLAN],
     [budgetFile, STARTER_BUDGET],
   ];
-  const handles: import("node:fs/promises").FileHandle[] = [];
+  const handles: FileHandle[] = [];
   try {
     for (const [file] of files) handles.push(await open(file, 'wx', 0o644));
   } catch (error) {
     await Promise.all(handles.map(async (h) => h.close()));
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      const { rm } = await import('node:fs/promises');
       // Remove only the files this run created empty a moment ago.
       await Promise.all(files.slice(0, handles.length).map(([file]) => rm(file)));
       const existing = (error as NodeJS.ErrnoException).path ?? '';

@@ -100,6 +100,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
     case 'invalid_type':
       return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
     case 'invalid_value': {
+      if (value === undefined) return `required (${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`;
       const values = issue.values.map((v) => JSON.stringify(v));
       const hint = typeof value === 'string' ? suggest(value, issue.values.map(String)) : null;
       return `${JSON.stringify(value)} is not allowed; expected ${values.join(' | ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The test command (README: `npm ci && npm test`). It installs the real components the suite runs
+# against when they are missing (Debian packages, as root), builds, runs every tier of the suite and
+# ends with one plain line "N passed, N failed". It never skips a tier: a missing component fails loudly.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v prometheus >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
+/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || need_pkgs+=(python3-scipy)
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${need_pkgs[@]}" | sort -u | tr '\n' ' ')
+  if [ "$(id -u)" != "0" ]; then
+    echo "test: missing Debian packages: $pkgs— install them (apt-get install $pkgs) or run as root" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  echo "test: installing $pkgs" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs; } >/tmp/rollout-apt.log 2>&1; then
+    echo "test: apt-get install $pkgs failed; see /tmp/rollout-apt.log" >&2
+    tail -20 /tmp/rollout-apt.log >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  # Debian starts its own services on install; the suite starts private instances on free ports.
+  for svc in prometheus postgresql redis-server; do
+    (service "$svc" stop || systemctl stop "$svc") >/dev/null 2>&1 || true
+  done
+fi
+
+if ! npm run --silent build; then
+  echo "test: the build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results=.test-results.json
+rm -f "$results"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
+status=$?
+
+if [ ! -s "$results" ]; then
+  echo "test: vitest wrote no report (exit $status)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
+  let failed = r.numFailedTests + (r.numFailedTestSuites || 0) ;
+  if (r.numTotalTests === 0) failed += 1;
+  console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  process.exit(failed > 0 || skipped > 0 ? 1 : 0);
+' "$results"
+summary=$?
+[ $status -ne 0 ] && exit $status
+exit $summary

@@ -1,0 +1,115 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempProject } from '../helpers/cli.js';
+
+describe('the CLI contract', () => {
+  it('prints the version and exits 0', async () => {
+    const r = await runCli(['--version']);
+    const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('an unknown command exits 2 with a suggestion', async () => {
+    const r = await runCli(['valdate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Did you mean validate?');
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown option exits 2 with a suggestion, and --json makes it one JSON document', async () => {
+    const r = await runCli(['status', '--jsn']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--jsn'/);
+    const j = await runCli(['status', '--json', '--histroy', '3']);
+    expect(j.code).toBe(2);
+    const doc = j.json<{ ok: boolean; exitCode: number; error: { code: string } }>();
+    expect(doc).toMatchObject({ ok: false, exitCode: 2, error: { code: 'E_USAGE' } });
+  });
+
+  it('validate passes on the repository plan and prints the counts', async () => {
+    const r = await runCli(['validate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/5 phases, \d+ gates/);
+  });
+
+  it('validate reports every problem with file:line:col, exit 2, no stack trace', async () => {
+    const dir = await tempProject();
+    const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
+    await writeFile(path.join(dir, 'rollout.yaml'), plan.replace('percent: 25,', 'percent: 250,').replace('triggers:', 'trigers:'));
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rollout\.yaml:\d+:\d+: phases\[2\]\.rollout\.stages\[2\]\.percent: 250 is too large/);
+    expect(r.stderr).toMatch(/rollout\.yaml:\d+:1: unknown key "trigers" in \(top level\) \(did you mean "triggers"\?\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const j = await runCli(['validate', '--json'], { cwd: dir });
+    const doc = j.json<{ exitCode: number; error: { code: string; problems: string[] } }>();
+    expect(doc.exitCode).toBe(2);
+    expect(doc.error.code).toBe('E_CONFIG');
+    expect(doc.error.problems).toHaveLength(2);
+  });
+
+  it('a missing plan exits 2 and suggests init', async () => {
+    const dir = await tempProject([]);
+    const r = await runCli(['plan'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rollout.yaml: no such file');
+    expect(r.stderr).toContain('rollout init');
+  });
+
+  it('plan prints the whole v2.1.0 plan and the next step; --json has the same facts', async () => {
+    const dir = await tempProject();
+    const r = await runCli(['plan'], { cwd: dir });
+    expect(r.code).toBe(0);
+    for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
+    expect(r.stdout).toContain('week-1 1 % (+internal) 7d → week-2 5 % (+beta_users, internal)');
+    expect(r.stdout).toMatch(/Next: check 14 gate\(s\) of P0/);
+    const j = await runCli(['plan', '--json'], { cwd: dir });
+    const doc = j.json<{ ok: boolean; result: { phases: Array<{ id: string; stages: Array<{ percent: number }> }>; next: { kind: string } } }>();
+    expect(doc.ok).toBe(true);
+    expect(doc.result.phases.map((p) => p.id)).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
+    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
+    expect(doc.result.next.kind).toBe('complete-phase');
+  });
+
+  it('status on a fresh project says not started, lock free, and --json is a single document', async () => {
+    const dir = await tempProject();
+    const r = await runCli(['status'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('not-started');
+    expect(r.stdout).toMatch(/lock\s+free/);
+    const j = await runCli(['status', '--json'], { cwd: dir });
+    const doc = j.json<{ ok: boolean; exitCode: number; result: { phase: string; lock: null } }>();
+    expect(doc).toMatchObject({ ok: true, exitCode: 0, result: { phase: 'P0', lock: null } });
+  });
+
+  it('init writes a valid starter plan and refuses to overwrite', async () => {
+    const dir = await tempProject([]);
+    const first = await runCli(['init'], { cwd: dir });
+    expect(first.code).toBe(0);
+    expect((await runCli(['validate'], { cwd: dir })).code).toBe(0);
+    const second = await runCli(['init'], { cwd: dir });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('already exists; nothing was written');
+  });
+
+  it('colour only when asked: NO_COLOR and non-TTY output carry no escape codes', async () => {
+    const dir = await tempProject();
+    const plain = await runCli(['validate'], { cwd: dir });
+    expect(plain.stdout).not.toContain('\u001b[');
+    const forced = await runCli(['validate'], { cwd: dir, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(forced.stdout).toContain('\u001b[');
+    const off = await runCli(['validate', '--no-color'], { cwd: dir, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(off.stdout).not.toContain('\u001b[');
+  });
+
+  it('schema prints the JSON Schema that docs/rollout.schema.json pins', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.stdout) as Record<string, unknown>;
+    const pinned = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../docs/rollout.schema.json'), 'utf8')) as Record<string, unknown>;
+    expect(printed).toEqual(pinned);
+    expect(printed).toMatchObject({ type: 'object', required: expect.arrayContaining(['version', 'release', 'phases']) });
+  });
+});
