@@ -13,3 +13,6 @@ export { DEFAULT_STATE_DIR, FileStateStore } from './file-store.js';
 export type { FileStateStoreOptions } from './file-store.js';
 export { canonicalJson } from './canonical-json.js';
 export { AUDIT_GENESIS, hashAuditEntry, verifyAuditLog, parseAuditLog } from './audit-chain.js';
+export { acquireLockWithin } from './lock-wait.js';
+export type { LockWaitOptions } from './lock-wait.js';
+export { backfillAudit } from './audit-backfill.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CRASH_POINTS } from '../../../src/state/crash-points.js';
 import type { CrashPointName } from '../../../src/state/crash-points.js';
+import { backfillAudit } from '../../../src/state/audit-backfill.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { createInitialState } from '../../../src/state/types.js';
 import type { ReleaseState } from '../../../src/state/types.js';
@@ -46,7 +47,11 @@ beforeEach(async () => {
   oldState = await store.write(createInitialState('v2.1.0', 'sha256:cfg', clock.now()), { expectSerial: 0, lock });
   await store.appendAudit({ actor: 'setup', op: 'init', stateSerial: 1 });
   await store.releaseLock(lock);
-  const next: ReleaseState = { ...oldState, status: 'in-progress', phase: 'P2', phaseStartedAt: '2026-05-01T12:30:00.000Z', evidence: { 'preflight:P1': { verdict: 'pass', detail: 'x'.repeat(50_000) } } };
+  const next: ReleaseState = {
+    ...oldState, status: 'in-progress', phase: 'P2', phaseStartedAt: '2026-05-01T12:30:00.000Z',
+    evidence: { 'preflight:P1': { verdict: 'pass', detail: 'x'.repeat(50_000) } },
+    history: [...oldState.history, { at: '2026-05-01T12:30:00.000Z', actor: 'child', action: 'advance', to: { phase: 'P2' }, serial: 2 }],
+  };
   nextPath = join(root, 'next.json');
   writeFileSync(nextPath, JSON.stringify(next));
   newState = { ...next, serial: 2 };
@@ -87,6 +92,10 @@ describe('crash consistency of the file state store', () => {
     expect(lock.takenOverFrom).toMatchObject({ actor: 'child', pid: result.pid });
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const current = (await store.read())!;
+    const backfilled = await backfillAudit(store, current, 'recovery');
+    const stateWithoutAudit = !BEFORE_RENAME.has(point) && !AFTER_AUDIT_LINE.has(point);
+    expect(backfilled.map((e) => [e.op, e.actor, e.stateSerial])).toEqual(stateWithoutAudit ? [['advance', 'child', 2]] : []);
+    if (stateWithoutAudit) expect(backfilled[0]!.data).toMatchObject({ backfilled: true, backfilledBy: 'recovery', to: { phase: 'P2' } });
     const written = await store.write({ ...current, phase: 'P3' }, { expectSerial: current.serial, lock });
     expect(written.serial).toBe(expected.serial + 1);
     await store.appendAudit({ actor: 'recovery', op: 'advance', stateSerial: written.serial });
@@ -96,6 +105,6 @@ describe('crash consistency of the file state store', () => {
     expect(final).toMatchObject({ ok: true, tampered: false });
     const finalOps = (await store.readAudit()).map((e) => e.op);
     expect(finalOps.includes('audit:repair')).toBe(point === 'audit:torn-line');
-    expect(finalOps.slice(-2)).toEqual(['lock:takeover', 'advance']);
+    expect(finalOps.slice(-3)).toEqual(stateWithoutAudit ? ['lock:takeover', 'advance', 'advance'] : [AFTER_AUDIT_LINE.has(point) ? 'advance' : 'init', 'lock:takeover', 'advance']);
   });
 });

@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backfillAudit } from '../../../src/state/audit-backfill.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { AuditWriteError, LockBusyError, LockLostError, StaleStateError, StateCorruptError } from '../../../src/state/errors.js';
 import { createInitialState } from '../../../src/state/types.js';
@@ -201,5 +202,18 @@ describe('audit log on disk', () => {
     const next = await store.appendAudit({ actor: 'ana', op: 'after' });
     expect(next.seq).toBe(2);
     expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 2 });
+  });
+});
+
+describe('backfillAudit', () => {
+  it('records a state serial that has no history entry and no audit entry as state:unaudited', async () => {
+    const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' });
+    const v1 = await store.write(createInitialState('v2.1.0', 'h', clock.now()), { expectSerial: 0, lock });
+    await store.appendAudit({ actor: 'ana', op: 'init', stateSerial: 1 });
+    const v2 = await store.write({ ...v1, phase: 'P1' }, { expectSerial: 1, lock });
+    const written = await backfillAudit(store, v2, 'bob');
+    expect(written.map((e) => [e.op, e.actor, e.stateSerial])).toEqual([['state:unaudited', 'bob', 2]]);
+    expect(await backfillAudit(store, v2, 'bob')).toEqual([]);
+    expect(await backfillAudit(store, null, 'bob')).toEqual([]);
   });
 });
