@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
+import { syncDirectory } from './atomic-file.js';
 import { AUDIT_GENESIS, createAuditEntry, parseAuditLine } from './audit-chain.js';
 import { crashPoint, isCrashPointArmed } from './crash-points.js';
 import { AuditWriteError, LockBusyError } from './errors.js';
@@ -111,6 +113,8 @@ export async function appendAuditEntry(path: string, input: AuditInput, opts: Au
     unlock = await lockAppends(path, input.actor, opts);
     const fh = await open(path, 'a+', 0o600);
     try {
+      // A log created just now exists only once its directory entry is synced too.
+      if ((await fh.stat()).size === 0) await syncDirectory(dirname(path));
       const tail = await readAuditTail(fh, path);
       const last = tail.torn ? await repairTornTail(fh, tail, input.actor, opts.clock) : tail.last;
       const entry = createAuditEntry(input, (last?.seq ?? 0) + 1, last?.hash ?? AUDIT_GENESIS, opts.clock.now().toISOString());
