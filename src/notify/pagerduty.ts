@@ -77,8 +77,9 @@ export async function sendPagerDutyTrigger(body: PagerDutyTrigger, options: Page
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-    const what = typeof cause === 'string' ? cause : error instanceof Error ? error.name : 'request failed';
+    // Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, timeout) is in the cause.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const what = [cause?.code, cause?.message, error instanceof Error ? error.message : undefined].find((v) => typeof v === 'string') ?? 'request failed';
     throw new PagerDutyError(scrubSecrets(`pagerduty: ${what}`, [options.routingKey]), true);
   }
   // Drain the body so the socket is released; its content is not needed (and could echo input).
