@@ -142,9 +142,10 @@ describe('compareProportions properties', () => {
     );
   });
 
+  // Per method: 'auto' may switch between Fisher and the score test along the way.
   it('the greater p-value does not increase as canary events grow', () => {
     fc.assert(
-      fc.property(armArb, fc.integer({ min: 10, max: 3000 }), methodArb, (baseline, total, method) => {
+      fc.property(armArb, fc.integer({ min: 10, max: 3000 }), fc.constantFrom('fisher-exact' as const, 'score' as const), (baseline, total, method) => {
         let previous = 1;
         for (let events = 0; events <= total; events += Math.max(1, Math.floor(total / 15))) {
           const p = compareProportions(baseline, { events, total }, { alternative: 'greater', method }).pValue;
