@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusSource } from '../../../src/metrics/prometheus.js';
 import { renderQuery } from '../../../src/metrics/promql.js';
@@ -152,6 +153,21 @@ describe('interpolated values cannot change the query', () => {
       expect(outcome.series.map((s) => s.labels.name)).toEqual([WEIRD_NAME]);
       expect(outcome.series[0]?.values[0]?.v).toBe(WEIRD_NAME.length);
     }
+  });
+
+  it('round-trips arbitrary strings through Prometheus’ own parser (property, 100 runs)', async () => {
+    // label_replace copies the parsed literal into a label, so Prometheus tells us what it read.
+    // `$` is left out: label_replace expands `$1` in its replacement, which is its semantics, not parsing.
+    const value = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((v) => !v.includes('$'));
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        const query = renderQuery('label_replace(vector(1), "out", "{{v}}", "", "")', { v });
+        const outcome = await source.instant(query);
+        expect(outcome.kind).toBe('ok');
+        expect(outcome.kind === 'ok' && outcome.series[0]?.labels.out).toBe(v);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('makes a value after =~ match literally (a.c does not match abc)', async () => {
