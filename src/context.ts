@@ -1,4 +1,5 @@
 import type { Clock } from './lifecycle/clock.js';
+import type { Redactor } from './output/redact.js';
 
 /** Global options every command accepts (DESIGN.md, "The CLI contract"). */
 export interface GlobalOptions {
@@ -22,6 +23,8 @@ export interface Ctx {
   progress(line: string): void;
   /** Whether stderr is an interactive terminal (live progress, colour). */
   isTTY: boolean;
+  /** The one redaction step every output path (and the audit log) goes through. */
+  redact: Redactor;
 }
 
 const CI_ACTOR_VARIABLES = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILDKITE_BUILD_CREATOR', 'CIRCLE_USERNAME', 'BITBUCKET_STEP_TRIGGERER_UUID', 'BUILD_REQUESTEDFOR'];

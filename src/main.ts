@@ -59,6 +59,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
     actor: resolveActor(global.actor, env),
     global,
     isTTY: Boolean(streams.stderr.isTTY),
+    redact,
     progress: (line) => streams.stderr.write(redact(line) + '\n'),
   };
   try {

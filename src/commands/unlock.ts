@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
+import { redactDeep } from '../output/redact.js';
 import type { LockInfo } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from './open-state.js';
@@ -20,7 +21,7 @@ export async function runUnlock(options: Record<string, unknown>, _args: string[
   const store = openState(ctx, loaded);
   const dryRun = Boolean(options.dryRun);
   const broken = dryRun ? await store.readLock() : await store.forceUnlock();
-  if (!dryRun && broken) await store.appendAudit({ actor: ctx.actor, op: 'unlock', reason, data: { brokenLock: broken } });
+  if (!dryRun && broken) await store.appendAudit(redactDeep({ actor: ctx.actor, op: 'unlock', reason, data: { brokenLock: broken } }, ctx.redact));
   const result: UnlockResult = { broken, dryRun };
   return {
     exitCode: EXIT.ok,
