@@ -16,5 +16,5 @@ export {
 } from './incident.js';
 export type { IncidentLedger, IncidentRecord, OpenIncidentOptions } from './incident.js';
 export { computeOutboxId, createFileOutbox, createMemoryOutbox, createOutboxEntry } from './outbox.js';
-export { createSlackApi, createSlackNotifier, readSlackClientOptions } from './slack.js';
+export { createSlackApi, createSlackNotifier, preloadSlackClient, readSlackClientOptions } from './slack.js';
 export type { SlackApi, SlackClientOptions } from './slack.js';
