@@ -80,8 +80,11 @@ function loadWebClient(): Promise<typeof WebClient> {
  * Start loading the Slack SDK now (it takes about half a second on a small machine) so that the
  * first send's deadline is not spent on module loading. Safe to call more than once.
  */
-export function preloadSlackClient(): void {
-  void loadWebClient().catch(() => undefined);
+export function preloadSlackClient(): Promise<void> {
+  return loadWebClient().then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Build the WebClient options; `signal` cancels the request in flight and stops further retries. */

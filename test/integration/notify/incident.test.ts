@@ -3,12 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchEvent, flushOutbox } from '../../../src/notify/dispatch.js';
 import { createFileIncidentLedger, createIncidentNotifier, createMemoryIncidentLedger, type IncidentLedger } from '../../../src/notify/incident.js';
 import { createMemoryOutbox } from '../../../src/notify/outbox.js';
 import type { PagerDutyOptions } from '../../../src/notify/pagerduty.js';
-import { createSlackApi } from '../../../src/notify/slack.js';
+import { createSlackApi, preloadSlackClient } from '../../../src/notify/slack.js';
 import { startSlackRecorder, type SlackRecorder } from '../../helpers/slack-recorder.js';
 import { createTestClock, rollbackEvent } from '../../unit/notify/fixtures.js';
 
@@ -16,7 +16,11 @@ const TOKEN = 'xoxb-CANARY-incident-0042';
 const ROUTING_KEY = 'R0UTING-CANARY-7f3a9c';
 const CHANNEL = 'inc-v2-1-0-20260314-0926';
 
+// Deadline for tests that are not about deadlines: the 2 s default is too tight on a loaded 2-core machine.
+const ROOMY_DEADLINE_MS = 10_000;
 let recorder: SlackRecorder;
+// Load the SDK once up front so its load time does not eat into the delivery deadlines below.
+beforeAll(() => preloadSlackClient());
 beforeEach(async () => {
   recorder = await startSlackRecorder();
 });
@@ -35,7 +39,7 @@ const methods = () => recorder.calls.map((c) => c.method);
 describe('incident for a rollback', () => {
   it('creates the channel, posts the summary and pins it', async () => {
     const notifier = incidentNotifier(createMemoryIncidentLedger());
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [notifier], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [notifier], outbox: createMemoryOutbox() });
     expect(result.delivered).toEqual(['incident']);
     expect(methods()).toEqual(['conversations.create', 'chat.postMessage', 'pins.add']);
     const [create, post, pin] = recorder.calls;
@@ -50,14 +54,14 @@ describe('incident for a rollback', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('chat.postMessage', { status: 500 }, 3);
-    const first = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(ledger)], outbox, clock });
+    const first = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox, clock });
     expect(first.queued).toEqual(['incident']);
     expect(outbox.entries[0]?.lastError).toBe('incident: slack: HTTP 500');
     expect(ledger.records.get('v2.1.0:rb-7')).toMatchObject({ channelId: 'C0INC1', channelName: CHANNEL });
 
     clock.advance(60_000);
     expect(await flushOutbox({ notifiers: [incidentNotifier(ledger)], outbox, clock })).toMatchObject({ delivered: 1, remaining: 0 });
-    await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(ledger)], outbox, clock });
+    await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox, clock });
     expect(recorder.callsOf('conversations.create')).toHaveLength(1);
     expect(recorder.callsOf('pins.add')).toHaveLength(1);
     expect(methods().filter((m) => m === 'chat.postMessage')).toHaveLength(4);
@@ -68,8 +72,8 @@ describe('incident for a rollback', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rollout-incident-'));
     try {
       recorder.respondWith('pins.add', { status: 500 }, 3);
-      await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
-      const retry = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
+      await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
+      const retry = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
       expect(retry.delivered).toEqual(['incident']);
       expect(methods()).toEqual(['conversations.create', 'chat.postMessage', 'pins.add', 'pins.add', 'pins.add', 'pins.add']);
     } finally {
@@ -80,7 +84,7 @@ describe('incident for a rollback', () => {
   it('serialises a background delivery and a concurrent flush of the same incident', async () => {
     const notifier = incidentNotifier(createMemoryIncidentLedger());
     const outbox = createMemoryOutbox();
-    const background = await dispatchEvent(rollbackEvent(), { notifiers: [notifier], outbox, fireAndForget: true });
+    const background = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [notifier], outbox, fireAndForget: true });
     const flushed = flushOutbox({ notifiers: [notifier], outbox, force: true });
     await Promise.all([background.settled, flushed]);
     expect(recorder.callsOf('conversations.create')).toHaveLength(1);
@@ -90,7 +94,7 @@ describe('incident for a rollback', () => {
   it('uses a suffixed channel name when the name is taken', async () => {
     recorder.respondWith('conversations.create', { error: 'name_taken' }, 1);
     const ledger = createMemoryIncidentLedger();
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(ledger)], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox: createMemoryOutbox() });
     expect(result.delivered).toEqual(['incident']);
     expect(recorder.callsOf('conversations.create').map((c) => c.body.name)).toEqual([CHANNEL, `${CHANNEL}-2`]);
     expect(ledger.records.get('v2.1.0:rb-7')?.channelName).toBe(`${CHANNEL}-2`);
@@ -99,7 +103,7 @@ describe('incident for a rollback', () => {
   it('gives up after a few taken names and keeps the entry for a human-fixable retry', async () => {
     recorder.respondWith('conversations.create', { error: 'name_taken' });
     const outbox = createMemoryOutbox();
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(createMemoryIncidentLedger())], outbox });
+    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createMemoryIncidentLedger())], outbox });
     expect(result.queued).toEqual(['incident']);
     expect(recorder.callsOf('conversations.create')).toHaveLength(5);
     expect(outbox.entries[0]?.lastError).toBe('incident: slack: name_taken');
@@ -108,7 +112,7 @@ describe('incident for a rollback', () => {
 
 describe('PagerDuty trigger', () => {
   it('posts an Events v2 trigger with the incident dedup_key', async () => {
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(createMemoryIncidentLedger(), { pagerduty: true })], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createMemoryIncidentLedger(), { pagerduty: true })], outbox: createMemoryOutbox() });
     expect(result.delivered).toEqual(['incident']);
     const [call] = recorder.callsOf('pagerduty');
     expect(call?.headers['content-type']).toBe('application/json');
@@ -124,7 +128,7 @@ describe('PagerDuty trigger', () => {
     recorder.respondWith('pagerduty', { status: 503 }, 1);
     const ledger = createMemoryIncidentLedger();
     const outbox = createMemoryOutbox();
-    const first = await dispatchEvent(rollbackEvent(), { notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })], outbox });
+    const first = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })], outbox });
     expect(first.queued).toEqual(['incident']);
     expect(outbox.entries[0]?.lastError).toBe('incident: pagerduty: HTTP 503');
     expect(await flushOutbox({ notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })], outbox, force: true })).toMatchObject({ delivered: 1 });

@@ -2,20 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dispatchEvent, flushOutbox } from '../../../src/notify/dispatch.js';
 import { createNotifiers } from '../../../src/notify/factory.js';
 import { createFileOutbox, createMemoryOutbox, OUTBOX_FILE } from '../../../src/notify/outbox.js';
+import { preloadSlackClient } from '../../../src/notify/slack.js';
 import { startSlackRecorder, type SlackRecorder } from '../../helpers/slack-recorder.js';
 import { createTestClock, rollbackEvent, stageEvent } from '../../unit/notify/fixtures.js';
 
 const BACKOFF = { baseMs: 1000, maxMs: 60_000 };
 type Block = { type: string; text?: { text: string }; fields?: { text: string }[] };
 
+// Deadline for tests that are not about deadlines: the 2 s default is too tight on a loaded 2-core machine.
+const ROOMY_DEADLINE_MS = 10_000;
 let recorder: SlackRecorder;
 let token: string;
 let consoleLines: string[];
 
+// Load the SDK once up front so its load time does not eat into the delivery deadlines below.
+beforeAll(() => preloadSlackClient());
 beforeEach(async () => {
   recorder = await startSlackRecorder();
   token = `xoxb-CANARY-${randomBytes(8).toString('hex')}`;
@@ -40,8 +45,8 @@ describe('Slack notifier with the real WebClient', () => {
     const { notifiers } = slackNotifiers();
     const outbox = createMemoryOutbox();
     const event = { type: 'phase-changed' as const, release: 'v2.1.0', at: stageEvent().at, from: 'foundation', to: 'core-logic', actor: 'alice', reason: 'all gates green' };
-    await dispatchEvent(event, { notifiers, outbox });
-    const stage = await dispatchEvent(stageEvent(), { notifiers, outbox });
+    await dispatchEvent(event, { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox });
+    const stage = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox });
     expect(stage.delivered).toEqual(['slack']);
     const [phaseCall, stageCall] = recorder.callsOf('chat.postMessage');
     expect(phaseCall?.body.channel).toBe('C0RELEASES');
@@ -58,7 +63,7 @@ describe('Slack notifier with the real WebClient', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('chat.postMessage', { status: 429, retryAfter: 3 }, 1);
-    const result = await dispatchEvent(stageEvent(), { notifiers, outbox, clock, backoff: BACKOFF });
+    const result = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox, clock, backoff: BACKOFF });
     expect(result.queued).toEqual(['slack']);
     expect(recorder.callsOf('chat.postMessage')).toHaveLength(1);
     expect(outbox.entries[0]).toMatchObject({ attempts: 1, lastError: 'slack: rate limited (retry after 3s)', nextAttemptAt: clock.now() + 3000 });
@@ -74,7 +79,7 @@ describe('Slack notifier with the real WebClient', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('*', { status: 500 }, 3);
-    const result = await dispatchEvent(stageEvent(), { notifiers, outbox, clock, backoff: BACKOFF });
+    const result = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox, clock, backoff: BACKOFF });
     expect(result.queued).toEqual(['slack']);
     expect(recorder.callsOf('chat.postMessage')).toHaveLength(3);
     expect(outbox.entries[0]).toMatchObject({ attempts: 1, lastError: 'slack: HTTP 500' });
