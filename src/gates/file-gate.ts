@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GateConfig } from '../config/schema.js';
+import type { GateContext, GateOutcome } from './types.js';
+
+type FileGate = Extract<GateConfig, { kind: 'file' }>;
+
+/** A file (relative to the plan) contains a text (`{{release}}` replaced) or matches a regular expression. */
+export async function judgeFileGate(gate: FileGate, ctx: GateContext): Promise<GateOutcome> {
+  const file = path.resolve(ctx.planDir, gate.path);
+  const contains = gate.contains?.replaceAll('{{release}}', ctx.release);
+  const expected = contains !== undefined ? `contains "${contains}"` : gate.matches !== undefined ? `matches /${gate.matches}/` : 'exists';
+  const source = gate.path;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { verdict: 'fail', reason: 'missing-file', summary: `${gate.path}: ${code === 'ENOENT' ? 'no such file' : code}`, evidence: { source, expected } };
+  }
+  let found: { line: number; text: string } | null;
+  if (contains !== undefined) {
+    found = locate(text, text.indexOf(contains));
+  } else if (gate.matches !== undefined) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(gate.matches, 'm');
+    } catch (error) {
+      return { verdict: 'fail', reason: 'config', summary: `matches is not a regular expression: ${(error as Error).message}`, evidence: { source, expected } };
+    }
+    found = locate(text, text.search(pattern));
+  } else {
+    found = { line: 1, text: '' };
+  }
+  if (!found) return { verdict: 'fail', reason: 'no-match', summary: `${gate.path} does not ${expected.replace(/^contains/, 'contain').replace(/^matches/, 'match')}`, evidence: { source, expected, details: { bytes: text.length } } };
+  return { verdict: 'pass', reason: 'ok', summary: `${gate.path}:${found.line}: ${found.text.trim().slice(0, 80)}`, evidence: { source, expected, observed: `line ${found.line}` } };
+}
+
+function locate(text: string, index: number): { line: number; text: string } | null {
+  if (index < 0) return null;
+  const line = text.slice(0, index).split('\n').length;
+  return { line, text: text.split('\n')[line - 1] ?? '' };
+}

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { loadBudget } from '../config/load.js';
+import type { GateConfig, PerfBudget } from '../config/schema.js';
+import { formatNumber } from './compare.js';
+import type { GateContext, GateOutcome } from './types.js';
+
+type PerfBudgetGate = Extract<GateConfig, { kind: 'perf-budget' }>;
+
+/** One measured hot path against its budget: evidence per engine and model. */
+export interface HotPathEvidence {
+  hotPath: string;
+  engine: string;
+  model: string;
+  medianMs: number;
+  budgetMs: number | null;
+  /** median / budget; above 1 is over budget. */
+  ratio: number | null;
+}
+
+/** Engine hot-path medians (`measureHotPaths`) against `.perf-budget.json` `hotPaths`. */
+export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext): Promise<GateOutcome> {
+  const source = gate.budget;
+  const read = await readBudget(gate, ctx);
+  if ('problem' in read) return { verdict: 'fail', reason: 'config', summary: read.problem, evidence: { source } };
+  const hotPaths = read.budget.hotPaths;
+  if (Object.keys(hotPaths).length === 0) {
+    return { verdict: 'inconclusive', reason: 'no-budget', summary: `${gate.budget} has no hotPaths`, hint: 'add hotPaths (milliseconds per hot path) to the budget file', evidence: { source } };
+  }
+  const { measureHotPaths } = await import('../../engines/perf.js');
+  const measured = await measureHotPaths({ runs: gate.runs });
+  const rows: HotPathEvidence[] = measured.map((m) => {
+    const budgetMs = hotPaths[m.hotPath] ?? null;
+    return { hotPath: m.hotPath, engine: m.engine, model: m.model, medianMs: round(m.medianMs), budgetMs, ratio: budgetMs ? round(m.medianMs / budgetMs, 3) : null };
+  });
+  const judged = rows.filter((r) => r.ratio !== null);
+  const over = judged.filter((r) => (r.ratio as number) > 1);
+  const unmeasured = Object.keys(hotPaths).filter((h) => !rows.some((r) => r.hotPath === h));
+  const worst = [...judged].sort((a, b) => (b.ratio as number) - (a.ratio as number))[0];
+  const evidence = {
+    source,
+    expected: 'every hot-path median ≤ its budget',
+    observed: worst ? `${worst.hotPath} ${worst.model}: ${formatNumber(worst.medianMs)}ms of ${worst.budgetMs}ms` : undefined,
+    details: { runs: gate.runs, hotPaths: rows, unmeasured },
+  };
+  if (judged.length === 0) return { verdict: 'inconclusive', reason: 'no-budget', summary: 'no measured hot path has a budget', evidence };
+  if (over.length > 0) {
+    const list = over.map((r) => `${r.hotPath} ${r.model} ${formatNumber(r.medianMs)}ms > ${r.budgetMs}ms`).join(', ');
+    return { verdict: 'fail', reason: 'over-budget', summary: `over budget: ${list}`, evidence };
+  }
+  return { verdict: 'pass', reason: 'ok', summary: `${judged.length} measurements within budget (worst ${worst?.hotPath} ${worst?.model} at ${Math.round((worst?.ratio ?? 0) * 100)} %)`, evidence };
+}
+
+async function readBudget(gate: PerfBudgetGate, ctx: GateContext): Promise<{ budget: PerfBudget } | { problem: string }> {
+  const file = path.resolve(ctx.planDir, gate.budget);
+  if (ctx.budget && ctx.budgetFile && path.resolve(ctx.planDir, ctx.budgetFile) === file) return { budget: ctx.budget };
+  const loaded = await loadBudget(file, gate.budget);
+  if (loaded.missing) return { problem: `${gate.budget}: no such file` };
+  if (!loaded.budget) return { problem: `${gate.budget}: ${loaded.problems.map((p) => p.message).join('; ')}` };
+  return { budget: loaded.budget };
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
