@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StateBackendUnavailableError, StateUrlError } from './errors.js';
+import { StateUrlError } from './errors.js';
 import { FileStateStore } from './file-store.js';
+import { createPostgresStateStore } from './postgres/create.js';
+import type { StateUrlSource } from './postgres/url.js';
 import type { Clock, StateStore } from './store.js';
 
 /** What the factory needs from the command context. */
@@ -9,6 +11,18 @@ export interface StateStoreContext {
   /** Directory relative `file:` paths are resolved against. */
   cwd: string;
   clock: Clock;
+  /**
+   * The plan's release name. The PostgreSQL backend keeps one row per release and keys it by
+   * `?release=` in the URL, else this, else `default`. The file backend ignores it.
+   */
+  release?: string;
+  /** Where credentials are read from (`ROLLOUT_PG_PASSWORD`, `PGPASSWORD`, `PGUSER`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Where the URL came from. A password inside a postgres URL is accepted only from the command line
+   * or the environment; from `rollout.yaml`, or when the caller does not say, it is refused.
+   */
+  urlSource?: StateUrlSource;
 }
 
 function resolveFileDir(url: string, cwd: string): string {
@@ -36,8 +50,7 @@ export function createStateStore(url: string, context: StateStoreContext): State
       return new FileStateStore({ dir: resolveFileDir(url, context.cwd), clock: context.clock });
     case 'postgres':
     case 'postgresql':
-      // The PostgreSQL backend plugs in here; it must implement the same StateStore contract.
-      throw new StateBackendUnavailableError('PostgreSQL');
+      return createPostgresStateStore(url, context);
     case undefined:
       throw new StateUrlError(url, 'missing scheme');
     default:

@@ -1,0 +1,172 @@
+import type { Pool, PoolClient } from 'pg';
+import { StateError } from '../errors.js';
+import { StateUnavailableError } from './errors.js';
+import type { PostgresTarget } from './url.js';
+
+/** Client settings; every default is explicit because node-postgres' own (no connect timeout) can hang a CLI. */
+export interface PgSettings {
+  /** Give up on opening one connection after this long (pg's default, 0, waits forever). */
+  connectTimeoutMs: number;
+  /** Client-side read timeout and server-side `statement_timeout` for every query. */
+  queryTimeoutMs: number;
+  /** How long a row lock is waited for before the statement fails (a stuck transaction must not stall us). */
+  lockTimeoutMs: number;
+  /** The server ends a session left idle inside a transaction (a client that vanished mid-write) after this. */
+  idleInTransactionTimeoutMs: number;
+  /** Attempts to open a connection; only connection failures are retried, never a query or a conflict. */
+  connectAttempts: number;
+  /** A CLI needs few connections: one per concurrent operation plus the lease renewal. */
+  maxConnections: number;
+}
+
+export const DEFAULT_PG_SETTINGS: PgSettings = {
+  connectTimeoutMs: 2_000,
+  queryTimeoutMs: 5_000,
+  lockTimeoutMs: 3_000,
+  idleInTransactionTimeoutMs: 10_000,
+  connectAttempts: 3,
+  maxConnections: 4,
+};
+
+const CONNECT_BACKOFF_MS = 250;
+/** Authentication, unknown database, bad SQL: retrying cannot help. */
+const PERMANENT_SQLSTATE = /^(28|3D|42)/;
+/** Connection loss, timeouts, server shutting down or out of resources: the database is (temporarily) unusable. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)|^55P03$|^25P03$/;
+
+/** True when `error` means the database could not be used, as opposed to a bug or a refusal. */
+export function isUnavailableError(error: unknown): boolean {
+  if (error instanceof StateError) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, …
+    return UNAVAILABLE_SQLSTATE.test(code);
+  }
+  const message = (error as Error).message ?? '';
+  return /timeout|Connection terminated|connection .*(ended|closed)|not queryable/i.test(message);
+}
+
+/**
+ * A lazily created node-postgres pool. `pg` is imported on first use, so commands on a file state
+ * never load it. Every idle-client error is caught: without a listener it would crash the process.
+ */
+export class PgConnector {
+  private pool: Promise<Pool> | undefined;
+
+  constructor(
+    private readonly target: PostgresTarget,
+    readonly settings: PgSettings,
+    private readonly applicationName = 'rollout',
+  ) {}
+
+  private async createPool(): Promise<Pool> {
+    const pg = (await import('pg')).default;
+    const s = this.settings;
+    const pool = new pg.Pool({
+      host: this.target.host,
+      port: this.target.port,
+      database: this.target.database,
+      user: this.target.user,
+      password: this.target.password,
+      ssl: this.target.ssl,
+      application_name: this.applicationName,
+      connectionTimeoutMillis: s.connectTimeoutMs,
+      query_timeout: s.queryTimeoutMs,
+      statement_timeout: s.queryTimeoutMs,
+      lock_timeout: s.lockTimeoutMs,
+      idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
+      keepAlive: true,
+      max: s.maxConnections,
+      idleTimeoutMillis: 10_000,
+      // A CLI never calls end() on every path; idle connections must not keep the process alive.
+      allowExitOnIdle: true,
+    });
+    // An idle client whose server went away emits 'error' on the pool; the next checkout reconnects.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    return pool;
+  }
+
+  private getPool(): Promise<Pool> {
+    this.pool ??= this.createPool();
+    return this.pool;
+  }
+
+  /** Check out a connection, retrying connection failures a bounded number of times. */
+  async connect(): Promise<PoolClient> {
+    const pool = await this.getPool();
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.settings.connectAttempts; attempt++) {
+      try {
+        return await pool.connect();
+      } catch (error) {
+        lastError = error;
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) throw error;
+        if (attempt < this.settings.connectAttempts) await sleep(CONNECT_BACKOFF_MS * 2 ** (attempt - 1));
+      }
+    }
+    throw new StateUnavailableError(this.target.redacted, 'not-applied', `cannot connect after ${this.settings.connectAttempts} attempts (${describeError(lastError)})`, { cause: lastError });
+  }
+
+  /**
+   * Run `work` inside one transaction. Any failure rolls back; a broken connection is discarded, not
+   * returned to the pool. Failures of the database itself become `StateUnavailableError`, with
+   * `outcome: 'unknown'` only when the connection broke while COMMIT was in flight.
+   */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>, beforeCommit?: () => Promise<void>): Promise<T> {
+    const client = await this.connect();
+    let phase: 'work' | 'commit' = 'work';
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await beforeCommit?.();
+      phase = 'commit';
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = isUnavailableError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      client.release(broken ? toError(error) : undefined);
+      if (!broken) throw error;
+      throw new StateUnavailableError(this.target.redacted, phase === 'commit' ? 'unknown' : 'not-applied', describeError(error), { cause: error });
+    }
+  }
+
+  /** Run a single read-only statement sequence on one connection. */
+  async read<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      const result = await work(client);
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = isUnavailableError(error);
+      client.release(broken ? toError(error) : undefined);
+      if (!broken) throw error;
+      throw new StateUnavailableError(this.target.redacted, 'not-applied', describeError(error), { cause: error });
+    }
+  }
+
+  /** Close every connection (tests and long-lived callers; a CLI may simply exit). */
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool).end();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function describeError(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
+  return typeof e?.code === 'string' ? `${e.code}: ${message}` : message;
+}
