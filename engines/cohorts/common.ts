@@ -38,19 +38,23 @@ function parseCompany(c: CohortInput['companies'][number], field: string, valuat
   assertObject(c, field);
   assertArray(c.investments, `${field}.investments`);
   if (c.investments.length === 0) throw new EngineInputError(`${field}.investments`, 'needs at least one investment (a cohort is keyed by it)');
-  const investments = parseAmounts(c.investments, `${field}.investments`, valuationDay, true);
-  const firstDay = Math.min(...investments.map((f) => f.day));
-  const distributions = parseAmounts(c.distributions ?? [], `${field}.distributions`, valuationDay, false);
-  distributions.forEach((d, j) => {
+  const flows: DayFlow[] = [];
+  let firstDay = Infinity;
+  let investment = 0;
+  for (const f of parseAmounts(c.investments, `${field}.investments`, valuationDay, true)) {
+    firstDay = Math.min(firstDay, f.day);
+    investment += f.amount;
+    flows.push({ day: f.day, amount: -f.amount });
+  }
+  let distributed = 0;
+  parseAmounts(c.distributions ?? [], `${field}.distributions`, valuationDay, false).forEach((d, j) => {
     if (d.day < firstDay) throw new EngineInputError(`${field}.distributions[${j}].date`, "is before the company's first investment");
+    distributed += d.amount;
+    flows.push(d);
   });
   const nav = c.nav ?? 0;
   assertCents(nav, `${field}.nav`);
-  const sum = (xs: DayFlow[]): number => xs.reduce((s, f) => s + f.amount, 0);
-  const row: CohortCompanyRow = {
-    id: c.id, investment: sum(investments), distributions: sum(distributions), nav, firstInvestmentDate: formatIsoDay(firstDay),
-  };
-  const flows = [...investments.map((f) => ({ day: f.day, amount: -f.amount })), ...distributions];
+  const row: CohortCompanyRow = { id: c.id, investment, distributions: distributed, nav, firstInvestmentDate: formatIsoDay(firstDay) };
   return { row, firstDay, flows };
 }
 

@@ -131,18 +131,51 @@ function bisect(p: Prepared, lo: number, hi: number): IrrResult | null {
 
 function solveByGrid(p: Prepared): IrrResult {
   const brackets: Array<[number, number]> = [];
-  let prevX = GRID_X_MIN;
-  let prevF = scaledNpv(p, prevX) || Number.MIN_VALUE;
+  const values = scanScaledNpv(p);
   for (let k = 1; k <= GRID_STEPS; k++) {
-    const x = GRID_X_MIN + ((GRID_X_MAX - GRID_X_MIN) * k) / GRID_STEPS;
     // An exact zero on a grid point counts as positive so that it is bracketed once, not twice.
-    const f = scaledNpv(p, x) || Number.MIN_VALUE;
-    if (Math.sign(f) !== Math.sign(prevF)) brackets.push([prevX, x]);
-    prevX = x;
-    prevF = f;
+    if (Math.sign(values[k - 1] || Number.MIN_VALUE) !== Math.sign(values[k] || Number.MIN_VALUE)) brackets.push([gridX(k - 1), gridX(k)]);
   }
   if (brackets.length === 0) return { defined: false, reason: 'no-root-in-bounds' };
   if (brackets.length > 1) return { defined: false, reason: 'multiple-roots' };
   const [lo, hi] = brackets[0] as [number, number];
   return bisect(p, lo, hi) ?? { defined: false, reason: 'no-root-in-bounds' };
+}
+
+const gridX = (k: number): number => GRID_X_MIN + ((GRID_X_MAX - GRID_X_MIN) * k) / GRID_STEPS;
+
+/**
+ * scaledNpv at every grid point. Each term's exponent is piecewise linear in
+ * x (slope tMax − t_i below 0, −t_i above), so consecutive terms differ by a
+ * constant factor: one multiplication per term and step instead of an exp.
+ * Terms are recomputed exactly every 32 steps and when x crosses 0 so that
+ * rounding cannot drift.
+ */
+function scanScaledNpv(p: Prepared): number[] {
+  const n = p.a.length;
+  const h = (GRID_X_MAX - GRID_X_MIN) / GRID_STEPS;
+  const terms = new Float64Array(n);
+  const factors = new Float64Array(n);
+  const values = new Array<number>(GRID_STEPS + 1);
+  let reset = true;
+  let negativeSide = gridX(0) < 0;
+  for (let k = 0; k <= GRID_STEPS; k++) {
+    const x = gridX(k);
+    if (x < 0 !== negativeSide) { negativeSide = x < 0; reset = true; }
+    if (reset || k % 32 === 0) {
+      const shift = x < 0 ? -x * p.tMax : 0;
+      for (let i = 0; i < n; i++) {
+        const t = p.t[i] as number;
+        terms[i] = (p.a[i] as number) * Math.exp(-x * t - shift);
+        factors[i] = Math.exp(h * (x < 0 ? p.tMax - t : -t));
+      }
+      reset = false;
+    } else {
+      for (let i = 0; i < n; i++) terms[i] = (terms[i] as number) * (factors[i] as number);
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += terms[i] as number;
+    values[k] = sum;
+  }
+  return values;
 }
