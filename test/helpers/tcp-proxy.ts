@@ -1,0 +1,110 @@
+/**
+ * A loopback TCP proxy for network-fault tests (Toxiproxy-lite; Toxiproxy itself is not available):
+ * - `cut(ms)`: drop every open connection and refuse new ones (the port stops listening) for `ms`;
+ * - `blackhole()`: open connections stop carrying data and new ones are accepted but never
+ *   forwarded, like packets silently dropped by a firewall (no RST, no FIN);
+ * - `restore()`: forward normally again (black-holed connections are dropped).
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  host: string;
+  port: number;
+  /** Rewrite a postgres URL so that it goes through the proxy. */
+  wrapUrl(url: string): string;
+  cut(ms: number): Promise<void>;
+  blackhole(): void;
+  restore(): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  stop(): Promise<void>;
+}
+
+interface Pair {
+  client: Socket;
+  upstream: Socket | null;
+}
+
+export async function startTcpProxy(options: { target: { host: string; port: number } }): Promise<TcpProxy> {
+  const { target } = options;
+  if (!['127.0.0.1', 'localhost', '::1'].includes(target.host)) throw new Error(`tcp proxy targets loopback only, got ${target.host}`);
+  const pairs = new Set<Pair>();
+  let mode: 'forward' | 'blackhole' = 'forward';
+  let accepted = 0;
+  let server: Server;
+  let cutTimer: NodeJS.Timeout | undefined;
+
+  const drop = (pair: Pair) => {
+    pair.client.destroy();
+    pair.upstream?.destroy();
+    pairs.delete(pair);
+  };
+  const onConnection = (client: Socket) => {
+    accepted += 1;
+    const pair: Pair = { client, upstream: null };
+    pairs.add(pair);
+    client.on('error', () => undefined);
+    client.on('close', () => drop(pair));
+    if (mode === 'blackhole') {
+      client.pause(); // read nothing, answer nothing
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    pair.upstream = upstream;
+    upstream.on('error', () => drop(pair));
+    upstream.on('close', () => drop(pair));
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer(onConnection);
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  await listen(0);
+  const address = server!.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const closeListener = () => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  return {
+    host: '127.0.0.1',
+    port,
+    wrapUrl(url) {
+      const u = new URL(url);
+      u.hostname = '127.0.0.1';
+      u.port = String(port);
+      return u.toString();
+    },
+    async cut(ms) {
+      const closed = closeListener();
+      for (const pair of [...pairs]) drop(pair);
+      await closed;
+      cutTimer = setTimeout(() => {
+        cutTimer = undefined;
+        void listen(port);
+      }, ms);
+    },
+    blackhole() {
+      mode = 'blackhole';
+      for (const pair of pairs) {
+        pair.client.unpipe();
+        pair.upstream?.unpipe();
+        pair.client.pause();
+        pair.upstream?.pause();
+      }
+    },
+    restore() {
+      mode = 'forward';
+      for (const pair of [...pairs]) if (pair.client.isPaused()) drop(pair);
+    },
+    get accepted() {
+      return accepted;
+    },
+    async stop() {
+      clearTimeout(cutTimer);
+      for (const pair of [...pairs]) drop(pair);
+      if (server.listening) await closeListener();
+    },
+  };
+}
