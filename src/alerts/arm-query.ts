@@ -1,0 +1,41 @@
+import type { CanaryConfig, MetricConfig } from '../config/schema.js';
+import { renderQuery } from '../metrics/promql.js';
+
+/** One side of the canary comparison. */
+export type Arm = 'canary' | 'baseline';
+
+/** A trigger or metric limit: an absolute number, or a factor of the baseline arm's value. */
+export type Limit = { kind: 'absolute'; value: number } | { kind: 'relative'; factor: number };
+
+/** `400` → absolute 400; `"baseline * 1.5"` → relative 1.5 (the schema already checked the form). */
+export function parseLimit(limit: number | string): Limit {
+  if (typeof limit === 'number') return { kind: 'absolute', value: limit };
+  const match = /^\s*baseline\s*\*\s*(\d+(?:\.\d+)?)\s*$/.exec(limit);
+  if (!match) throw new Error(`not a limit: ${limit}`);
+  return { kind: 'relative', factor: Number(match[1]) };
+}
+
+/** True when the metric has a PromQL series (threshold metrics fed by `rollout verify` have none). */
+export function hasPromql(metric: MetricConfig): boolean {
+  return metric.kind !== 'threshold' || (metric.source === 'prometheus' && metric.query !== undefined);
+}
+
+function varsFor(canary: CanaryConfig, arm: Arm, window: string): Record<string, string> {
+  return { variant: arm === 'canary' ? canary.arms.canary : canary.arms.baseline, window };
+}
+
+/**
+ * The metric's value for one arm as PromQL: `(events) / (total)` for a ratio, the query itself
+ * otherwise. Values go through `renderQuery`, which escapes the variant and rejects a bad window.
+ */
+export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: Arm, window: string): string {
+  const vars = varsFor(canary, arm, window);
+  if (metric.kind === 'ratio') return `(${renderQuery(metric.events, vars)}) / (${renderQuery(metric.total, vars)})`;
+  if (!hasPromql(metric) || metric.query === undefined) throw new Error(`metric ${metric.id} has no PromQL query`);
+  return renderQuery(metric.query, vars);
+}
+
+/** The number of trials one arm saw in the window (ratio metrics only). */
+export function renderArmTotal(metric: MetricConfig & { kind: 'ratio' }, canary: CanaryConfig, arm: Arm, window: string): string {
+  return renderQuery(metric.total, varsFor(canary, arm, window));
+}
