@@ -36,6 +36,21 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
   on(program.command('schema').description('print the JSON Schema of rollout.yaml'), 'schema', async () => (await import('./commands/schema.js')).runSchema);
   on(program.command('plan').description('the phases, gates, stages and what `advance` would do next (no side effects)'), 'plan', async () => (await import('./commands/plan.js')).runPlan);
   on(
+    program
+      .command('preflight')
+      .description('run the gates of a phase (default: the current one); exit 0 pass, 1 fail, 3 inconclusive')
+      .option('--phase <id>', 'the phase whose gates run (default: the current phase)')
+      .option('--only <gates...>', 'run only these gates of the phase')
+      .option('--junit <file>', 'also write a JUnit XML report for CI'),
+    'preflight',
+    async () => (await import('./commands/preflight.js')).runPreflight,
+  );
+  on(
+    mutating(program.command('signoff').description('record a human checklist item (actor, time, reason), audited').argument('<item>', 'checklist item id').option('--phase <id>', 'the phase the item belongs to (default: the current phase)')),
+    'signoff',
+    async () => (await import('./commands/signoff.js')).runSignoff,
+  );
+  on(
     program.command('status').description('phase, stage, flag percentages, latest verdicts, lock holder, history').option('--history <n>', 'history entries to show', '5'),
     'status',
     async () => (await import('./commands/status.js')).runStatus,

@@ -6,10 +6,6 @@ import type { GateMetrics } from './types.js';
 
 type PrometheusSettings = RawConfig['metrics']['prometheus'];
 
-// Names the adapter reads basic-auth parts from; filled from `basicAuthEnv` ("user:password").
-const BASIC_USER = 'ROLLOUT_GATE_PROMETHEUS_USER';
-const BASIC_PASSWORD = 'ROLLOUT_GATE_PROMETHEUS_PASSWORD';
-
 /**
  * One metrics source shared by every prometheus gate of a run, created on first use so that a run
  * without prometheus gates never loads the Prometheus client. No URL is not an error here: each
@@ -42,17 +38,9 @@ async function openSource(settings: PrometheusSettings, env: NodeJS.ProcessEnv, 
 
 /** Only the variables the plan names reach the adapter: a stray PROMETHEUS_TOKEN is not sent anywhere. */
 function resolveAuth(settings: PrometheusSettings, env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; auth: AuthEnvNames } {
-  const authEnv: NodeJS.ProcessEnv = {};
-  const auth: AuthEnvNames = { tokenEnv: '-', usernameEnv: BASIC_USER, passwordEnv: BASIC_PASSWORD };
-  if (settings.bearerTokenEnv && env[settings.bearerTokenEnv]) {
-    auth.tokenEnv = settings.bearerTokenEnv;
-    authEnv[settings.bearerTokenEnv] = env[settings.bearerTokenEnv];
-  }
-  const basic = settings.basicAuthEnv ? env[settings.basicAuthEnv] : undefined;
-  const colon = basic?.indexOf(':') ?? -1;
-  if (basic && colon > 0) {
-    authEnv[BASIC_USER] = basic.slice(0, colon);
-    authEnv[BASIC_PASSWORD] = basic.slice(colon + 1);
-  }
-  return { env: authEnv, auth };
+  const names = [settings.bearerTokenEnv, settings.usernameEnv, settings.passwordEnv].filter((n): n is string => Boolean(n));
+  const authEnv: NodeJS.ProcessEnv = Object.fromEntries(names.flatMap((n) => (env[n] !== undefined ? [[n, env[n]]] : [])));
+  // Unset names point at a variable that cannot exist, so the adapter's defaults are never read.
+  const none = '-';
+  return { env: authEnv, auth: { tokenEnv: settings.bearerTokenEnv ?? none, usernameEnv: settings.usernameEnv ?? none, passwordEnv: settings.passwordEnv ?? none } };
 }

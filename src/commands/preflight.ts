@@ -1,0 +1,154 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { GateConfig, PhaseConfig, RawConfig } from '../config/schema.js';
+import { suggest } from '../config/suggest.js';
+import type { Ctx } from '../context.js';
+import { EXIT, type ExitCode } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { createGateMetrics } from '../gates/metrics.js';
+import { runGates, summarizeVerdicts } from '../gates/run-gates.js';
+import type { GateContext, GateResult, GateVerdict } from '../gates/types.js';
+import { changeRelease } from '../lifecycle/transaction.js';
+import { currentPhase } from '../lifecycle/planner.js';
+import { renderJUnit } from '../output/junit.js';
+import { formatProgressLine, renderAnnotations, renderPreflight, type PreflightResult } from '../output/preflight-render.js';
+import { loadStyle, shouldColor, type Style } from '../output/style.js';
+import type { ReleaseState } from '../state/types.js';
+import { loadConfigFor } from './load-config.js';
+import { openState } from './open-state.js';
+import type { CommandResult } from './types.js';
+
+export type { PreflightResult } from '../output/preflight-render.js';
+
+/** `--phase ID`, or the current phase; an unknown id is a usage error with a suggestion. */
+export function resolvePhase(config: RawConfig, state: ReleaseState | null, requested: unknown): PhaseConfig {
+  if (typeof requested !== 'string' || requested === '') return currentPhase(config, state).phase;
+  const phase = config.phases.find((p) => p.id === requested);
+  if (phase) return phase;
+  const ids = config.phases.map((p) => p.id);
+  const guess = suggest(requested, ids);
+  throw new RolloutError('E_USAGE', `unknown phase "${requested}"${guess ? ` (did you mean "${guess}"?)` : ''}; phases: ${ids.join(', ')}`, { details: { phase: requested, phases: ids } });
+}
+
+/** `--only a b` or `--only a,b`: the phase's gates with those ids, in plan order. */
+export function selectGates(config: RawConfig, phase: PhaseConfig, only: unknown): GateConfig[] {
+  const wanted = [only ?? []].flat().flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+  if (wanted.length === 0) return phase.gates;
+  const ids = phase.gates.map((g) => g.id);
+  for (const id of wanted) {
+    if (ids.includes(id)) continue;
+    const elsewhere = config.phases.find((p) => p.gates.some((g) => g.id === id));
+    const guess = suggest(id, ids);
+    const note = elsewhere ? ` (it is a gate of ${elsewhere.id}: add --phase ${elsewhere.id})` : guess ? ` (did you mean "${guess}"?)` : '';
+    throw new RolloutError('E_USAGE', `unknown gate "${id}" in phase ${phase.id}${note}; gates: ${ids.join(', ')}`, { details: { gate: id, gates: ids } });
+  }
+  return phase.gates.filter((g) => wanted.includes(g.id));
+}
+
+export function exitCodeFor(verdict: GateVerdict): ExitCode {
+  return verdict === 'pass' ? EXIT.ok : verdict === 'fail' ? EXIT.fail : EXIT.inconclusive;
+}
+
+/** `rollout preflight [--phase ID] [--only GATE…] [--junit FILE]`: run a phase's gates; record the result. */
+export async function runPreflight(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<PreflightResult>> {
+  const loaded = await loadConfigFor(ctx);
+  const state = await openState(ctx, loaded).read();
+  const phase = resolvePhase(loaded.config, state, options.phase);
+  const gates = selectGates(loaded.config, phase, options.only);
+  const started = ctx.clock.now();
+  const t0 = performance.now();
+  const gctx = buildGateContext(ctx, loaded, phase.id, state);
+  const progressStyle = await loadStyle(shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }));
+  const results = await runWithProgress(gates, gctx, ctx, progressStyle);
+  const { verdict, counts } = summarizeVerdicts(results);
+  const exitCode = exitCodeFor(verdict);
+  const result: PreflightResult = {
+    release: loaded.config.release,
+    phase: phase.id,
+    phaseTitle: phase.title,
+    verdict,
+    counts: { ...counts, total: results.length },
+    at: started.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    ...(gates.length !== phase.gates.length ? { only: gates.map((g) => g.id) } : {}),
+    gates: results,
+    recorded: false,
+    exitCode,
+  };
+  if (typeof options.junit === 'string' && options.junit) result.junit = await writeJUnit(ctx, options.junit, result);
+  await recordResult(ctx, loaded, result);
+  const github = ctx.env.GITHUB_ACTIONS === 'true';
+  // With --json, stdout is one document: annotations go to stderr, which the Actions runner also reads.
+  if (github && ctx.global.json) for (const line of renderAnnotations(result)) ctx.progress(line);
+  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github }) };
+}
+
+function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: ReleaseState | null): GateContext {
+  return {
+    planDir: loaded.dir,
+    env: ctx.env,
+    clock: ctx.clock,
+    redact: ctx.redact,
+    release: loaded.config.release,
+    phase,
+    state,
+    budget: loaded.budget,
+    budgetFile: loaded.config.budget,
+    metrics: createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
+  };
+}
+
+/** Plain lines in CI; on a terminal also a line when each gate starts. A heartbeat names what still runs. */
+async function runWithProgress(gates: GateConfig[], gctx: GateContext, ctx: Ctx, s: Style): Promise<GateResult[]> {
+  const running = new Map<string, number>();
+  const heartbeat = setInterval(() => {
+    if (running.size === 0) return;
+    const now = performance.now();
+    ctx.progress(s.dim(`… still running: ${[...running].map(([id, t]) => `${id} (${Math.round((now - t) / 1000)}s)`).join(', ')}`));
+  }, ctx.isTTY ? 10_000 : 30_000);
+  heartbeat.unref();
+  try {
+    return await runGates(gates, gctx, {
+      onStart: (gate) => {
+        running.set(gate.id, performance.now());
+        if (ctx.isTTY) ctx.progress(s.dim(`▸ ${gate.id} (${gate.kind}) started`));
+      },
+      onResult: (r) => {
+        running.delete(r.id);
+        ctx.progress(formatProgressLine(r, s, ctx.isTTY));
+      },
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult): Promise<string> {
+  const target = path.resolve(ctx.cwd, file);
+  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates });
+  await writeFile(target, ctx.redact(xml));
+  return path.relative(ctx.cwd, target) || file;
+}
+
+/** Only the run's result changes in the state: `evidence['preflight:<phase>']`, audited as `preflight`. */
+async function recordResult(ctx: Ctx, loaded: LoadedConfig, result: PreflightResult): Promise<void> {
+  const record = {
+    verdict: result.verdict,
+    summary: `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.inconclusive} inconclusive`,
+    at: result.at,
+    ...(result.only ? { only: result.only } : {}),
+    gates: result.gates.map((g) => ({ id: g.id, kind: g.kind, verdict: g.verdict, reason: g.reason, summary: g.summary })),
+  };
+  try {
+    await changeRelease(ctx, loaded, { operation: 'preflight' }, async (state) => ({
+      next: { ...state, evidence: { ...state.evidence, [`preflight:${result.phase}`]: record } },
+      audit: { op: 'preflight', data: { phase: result.phase, ...record } },
+      result: true,
+    }));
+    result.recorded = true;
+  } catch (error) {
+    // The verdict is what CI acts on; failing to record it (e.g. a busy lock) is reported, not fatal.
+    result.recordError = error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,94 @@
+import { formatDuration } from '../config/duration.js';
+import type { GateResult, GateVerdict } from '../gates/types.js';
+import { renderTable, verdictColor, type Style } from './style.js';
+
+/** The `preflight` result as `--json` carries it (DESIGN.md: phase, verdict, counts, gates with evidence). */
+export interface PreflightResult {
+  release: string;
+  phase: string;
+  phaseTitle: string;
+  verdict: GateVerdict;
+  counts: Record<GateVerdict, number> & { total: number };
+  /** ISO time the run started. */
+  at: string;
+  durationMs: number;
+  /** Gate ids given with `--only`; absent when every gate of the phase ran. */
+  only?: string[];
+  gates: GateResult[];
+  /** Where the JUnit report was written. */
+  junit?: string;
+  /** Whether the result was recorded in the state (`evidence['preflight:<phase>']`). */
+  recorded: boolean;
+  recordError?: string;
+  exitCode: number;
+}
+
+const MARK: Record<GateVerdict, string> = { pass: '✓', fail: '✗', inconclusive: '?' };
+
+/** One progress line per finished gate: symbols on a terminal, plain words in CI logs. */
+export function formatProgressLine(r: GateResult, s: Style, tty: boolean): string {
+  const time = formatDuration(r.durationMs);
+  if (tty) return `${verdictColor(s, MARK[r.verdict])} ${r.id} ${s.dim(time)} ${r.summary}`;
+  return `[${r.verdict}] ${r.id} (${r.kind}, ${time}): ${r.summary}`;
+}
+
+/** The human report: a table in plan order, hints and output tails for what did not pass, a verdict line. */
+export function renderPreflight(result: PreflightResult, s: Style, opts: { annotations?: boolean } = {}): string {
+  const out = [s.bold(`Preflight ${result.phase}: ${result.phaseTitle}`) + s.dim(`  (${result.release}${result.only ? `, only ${result.only.join(', ')}` : ''})`), ''];
+  const rows = result.gates.map((g) => [verdictColor(s, g.verdict), g.id, g.kind, formatDuration(g.durationMs), oneLine(g.summary, 100)]);
+  out.push(renderTable(['verdict', 'gate', 'kind', 'time', 'evidence'], rows));
+  const open = result.gates.filter((g) => g.verdict !== 'pass');
+  if (open.length) out.push('');
+  for (const g of open) {
+    out.push(`${verdictColor(s, g.verdict)} ${s.bold(g.id)}${g.title ? ` — ${g.title}` : ''}`);
+    out.push(`    ${g.summary}`);
+    if (g.evidence.source) out.push(s.dim(`    ${g.kind === 'command' ? '$ ' : ''}${oneLine(g.evidence.source, 200)}`));
+    if (g.evidence.expected) out.push(s.dim(`    expected: ${g.evidence.expected}${g.evidence.observed !== undefined ? `; seen: ${oneLine(show(g.evidence.observed), 120)}` : ''}`));
+    if (g.hint) out.push(`    ${s.cyan('hint:')} ${g.hint}`);
+    if (g.verdict === 'fail' && g.output) out.push(...g.output.split('\n').slice(-15).map((l) => s.dim(`    │ ${l}`)));
+  }
+  if (result.recordError) out.push('', s.yellow(`warning: the result was not recorded in the state: ${result.recordError}`));
+  if (result.junit) out.push('', s.dim(`JUnit report: ${result.junit}`));
+  out.push('', renderVerdictLine(result, s));
+  if (opts.annotations) out.push(...renderAnnotations(result));
+  return out.join('\n');
+}
+
+export function renderVerdictLine(result: PreflightResult, s: Style): string {
+  const c = result.counts;
+  const parts = [`${c.pass} passed`, c.fail ? s.red(`${c.fail} failed`) : '0 failed', c.inconclusive ? s.yellow(`${c.inconclusive} inconclusive`) : '0 inconclusive'];
+  return `${s.bold(`${result.phase} ${verdictColor(s, result.verdict)}`)}: ${parts.join(', ')} of ${c.total} gate(s) in ${formatDuration(result.durationMs)} (exit ${result.exitCode})`;
+}
+
+/**
+ * GitHub Actions workflow commands (`::error title=…::…`, `::warning …`) for gates that did not pass;
+ * GitHub turns them into annotations on the run. Printed when GITHUB_ACTIONS=true.
+ */
+export function renderAnnotations(result: PreflightResult): string[] {
+  return result.gates
+    .filter((g) => g.verdict !== 'pass')
+    .map((g) => {
+      const level = g.verdict === 'fail' ? 'error' : 'warning';
+      const title = `rollout preflight ${result.phase} / ${g.id}${g.verdict === 'inconclusive' ? ' (inconclusive)' : ''}`;
+      const message = `${g.summary}${g.hint ? `\nhint: ${g.hint}` : ''}`;
+      return `::${level} title=${escapeProperty(title)}::${escapeData(message)}`;
+    });
+}
+
+/** Workflow-command escaping, as in @actions/core. */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function oneLine(s: string, max: number): string {
+  const flat = s.replace(/\s*\n\s*/g, ' ⏎ ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+}
