@@ -56,6 +56,18 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/status.js')).runStatus,
   );
   on(
+    program
+      .command('analyze')
+      .description('canary vs baseline statistics for the current stage (exit 0 pass, 1 fail, 3 inconclusive)')
+      .option('--stage <id>', 'judge with this stage\'s settings (default: the current stage)')
+      .option('--window <duration>', 'the window both arms are judged over (default canary.window)')
+      .option('--record <file>', 'save every Prometheus query and answer of this run')
+      .option('--replay <file>', 'answer every query from a recording: offline, reproducible')
+      .option('--dry-run', 'analyse without storing the verdict as the stage\'s evidence'),
+    'analyze',
+    async () => (await import('./commands/analyze.js')).runAnalyze,
+  );
+  on(
     program.command('log').description('the audit log').option('--verify', 'check the hash chain and say which entry breaks it').option('--limit <n>', 'show the last N entries', '20'),
     'log',
     async () => (await import('./commands/log.js')).runLog,
@@ -64,6 +76,34 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     mutating(program.command('unlock').description('break a stale release lock (audited)').addOption(new Option('--force', 'required: breaking a lock is deliberate'))),
     'unlock',
     async () => (await import('./commands/unlock.js')).runUnlock,
+  );
+  on(
+    program
+      .command('runbook')
+      .description('the procedures in runbooks/: list, show ID, run ID (step by step, confirmed, audited)')
+      .argument('<action>', 'list | show | run')
+      .argument('[id]', 'runbook id (the file name without .md)')
+      .option('--yes', 'run every step without asking (needed when stdin is not a terminal)')
+      .option('--dry-run', 'print the steps, run nothing')
+      .option('--reason <text>', 'recorded in the audit log and passed to rollout steps as {{reason}}'),
+    'runbook',
+    async () => (await import('./commands/runbook.js')).runRunbook,
+  );
+  on(
+    mutating(
+      program
+        .command('chaos')
+        .description('Chaos Lite: list the experiments, or run one and measure the recovery time')
+        .argument('<action>', 'list | run')
+        .argument('[id]', 'experiment id from rollout.yaml'),
+    ),
+    'chaos',
+    async () => (await import('./commands/chaos.js')).runChaos,
+  );
+  on(
+    program.command('alerts').description('Prometheus alerting rules generated from the budgets and rollback triggers').option('--out <file>', 'write the rules file here instead of stdout'),
+    'alerts',
+    async () => (await import('./commands/alerts.js')).runAlerts,
   );
   return program;
 }

@@ -231,7 +231,8 @@ export const notifications = z.strictObject({
 export const prometheusSource = z.strictObject({
   urlEnv: envName.default('ROLLOUT_PROMETHEUS_URL'),
   bearerTokenEnv: envName.optional(),
-  basicAuthEnv: envName.optional().describe('variable holding user:password'),
+  usernameEnv: envName.optional().describe('basic auth: variable holding the user name'),
+  passwordEnv: envName.optional().describe('basic auth: variable holding the password'),
   timeout: duration.default('10s'),
   retries: z.number().int().min(0).max(5).default(2),
 });

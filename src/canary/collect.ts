@@ -1,0 +1,54 @@
+import type { CanaryConfig, MetricConfig } from '../config/schema.js';
+import { renderQuery } from '../metrics/promql.js';
+import type { MetricsSource, QueryOutcome } from '../metrics/types.js';
+
+/** The raw evidence for one metric, both arms, gathered concurrently. */
+export type Collected =
+  | { kind: 'ratio'; baseline: { events: QueryOutcome; total: QueryOutcome }; canary: { events: QueryOutcome; total: QueryOutcome }; queries: string[] }
+  | { kind: 'distribution'; baseline: QueryOutcome; canary: QueryOutcome; queries: string[] }
+  | { kind: 'threshold'; baseline: QueryOutcome | null; canary: QueryOutcome | null; queries: string[] };
+
+export interface CollectOptions {
+  source: MetricsSource;
+  canary: CanaryConfig;
+  /** The window both arms are judged over, e.g. `30m` (the same for both arms). */
+  window: string;
+  now: Date;
+  release: string;
+  timeoutMs?: number;
+}
+
+function render(template: string, variant: string, opts: CollectOptions): string {
+  return renderQuery(template, { variant, window: opts.window, release: opts.release });
+}
+
+/** Every query of every metric is started at once: an analysis costs about one query's latency. */
+export async function collectMetric(metric: MetricConfig, opts: CollectOptions): Promise<Collected> {
+  const arms = { baseline: opts.canary.arms.baseline, canary: opts.canary.arms.canary };
+  const instant = (q: string) => opts.source.instant(q, { time: opts.now, maxSeries: 1, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  if (metric.kind === 'ratio') {
+    const q = {
+      be: render(metric.events, arms.baseline, opts),
+      bt: render(metric.total, arms.baseline, opts),
+      ce: render(metric.events, arms.canary, opts),
+      ct: render(metric.total, arms.canary, opts),
+    };
+    const [be, bt, ce, ct] = await Promise.all([instant(q.be), instant(q.bt), instant(q.ce), instant(q.ct)]);
+    return { kind: 'ratio', baseline: { events: be, total: bt }, canary: { events: ce, total: ct }, queries: [q.be, q.bt, q.ce, q.ct] };
+  }
+  if (metric.kind === 'distribution') {
+    const { parseDuration } = await import('../config/duration.js');
+    const windowMs = parseDuration(opts.window) ?? 1_800_000;
+    const stepSeconds = Math.max(1, (parseDuration(metric.step) ?? 60_000) / 1000);
+    const range = { start: new Date(opts.now.getTime() - windowMs), end: opts.now, stepSeconds, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
+    const qb = render(metric.query, arms.baseline, opts);
+    const qc = render(metric.query, arms.canary, opts);
+    const [baseline, canary] = await Promise.all([opts.source.range(qb, range), opts.source.range(qc, range)]);
+    return { kind: 'distribution', baseline, canary, queries: [qb, qc] };
+  }
+  if (metric.source === 'verify' || !metric.query) return { kind: 'threshold', baseline: null, canary: null, queries: [] };
+  const qb = render(metric.query, arms.baseline, opts);
+  const qc = render(metric.query, arms.canary, opts);
+  const [baseline, canary] = await Promise.all([instant(qb), instant(qc)]);
+  return { kind: 'threshold', baseline, canary, queries: [qb, qc] };
+}
