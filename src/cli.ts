@@ -68,6 +68,19 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/analyze.js')).runAnalyze,
   );
   on(
+    program
+      .command('verify')
+      .description("run the engines' property suites and golden accuracy cases (exit 1 on any failure)")
+      .option('--engine <name>', 'reserves, pacing or cohorts (default: all)')
+      .option('--model <version>', 'v1.0 or v1.1 (default: both)')
+      .option('--property <id>', 'only this property (to replay a failure)')
+      .option('--runs <n>', 'runs per property')
+      .option('--seed <n>', 'fast-check seed (random when absent, always reported)')
+      .option('--path <path>', 'fast-check replay path of a reported failure'),
+    'verify',
+    async () => (await import('./commands/verify.js')).runVerifyCommand,
+  );
+  on(
     program.command('log').description('the audit log').option('--verify', 'check the hash chain and say which entry breaks it').option('--limit <n>', 'show the last N entries', '20'),
     'log',
     async () => (await import('./commands/log.js')).runLog,
