@@ -117,11 +117,18 @@ export class PgConnector {
   async transaction<T>(work: (client: PoolClient) => Promise<T>, beforeCommit?: () => Promise<void>): Promise<T> {
     const client = await this.connect();
     let phase: 'work' | 'commit' = 'work';
+    // A connection known to be gone before COMMIT was issued cannot have committed anything.
+    let lostBeforeCommit = false;
+    const onLost = () => {
+      if (phase === 'work') lostBeforeCommit = true;
+    };
+    client.once('end', onLost);
+    client.once('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await beforeCommit?.();
-      phase = 'commit';
+      phase = lostBeforeCommit ? 'work' : 'commit';
       await client.query('COMMIT');
       client.release();
       return result;
@@ -130,7 +137,11 @@ export class PgConnector {
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       client.release(broken ? toError(error) : undefined);
       if (!broken) throw error;
-      throw new StateUnavailableError(this.target.redacted, phase === 'commit' ? 'unknown' : 'not-applied', describeError(error), { cause: error });
+      const outcome = phase === 'commit' && !lostBeforeCommit ? 'unknown' : 'not-applied';
+      throw new StateUnavailableError(this.target.redacted, outcome, describeError(error), { cause: error });
+    } finally {
+      client.removeListener('end', onLost);
+      client.removeListener('error', onLost);
     }
   }
 
