@@ -21,7 +21,7 @@ export interface HotPathMeasurement {
 }
 
 export interface MeasureHotPathsOptions {
-  /** Timed runs per engine and model (default 25, after 3 warm-up runs). */
+  /** Timed runs per engine and model (default 25, after 10 warm-up runs). */
   runs?: number;
   /** Portfolio size (default 500). */
   companies?: number;
@@ -31,7 +31,8 @@ export interface MeasureHotPathsOptions {
   impls?: EngineOverrides;
 }
 
-const WARM_UP_RUNS = 3;
+// The first calls run in the interpreter; medians should describe the optimized code a worker runs.
+const WARM_UP_RUNS = 10;
 
 /**
  * Times each engine × model on one deterministic portfolio and returns the

@@ -1,7 +1,7 @@
 import { MIN_ANNUALIZED_DAYS, groupByVintage, parseCohortInput, sumCohort } from './common.js';
 import type { ParsedCompany } from './common.js';
 import { solveXirr } from './xirr.js';
-import type { IrrResult } from './xirr.js';
+import type { DayFlow, IrrResult } from './xirr.js';
 import type { CohortInput, CohortResult } from './types.js';
 
 /**
@@ -33,9 +33,11 @@ export function calculateCohortsV11(input: CohortInput): CohortResult {
 }
 
 function computeCohortIrr(companies: readonly ParsedCompany[], valuationDay: number, nav: number): IrrResult {
-  const firstDay = Math.min(...companies.map((c) => c.firstDay));
+  // groupByVintage sorts companies by first investment day.
+  const firstDay = companies[0]?.firstDay ?? valuationDay;
   if (valuationDay - firstDay < MIN_ANNUALIZED_DAYS) return { defined: false, reason: 'young-cohort' };
-  const flows = companies.flatMap((c) => c.flows);
+  const flows: DayFlow[] = [];
+  for (const c of companies) for (const f of c.flows) flows.push(f);
   if (nav > 0) flows.push({ day: valuationDay, amount: nav });
   return solveXirr(flows);
 }

@@ -25,7 +25,8 @@ const X_MIN = -30; // x = ln(1 + r); e^-30 − 1 ≈ −1 + 1e-13
 const X_MAX = 30;
 const GRID_X_MIN = Math.log(1e-4); // r = −99.99 %
 const GRID_X_MAX = Math.log(101); // r = 10 000 %
-const GRID_STEPS = 400;
+// 256 cells of 0.054 in ln(1 + r): two roots closer than ~5.5 % in (1 + r) can hide in one cell.
+const GRID_STEPS = 256;
 
 interface Prepared { t: number[]; a: number[]; tMax: number; scale: number }
 
@@ -151,12 +152,12 @@ const gridX = (k: number): number => GRID_X_MIN + ((GRID_X_MAX - GRID_X_MIN) * k
  * Terms are recomputed exactly every 32 steps and when x crosses 0 so that
  * rounding cannot drift.
  */
-function scanScaledNpv(p: Prepared): number[] {
+function scanScaledNpv(p: Prepared): Float64Array {
   const n = p.a.length;
   const h = (GRID_X_MAX - GRID_X_MIN) / GRID_STEPS;
   const terms = new Float64Array(n);
   const factors = new Float64Array(n);
-  const values = new Array<number>(GRID_STEPS + 1);
+  const values = new Float64Array(GRID_STEPS + 1);
   let reset = true;
   let negativeSide = gridX(0) < 0;
   for (let k = 0; k <= GRID_STEPS; k++) {
