@@ -118,5 +118,20 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     'alerts',
     async () => (await import('./commands/alerts.js')).runAlerts,
   );
+  on(
+    mutating(
+      program
+        .command('state')
+        .description('state backends')
+        .command('migrate')
+        .description('move a release between state backends with its history and audit log (verified after the copy)')
+        .requiredOption('--from <url>', 'where the release is now, e.g. file:.rollout')
+        .requiredOption('--to <url>', 'where it goes, e.g. postgres://db.internal:5432/rollout')
+        .option('--release <name>', 'release key in a postgres state (default: ?release= in the URL, else the plan\'s release)')
+        .addOption(new Option('--force', 'replace a release the target already holds')),
+    ),
+    'state migrate',
+    async () => (await import('./commands/state-migrate.js')).runStateMigrate,
+  );
   return program;
 }
