@@ -20,9 +20,10 @@ export const DEFAULT_CONCURRENCY: GateConcurrency = { io: 8, process: 4 };
 
 /**
  * Runs gates concurrently and returns their results in the order given (plan order). Lanes:
- * io and process gates start at once; property suites (CPU-bound, in this process) start when the
- * io lane is done, so they do not delay network answers and distort latency checks; perf-budget
- * gates run last and alone, so that nothing else competes with the timing. See README.md.
+ * io and process gates start at once; property suites (CPU-bound and synchronous, in this process)
+ * run after them, because while they run no timer, socket or child exit is handled, which would
+ * distort latency checks, timeouts and durations; perf-budget gates run last and alone, so that
+ * nothing competes with the timing. See README.md.
  */
 export async function runGates(gates: readonly GateConfig[], ctx: GateContext, options: RunGatesOptions = {}): Promise<GateResult[]> {
   const limits = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
@@ -37,8 +38,8 @@ export async function runGates(gates: readonly GateConfig[], ctx: GateContext, o
   };
   const io = runPool(lane((g) => !['command', 'property', 'perf-budget'].includes(g.kind)), limits.io, run);
   const processes = runPool(lane((g) => g.kind === 'command'), limits.process, run);
-  const cpu = io.then(() => runPool(lane((g) => g.kind === 'property'), 1, run));
-  await Promise.all([io, processes, cpu]);
+  await Promise.all([io, processes]);
+  await runPool(lane((g) => g.kind === 'property'), 1, run);
   await runPool(lane((g) => g.kind === 'perf-budget'), 1, run);
   return results as GateResult[];
 }
