@@ -22,7 +22,7 @@ export interface PostgresTarget {
 }
 
 /** Options understood in the query string; anything else is refused so typos do not pass silently. */
-const KNOWN_PARAMS = new Set(['release', 'sslmode', 'application_name']);
+const KNOWN_PARAMS = new Set(['release', 'sslmode']);
 const SSL_MODES: Record<string, PostgresTarget['ssl']> = {
   disable: false,
   require: { rejectUnauthorized: false },
