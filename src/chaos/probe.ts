@@ -59,9 +59,10 @@ export function createHttpProbe(options: { env: NodeJS.ProcessEnv; fetch?: typeo
       return { status: 'pass', reason: `HTTP ${response.status} in ${durationMs} ms`, durationMs };
     } catch (error) {
       const durationMs = elapsed();
-      const e = error as Error & { cause?: { code?: string } };
+      const e = error as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError') return { status: 'fail', reason: `no answer within ${timeoutMs} ms`, durationMs };
-      return { status: 'fail', reason: e.cause?.code ?? e.message, durationMs };
+      // fetch says only "fetch failed"; the cause has the useful part (ECONNREFUSED, ECONNRESET, …)
+      return { status: 'fail', reason: e.cause?.code ?? e.cause?.message ?? e.message, durationMs };
     }
   };
 }
