@@ -1,0 +1,40 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { buildReport, renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
+import { loadConfigFor } from './load-config.js';
+import { openState } from './open-state.js';
+import type { CommandResult } from './types.js';
+
+export interface ReportResult {
+  format: 'md' | 'html';
+  /** Where the report was written, or null when it went to stdout. */
+  file: string | null;
+  report: ReleaseReport;
+}
+
+function readFormat(value: unknown): 'md' | 'html' {
+  if (value === undefined || value === 'md' || value === 'markdown') return 'md';
+  if (value === 'html') return 'html';
+  throw new RolloutError('E_USAGE', `--format must be md or html (got ${String(value)})`);
+}
+
+export async function runReport(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
+  const format = readFormat(options.format);
+  const loaded = await loadConfigFor(ctx);
+  const store = openState(ctx, loaded);
+  const [state, audit] = await Promise.all([store.read(), store.readAudit()]);
+  if (!state && audit.length === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
+  const report = buildReport(loaded.config, state, audit, ctx.clock.now());
+  // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
+  const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
+  const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;
+  if (out) await writeFile(out, document, { mode: 0o644 });
+  return {
+    exitCode: EXIT.ok,
+    result: { format, file: out, report },
+    human: (s) => (out ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${format} report of ${report.release} (${report.timeline.length} events, ${report.rollbacks.length} rollbacks)` : document),
+  };
+}

@@ -1,0 +1,122 @@
+import type { AuditEntry } from '../state/store.js';
+import type { ReleaseState } from '../state/types.js';
+
+/** What an entry of the history or audit log means for the report. */
+export type EventKind =
+  | 'created'
+  | 'advanced'
+  | 'rollback-started'
+  | 'rollback-completed'
+  | 'rollback-failed'
+  | 'retry'
+  | 'override'
+  | 'signoff'
+  | 'preflight'
+  | 'completed'
+  | 'lock'
+  | 'other';
+
+/**
+ * Operation names (history `action` / audit `op`) → meaning. This table is the one place to align
+ * with the names the commands write; an op missing here is still listed in the timeline as `other`.
+ * `a:b` ops not listed fall back to their `a` prefix (so `advance:stage` reads as `advance`).
+ */
+export const OP_KINDS: Readonly<Record<string, EventKind>> = {
+  create: 'created',
+  start: 'advanced',
+  advance: 'advanced',
+  'phase-changed': 'advanced',
+  'stage-changed': 'advanced',
+  'start-rollout': 'advanced',
+  'next-stage': 'advanced',
+  'finish-rollout': 'advanced',
+  'complete-phase': 'advanced',
+  rollback: 'rollback-started',
+  'rollback-started': 'rollback-started',
+  'rollback:start': 'rollback-started',
+  'rollback-completed': 'rollback-completed',
+  'rollback:complete': 'rollback-completed',
+  'rollback:completed': 'rollback-completed',
+  'rollback-failed': 'rollback-failed',
+  'rollback:failed': 'rollback-failed',
+  'rollback:incomplete': 'rollback-failed',
+  retry: 'retry',
+  override: 'override',
+  'advance:override': 'override',
+  signoff: 'signoff',
+  preflight: 'preflight',
+  complete: 'completed',
+  completed: 'completed',
+  'release-completed': 'completed',
+  'unlock:force': 'lock',
+  'lock:takeover': 'lock',
+};
+
+/** Classifies an operation name with OP_KINDS (exact name, then the part before `:`). */
+export function classifyOp(op: string): EventKind {
+  return OP_KINDS[op] ?? OP_KINDS[op.split(':')[0] ?? ''] ?? 'other';
+}
+
+/** One thing that happened to the release, from the state history or the audit log. */
+export interface ReleaseEvent {
+  at: string;
+  kind: EventKind;
+  op: string;
+  actor: string;
+  reason?: string;
+  from?: unknown;
+  to?: unknown;
+  evidence?: unknown;
+  /** The rest of an audit entry's data (e.g. `completedAt`, `mode`). */
+  data?: Record<string, unknown>;
+  serial?: number;
+  source: 'history' | 'audit';
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function fromAudit(entry: AuditEntry): ReleaseEvent {
+  const data = asRecord(entry.data) ?? {};
+  const at = typeof data.at === 'string' ? data.at : entry.ts;
+  return {
+    at,
+    kind: classifyOp(entry.op),
+    op: entry.op,
+    actor: entry.actor,
+    ...(entry.reason ? { reason: entry.reason } : {}),
+    ...(data.from !== undefined ? { from: data.from } : {}),
+    ...(data.to !== undefined ? { to: data.to } : {}),
+    ...(data.evidence !== undefined ? { evidence: data.evidence } : {}),
+    data,
+    ...(entry.stateSerial !== undefined ? { serial: entry.stateSerial } : {}),
+    source: 'audit',
+  };
+}
+
+/**
+ * The history (which carries positions and evidence) plus every audit entry that records something
+ * the history does not: an audit entry whose state serial has a history entry is the same transition.
+ * Sorted by time; ties keep history order first.
+ */
+export function collectEvents(state: ReleaseState | null, audit: AuditEntry[]): ReleaseEvent[] {
+  const history = (state?.history ?? []).map<ReleaseEvent>((h) => ({
+    at: h.at,
+    kind: classifyOp(h.action),
+    op: h.action,
+    actor: h.actor,
+    ...(h.reason ? { reason: h.reason } : {}),
+    ...(h.from !== undefined ? { from: h.from } : {}),
+    ...(h.to !== undefined ? { to: h.to } : {}),
+    ...(h.evidence !== undefined ? { evidence: h.evidence } : {}),
+    serial: h.serial,
+    source: 'history',
+  }));
+  const covered = new Set(history.map((h) => h.serial));
+  const extra = audit.filter((a) => a.stateSerial === undefined || !covered.has(a.stateSerial)).map(fromAudit);
+  return [...history, ...extra]
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at) || a.i - b.i)
+    .map(({ e }) => e);
+}

@@ -1,0 +1,65 @@
+import { formatDuration } from '../config/duration.js';
+import type { DeliveryMetrics } from './delivery.js';
+import { DELIVERY_TARGETS } from './delivery.js';
+import type { ReleaseEvent } from './events.js';
+
+export function formatPercent(value: number | null): string {
+  return value === null ? 'n/a' : `${(value * 100).toFixed(value === 0 || value === 1 ? 0 : 1)} %`;
+}
+
+export function formatMs(value: number | null): string {
+  return value === null ? 'n/a' : formatDuration(value);
+}
+
+/** Evidence values are rates (0–1) or milliseconds; keep enough digits for small rates. */
+export function formatValue(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  return Math.abs(value) < 1 ? value.toPrecision(3) : value.toFixed(1);
+}
+
+/** `2026-03-02T10:00:00.000Z` → `2026-03-02 10:00Z`: the report is read by people, minutes are enough. */
+export function formatTime(iso: string | null): string {
+  if (!iso) return '—';
+  return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z');
+}
+
+/** A row per delivery figure: name, measured, target, whether the target is met. */
+export function deliveryRows(d: DeliveryMetrics): Array<{ name: string; value: string; target: string; met: boolean | null }> {
+  return [
+    {
+      name: 'Deployment success rate',
+      value: `${formatPercent(d.deploymentSuccessRate)} (${d.deployments - d.failedDeployments} of ${d.deployments} stage deployments)`,
+      target: DELIVERY_TARGETS.deploymentSuccessRate.text,
+      met: d.deploymentSuccessRate === null ? null : d.deploymentSuccessRate >= DELIVERY_TARGETS.deploymentSuccessRate.min,
+    },
+    {
+      name: 'Rollback rate',
+      value: `${formatPercent(d.rollbackRate)} (${d.rollbacks} rollback${d.rollbacks === 1 ? '' : 's'} in ${d.runs} run${d.runs === 1 ? '' : 's'})`,
+      target: DELIVERY_TARGETS.rollbackRate.text,
+      met: d.rollbackRate === null ? null : d.rollbackRate < DELIVERY_TARGETS.rollbackRate.max,
+    },
+    {
+      name: 'Mean time to recovery',
+      value: `${formatMs(d.mttrMs)}${d.incompleteRollbacks ? ` (${d.incompleteRollbacks} not completed)` : ''}`,
+      target: DELIVERY_TARGETS.mttrMs.text,
+      met: d.mttrMs === null ? null : d.mttrMs < DELIVERY_TARGETS.mttrMs.max && d.incompleteRollbacks === 0,
+    },
+  ];
+}
+
+function describePosition(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  const o = value as Record<string, unknown>;
+  const stage = typeof o.stage === 'string' ? o.stage : (o.stage as { id?: string } | null)?.id ?? (typeof o.id === 'string' ? o.id : undefined);
+  const parts = [typeof o.phase === 'string' ? o.phase : undefined, stage, typeof o.percent === 'number' ? `${o.percent} %` : undefined, typeof o.mode === 'string' ? `mode ${o.mode}` : undefined];
+  return parts.filter(Boolean).join(' ');
+}
+
+/** A one-line description of an event for the timeline. */
+export function describeEvent(e: ReleaseEvent): string {
+  const from = describePosition(e.from);
+  const to = describePosition(e.to);
+  const move = from && to ? `${from} → ${to}` : to || from;
+  return [move, e.reason ? `“${e.reason}”` : ''].filter(Boolean).join(' — ');
+}

@@ -1,0 +1,147 @@
+import type { RawConfig } from '../config/schema.js';
+import type { ReleaseState } from '../state/types.js';
+import type { ReleaseEvent } from './events.js';
+import { findCanaryEvidence, summarizeEvidence, type CanaryEvidence } from './evidence.js';
+import { readPosition, type Position } from './position.js';
+
+/** A stretch of time the release spent in one phase, or one stage of a phase's rollout. */
+export interface Visit {
+  phase: string;
+  stage: string | null;
+  percent?: number;
+  enteredAt: string;
+  leftAt: string | null;
+  outcome: 'advanced' | 'rolled-back' | 'completed' | 'current';
+  /** 1 for the first attempt, 2 after the first retry, … */
+  run: number;
+}
+
+/** One rollback, from its start to its completion (absent while running or when it failed). */
+export interface RollbackRecord {
+  startedAt: string;
+  completedAt: string | null;
+  failed: boolean;
+  mode?: string;
+  reason?: string;
+  actor: string;
+  phase: string | null;
+  stage: string | null;
+  run: number;
+}
+
+/** A recorded decision and the evidence it was based on. */
+export interface Decision {
+  at: string;
+  op: string;
+  actor: string;
+  reason?: string;
+  phase: string | null;
+  stage: string | null;
+  run: number;
+  verdict?: string;
+  summary?: string;
+  canary: CanaryEvidence[];
+}
+
+export interface Walk {
+  visits: Visit[];
+  rollbacks: RollbackRecord[];
+  decisions: Decision[];
+  runs: Array<{ run: number; startedAt: string; outcome: 'rolled-back' | 'completed' | 'in-progress' }>;
+}
+
+function readRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function pickString(...values: unknown[]): string | undefined {
+  return values.find((v): v is string => typeof v === 'string');
+}
+
+/**
+ * Replays the events in order, keeping the current position, and cuts time into visits. A rollback
+ * ends the current visit (outcome rolled-back) and the run; a retry starts the next run.
+ */
+export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: ReleaseState | null): Walk {
+  const walk: Walk = { visits: [], rollbacks: [], decisions: [], runs: [] };
+  let run = 1;
+  let open: Visit | null = null;
+  const startRun = (at: string) => walk.runs.push({ run, startedAt: at, outcome: 'in-progress' });
+  const close = (at: string, outcome: Visit['outcome']) => {
+    if (open) Object.assign(open, { leftAt: at, outcome });
+    open = null;
+  };
+  const enter = (at: string, pos: Position) => {
+    const prev: Visit | null = open;
+    const phase = pos.phase ?? prev?.phase;
+    if (!phase) return;
+    const stage = pos.stage !== undefined ? pos.stage : pos.phase !== undefined && pos.phase !== prev?.phase ? null : (prev?.stage ?? null);
+    if (prev && prev.phase === phase && prev.stage === stage) return;
+    close(at, 'advanced');
+    open = { phase, stage, ...(pos.percent !== undefined ? { percent: pos.percent } : {}), enteredAt: at, leftAt: null, outcome: 'current', run };
+    walk.visits.push(open);
+  };
+  const current = (): { phase: string | null; stage: string | null } => {
+    const v: Visit | null = open;
+    return { phase: v?.phase ?? null, stage: v?.stage ?? null };
+  };
+  for (const e of events) {
+    if (walk.runs.length === 0) startRun(e.at);
+    const to = readRecord(e.to);
+    if (e.evidence !== undefined) {
+      const before = readPosition(e.from, config);
+      const here = current();
+      walk.decisions.push({
+        at: e.at, op: e.op, actor: e.actor, ...(e.reason ? { reason: e.reason } : {}),
+        phase: before.phase ?? here.phase, stage: before.stage !== undefined ? before.stage : here.stage, run,
+        ...summarizeEvidence(e.evidence), canary: findCanaryEvidence(e.evidence),
+      });
+    }
+    switch (e.kind) {
+      case 'advanced':
+      case 'override':
+        enter(e.at, readPosition(e.to, config));
+        break;
+      case 'rollback-started': {
+        const here = current();
+        const startedAt = pickString(to.startedAt, e.data?.startedAt) ?? e.at;
+        const completedAt = pickString(to.completedAt, e.data?.completedAt) ?? null;
+        walk.rollbacks.push({ startedAt, completedAt, failed: false, mode: pickString(to.mode, e.data?.mode), reason: e.reason ?? pickString(to.reason), actor: e.actor, ...here, run });
+        close(e.at, 'rolled-back');
+        walk.runs[walk.runs.length - 1]!.outcome = 'rolled-back';
+        break;
+      }
+      case 'rollback-completed':
+      case 'rollback-failed': {
+        const last = walk.rollbacks.findLast((r) => r.completedAt === null && !r.failed);
+        if (last && e.kind === 'rollback-failed') last.failed = true;
+        else if (last) last.completedAt = pickString(to.completedAt, e.data?.completedAt) ?? e.at;
+        break;
+      }
+      case 'retry':
+        close(e.at, 'rolled-back');
+        run += 1;
+        startRun(e.at);
+        enter(e.at, readPosition(e.to, config));
+        break;
+      case 'completed':
+        close(e.at, 'completed');
+        walk.runs[walk.runs.length - 1]!.outcome = 'completed';
+        break;
+      default:
+        break;
+    }
+  }
+  completeFromState(walk, state);
+  return walk;
+}
+
+/** The state knows the latest rollback's completion and whether the release completed, even when the log does not say. */
+function completeFromState(walk: Walk, state: ReleaseState | null): void {
+  const last = walk.rollbacks.at(-1);
+  if (last && last.completedAt === null && state?.rollback?.completedAt && Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)) {
+    last.completedAt = state.rollback.completedAt;
+  }
+  const lastRun = walk.runs.at(-1);
+  if (lastRun && state?.status === 'completed') lastRun.outcome = 'completed';
+}
