@@ -68,6 +68,22 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/analyze.js')).runAnalyze,
   );
   on(
+    mutating(
+      program
+        .command('advance')
+        .description("check the current step's gates or canary evidence, then move exactly one step forward")
+        .option('--override', 'move forward despite failing or inconclusive evidence (needs --reason; audited and announced)')
+        .option('--accept-config-change', 'accept that rollout.yaml changed since the release started'),
+    ),
+    'advance',
+    async () => (await import('./commands/advance.js')).runAdvance,
+  );
+  on(
+    program.command('notify').description('deliver the notifications waiting in the outbox').option('--flush', 'required: deliver now'),
+    'notify',
+    async () => (await import('./commands/notify.js')).runNotify,
+  );
+  on(
     program
       .command('verify')
       .description("run the engines' property suites and golden accuracy cases (exit 1 on any failure)")

@@ -58,7 +58,7 @@ export async function runAnalyze(options: Record<string, unknown>, _args: string
   const recordings = await import('../metrics/recording.js');
   // One instant for the whole analysis; a replay is judged at the recorded instant, so the same
   // evidence gives the same verdict.
-  const now = replay ? await readRecordedInstant(recordings, replay) : ctx.clock.now();
+  const now = replay ? await readRecordedInstant(recordings, replay) : (ctx.clock.wallNow?.() ?? ctx.clock.now());
   const recording = recordFile ? recordings.createRecording('rollout analyze', now) : undefined;
   const source = await openMetrics(ctx, loaded, { ...(replay ? { replay } : {}), ...(recording ? { record: recording } : {}), now: () => now });
   const policy = stage?.minSamples ? { ...canary, minSamples: stage.minSamples } : canary;

@@ -84,7 +84,7 @@ export async function runPreflight(options: Record<string, unknown>, _args: stri
   return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github }) };
 }
 
-function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: ReleaseState | null): GateContext {
+export function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: ReleaseState | null): GateContext {
   return {
     planDir: loaded.dir,
     env: ctx.env,
@@ -100,7 +100,7 @@ function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: 
 }
 
 /** Plain lines in CI; on a terminal also a line when each gate starts. A heartbeat names what still runs. */
-async function runWithProgress(gates: GateConfig[], gctx: GateContext, ctx: Ctx, s: Style): Promise<GateResult[]> {
+export async function runWithProgress(gates: GateConfig[], gctx: GateContext, ctx: Ctx, s: Style): Promise<GateResult[]> {
   const running = new Map<string, number>();
   const heartbeat = setInterval(() => {
     if (running.size === 0) return;

@@ -75,6 +75,11 @@ export async function runSignoff(options: Record<string, unknown>, args: string[
     remaining: requiredSignoffs(loaded.config, phase).filter((id) => !signedAfter.has(id)),
     event: alreadySigned || dryRun ? null : { type: 'signoff', release: loaded.config.release, title, ...signoff },
   };
+  if (result.event) {
+    const { announce } = await import('../lifecycle/announce.js');
+    const e = result.event;
+    await announce(ctx, loaded, [{ type: 'signoff', release: e.release, at: e.at, item: e.item, phase: e.phase, actor: e.actor, reason: e.reason }]);
+  }
   return { exitCode: EXIT.ok, result, human: (s) => renderSignoff(result, s) };
 }
 

@@ -39,6 +39,8 @@ export const CATALOGUE = {
   E_INCONCLUSIVE: { exitCode: EXIT.inconclusive, hint: 'Not enough evidence yet; nothing was changed. Wait for data or fix the metrics source.', runbook: 'exit-3-inconclusive' },
   E_NO_METRICS_SOURCE: { exitCode: EXIT.inconclusive, hint: 'Set the Prometheus URL variable named by metrics.prometheus.urlEnv (default ROLLOUT_PROMETHEUS_URL), or --replay a recording.', runbook: 'exit-3-inconclusive' },
   E_NO_CANARY: { exitCode: EXIT.usage, hint: 'Add a canary section (metrics, arms) to rollout.yaml; `rollout schema` describes it.', runbook: 'exit-2-usage-or-config' },
+  E_CONFIG_CHANGED: { exitCode: EXIT.usage, hint: 'rollout.yaml changed since the release started. Review `git diff`, then run again with --accept-config-change.', runbook: 'exit-2-usage-or-config' },
+  E_RELEASE_BLOCKED: { exitCode: EXIT.fail, hint: 'The release was rolled back or is rolling back. Finish with `rollout rollback --resume`, fix the cause, then `rollout retry`.', runbook: 'exit-4-rolled-back' },
   E_ROLLED_BACK: { exitCode: EXIT.rolledBack, hint: 'A regression was detected and the release was rolled back. `rollout retry` re-opens it after a fix.', runbook: 'exit-4-rolled-back' },
   E_ROLLBACK_INCOMPLETE: { exitCode: EXIT.rollbackIncomplete, hint: 'The rollback could not be completed. Follow the runbook by hand now.', runbook: 'exit-6-rollback-incomplete' },
   E_INTERNAL: { exitCode: EXIT.internal, hint: 'This is a bug in rollout. Please report it with the command you ran and `rollout --version`.', runbook: 'exit-70-internal' },

@@ -1,6 +1,12 @@
 /** All waiting goes through the clock, so a 7-day bake or a 5-minute ramp-down runs in milliseconds in tests. */
 export interface Clock {
   now(): Date;
+  /**
+   * The present moment of the outside world, where metrics live. Differs from `now` only under
+   * `ROLLOUT_TIME_OFFSET`, which shifts the release's own time (bake, soak, timestamps) but cannot
+   * move Prometheus: metrics are still read as they are now.
+   */
+  wallNow?(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
@@ -49,5 +55,5 @@ export function clockFromEnv(env: NodeJS.ProcessEnv): Clock {
   const raw = env.ROLLOUT_TIME_OFFSET;
   const offset = raw === undefined || raw === '' ? 0 : Number(raw);
   if (!Number.isFinite(offset) || offset === 0) return systemClock;
-  return { now: () => new Date(Date.now() + offset), sleep: systemClock.sleep };
+  return { now: () => new Date(Date.now() + offset), wallNow: () => new Date(), sleep: systemClock.sleep };
 }

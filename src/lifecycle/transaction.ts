@@ -33,9 +33,15 @@ export interface TransactionOutcome<T> {
   auditError?: string;
 }
 
+/** A fresh state for this plan: the release sits in its first phase, which begins now. */
+export function initialStateFor(loaded: LoadedConfig, now: Date): ReleaseState {
+  const state = createInitialState(loaded.config.release, loaded.hash, now);
+  return { ...state, phase: loaded.config.phases[0]?.id ?? null, phaseStartedAt: now.toISOString() };
+}
+
 /** The state as it is, or a fresh one for this plan (not written until a change is). */
 export async function readOrInitial(store: StateStore, loaded: LoadedConfig, now: Date): Promise<ReleaseState> {
-  return (await store.read()) ?? createInitialState(loaded.config.release, loaded.hash, now);
+  return (await store.read()) ?? initialStateFor(loaded, now);
 }
 
 /**
@@ -59,7 +65,7 @@ export async function changeRelease<T>(
   try {
     const current = await store.read();
     if (current) await backfillAudit(store, current, ctx.actor);
-    const state = current ?? createInitialState(loaded.config.release, loaded.hash, ctx.clock.now());
+    const state = current ?? initialStateFor(loaded, ctx.clock.now());
     const change = await decide(state, { store, lock });
     if ('unchanged' in change) return { result: change.unchanged, state, written: false };
     const serial = state.serial + 1;

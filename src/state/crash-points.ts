@@ -14,6 +14,12 @@ export const CRASH_POINTS = [
   'audit:torn-line',
   'audit:after-append',
   'audit:after-fsync',
+  // The release lifecycle's own steps (advance and rollback), between their side effects.
+  'advance:after-intent',
+  'advance:after-flags',
+  'advance:after-state',
+  'rollback:after-flags',
+  'rollback:after-step',
 ] as const;
 
 /** Name of a crash point. */

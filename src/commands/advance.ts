@@ -1,0 +1,120 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { Ctx } from '../context.js';
+import { EXIT, type ExitCode } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { formatFlagDiff } from '../flags/diff.js';
+import { announce, flushNotifications, type AnnounceResult } from '../lifecycle/announce.js';
+import { applyStep, computeTarget, type StepTarget } from '../lifecycle/apply-step.js';
+import { syncFlagFiles } from '../lifecycle/flag-sync.js';
+import { describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
+import { gatherStepEvidence, type StepEvidence } from '../lifecycle/step-evidence.js';
+import { readOrInitial } from '../lifecycle/transaction.js';
+import type { ReleaseEvent } from '../notify/types.js';
+import { loadStyle, shouldColor, type Style } from '../output/style.js';
+import type { ReleaseState } from '../state/types.js';
+import { loadConfigFor } from './load-config.js';
+import { openState } from './open-state.js';
+import type { CommandResult } from './types.js';
+
+export interface AdvanceResult {
+  step: NextStep;
+  description: string;
+  evidence: StepEvidence | null;
+  moved: boolean;
+  dryRun: boolean;
+  override: boolean;
+  resumed: boolean;
+  from?: StepTarget['from'];
+  to?: StepTarget['to'];
+  flagDiff: string[];
+  notifications?: AnnounceResult;
+}
+
+const OUTCOME_EXIT: Record<StepEvidence['outcome'], ExitCode> = { go: EXIT.ok, fail: EXIT.fail, wait: EXIT.inconclusive };
+
+function assertSameConfig(loaded: LoadedConfig, state: ReleaseState | null, accept: boolean): void {
+  if (!state || state.status !== 'in-progress' || state.configHash === loaded.hash || accept) return;
+  throw new RolloutError('E_CONFIG_CHANGED', `${loaded.file} changed since the last transition of ${state.release} (plan hash ${state.configHash.slice(0, 12)} → ${loaded.hash.slice(0, 12)}); nothing was changed`);
+}
+
+/** Exactly one step forward, only when the evidence says so (or with an audited --override). */
+export async function runAdvance(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<AdvanceResult>> {
+  const override = Boolean(options.override);
+  const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
+  if (override && !reason) throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
+  const dryRun = Boolean(options.dryRun);
+  const loaded = await loadConfigFor(ctx);
+  const store = openState(ctx, loaded);
+  const stored = await store.read();
+  if (!dryRun) await flushNotifications(ctx, loaded, { deadlineMs: 2000 });
+  const style = await loadStyle(shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }));
+
+  // A step a crash interrupted is finished first, without judging the evidence again.
+  if (stored?.intent?.kind === 'advance' && !dryRun) {
+    const applied = await applyStep(ctx, loaded, { expectSerial: stored.serial, target: null });
+    const target = stored.intent.target as StepTarget;
+    return finish(ctx, loaded, { step: planNextStep(loaded.config, stored, ctx.clock.now()), target, evidence: null, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => w.diff.changes.length ? [formatFlagDiff(w.diff)] : []) });
+  }
+  assertSameConfig(loaded, stored, Boolean(options.acceptConfigChange));
+  const state = stored ?? (await readOrInitial(store, loaded, ctx.clock.now()));
+  const step = planNextStep(loaded.config, state, ctx.clock.now());
+  if (step.kind === 'done') {
+    return { exitCode: EXIT.ok, result: { step, description: describeNextStep(step), evidence: null, moved: false, dryRun, override: false, resumed: false, flagDiff: [] }, human: () => 'the release is complete; nothing to do' };
+  }
+  if (step.kind === 'blocked') throw new RolloutError('E_RELEASE_BLOCKED', step.detail);
+  const evidence = await gatherStepEvidence(ctx, loaded, state, step, style);
+  const go = evidence.outcome === 'go' || override;
+  const target = computeTarget(loaded, state, step, ctx.clock.now(), {
+    override: override && evidence.outcome !== 'go',
+    ...(reason ? { reason } : {}),
+    evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: { verdict: evidence.canary.verdict, summary: evidence.canary.summary } } : {}) },
+  });
+  if (dryRun || !go) {
+    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, true);
+    const result: AdvanceResult = { step, description: describeNextStep(step), evidence, moved: false, dryRun, override, resumed: false, from: target.from, to: target.to, flagDiff: preview.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) };
+    const exitCode = dryRun ? (go ? EXIT.ok : OUTCOME_EXIT[evidence.outcome]) : OUTCOME_EXIT[evidence.outcome];
+    return { exitCode, result, human: (s) => renderAdvance(result, s) };
+  }
+  const applied = await applyStep(ctx, loaded, { expectSerial: stored?.serial ?? 0, target });
+  return finish(ctx, loaded, { step, target, evidence, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) });
+}
+
+async function finish(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  r: { step: NextStep; target: StepTarget; evidence: StepEvidence | null; override: boolean; dryRun: boolean; resumed: boolean; flagDiff: string[] },
+): Promise<CommandResult<AdvanceResult>> {
+  const notifications = await announce(ctx, loaded, eventsFor(loaded, r.target, ctx));
+  const result: AdvanceResult = { step: r.step, description: describeNextStep(r.step), evidence: r.evidence, moved: true, dryRun: false, override: r.override, resumed: r.resumed, from: r.target.from, to: r.target.to, flagDiff: r.flagDiff, notifications };
+  return { exitCode: EXIT.ok, result, human: (s) => renderAdvance(result, s) };
+}
+
+function eventsFor(loaded: LoadedConfig, t: StepTarget, ctx: Ctx): ReleaseEvent[] {
+  const base = { release: loaded.config.release, at: ctx.clock.now().toISOString() };
+  const events: ReleaseEvent[] = [];
+  if (t.action === 'override') {
+    const ev = t.evidence as { reasons?: string[] } | undefined;
+    events.push({ ...base, type: 'override', actor: ctx.actor, reason: t.reason ?? '', overriddenEvidence: (ev?.reasons ?? []).join('; ') || 'none' });
+  }
+  if (t.to.stage !== t.from.stage && t.to.stage !== null) {
+    const flag = Object.keys(t.flags).find((k) => t.flags[k]?.percent === t.to.percent) ?? '';
+    events.push({ ...base, type: 'stage-changed', flag, fromPercent: t.from.percent ?? 0, toPercent: t.to.percent ?? 0, groups: t.flags[flag]?.groups ?? [], actor: ctx.actor });
+  }
+  if (t.to.phase !== t.from.phase) events.push({ ...base, type: 'phase-changed', from: t.from.phase ?? '', to: t.to.phase ?? 'complete', actor: ctx.actor, ...(t.reason ? { reason: t.reason } : {}) });
+  return events;
+}
+
+function renderAdvance(r: AdvanceResult, s: Style): string {
+  const out: string[] = [];
+  const where = (p: StepTarget['to'] | undefined) => (p ? `${p.phase ?? 'complete'}${p.stage ? ` / ${p.stage}` : ''}${p.percent !== null ? ` (${p.percent} %)` : ''}` : '');
+  if (r.evidence?.gates?.length) out.push(`${r.evidence.gates.filter((g) => g.verdict === 'pass').length}/${r.evidence.gates.length} gates passed`);
+  if (r.evidence?.canary) out.push(`canary: ${r.evidence.canary.verdict} — ${r.evidence.canary.summary}`);
+  if (r.override && r.evidence && r.evidence.outcome !== 'go') out.push(s.yellow(s.bold('OVERRIDE: moving forward despite the evidence below (audited and announced)')));
+  for (const reason of r.evidence?.reasons ?? []) out.push(`  ${r.evidence?.outcome === 'fail' ? s.red('✗') : s.yellow('…')} ${reason}`);
+  if (r.moved) out.push(`${s.green('advanced')} ${where(r.from)} → ${where(r.to)}${r.resumed ? s.dim(' (finished an interrupted step)') : ''}`);
+  else if (r.dryRun) out.push(`${s.cyan('dry run')}: ${r.evidence?.outcome === 'go' || r.override ? 'would advance' : 'would NOT advance'} ${where(r.from)} → ${where(r.to)}; nothing was changed`);
+  else out.push(`${r.evidence?.outcome === 'fail' ? s.red('not advanced: the evidence says no') : s.yellow('not advanced yet: not enough evidence')}; nothing was changed (next: ${r.description})`);
+  if (r.flagDiff.length) out.push(s.bold(r.moved ? 'flag changes' : 'flag diff'), ...r.flagDiff.map((d) => d.replace(/^/gm, '  ')));
+  if (r.notifications?.queued.length) out.push(s.dim(`notifications waiting in the outbox: ${r.notifications.queued.join(', ')} (rollout notify --flush)`));
+  return out.join('\n');
+}

@@ -1,0 +1,89 @@
+import type { CanaryVerdict } from '../canary/types.js';
+import { formatDuration } from '../config/duration.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { PhaseConfig } from '../config/schema.js';
+import type { Ctx } from '../context.js';
+import type { GateResult } from '../gates/types.js';
+import type { Style } from '../output/style.js';
+import type { ReleaseState } from '../state/types.js';
+import type { BakeStatus, NextStep } from './planner.js';
+import { missingSignoffs } from './planner.js';
+
+/** go: the evidence says move; fail: it says no (exit 1); wait: not enough evidence yet (exit 3). */
+export type StepOutcome = 'go' | 'fail' | 'wait';
+
+export interface StepEvidence {
+  outcome: StepOutcome;
+  /** What failed or what is missing, one line each. */
+  reasons: string[];
+  gates?: Array<Pick<GateResult, 'id' | 'kind' | 'verdict' | 'summary'> & { hint?: string }>;
+  canary?: CanaryVerdict;
+  bake?: BakeStatus & { remaining: string };
+  signoffsMissing?: string[];
+}
+
+function worst(outcomes: StepOutcome[]): StepOutcome {
+  return outcomes.includes('fail') ? 'fail' : outcomes.includes('wait') ? 'wait' : 'go';
+}
+
+async function checkGates(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, phase: PhaseConfig, style: Style): Promise<{ outcome: StepOutcome; reasons: string[]; gates: StepEvidence['gates'] }> {
+  if (phase.gates.length === 0) return { outcome: 'go', reasons: [], gates: [] };
+  const { buildGateContext, runWithProgress } = await import('../commands/preflight.js');
+  const results = await runWithProgress(phase.gates, buildGateContext(ctx, loaded, phase.id, state), ctx, style);
+  const effective = (r: GateResult) => (r.verdict === 'inconclusive' && r.inconclusiveAsFail ? 'fail' : r.verdict);
+  const reasons = results.filter((r) => effective(r) !== 'pass').map((r) => `gate ${r.id}: ${effective(r)} — ${r.summary}${r.hint ? ` (${r.hint})` : ''}`);
+  const outcome = worst(results.map((r) => (effective(r) === 'pass' ? 'go' : effective(r) === 'fail' ? 'fail' : 'wait')));
+  return { outcome, reasons, gates: results.map((r) => ({ id: r.id, kind: r.kind, verdict: effective(r), summary: r.summary, ...(r.hint ? { hint: r.hint } : {}) })) };
+}
+
+async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Promise<{ outcome: StepOutcome; reasons: string[]; canary?: CanaryVerdict }> {
+  const canaryConfig = loaded.config.canary;
+  if (!canaryConfig) return { outcome: 'wait', reasons: ['no canary section in the plan'] };
+  const { openMetrics } = await import('../commands/metrics-source.js');
+  const { computeAccuracyDelta } = await import('../commands/analyze.js');
+  const { analyzeCanary } = await import('../canary/analyze.js');
+  let source;
+  try {
+    source = await openMetrics(ctx, loaded);
+  } catch (error) {
+    return { outcome: 'wait', reasons: [`canary: ${(error as Error).message}`] };
+  }
+  const stage = loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === stageId);
+  const policy = stage?.minSamples ? { ...canaryConfig, minSamples: stage.minSamples } : canaryConfig;
+  const canary = await analyzeCanary({ canary: policy, budget: loaded.budget, source, now: ctx.clock.wallNow?.() ?? ctx.clock.now(), release: loaded.config.release, accuracyDelta: await computeAccuracyDelta(loaded) });
+  const outcome: StepOutcome = canary.verdict === 'pass' ? 'go' : canary.verdict === 'fail' ? 'fail' : 'wait';
+  const reasons = canary.verdict === 'pass' ? [] : canary.metrics.filter((m) => m.verdict !== 'pass').map((m) => `canary ${m.id}: ${m.verdict} — ${m.reason}`);
+  return { outcome, reasons, canary };
+}
+
+/**
+ * Everything `advance` needs to know before it may take `step`: the phase's gates and sign-offs when
+ * a phase ends or a rollout starts; bake time and the canary verdict between stages.
+ */
+export async function gatherStepEvidence(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, step: NextStep, style: Style): Promise<StepEvidence> {
+  if (step.kind === 'done' || step.kind === 'blocked') return { outcome: 'fail', reasons: [step.kind === 'done' ? 'the release is complete' : step.detail] };
+  const phase = loaded.config.phases.find((p) => p.id === step.phase) as PhaseConfig;
+  const parts: Array<{ outcome: StepOutcome; reasons: string[] }> = [];
+  const evidence: Omit<StepEvidence, 'outcome' | 'reasons'> = {};
+  if (step.kind === 'complete-phase' || step.kind === 'start-rollout') {
+    const gates = await checkGates(ctx, loaded, state, phase, style);
+    parts.push(gates);
+    evidence.gates = gates.gates;
+  } else {
+    const remaining = formatDuration(step.bake.remainingMs);
+    evidence.bake = { ...step.bake, remaining };
+    if (step.bake.remainingMs > 0) parts.push({ outcome: 'wait', reasons: [`bake time of ${step.from.id} ends in ${remaining} (${step.bake.endsAt})`] });
+    const canary = await checkCanary(ctx, loaded, step.from.id);
+    parts.push(canary);
+    if (canary.canary) evidence.canary = canary.canary;
+  }
+  if (step.kind !== 'next-stage') {
+    const missing = missingSignoffs(loaded.config, phase, state);
+    evidence.signoffsMissing = missing;
+    // Manual gates already report their own sign-off; list only the checklist items no gate names.
+    const viaGates = new Set(phase.gates.filter((g) => g.kind === 'manual').map((g) => g.signoff));
+    const extra = step.kind === 'finish-rollout' ? missing : missing.filter((m) => !viaGates.has(m));
+    if (extra.length) parts.push({ outcome: 'wait', reasons: [`sign-offs missing: ${extra.join(', ')} (rollout signoff ITEM --reason "…")`] });
+  }
+  return { outcome: worst(parts.map((p) => p.outcome)), reasons: parts.flatMap((p) => p.reasons), ...evidence };
+}
