@@ -4,7 +4,7 @@ import type { GateContext, GateResult, GateVerdict } from './types.js';
 
 /** How many gates of each lane run at once. */
 export interface GateConcurrency {
-  /** prometheus, http, file, soak, manual: waiting on the network or reading state (default 8). */
+  /** prometheus, http, file, soak, manual: waiting on the network or reading state (default 16). */
   io: number;
   /** command: subprocesses (default 4). */
   process: number;
@@ -16,7 +16,7 @@ export interface RunGatesOptions {
   onResult?(result: GateResult, gate: GateConfig): void;
 }
 
-export const DEFAULT_CONCURRENCY: GateConcurrency = { io: 8, process: 4 };
+export const DEFAULT_CONCURRENCY: GateConcurrency = { io: 16, process: 4 };
 
 /**
  * Runs gates concurrently and returns their results in the order given (plan order). Lanes:

@@ -61,8 +61,8 @@ describe('rollout preflight on the repository plan (P0)', () => {
       expect(c.classname).toMatch(/^rollout\.preflight\.P0\./);
       expect(c.time).toMatch(/^\d+\.\d{3}$/);
     }
-    expect(doc.cases.find((c) => c.name.startsWith('guardian-48h'))?.outcome).toBe('skipped');
-    expect(doc.cases.find((c) => c.name.startsWith('engine-invariants'))?.outcome).toBe('passed');
+    expect(doc.cases.find((c) => c.name?.startsWith('guardian-48h'))?.outcome).toBe('skipped');
+    expect(doc.cases.find((c) => c.name?.startsWith('engine-invariants'))?.outcome).toBe('passed');
 
     const status = await runCli(['status', '--json'], { cwd: dir });
     const evidence = status.json<{ result: { latestEvidence: Array<{ key: string; verdict: string }> } }>().result.latestEvidence;
