@@ -63,3 +63,9 @@ export function describeEvent(e: ReleaseEvent): string {
   const move = from && to ? `${from} → ${to}` : to || from;
   return [move, e.reason ? `“${e.reason}”` : ''].filter(Boolean).join(' — ');
 }
+
+/** p-values span many orders of magnitude: exponent form below 0.001. */
+export function formatPValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  return p < 0.001 ? p.toExponential(2) : p.toPrecision(3);
+}

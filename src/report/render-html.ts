@@ -1,5 +1,5 @@
 import type { ReleaseReport } from './build-report.js';
-import { deliveryRows, describeEvent, formatMs, formatTime, formatValue } from './format.js';
+import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue } from './format.js';
 import { escapeHtml, renderCanaryChart, renderTimelineChart } from './svg-charts.js';
 import type { Decision } from './timeline.js';
 
@@ -33,7 +33,7 @@ function renderDecision(d: Decision): string {
     parts.push(`<p>Canary analysis: ${verdict(c.verdict)}${c.summary ? ` — ${escapeHtml(c.summary)}` : ''}</p>`);
     parts.push(htmlTable(['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'], c.metrics.map((m) => [
       escapeHtml(m.id), verdict(m.verdict), escapeHtml(`${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`), escapeHtml(`${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`),
-      escapeHtml(m.pValue === null || m.pValue === undefined ? '—' : m.pValue.toPrecision(3)), escapeHtml(m.reason ?? ''),
+      escapeHtml(formatPValue(m.pValue)), escapeHtml(m.reason ?? ''),
     ]), [0, 1, 2, 3, 4, 5]));
   }
   return `<section class="decision">${parts.join('')}</section>`;

@@ -1,6 +1,6 @@
 import type { ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
-import { deliveryRows, describeEvent, formatMs, formatTime, formatValue } from './format.js';
+import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue } from './format.js';
 import type { Decision } from './timeline.js';
 
 /** Pipes and newlines would break a Markdown table cell. */
@@ -26,7 +26,7 @@ function renderDecision(d: Decision): string[] {
       m.verdict,
       `${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`,
       `${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`,
-      m.pValue === null || m.pValue === undefined ? '—' : m.pValue.toPrecision(3),
+      formatPValue(m.pValue),
       m.reason ?? '',
     ])));
   }
