@@ -30,7 +30,7 @@ afterAll(async () => {
 
 function makeCtx(): Ctx {
   return {
-    cwd: root, env: {}, clock, actor: 'ana', global: { config: 'rollout.yaml', json: false, color: false },
+    cwd: root, env: {}, clock: { ...clock, sleep: async () => undefined }, actor: 'ana', global: { config: 'rollout.yaml', json: false, color: false },
     progress: () => undefined, isTTY: false, redact: createRedactor({}),
   };
 }
