@@ -55,6 +55,16 @@ function sumBy(visits: Visit[], keyOf: (v: Visit) => string, now: Date): TimeInS
   return [...map.values()];
 }
 
+/** A phase is visited once per entry, however many of its stages the entry went through. */
+function countPhaseEntries(phases: TimeInStep[], visits: Visit[]): TimeInStep[] {
+  const entries = new Map<string, number>();
+  visits.forEach((v, i) => {
+    const prev = visits[i - 1];
+    if (!prev || prev.phase !== v.phase || prev.run !== v.run) entries.set(v.phase, (entries.get(v.phase) ?? 0) + 1);
+  });
+  return phases.map((p) => ({ ...p, visits: entries.get(p.phase) ?? p.visits }));
+}
+
 export function computeDelivery(walk: Walk, now: Date): DeliveryMetrics {
   const staged = walk.visits.filter((v) => v.stage !== null);
   const finished = staged.filter((v) => v.outcome !== 'current');
@@ -72,6 +82,6 @@ export function computeDelivery(walk: Walk, now: Date): DeliveryMetrics {
     mttrMs: mttr,
     incompleteRollbacks: walk.rollbacks.length - recovered.length,
     timePerStage: sumBy(staged, (v) => `${v.phase}\u0000${v.stage}`, now),
-    timePerPhase: sumBy(walk.visits, (v) => v.phase, now),
+    timePerPhase: countPhaseEntries(sumBy(walk.visits, (v) => v.phase, now), walk.visits),
   };
 }

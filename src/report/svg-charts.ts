@@ -42,7 +42,8 @@ export function renderTimelineChart(visits: Visit[], rollbacks: RollbackRecord[]
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const iso = new Date(start + f * span).toISOString();
-    return `<text class="tick" x="${(left + f * plot).toFixed(1)}" y="${height - 6}" text-anchor="middle">${escapeHtml(formatTime(iso).slice(5))}</text>`;
+    const anchor = f === 0 ? 'start' : f === 1 ? 'end' : 'middle';
+    return `<text class="tick" x="${(left + f * plot).toFixed(1)}" y="${height - 6}" text-anchor="${anchor}">${escapeHtml(formatTime(iso).slice(5))}</text>`;
   });
   return `<svg class="chart timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Stage timeline">${parts.join('')}${markers.join('')}${ticks.join('')}</svg>`;
 }
@@ -51,7 +52,7 @@ export function renderTimelineChart(visits: Visit[], rollbacks: RollbackRecord[]
 export function renderCanaryChart(metric: string, points: CanaryPoint[]): string {
   const width = 560;
   const height = 240;
-  const pad = { left: 60, right: 20, top: 20, bottom: 40 };
+  const pad = { left: 70, right: 60, top: 20, bottom: 40 };
   const values = points.flatMap((p) => [p.baseline, p.canary]).filter((v): v is number => v !== null && Number.isFinite(v));
   if (values.length === 0) return `<p>No values recorded for ${escapeHtml(metric)}.</p>`;
   const lo = Math.min(...values);

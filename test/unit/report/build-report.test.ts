@@ -75,6 +75,7 @@ describe('buildReport on a release with one rollback and a retry', () => {
     expect(stage('week-3')).toMatchObject({ visits: 1, totalMs: 2 * DAY + 2 * HOUR, ongoing: true });
     expect(d.timePerPhase.map((p) => p.phase)).toEqual(['P0', 'P1', 'P2']);
     expect(d.timePerPhase[1]!.totalMs).toBe(7 * DAY);
+    expect(d.timePerPhase.map((p) => p.visits)).toEqual([1, 1, 2]);
   });
 
   it('keeps each decision with its evidence, and lists the override', () => {

@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../../src/commands/report.js';
+import type { Ctx } from '../../../src/context.js';
+import { createRedactor } from '../../../src/output/redact.js';
+import { plainStyle } from '../../../src/output/style.js';
+import { createStateStore } from '../../../src/state/factory.js';
+import { tempProject } from '../../helpers/cli.js';
+import { NOW, makeAuditInputs, makeState } from '../../unit/report/release-fixture.js';
+
+// Debian's chromium; the test command installs it when missing.
+const CHROMIUM = '/usr/bin/chromium';
+const clock = { now: () => NOW, sleep: async () => undefined };
+
+function makeCtx(cwd: string, env: NodeJS.ProcessEnv = {}): Ctx {
+  return {
+    cwd,
+    env,
+    clock,
+    actor: 'tester',
+    global: { config: 'rollout.yaml', json: false, color: false },
+    progress: () => undefined,
+    isTTY: false,
+    redact: createRedactor(env),
+  };
+}
+
+/** Headless Chromium with a throwaway profile and no network chatter; returns the serialised DOM. */
+async function renderInChromium(file: string, screenshot?: string): Promise<string> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'rollout-chromium-'));
+  try {
+    const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
+    if (screenshot) {
+      await execa(CHROMIUM, [...common, `--screenshot=${screenshot}`, '--window-size=1000,2400', pathToFileURL(file).href], { timeout: 90_000, reject: true });
+    }
+    const dom = await execa(CHROMIUM, [...common, '--dump-dom', pathToFileURL(file).href], { timeout: 90_000 });
+    return dom.stdout;
+  } finally {
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/** Values of `attr` on every element of the DOM text matching `selectorPattern` (an opening-tag regex). */
+function attributesOf(dom: string, tag: RegExp, attr: string): string[] {
+  return [...dom.matchAll(tag)].map((m) => new RegExp(`${attr}="([^"]*)"`).exec(m[0])?.[1] ?? '');
+}
+
+let dir: string;
+
+beforeAll(async () => {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)`).toBe(true);
+  dir = await tempProject();
+  const store = createStateStore('file:.rollout', { cwd: dir, clock });
+  const lock = await store.acquireLock({ actor: 'tester', operation: 'fixture' });
+  await store.write(makeState(), { expectSerial: 0, lock });
+  for (const input of makeAuditInputs()) await store.appendAudit(input);
+  await store.releaseLock(lock);
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('rollout report --format html in headless Chromium', () => {
+  let html: string;
+  let dom: string;
+  let shot: string;
+
+  beforeAll(async () => {
+    const outcome = await runReport({ format: 'html', out: 'report.html' }, [], makeCtx(dir));
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.human(plainStyle)).toContain('wrote report.html');
+    const file = path.join(dir, 'report.html');
+    html = await readFile(file, 'utf8');
+    shot = path.join(dir, 'report.png');
+    dom = await renderInChromium(file, shot);
+  }, 240_000);
+
+  it('is one self-contained file: no scripts, no external stylesheets, images or fonts', () => {
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    expect(html).not.toMatch(/\s(src|href)=/i);
+    expect(html).toContain('<style>');
+  });
+
+  it('renders the stage timeline with one bar per visit and the rollback marked', () => {
+    expect(dom).toContain('class="chart timeline-chart"');
+    const bars = [...dom.matchAll(/<rect class="bar"[^>]*>/g)].map((m) => m[0]);
+    expect(bars).toHaveLength(8);
+    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-stage')).toEqual(['', '', '', 'week-1', 'week-2', 'week-1', 'week-2', 'week-3']);
+    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-outcome')).toEqual(['advanced', 'advanced', 'advanced', 'advanced', 'rolled-back', 'advanced', 'advanced', 'current']);
+    expect(attributesOf(dom, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual(['2026-03-20T14:00:00.000Z']);
+    expect(dom).toContain('P2 · week-2 5%');
+  });
+
+  it('charts canary vs baseline per metric over the stages with the recorded values', () => {
+    expect(attributesOf(dom, /<svg class="chart canary-chart"[^>]*>/g, 'data-metric')).toEqual(['error_rate', 'latency_p95', 'wizard_completion_rate']);
+    const errorChart = /<svg class="chart canary-chart" data-metric="error_rate"[\s\S]*?<\/svg>/.exec(dom)![0];
+    const canary = /<circle class="point canary[^"]*" data-series="canary"[^>]*>/g;
+    expect(attributesOf(errorChart, canary, 'data-value').map(Number)).toEqual([0.011, 0.031, 0.0102, 0.0099, 0.0098]);
+    expect(attributesOf(errorChart, canary, 'data-stage')).toEqual(['week-1 #1', 'week-2 #1', 'week-1 #2', 'week-2 #2', 'week-3 #2 (latest)']);
+    expect(attributesOf(errorChart, canary, 'data-verdict')).toEqual(['pass', 'fail', 'pass', 'pass', 'pass']);
+    expect(attributesOf(errorChart, /<circle class="point baseline"[^>]*>/g, 'data-value').map(Number)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
+    expect(errorChart).toContain('class="point canary fail"');
+    expect([...errorChart.matchAll(/<text class="x-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual(['week-1 #1', 'week-2 #1', 'week-1 #2', 'week-2 #2', 'week-3 #2 (latest)']);
+    expect([...errorChart.matchAll(/<polyline class="line (canary|baseline)"/g)]).toHaveLength(2);
+  });
+
+  it('shows the delivery figures, the rollback and the override', () => {
+    expect(dom).toContain('75.0 % (4 of 5 stage deployments)');
+    expect(dom).toContain('50.0 % (1 rollback in 2 runs)');
+    expect(dom).toMatch(/<td>Mean time to recovery<\/td><td>2m 30s<\/td>/);
+    expect(dom).toContain('bake shortened: the fix was verified on the 1 % cohort');
+    expect(dom).toContain('<span class="verdict-fail">fail</span>');
+  });
+
+  it('produces a screenshot', async () => {
+    const png = await readFile(shot);
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect((await stat(shot)).size).toBeGreaterThan(20_000);
+  });
+});
+
+describe('rollout report (markdown, errors)', () => {
+  it('prints Markdown to stdout by default and redacts secrets from reasons', async () => {
+    const env = { ROLLOUT_PROMETHEUS_TOKEN: 'tok-5ecret-value-123' };
+    const store = createStateStore('file:.rollout', { cwd: dir, clock });
+    await store.appendAudit({ actor: 'dave', op: 'override', reason: 'used tok-5ecret-value-123 by mistake' });
+    const outcome = await runReport({}, [], makeCtx(dir, env));
+    const text = outcome.human(plainStyle);
+    expect(text).toMatch(/^# Release report v2\.1\.0/);
+    expect(text).toContain('| Mean time to recovery | 2m 30s | < 5 min | yes |');
+    expect(text).toContain('dave');
+    expect(text).not.toContain('tok-5ecret-value-123');
+  });
+
+  it('refuses an unknown format and a release that never started', async () => {
+    await expect(runReport({ format: 'pdf' }, [], makeCtx(dir))).rejects.toMatchObject({ code: 'E_USAGE' });
+    const empty = await tempProject();
+    try {
+      await expect(runReport({}, [], makeCtx(empty))).rejects.toMatchObject({ code: 'E_NO_RELEASE' });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
