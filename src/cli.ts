@@ -135,6 +135,20 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/alerts.js')).runAlerts,
   );
   on(
+    program.command('dashboard').description('a Grafana dashboard JSON for the release (golden signals, canary vs baseline)').option('--out <file>', 'write the dashboard here instead of stdout'),
+    'dashboard',
+    async () => (await import('./commands/dashboard.js')).runDashboard,
+  );
+  on(
+    program
+      .command('report')
+      .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
+      .option('--format <format>', 'md or html (one self-contained file with charts)', 'md')
+      .option('--out <file>', 'write the report here instead of stdout'),
+    'report',
+    async () => (await import('./commands/report.js')).runReport,
+  );
+  on(
     mutating(
       program
         .command('state')
