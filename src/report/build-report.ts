@@ -44,8 +44,8 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
         (series[m.id] ??= []).push({
           label, at: d.at, stage: d.stage, run: d.run, verdict: m.verdict,
           baseline: m.baseline?.value ?? null, canary: m.canary?.value ?? null,
-          ...(m.baseline?.n !== undefined ? { baselineN: m.baseline.n } : {}),
-          ...(m.canary?.n !== undefined ? { canaryN: m.canary.n } : {}),
+          ...(typeof m.baseline?.n === 'number' ? { baselineN: m.baseline.n } : {}),
+          ...(typeof m.canary?.n === 'number' ? { canaryN: m.canary.n } : {}),
         });
       }
     }

@@ -8,6 +8,8 @@ export type EventKind =
   | 'rollback-started'
   | 'rollback-completed'
   | 'rollback-failed'
+  | 'rollback-step'
+  | 'analysis'
   | 'retry'
   | 'override'
   | 'signoff'
@@ -40,6 +42,12 @@ export const OP_KINDS: Readonly<Record<string, EventKind>> = {
   'rollback-failed': 'rollback-failed',
   'rollback:failed': 'rollback-failed',
   'rollback:incomplete': 'rollback-failed',
+  // src/lifecycle/rollback.ts: a full rollback ends verified (healthy) or unhealthy.
+  'rollback:verified': 'rollback-completed',
+  'rollback:unhealthy': 'rollback-failed',
+  // src/lifecycle/ramp-down.ts: one entry per ramp-down step; the last one (step == of) completes it.
+  'rollback:step': 'rollback-step',
+  analyze: 'analysis',
   retry: 'retry',
   override: 'override',
   'advance:override': 'override',
@@ -48,6 +56,7 @@ export const OP_KINDS: Readonly<Record<string, EventKind>> = {
   complete: 'completed',
   completed: 'completed',
   'release-completed': 'completed',
+  unlock: 'lock',
   'unlock:force': 'lock',
   'lock:takeover': 'lock',
 };

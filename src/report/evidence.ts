@@ -2,8 +2,8 @@
 export interface MetricVerdict {
   id: string;
   verdict: string;
-  baseline?: { value: number | null; n?: number };
-  canary?: { value: number | null; n?: number };
+  baseline?: { value: number | null; n?: number | null };
+  canary?: { value: number | null; n?: number | null };
   pValue?: number | null;
   reason?: string;
 }
@@ -41,9 +41,16 @@ export function findCanaryEvidence(value: unknown, depth = 3): CanaryEvidence[] 
   return Object.values(o).flatMap((v) => findCanaryEvidence(v, depth - 1));
 }
 
-/** `{ verdict, summary }` of any evidence value, for decisions that are not canary analyses (gates). */
+/**
+ * `{ verdict, summary }` of any evidence value. `advance` records `{ outcome: go|fail|wait, reasons,
+ * gates, canary }`; other writers `{ verdict, summary }`.
+ */
 export function summarizeEvidence(value: unknown): { verdict?: string; summary?: string } {
   const o = asRecord(value);
   if (!o) return {};
-  return { ...(typeof o.verdict === 'string' ? { verdict: o.verdict } : {}), ...(typeof o.summary === 'string' ? { summary: o.summary } : {}) };
+  const verdict = typeof o.verdict === 'string' ? o.verdict : typeof o.outcome === 'string' ? o.outcome : undefined;
+  const reasons = Array.isArray(o.reasons) ? o.reasons.filter((r): r is string => typeof r === 'string') : [];
+  const gates = Array.isArray(o.gates) ? o.gates.length : 0;
+  const summary = typeof o.summary === 'string' ? o.summary : reasons.length ? reasons.join('; ') : gates ? `${gates} gate${gates === 1 ? '' : 's'} checked` : undefined;
+  return { ...(verdict ? { verdict } : {}), ...(summary ? { summary } : {}) };
 }

@@ -100,22 +100,29 @@ export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: Rel
     switch (e.kind) {
       case 'advanced':
       case 'override':
-        enter(e.at, readPosition(e.to, config));
+        // The last step of the plan records `to: { phase: null }`: the release is complete.
+        if ('phase' in to && to.phase === null) {
+          close(e.at, 'completed');
+          walk.runs[walk.runs.length - 1]!.outcome = 'completed';
+        } else enter(e.at, readPosition(e.to, config));
         break;
       case 'rollback-started': {
         const here = current();
         const startedAt = pickString(to.startedAt, e.data?.startedAt) ?? e.at;
+        const mode = pickString(to.mode, e.data?.mode);
         const completedAt = pickString(to.completedAt, e.data?.completedAt) ?? null;
-        walk.rollbacks.push({ startedAt, completedAt, failed: false, mode: pickString(to.mode, e.data?.mode), reason: e.reason ?? pickString(to.reason), actor: e.actor, ...here, run });
+        walk.rollbacks.push({ startedAt, completedAt, failed: false, mode, reason: e.reason ?? pickString(to.reason), actor: e.actor, ...here, run });
         close(e.at, 'rolled-back');
         walk.runs[walk.runs.length - 1]!.outcome = 'rolled-back';
         break;
       }
       case 'rollback-completed':
-      case 'rollback-failed': {
+      case 'rollback-failed':
+      case 'rollback-step': {
         const last = walk.rollbacks.findLast((r) => r.completedAt === null && !r.failed);
-        if (last && e.kind === 'rollback-failed') last.failed = true;
-        else if (last) last.completedAt = pickString(to.completedAt, e.data?.completedAt) ?? e.at;
+        if (!last || (e.kind === 'rollback-step' && (e.data?.step === undefined || e.data.step !== e.data.of))) break;
+        if (e.kind === 'rollback-failed') last.failed = true;
+        else last.completedAt = pickString(to.completedAt, e.data?.completedAt) ?? e.at;
         break;
       }
       case 'retry':
@@ -142,6 +149,8 @@ function completeFromState(walk: Walk, state: ReleaseState | null): void {
   if (last && last.completedAt === null && state?.rollback?.completedAt && Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)) {
     last.completedAt = state.rollback.completedAt;
   }
+  // An immediate rollback is complete once its flag write is recorded (src/lifecycle/rollback.ts sets completedAt = startedAt).
+  for (const r of walk.rollbacks) if (r.completedAt === null && !r.failed && r.mode === 'immediate') r.completedAt = r.startedAt;
   const lastRun = walk.runs.at(-1);
   if (lastRun && state?.status === 'completed') lastRun.outcome = 'completed';
 }

@@ -12,7 +12,7 @@ describe('collectEvents', () => {
   it('merges history with audit-only entries, in time order, without duplicating transitions', () => {
     const events = collectEvents(makeState(), makeAudit());
     expect(events).toHaveLength(HISTORY.length + 1);
-    const completion = events.find((e) => e.op === 'rollback:complete')!;
+    const completion = events.find((e) => e.op === 'rollback:verified')!;
     expect(completion.source).toBe('audit');
     expect(events.indexOf(completion)).toBe(events.findIndex((e) => e.op === 'rollback') + 1);
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
@@ -20,7 +20,7 @@ describe('collectEvents', () => {
 
   it('classifies ops through the mapping table, with a prefix fallback and "other" for the unknown', () => {
     expect(classifyOp('rollback')).toBe('rollback-started');
-    expect(classifyOp('rollback:complete')).toBe('rollback-completed');
+    expect(classifyOp('rollback:verified')).toBe('rollback-completed');
     expect(classifyOp('advance:stage')).toBe('advanced');
     expect(classifyOp('stage-changed')).toBe('advanced');
     expect(classifyOp('something-new')).toBe('other');
@@ -56,7 +56,7 @@ describe('buildReport on a release with one rollback and a retry', () => {
 
   it('records the rollback with its recovery time from the audit-only completion', () => {
     expect(report.rollbacks).toEqual([
-      expect.objectContaining({ startedAt: '2026-03-20T14:00:00.000Z', completedAt: '2026-03-20T14:02:30.000Z', mode: 'immediate', stage: 'week-2', run: 1, actor: 'rollout-watch', failed: false }),
+      expect.objectContaining({ startedAt: '2026-03-20T14:00:00.000Z', completedAt: '2026-03-20T14:02:30.000Z', mode: 'full', stage: 'week-2', run: 1, actor: 'rollout-watch', failed: false }),
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('buildReport on a release with one rollback and a retry', () => {
     expect(md).toContain('| Rollback rate | 50.0 % (1 rollback in 2 runs) | < 5 % | no |');
     expect(md).toContain('| Mean time to recovery | 2m 30s | < 5 min | yes |');
     expect(md).toContain('| P2 · week-1 (1 %) | 2 | 11d |  |');
-    expect(md).toMatch(/\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| immediate \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/);
+    expect(md).toMatch(/\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| full \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/);
     expect(md).toContain('| error_rate | fail | 0.0100 (52000) | 0.0310 (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |');
     expect(md).toContain('carol');
   });
@@ -110,7 +110,7 @@ describe('buildReport on a release with one rollback and a retry', () => {
 describe('buildReport edge cases', () => {
   it('takes the completion time from the state when the log has none, and reports n/a with nothing to measure', () => {
     const state = makeState();
-    const audit = makeAudit().filter((a) => a.op !== 'rollback:complete');
+    const audit = makeAudit().filter((a) => a.op !== 'rollback:verified');
     expect(buildReport(config, state, audit, NOW).delivery.mttrMs).toBe(150_000);
     const fresh = buildReport(config, { ...state, history: state.history.slice(0, 1), rollback: null, evidence: {}, stage: null }, [], NOW);
     expect(fresh.delivery).toMatchObject({ deploymentSuccessRate: null, mttrMs: null, rollbackRate: 0, runs: 1 });
@@ -118,7 +118,7 @@ describe('buildReport edge cases', () => {
   });
 
   it('counts a rollback that failed as not recovered', () => {
-    const audit = makeAudit().map((a) => (a.op === 'rollback:complete' ? { ...a, op: 'rollback:failed' } : a));
+    const audit = makeAudit().map((a) => (a.op === 'rollback:verified' ? { ...a, op: 'rollback:unhealthy' } : a));
     const state = { ...makeState(), rollback: { ...makeState().rollback!, completedAt: undefined } };
     const d = buildReport(config, state, audit, NOW).delivery;
     expect(d.mttrMs).toBeNull();

@@ -37,7 +37,7 @@ export const HISTORY: HistoryEntry[] = [
     from: { phase: 'P2', stage: { index: 0, id: 'week-1' } }, to: { phase: 'P2', stage: { index: 1, id: 'week-2', percent: 5 } }, evidence: { canary: canaryEvidence(0.011, 320) },
   }),
   h(8, '2026-03-20T14:00:00.000Z', 'rollback', 'rollout-watch', {
-    from: { phase: 'P2', stage: { index: 1, id: 'week-2' } }, to: { mode: 'immediate', startedAt: '2026-03-20T14:00:00.000Z' },
+    from: { phase: 'P2', stage: { index: 1, id: 'week-2' } }, to: { mode: 'full', killSwitch: true },
     reason: 'trigger error-rate: canary 3.1 % vs baseline 1.0 %', evidence: canaryEvidence(0.031, 330, 'fail'),
   }),
   h(9, '2026-03-21T09:00:00.000Z', 'retry', 'bob', { from: { status: 'rolled-back' }, to: { phase: 'P2', stage: { index: 0, id: 'week-1', percent: 1 } }, reason: 'rounding fix deployed (#1234)' }),
@@ -65,17 +65,17 @@ export function makeState(): ReleaseState {
     signoffs: [{ item: 'backlog-clean', phase: 'P0', actor: 'alice', at: '2026-03-02T15:00:00.000Z', reason: 'backlog triaged, no P0/P1' }],
     evidence: { 'canary:week-3': { ...canaryEvidence(0.0098, 300), at: '2026-04-03T11:00:00.000Z' } },
     intent: null,
-    rollback: { id: 'rb-1', mode: 'immediate', startedAt: '2026-03-20T14:00:00.000Z', reason: 'trigger error-rate', completedAt: '2026-03-20T14:02:30.000Z' },
+    rollback: { id: 'rb-1', mode: 'full', startedAt: '2026-03-20T14:00:00.000Z', reason: 'trigger error-rate', completedAt: '2026-03-20T14:02:30.000Z' },
     history: structuredClone(HISTORY),
   };
 }
 
-/** What the audit log holds: one entry per transition, plus the rollback's completion, which is audit-only. */
+/** What the audit log holds: one entry per transition, plus the full rollback's health verification, which is audit-only (as in src/lifecycle/rollback.ts). */
 export function makeAuditInputs(): Array<{ actor: string; op: string; reason?: string; data?: unknown; stateSerial?: number }> {
   const inputs: Array<{ actor: string; op: string; reason?: string; data?: unknown; stateSerial?: number }> = HISTORY.map((e) => ({
     actor: e.actor, op: e.action, ...(e.reason ? { reason: e.reason } : {}), data: { from: e.from, to: e.to, evidence: e.evidence }, stateSerial: e.serial,
   }));
-  inputs.splice(8, 0, { actor: 'rollout-watch', op: 'rollback:complete', data: { at: '2026-03-20T14:02:30.000Z', completedAt: '2026-03-20T14:02:30.000Z', healthChecks: 'passed' } });
+  inputs.splice(8, 0, { actor: 'rollout-watch', op: 'rollback:verified', reason: 'health-endpoint healthy', data: { at: '2026-03-20T14:02:30.000Z', rollbackId: 'rb-1' } });
   return inputs;
 }
 
