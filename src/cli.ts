@@ -68,6 +68,16 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/analyze.js')).runAnalyze,
   );
   on(
+    program
+      .command('watch')
+      .description('evaluate the rollback triggers every interval and roll back on its own (exit 0 clean, 3 sources failing, 4 rolled back)')
+      .option('--for <duration>', 'stop after this long, e.g. 1h (default: until SIGINT/SIGTERM or a rollback)')
+      .option('--interval <duration>', 'time between looks (default watch.interval, 1m)')
+      .option('--metrics-port <port>', 'serve the watch metrics on 127.0.0.1:PORT/metrics (0 = any free port)'),
+    'watch',
+    async () => (await import('./commands/watch.js')).runWatchCli,
+  );
+  on(
     mutating(
       program
         .command('advance')

@@ -1,0 +1,104 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import type { Style } from '../output/style.js';
+import type { WatchSummary } from '../watch/loop.js';
+import { loadConfigFor } from './load-config.js';
+import type { CommandResult } from './types.js';
+
+export interface WatchResult extends WatchSummary {
+  release: string;
+  intervalMs: number;
+  forMs: number | null;
+  metricsUrl?: string;
+  progressFile: string;
+}
+
+function readDuration(value: unknown, name: string, parse: (s: string) => number | null): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' ? parse(value) : null;
+  if (ms === null || ms <= 0) throw new RolloutError('E_USAGE', `${name} ${String(value)}: a duration such as 2s, 1m or 24h`);
+  return ms;
+}
+
+function readPort(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RolloutError('E_USAGE', `--metrics-port ${String(value)}: a port number (0 = any free port)`);
+  return port;
+}
+
+/** `rollout watch` as registered in the CLI: SIGINT/SIGTERM finish the current look, persist, and stop. */
+export async function runWatchCli(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult<WatchResult>> {
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    ctx.progress(`watch: ${signal} received; finishing the current look`);
+    controller.abort();
+  };
+  // `once`: a second signal gets Node's default behaviour, so a stuck look can still be interrupted.
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runWatchCommand(options, args, ctx, { signal: controller.signal });
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}
+
+/** The command itself, with the stop signal passed in (tests pass their own). */
+export async function runWatchCommand(options: Record<string, unknown>, _args: string[], ctx: Ctx, extra: { signal?: AbortSignal } = {}): Promise<CommandResult<WatchResult>> {
+  const { parseDuration } = await import('../config/duration.js');
+  const loaded = await loadConfigFor(ctx);
+  const forMs = readDuration(options.for, '--for', parseDuration);
+  const intervalMs = readDuration(options.interval ?? loaded.config.watch.interval, '--interval', parseDuration) as number;
+  const port = readPort(options.metricsPort);
+  await assertWatchable(loaded);
+  const [{ runWatch }, { createWatchPorts, progressFileFor }, { findWatchScope }] = await Promise.all([import('../watch/loop.js'), import('../watch/ports.js'), import('../watch/scope.js')]);
+  const ports = createWatchPorts(ctx, loaded);
+  const base = { release: loaded.config.release, intervalMs, forMs: forMs ?? null, progressFile: progressFileFor(ctx, loaded) };
+  // Nothing at risk: answer before asking for a metrics source that may not be configured yet.
+  const scope = findWatchScope(loaded.config, await ports.readRelease());
+  if (!scope.active) {
+    const now = ctx.clock.now().toISOString();
+    const result: WatchResult = { ...base, watched: false, stop: 'nothing-to-watch', message: `nothing to watch: ${scope.reason}`, exitCode: 0, scope: null, phase: null, stage: null, startedAt: now, endedAt: now, looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+    return { exitCode: EXIT.ok, result, human: () => result.message };
+  }
+  const { openMetrics } = await import('./metrics-source.js');
+  const source = await openMetrics(ctx, loaded);
+  const { WatchMetrics, serveWatchMetrics } = await import('../watch/metrics-endpoint.js');
+  const metrics = new WatchMetrics();
+  const endpoint = port !== undefined ? await serveWatchMetrics(metrics, port) : null;
+  if (endpoint) ctx.progress(`watch metrics: ${endpoint.url}`);
+  try {
+    const summary = await runWatch({ ctx, loaded, source, ports, intervalMs, ...(forMs !== undefined ? { forMs } : {}), ...(extra.signal ? { signal: extra.signal } : {}), metrics });
+    const result: WatchResult = { ...base, ...summary, ...(endpoint ? { metricsUrl: endpoint.url } : {}) };
+    return { exitCode: summary.exitCode, result, human: (s) => renderWatch(result, s) };
+  } finally {
+    await endpoint?.close();
+  }
+}
+
+async function assertWatchable(loaded: LoadedConfig): Promise<void> {
+  if (loaded.config.triggers.length === 0) throw new RolloutError('E_CONFIG', `${loaded.file} has no rollback triggers: watch would have nothing to evaluate`);
+  const { resolveTriggers, TriggerConfigError } = await import('../watch/specs.js');
+  try {
+    resolveTriggers(loaded.config);
+  } catch (error) {
+    if (error instanceof TriggerConfigError) throw new RolloutError('E_CONFIG', error.message, { details: { problems: error.problems } });
+    throw error;
+  }
+}
+
+function renderWatch(r: WatchResult, s: Style): string {
+  const head = r.exitCode === 0 ? s.green(r.message) : r.exitCode === 3 ? s.yellow(r.message) : s.red(r.message);
+  const lines = [head, `${r.release} ${r.phase ?? ''}/${r.stage ?? ''}: ${r.looks} looks this run (${r.totalLooks} in this stage${r.resumed ? ', resumed' : ''}), ${r.sourceErrors} source errors`];
+  for (const t of r.triggers) {
+    const mark = t.status === 'ok' ? s.green('ok') : t.status === 'fired' ? s.red('FIRED') : s.yellow(t.status.toUpperCase());
+    lines.push(`  ${t.id.padEnd(18)} ${mark.padEnd(8)} ${t.detail}${t.pValue !== undefined ? ` [p=${t.pValue.toPrecision(2)}]` : ''}`);
+  }
+  if (r.alerted.length) lines.push(`alerts sent (manual review): ${r.alerted.join(', ')}`);
+  if (r.rollback) lines.push(`rollback ${r.rollback.rollbackId} (${r.rollback.mode}): ${r.rollback.ok ? 'done' : `incomplete — ${r.rollback.problems.join('; ')}`}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,251 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { GateConfig } from '../config/schema.js';
+import type { Ctx } from '../context.js';
+import type { RollbackOutcome } from '../lifecycle/rollback.js';
+import type { MetricsSource } from '../metrics/types.js';
+import type { AnnounceResult } from '../lifecycle/announce.js';
+import type { ReleaseEvent } from '../notify/types.js';
+import type { ReleaseState } from '../state/types.js';
+import { evaluateLook } from './look.js';
+import type { WatchMetrics } from './metrics-endpoint.js';
+import type { ProgressStore } from './progress-store.js';
+import { findWatchScope, type WatchScope } from './scope.js';
+import { resolveTriggers, type TriggerSpec } from './specs.js';
+import { createWatchProgress, type TriggerOutcome, type WatchProgress } from './types.js';
+
+type HttpGate = Extract<GateConfig, { kind: 'http' }>;
+
+/** Everything outside the process the loop talks to; `ports.ts` builds the real ones. */
+export interface WatchPorts {
+  readRelease(): Promise<ReleaseState | null>;
+  progress: ProgressStore;
+  rollback(opts: { mode: 'immediate' | 'progressive' | 'full'; reason: string; trigger?: string; evidence?: unknown }): Promise<RollbackOutcome>;
+  announce(events: ReleaseEvent[]): Promise<AnnounceResult>;
+  checkHealth(gate: HttpGate, state: ReleaseState | null): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
+  accuracyDelta(): Promise<number | null>;
+  /** Records a watch transition (hold, resume, stop) in the release state, audited. */
+  recordEvidence(op: 'watch:hold' | 'watch:resume' | 'watch:stop', evidence: Record<string, unknown>): Promise<void>;
+}
+
+/** One look, as `onLook` and the progress lines see it. */
+export interface LookReport {
+  index: number;
+  at: string;
+  outcomes: TriggerOutcome[];
+  holding: boolean;
+}
+
+export interface RunWatchOptions {
+  ctx: Ctx;
+  loaded: LoadedConfig;
+  source: MetricsSource;
+  ports: WatchPorts;
+  intervalMs: number;
+  /** Stop after this long (exit 0 if nothing fired); absent = until a signal or a rollback. */
+  forMs?: number;
+  signal?: AbortSignal;
+  onLook?: (look: LookReport) => void;
+  metrics?: WatchMetrics;
+}
+
+export type WatchStop = 'rollback' | 'for-elapsed' | 'signal' | 'nothing-to-watch' | 'release-changed';
+
+export interface WatchSummary {
+  watched: boolean;
+  stop: WatchStop;
+  message: string;
+  /** 0 nothing fired; 3 still holding on source errors; 4 rolled back; 6 rollback incomplete. */
+  exitCode: 0 | 3 | 4 | 6;
+  scope: string | null;
+  phase: string | null;
+  stage: string | null;
+  startedAt: string;
+  endedAt: string;
+  /** Looks made by this run; `totalLooks` includes earlier runs of the same stage. */
+  looks: number;
+  totalLooks: number;
+  resumed: boolean;
+  triggers: TriggerOutcome[];
+  fired?: TriggerOutcome;
+  rollback?: RollbackOutcome;
+  alerted: string[];
+  holding: boolean;
+  sourceErrors: number;
+}
+
+interface Run {
+  opts: RunWatchOptions;
+  specs: TriggerSpec[];
+  progress: WatchProgress;
+  scope: Extract<WatchScope, { active: true }>;
+  state: ReleaseState | null;
+  summary: WatchSummary;
+}
+
+/**
+ * Evaluates every trigger each interval until a rollback, `--for`, a signal, or the release leaving
+ * the stage. The schedule is absolute (start + i × interval), so slow queries do not make it drift.
+ * See docs/watch.md for the state machine.
+ */
+export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
+  const { ctx, loaded } = opts;
+  const specs = resolveTriggers(loaded.config);
+  const start = ctx.clock.now();
+  const state = await opts.ports.readRelease();
+  const scope = findWatchScope(loaded.config, state);
+  const summary: WatchSummary = { watched: false, stop: 'nothing-to-watch', message: '', exitCode: 0, scope: null, phase: null, stage: null, startedAt: start.toISOString(), endedAt: start.toISOString(), looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+  if (!scope.active) return { ...summary, message: `nothing to watch: ${scope.reason}` };
+  const saved = pickProgress(await opts.ports.progress.load(), state, scope.key, loaded.config.release);
+  const resumed = saved !== null;
+  const progress = saved ?? createWatchProgress(loaded.config.release, scope.key, start);
+  const run: Run = { opts, specs, progress, scope, state, summary: { ...summary, watched: true, resumed, holding: progress.holding, scope: scope.key, phase: scope.phase, stage: scope.stage } };
+  ctx.progress(`watching ${loaded.config.release} ${scope.phase}/${scope.stage} (${scope.flag} at ${scope.percent} %): ${specs.length} triggers every ${opts.intervalMs / 1000}s${resumed ? `, continuing from look ${progress.looks}` : ''}`);
+  const deadline = opts.forMs !== undefined ? start.getTime() + opts.forMs : Infinity;
+  for (let i = 0; ; i++) {
+    const stop = await lookOnce(run);
+    if (stop) return finishRun(run, stop);
+    if (opts.signal?.aborted) return finishRun(run, 'signal');
+    const nextAt = Math.min(start.getTime() + (i + 1) * opts.intervalMs, deadline);
+    await ctx.clock.sleep(Math.max(0, nextAt - ctx.clock.now().getTime()), opts.signal);
+    if (opts.signal?.aborted) return finishRun(run, 'signal');
+    if (ctx.clock.now().getTime() >= deadline) return finishRun(run, 'for-elapsed');
+  }
+}
+
+/**
+ * The progress of this stage to continue from: the progress file, or the copy the last run left in
+ * the release state (another machine, with a shared state backend), whichever has more looks.
+ */
+function pickProgress(file: WatchProgress | null, state: ReleaseState | null, scope: string, release: string): WatchProgress | null {
+  const inState = (state?.evidence['watch'] as { progress?: WatchProgress } | undefined)?.progress ?? null;
+  const usable = [file, inState].filter((p): p is WatchProgress => p !== null && p.version === 1 && p.scope === scope && p.release === release);
+  return usable.sort((a, b) => b.looks - a.looks)[0] ?? null;
+}
+
+/** One look: re-read the release, evaluate, persist, then act. Returns why to stop, or null. */
+async function lookOnce(run: Run): Promise<WatchStop | null> {
+  const { ctx, loaded, ports } = run.opts;
+  run.state = await ports.readRelease().catch(() => run.state);
+  const scope = findWatchScope(loaded.config, run.state);
+  if (!scope.active) {
+    run.summary.message = `stopped watching: ${scope.reason}`;
+    return 'release-changed';
+  }
+  if (scope.key !== run.scope.key) {
+    ctx.progress(`stage changed to ${scope.phase}/${scope.stage}: the sequential tests and alerts start afresh`);
+    run.progress = createWatchProgress(loaded.config.release, scope.key, ctx.clock.now());
+    run.scope = scope;
+    Object.assign(run.summary, { scope: scope.key, phase: scope.phase, stage: scope.stage });
+  }
+  const at = ctx.clock.wallNow?.() ?? ctx.clock.now();
+  const alpha = loaded.config.canary?.alpha ?? 0.01;
+  const query = { source: run.opts.source, canary: loaded.config.canary as NonNullable<typeof loaded.config.canary>, release: loaded.config.release, at };
+  const { outcomes, progress } = await evaluateLook(run.specs, run.progress, { query, alpha, state: run.state, checkHealth: ports.checkHealth, accuracyDelta: ports.accuracyDelta });
+  run.progress = progress;
+  run.summary.looks += 1;
+  run.summary.triggers = outcomes;
+  run.summary.sourceErrors += outcomes.filter((o) => o.status === 'error' || o.status === 'no-data').length;
+  run.opts.metrics?.observeLook(outcomes);
+  if (run.state) run.opts.metrics?.setStage(loaded.config.release, run.state.flags);
+  await saveProgress(run);
+  reportLook(run, outcomes);
+  const fired = outcomes.find((o) => o.status === 'fired' && o.action === 'rollback');
+  if (fired) return rollBack(run, fired, `trigger ${fired.id} fired: ${fired.detail}`);
+  await announceAlerts(run, outcomes);
+  return handleSourceErrors(run, outcomes);
+}
+
+async function saveProgress(run: Run): Promise<void> {
+  try {
+    await run.opts.ports.progress.save(run.progress);
+  } catch (error) {
+    run.opts.ctx.progress(`watch: could not save progress to ${run.opts.ports.progress.location}: ${(error as Error).message}`);
+  }
+}
+
+function reportLook(run: Run, outcomes: TriggerOutcome[]): void {
+  const look: LookReport = { index: run.progress.looks, at: run.progress.updatedAt, outcomes, holding: run.progress.holding };
+  run.opts.onLook?.(look);
+  const marks = outcomes.map((o) => `${o.id} ${o.status === 'ok' ? 'ok' : o.status.toUpperCase()}`).join(', ');
+  run.opts.ctx.progress(`look ${look.index} ${look.at}: ${marks}`);
+}
+
+async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promise<WatchStop> {
+  const { ctx, loaded, ports } = run.opts;
+  const mode = loaded.config.rollback.watchAutoMode;
+  ctx.progress(`watch: ${reason} → ${mode} rollback`);
+  run.opts.metrics?.countRollback();
+  const evidence = { trigger: cause, look: run.progress.looks, scope: run.scope.key, triggers: run.summary.triggers.map(({ queries: _q, ...o }) => o) };
+  const outcome = await ports.rollback({ mode, reason: `watch: ${reason}`, trigger: cause.id, evidence });
+  run.summary.fired = cause;
+  run.summary.rollback = outcome;
+  run.summary.exitCode = outcome.ok ? 4 : 6;
+  run.summary.message = outcome.ok ? `rolled back (${mode}): ${reason}` : `rollback incomplete: ${outcome.problems.join('; ')}`;
+  return 'rollback';
+}
+
+/** `alert` triggers: one announcement per trigger per stage, then keep watching. */
+async function announceAlerts(run: Run, outcomes: TriggerOutcome[]): Promise<void> {
+  const { ctx, loaded, ports } = run.opts;
+  const fresh = outcomes.filter((o) => o.status === 'fired' && o.action === 'alert' && !run.progress.triggers[o.id]?.alerted);
+  if (fresh.length === 0) return;
+  const at = ctx.clock.now().toISOString();
+  await ports.announce(fresh.map((o) => ({ type: 'alert' as const, release: loaded.config.release, at, severity: 'warning' as const, title: `${o.id}: manual review needed`, detail: `${o.detail}. Stage ${run.scope.stage}; no automatic rollback for this trigger.` })));
+  for (const o of fresh) {
+    const t = run.progress.triggers[o.id];
+    if (t) run.progress.triggers[o.id] = { ...t, alerted: true };
+    run.summary.alerted.push(o.id);
+  }
+  await saveProgress(run);
+}
+
+/** Argo's rule: act when consecutive errors exceed the limit (5 errors with the default 4). */
+async function handleSourceErrors(run: Run, outcomes: TriggerOutcome[]): Promise<WatchStop | null> {
+  const { ctx, loaded, ports } = run.opts;
+  const limit = loaded.config.watch.consecutiveErrorLimit;
+  const over = outcomes.filter((o) => o.consecutiveErrors > limit);
+  const action = loaded.config.watch.onSourceErrors;
+  // An alert-only trigger never causes a rollback, not even by going dark: it can only hold.
+  const rollbackCause = over.find((o) => o.action === 'rollback');
+  if (rollbackCause && action === 'rollback') return rollBack(run, rollbackCause, `${rollbackCause.consecutiveErrors} consecutive source errors on ${rollbackCause.id} (limit ${limit}): ${rollbackCause.detail}`);
+  const holding = over.length > 0;
+  if (holding === run.progress.holding) return null;
+  run.progress = { ...run.progress, holding };
+  run.summary.holding = holding;
+  await saveProgress(run);
+  const worst = over[0];
+  if (worst) {
+    ctx.progress(`watch: holding — ${over.map((o) => `${o.id} (${o.consecutiveErrors} errors)`).join(', ')} exceed the limit ${limit}`);
+    await ports.announce([{ type: 'watch-error', release: loaded.config.release, at: ctx.clock.now().toISOString(), error: `${worst.id}: ${worst.detail}`, consecutiveErrors: worst.consecutiveErrors, action: 'hold-and-alert' }]);
+    await record(run, 'watch:hold', { triggers: over.map((o) => ({ id: o.id, consecutiveErrors: o.consecutiveErrors, detail: o.detail })) });
+  } else {
+    ctx.progress('watch: sources answer again; hold lifted');
+    await record(run, 'watch:resume', {});
+  }
+  return null;
+}
+
+async function record(run: Run, op: 'watch:hold' | 'watch:resume' | 'watch:stop', data: Record<string, unknown>): Promise<void> {
+  try {
+    await run.opts.ports.recordEvidence(op, { ...data, scope: run.scope.key, looks: run.progress.looks, holding: run.progress.holding, at: run.opts.ctx.clock.now().toISOString() });
+  } catch (error) {
+    run.opts.ctx.progress(`watch: could not record ${op} in the release state: ${(error as Error).message}`);
+  }
+}
+
+async function finishRun(run: Run, stop: WatchStop): Promise<WatchSummary> {
+  const s = run.summary;
+  s.stop = stop;
+  s.endedAt = run.opts.ctx.clock.now().toISOString();
+  s.totalLooks = run.progress.looks;
+  s.holding = run.progress.holding;
+  if (stop !== 'rollback' && stop !== 'release-changed') {
+    // Ending while the sources are dark is inconclusive, never a clean bill of health.
+    s.exitCode = s.holding ? 3 : 0;
+    s.message = s.holding ? `stopped (${stop}) while holding: metrics sources still failing` : `stopped (${stop}) after ${s.looks} looks; no trigger fired`;
+  }
+  if (stop !== 'release-changed') {
+    await record(run, 'watch:stop', { stop, exitCode: s.exitCode, fired: s.fired?.id ?? null, alerted: s.alerted, progress: run.progress });
+  }
+  return s;
+}

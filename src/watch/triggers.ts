@@ -1,0 +1,189 @@
+import type { Scalar } from '../canary/evidence.js';
+import { createSequentialTest, evaluateSequential, type SequentialState } from '../stats/index.js';
+import type { Limit, TriggerSpec } from './specs.js';
+import type { ArmCounts, TriggerOutcome, TriggerProgress } from './types.js';
+
+/**
+ * Pure trigger evaluation: one look's numbers in, the outcome and the next progress out. No I/O, no
+ * clock: `loop.ts` gathers the numbers, these functions decide. A missing number never fires and
+ * never passes silently: it is `no-data` or `error`, and both count toward the source-error limit.
+ */
+
+/** The four counts of a ratio metric over one range, already read from their query outcomes. */
+export interface RatioScalars {
+  canaryEvents: Scalar;
+  canaryTotal: Scalar;
+  baselineEvents: Scalar;
+  baselineTotal: Scalar;
+}
+
+export interface RatioLook {
+  /** Counts over the trigger's window: the point estimate. */
+  window: RatioScalars;
+  /** Counts since the previous look (disjoint from it), or null when no time has passed. */
+  increment: RatioScalars | null;
+  /** The end of the increment's range (the look's instant), ISO. */
+  at: string;
+  queries?: string[];
+}
+
+export interface Evaluated {
+  outcome: TriggerOutcome;
+  progress: TriggerProgress;
+}
+
+type Counts = { ok: true; canary: ArmCounts; baseline: ArmCounts } | { ok: false; status: 'no-data' | 'error'; detail: string };
+
+/**
+ * Reads four scalars as counts. An empty events query with a present total is 0 events (an error
+ * series often does not exist until the first error); an empty or NaN total is no data.
+ */
+export function readCounts(s: RatioScalars): Counts {
+  const named: Array<[string, Scalar]> = [['canary events', s.canaryEvents], ['canary total', s.canaryTotal], ['baseline events', s.baselineEvents], ['baseline total', s.baselineTotal]];
+  for (const [name, v] of named) if (!v.ok && v.reason === 'query-error') return { ok: false, status: 'error', detail: `${name}: ${v.detail}` };
+  for (const [name, v] of named) if (!v.ok && name.endsWith('total')) return { ok: false, status: 'no-data', detail: `${name}: ${v.detail}` };
+  const num = (v: Scalar) => (v.ok ? v.value : 0);
+  return {
+    ok: true,
+    canary: { events: num(s.canaryEvents), total: num(s.canaryTotal) },
+    baseline: { events: num(s.baselineEvents), total: num(s.baselineTotal) },
+  };
+}
+
+/** An increment as whole, non-negative counts with events ≤ total (increase() extrapolates; counters reset). */
+export function clampIncrement(arm: ArmCounts): ArmCounts {
+  const total = Math.max(0, Math.round(arm.total));
+  return { total, events: Math.min(total, Math.max(0, Math.round(arm.events))) };
+}
+
+/** Adds a clamped increment: the cumulative counts never decrease. */
+export function accumulate(cumulative: { canary: ArmCounts; baseline: ArmCounts } | undefined, inc: { canary: ArmCounts; baseline: ArmCounts }): { canary: ArmCounts; baseline: ArmCounts } {
+  const add = (a: ArmCounts | undefined, b: ArmCounts): ArmCounts => {
+    const c = clampIncrement(b);
+    return { events: (a?.events ?? 0) + c.events, total: (a?.total ?? 0) + c.total };
+  };
+  return { canary: add(cumulative?.canary, inc.canary), baseline: add(cumulative?.baseline, inc.baseline) };
+}
+
+/**
+ * The smallest harmful difference the sequential test is tuned for: the tolerated margin itself,
+ * baseline × |k − 1| (a canary as far beyond the limit as the limit is from the baseline), never
+ * below 0.0001. Any value keeps the error guarantee; this one detects the breaches worth a
+ * rollback within a few looks at production traffic.
+ */
+export function chooseMixingSd(baselineRate: number, factor: number): number {
+  return Math.max(1e-4, Math.abs(baselineRate * (factor - 1)));
+}
+
+/**
+ * One look of the sequential test of H0 "canary ≤ k × baseline" (≥ for `below`) on cumulative
+ * counts: the canary arm as {n, p, p(1−p)}, the baseline arm scaled to {n, k·p, k²·p(1−p)}.
+ */
+export function lookSequential(state: SequentialState, cumulative: { canary: ArmCounts; baseline: ArmCounts }, factor: number): ReturnType<typeof evaluateSequential> {
+  const { canary: c, baseline: b } = cumulative;
+  const pc = c.total > 0 ? c.events / c.total : 0;
+  const pb = b.total > 0 ? b.events / b.total : 0;
+  return evaluateSequential(state, {
+    canary: { count: c.total, mean: pc, variance: pc * (1 - pc) },
+    baseline: { count: b.total, mean: factor * pb, variance: factor * factor * pb * (1 - pb) },
+  });
+}
+
+function breaches(value: number, limit: number, comparison: 'above' | 'below'): boolean {
+  return comparison === 'above' ? value > limit : value < limit;
+}
+
+function countErrors(progress: TriggerProgress, status: TriggerOutcome['status']): number {
+  return status === 'error' || status === 'no-data' ? progress.consecutiveErrors + 1 : 0;
+}
+
+const fmt = (x: number) => (Math.abs(x) < 1 ? `${(x * 100).toFixed(3)} %` : x.toFixed(1));
+
+/** A ratio trigger (error rate, completion rate), relative ("baseline * k") or absolute. */
+export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' }>, progress: TriggerProgress, look: RatioLook, opts: { alpha: number }): Evaluated {
+  let next: TriggerProgress = { ...progress };
+  const relative = 'factor' in spec.limit ? spec.limit.factor : null;
+  const head = { id: spec.id, action: spec.action, kind: 'ratio' as const, comparison: spec.comparison, window: spec.window, ...(look.queries ? { queries: look.queries } : {}) };
+  // Evidence first: the increment is committed even when the window has no data, so none is lost.
+  let seq: ReturnType<typeof lookSequential> | null = null;
+  if (relative !== null && look.increment) {
+    const inc = readCounts(look.increment);
+    if (!inc.ok && inc.status === 'error') return finish(next, { ...head, status: 'error', detail: inc.detail, value: null, baseline: null, limit: null });
+    // No total yet: keep `coveredUntil`, so the next look's increment covers this one's range too.
+    if (inc.ok) next = { ...next, cumulative: accumulate(next.cumulative, inc), coveredUntil: look.at };
+  }
+  const win = readCounts(look.window);
+  if (relative !== null && next.cumulative) {
+    if (!next.sequential && win.ok && win.baseline.total > 0) {
+      next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha, mixingSd: chooseMixingSd(win.baseline.events / win.baseline.total, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
+    }
+    if (next.sequential) {
+      seq = lookSequential(next.sequential, next.cumulative, relative);
+      next.sequential = seq.state;
+    }
+  }
+  const seqFields = seq ? { pValue: seq.pValue, significant: seq.decision === 'reject', samples: { canary: next.cumulative?.canary.total ?? 0, baseline: next.cumulative?.baseline.total ?? 0 } } : {};
+  if (!win.ok) return finish(next, { ...head, ...seqFields, status: win.status, detail: win.detail, value: null, baseline: null, limit: null });
+  if (win.canary.total <= 0 || win.baseline.total <= 0) {
+    const arm = win.canary.total <= 0 ? 'canary' : 'baseline';
+    return finish(next, { ...head, ...seqFields, status: 'no-data', detail: `no traffic on the ${arm} arm in the last ${spec.window}`, value: null, baseline: null, limit: null });
+  }
+  const value = win.canary.events / win.canary.total;
+  const baseline = win.baseline.events / win.baseline.total;
+  const limit = relative !== null ? relative * baseline : (spec.limit as { absolute: number }).absolute;
+  const breach = breaches(value, limit, spec.comparison);
+  const significant = relative === null || seq?.decision === 'reject';
+  const fired = breach && significant;
+  const word = spec.comparison === 'above' ? 'above' : 'below';
+  const detail = fired
+    ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)})` : ''}`
+    : breach
+      ? `canary ${fmt(value)} is ${word} ${fmt(limit)} over ${spec.window}, not yet significant (sequential p = ${(seq?.pValue ?? 1).toPrecision(2)} > ${opts.alpha})`
+      : `canary ${fmt(value)} within the limit ${fmt(limit)} over ${spec.window}`;
+  return finish(next, { ...head, ...seqFields, status: fired ? 'fired' : 'ok', detail, value, baseline: relative !== null ? baseline : null, limit });
+}
+
+/** A threshold query on the canary arm (p95 latency), against a number or k × the baseline arm's value. */
+export function evaluateThresholdTrigger(spec: Extract<TriggerSpec, { kind: 'threshold' }>, progress: TriggerProgress, look: { canary: Scalar; baseline: Scalar | null; queries?: string[] }): Evaluated {
+  const head = { id: spec.id, action: spec.action, kind: 'threshold' as const, comparison: spec.comparison, window: spec.window, ...(look.queries ? { queries: look.queries } : {}) };
+  const missing = [['canary', look.canary] as const, ...(look.baseline ? [['baseline', look.baseline] as const] : [])].find(([, s]) => !s.ok);
+  if (missing) {
+    const s = missing[1] as Extract<Scalar, { ok: false }>;
+    return finish(progress, { ...head, status: s.reason === 'query-error' ? 'error' : 'no-data', detail: `${missing[0]}: ${s.detail}`, value: null, baseline: null, limit: null });
+  }
+  const value = (look.canary as { value: number }).value;
+  const baseline = look.baseline ? (look.baseline as { value: number }).value : null;
+  return judgeValue(spec, progress, head, value, baseline, spec.limit);
+}
+
+/** The golden-case accuracy delta (v1.1 − v1.0): deterministic, no window. */
+export function evaluateAccuracyTrigger(spec: Extract<TriggerSpec, { kind: 'accuracy' }>, progress: TriggerProgress, delta: number | null): Evaluated {
+  const head = { id: spec.id, action: spec.action, kind: 'accuracy' as const, comparison: spec.comparison };
+  if (delta === null || !Number.isFinite(delta)) return finish(progress, { ...head, status: 'no-data', detail: 'the golden-case accuracy delta could not be computed', value: null, baseline: null, limit: spec.limit });
+  return judgeValue(spec, progress, head, delta, null, { absolute: spec.limit });
+}
+
+function judgeValue(spec: { comparison: 'above' | 'below' }, progress: TriggerProgress, head: Omit<TriggerOutcome, 'status' | 'detail' | 'value' | 'baseline' | 'limit' | 'consecutiveErrors'>, value: number, baseline: number | null, limit: Limit): Evaluated {
+  if ('factor' in limit && baseline === null) return finish(progress, { ...head, status: 'no-data', detail: 'no baseline value', value, baseline: null, limit: null });
+  const bound = 'factor' in limit ? limit.factor * (baseline as number) : limit.absolute;
+  const fired = breaches(value, bound, spec.comparison);
+  const detail = `canary ${value.toPrecision(4)} ${fired ? 'is' : 'is not'} ${spec.comparison} ${bound.toPrecision(4)}${head.window ? ` over ${head.window}` : ''}`;
+  return finish(progress, { ...head, status: fired ? 'fired' : 'ok', detail, value, baseline, limit: bound });
+}
+
+/** A health check: fires after `consecutiveFailures` failed checks; inconclusive (no URL) is an error. */
+export function evaluateHealthTrigger(spec: Extract<TriggerSpec, { kind: 'health' }>, progress: TriggerProgress, check: { verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }): Evaluated {
+  const head = { id: spec.id, action: spec.action, kind: 'health' as const, comparison: 'failing' as const, value: null, baseline: null, limit: spec.consecutiveFailures };
+  if (check.verdict === 'inconclusive') {
+    return finish(progress, { ...head, status: 'error', detail: `health check ${spec.gate.id} could not decide: ${check.summary}`, consecutiveFailures: progress.consecutiveFailures });
+  }
+  const failures = check.verdict === 'fail' ? progress.consecutiveFailures + 1 : 0;
+  const fired = failures >= spec.consecutiveFailures;
+  const detail = check.verdict === 'pass' ? `health check ${spec.gate.id} passed` : `health check ${spec.gate.id} failed ${failures} time(s) in a row (${spec.consecutiveFailures} fire): ${check.summary}`;
+  return finish({ ...progress, consecutiveFailures: failures }, { ...head, status: fired ? 'fired' : 'ok', detail, consecutiveFailures: failures });
+}
+
+function finish(progress: TriggerProgress, outcome: Omit<TriggerOutcome, 'consecutiveErrors'>): Evaluated {
+  const consecutiveErrors = countErrors(progress, outcome.status);
+  return { outcome: { ...outcome, consecutiveErrors }, progress: { ...progress, consecutiveErrors } };
+}
