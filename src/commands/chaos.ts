@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { createFaultDriver, describeFault } from '../chaos/fault-driver.js';
 import { claimIntent, cleanStaleIntent, readIntent, releaseIntent, resolveIntentDir, updateIntent, type ChaosIntent, type StaleCleanup } from '../chaos/intent.js';
+import { createGateProbe } from '../chaos/gate-probe.js';
 import { createHttpProbe, type ProbeRunner } from '../chaos/probe.js';
 import { renderExperiment, renderStaleCleanup } from '../chaos/render.js';
 import { DEFAULT_STEADY_TIMEOUT_MS, runExperiment } from '../chaos/run-experiment.js';
@@ -9,6 +10,7 @@ import { parseDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { EXIT, type ExitCode } from '../errors/catalogue.js';
+import type { GateContext } from '../gates/types.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { redactDeep } from '../output/redact.js';
 import { plainStyle } from '../output/style.js';
@@ -66,7 +68,7 @@ export async function runChaosWith(options: Record<string, unknown>, args: strin
     const result: ChaosRunResult = { experiment: null, dryRun: true, plan, cleaned };
     return { exitCode: EXIT.ok, result, human: (s) => `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}; recovery objective ${plan.recoveryObjective}. Nothing was injected.` };
   }
-  const experimentResult = await runGuarded(ctx, store, dir, experiment, deps, typeof options.reason === 'string' ? options.reason : undefined);
+  const experimentResult = await runGuarded(ctx, loaded, dir, experiment, deps, typeof options.reason === 'string' ? options.reason : undefined);
   const result: ChaosRunResult = { experiment: experimentResult, dryRun: false, cleaned };
   return { exitCode: EXIT_BY_VERDICT[experimentResult.verdict], result, human: (s) => renderExperiment(experimentResult, s) };
 }
@@ -98,7 +100,8 @@ function listExperiments(loaded: LoadedConfig, dir: string, cleaned: StaleCleanu
 }
 
 /** Record the intent, install the signal handlers, run, and always undo both. */
-async function runGuarded(ctx: Ctx, store: StateStore, dir: string, x: ChaosExperiment, deps: ChaosDeps, reason: string | undefined): Promise<ExperimentResult> {
+async function runGuarded(ctx: Ctx, loaded: LoadedConfig, dir: string, x: ChaosExperiment, deps: ChaosDeps, reason: string | undefined): Promise<ExperimentResult> {
+  const store = openState(ctx, loaded);
   const steadyTimeoutMs = deps.steadyTimeoutMs ?? DEFAULT_STEADY_TIMEOUT_MS;
   const durationMs = parseDuration(x.duration) ?? 0;
   const windowMs = steadyTimeoutMs + durationMs + (parseDuration(x.recoveryObjective) ?? 30_000);
@@ -140,7 +143,7 @@ async function runGuarded(ctx: Ctx, store: StateStore, dir: string, x: ChaosExpe
     const result = await runExperiment({
       experiment: x,
       driver,
-      probe: deps.probe ?? createHttpProbe({ env: ctx.env }),
+      probe: deps.probe ?? (await defaultProbe(ctx, loaded)),
       clock: ctx.clock,
       progress: ctx.progress,
       signal: abort.signal,
@@ -155,6 +158,25 @@ async function runGuarded(ctx: Ctx, store: StateStore, dir: string, x: ChaosExpe
     process.off('SIGTERM', onSignal);
     await releaseIntent(dir);
   }
+}
+
+/** HTTP probes run stand-alone; prometheus and command probes go through the gates module. */
+async function defaultProbe(ctx: Ctx, loaded: LoadedConfig): Promise<ProbeRunner> {
+  const http = createHttpProbe({ env: ctx.env });
+  const { createGateMetrics } = await import('../gates/metrics.js');
+  const gctx: GateContext = {
+    planDir: loaded.dir,
+    env: ctx.env,
+    clock: ctx.clock,
+    redact: ctx.redact,
+    release: loaded.config.release,
+    phase: loaded.config.phases[0]?.id ?? '',
+    state: null,
+    budget: loaded.budget,
+    budgetFile: loaded.config.budget,
+    metrics: createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
+  };
+  return createGateProbe(gctx, http);
 }
 
 async function audit(ctx: Ctx, store: StateStore, op: string, reason: string | undefined, data: unknown): Promise<void> {

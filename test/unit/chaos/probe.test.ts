@@ -65,3 +65,21 @@ describe('built-in HTTP probe', () => {
     expect(await probe(http({ url: `http://127.0.0.1:${port}/health` }))).toMatchObject({ status: 'fail', reason: 'ECONNREFUSED' });
   });
 });
+
+describe('gate-backed probe', () => {
+  it('runs command probes through the gates module and keeps HTTP probes on the built-in probe', async () => {
+    const { createGateProbe } = await import('../../../src/chaos/gate-probe.js');
+    const { systemClock } = await import('../../../src/lifecycle/clock.js');
+    const httpCalls: string[] = [];
+    const probe = createGateProbe(
+      { planDir: process.cwd(), env: {}, clock: systemClock, redact: (s) => s, release: 'v2.1.0', phase: 'P3', state: null },
+      async (g) => (httpCalls.push(g.id), { status: 'pass', reason: 'stub http', durationMs: 0 }),
+    );
+    const command = (code: number) => gate.parse({ id: `c${code}`, kind: 'command', run: [process.execPath, '-e', `process.exit(${code})`], timeout: '10s' });
+    expect((await probe(command(0))).status).toBe('pass');
+    expect((await probe(command(1))).status).toBe('fail');
+    expect(httpCalls).toEqual([]);
+    await probe(http({ url: 'http://127.0.0.1:9/' }));
+    expect(httpCalls).toEqual(['p']);
+  });
+});
