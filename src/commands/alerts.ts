@@ -34,7 +34,10 @@ export async function runAlerts(options: Record<string, unknown>, _args: string[
     human: (s) => {
       if (!out) return yaml;
       const lines = [`${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${rules} rules in ${built.groups.length} groups (check with \`promtool check rules\`)`];
-      for (const note of built.notes) lines.push(`${s.yellow('note')} ${note.trigger}: ${note.message}`);
+      for (const note of built.notes) {
+        lines.push(`${s.yellow('note')} ${note.trigger}: ${note.message}`);
+        if (note.sketch) lines.push(`     ${note.sketch}`);
+      }
       return lines.join('\n');
     },
   };

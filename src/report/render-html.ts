@@ -17,6 +17,7 @@ th{background:#f5f5f5}.met-yes{color:#2e7d32;font-weight:600}.met-no{color:#c628
 `;
 
 function htmlTable(header: string[], rows: string[][], rawColumns: number[] = []): string {
+  if (rows.length === 0) return '<p>None yet.</p>';
   const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td>${rawColumns.includes(i) ? c : escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<table>${head}${body}</table>`;

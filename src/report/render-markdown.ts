@@ -9,6 +9,7 @@ function cell(text: string): string {
 }
 
 function table(header: string[], rows: string[][]): string[] {
+  if (rows.length === 0) return ['None yet.'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 

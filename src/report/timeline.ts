@@ -88,13 +88,16 @@ export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: Rel
   for (const e of events) {
     if (walk.runs.length === 0) startRun(e.at);
     const to = readRecord(e.to);
-    if (e.evidence !== undefined) {
+    const summary = summarizeEvidence(e.evidence);
+    const canary = findCanaryEvidence(e.evidence);
+    // A rollback started by hand records `{ trigger: undefined, … }`: nothing to show as evidence.
+    if (summary.verdict || summary.summary || canary.length) {
       const before = readPosition(e.from, config);
       const here = current();
       walk.decisions.push({
         at: e.at, op: e.op, actor: e.actor, ...(e.reason ? { reason: e.reason } : {}),
         phase: before.phase ?? here.phase, stage: before.stage !== undefined ? before.stage : here.stage, run,
-        ...summarizeEvidence(e.evidence), canary: findCanaryEvidence(e.evidence),
+        ...summary, canary,
       });
     }
     switch (e.kind) {

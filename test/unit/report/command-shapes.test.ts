@@ -73,3 +73,19 @@ describe('report over the entries advance and rollback write', () => {
     expect(report.delivery).toMatchObject({ mttrMs: null, incompleteRollbacks: 1 });
   });
 });
+
+describe('report details', () => {
+  it('leaves out decisions without evidence (a manual rollback records an empty trigger) and says "None yet." for empty tables', async () => {
+    const { renderMarkdown } = await import('../../../src/report/index.js');
+    const history: HistoryEntry[] = [
+      { serial: 1, at: '2026-04-01T00:00:00.000Z', actor: 'rollout', action: 'create', to: { release: 'v2.1.0' } },
+      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P0', stage: null }, to: { mode: 'immediate', killSwitch: true }, reason: 'drill', evidence: { trigger: undefined, evidence: undefined } },
+    ];
+    const report = buildReport(config, stateWith(history, { status: 'rolled-back' }), [], NOW);
+    expect(report.decisions).toEqual([]);
+    expect(report.delivery.mttrMs).toBe(0);
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Stages\n\nNone yet.');
+    expect(md).toContain('No decision carried evidence.');
+  });
+});
