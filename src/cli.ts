@@ -89,6 +89,22 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/advance.js')).runAdvance,
   );
   on(
+    mutating(
+      program
+        .command('rollback')
+        .description('kill switch to the fallback in under a second, progressive ramp-down, or full rollback with health verification')
+        .option('--mode <mode>', 'immediate | progressive | full (default rollback.defaultMode)')
+        .option('--resume', 'continue an interrupted progressive rollback from the step it reached'),
+    ),
+    'rollback',
+    async () => (await import('./commands/rollback.js')).runRollback,
+  );
+  on(
+    mutating(program.command('retry').description('re-open a release after a rollback').option('--from <stage>', 'the stage to re-open at (default: the first stage)')),
+    'retry',
+    async () => (await import('./commands/retry.js')).runRetry,
+  );
+  on(
     program.command('notify').description('deliver the notifications waiting in the outbox').option('--flush', 'required: deliver now'),
     'notify',
     async () => (await import('./commands/notify.js')).runNotify,

@@ -25,7 +25,15 @@ interface Streams {
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, streams: Streams = process): Promise<never> {
   const redact = createRedactor(env);
-  const code = await runCli(argv, env, streams, redact);
+  // Libraries unref their timers (Slack's retry waits, deadlines). Without a referenced handle the
+  // event loop could empty while a command awaits one of them, and Node would exit 0 silently.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let code: ExitCode;
+  try {
+    code = await runCli(argv, env, streams, redact);
+  } finally {
+    clearInterval(keepAlive);
+  }
   process.exitCode = code;
   // Let pending writes to pipes flush before exiting.
   await new Promise<void>((resolve) => (streams.stdout as NodeJS.WritableStream).write('', () => resolve()));

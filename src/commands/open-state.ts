@@ -9,5 +9,12 @@ export function resolveStateUrl(ctx: Ctx, loaded: LoadedConfig | null): string {
 }
 
 export function openState(ctx: Ctx, loaded: LoadedConfig | null): StateStore {
-  return createStateStore(resolveStateUrl(ctx, loaded), { cwd: ctx.cwd, clock: ctx.clock });
+  const urlSource = ctx.global.state ? 'command-line' : loaded?.config.state ? 'config' : 'environment';
+  return createStateStore(resolveStateUrl(ctx, loaded), {
+    cwd: ctx.cwd,
+    clock: ctx.clock,
+    env: ctx.env,
+    urlSource,
+    ...(loaded ? { release: loaded.config.release } : {}),
+  });
 }

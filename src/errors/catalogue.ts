@@ -32,6 +32,8 @@ export const CATALOGUE = {
   E_LOCK_BUSY: { exitCode: EXIT.busy, hint: 'Wait for the holder to finish. If it is gone, `rollout unlock --force --reason "…"` breaks the lock.', runbook: 'exit-5-busy' },
   E_LOCK_LOST: { exitCode: EXIT.busy, hint: 'This operation lost the release lock (it expired or was broken) and stopped before writing; run it again.', runbook: 'exit-5-busy' },
   E_STATE_STALE: { exitCode: EXIT.busy, hint: 'Another operation changed the release while this one ran; run the command again.', runbook: 'exit-5-busy' },
+  E_STATE_UNAVAILABLE: { exitCode: EXIT.inconclusive, hint: 'The state backend cannot be reached; nothing was changed. Check the database and the connection variables, then run again.', runbook: 'exit-3-inconclusive' },
+  E_STATE_SCHEMA: { exitCode: EXIT.usage, hint: 'The state database was written by a newer rollout; upgrade rollout before using it.', runbook: 'exit-2-usage-or-config' },
   E_STATE_CORRUPT: { exitCode: EXIT.internal, hint: 'The state file cannot be read. Restore it from the audit log or a backup; do not edit it by hand.', runbook: 'exit-70-internal' },
   E_AUDIT_WRITE: { exitCode: EXIT.internal, hint: 'The audit log could not be written; the step was not taken. Check disk space and permissions.', runbook: 'exit-70-internal' },
   E_AUDIT_TAMPERED: { exitCode: EXIT.fail, hint: 'The audit log does not verify. Keep a copy of the file as evidence and investigate who changed it.', runbook: 'exit-1-gate-failed' },

@@ -82,7 +82,11 @@ export async function gatherStepEvidence(ctx: Ctx, loaded: LoadedConfig, state: 
     evidence.signoffsMissing = missing;
     // Manual gates already report their own sign-off; list only the checklist items no gate names.
     const viaGates = new Set(phase.gates.filter((g) => g.kind === 'manual').map((g) => g.signoff));
-    const extra = step.kind === 'finish-rollout' ? missing : missing.filter((m) => !viaGates.has(m));
+    // The completion checklist is signed "before moving to the next phase": a rollout phase is left
+    // by finish-rollout, so starting its rollout needs only the phase's own checklist.
+    const ownItems = new Set(phase.checklist.map((c) => c.id));
+    const neededNow = (m: string) => step.kind === 'complete-phase' || ownItems.has(m);
+    const extra = step.kind === 'finish-rollout' ? missing : missing.filter((m) => !viaGates.has(m) && neededNow(m));
     if (extra.length) parts.push({ outcome: 'wait', reasons: [`sign-offs missing: ${extra.join(', ')} (rollout signoff ITEM --reason "…")`] });
   }
   return { outcome: worst(parts.map((p) => p.outcome)), reasons: parts.flatMap((p) => p.reasons), ...evidence };

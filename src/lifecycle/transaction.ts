@@ -69,9 +69,10 @@ export async function changeRelease<T>(
     const change = await decide(state, { store, lock });
     if ('unchanged' in change) return { result: change.unchanged, state, written: false };
     const serial = state.serial + 1;
+    // The plan hash changes only with a transition that accepts the plan (advance); a sign-off or a
+    // recorded preflight must not hide that rollout.yaml changed mid-rollout.
     const next: ReleaseState = {
       ...change.next,
-      configHash: loaded.hash,
       history: change.history
         ? [...change.next.history, { ...change.history, at: ctx.clock.now().toISOString(), actor: ctx.actor, serial }]
         : change.next.history,

@@ -5,7 +5,7 @@
  */
 
 /** Every point the state layer passes through, in the order a write + audit append reaches them. */
-export const CRASH_POINTS = [
+export const STATE_CRASH_POINTS = [
   'lock:after-create',
   'state:after-temp-write',
   'state:after-fsync',
@@ -14,13 +14,18 @@ export const CRASH_POINTS = [
   'audit:torn-line',
   'audit:after-append',
   'audit:after-fsync',
-  // The release lifecycle's own steps (advance and rollback), between their side effects.
+] as const;
+
+/** The release lifecycle's own points (advance and rollback), between their side effects. */
+export const LIFECYCLE_CRASH_POINTS = [
   'advance:after-intent',
   'advance:after-flags',
   'advance:after-state',
   'rollback:after-flags',
   'rollback:after-step',
 ] as const;
+
+export const CRASH_POINTS = [...STATE_CRASH_POINTS, ...LIFECYCLE_CRASH_POINTS] as const;
 
 /** Name of a crash point. */
 export type CrashPointName = (typeof CRASH_POINTS)[number];

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CRASH_POINTS } from '../../../src/state/crash-points.js';
+import { STATE_CRASH_POINTS } from '../../../src/state/crash-points.js';
 import type { CrashPointName } from '../../../src/state/crash-points.js';
 import { backfillAudit } from '../../../src/state/audit-backfill.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
@@ -68,7 +68,7 @@ describe('crash consistency of the file state store', () => {
     expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 2 });
   });
 
-  it.each(CRASH_POINTS.map((p) => [p]))('after SIGKILL at %s: state is exactly old or new, and the next command recovers', async (point) => {
+  it.each(STATE_CRASH_POINTS.map((p) => [p]))('after SIGKILL at %s: state is exactly old or new, and the next command recovers', async (point) => {
     const result = await runNodeScript(script, [dir, nextPath], { ROLLOUT_CRASH_AT: point });
     expect(result.signal, `child did not reach ${point}: ${result.stderr}`).toBe('SIGKILL');
     expect(result.stdout).toBe('');

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { engageKillSwitch, readRawPlan, type KillSwitchResult } from '../lifecycle/kill-switch.js';
+import type { Style } from '../output/style.js';
+import type { RollbackMode, RollbackOutcome } from '../lifecycle/rollback.js';
+import type { CommandResult } from './types.js';
+
+const MODES: RollbackMode[] = ['immediate', 'progressive', 'full'];
+
+export interface RollbackResult extends RollbackOutcome {
+  reason: string;
+  dryRun: boolean;
+  killSwitch: KillSwitchResult | null;
+}
+
+/**
+ * On-call's command. The kill switch is written first, from the flag files and a plain YAML read of
+ * the plan: no schema validation, state store, Prometheus or Slack stands between the operator and
+ * the fallback. Recording, health verification and notifications follow; none can undo the switch.
+ */
+export async function runRollback(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<RollbackResult>> {
+  const requested = options.mode as string | undefined;
+  if (requested !== undefined && !MODES.includes(requested as RollbackMode)) throw new RolloutError('E_USAGE', `--mode ${requested}: immediate, progressive or full`);
+  const resume = Boolean(options.resume);
+  const dryRun = Boolean(options.dryRun);
+  const reason = (typeof options.reason === 'string' && options.reason.trim()) || `manual rollback by ${ctx.actor}`;
+  const configFile = path.resolve(ctx.cwd, ctx.global.config);
+  let mode = (resume ? 'progressive' : requested) as RollbackMode | undefined;
+  let killSwitch: KillSwitchResult | null = null;
+  if (mode !== 'progressive') {
+    // Fast path: the flag first. A plan that fails validation must not stop a kill switch it can find.
+    const raw = await readRawPlan(configFile).catch(() => null);
+    mode ??= MODES.includes(raw?.defaultMode as RollbackMode) ? (raw?.defaultMode as RollbackMode) : undefined;
+    if (raw && mode !== 'progressive') killSwitch = await engageKillSwitch(path.dirname(configFile), raw.targets, { dryRun });
+  }
+  const { loadConfigFor } = await import('./load-config.js');
+  const loaded = await loadConfigFor(ctx);
+  mode ??= loaded.config.rollback.defaultMode;
+  const { performRollback } = await import('../lifecycle/rollback.js');
+  const outcome = await performRollback(ctx, loaded, { mode, reason, dryRun, resume, ...(killSwitch ? { killSwitch } : {}) });
+  const result: RollbackResult = { ...outcome, reason, dryRun, killSwitch };
+  return { exitCode: outcome.ok ? EXIT.ok : EXIT.rollbackIncomplete, result, human: (s) => renderRollback(result, s) };
+}
+
+function renderRollback(r: RollbackResult, s: Style): string {
+  const out: string[] = [];
+  if (r.dryRun) {
+    out.push(`${s.cyan('dry run')}: a ${r.mode} rollback would:`);
+    for (const f of r.killSwitch?.files ?? []) out.push(`  serve the fallback of ${f.flags.join(', ')} to everyone in ${f.file}${f.changed ? '' : ' (already so)'}`);
+    for (const st of r.steps) out.push(`  at ${st.notBefore} set ${st.percent} %`);
+    out.push('nothing was changed');
+    return out.join('\n');
+  }
+  if (r.flagWrittenAtMs !== null) out.push(`${s.green('kill switch on')}: fallback for everyone, flag written ${Math.round(r.flagWrittenAtMs)} ms after start`);
+  if (r.mode === 'progressive') out.push(`ramp-down ${r.steps.filter((x) => x.done).length}/${r.steps.length} steps done${r.escalated ? ` (trigger ${r.escalated} → kill switch)` : ''}`);
+  if (r.healthy !== undefined) out.push(r.healthy ? s.green('health verified on the fallback') : s.red('health verification FAILED on the fallback'));
+  for (const p of r.problems) out.push(s.yellow(`! ${p}`));
+  if (r.notifications?.queued.length) out.push(s.dim(`notifications waiting in the outbox: ${r.notifications.queued.join(', ')} (rollout notify --flush)`));
+  out.push(r.ok ? `${s.bold('rolled back')} (${r.mode}): ${r.reason}` : s.red(`the rollback is NOT complete: a human is needed (runbook: rollout runbook show exit-6-rollback-incomplete)`));
+  return out.join('\n');
+}
