@@ -148,7 +148,13 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
   run.opts.metrics?.observeLook(outcomes);
   if (run.state) run.opts.metrics?.setStage(loaded.config.release, run.state.flags);
   await saveProgress(run);
+  const stop = await actOnLook(run, outcomes);
   reportLook(run, outcomes);
+  return stop;
+}
+
+/** A fired rollback trigger wins; then alerts; then the source-error rule. */
+async function actOnLook(run: Run, outcomes: TriggerOutcome[]): Promise<WatchStop | null> {
   const fired = outcomes.find((o) => o.status === 'fired' && o.action === 'rollback');
   if (fired) return rollBack(run, fired, `trigger ${fired.id} fired: ${fired.detail}`);
   await announceAlerts(run, outcomes);
