@@ -1,4 +1,5 @@
 import type { Clock } from './lifecycle/clock.js';
+import type { MetricsSource } from './metrics/types.js';
 import type { Redactor } from './output/redact.js';
 
 /** Global options every command accepts (DESIGN.md, "The CLI contract"). */
@@ -25,6 +26,11 @@ export interface Ctx {
   isTTY: boolean;
   /** The one redaction step every output path (and the audit log) goes through. */
   redact: Redactor;
+  /**
+   * A metrics source to use instead of the plan's Prometheus (the simulated source of `rollout demo`,
+   * or a test's). When absent, commands open the plan's Prometheus from the environment.
+   */
+  metricsSource?: MetricsSource;
 }
 
 const CI_ACTOR_VARIABLES = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILDKITE_BUILD_CREATOR', 'CIRCLE_USERNAME', 'BITBUCKET_STEP_TRIGGERER_UUID', 'BUILD_REQUESTEDFOR'];

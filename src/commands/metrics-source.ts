@@ -7,6 +7,7 @@ import type { MetricsSource } from '../metrics/types.js';
 
 /** The plan's Prometheus (URL and credentials from the environment), or a replayed recording. */
 export async function openMetrics(ctx: Ctx, loaded: LoadedConfig, opts: { replay?: string; record?: Recording; now?: () => Date } = {}): Promise<MetricsSource> {
+  if (ctx.metricsSource && !opts.replay) return ctx.metricsSource;
   const { createMetricsSource, MetricsConfigError } = await import('../metrics/factory.js');
   const prom = loaded.config.metrics.prometheus;
   try {

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { GateConfig, PhaseConfig, RawConfig } from '../config/schema.js';
 import { suggest } from '../config/suggest.js';
 import type { Ctx } from '../context.js';
+import type { MetricsSource } from '../metrics/types.js';
 import { EXIT, type ExitCode } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { createGateMetrics } from '../gates/metrics.js';
@@ -95,7 +96,7 @@ export function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, 
     state,
     budget: loaded.budget,
     budgetFile: loaded.config.budget,
-    metrics: createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
+    metrics: ctx.metricsSource ? { get: async () => ({ source: ctx.metricsSource as MetricsSource }), timeoutMs: 10_000 } : createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
   };
 }
 
