@@ -25,6 +25,10 @@ export interface StatusResult {
   history: HistoryEntry[];
   configChanged: boolean;
   serial: number;
+  /** Notifications waiting in the outbox (-1 when the outbox cannot be read). */
+  pendingNotifications: number;
+  /** Set while ROLLOUT_TIME_OFFSET shifts the release's clock (rehearsals). */
+  timeOffset?: string;
 }
 
 function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
@@ -37,7 +41,8 @@ function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvid
 export async function runStatus(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
-  const [state, lock] = await Promise.all([store.read(), store.readLock()]);
+  const { countPendingNotifications } = await import('../lifecycle/announce.js');
+  const [state, lock, pendingNotifications] = await Promise.all([store.read(), store.readLock(), countPendingNotifications(ctx, loaded)]);
   const now = ctx.clock.now();
   const next = planNextStep(loaded.config, state, now);
   const { phase } = currentPhase(loaded.config, state);
@@ -59,6 +64,8 @@ export async function runStatus(options: Record<string, unknown>, _args: string[
     history: (state?.history ?? []).slice(-historySize),
     configChanged: state !== null && state.configHash !== loaded.hash,
     serial: state?.serial ?? 0,
+    pendingNotifications,
+    ...(ctx.env.ROLLOUT_TIME_OFFSET ? { timeOffset: formatDuration(Number(ctx.env.ROLLOUT_TIME_OFFSET)) } : {}),
   };
   return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
 }
@@ -71,6 +78,8 @@ function renderStatus(r: StatusResult, s: Style): string {
   }
   for (const e of r.latestEvidence) out.push(`verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`);
   if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);
+  if (r.pendingNotifications > 0) out.push(s.yellow(`${r.pendingNotifications} notification(s) waiting in the outbox (rollout notify --flush)`));
+  if (r.timeOffset) out.push(s.yellow(`clock shifted by ${r.timeOffset} (ROLLOUT_TIME_OFFSET)`));
   out.push(`lock    ${r.lock ? s.yellow(`held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`) : 'free'}`);
   if (r.configChanged) out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
   out.push(`${s.bold('next')}    ${r.nextText}`);
