@@ -13,7 +13,8 @@ export interface ValidateResult {
 }
 
 export async function runValidate(_options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
-  const loaded = await loadConfigFor(ctx);
+  // validate is the checker: it always validates, never trusts the cache.
+  const loaded = await loadConfigFor(ctx, { noCache: true });
   const { config } = loaded;
   const result: ValidateResult = {
     file: path.relative(ctx.cwd, loaded.file),

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
-import { issuesToProblems } from './issues.js';
-import { checkRules } from './rules.js';
-import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
-import { parseYamlSource } from './yaml-source.js';
+import { readConfigCache, writeConfigCache } from './cache.js';
+import type { PerfBudget, RawConfig } from './schema.js';
 
 /** A validated plan, with where it came from. Warnings do not stop anything; errors never get here. */
 export interface LoadedConfig {
@@ -18,7 +16,7 @@ export interface LoadedConfig {
   warnings: Problem[];
 }
 
-async function readText(file: string, display: string): Promise<string | null> {
+async function readPlan(file: string, display: string): Promise<string | null> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
@@ -27,58 +25,27 @@ async function readText(file: string, display: string): Promise<string | null> {
   }
 }
 
-/** Parse → schema → rules; every problem of both files at once, as `file:line:col: message`. */
-export async function loadConfig(options: { file: string; cwd: string }): Promise<LoadedConfig> {
+/**
+ * Parse → schema → rules; every problem of both files at once, as `file:line:col: message`.
+ * A plan already validated with the same bytes (plan and budget), path and rollout version is taken
+ * from the per-user cache (`cacheDir`), which spares read-only commands loading the validator.
+ */
+export async function loadConfig(options: { file: string; cwd: string; cacheDir?: string | null }): Promise<LoadedConfig> {
   const absolute = path.resolve(options.cwd, options.file);
   const display = path.relative(options.cwd, absolute) || options.file;
-  const text = await readText(absolute, display);
+  const text = await readPlan(absolute, display);
   if (text === null) throw new RolloutError('E_CONFIG_NOT_FOUND', `${display}: no such file`, { details: { file: display } });
-  const { problems, config, budget } = await validateText(display, text, path.dirname(absolute), options.cwd);
+  const hash = createHash('sha256').update(text).digest('hex');
+  const dir = path.dirname(absolute);
+  const cached = options.cacheDir ? await readConfigCache(options.cacheDir, { hash, absolute, cwd: options.cwd }) : null;
+  if (cached) return { config: cached.config, budget: cached.budget, file: absolute, dir, hash, warnings: cached.warnings };
+  const { validateText } = await import('./validate-text.js');
+  const { problems, config, budget, budgetFile } = await validateText(display, text, dir, options.cwd);
   const errors = problems.filter((p) => p.severity !== 'warning');
   if (errors.length > 0 || !config) {
     throw new RolloutError('E_CONFIG', `${display}: ${errors.length} problem${errors.length === 1 ? '' : 's'}`, { problems });
   }
-  return {
-    config,
-    budget,
-    file: absolute,
-    dir: path.dirname(absolute),
-    hash: createHash('sha256').update(text).digest('hex'),
-    warnings: problems.filter((p) => p.severity === 'warning'),
-  };
-}
-
-export async function validateText(
-  display: string,
-  text: string,
-  dir: string,
-  cwd: string,
-): Promise<{ problems: Problem[]; config: RawConfig | null; budget: PerfBudget | null }> {
-  const parsed = parseYamlSource(display, text);
-  if (!parsed.source) return { problems: parsed.problems, config: null, budget: null };
-  const result = configSchema.safeParse(parsed.source.data);
-  if (!result.success) {
-    return { problems: issuesToProblems(result.error.issues, parsed.source, configSchema), config: null, budget: null };
-  }
-  const config = result.data;
-  const budgetFile = path.resolve(dir, config.budget);
-  const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget);
-  const needsBudget = config.phases.some((p) => p.gates.some((g) => g.kind === 'perf-budget'));
-  const problems = [...budgetResult.problems];
-  if (budgetResult.missing && needsBudget) {
-    problems.push({ file: display, line: 1, col: 1, message: `performance budget ${config.budget} does not exist, and a perf-budget gate needs it` });
-  }
-  problems.push(...checkRules(config, parsed.source, budgetResult.budget));
-  return { problems, config, budget: budgetResult.budget };
-}
-
-/** `.perf-budget.json` is JSON, which is YAML: parsing it as YAML keeps line and column for errors. */
-export async function loadBudget(file: string, display: string): Promise<{ budget: PerfBudget | null; problems: Problem[]; missing: boolean }> {
-  const text = await readText(file, display);
-  if (text === null) return { budget: null, problems: [], missing: true };
-  const parsed = parseYamlSource(display, text);
-  if (!parsed.source) return { budget: null, problems: parsed.problems, missing: false };
-  const result = budgetSchema.safeParse(parsed.source.data);
-  if (!result.success) return { budget: null, problems: issuesToProblems(result.error.issues, parsed.source, budgetSchema), missing: false };
-  return { budget: result.data, problems: [], missing: false };
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  if (options.cacheDir) await writeConfigCache(options.cacheDir, { hash, absolute, cwd: options.cwd }, { config, budget, warnings, budgetFile });
+  return { config, budget, file: absolute, dir, hash, warnings };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadBudget } from '../config/load.js';
+import { loadBudget } from '../config/validate-text.js';
 import type { GateConfig, PerfBudget } from '../config/schema.js';
 import { formatNumber } from './compare.js';
 import type { GateContext, GateOutcome } from './types.js';

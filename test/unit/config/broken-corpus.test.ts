@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateText } from '../../../src/config/load.js';
+import { validateText } from '../../../src/config/validate-text.js';
 
 /**
  * Every file in test/fixtures/broken is a plan with known mistakes. Its `# expect: LINE:COL text`

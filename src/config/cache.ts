@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Problem } from '../errors/rollout-error.js';
+import type { PerfBudget, RawConfig } from './schema.js';
+
+/**
+ * A per-user cache of validated plans. Validation is a pure function of the plan's bytes, the budget
+ * file's bytes, the paths and the rollout version, so its result can be reused by read-only commands
+ * (`status`, `plan`) without loading the schema validator. Keyed by all of those; a budget file that
+ * changed since is detected by its hash. `validate` never uses it.
+ */
+const FORMAT = 1;
+
+interface CacheKey {
+  hash: string;
+  absolute: string;
+  cwd: string;
+}
+
+interface Entry {
+  format: number;
+  version: string;
+  config: RawConfig;
+  budget: PerfBudget | null;
+  warnings: Problem[];
+  budgetFile?: string;
+  budgetHash: string | null;
+}
+
+/** `$XDG_CACHE_HOME/rollout` or `~/.cache/rollout`; null (no cache) with ROLLOUT_NO_CACHE or no home. */
+export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
+  if (env.ROLLOUT_NO_CACHE) return null;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : '');
+  return base ? path.join(base, 'rollout') : null;
+}
+
+let versionCache: string | null = null;
+/** This package's version, from the nearest package.json named rollout above this module (src/, dist/src/ or dist/bundle/). */
+async function rolloutVersion(): Promise<string> {
+  if (versionCache) return versionCache;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => '{}')) as { name?: string; version?: string };
+    if (pkg.name === 'rollout' && pkg.version) return (versionCache = pkg.version);
+    const parent = path.dirname(dir);
+    if (parent === dir) return (versionCache = 'unknown');
+    dir = parent;
+  }
+}
+
+function entryFile(dir: string, key: CacheKey): string {
+  return path.join(dir, `${createHash('sha256').update(`${key.hash}\0${key.absolute}\0${key.cwd}`).digest('hex').slice(0, 40)}.json`);
+}
+
+async function hashFile(file: string | undefined): Promise<string | null> {
+  if (!file) return null;
+  try {
+    return createHash('sha256').update(await readFile(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+export async function readConfigCache(dir: string, key: CacheKey): Promise<Omit<Entry, 'format' | 'version' | 'budgetHash'> | null> {
+  try {
+    const entry = JSON.parse(await readFile(entryFile(dir, key), 'utf8')) as Entry;
+    if (entry.format !== FORMAT || entry.version !== (await rolloutVersion())) return null;
+    if ((await hashFile(entry.budgetFile)) !== entry.budgetHash) return null;
+    return entry;
+  } catch {
+    return null;
+  }
+}
+
+/** Best effort: a cache that cannot be written is no cache, never an error. */
+export async function writeConfigCache(dir: string, key: CacheKey, value: { config: RawConfig; budget: PerfBudget | null; warnings: Problem[]; budgetFile?: string }): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const entry: Entry = { format: FORMAT, version: await rolloutVersion(), ...value, budgetHash: await hashFile(value.budgetFile) };
+    const file = entryFile(dir, key);
+    const temp = `${file}.${process.pid}.${os.hostname()}.tmp`;
+    await writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
+    await rename(temp, file);
+  } catch {
+    // Read-only home, full disk: validate again next time.
+  }
+}
