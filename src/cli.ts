@@ -228,5 +228,14 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
   );
+  on(
+    program
+      .command('demo')
+      .description('a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services')
+      .option('--seed <n>', 'seed of the simulated traffic: the same seed gives the same decisions (random when absent, always reported)')
+      .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
+    'demo',
+    async () => (await import('./commands/demo.js')).runDemo,
+  );
   return program;
 }
