@@ -69,6 +69,23 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
   );
   on(
     program
+      .command('simulate')
+      .description('run the canary policy on synthetic or recorded traffic: false-fail rate, power, time to detect (exit 1 when A/A misses alpha)')
+      .option('--scenario <kind>', 'aa (no change) or regression (default: aa, or regression with --effect / --canary-rate)')
+      .option('--metric <id>', 'the ratio metric the rates and the regression apply to (default: every ratio metric)')
+      .option('--stages <n>', 'simulated stages', '1000')
+      .option('--looks <n>', 'looks per stage, one per watch interval', '60')
+      .option('--requests-per-look <n>', 'requests per arm per look (default 200, or the recorded volume)')
+      .option('--baseline-rate <p>', "the baseline's true rate (default per metric, or the recorded rate)")
+      .option('--effect <x>', 'regression: relative, in the bad direction (1.5 = 50 % worse)')
+      .option('--canary-rate <p>', "regression: the canary's true rate")
+      .option('--seed <n>', 'seed of the simulated traffic', '1')
+      .option('--from-recording <file>', 'baseline rate and volume from `rollout analyze --record FILE`, resampled per stage'),
+    'simulate',
+    async () => (await import('./commands/simulate.js')).runSimulate,
+  );
+  on(
+    program
       .command('watch')
       .description('evaluate the rollback triggers every interval and roll back on its own (exit 0 clean, 3 sources failing, 4 rolled back)')
       .option('--for <duration>', 'stop after this long, e.g. 1h (default: until SIGINT/SIGTERM or a rollback)')

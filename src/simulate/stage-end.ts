@@ -1,0 +1,94 @@
+import { combineVerdicts } from '../canary/analyze.js';
+import type { Collected } from '../canary/collect.js';
+import { judgeMetric } from '../canary/judge.js';
+import type { CanaryConfig } from '../config/schema.js';
+import type { QueryOutcome } from '../metrics/types.js';
+import { compareProportions } from '../stats/index.js';
+import type { RatioMetric } from './types.js';
+
+/** Cumulative counts of both arms of one metric. */
+export interface PairCounts {
+  baselineEvents: number;
+  baselineTotal: number;
+  canaryEvents: number;
+  canaryTotal: number;
+}
+
+/** One metric's stage-end outcome, split by what made it fail. */
+export interface MetricOutcome {
+  fail: boolean;
+  /** Significant after the multiple-comparison adjustment and beyond the tolerance. */
+  byTest: boolean;
+}
+
+/** The stage-end decision of the whole policy and of each ratio metric. */
+export interface StageOutcome {
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  /** A fail with at least one blocking (critical, rollback) metric failing by the test. */
+  byTest: boolean;
+  metrics: MetricOutcome[];
+}
+
+const EPOCH = new Date(0);
+
+function answer(value: number): QueryOutcome {
+  return { kind: 'ok', query: 'simulated', url: 'simulation', durationMs: 0, attempts: 0, resultType: 'vector', series: [{ labels: {}, values: [{ t: 0, v: value }] }] };
+}
+
+/** The counts shaped exactly as `collectMetric` hands a ratio metric's evidence to the judge. */
+export function toCollected(c: PairCounts): Collected {
+  return {
+    kind: 'ratio',
+    baseline: { events: answer(c.baselineEvents), total: answer(c.baselineTotal) },
+    canary: { events: answer(c.canaryEvents), total: answer(c.canaryTotal) },
+    queries: [],
+  };
+}
+
+/**
+ * Judges the stage as `advance` does: `judgeMetric` on each metric's counts, then `combineVerdicts`
+ * (Holm across the tested metrics, tolerance, critical rollback metrics decide).
+ */
+export function judgeStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig): StageOutcome {
+  const ctx = { canary, budget: null };
+  const judged = metrics.map((m, i) => judgeMetric(m, toCollected(counts[i] as PairCounts), ctx));
+  const combined = combineVerdicts([...metrics], judged, canary, EPOCH, canary.window);
+  const outcomes = combined.metrics.map((m, i) => {
+    const metric = metrics[i] as RatioMetric;
+    // Mirrors combineVerdicts' own rule, to tell a significant regression from an absolute-limit breach.
+    const adjusted = m.adjustedPValue;
+    const significant = adjusted !== undefined && (canary.multipleComparisons === 'holm' ? adjusted <= canary.alpha : adjusted < canary.alpha);
+    return { fail: m.verdict === 'fail', byTest: significant && (m.relativeChange ?? 0) > metric.maxRelativeChange };
+  });
+  const byTest = combined.verdict === 'fail' && outcomes.some((o, i) => o.byTest && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
+  return { verdict: combined.verdict, byTest, metrics: outcomes };
+}
+
+/**
+ * Can this metric fail at all on these counts? A metric the judge tests fails only with an
+ * absolute-limit breach, or with a change beyond its tolerance whose raw p-value is ≤ alpha (Holm's
+ * adjusted p-values are never below the raw ones). Below the minimum samples it is inconclusive.
+ * Returns 'inconclusive' | 'pass' when the judge's answer is certain without it, else 'maybe-fail'.
+ */
+export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryConfig): 'inconclusive' | 'pass' | 'maybe-fail' {
+  const { baselineEvents: eb, baselineTotal: tb, canaryEvents: ec, canaryTotal: tc } = c;
+  if (tb === 0 || tc === 0 || tb < (metric.minSamples ?? canary.minSamples) || tc < (metric.minSamples ?? canary.minSamples)) return 'inconclusive';
+  const pb = eb / tb;
+  const pc = ec / tc;
+  if ((metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute)) return 'maybe-fail';
+  const worse = metric.direction === 'lower-is-better' ? pc - pb : pb - pc;
+  if (worse <= 0 || (pb > 0 && worse / pb <= metric.maxRelativeChange)) return 'pass';
+  const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
+  return compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: canary.alpha }).pValue <= canary.alpha ? 'maybe-fail' : 'pass';
+}
+
+/**
+ * The stage-end decision, skipping the judge only where its answer is certain: when no metric can
+ * fail, the verdict is inconclusive if any metric lacks samples, else pass. Otherwise the real judge
+ * and combination decide. A property test holds this equal to {@link judgeStage}.
+ */
+export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig): StageOutcome {
+  const screened = metrics.map((m, i) => screenMetric(m, counts[i] as PairCounts, canary));
+  if (screened.includes('maybe-fail')) return judgeStage(metrics, counts, canary);
+  return { verdict: screened.includes('inconclusive') ? 'inconclusive' : 'pass', byTest: false, metrics: screened.map(() => ({ fail: false, byTest: false })) };
+}
