@@ -47,5 +47,13 @@ export async function startHealthServer(): Promise<{ url: string; status: { code
   const server: Server = createServer((_req, res) => res.writeHead(status.code).end('ok'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, status, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    status,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

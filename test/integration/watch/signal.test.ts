@@ -44,7 +44,7 @@ function startWatch(args: string[]) {
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   void exited.then(() => clearTimeout(killer));
   const waitFor = async (pattern: RegExp): Promise<RegExpExecArray> => {
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 900; i++) {
       const m = pattern.exec(stderr);
       if (m) return m;
       if (child.exitCode !== null) break;
@@ -57,41 +57,49 @@ function startWatch(args: string[]) {
 
 const readProgress = async (): Promise<WatchProgress> => JSON.parse(await readFile(path.join(dir, '.rollout', 'watch-v2.1.0.json'), 'utf8')) as WatchProgress;
 
+async function checkFirstRun(first: ReturnType<typeof startWatch>): Promise<void> {
+  const url = (await first.waitFor(/watch metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
+  await first.waitFor(/look 3 /);
+  const text = await (await fetch(url)).text();
+  expect(text).toMatch(/^rollout_stage_percent\{release="v2\.1\.0",flag="reserves_v1\.1"\} 1$/m);
+  expect(text).toMatch(/^rollout_trigger_state\{trigger="error-rate"\} 0$/m);
+  expect(text).toMatch(/^rollout_trigger_value\{trigger="latency-p95"\} \d+(\.\d+)?$/m);
+  expect(Number(/^rollout_watch_evaluations_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(3);
+  expect(text).toMatch(/^rollout_rollbacks_total 0$/m);
+  expect(text).toMatch(/^rollout_watch_source_errors_total 0$/m);
+  expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
+
+  first.child.kill('SIGTERM');
+  expect(await first.exited, first.err()).toBe(0);
+  const doc = JSON.parse(first.out()) as { exitCode: number; result: { stop: string; looks: number; resumed: boolean } };
+  expect(doc.result).toMatchObject({ stop: 'signal', resumed: false });
+  expect(first.err()).toMatch(/SIGTERM received; finishing the current look/);
+  const saved = await readProgress();
+  expect(saved.looks).toBe(doc.result.looks);
+  const seqLooks = saved.triggers['error-rate']?.sequential?.looks ?? 0;
+  expect(seqLooks).toBe(saved.looks);
+  const samples = saved.triggers['error-rate']?.cumulative?.canary.total ?? 0;
+  expect(samples).toBeGreaterThanOrEqual(4000);
+
+  const second = await runCli(['watch', '--json', '--interval', '1s', '--for', '3s'], { cwd: dir, env, timeoutMs: 60_000 });
+  expect(second.code, second.stderr).toBe(0);
+  const again = second.json<{ result: { stop: string; looks: number; totalLooks: number; resumed: boolean } }>().result;
+  expect(again).toMatchObject({ stop: 'for-elapsed', resumed: true });
+  expect(again.totalLooks).toBe(saved.looks + again.looks);
+  const after = await readProgress();
+  expect(after.triggers['error-rate']?.sequential?.looks).toBe(seqLooks + again.looks);
+  expect(after.triggers['error-rate']?.cumulative?.canary.total ?? 0).toBeGreaterThanOrEqual(samples);
+  expect(second.stderr).toMatch(/continuing from look \d+/);
+}
+
 describe('rollout watch as a process', () => {
   it('serves its metrics, stops cleanly on SIGTERM, and a restart continues the sequential state', async () => {
     const first = startWatch(['--interval', '1s', '--metrics-port', '0']);
-    const url = (await first.waitFor(/watch metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
-    await first.waitFor(/look 3 /);
-    const text = await (await fetch(url)).text();
-    expect(text).toMatch(/^rollout_stage_percent\{release="v2\.1\.0",flag="reserves_v1\.1"\} 1$/m);
-    expect(text).toMatch(/^rollout_trigger_state\{trigger="error-rate"\} 0$/m);
-    expect(text).toMatch(/^rollout_trigger_value\{trigger="latency-p95"\} \d+(\.\d+)?$/m);
-    expect(text).toMatch(/^rollout_watch_evaluations_total [3-9]\d*$/m);
-    expect(text).toMatch(/^rollout_rollbacks_total 0$/m);
-    expect(text).toMatch(/^rollout_watch_source_errors_total 0$/m);
-    expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
-
-    first.child.kill('SIGTERM');
-    expect(await first.exited, first.err()).toBe(0);
-    const doc = JSON.parse(first.out()) as { exitCode: number; result: { stop: string; looks: number; resumed: boolean } };
-    expect(doc.result).toMatchObject({ stop: 'signal', resumed: false });
-    expect(first.err()).toMatch(/SIGTERM received; finishing the current look/);
-    const saved = await readProgress();
-    expect(saved.looks).toBe(doc.result.looks);
-    const seqLooks = saved.triggers['error-rate']?.sequential?.looks ?? 0;
-    expect(seqLooks).toBe(saved.looks);
-    const samples = saved.triggers['error-rate']?.cumulative?.canary.total ?? 0;
-    expect(samples).toBeGreaterThanOrEqual(4000);
-
-    const second = await runCli(['watch', '--json', '--interval', '1s', '--for', '3s'], { cwd: dir, env, timeoutMs: 60_000 });
-    expect(second.code, second.stderr).toBe(0);
-    const again = second.json<{ result: { stop: string; looks: number; totalLooks: number; resumed: boolean } }>().result;
-    expect(again).toMatchObject({ stop: 'for-elapsed', resumed: true });
-    expect(again.totalLooks).toBe(saved.looks + again.looks);
-    const after = await readProgress();
-    expect(after.triggers['error-rate']?.sequential?.looks).toBe(seqLooks + again.looks);
-    expect(after.triggers['error-rate']?.cumulative?.canary.total ?? 0).toBeGreaterThanOrEqual(samples);
-    expect(second.stderr).toMatch(/continuing from look \d+/);
+    try {
+      await checkFirstRun(first);
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+    }
   });
 
   it('nothing to watch once the release is rolled back: exit 0 with the reason', async () => {
