@@ -40,12 +40,12 @@ export function readRelease(w: DemoWorld): Promise<ReleaseState | null> {
 /** Records the sign-offs `items` of `phaseId`, each by a simulated person, with `rollout signoff`. */
 export async function signItems(w: DemoWorld, phaseId: string, items: string[]): Promise<void> {
   const { runSignoff } = await import('../commands/signoff.js');
+  w.narrate(`${phaseId}: sign-offs by simulated people: ${items.join(', ')}`);
   for (const [i, item] of items.entries()) {
     const actor = PERSONAS[i % PERSONAS.length] as string;
     const out = await runSignoff({ phase: phaseId, reason: `simulated sign-off: ${item} checked (rollout demo)` }, [item], { ...w.ctx, actor });
     recordStep(w, { step: `signoff ${phaseId} ${item}`, outcome: out.result.alreadySigned ? 'already signed' : 'signed', exitCode: out.exitCode, detail: `by ${actor}` });
   }
-  w.narrate(`${phaseId}: ${items.length} sign-off(s) recorded by simulated people: ${items.join(', ')}`);
 }
 
 /** `rollout preflight --phase ID`, as CI would run it. */
@@ -69,5 +69,11 @@ export async function advanceOnce(w: DemoWorld): Promise<{ moved: boolean; step:
   const detail = r.moved ? `${where(r.from)} → ${where(r.to)}${canary}` : `${r.description}: ${(r.evidence?.reasons ?? []).join('; ')}${canary}`;
   const step = recordStep(w, { step: 'advance', outcome: r.moved ? 'advanced' : 'not advanced', exitCode: out.exitCode, detail });
   w.narrate(`rollout advance → ${step.outcome}: ${detail}`);
+  const canaryVerdict = r.evidence?.canary;
+  if (canaryVerdict) w.narrate(`  canary evidence: the last ${canaryVerdict.window} of simulated traffic (model_accuracy_delta: the real golden cases)`);
+  for (const m of canaryVerdict?.metrics ?? []) {
+    const n = m.canary.n !== null && m.baseline.n !== null ? ` [n: canary ${m.canary.n}, baseline ${m.baseline.n}]` : '';
+    w.narrate(`    ${m.id}: ${m.verdict} — ${m.reason}${n}`);
+  }
   return { moved: r.moved, step };
 }
