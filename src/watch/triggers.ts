@@ -1,5 +1,5 @@
 import type { Scalar } from '../canary/evidence.js';
-import { createSequentialTest, evaluateSequential, type SequentialState } from '../stats/index.js';
+import { createSequentialTest, evaluateSequential, normalSf, type SequentialState } from '../stats/index.js';
 import type { Limit, TriggerSpec } from './specs.js';
 import type { ArmCounts, TriggerOutcome, TriggerProgress } from './types.js';
 
@@ -100,6 +100,27 @@ function countErrors(progress: TriggerProgress, status: TriggerOutcome['status']
 const fmt = (x: number) => (Math.abs(x) < 1 ? `${(x * 100).toFixed(3)} %` : x.toFixed(1));
 
 /** A ratio trigger (error rate, completion rate), relative ("baseline * k") or absolute. */
+/**
+ * Two ways to be sure, each given half of alpha so together they stay within it:
+ * - the always-valid sequential test on everything seen since the watch began (subtle regressions);
+ * - a one-sided test of the trigger's own window against k × baseline at alpha / 2 / WINDOW_LOOK_BUDGET,
+ *   a Bonferroni share for every look a watch could make (100,000 one-minute looks ≈ 69 days), so a
+ *   regression that starts late is caught as soon as its window shows it, without clean history
+ *   diluting it and without repeated looks inflating false rollbacks.
+ */
+export const WINDOW_LOOK_BUDGET = 100_000;
+
+/** One-sided Wald test of canary rate vs k × baseline rate in the window; p-value. */
+export function testWindow(win: { canary: { events: number; total: number }; baseline: { events: number; total: number } }, k: number, comparison: 'above' | 'below'): number {
+  const pc = win.canary.events / win.canary.total;
+  const pb = win.baseline.events / win.baseline.total;
+  // Floor the variance at one event per arm so a clean baseline (0 events) still has a finite scale.
+  const vc = Math.max(pc * (1 - pc), 1 / win.canary.total) / win.canary.total;
+  const vb = (k * k * Math.max(pb * (1 - pb), 1 / win.baseline.total)) / win.baseline.total;
+  const z = (pc - k * pb) / Math.sqrt(vc + vb);
+  return normalSf(comparison === 'above' ? z : -z);
+}
+
 export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' }>, progress: TriggerProgress, look: RatioLook, opts: { alpha: number }): Evaluated {
   let next: TriggerProgress = { ...progress };
   const relative = 'factor' in spec.limit ? spec.limit.factor : null;
@@ -115,7 +136,7 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
   const win = readCounts(look.window);
   if (relative !== null && next.cumulative) {
     if (!next.sequential && win.ok && win.baseline.total > 0) {
-      next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha, mixingSd: chooseMixingSd(win.baseline.events / win.baseline.total, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
+      next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha / 2, mixingSd: chooseMixingSd(win.baseline.events / win.baseline.total, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
     }
     if (next.sequential) {
       seq = lookSequential(next.sequential, next.cumulative, relative);
@@ -132,13 +153,15 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
   const baseline = win.baseline.events / win.baseline.total;
   const limit = relative !== null ? relative * baseline : (spec.limit as { absolute: number }).absolute;
   const breach = breaches(value, limit, spec.comparison);
-  const significant = relative === null || seq?.decision === 'reject';
+  const windowP = relative !== null ? testWindow(win, relative, spec.comparison) : null;
+  const windowSignificant = windowP !== null && windowP < opts.alpha / 2 / WINDOW_LOOK_BUDGET;
+  const significant = relative === null || seq?.decision === 'reject' || windowSignificant;
   const fired = breach && significant;
   const word = spec.comparison === 'above' ? 'above' : 'below';
   const detail = fired
-    ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)})` : ''}`
+    ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)})` : ''}`
     : breach
-      ? `canary ${fmt(value)} is ${word} ${fmt(limit)} over ${spec.window}, not yet significant (sequential p = ${(seq?.pValue ?? 1).toPrecision(2)} > ${opts.alpha})`
+      ? `canary ${fmt(value)} is ${word} ${fmt(limit)} over ${spec.window}, not yet significant (sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)})`
       : `canary ${fmt(value)} within the limit ${fmt(limit)} over ${spec.window}`;
   return finish(next, { ...head, ...seqFields, status: fired ? 'fired' : 'ok', detail, value, baseline: relative !== null ? baseline : null, limit });
 }

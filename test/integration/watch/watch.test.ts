@@ -75,13 +75,15 @@ describe('rollout watch against a real Prometheus', () => {
     expect((await store.read())?.status).toBe('rolled-back');
   });
 
-  it('a regression that starts mid-watch rolls back after the window shows it, within a few looks', async () => {
+  it('a regression that starts mid-watch rolls back as soon as its own window is significant', async () => {
     const { outcome, result } = await watch(proms.midWatch?.url ?? '', { interval: '1m', for: '60m' });
     expect(outcome.exitCode).toBe(4);
     expect(result.fired?.id).toBe('error-rate');
-    // Onset at look 6; the 10m window crosses 1.5 × baseline two minutes later (look 8).
+    // Onset at look 6; the 10m window's point estimate crosses 1.5 × baseline at look 8, but only
+    // ~7 minutes of 3 % errors at 400 requests a minute make the window significant at the per-look
+    // Bonferroni level (z ≈ 5.3): rollback by look 13–14, whatever clean history came before.
     expect(result.looks).toBeGreaterThanOrEqual(8);
-    expect(result.looks).toBeLessThanOrEqual(16);
+    expect(result.looks).toBeLessThanOrEqual(14);
   });
 
   it('A/A traffic: 30 looks, no rollback, every trigger evaluated each look', async () => {
