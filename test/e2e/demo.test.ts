@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -58,15 +59,26 @@ describe('rollout demo', () => {
     expect(decisions(second.json<DemoDoc>())).toEqual(decisions(doc));
   }, 320_000);
 
-  it('the human output says it is simulated and tells the story', async () => {
-    const run = await runCli(['demo', '--seed', '7'], { timeoutMs: 150_000 });
+  it('the human output says it is simulated and tells the story; --keep leaves a project the CLI can inspect', async () => {
+    const run = await runCli(['demo', '--seed', '7', '--keep'], { timeoutMs: 150_000 });
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     expect(run.stdout).toMatch(/SIMULATED release/);
     expect(run.stdout).toMatch(/Detected by trigger error-rate after \d+ simulated minutes/);
     expect(run.stdout).toContain('audit log verifies');
     expect(run.stderr).toMatch(/\(simulated\) rollout advance → advanced/);
     expect(run.stderr).toContain('[notify]');
-  }, 160_000);
+    const dir = /Project: (\S+) \(kept\)/.exec(run.stdout)?.[1];
+    expect(dir).toBeDefined();
+    try {
+      const status = await runCli(['status', '--json'], { cwd: dir as string });
+      expect(status.json<{ result: { status: string } }>().result.status).toBe('rolled-back');
+      expect((await runCli(['log', '--verify'], { cwd: dir as string })).code).toBe(0);
+      const evalRun = await runCli(['flags', 'eval', 'reserves_v1.1', '--key', 'user-00001', '--group', 'internal', '--json'], { cwd: dir as string });
+      expect(evalRun.json<{ result: { variant: string; reason: string } }>().result).toMatchObject({ variant: 'reserves_v1.0', reason: 'kill-switch' });
+    } finally {
+      await rm(dir as string, { recursive: true, force: true });
+    }
+  }, 200_000);
 
   it('refuses a seed that is not a whole number (usage error)', async () => {
     const run = await runCli(['demo', '--seed', 'abc']);
