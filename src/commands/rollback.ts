@@ -39,7 +39,9 @@ export async function runRollback(options: Record<string, unknown>, _args: strin
   const loaded = await loadConfigFor(ctx);
   mode ??= loaded.config.rollback.defaultMode;
   const { performRollback } = await import('../lifecycle/rollback.js');
-  const outcome = await performRollback(ctx, loaded, { mode, reason, dryRun, resume, ...(killSwitch ? { killSwitch } : {}) });
+  // During a ramp-down any rollback trigger that fires sends it straight to the kill switch.
+  const checkTriggers = mode === 'progressive' && !dryRun ? await (await import('../watch/ramp-check.js')).createRampTriggerCheck(ctx, loaded) : undefined;
+  const outcome = await performRollback(ctx, loaded, { mode, reason, dryRun, resume, ...(killSwitch ? { killSwitch } : {}), ...(checkTriggers ? { checkTriggers } : {}) });
   const result: RollbackResult = { ...outcome, reason, dryRun, killSwitch };
   return { exitCode: outcome.ok ? EXIT.ok : EXIT.rollbackIncomplete, result, human: (s) => renderRollback(result, s) };
 }

@@ -115,6 +115,25 @@ describe('rollout rollback', () => {
     for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeLessThanOrEqual(percents[i - 1] as number);
   }, 300_000);
 
+  it('progressive: a trigger that fires during the ramp-down goes straight to the kill switch', async () => {
+    const dir = await projectAtFirstStage({
+      rollback: '  defaultMode: progressive\n  progressive: { over: 40s, steps: 4 }',
+      extraTriggers: '\n  - { id: canary-health, healthCheck: health-endpoint, consecutiveFailures: 1 }',
+    });
+    healthy = false;
+    try {
+      const r = await runCli(['rollback', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const result = r.json<{ result: { escalated: string; steps: Array<{ done: boolean }> } }>().result;
+      expect(result.escalated).toBe('canary-health');
+      expect(result.steps.every((s) => s.done)).toBe(true);
+      expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
+      expect(r.stderr).toContain('went straight to the kill switch');
+    } finally {
+      healthy = true;
+    }
+  }, 300_000);
+
   it('Slack rate-limiting, failing or hanging never delays the rollback; the alert lands later from the outbox', async () => {
     const slack = await startSlackRecorder();
     try {

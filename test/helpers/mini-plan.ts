@@ -6,7 +6,7 @@ import path from 'node:path';
  * A small plan shaped like the repository's (a gate phase, then a progressive rollout of one flag with
  * groups, a canary section and triggers), fast enough for rollback and watch tests: no slow gates.
  */
-export function miniPlan(opts: { healthUrl?: string; rollback?: string; extraGates?: string; bake?: string } = {}): string {
+export function miniPlan(opts: { healthUrl?: string; rollback?: string; extraGates?: string; bake?: string; extraTriggers?: string } = {}): string {
   return `version: 1
 release: v9.9.9
 flags:
@@ -42,7 +42,7 @@ canary:
       direction: lower-is-better
       maxRelativeChange: 0.10
 triggers:
-  - { id: error-rate, metric: error_rate, above: baseline * 1.5, window: 10m }
+  - { id: error-rate, metric: error_rate, above: baseline * 1.5, window: 10m }${opts.extraTriggers ?? ''}
 rollback:
 ${opts.rollback ?? '  defaultMode: immediate'}
 notifications:
