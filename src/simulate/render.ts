@@ -25,7 +25,7 @@ function renderStageEnd(r: SimulationReport, s: Style): string {
     when(m.naive),
   ]);
   rows.push([s.bold('overall'), '', '', rate(r.overall.stageEnd.failRate), rate(r.overall.stageEnd.testFailRate), count(r.overall.stageEnd.requestsPerArmForPower), rate(r.overall.naive.rate), when(r.overall.naive)]);
-  const header = ['metric', 'baseline → canary', '', 'stage end', 'by the test', `req/arm for ${rate(r.power)}`, 'fixed test every look', 'median first fail'];
+  const header = ['metric', 'baseline → canary', 'measures', 'stage end', 'by the test', `req/arm for ${rate(r.power)}`, 'fixed test every look', 'median first fail'];
   return `${s.bold('Stage end')} (advance: judgeMetric → combineVerdicts at the end of the stage; for comparison, the same fixed test at every look)\n${renderTable(header, rows)}`;
 }
 
