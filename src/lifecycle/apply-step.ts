@@ -116,6 +116,10 @@ export async function applyStep(
     const pending = state.intent?.kind === 'advance' ? (state.intent.target as StepTarget) : null;
     const resumed = pending !== null;
     const target = pending ?? opts.target;
+    if (!target && state.serial !== opts.expectSerial) {
+      // The caller saw an interrupted step, but another advance finished it before this one got the lock.
+      throw new RolloutError('E_STATE_STALE', `another advance finished the interrupted step while this one waited (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
+    }
     if (!target) throw new RolloutError('E_INTERNAL', 'advance: nothing to apply');
     if (!resumed && state.serial !== opts.expectSerial) {
       throw new RolloutError('E_STATE_STALE', `the release changed while the evidence was gathered (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
