@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagdDocument } from '../../src/flags/types.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, type CliRun } from '../helpers/cli.js';
 import {
   advanceToFirstStage,
   buildPlanSeries,
@@ -14,9 +16,11 @@ import {
   readFlagDocument,
   userKeys,
   variantFor,
+  relaxLatency,
   type PlanProject,
 } from '../helpers/plan-fixture.js';
 import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
+import { startSlackRecorder } from '../helpers/slack-recorder.js';
 
 /**
  * `rollout advance` killed with SIGKILL between its side effects during a stage advance (week-1 → week-2,
@@ -64,7 +68,7 @@ async function flagPercent(project: PlanProject): Promise<{ share: number; stage
 }
 
 beforeAll(async () => {
-  [prom, app, base] = await Promise.all([startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }), startAppServer(), createPlanProject()]);
+  [prom, app, base] = await Promise.all([startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }), startAppServer(), createPlanProject({ edit: relaxLatency })]);
   await advanceToFirstStage(await base.readPlan(), (args) => run(base, args));
 }, 300_000);
 
@@ -117,6 +121,49 @@ describe('advance killed mid-step', () => {
       expect(verify.code, verify.stdout).toBe(0);
       expect((await status(project)).lock).toBeNull();
     } finally {
+      await project.remove();
+    }
+  }, 300_000);
+
+  it('an advance that saw the interrupted step, while another advance finished it, exits 5 and changes nothing', async () => {
+    const project = await cloneProject(base);
+    const slack = await startSlackRecorder();
+    try {
+      const at = (ms: number) => ({ ROLLOUT_TIME_OFFSET: String(Number(BAKE_PASSED) + ms) });
+      const crashed = await run(project, ['advance'], { ...at(0), ROLLOUT_CRASH_AT: 'advance:after-intent' });
+      expect(crashed.signal).toBe('SIGKILL');
+      // A sign-off announced to a Slack that hangs leaves a notification in the outbox; the next
+      // advance tries to deliver it right after reading the state, which holds it there for a while.
+      slack.respondWith('chat.postMessage', 'hang');
+      const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test-token-for-the-recorder', SLACK_API_URL: slack.url };
+      const signed = await run(project, ['signoff', 'phase-tasks-done', '--reason', 'done'], { ...at(0), ...slackEnv });
+      expect(signed.code, signed.stderr).toBe(0);
+      const callsBefore = slack.calls.length;
+
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ROLLOUT_PROMETHEUS_URL: prom.url, ...at(2 * DAY_MS), ...slackEnv };
+      const slow = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'advance', '--json'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      slow.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => slow.on('close', (code) => resolve(code)));
+      await slack.waitForCalls('*', callsBefore + 1, 60_000);
+      slow.kill('SIGSTOP');
+      try {
+        const finisher = await run(project, ['advance'], at(0));
+        expect(finisher.code, finisher.stdout + finisher.stderr).toBe(0);
+        expect(finisher.stdout).toContain('finished an interrupted step');
+      } finally {
+        slow.kill('SIGCONT');
+      }
+      expect(await exited, out).toBe(5);
+      expect(JSON.parse(out)).toMatchObject({ error: { code: 'E_STATE_STALE' } });
+
+      const after = await status(project);
+      expect({ stage: after.stage?.id, percent: after.flags[FLAG_KEY]?.percent }).toEqual({ stage: 'week-2', percent: 5 });
+      expect(after.history.filter((h) => h.action === 'advance' && h.to?.stage === 'week-2')).toHaveLength(1);
+      expect(after.lock).toBeNull();
+      expect((await run(project, ['log', '--verify'])).code).toBe(0);
+    } finally {
+      await slack.stop();
       await project.remove();
     }
   }, 300_000);

@@ -79,6 +79,14 @@ function projectAt(dir: string): PlanProject {
   };
 }
 
+/**
+ * Loopback latency budgets (the P1 health check's 400 ms) measure the shared test machine, not the
+ * release; tests about something else relax them to 5 s so a busy neighbour cannot fail their setup.
+ */
+export function relaxLatency(plan: string): string {
+  return plan.replace(/maxLatency: \d+ms/g, 'maxLatency: 5s');
+}
+
 interface PlanShape {
   completionChecklist?: Array<{ id: string }>;
   phases: Array<{ id: string; completion?: string; checklist?: Array<{ id: string }>; gates?: Array<{ kind: string; signoff?: string }>; rollout?: { stages: Array<{ id: string; percent: number; groups?: string[]; bake?: string }> } }>;
