@@ -31,7 +31,7 @@ function renderDetection(r: DemoResult, s: Style): string[] {
   }
   lines.push(`${s.bold('Detected')} by trigger ${s.bold(d.trigger ?? '?')} after ${d.minutes} simulated minutes (${d.looks} looks of rollout watch): ${d.detail}`);
   lines.push(`  requests since the injection (simulated app): ${counts(d.requestsSinceInjection)}`);
-  if (d.sequentialSamples) lines.push(`  the sequential test had seen canary ${d.sequentialSamples.canary.toLocaleString('en-US')}, baseline ${d.sequentialSamples.baseline.toLocaleString('en-US')} requests${d.pValue !== null ? `, p = ${d.pValue.toPrecision(2)}` : ''}`);
+  if (d.watchSamples) lines.push(`  requests watch had counted since it started: canary ${d.watchSamples.canary.toLocaleString('en-US')}, baseline ${d.watchSamples.baseline.toLocaleString('en-US')}`);
   if (r.rollback) lines.push(`${s.bold('Rolled back')}: ${r.rollback.mode}, rollback ${r.rollback.rollbackId}: ${r.rollback.ok ? 'done' : `incomplete — ${r.rollback.problems.join('; ')}`} (watch exit ${r.watch?.exitCode}: regression detected, release rolled back)`);
   if (r.watch?.alerted.length) lines.push(`  alerts sent for manual review: ${r.watch.alerted.join(', ')}`);
   if (r.afterRollback) lines.push(`After the rollback (${r.afterRollback.minutes} simulated minutes): ${counts(r.afterRollback.requests)} requests`);

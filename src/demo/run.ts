@@ -144,11 +144,11 @@ async function serveAfterRollback(w: DemoWorld): Promise<NonNullable<DemoResult[
 
 function describeDetection(w: DemoWorld, watched: { summary: WatchSummary; injectAt: number } | null): DemoResult['detection'] {
   const fired = watched?.summary.fired;
-  if (!watched || !fired) return { detected: false, trigger: null, detail: watched?.summary.message ?? `the release never reached ${REGRESSION_STAGE}`, at: null, minutes: null, looks: watched?.summary.looks ?? 0, pValue: null, requestsSinceInjection: {}, sequentialSamples: null };
+  if (!watched || !fired) return { detected: false, trigger: null, detail: watched?.summary.message ?? `the release never reached ${REGRESSION_STAGE}`, at: null, minutes: null, looks: watched?.summary.looks ?? 0, sequentialPValue: null, requestsSinceInjection: {}, watchSamples: null };
   const at = Date.parse(watched.summary.endedAt);
   const span = at - watched.injectAt;
   const requestsSinceInjection = Object.fromEntries([w.app.newVariant, w.app.fallbackVariant].map((v) => [v, w.app.ledger.sum('requests', v, at, span).value]));
-  return { detected: fired.action === 'rollback', trigger: fired.id, detail: fired.detail, at: new Date(at).toISOString(), minutes: span / MINUTE, looks: watched.summary.looks, pValue: fired.pValue ?? null, requestsSinceInjection, sequentialSamples: fired.samples ?? null };
+  return { detected: fired.action === 'rollback', trigger: fired.id, detail: fired.detail, at: new Date(at).toISOString(), minutes: span / MINUTE, looks: watched.summary.looks, sequentialPValue: fired.pValue ?? null, requestsSinceInjection, watchSamples: fired.samples ?? null };
 }
 
 /** The whole simulated release, start to audit; the temporary project is removed unless `keep`. */

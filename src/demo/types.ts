@@ -48,11 +48,12 @@ export interface DemoResult {
     /** Simulated minutes from the injection to the rollback. */
     minutes: number | null;
     looks: number;
-    pValue: number | null;
+    /** The sequential test's always-valid p-value at the firing look (the detail names every test's p-value). */
+    sequentialPValue: number | null;
     /** Requests each arm served from the injection to the rollback, counted by the simulated application. */
     requestsSinceInjection: Record<string, number>;
-    /** What the sequential test had accumulated when it fired, per arm (watch's own counts). */
-    sequentialSamples: { canary: number; baseline: number } | null;
+    /** Requests watch had accumulated per arm since it started (its own counts, from the increments). */
+    watchSamples: { canary: number; baseline: number } | null;
   };
   watch: { exitCode: number; stop: string; message: string; looks: number; alerted: string[] } | null;
   rollback: { ok: boolean; mode: string; rollbackId: string; problems: string[] } | null;
