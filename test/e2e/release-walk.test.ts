@@ -208,7 +208,8 @@ describe('walking the repository plan from Phase 0 to 100 % and complete', () =>
     expect(dry.code, dry.output).toBe(0);
     expect(dry.stdout).toMatch(/would advance P2 \/ week-1 \(1 %\) → P2 \/ week-2 \(5 %\)/);
     expect(dry.stdout).toContain('flag diff');
-    expect(dry.stdout).toMatch(/1 ?%.*5 ?%/);
+    expect(dry.stdout).toContain('reserves_v1.1  metadata["rollout.stage_percent"]: 1 → 5');
+    expect(dry.stdout).toContain('reserves_v1.1  metadata["rollout.groups"]: "internal" → "beta_users,internal"');
     expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
     expect((await status()).serial).toBe(serial);
 
@@ -253,6 +254,8 @@ describe('walking the repository plan from Phase 0 to 100 % and complete', () =>
     const headers = await expectPosts();
     const stageHeaders = headers.filter((h) => h.includes('stage '));
     expect(stageHeaders.map((h) => /stage (\d+)% → (\d+)%/.exec(h)?.slice(1).join('→'))).toEqual(['0→1', '1→5', '5→25', '25→50', '50→100']);
+    const percentFields = slack.callsOf('chat.postMessage').flatMap((p) => JSON.stringify(p.body.blocks).match(/\*Percent\*\\n\d+% → \d+%/g) ?? []);
+    expect(percentFields).toEqual(['0% → 1%', '1% → 5%', '5% → 25%', '25% → 50%', '50% → 100%'].map((p) => `*Percent*\\n${p}`));
     expect(headers.filter((h) => h.includes('evidence overridden by release-captain'))).toHaveLength(1);
     const override = slack.callsOf('chat.postMessage').find((p) => JSON.stringify(p.body.blocks).includes('overridden'));
     expect(JSON.stringify(override?.body.blocks)).toContain('metrics outage; dashboards reviewed by hand');
