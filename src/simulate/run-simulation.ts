@@ -68,7 +68,9 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
         (history[m] as PairCounts[]).push(counts);
         return counts;
       });
-      recordStageEnd(tally, decideStage(metrics, now, plan.canary), stage, look, look === plan.looks);
+      // Which fails the test made (beyond an absolute limit) is reported for the stage end only.
+      const last = look === plan.looks;
+      recordStageEnd(tally, decideStage(metrics, now, plan.canary, last), stage, look, last);
       const at = new Date(plan.intervalMs * look).toISOString();
       runs.forEach((run, i) => {
         if (run.firedAt === 0 && lookTrigger(run, history[run.metricIndex] as PairCounts[], look, at)) (tally.triggerFiredAt[i] as Int32Array)[stage] = look;

@@ -64,18 +64,21 @@ export function judgeStage(metrics: readonly RatioMetric[], counts: readonly Pai
   return { verdict: combined.verdict, byTest, metrics: outcomes };
 }
 
+/** What the judge is certain to say about one metric, or that it must be asked. */
+export type Screened = 'inconclusive' | 'pass' | 'limit-fail' | 'maybe-fail';
+
 /**
- * Can this metric fail at all on these counts? A metric the judge tests fails only with an
- * absolute-limit breach, or with a change beyond its tolerance whose raw p-value is ≤ alpha (Holm's
- * adjusted p-values are never below the raw ones). Below the minimum samples it is inconclusive.
- * Returns 'inconclusive' | 'pass' when the judge's answer is certain without it, else 'maybe-fail'.
+ * What the judge would say about this metric, where that is certain without asking it. A tested
+ * metric fails for sure on an absolute-limit breach (the combination never clears a fail); otherwise
+ * it can fail only with a change beyond its tolerance whose raw p-value is ≤ alpha (Holm's adjusted
+ * p-values are never below the raw ones). Below the minimum samples it is inconclusive.
  */
-export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryConfig): 'inconclusive' | 'pass' | 'maybe-fail' {
+export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryConfig): Screened {
   const { baselineEvents: eb, baselineTotal: tb, canaryEvents: ec, canaryTotal: tc } = c;
   if (tb === 0 || tc === 0 || tb < (metric.minSamples ?? canary.minSamples) || tc < (metric.minSamples ?? canary.minSamples)) return 'inconclusive';
   const pb = eb / tb;
   const pc = ec / tc;
-  if ((metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute)) return 'maybe-fail';
+  if ((metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute)) return 'limit-fail';
   const worse = metric.direction === 'lower-is-better' ? pc - pb : pb - pc;
   if (worse <= 0 || (pb > 0 && worse / pb <= metric.maxRelativeChange)) return 'pass';
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
@@ -83,12 +86,17 @@ export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryC
 }
 
 /**
- * The stage-end decision, skipping the judge only where its answer is certain: when no metric can
- * fail, the verdict is inconclusive if any metric lacks samples, else pass. Otherwise the real judge
- * and combination decide. A property test holds this equal to {@link judgeStage}.
+ * The stage-end decision, skipping the judge only where its answer is certain: no metric can fail
+ * (pass, or inconclusive if one lacks samples), or the only failures are absolute-limit breaches and
+ * the caller does not need to know which fails the test would also have made (`split: false`; the
+ * `byTest` flags are then false). Otherwise the real judge and combination decide. A property test
+ * holds this equal to {@link judgeStage}.
  */
-export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig): StageOutcome {
+export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, split = true): StageOutcome {
   const screened = metrics.map((m, i) => screenMetric(m, counts[i] as PairCounts, canary));
-  if (screened.includes('maybe-fail')) return judgeStage(metrics, counts, canary);
-  return { verdict: screened.includes('inconclusive') ? 'inconclusive' : 'pass', byTest: false, metrics: screened.map(() => ({ fail: false, byTest: false })) };
+  if (screened.includes('maybe-fail') || (split && screened.includes('limit-fail'))) return judgeStage(metrics, counts, canary);
+  const fails = screened.map((v) => v === 'limit-fail');
+  const blocking = fails.some((fail, i) => fail && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
+  const verdict = blocking ? 'fail' : fails.includes(true) || screened.includes('inconclusive') ? 'inconclusive' : 'pass';
+  return { verdict, byTest: false, metrics: fails.map((fail) => ({ fail, byTest: false })) };
 }

@@ -5,7 +5,7 @@ import { canaryPolicy, ratioMetric } from './fixtures.js';
 
 const errors = ratioMetric('error_rate', { maxAbsolute: 0.02 });
 const completion = ratioMetric('completion', { direction: 'higher-is-better', maxRelativeChange: 0.05, minAbsolute: 0.95 });
-const business = ratioMetric('business', { direction: 'higher-is-better', maxRelativeChange: 0.15, action: 'alert', critical: false });
+const business = ratioMetric('business', { direction: 'higher-is-better', maxRelativeChange: 0.15, minAbsolute: 0.5, action: 'alert', critical: false });
 const counts = (be: number, bt: number, ce: number, ct: number): PairCounts => ({ baselineEvents: be, baselineTotal: bt, canaryEvents: ce, canaryTotal: ct });
 
 describe('judgeStage: the stage-end decision of advance on simulated counts', () => {
@@ -53,7 +53,10 @@ describe('decideStage: skips the judge only where its answer is certain', () => 
     const policy = canaryPolicy([errors, completion, business], { multipleComparisons, alpha, minSamples: 200 });
     fc.assert(
       fc.property(fc.tuple(pair, pair, pair), (c) => {
-        expect(decideStage([errors, completion, business], c, policy)).toEqual(judgeStage([errors, completion, business], c, policy));
+        const judged = judgeStage([errors, completion, business], c, policy);
+        expect(decideStage([errors, completion, business], c, policy)).toEqual(judged);
+        const unsplit = decideStage([errors, completion, business], c, policy, false);
+        expect([unsplit.verdict, unsplit.metrics.map((m) => m.fail)]).toEqual([judged.verdict, judged.metrics.map((m) => m.fail)]);
       }),
       { numRuns: 3000, seed: 7 },
     );
@@ -63,7 +66,7 @@ describe('decideStage: skips the judge only where its answer is certain', () => 
     const policy = canaryPolicy([errors]);
     expect(screenMetric(errors, counts(100, 10_000, 95, 10_000), policy)).toBe('pass');
     expect(screenMetric(errors, counts(100, 10_000, 160, 10_000), policy)).toBe('maybe-fail');
-    expect(screenMetric(errors, counts(100, 10_000, 250, 10_000), policy)).toBe('maybe-fail');
+    expect(screenMetric(errors, counts(100, 10_000, 250, 10_000), policy)).toBe('limit-fail');
     expect(screenMetric(errors, counts(10, 900, 9, 900), policy)).toBe('inconclusive');
   });
 });
