@@ -36,7 +36,7 @@ function renderWatch(r: SimulationReport, s: Style): string {
   const { rollback, alert } = r.overall.watch;
   rows.push([s.bold('overall'), '', '', 'rollback', rate(rollback.rate), when(rollback)]);
   rows.push(['', '', '', 'alert', rate(alert.rate), when(alert)]);
-  return `${s.bold('Watch')} (every ${r.interval}: window breach AND always-valid sequential test on cumulative counts)\n${renderTable(['trigger', 'metric', 'rule', 'action', 'rate', 'median first fire'], rows)}`;
+  return `${s.bold('Watch')} (every ${r.interval}: a window breach confirmed by tests that stay valid across looks, as watch runs it)\n${renderTable(['trigger', 'metric', 'rule', 'action', 'rate', 'median first fire'], rows)}`;
 }
 
 function renderLevel(r: SimulationReport, s: Style): string {
