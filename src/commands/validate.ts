@@ -12,9 +12,10 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-export async function runValidate(_options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
-  // validate is the checker: it always validates, never trusts the cache.
-  const loaded = await loadConfigFor(ctx, { noCache: true });
+export async function runValidate(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
+  // Validation is a pure function of the bytes (plan and budget) and the rollout version, so a result
+  // cached for exactly those is the same answer; --no-cache validates from scratch.
+  const loaded = await loadConfigFor(ctx, { noCache: options.cache === false });
   const { config } = loaded;
   const result: ValidateResult = {
     file: path.relative(ctx.cwd, loaded.file),

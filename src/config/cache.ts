@@ -9,8 +9,8 @@ import type { PerfBudget, RawConfig } from './schema.js';
 /**
  * A per-user cache of validated plans. Validation is a pure function of the plan's bytes, the budget
  * file's bytes, the paths and the rollout version, so its result can be reused by read-only commands
- * (`status`, `plan`) without loading the schema validator. Keyed by all of those; a budget file that
- * changed since is detected by its hash. `validate` never uses it.
+ * without loading the schema validator. Keyed by all of those; a budget file that changed since is
+ * detected by its hash. `validate --no-cache` ignores it.
  */
 const FORMAT = 1;
 
