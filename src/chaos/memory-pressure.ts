@@ -4,15 +4,15 @@ import { spawn } from 'node:child_process';
 export const MEMORY_MARKER = 'rollout-chaos-memory';
 
 // Runs in a separate node process. Buffer.alloc(…, 1) writes every page, so the memory is resident,
-// not merely reserved. The process exits on its own at the deadline: a bounded leftover even if the
-// run that started it is killed with SIGKILL and no one cleans up.
+// not merely reserved. At the deadline it lets go of everything and its event loop empties, so it ends
+// on its own: a bounded leftover even if the run that started it is killed with SIGKILL.
 const ALLOCATOR = `
 const [, , mb, ms] = process.argv;
 const hold = [];
 for (let i = 0; i < Number(mb); i++) hold.push(Buffer.alloc(1024 * 1024, 1));
 process.stdout.write('ready ' + process.memoryUsage().rss + '\\n');
-setTimeout(() => process.exit(0), Number(ms));
-setInterval(() => hold.length, 60000);
+const keep = setInterval(() => hold.length, 60000);
+setTimeout(() => { hold.length = 0; clearInterval(keep); }, Number(ms));
 `;
 
 /** A running allocator process. */
