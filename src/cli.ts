@@ -35,7 +35,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
   on(
     program.command('validate').description('check the plan and the performance budget; every problem with file:line:col').option('--no-cache', 'validate from scratch, ignoring plans validated before with the same bytes'),
     'validate', async () => (await import('./commands/validate.js')).runValidate);
-  on(program.command('schema').description('print the JSON Schema of rollout.yaml'), 'schema', async () => (await import('./commands/schema.js')).runSchema);
+  on(program.command('schema').description('print the JSON Schema of rollout.yaml (or the configuration reference)').option('--format <format>', 'json (default) or markdown'), 'schema', async () => (await import('./commands/schema.js')).runSchema);
   on(program.command('plan').description('the phases, gates, stages and what `advance` would do next (no side effects)'), 'plan', async () => (await import('./commands/plan.js')).runPlan);
   on(
     program

@@ -19,8 +19,8 @@ const limit = z.union([
 ]);
 
 const gateCommon = {
-  id,
-  title: z.string().optional(),
+  id: id.describe('unique within the phase; `preflight --only` and reports use it'),
+  title: z.string().optional().describe('what the gate proves, in the plan\'s words'),
   item: z.string().optional().describe('the plan item this gate evidences, e.g. P0-1'),
   onInconclusive: z.enum(['inconclusive', 'fail']).optional().describe('treat missing evidence as a failure'),
 };
@@ -29,34 +29,34 @@ export const commandGate = z.strictObject({
   ...gateCommon,
   kind: z.literal('command'),
   run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string'),
-  cwd: z.string().optional(),
-  timeout: duration.default('10m'),
+  cwd: z.string().optional().describe('working directory, relative to the plan'),
+  timeout: duration.default('10m').describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period'),
   env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
 });
 
 export const prometheusGate = z.strictObject({
   ...gateCommon,
   kind: z.literal('prometheus'),
-  query: z.string().min(1),
-  expect: comparison,
+  query: z.string().min(1).describe('PromQL; {{window}} and {{release}} are substituted and escaped'),
+  expect: comparison.describe('the comparison the single result must satisfy, e.g. "< 0.01"'),
   window: duration.optional().describe('substituted for {{window}} in the query'),
-  expectSeries: z.enum(['one', 'any']).default('one'),
+  expectSeries: z.enum(['one', 'any']).default('one').describe('more series than expected is inconclusive unless any'),
 });
 
 export const httpGate = z.strictObject({
   ...gateCommon,
   kind: z.literal('http'),
-  url: z.string().optional(),
-  urlEnv: envName.optional(),
-  path: z.string().optional(),
+  url: z.string().optional().describe('the URL to check (or urlEnv)'),
+  urlEnv: envName.optional().describe('variable holding the base URL; unset → inconclusive with a hint'),
+  path: z.string().optional().describe('appended to the base URL'),
   method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   bearerTokenEnv: envName.optional(),
   expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
   expectHeaders: z.record(z.string(), z.string()).default({}),
-  preset: z.enum(['security-headers']).optional(),
-  bodyMatches: z.string().optional(),
-  maxLatency: duration.optional(),
+  preset: z.enum(['security-headers']).optional().describe('HSTS, CSP, X-Content-Type-Options, frame protection, Referrer-Policy'),
+  bodyMatches: z.string().optional().describe('a regular expression the body must match'),
+  maxLatency: duration.optional().describe('latency budget of the response'),
   burst: z.number().int().min(1).max(1000).optional().describe('send N requests and judge the last (rate limiting)'),
   timeout: duration.default('10s'),
 });
@@ -110,33 +110,33 @@ export const checklistItem = z.strictObject({
 
 export const stage = z.strictObject({
   id,
-  percent: z.number().min(0).max(100),
-  groups: z.array(z.string().min(1)).default([]),
+  percent: z.number().min(0).max(100).describe('share of users served the new variant; must increase stage by stage'),
+  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users'),
   bake: duration.default('0s').describe('minimum time at this stage before the next'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
 });
 
 export const progressiveRollout = z.strictObject({
-  flag: z.string().min(1),
-  stages: z.array(stage).min(1),
+  flag: z.string().min(1).describe('a key under flags'),
+  stages: z.array(stage).min(1).describe('in order; the last one should be 100'),
 });
 
 export const phase = z.strictObject({
   id,
   title: z.string(),
-  expectedDuration: z.string().optional(),
-  gates: z.array(gate).default([]),
-  checklist: z.array(checklistItem).default([]),
-  rollout: progressiveRollout.optional(),
+  expectedDuration: z.string().optional().describe('informational, e.g. 1-2 weeks'),
+  gates: z.array(gate).default([]).describe('all must pass before the phase ends (or the rollout starts)'),
+  checklist: z.array(checklistItem).default([]).describe('sign-offs recorded with `rollout signoff ITEM --reason …`'),
+  rollout: progressiveRollout.optional().describe('a progressive rollout of a flag inside this phase'),
   completion: z.enum(['default', 'none']).default('default').describe('whether the plan-wide completion checklist applies'),
 });
 
 export const flag = z.strictObject({
-  key: z.string().min(1),
-  variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }),
-  file: z.string().default('flags/flags.json'),
-  groupAttribute: z.string().default('groups'),
+  key: z.string().min(1).describe('the flag key applications evaluate'),
+  variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }).describe('the new variant and the fallback every rollback returns to'),
+  file: z.string().default('flags/flags.json').describe('the flagd JSON file applications read (offline file mode)'),
+  groupAttribute: z.string().default('groups').describe('evaluation-context attribute holding the user\'s groups'),
   killSwitch: z.boolean().default(true),
   monitoring: z
     .strictObject({
@@ -187,10 +187,10 @@ export const thresholdMetric = z.strictObject({
 export const metric = z.discriminatedUnion('kind', [ratioMetric, distributionMetric, thresholdMetric]);
 
 export const canary = z.strictObject({
-  window: duration.default('30m'),
-  minSamples: z.number().int().min(1).default(1000),
-  alpha: z.number().gt(0).lt(0.5).default(0.01),
-  power: z.number().gt(0.5).lt(1).default(0.9),
+  window: duration.default('30m').describe('both arms are judged over the same window'),
+  minSamples: z.number().int().min(1).default(1000).describe('per arm, for rate metrics; fewer → inconclusive with the samples still needed'),
+  alpha: z.number().gt(0).lt(0.5).default(0.01).describe('false-fail level of the whole analysis (Holm across metrics)'),
+  power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
   arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
   multipleComparisons: z.enum(['holm', 'none']).default('holm'),
   metrics: z.array(metric).min(1),
@@ -255,17 +255,17 @@ export const chaosExperiment = z.strictObject({
 });
 
 export const config = z.strictObject({
-  version: z.literal(1),
-  release: z.string().min(1),
+  version: z.literal(1).describe('the format version of this file'),
+  release: z.string().min(1).describe('the release this plan rolls out, e.g. v2.1.0'),
   description: z.string().optional(),
   budget: z.string().default('.perf-budget.json'),
   state: z.string().optional().describe('file:<dir> or postgres://host/db (no credentials in this file)'),
   metrics: z.strictObject({ prometheus: prometheusSource.default(prometheusSource.parse({})) }).default({ prometheus: prometheusSource.parse({}) }),
   flags: z.array(flag).default([]),
-  phases: z.array(phase).min(1),
+  phases: z.array(phase).min(1).describe('in order; advance moves from one to the next'),
   completionChecklist: z.array(checklistItem).default([]).describe('items required before leaving any phase'),
-  canary: canary.optional(),
-  triggers: z.array(trigger).default([]),
+  canary: canary.optional().describe('canary vs baseline analysis of each stage'),
+  triggers: z.array(trigger).default([]).describe('automatic rollback (or alert) conditions that watch evaluates'),
   rollback: rollback.default(rollback.parse({})),
   watch: watch.default(watch.parse({})),
   notifications: notifications.default({}),

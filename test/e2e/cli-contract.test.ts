@@ -112,4 +112,13 @@ describe('the CLI contract', () => {
     expect(printed).toEqual(pinned);
     expect(printed).toMatchObject({ type: 'object', required: expect.arrayContaining(['version', 'release', 'phases']) });
   });
+
+  it('schema --format markdown prints the configuration reference that docs/configuration.md pins', async () => {
+    const r = await runCli(['schema', '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(await readFile(path.resolve(import.meta.dirname, '../../docs/configuration.md'), 'utf8'));
+    expect(r.stdout).toContain('## `phases[].gates[]`');
+    expect(r.stdout).toContain('with kind: `prometheus`');
+    expect((await runCli(['schema', '--format', 'yaml'])).code).toBe(2);
+  });
 });
