@@ -6,6 +6,10 @@ export interface ArmTraffic {
   errorRate: number | ((minute: number) => number);
   /** Seconds; the latency histogram gets `latencySamplesPerMinute` observations around this value. */
   latencySeconds?: number | ((minute: number) => number);
+  /**
+   * Observations per minute (default 20). `0` keeps the histogram's series present but flat (every
+   * bucket increment zero), so `histogram_quantile` over the window answers NaN rather than nothing.
+   */
   latencySamplesPerMinute?: number;
   wizardStartsPerMinute?: number;
   completionRate?: number;

@@ -20,6 +20,10 @@ const scenarios: Record<string, Record<string, ArmTraffic>> = {
   sparse: { [BASE]: healthyArm({ errorRate: 0.001 }), [CANARY]: healthyArm({ errorRate: (m) => (m % 10 < 7 ? 0.1 : 0) }) },
   noCanaryTraffic: { [BASE]: healthyArm() },
   businessDrop: { [BASE]: healthyArm(), [CANARY]: healthyArm({ fundSetupSuccessRate: 0.75 }) },
+  // The canary serves requests but its latency histogram records nothing: histogram_quantile is NaN.
+  nanLatency: { [BASE]: healthyArm(), [CANARY]: healthyArm({ latencySamplesPerMinute: 0 }) },
+  // The canary exports no latency histogram at all: the same queries answer with no series.
+  noCanaryLatency: { [BASE]: healthyArm(), [CANARY]: healthyArm({ latencySeconds: undefined }) },
 };
 const proms: Record<string, PrometheusInstance> = {};
 let dir: string;
@@ -86,6 +90,27 @@ describe('rollout analyze against a real Prometheus', () => {
     expect(doc.result.alerts).toEqual(['fund_setup_success_rate']);
     expect(doc.result.verdict).toBe('inconclusive');
     expect(r.code).toBe(3);
+  });
+
+  it('a canary latency histogram without observations is NaN (exit 3), not no-data and never a pass', async () => {
+    const { r, doc, metric } = await analyze('nanLatency');
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(doc.result.verdict).toBe('inconclusive');
+    // The canary did serve traffic: the request counters are judged as usual.
+    expect(metric('error_rate')).toMatchObject({ verdict: 'pass', canary: { n: 12000 } });
+    expect(metric('latency_p95')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'nan', canary: { n: null } });
+    expect(metric('latency_p95')?.reason).toMatch(/^canary: .*NaN/);
+    expect(metric('latency')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'nan' });
+    expect(doc.result.summary).toContain('latency_p95 (nan)');
+  });
+
+  it('a canary without any latency histogram is no-data, told apart from NaN', async () => {
+    const { r, doc, metric } = await analyze('noCanaryLatency');
+    expect(r.code).toBe(3);
+    expect(doc.result.verdict).toBe('inconclusive');
+    expect(metric('error_rate')?.verdict).toBe('pass');
+    expect(metric('latency_p95')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no-data' });
+    expect(metric('latency')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no-data' });
   });
 
   it('too few samples reports the samples still needed', async () => {
