@@ -5,5 +5,5 @@ export default {
   input: { main: 'dist/src/main.js' },
   platform: 'node',
   external: [/^node:/, 'prometheus-query', '@slack/web-api', 'pg', '@openfeature/flagd-core', 'execa', 'fast-check', 'simple-statistics', 'chalk'],
-  output: { dir: 'dist/bundle', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+  output: { dir: 'dist/bundle', cleanDir: true, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
 };

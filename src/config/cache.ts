@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,8 +51,26 @@ async function rolloutVersion(): Promise<string> {
   }
 }
 
-function entryFile(dir: string, key: CacheKey): string {
-  return path.join(dir, `${createHash('sha256').update(`${key.hash}\0${key.absolute}\0${key.cwd}`).digest('hex').slice(0, 40)}.json`);
+/**
+ * What identifies the schema code without loading it: beside this module, the schema's own file
+ * (size and mtime; src/ and dist/src/), or in the bundle the content-hashed name of its chunk.
+ */
+let fingerprintCache: string | null = null;
+async function schemaFingerprint(): Promise<string> {
+  if (fingerprintCache) return fingerprintCache;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const names = await readdir(here).catch(() => [] as string[]);
+  const own = names.find((n) => n === 'schema.ts' || n === 'schema.js');
+  if (own) {
+    const st = await stat(path.join(here, own));
+    return (fingerprintCache = `${own}:${st.size}:${st.mtimeMs}`);
+  }
+  return (fingerprintCache = names.filter((n) => /^schema-.*\.js$/.test(n)).sort().join(',') || 'unknown');
+}
+
+async function entryFile(dir: string, key: CacheKey): Promise<string> {
+  const id = `${key.hash}\0${key.absolute}\0${key.cwd}\0${await schemaFingerprint()}`;
+  return path.join(dir, `${createHash('sha256').update(id).digest('hex').slice(0, 40)}.json`);
 }
 
 async function hashFile(file: string | undefined): Promise<string | null> {
@@ -66,7 +84,7 @@ async function hashFile(file: string | undefined): Promise<string | null> {
 
 export async function readConfigCache(dir: string, key: CacheKey): Promise<Omit<Entry, 'format' | 'version' | 'budgetHash'> | null> {
   try {
-    const entry = JSON.parse(await readFile(entryFile(dir, key), 'utf8')) as Entry;
+    const entry = JSON.parse(await readFile(await entryFile(dir, key), 'utf8')) as Entry;
     if (entry.format !== FORMAT || entry.version !== (await rolloutVersion())) return null;
     if ((await hashFile(entry.budgetFile)) !== entry.budgetHash) return null;
     return entry;
@@ -80,7 +98,7 @@ export async function writeConfigCache(dir: string, key: CacheKey, value: { conf
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const entry: Entry = { format: FORMAT, version: await rolloutVersion(), ...value, budgetHash: await hashFile(value.budgetFile) };
-    const file = entryFile(dir, key);
+    const file = await entryFile(dir, key);
     const temp = `${file}.${process.pid}.${os.hostname()}.tmp`;
     await writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
     await rename(temp, file);
