@@ -67,7 +67,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   const target = computeTarget(loaded, state, step, ctx.clock.now(), {
     override: override && evidence.outcome !== 'go',
     ...(reason ? { reason } : {}),
-    evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: { verdict: evidence.canary.verdict, summary: evidence.canary.summary } } : {}) },
+    evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: summarizeCanary(evidence.canary) } : {}) },
   });
   if (dryRun || !go) {
     const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, true);
@@ -87,6 +87,16 @@ async function finish(
   const notifications = await announce(ctx, loaded, eventsFor(loaded, r.target, ctx));
   const result: AdvanceResult = { step: r.step, description: describeNextStep(r.step), evidence: r.evidence, moved: true, dryRun: false, override: r.override, resumed: r.resumed, from: r.target.from, to: r.target.to, flagDiff: r.flagDiff, notifications };
   return { exitCode: EXIT.ok, result, human: (s) => renderAdvance(result, s) };
+}
+
+/** What a transition keeps of the canary verdict: per metric, both arms, the test and the reason. */
+function summarizeCanary(c: NonNullable<StepEvidence['canary']>) {
+  return {
+    verdict: c.verdict,
+    summary: c.summary,
+    at: c.at,
+    metrics: c.metrics.map((m) => ({ id: m.id, verdict: m.verdict, baseline: m.baseline, canary: m.canary, relativeChange: m.relativeChange, pValue: m.adjustedPValue ?? m.pValue ?? null, reason: m.reason })),
+  };
 }
 
 function eventsFor(loaded: LoadedConfig, t: StepTarget, ctx: Ctx): ReleaseEvent[] {
