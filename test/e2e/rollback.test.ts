@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,30 @@ describe('rollout rollback', () => {
     }
   }, 300_000);
 
+  it('a rollback racing an advance wins: the advance stops before changing the flag and the kill switch stays', async () => {
+    const dir = await projectAtFirstStage();
+    // Prometheus that accepts connections and never answers: the advance's canary check takes its
+    // whole query timeout, which is when the rollback runs.
+    const sockets: Socket[] = [];
+    const hang = createTcpServer((s) => sockets.push(s));
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hang.address() as { port: number }).port}`;
+    try {
+      const advancing = runCli(['advance', '--override', '--reason', 'race'], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: url } });
+      await new Promise((r) => setTimeout(r, 2500));
+      const rollback = await runCli(['rollback', '--reason', 'race'], { cwd: dir });
+      expect(rollback.code, rollback.stderr).toBe(0);
+      const advanced = await advancing;
+      expect([1, 5]).toContain(advanced.code);
+      expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
+      const status = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string; stage: { id: string } } }>();
+      expect(status.result).toMatchObject({ status: 'rolled-back', stage: { id: 's1' } });
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      hang.close();
+    }
+  }, 300_000);
+
   it('Slack rate-limiting, failing or hanging never delays the rollback; the alert lands later from the outbox', async () => {
     const slack = await startSlackRecorder();
     try {
@@ -157,6 +182,10 @@ describe('rollout rollback', () => {
         expect(flush.json<{ result: { delivered: number; remaining: number } }>().result).toMatchObject({ remaining: 0 });
       }
       expect(slack.calls.some((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('ROLLBACK'))).toBe(true);
+      // Each of the three rollbacks opened an incident channel and pinned its summary exactly once,
+      // although its first delivery failed and was retried from the outbox.
+      expect(slack.calls.filter((c) => c.method === 'conversations.create').length).toBeGreaterThanOrEqual(3);
+      expect(slack.calls.filter((c) => c.method === 'pins.add').length).toBe(3);
       expect(JSON.stringify(slack.calls)).not.toContain('xoxb-test-not-a-real-token'.slice(5) + 'x');
     } finally {
       await slack.stop();
