@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagdDocument } from '../../src/flags/types.js';
 import { startAppServer, type AppServer } from '../helpers/app-server.js';
@@ -19,6 +21,7 @@ import {
   variantFor,
   type PlanProject,
 } from '../helpers/plan-fixture.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
 import { startSlackRecorder, type SlackRecorder } from '../helpers/slack-recorder.js';
 
@@ -28,10 +31,16 @@ import { startSlackRecorder, type SlackRecorder } from '../helpers/slack-recorde
  * clock moved forward by ROLLOUT_TIME_OFFSET for the 7-day bakes and the 24 h soak. After every step:
  * the exit code, `status --json`, and the flag file evaluated by flagd-core; every announcement
  * lands in a recording Slack.
+ *
+ * The walk runs twice: on the default file state (`.rollout/` beside the plan) and on a throwaway
+ * PostgreSQL named by `--state postgres://…?release=v2.1.0` on every command. With PostgreSQL the
+ * flag files and the notification outbox stay beside the plan by design (docs/team-setup.md); the
+ * state, the lease and the audit log must be in the database and nowhere else.
  */
 const KEYS = userKeys(20_000);
 const MEMBERS = userKeys(300).map((k) => `member-${k}`);
 const BAKE_PASSED_MS = 7 * DAY_MS + 3600_000;
+const RELEASE = 'v2.1.0';
 
 interface StatusDoc {
   status: string;
@@ -42,118 +51,135 @@ interface StatusDoc {
   signoffsMissing: string[];
 }
 
-let project: PlanProject;
-let plan: string;
+/** Where the release's state, lock and audit log live for one run of the walk. */
+type Backend = 'file' | 'postgres';
+
 let prom: PrometheusInstance;
 let failingProm: PrometheusInstance;
-let slack: SlackRecorder;
-let app: AppServer;
-let offsetMs = 0;
-let expectedPosts = 0;
-let previousCohort = new Set<string>();
-const stageAdvanceMs: number[] = [];
-const sharesSeen: Array<{ stage: string; percent: number; share: number }> = [];
 
 beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000);
-  [prom, failingProm, slack, app, project] = await Promise.all([
+  [prom, failingProm] = await Promise.all([
     startPrometheus({ series: buildPlanSeries({ now }) }),
     // The same traffic, except that the canary arm's error rate is six times the baseline's.
     startPrometheus({ series: buildPlanSeries({ now, canary: healthyArm({ errorRate: 0.03 }) }) }),
-    startSlackRecorder(),
-    startAppServer(),
-    createPlanProject(),
   ]);
-  plan = await project.readPlan();
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([prom?.stop(), failingProm?.stop(), slack?.stop(), app?.stop()]);
-  await project?.remove();
-  const median = [...stageAdvanceMs].sort((a, b) => a - b)[Math.floor(stageAdvanceMs.length / 2)];
-  console.log(`rollout advance between stages: median ${median?.toFixed(0)} ms over ${stageAdvanceMs.length} runs (${stageAdvanceMs.map((t) => t.toFixed(0)).join(', ')} ms)`);
-  console.log(`flagd-core shares on ${KEYS.length} keys: ${sharesSeen.map((s) => `${s.stage} ${s.percent} % → ${s.share.toFixed(2)} %`).join('; ')}`);
+  await Promise.all([prom?.stop(), failingProm?.stop()]);
 });
 
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ROLLOUT_PROMETHEUS_URL: prom.url,
-    APP_BASE_URL: app.url,
-    SLACK_BOT_TOKEN: 'xoxb-test-token-for-the-recorder',
-    SLACK_API_URL: slack.url,
-    ROLLOUT_ACTOR: 'release-captain',
-    ROLLOUT_TIME_OFFSET: String(offsetMs),
-    ...extra,
-  };
-}
+describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' }])('walking the repository plan from Phase 0 to 100 % and complete ($backend state)', ({ backend }) => {
+  let project: PlanProject;
+  let plan: string;
+  let slack: SlackRecorder;
+  let app: AppServer;
+  let pg: TestPostgres | undefined;
+  /** `--state …` for the PostgreSQL walk; the file walk uses the default `.rollout/` beside the plan. */
+  let stateArgs: string[] = [];
+  let offsetMs = 0;
+  let expectedPosts = 0;
+  let previousCohort = new Set<string>();
+  const stageAdvanceMs: number[] = [];
+  const sharesSeen: Array<{ stage: string; percent: number; share: number }> = [];
 
-function rollout(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-  return runCli(args, { cwd: project.dir, env: env(extra), timeoutMs: 240_000 });
-}
+  beforeAll(async () => {
+    [slack, app, project, pg] = await Promise.all([
+      startSlackRecorder(),
+      startAppServer(),
+      createPlanProject(),
+      backend === 'postgres' ? startPostgres() : Promise.resolve(undefined),
+    ]);
+    plan = await project.readPlan();
+    if (pg) stateArgs = ['--state', `${pg.url}?release=${RELEASE}`];
+  }, 180_000);
 
-/** `rollout advance`, timed; the output is attached to any failed exit-code assertion. */
-async function advance(args: string[] = [], extra: Record<string, string> = {}): Promise<CliRun & { ms: number; output: string }> {
-  const t0 = performance.now();
-  const r = await rollout(['advance', ...args], extra);
-  return { ...r, ms: performance.now() - t0, output: `${r.stdout}\n${r.stderr}` };
-}
-
-async function status(): Promise<StatusDoc> {
-  const r = await rollout(['status', '--json']);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-  return r.json<{ result: StatusDoc }>().result;
-}
-
-async function signAll(items: string[]): Promise<void> {
-  for (const item of items) {
-    const r = await rollout(['signoff', item, '--reason', `verified ${item} for the release`]);
-    expect(r.code, `${item}: ${r.stderr}`).toBe(0);
-    expectedPosts += 1;
-  }
-}
-
-/** Every chat.postMessage so far, and the headers of the release announcements among them. */
-async function expectPosts(): Promise<string[]> {
-  await slack.waitForCalls('chat.postMessage', expectedPosts, 5000);
-  const posts = slack.callsOf('chat.postMessage');
-  expect(posts).toHaveLength(expectedPosts);
-  return posts.map((p) => {
-    const blocks = p.body.blocks as Array<{ type: string; text?: { text: string } }>;
-    return blocks.find((b) => b.type === 'header')?.text?.text ?? '';
+  afterAll(async () => {
+    await Promise.all([slack?.stop(), app?.stop(), pg?.stop()]);
+    await project?.remove();
+    const median = [...stageAdvanceMs].sort((a, b) => a - b)[Math.floor(stageAdvanceMs.length / 2)];
+    console.log(`rollout advance between stages (${backend} state): median ${median?.toFixed(0)} ms over ${stageAdvanceMs.length} runs (${stageAdvanceMs.map((t) => t.toFixed(0)).join(', ')} ms)`);
+    console.log(`flagd-core shares on ${KEYS.length} keys (${backend} state): ${sharesSeen.map((s) => `${s.stage} ${s.percent} % → ${s.share.toFixed(2)} %`).join('; ')}`);
   });
-}
 
-async function expectPosition(phase: string, stage: string | null, percent: number | undefined): Promise<StatusDoc> {
-  const s = await status();
-  expect({ phase: s.phase, stage: s.stage?.id ?? null, percent: s.flags[FLAG_KEY]?.percent }).toEqual({ phase, stage, percent });
-  return s;
-}
-
-/**
- * The flag file as applications see it: the share of new-variant users within ±1 point of the
- * stage's percent, every member of the stage's groups on the new variant, and nobody who had the new
- * variant losing it.
- */
-async function expectFlagFile(stage: string, percent: number, groups: string[]): Promise<FlagdDocument> {
-  const doc = await readFlagDocument(project);
-  expect(doc, 'flag file written').not.toBeNull();
-  const flagDoc = doc as FlagdDocument;
-  const cohort = evaluateCohort(flagDoc, KEYS);
-  sharesSeen.push({ stage, percent, share: cohort.percent });
-  expect(cohort.counts[NEW_VARIANT] ?? 0).toBe(cohort.withNewVariant);
-  expect(cohort.withNewVariant + (cohort.counts[FALLBACK_VARIANT] ?? 0)).toBe(KEYS.length);
-  expect(Math.abs(cohort.percent - percent), `share ${cohort.percent} % at ${stage}`).toBeLessThanOrEqual(1);
-  for (const group of groups) {
-    const served = MEMBERS.map((k) => variantFor(flagDoc, k, [group]));
-    expect(served.every((v) => v === NEW_VARIANT), `every member of ${group} gets ${NEW_VARIANT}`).toBe(true);
+  function env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ROLLOUT_PROMETHEUS_URL: prom.url,
+      APP_BASE_URL: app.url,
+      SLACK_BOT_TOKEN: 'xoxb-test-token-for-the-recorder',
+      SLACK_API_URL: slack.url,
+      ROLLOUT_ACTOR: 'release-captain',
+      ROLLOUT_TIME_OFFSET: String(offsetMs),
+      ...extra,
+    };
   }
-  const lost = [...previousCohort].filter((k) => !cohort.cohort.has(k));
-  expect(lost, 'users who had the new variant keep it').toEqual([]);
-  previousCohort = cohort.cohort;
-  return flagDoc;
-}
 
-describe('walking the repository plan from Phase 0 to 100 % and complete', () => {
+  function rollout(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
+    return runCli([...stateArgs, ...args], { cwd: project.dir, env: env(extra), timeoutMs: 240_000 });
+  }
+
+  /** `rollout advance`, timed; the output is attached to any failed exit-code assertion. */
+  async function advance(args: string[] = [], extra: Record<string, string> = {}): Promise<CliRun & { ms: number; output: string }> {
+    const t0 = performance.now();
+    const r = await rollout(['advance', ...args], extra);
+    return { ...r, ms: performance.now() - t0, output: `${r.stdout}\n${r.stderr}` };
+  }
+
+  async function status(): Promise<StatusDoc> {
+    const r = await rollout(['status', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    return r.json<{ result: StatusDoc }>().result;
+  }
+
+  async function signAll(items: string[]): Promise<void> {
+    for (const item of items) {
+      const r = await rollout(['signoff', item, '--reason', `verified ${item} for the release`]);
+      expect(r.code, `${item}: ${r.stderr}`).toBe(0);
+      expectedPosts += 1;
+    }
+  }
+
+  /** Every chat.postMessage so far, and the headers of the release announcements among them. */
+  async function expectPosts(): Promise<string[]> {
+    await slack.waitForCalls('chat.postMessage', expectedPosts, 5000);
+    const posts = slack.callsOf('chat.postMessage');
+    expect(posts).toHaveLength(expectedPosts);
+    return posts.map((p) => {
+      const blocks = p.body.blocks as Array<{ type: string; text?: { text: string } }>;
+      return blocks.find((b) => b.type === 'header')?.text?.text ?? '';
+    });
+  }
+
+  async function expectPosition(phase: string, stage: string | null, percent: number | undefined): Promise<StatusDoc> {
+    const s = await status();
+    expect({ phase: s.phase, stage: s.stage?.id ?? null, percent: s.flags[FLAG_KEY]?.percent }).toEqual({ phase, stage, percent });
+    return s;
+  }
+
+  /**
+   * The flag file as applications see it: the share of new-variant users within ±1 point of the
+   * stage's percent, every member of the stage's groups on the new variant, and nobody who had the new
+   * variant losing it.
+   */
+  async function expectFlagFile(stage: string, percent: number, groups: string[]): Promise<FlagdDocument> {
+    const doc = await readFlagDocument(project);
+    expect(doc, 'flag file written').not.toBeNull();
+    const flagDoc = doc as FlagdDocument;
+    const cohort = evaluateCohort(flagDoc, KEYS);
+    sharesSeen.push({ stage, percent, share: cohort.percent });
+    expect(cohort.counts[NEW_VARIANT] ?? 0).toBe(cohort.withNewVariant);
+    expect(cohort.withNewVariant + (cohort.counts[FALLBACK_VARIANT] ?? 0)).toBe(KEYS.length);
+    expect(Math.abs(cohort.percent - percent), `share ${cohort.percent} % at ${stage}`).toBeLessThanOrEqual(1);
+    for (const group of groups) {
+      const served = MEMBERS.map((k) => variantFor(flagDoc, k, [group]));
+      expect(served.every((v) => v === NEW_VARIANT), `every member of ${group} gets ${NEW_VARIANT}`).toBe(true);
+    }
+    const lost = [...previousCohort].filter((k) => !cohort.cohort.has(k));
+    expect(lost, 'users who had the new variant keep it').toEqual([]);
+    previousCohort = cohort.cohort;
+    return flagDoc;
+  }
   it('P0 → P1 → P2: gates against Prometheus and the app, sign-offs announced', async () => {
     const fresh = await status();
     expect(fresh).toMatchObject({ status: 'not-started', phase: 'P0', stage: null, serial: 0 });
@@ -316,4 +342,34 @@ describe('walking the repository plan from Phase 0 to 100 % and complete', () =>
     expect(verify.code, verify.stdout).toBe(0);
     expect(verify.stdout).toMatch(/audit log verifies/);
   }, 300_000);
+
+  it('the state, the lock and the audit log are where --state put them, and nowhere else', async () => {
+    const final = await status();
+    const log = await rollout(['log', '--json', '--limit', '1000']);
+    expect(log.code, log.stderr).toBe(0);
+    const entries = log.json<{ result: { entries: Array<{ op: string; hash: string }> } }>().result.entries;
+    expect(entries.length).toBeGreaterThan(20);
+    const local = path.join(project.dir, '.rollout');
+    if (backend === 'file') {
+      const stored = JSON.parse(await readFile(path.join(local, 'state.json'), 'utf8')) as { serial: number; status: string };
+      expect(stored).toMatchObject({ serial: final.serial, status: 'completed' });
+      const lines = (await readFile(path.join(local, 'audit.jsonl'), 'utf8')).trim().split('\n');
+      expect(lines.map((l) => (JSON.parse(l) as { hash: string }).hash)).toEqual(entries.map((e) => e.hash));
+      return;
+    }
+    const db = pg as TestPostgres;
+    // Outbox and incident ledger may live in .rollout/ beside the plan; the release itself may not.
+    for (const name of ['state.json', 'audit.jsonl', 'lock.json']) expect(existsSync(path.join(local, name)), `${name} beside the plan`).toBe(false);
+    const states = await db.sql<{ release_key: string; serial: string; status: string }>("SELECT release_key, serial, doc->>'status' AS status FROM rollout_state", [], db.database);
+    expect(states.map((r) => ({ ...r, serial: Number(r.serial) }))).toEqual([{ release_key: RELEASE, serial: final.serial, status: 'completed' }]);
+    const audit = await db.sql<{ release_key: string; seq: string; hash: string }>("SELECT release_key, seq, entry->>'hash' AS hash FROM rollout_audit ORDER BY id", [], db.database);
+    expect(audit.every((r) => r.release_key === RELEASE)).toBe(true);
+    expect(audit.map((r) => r.hash)).toEqual(entries.map((e) => e.hash));
+    const locks = await db.sql<{ release_key: string; token: string | null; fencing: string }>('SELECT release_key, token, fencing FROM rollout_lock', [], db.database);
+    expect(locks).toHaveLength(1);
+    expect(locks[0]).toMatchObject({ release_key: RELEASE, token: null });
+    // Each sign-off and each step was its own process taking the lease: the fencing number counts them all.
+    const transitions = entries.filter((e) => ['signoff', 'advance', 'override'].includes(e.op)).length;
+    expect(Number(locks[0]?.fencing)).toBeGreaterThanOrEqual(transitions);
+  }, 60_000);
 });
