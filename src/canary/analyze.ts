@@ -63,7 +63,8 @@ export interface AnalyzeOptions {
   now: Date;
   window?: string;
   release: string;
-  accuracyDelta?: number | null;
+  /** A promise is fine: the golden cases are scored while the queries run. */
+  accuracyDelta?: number | null | Promise<number | null>;
   timeoutMs?: number;
 }
 
@@ -71,8 +72,8 @@ export interface AnalyzeOptions {
 export async function analyzeCanary(opts: AnalyzeOptions): Promise<CanaryVerdict> {
   const window = opts.window ?? opts.canary.window;
   const collectOptions = { source: opts.source, canary: opts.canary, window, now: opts.now, release: opts.release, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
-  const collected = await Promise.all(opts.canary.metrics.map((m) => collectMetric(m, collectOptions)));
-  const judgeCtx = { canary: opts.canary, budget: opts.budget, accuracyDelta: opts.accuracyDelta ?? null };
+  const [collected, accuracyDelta] = await Promise.all([Promise.all(opts.canary.metrics.map((m) => collectMetric(m, collectOptions))), opts.accuracyDelta ?? null]);
+  const judgeCtx = { canary: opts.canary, budget: opts.budget, accuracyDelta };
   const judged = opts.canary.metrics.map((m, i) => judgeMetric(m, collected[i]!, judgeCtx));
   return combineVerdicts(opts.canary.metrics, judged, opts.canary, opts.now, window);
 }

@@ -68,7 +68,7 @@ export async function runAnalyze(options: Record<string, unknown>, _args: string
     source,
     now,
     release: loaded.config.release,
-    accuracyDelta: await computeAccuracyDelta(loaded),
+    accuracyDelta: computeAccuracyDelta(loaded),
     ...(window ? { window } : {}),
   });
   if (recording && recordFile) await recordings.writeRecording(recordFile, recording);

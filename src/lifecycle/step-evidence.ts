@@ -50,7 +50,7 @@ async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Pro
   }
   const stage = loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === stageId);
   const policy = stage?.minSamples ? { ...canaryConfig, minSamples: stage.minSamples } : canaryConfig;
-  const canary = await analyzeCanary({ canary: policy, budget: loaded.budget, source, now: ctx.clock.wallNow?.() ?? ctx.clock.now(), release: loaded.config.release, accuracyDelta: await computeAccuracyDelta(loaded) });
+  const canary = await analyzeCanary({ canary: policy, budget: loaded.budget, source, now: ctx.clock.wallNow?.() ?? ctx.clock.now(), release: loaded.config.release, accuracyDelta: computeAccuracyDelta(loaded) });
   const outcome: StepOutcome = canary.verdict === 'pass' ? 'go' : canary.verdict === 'fail' ? 'fail' : 'wait';
   const reasons = canary.verdict === 'pass' ? [] : canary.metrics.filter((m) => m.verdict !== 'pass').map((m) => `canary ${m.id}: ${m.verdict} — ${m.reason}`);
   return { outcome, reasons, canary };
