@@ -113,16 +113,20 @@ afterAll(async () => {
 
 describe('concurrent advances on a PostgreSQL state', () => {
   /** Twenty advances at once; exactly one moves the release one stage, the others exit 5 (or 3 after it). */
-  async function race(round: number, minLosers: number): Promise<void> {
+  async function race(round: number | string, minLosers: number, want: { resumed: boolean; takeovers: number }): Promise<void> {
     const stages = rolloutStages(await project.readPlan());
     const before = await status();
     const advancesBefore = await countAudit('advance');
     const t0 = performance.now();
-    const runs = await Promise.all(Array.from({ length: RACERS }, (_, i) => run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` })));
+    const endedMs: number[] = [];
+    const runs = await Promise.all(Array.from({ length: RACERS }, (_, i) => run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` }).then((r) => {
+      endedMs[i] = performance.now() - t0;
+      return r;
+    })));
     roundMs.push(performance.now() - t0);
     const codes = runs.map((r) => r.code);
     for (const r of runs) outcomes.set(outcomeOf(r), (outcomes.get(outcomeOf(r)) ?? 0) + 1);
-    const detail = `round ${round} (${releaseKey}):\n${runs.map((r, i) => `#${i} exit ${r.code}: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-400)}`).join('\n')}`;
+    const detail = `round ${round} (${releaseKey}):\n${runs.map((r, i) => `#${i} exit ${r.code} after ${endedMs[i]?.toFixed(0)} ms: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-400)}`).join('\n')}`;
     const expected = stages[(before.stage?.index ?? -1) + 1];
     expect(expected, 'a next stage exists').toBeDefined();
     expect(codes.filter((c) => c === 0), detail).toHaveLength(1);
@@ -136,7 +140,7 @@ describe('concurrent advances on a PostgreSQL state', () => {
       expect(['E_LOCK_BUSY', 'E_STATE_STALE', 'E_LOCK_LOST'], detail).toContain(r.json<{ error: { code: string } }>().error.code);
     }
     const winner = runs.find((r) => r.code === 0) as CliRun;
-    expect(winner.json<{ result: { moved: boolean; resumed: boolean } }>().result).toMatchObject({ moved: true, resumed: false });
+    expect(winner.json<{ result: { moved: boolean; resumed: boolean } }>().result).toMatchObject({ moved: true, resumed: want.resumed });
 
     const after = await status();
     expect(after.stage?.index).toBe((before.stage?.index ?? -1) + 1);
@@ -144,9 +148,9 @@ describe('concurrent advances on a PostgreSQL state', () => {
     expect(after.flags[FLAG_KEY]?.percent).toBe(expected?.percent);
     expect(steps(after)).toBe(steps(before) + 1);
     expect(after.lock).toBeNull();
-    // The database agrees: one more advance in the audit log, no lease taken over, the lease free.
+    // The database agrees: one more advance in the audit log, only a dead holder's lease taken over, the lease free.
     expect(await countAudit('advance')).toBe(advancesBefore + 1);
-    expect(await countAudit('lock:takeover')).toBe(0);
+    expect(await countAudit('lock:takeover')).toBe(want.takeovers);
     const [lease] = await db.sql<{ token: string | null }>('SELECT token FROM rollout_lock WHERE release_key = $1', [releaseKey], db.database);
     expect(lease).toEqual({ token: null });
     const doc = (await readFlagDocument(project)) as FlagdDocument;
@@ -160,7 +164,7 @@ describe('concurrent advances on a PostgreSQL state', () => {
     for (let round = 1; round <= ROUNDS; round++) {
       if ((round - 1) % stagesPerCycle === 0) await startCycle(Math.ceil(round / stagesPerCycle));
       offsetMs += BAKE_PASSED_MS;
-      await race(round, RACERS / 2);
+      await race(round, RACERS / 2, { resumed: false, takeovers: 0 });
     }
     // Every cycle's release kept its own row and its own verifying audit chain; `base` was never touched.
     const keys = await db.sql<{ release_key: string; serial: string }>('SELECT release_key, serial FROM rollout_state ORDER BY release_key', [], db.database);
@@ -168,4 +172,18 @@ describe('concurrent advances on a PostgreSQL state', () => {
     releaseKey = 'base';
     expect((await status()).stage?.id).toBe('week-1');
   }, 900_000);
+
+  it(`${RACERS} at once after a crash left an intent and a dead holder's lease: one takes the lease over and finishes the step, the others exit 5 or wait for the next bake`, async () => {
+    await startCycle(Math.ceil(ROUNDS / (rolloutStages(await project.readPlan()).length - 1)) + 1);
+    offsetMs += BAKE_PASSED_MS;
+    const crashed = await run(['advance'], { ROLLOUT_CRASH_AT: 'advance:after-intent' });
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+    const [lease] = await db.sql<{ live: boolean }>('SELECT token IS NOT NULL AND expires_at > now() AS live FROM rollout_lock WHERE release_key = $1', [releaseKey], db.database);
+    expect(lease, 'the killed process left its lease live').toEqual({ live: true });
+    // Finishing an interrupted step skips the evidence and, on this backend, needs a few round trips:
+    // measured here, the first process spawned is done about 2 s in, before most of the other nineteen
+    // have read the state (then they wait for week-2's bake: exit 3), so a loser of this race is not
+    // guaranteed. What must hold whoever raced: one takeover of the dead lease, one step, no other exit.
+    await race('resume', 0, { resumed: true, takeovers: 1 });
+  }, 300_000);
 });
