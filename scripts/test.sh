@@ -53,7 +53,9 @@ fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
-  let failed = r.numFailedTests + (r.numFailedTestSuites || 0) ;
+  // A file that failed to load has no failed test of its own: count it once; never count a file twice.
+  const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
+  let failed = r.numFailedTests + broken;
   if (r.numTotalTests === 0) failed += 1;
   console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || skipped > 0 ? 1 : 0);
