@@ -9,6 +9,7 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 import {
   buildPlanSeries,
   createPlanProject,
+  relaxLatency,
   DAY_MS,
   evaluateCohort,
   FALLBACK_VARIANT,
@@ -88,7 +89,9 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
     [slack, app, project, pg] = await Promise.all([
       startSlackRecorder(),
       startAppServer(),
-      createPlanProject(),
+      // The latency budget of http gates is tested in test/integration/gates; here the walk shares the
+      // machine with other suites (the PostgreSQL race spawns 20 processes), so a local reply may be slow.
+      createPlanProject({ edit: relaxLatency }),
       backend === 'postgres' ? startPostgres() : Promise.resolve(undefined),
     ]);
     plan = await project.readPlan();
