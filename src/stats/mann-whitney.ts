@@ -2,13 +2,13 @@
  * Mann–Whitney U (Wilcoxon rank-sum) test, matching `scipy.stats.mannwhitneyu` (SciPy 1.10):
  * the statistic is U of the FIRST sample, U₁ = R₁ − n₁(n₁+1)/2; `greater` means x tends to be
  * larger than y. `method: 'auto'` is SciPy's rule: exact when either sample has at most 8
- * observations and there are no ties, otherwise the normal approximation with tie-corrected
- * variance and (by default) a 0.5 continuity correction.
+ * observations and there are no ties (and n₁·n₂ ≤ 2500, the size of our exact table), otherwise the
+ * normal approximation with tie-corrected variance and (by default) a 0.5 continuity correction.
  *
  * Speed: both samples are copied into Float64Arrays and sorted natively, then one merge pass
  * assigns average ranks to tie groups — no index sort of the combined sample is needed.
  */
-import { computeExactUpperTail } from './mann-whitney-exact.js';
+import { MAX_EXACT_CELLS, computeExactUpperTail } from './mann-whitney-exact.js';
 import { normalSf } from './normal.js';
 import { sortSample, summariseRanks, type Sample } from './samples.js';
 import { assertAlternative, type Alternative } from './types.js';
@@ -84,5 +84,9 @@ function chooseMethod(requested: 'auto' | 'exact' | 'asymptotic', n1: number, n2
     return 'exact';
   }
   if (requested === 'asymptotic') return 'asymptotic';
-  return (n1 > 8 && n2 > 8) || hasTies ? 'asymptotic' : 'exact';
+  if ((n1 > 8 && n2 > 8) || hasTies) return 'asymptotic';
+  // SciPy would still compute the exact distribution here (e.g. 5 canary points against 1,000
+  // baseline points); our table stops at MAX_EXACT_CELLS, and beyond it the normal approximation
+  // with continuity correction is what SciPy's `method='asymptotic'` answers.
+  return n1 * n2 <= MAX_EXACT_CELLS ? 'exact' : 'asymptotic';
 }

@@ -64,6 +64,36 @@ describe('mannWhitney matches scipy.stats.mannwhitneyu', () => {
     expect(mannWhitney(big.x, big.y).method).toBe('asymptotic');
   });
 
+  // A small arm without ties beside a large one: SciPy's 'auto' rule says exact, but 5·600 and 8·400 are
+  // beyond our exact table (MAX_EXACT_CELLS = 2500), so the answer is SciPy's normal approximation with
+  // continuity correction. Reference values, SciPy 1.17.1:
+  //   y = [i + 0.5 for i in range(600)]; x = [312.25, 401.75, 455.125, 520.625, 598.875]
+  //   mannwhitneyu(x, y, alternative=alt, method='asymptotic')  (U = 2289)
+  //   (method='auto', i.e. exact, gives 0.04014545972814942 two-sided: the approximation is within 0.003)
+  //   y = [i + 0.5 for i in range(400)]; x = [3.25, 77.75, 120.125, 201.625, 250.875, 333.25, 390.75, 399.125]  (U = 1777)
+  it.each([
+    [5, 600, 'two-sided', 2289, 0.04278585087399911],
+    [5, 600, 'greater', 2289, 0.021392925436999555],
+    [5, 600, 'less', 2289, 0.9787384261601291],
+    [8, 400, 'two-sided', 1777, 0.5930373769348589],
+    [8, 400, 'greater', 1777, 0.29651868846742946],
+    [8, 400, 'less', 1777, 0.7045276909270473],
+  ] as const)('falls back to the normal approximation when exact is out of range: %i vs %i, %s', (n1, n2, alternative, u, p) => {
+    const x = n1 === 5 ? [312.25, 401.75, 455.125, 520.625, 598.875] : [3.25, 77.75, 120.125, 201.625, 250.875, 333.25, 390.75, 399.125];
+    const y = Array.from({ length: n2 }, (_, i) => i + 0.5);
+    const result = mannWhitney(x, y, { alternative });
+    expect(result.method).toBe('asymptotic');
+    expect(result.statistic).toBe(u);
+    expect(relative(result.pValue, p)).toBeLessThan(1e-9);
+    // The large arm first: SciPy gives the same p-value for the mirrored alternative (U = 711 for 600 vs 5).
+    const mirrored = mannWhitney(y, x, { alternative: alternative === 'greater' ? 'less' : alternative === 'less' ? 'greater' : 'two-sided' });
+    expect(relative(mirrored.pValue, p)).toBeLessThan(1e-9);
+  });
+
+  it('still answers exactly at the edge of the exact table (5 × 500 = 2500 cells)', () => {
+    expect(mannWhitney([1.25, 2.25, 3.25, 4.25, 5.25], Array.from({ length: 500 }, (_, i) => i + 0.5)).method).toBe('exact');
+  });
+
   it('accepts typed arrays and rejects NaN and empty samples', () => {
     const typed = mannWhitney(Float64Array.from(big.x), Float64Array.from(big.y));
     expect(typed.pValue).toBe(mannWhitney(big.x, big.y).pValue);
