@@ -12,7 +12,7 @@ import type { PerfBudget, RawConfig } from './schema.js';
  * without loading the schema validator. Keyed by all of those; a budget file that changed since is
  * detected by its hash. `validate --no-cache` ignores it.
  */
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface CacheKey {
   hash: string;

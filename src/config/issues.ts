@@ -70,8 +70,9 @@ export function issuesToProblems(issues: z.core.$ZodIssue[], source: YamlSource,
       const known = allowedKeys(root, path, source.data);
       for (const key of issue.keys) {
         const hint = suggest(key, known);
+        const shown = preview(key).slice(1, -1);
         const pos = locate(source, path as string[], key);
-        problems.push({ file: source.file, ...pos, message: `unknown key "${key}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}` });
+        problems.push({ file: source.file, ...pos, message: `unknown key "${shown}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}` });
       }
       continue;
     }
@@ -93,24 +94,30 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
       if (note.discriminator) {
         const options = (note.options ?? []).map(String);
         const hint = typeof value === 'string' ? suggest(value, options) : null;
-        return `${value === undefined ? 'missing' : `unknown ${note.discriminator} ${JSON.stringify(value)}`}; expected one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+        return `${value === undefined ? 'missing' : `unknown ${note.discriminator} ${preview(value)}`}; expected one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
       }
       return issue.message;
     }
     case 'invalid_type':
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        return `${Number.isNaN(value) ? 'not a number (.nan)' : 'an infinite number (.inf, or too large to represent)'} is not allowed; write a finite number`;
+      }
+      if ((issue.path as PropertyKey[]).length === 0 && value !== undefined) {
+        return `the file is not a rollout plan: expected a mapping of settings (version, release, phases, …), got ${describeKind(value)}`;
+      }
       return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
     case 'invalid_value': {
       if (value === undefined) return `required (${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`;
       const values = issue.values.map((v) => JSON.stringify(v));
       const hint = typeof value === 'string' ? suggest(value, issue.values.map(String)) : null;
-      return `${JSON.stringify(value)} is not allowed; expected ${values.join(' | ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      return `${preview(value)} is not allowed; expected ${values.join(' | ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
     }
     case 'too_big':
-      return `${JSON.stringify(value)} is too large (at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''})`;
+      return `${preview(value)} is too large (at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''})`;
     case 'too_small':
-      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : `${JSON.stringify(value)} is too small (at least ${String(issue.minimum)})`;
+      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : `${preview(value)} is too small (at least ${String(issue.minimum)})`;
     case 'invalid_format':
-      return `${JSON.stringify(value)} is not valid: expected ${issue.message.startsWith('Invalid') ? issue.format : issue.message}`;
+      return `${preview(value)} is not valid: expected ${issue.message.startsWith('Invalid') ? issue.format : issue.message}`;
     default:
       return issue.message;
   }
@@ -120,5 +127,19 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${preview(value)}`;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'an empty document';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
+/** A value quoted in a message: one short line, so a mistaken file's content is never echoed at length. */
+export function preview(value: unknown, max = 40): string {
+  const text = JSON.stringify(value) ?? String(value);
+  // JSON escapes C0 controls; bidi overrides and C1 controls must not reach a terminal either.
+  const safe = text.replace(/[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
 import { readConfigCache, writeConfigCache } from './cache.js';
+import { readPlanFile } from './read-plan.js';
 import type { PerfBudget, RawConfig } from './schema.js';
 
 /** A validated plan, with where it came from. Warnings do not stop anything; errors never get here. */
@@ -16,14 +16,6 @@ export interface LoadedConfig {
   warnings: Problem[];
 }
 
-async function readPlan(file: string, display: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RolloutError('E_CONFIG', `${display}: cannot read: ${(error as Error).message}`);
-  }
-}
 
 /**
  * Parse → schema → rules; every problem of both files at once, as `file:line:col: message`.
@@ -33,7 +25,7 @@ async function readPlan(file: string, display: string): Promise<string | null> {
 export async function loadConfig(options: { file: string; cwd: string; cacheDir?: string | null }): Promise<LoadedConfig> {
   const absolute = path.resolve(options.cwd, options.file);
   const display = path.relative(options.cwd, absolute) || options.file;
-  const text = await readPlan(absolute, display);
+  const text = await readPlanFile(absolute, display);
   if (text === null) throw new RolloutError('E_CONFIG_NOT_FOUND', `${display}: no such file`, { details: { file: display } });
   const hash = createHash('sha256').update(text).digest('hex');
   const dir = path.dirname(absolute);

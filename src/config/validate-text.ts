@@ -1,19 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RolloutError, type Problem } from '../errors/rollout-error.js';
+import type { Problem } from '../errors/rollout-error.js';
 import { issuesToProblems } from './issues.js';
+import { readPlanFile } from './read-plan.js';
 import { checkRules } from './rules.js';
 import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
 import { parseYamlSource } from './yaml-source.js';
 
 /** Parse → schema → rules for both files. Loads zod and yaml: load.ts imports this only when needed. */
 export async function readText(file: string, display: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RolloutError('E_CONFIG', `${display}: cannot read: ${(error as Error).message}`);
-  }
+  return readPlanFile(file, display);
 }
 
 export async function validateText(

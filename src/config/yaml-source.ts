@@ -1,8 +1,10 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Problem } from '../errors/rollout-error.js';
+import { MAX_PLAN_BYTES } from './read-plan.js';
+import { findDeepNesting } from './yaml-depth.js';
 
 /** Limits that keep a hostile or broken file from exhausting memory or time. */
-export const YAML_LIMITS = { maxBytes: 1024 * 1024, maxAliasCount: 50, maxDepth: 32 } as const;
+export const YAML_LIMITS = { maxBytes: MAX_PLAN_BYTES, maxAliasCount: 50, maxDepth: 32 } as const;
 
 export interface YamlSource {
   file: string;
@@ -20,12 +22,28 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     problems.push({ file, line: 1, col: 1, message: `file is larger than ${YAML_LIMITS.maxBytes} bytes` });
     return { source: null, problems };
   }
+  // The parser recurses per level (and a long run of `- - - …` makes it build huge regular
+  // expressions, which can abort the process), so deep nesting is refused before parsing.
+  const deep = findDeepNesting(text, YAML_LIMITS.maxDepth, YAML_LIMITS.maxDepth * 2);
+  if (deep) {
+    problems.push({ file, line: deep.line, col: deep.col, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
+    return { source: null, problems };
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, customTags: [] });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, customTags: [] });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    problems.push({ file, line: 1, col: 1, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
+    return { source: null, problems };
+  }
   const at = (offset: number) => lines.linePos(offset);
   for (const e of doc.errors) {
     const pos = at(e.pos[0]);
     problems.push({ file, line: pos.line, col: pos.col, message: describeYamlError(e.code, e.message) });
+    // A second document makes every later error noise.
+    if (e.code === 'MULTIPLE_DOCS') break;
   }
   for (const w of doc.warnings) {
     // Unknown tags are only warnings in the yaml library; a release plan must not depend on them.
@@ -52,7 +70,9 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
 function describeYamlError(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
-  if (code === 'TAG_RESOLVE_FAILED') return `unknown tag: ${first.replace(/^.*?tag:?\s*/i, '')}`;
+  if (code === 'TAG_RESOLVE_FAILED') return `unknown tag: ${first.replace(/^.*?tag:?\s*/i, '').slice(0, 60)}`;
+  if (code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (after "---"); a plan is one document: remove the separator or split the file';
+  if (code === 'RESOURCE_EXHAUSTION') return `nesting deeper than ${YAML_LIMITS.maxDepth} levels, or too many aliases`;
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 

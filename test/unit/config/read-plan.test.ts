@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { MAX_PLAN_BYTES, readPlanFile } from '../../../src/config/read-plan.js';
+import { readRawPlan } from '../../../src/lifecycle/kill-switch.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'rollout-read-plan-'));
+}
+
+async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string; problems?: unknown[] }> {
+  try {
+    await p;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('reading a plan file safely (-c)', () => {
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const dir = await tempDir();
+    const fifo = path.join(dir, 'plan.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const error = await rejection(readPlanFile(fifo, 'plan.fifo'));
+    expect(error.code).toBe('E_CONFIG');
+    expect(error.message).toContain('not a regular file (a named pipe)');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses the rollback fast path a FIFO too (readRawPlan)', async () => {
+    const dir = await tempDir();
+    const fifo = path.join(dir, 'rollout.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const error = await rejection(readRawPlan(fifo));
+    expect(error.code).toBe('E_CONFIG');
+  });
+
+  it.each(['/dev/zero', '/dev/urandom'])('refuses %s without reading it', async (device) => {
+    const before = process.memoryUsage().rss;
+    const error = await rejection(readPlanFile(device, device));
+    expect(error.message).toContain('not a regular file (a device)');
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses a directory', async () => {
+    const error = await rejection(readPlanFile(await tempDir(), 'dir'));
+    expect(error.message).toContain('a directory');
+  });
+
+  it('refuses a file over the limit by its size', async () => {
+    const dir = await tempDir();
+    const big = path.join(dir, 'big.yaml');
+    await writeFile(big, 'a'.repeat(MAX_PLAN_BYTES + 10));
+    expect((await rejection(readPlanFile(big, 'big.yaml'))).message).toContain(`larger than ${MAX_PLAN_BYTES} bytes`);
+    await writeFile(big, 'a: 1\n');
+    expect(await readPlanFile(big, 'big.yaml', 5)).toBe('a: 1\n');
+    expect((await rejection(readPlanFile(big, 'big.yaml', 4))).message).toContain('larger than 4 bytes');
+  });
+
+  it('returns null for a missing file', async () => {
+    expect(await readPlanFile(path.join(await tempDir(), 'nope.yaml'), 'nope.yaml')).toBeNull();
+  });
+
+  it('reports a binary file as not UTF-8 with its position, without its bytes', async () => {
+    const dir = await tempDir();
+    const bin = path.join(dir, 'bin.yaml');
+    await writeFile(bin, Buffer.from([0x61, 0x3a, 0x0a, 0x62, 0xff, 0xfe, 0x0a]));
+    const error = await rejection(readPlanFile(bin, 'bin.yaml'));
+    expect(error.message).toContain('not UTF-8 text (invalid byte at line 2, column 2)');
+  });
+
+  it('never echoes a mistaken .env file in the error', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, '.env'), 'DATABASE_PASSWORD=hunter2-hunter2-hunter2\nAPI_TOKEN=abcdefabcdefabcdef\n');
+    const error = await rejection(loadConfig({ file: '.env', cwd: dir }));
+    const all = JSON.stringify(error) + error.message;
+    expect(all).toContain('the file is not a rollout plan');
+    expect(all).not.toContain('hunter2');
+    expect(all).not.toContain('abcdefabcdef');
+  });
+});
