@@ -1,7 +1,8 @@
 import type { CanaryConfig, MetricConfig, PerfBudget } from '../config/schema.js';
 import { achievedPower, compareProportions, hodgesLehmann, mannWhitney, requiredSampleSize } from '../stats/index.js';
 import type { Collected } from './collect.js';
-import { readPoints, readScalar } from './evidence.js';
+import type { QueryOutcome } from '../metrics/types.js';
+import { readPoints, readScalar, type Scalar } from './evidence.js';
 import type { MetricVerdict } from './types.js';
 
 /** Minimum per-interval points per arm for a distribution metric when the metric sets none. */
@@ -32,7 +33,7 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
   const worse = metric.direction === 'lower-is-better' ? 'higher' : 'lower';
   const threshold = `canary ≤ ${Math.round(metric.maxRelativeChange * 100)} % ${worse} than baseline${metric.maxAbsolute !== undefined ? `, ≤ ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, ≥ ${metric.minAbsolute}` : ''}`;
   const head = base(metric, threshold, c.queries);
-  const values = [readScalar(c.baseline.events), readScalar(c.baseline.total), readScalar(c.canary.events), readScalar(c.canary.total)];
+  const values = [c.baseline.events, c.baseline.total, c.canary.events, c.canary.total].map((o) => readCount(o));
   const empty = { value: null, n: null };
   for (const [i, v] of values.entries()) {
     if (!v.ok) {
@@ -91,10 +92,18 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
   };
 }
 
+/** Counts are finite, ≥ 0 and exact: beyond 2^53 a double no longer counts requests one by one. */
+function readCount(o: QueryOutcome): Scalar {
+  const v = readScalar(o, 'non-negative');
+  if (v.ok && v.value > Number.MAX_SAFE_INTEGER) return { ok: false, reason: 'impossible-value', detail: `impossible value ${v.value} (more than 2^53 requests is not a count)` };
+  return v;
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  // Halves first: the sum of two values near Number.MAX_VALUE would overflow to Infinity.
+  return s.length % 2 ? (s[mid] as number) : (s[mid - 1] as number) / 2 + (s[mid] as number) / 2;
 }
 
 function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' }>, c: Extract<Collected, { kind: 'distribution' }>, ctx: JudgeContext): MetricVerdict {
@@ -154,10 +163,12 @@ function judgeThreshold(metric: Extract<MetricConfig, { kind: 'threshold' }>, c:
     }
     value = ctx.accuracyDelta;
   } else {
-    const canary = c.canary ? readScalar(c.canary) : ({ ok: false, reason: 'no-data', detail: 'no query' } as const);
+    // A latency or a rate is never negative; a limit below zero says this query may be (a delta).
+    const domain = (min !== undefined && min < 0) || (max !== undefined && max < 0) ? 'finite' : 'non-negative';
+    const canary = c.canary ? readScalar(c.canary, domain) : ({ ok: false, reason: 'no-data', detail: 'no query' } as const);
     if (!canary.ok) return { ...head, verdict: 'inconclusive', inconclusive: canary.reason, reason: `canary: ${canary.detail}`, baseline: empty, canary: empty, relativeChange: null };
     value = canary.value;
-    const b = c.baseline ? readScalar(c.baseline) : null;
+    const b = c.baseline ? readScalar(c.baseline, domain) : null;
     if (b?.ok) baseline = { value: b.value, n: null };
   }
   const over = max !== undefined && value > max;

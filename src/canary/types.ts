@@ -4,7 +4,11 @@
  */
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
-export type InconclusiveReason = 'no-data' | 'nan' | 'too-few-samples' | 'query-error';
+/**
+ * `impossible-value`: the source answered a number the query cannot mean (±Inf, a negative count,
+ * rate or latency): neither missing data nor NaN, and never judged.
+ */
+export type InconclusiveReason = 'no-data' | 'nan' | 'too-few-samples' | 'query-error' | 'impossible-value';
 
 export interface ArmValue {
   /** The metric's value for this arm: a rate, a median, or a threshold query's value. */
@@ -21,7 +25,7 @@ export interface MetricVerdict {
   critical: boolean;
   action: 'rollback' | 'alert';
   verdict: Verdict;
-  /** For inconclusive: which of the four reasons. */
+  /** For inconclusive: which reason. */
   inconclusive?: InconclusiveReason;
   /** One sentence a release engineer reads. */
   reason: string;

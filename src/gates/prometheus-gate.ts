@@ -53,6 +53,8 @@ function judgeOutcome(outcome: QueryOutcome, comparison: NonNullable<ReturnType<
       return inconclusive('too-many-series', `expected one series, got ${outcome.count}`, 'aggregate the query (sum, max) or set expectSeries: any');
     case 'http-error':
       return inconclusive('http-error', `Prometheus answered HTTP ${outcome.status}`, 'check the Prometheus URL and credentials');
+    case 'malformed':
+      return inconclusive('malformed', `Prometheus answered HTTP ${outcome.status} with an unreadable body: ${outcome.problem}`, 'check that the URL points at Prometheus itself, not at a login page or a proxy');
     case 'timeout':
       return inconclusive('timeout', `no answer within ${formatMs(outcome.timeoutMs || outcome.durationMs)} (${outcome.source} timeout, ${outcome.attempts} attempt(s))`);
     case 'unreachable':
@@ -80,11 +82,34 @@ function judgeValues(
   if (missing.length > 0) {
     return { verdict: 'inconclusive', reason: 'nan', summary: `${missing.length} of ${values.length} series are NaN`, evidence };
   }
+  const impossible = values.filter((x) => !isPossible(x.v, comparison));
+  if (impossible.length > 0) {
+    const shownValues = impossible.map((x) => formatNumber(x.v)).slice(0, 3).join(', ');
+    const why = impossible.some((x) => !Number.isFinite(x.v)) ? 'an infinite value is never a measurement' : 'a negative value where the comparison names none';
+    return {
+      verdict: 'inconclusive',
+      reason: 'impossible-value',
+      summary: `impossible value ${shownValues}${values.length > 1 ? ` (${impossible.length} of ${values.length} series)` : ''}: ${why}`,
+      hint: 'check the query (a counter reset, a division by zero, a subtraction); write a negative threshold in expect if the value can be negative',
+      evidence,
+    };
+  }
   const failing = values.filter((x) => !isSatisfied(x.v, comparison));
   const shown = values.length === 1 ? formatNumber(values[0]?.v ?? Number.NaN) : `${values.length} series`;
   if (failing.length === 0) return { verdict: 'pass', reason: 'ok', summary: `${shown} ${comparison.text}`, evidence };
   const worst = failing.map((x) => formatNumber(x.v)).slice(0, 3).join(', ');
   return { verdict: 'fail', reason: 'threshold', summary: `${values.length === 1 ? worst : `${failing.length} of ${values.length} series (${worst})`} is not ${comparison.text}`, evidence };
+}
+
+/**
+ * Values a gate refuses to judge. ±Inf is never a measurement (a division by zero, an overflowing
+ * sum). A negative value is accepted only when the comparison itself names a negative number
+ * (`> -0.05`): otherwise the query is a count, a rate, a ratio or a latency, and a negative
+ * one (a counter reset, a subtraction gone wrong) would pass `< 0.01` on data that cannot be.
+ */
+export function isPossible(value: number, comparison: { value: number }): boolean {
+  if (!Number.isFinite(value)) return false;
+  return value >= 0 || comparison.value < 0;
 }
 
 function formatMs(ms: number): string {

@@ -20,6 +20,8 @@ export type GateReason =
   | 'nan'
   | 'too-many-series'
   | 'http-error'
+  | 'malformed'
+  | 'impossible-value'
   | 'timeout'
   | 'unreachable'
   | 'bad-query'

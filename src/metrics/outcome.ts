@@ -11,7 +11,8 @@ export interface AnsweredResult {
 export type AttemptFailure =
   | { type: 'deadline'; timeoutMs: number }
   | { type: 'network'; code: string; message: string }
-  | { type: 'http'; status: number; body: unknown };
+  | { type: 'http'; status: number; body: unknown }
+  | { type: 'malformed'; status: number; problem: string };
 
 /** Parses a Prometheus sample value; Prometheus spells infinities `+Inf`/`-Inf`, which parseFloat does not know. */
 export function parseSampleValue(raw: unknown): number {
@@ -45,13 +46,16 @@ export function classifyAnswer(result: AnsweredResult, base: OutcomeBase, maxSer
   return { ...base, kind: 'ok', resultType, series };
 }
 
-/** Turns a failed attempt into `timeout`, `unreachable`, `bad-query` or `http-error`. */
+/** Turns a failed attempt into `timeout`, `unreachable`, `bad-query`, `malformed` or `http-error`. */
 export function classifyFailure(failure: AttemptFailure, base: OutcomeBase, secrets: readonly string[]): QueryOutcome {
   if (failure.type === 'deadline') {
     return { ...base, kind: 'timeout', timeoutMs: failure.timeoutMs, source: 'client' };
   }
   if (failure.type === 'network') {
     return { ...base, kind: 'unreachable', code: failure.code, message: excerptBody(failure.message, secrets, 200) };
+  }
+  if (failure.type === 'malformed') {
+    return { ...base, kind: 'malformed', status: failure.status, problem: excerptBody(failure.problem, secrets, 200) };
   }
   const envelope = readEnvelope(failure.body);
   if (envelope && (failure.status === 400 || failure.status === 422)) {

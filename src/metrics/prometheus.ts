@@ -1,8 +1,8 @@
 import { PrometheusDriver } from 'prometheus-query';
-import type { QueryResult } from 'prometheus-query';
 import { listSecrets, readAuth, stripUserinfo } from './auth.js';
 import type { AuthEnvNames, PrometheusAuth } from './auth.js';
-import { classifyAnswer, classifyFailure, parseSampleValue } from './outcome.js';
+import { parseAnswerBody, type ParsedAnswer } from './answer.js';
+import { classifyAnswer, classifyFailure } from './outcome.js';
 import type { AttemptFailure } from './outcome.js';
 import { redactUrl } from './redact.js';
 import { DEFAULT_RETRY, runWithRetries } from './retry.js';
@@ -83,10 +83,14 @@ interface AttemptInput {
 
 type AttemptAnswer = { result: { resultType: string; series: Series[] }; warnings: string[] } | { failure: AttemptFailure };
 
-/** What the response interceptors saw; prometheus-query's own error objects lose the HTTP status of non-JSON bodies. */
+/**
+ * What the response interceptors saw; prometheus-query's own error objects lose the HTTP status of
+ * non-JSON bodies, and its parse turns a malformed body into a TypeError, so a 2xx body is read here.
+ */
 interface Captured {
   status?: number;
   body?: unknown;
+  parsed?: ParsedAnswer;
   warnings: string[];
 }
 
@@ -114,12 +118,13 @@ async function requestOnce(input: AttemptInput): Promise<AttemptAnswer> {
       ? driver.instantQuery(input.query, call.time ?? new Date(), serverTimeout)
       : driver.rangeQuery(input.query, call.start, call.end, call.stepSeconds, serverTimeout);
   try {
-    const settled = await Promise.race([work.then((r) => ({ r })), expired]);
+    const settled = await Promise.race([work.then(() => 'answered' as const), expired]);
     if (settled === 'deadline') return { failure: { type: 'deadline', timeoutMs: input.timeoutMs } };
-    return { result: toSeries(settled.r), warnings: captured.warnings };
+    return readParsed(captured) ?? { failure: { type: 'malformed', status: captured.status ?? 200, problem: 'the answer could not be read' } };
   } catch (error) {
     if (controller.signal.aborted) return { failure: { type: 'deadline', timeoutMs: input.timeoutMs } };
-    return { failure: describeFailure(error, captured, input.timeoutMs) };
+    // The library may choke on a body we already judged (e.g. a JSON string): our reading decides.
+    return readParsed(captured) ?? { failure: describeFailure(error, captured, input.timeoutMs) };
   } finally {
     clearTimeout(timer);
     work.catch(() => undefined);
@@ -150,8 +155,10 @@ function buildDriver(input: AttemptInput, signal: AbortSignal, captured: Capture
       onFulfilled: (response) => {
         captured.status = response.status;
         captured.body = response.data;
+        captured.parsed = parseAnswerBody(response.data);
         readWarnings(response.data, captured);
-        spellInfinities(response.data);
+        // prometheus-query parses the body again after us; a body it cannot walk must not leak a TypeError.
+        if (!captured.parsed.ok) return Promise.reject(new Error(captured.parsed.problem));
         return response;
       },
       onRejected: (error: { response?: { status: number; data: unknown } }) => {
@@ -178,39 +185,9 @@ function readWarnings(data: unknown, captured: Captured): void {
   if (Array.isArray(warnings)) captured.warnings.push(...warnings.map(String));
 }
 
-/** prometheus-query parses values with parseFloat, which reads Prometheus' `+Inf` as NaN. */
-function spellInfinities(data: unknown): void {
-  const result = (data as { data?: { resultType?: string; result?: unknown } } | null)?.data;
-  if (!result || !Array.isArray(result.result)) return;
-  const fix = (pair: unknown): void => {
-    if (Array.isArray(pair) && (pair[1] === '+Inf' || pair[1] === '-Inf')) pair[1] = pair[1] === '+Inf' ? 'Infinity' : '-Infinity';
-  };
-  for (const item of result.result as { value?: unknown; values?: unknown[] }[]) {
-    if (typeof item !== 'object' || item === null) continue;
-    fix(item.value);
-    item.values?.forEach(fix);
-  }
-}
-
-function toSeries(result: QueryResult): { resultType: string; series: Series[] } {
-  const type = String(result.resultType);
-  if (type === 'scalar') {
-    const [t, v] = result.result as unknown as [number, string];
-    return { resultType: type, series: [{ labels: {}, values: [{ t, v: parseSampleValue(v) }] }] };
-  }
-  if (type !== 'vector' && type !== 'matrix') return { resultType: type, series: [] };
-  const items = result.result as unknown as Array<{
-    metric: { name?: string; labels?: Record<string, string> } | null;
-    value?: { time: Date; value: number };
-    values?: Array<{ time: Date; value: number }>;
-  }>;
-  return {
-    resultType: type,
-    series: items.map((item) => {
-      const labels: Record<string, string> = { ...(item.metric?.labels ?? {}) };
-      if (item.metric?.name) labels.__name__ = item.metric.name;
-      const samples = item.values ?? (item.value ? [item.value] : []);
-      return { labels, values: samples.map((s) => ({ t: s.time.getTime() / 1000, v: s.value })) };
-    }),
-  };
+function readParsed(captured: Captured): AttemptAnswer | undefined {
+  const parsed = captured.parsed;
+  if (!parsed) return undefined;
+  if (!parsed.ok) return { failure: { type: 'malformed', status: captured.status ?? 200, problem: parsed.problem } };
+  return { result: { resultType: parsed.resultType, series: parsed.series }, warnings: captured.warnings };
 }

@@ -45,7 +45,7 @@ export class RecordingFormatError extends Error {
 }
 
 const OUTCOME_KINDS = [
-  'ok', 'empty', 'nan', 'too-many-series', 'http-error', 'timeout', 'unreachable', 'bad-query', 'not-recorded',
+  'ok', 'empty', 'nan', 'too-many-series', 'http-error', 'timeout', 'unreachable', 'bad-query', 'not-recorded', 'malformed',
 ] as const;
 
 const sampleSchema = z.object({

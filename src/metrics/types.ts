@@ -69,6 +69,17 @@ export interface HttpErrorOutcome extends OutcomeBase {
   bodyExcerpt: string;
 }
 
+/**
+ * The server said success (HTTP 2xx) but the body is not a Prometheus answer: not JSON (a proxy's
+ * HTML page), truncated, or JSON of the wrong shape. `problem` says what was wrong in one short line.
+ */
+export interface MalformedOutcome extends OutcomeBase {
+  kind: 'malformed';
+  status: number;
+  /** E.g. `the body is not JSON: Unexpected token '<'…` or `data.result is missing`; never the whole body. */
+  problem: string;
+}
+
 /** No answer within the deadline, or Prometheus reported that its own evaluation timed out. */
 export interface TimeoutOutcome extends OutcomeBase {
   kind: 'timeout';
@@ -106,6 +117,7 @@ export type QueryOutcome =
   | NanOutcome
   | TooManySeriesOutcome
   | HttpErrorOutcome
+  | MalformedOutcome
   | TimeoutOutcome
   | UnreachableOutcome
   | BadQueryOutcome

@@ -1,4 +1,4 @@
-import { readScalar, type Scalar } from '../canary/evidence.js';
+import { readScalar, type Scalar, type ValueDomain } from '../canary/evidence.js';
 import type { CanaryConfig } from '../config/schema.js';
 import { renderQuery } from '../metrics/promql.js';
 import type { MetricsSource } from '../metrics/types.js';
@@ -15,7 +15,7 @@ export interface QueryContext {
 }
 
 /** A template that cannot be rendered is reported as a query error of that look, never thrown. */
-async function ask(q: QueryContext, template: string, variant: string, window: string, sent: string[]): Promise<Scalar> {
+async function ask(q: QueryContext, template: string, variant: string, window: string, sent: string[], domain: ValueDomain): Promise<Scalar> {
   let query: string;
   try {
     query = renderQuery(template, { variant, window, release: q.release });
@@ -24,16 +24,16 @@ async function ask(q: QueryContext, template: string, variant: string, window: s
   }
   sent.push(query);
   const outcome = await q.source.instant(query, { time: q.at, maxSeries: 1, ...(q.timeoutMs ? { timeoutMs: q.timeoutMs } : {}) });
-  return readScalar(outcome);
+  return readScalar(outcome, domain);
 }
 
 async function askRatio(q: QueryContext, spec: Extract<TriggerSpec, { kind: 'ratio' }>, window: string, sent: string[]): Promise<RatioScalars> {
   const { canary, baseline } = q.canary.arms;
   const [canaryEvents, canaryTotal, baselineEvents, baselineTotal] = await Promise.all([
-    ask(q, spec.metric.events, canary, window, sent),
-    ask(q, spec.metric.total, canary, window, sent),
-    ask(q, spec.metric.events, baseline, window, sent),
-    ask(q, spec.metric.total, baseline, window, sent),
+    ask(q, spec.metric.events, canary, window, sent, 'non-negative'),
+    ask(q, spec.metric.total, canary, window, sent, 'non-negative'),
+    ask(q, spec.metric.events, baseline, window, sent, 'non-negative'),
+    ask(q, spec.metric.total, baseline, window, sent, 'non-negative'),
   ]);
   return { canaryEvents, canaryTotal, baselineEvents, baselineTotal };
 }
@@ -53,9 +53,11 @@ export async function collectThreshold(q: QueryContext, spec: Extract<TriggerSpe
   const sent: string[] = [];
   const template = spec.metric.query as string;
   const relative = 'factor' in spec.limit;
+  // A latency or a rate is never negative; an absolute limit below zero says this query may be.
+  const domain: ValueDomain = 'absolute' in spec.limit && spec.limit.absolute < 0 ? 'finite' : 'non-negative';
   const [canary, baseline] = await Promise.all([
-    ask(q, template, q.canary.arms.canary, spec.window, sent),
-    relative ? ask(q, template, q.canary.arms.baseline, spec.window, sent) : Promise.resolve(null),
+    ask(q, template, q.canary.arms.canary, spec.window, sent, domain),
+    relative ? ask(q, template, q.canary.arms.baseline, spec.window, sent, domain) : Promise.resolve(null),
   ]);
   return { canary, baseline, queries: sent };
 }

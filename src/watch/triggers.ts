@@ -32,6 +32,11 @@ export interface Evaluated {
   progress: TriggerProgress;
 }
 
+/** A query that failed or answered an impossible number is a source error, not an absence of data. */
+function isSourceError(reason: Extract<Scalar, { ok: false }>['reason']): boolean {
+  return reason === 'query-error' || reason === 'impossible-value';
+}
+
 type Counts = { ok: true; canary: ArmCounts; baseline: ArmCounts } | { ok: false; status: 'no-data' | 'error'; detail: string };
 
 /**
@@ -40,7 +45,7 @@ type Counts = { ok: true; canary: ArmCounts; baseline: ArmCounts } | { ok: false
  */
 export function readCounts(s: RatioScalars): Counts {
   const named: Array<[string, Scalar]> = [['canary events', s.canaryEvents], ['canary total', s.canaryTotal], ['baseline events', s.baselineEvents], ['baseline total', s.baselineTotal]];
-  for (const [name, v] of named) if (!v.ok && v.reason === 'query-error') return { ok: false, status: 'error', detail: `${name}: ${v.detail}` };
+  for (const [name, v] of named) if (!v.ok && isSourceError(v.reason)) return { ok: false, status: 'error', detail: `${name}: ${v.detail}` };
   for (const [name, v] of named) if (!v.ok && name.endsWith('total')) return { ok: false, status: 'no-data', detail: `${name}: ${v.detail}` };
   const num = (v: Scalar) => (v.ok ? v.value : 0);
   return {
@@ -172,7 +177,7 @@ export function evaluateThresholdTrigger(spec: Extract<TriggerSpec, { kind: 'thr
   const missing = [['canary', look.canary] as const, ...(look.baseline ? [['baseline', look.baseline] as const] : [])].find(([, s]) => !s.ok);
   if (missing) {
     const s = missing[1] as Extract<Scalar, { ok: false }>;
-    return finish(progress, { ...head, status: s.reason === 'query-error' ? 'error' : 'no-data', detail: `${missing[0]}: ${s.detail}`, value: null, baseline: null, limit: null });
+    return finish(progress, { ...head, status: isSourceError(s.reason) ? 'error' : 'no-data', detail: `${missing[0]}: ${s.detail}`, value: null, baseline: null, limit: null });
   }
   const value = (look.canary as { value: number }).value;
   const baseline = look.baseline ? (look.baseline as { value: number }).value : null;
