@@ -8,6 +8,7 @@ import { formatProblem, toRolloutError } from './errors/rollout-error.js';
 import { clockFromEnv } from './lifecycle/clock.js';
 import { createRedactor, redactDeep, type Redactor } from './output/redact.js';
 import { loadStyle, shouldColor } from './output/style.js';
+import { listWarnings, onWarning } from './output/warnings.js';
 
 function readVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -60,6 +61,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
   if (!selected) return EXIT.ok;
   const chosen: Selected = selected;
   const global = chosen.options as unknown as GlobalOptions;
+  onWarning((message) => streams.stderr.write(redact(`rollout: warning: ${message}`) + '\n'));
   const ctx: Ctx = {
     cwd: process.cwd(),
     env,
@@ -74,7 +76,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
     const handler = await chosen.load();
     const outcome: CommandResult = await handler(chosen.options, chosen.args, ctx);
     if (global.json) {
-      const doc = { ok: outcome.exitCode === EXIT.ok, exitCode: outcome.exitCode, command: chosen.name, result: redactDeep(outcome.result, redact) };
+      const doc = { ok: outcome.exitCode === EXIT.ok, exitCode: outcome.exitCode, command: chosen.name, result: redactDeep(outcome.result, redact), ...warningsField(redact) };
       streams.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     } else {
       const style = await loadStyle(shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env }));
@@ -112,7 +114,7 @@ function printError(streams: Streams, redact: Redactor, json: boolean, e: Printe
   const runbook = 'runbook' in CATALOGUE[e.code] ? (CATALOGUE[e.code] as { runbook?: string }).runbook : undefined;
   if (json) {
     const error = { code: e.code, message: e.message, hint, runbook, problems: e.problems ?? [], details: e.details ?? {} };
-    streams.stdout.write(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact) }, null, 2) + '\n');
+    streams.stdout.write(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact), ...warningsField(redact) }, null, 2) + '\n');
   } else {
     const lines = [...(e.problems ?? []), `rollout: ${e.message}`, `hint: ${hint}`];
     if (runbook) lines.push(`runbook: rollout runbook show ${runbook}`);
@@ -120,4 +122,10 @@ function printError(streams: Streams, redact: Redactor, json: boolean, e: Printe
     streams.stderr.write(redact(lines.join('\n')) + '\n');
   }
   return e.exitCode;
+}
+
+/** `warnings` for the --json document: present only when something was reported (loose file modes, …). */
+function warningsField(redact: Redactor): { warnings?: string[] } {
+  const warnings = listWarnings();
+  return warnings.length ? { warnings: warnings.map(redact) } : {};
 }

@@ -44,7 +44,10 @@ export function toRolloutError(error: unknown): RolloutError | null {
     if (typeof code === 'string' && code in CATALOGUE) {
       const details = { ...(error as unknown as Record<string, unknown>) };
       delete details.code;
-      return new RolloutError(code as ErrorCode, error.message, { details, cause: error });
+      // Lower layers may list positioned problems (a state document's defects): print them like a plan's.
+      const problems = Array.isArray(details.problems) ? (details.problems as Problem[]) : [];
+      delete details.problems;
+      return new RolloutError(code as ErrorCode, error.message, { details, problems, cause: error });
     }
   }
   return null;

@@ -1,3 +1,4 @@
+import type { Problem } from '../errors/rollout-error.js';
 import type { LockInfo } from './store.js';
 
 /** Base class of every state-layer error; `code` is stable and is what callers and tests match on. */
@@ -40,12 +41,26 @@ export class StaleStateError extends StateError {
   }
 }
 
-/** A state file exists but cannot be understood. */
+/**
+ * A state file exists but cannot be understood (or the state location is not a directory of files).
+ * `problems` lists every defect of the document with its position, when there is a document at all.
+ */
 export class StateCorruptError extends StateError {
   readonly code = 'E_STATE_CORRUPT';
-  constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
-    super(`state file ${path} is corrupt: ${detail}`, options);
+  readonly problems: Problem[];
+  constructor(readonly path: string, detail: string, options?: { cause?: unknown; problems?: Problem[] }) {
+    super(`state ${path} cannot be used: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StateCorruptError';
+    this.problems = options?.problems ?? [];
+  }
+}
+
+/** A state or lock path is a symbolic link: following it could read or clobber a file outside the state directory. */
+export class StateUnsafePathError extends StateError {
+  readonly code = 'E_STATE_UNSAFE';
+  constructor(readonly path: string, detail: string) {
+    super(`refusing to use ${path}: ${detail}`);
+    this.name = 'StateUnsafePathError';
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAuditLog, verifyAuditLog } from './audit-chain.js';
@@ -7,8 +7,10 @@ import { appendAuditEntry, readAuditText } from './audit-file.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { crashPoint } from './crash-points.js';
 import { LockLostError, StaleStateError, StateCorruptError } from './errors.js';
+import { checkStateDirectory, readStateFileText, toStatePathError } from './fs-guard.js';
 import { acquireLockFile, readLockFile, removeLockFile, sweepDeadTempFiles } from './lock-file.js';
 import type { AuditEntry, AuditInput, AuditVerification, Clock, LockHandle, LockInfo, StateStore } from './store.js';
+import { parseStateText } from './state-document.js';
 import type { ReleaseState } from './types.js';
 
 /** Default state directory, relative to the working directory. */
@@ -21,17 +23,6 @@ export interface FileStateStoreOptions {
   clock: Clock;
   /** This machine's name, compared with a lock's host before judging its pid; default `os.hostname()`. */
   hostname?: string;
-}
-
-function assertStateShape(value: unknown, path: string): asserts value is ReleaseState {
-  const s = value as Partial<ReleaseState> | null;
-  const problem =
-    s === null || typeof s !== 'object' ? 'not a JSON object'
-      : s.schemaVersion !== 1 ? `unsupported schemaVersion ${JSON.stringify(s.schemaVersion)}`
-        : typeof s.release !== 'string' || typeof s.lineage !== 'string' ? 'release or lineage missing'
-          : !Number.isSafeInteger(s.serial) || (s.serial ?? -1) < 0 ? 'serial is not a non-negative integer'
-            : null;
-  if (problem) throw new StateCorruptError(path, problem);
 }
 
 /**
@@ -60,25 +51,20 @@ export class FileStateStore implements StateStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (await checkStateDirectory(this.dir)) return;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'EEXIST') throw new StateCorruptError(this.dir, 'a part of this path is a file, not a directory', { cause: error });
+      throw toStatePathError(error, this.dir);
+    }
   }
 
+  /** The stored state, checked against the schema (`state-schema.ts`); symbolic links are refused. */
   async read(): Promise<ReleaseState | null> {
-    let text: string;
-    try {
-      text = await readFile(this.statePath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new StateCorruptError(this.statePath, 'not valid JSON', { cause: error });
-    }
-    assertStateShape(value, this.statePath);
-    return value;
+    const text = await readStateFileText(this.statePath);
+    return text === null ? null : parseStateText(text, this.statePath);
   }
 
   async write(next: ReleaseState, guard: { expectSerial: number; lock: LockHandle }): Promise<ReleaseState> {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockBusyError } from './errors.js';
+import { readStateFileText } from './fs-guard.js';
 import type { LockInfo } from './store.js';
 
 /** Shown as the holder when a lock file exists but cannot be read as a lock. */
@@ -40,14 +41,13 @@ function parseLockInfo(text: string): LockInfo {
   return UNKNOWN_HOLDER;
 }
 
-/** The holder recorded in a lock file, or null when there is no lock. */
+/**
+ * The holder recorded in a lock file, or null when there is no lock. A symbolic link is refused
+ * (`StateUnsafePathError`), a directory in its place is `StateCorruptError`.
+ */
 export async function readLockFile(path: string): Promise<LockInfo | null> {
-  try {
-    return parseLockInfo(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readStateFileText(path);
+  return text === null ? null : parseLockInfo(text);
 }
 
 /**
@@ -87,7 +87,8 @@ export async function removeLockFile(path: string): Promise<LockInfo | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const info = await readLockFile(aside);
+  // Whatever was there (even a link or garbage) is gone now; report its holder when it can be read.
+  const info = await readLockFile(aside).catch(() => UNKNOWN_HOLDER);
   await unlink(aside).catch(() => undefined);
   return info;
 }

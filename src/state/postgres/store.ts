@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { AuditWriteError, LockBusyError, StaleStateError, StateCorruptError } from '../errors.js';
 import { isProcessAlive } from '../lock-file.js';
 import type { AuditEntry, AuditInput, AuditVerification, Clock, LockHandle, LockInfo, StateStore } from '../store.js';
+import { assertStateDocument } from '../state-document.js';
 import type { ReleaseState } from '../types.js';
 import { insertAuditEntry, insertAuditVerbatim, selectAuditEntries, verifyAuditRows } from './audit-table.js';
 import { DEFAULT_PG_SETTINGS, PgConnector, type PgSettings } from './connector.js';
@@ -86,11 +87,12 @@ export class PostgresStateStore implements StateStore {
 
   async read(): Promise<ReleaseState | null> {
     const { rows } = await this.query((c) =>
-      c.query<{ doc: ReleaseState; serial: string; lineage: string }>('SELECT doc, serial, lineage FROM rollout_state WHERE release_key = $1', [this.key]));
+      c.query<{ doc: unknown; serial: string; lineage: string }>('SELECT doc, serial, lineage FROM rollout_state WHERE release_key = $1', [this.key]));
     const row = rows[0];
     if (!row) return null;
-    if (row.doc?.schemaVersion !== 1 || Number(row.serial) !== row.doc.serial || row.lineage !== row.doc.lineage) {
-      throw new StateCorruptError(this.describe(), 'the stored document disagrees with its serial/lineage columns or has an unknown schemaVersion');
+    assertStateDocument(row.doc, this.describe());
+    if (Number(row.serial) !== row.doc.serial || row.lineage !== row.doc.lineage) {
+      throw new StateCorruptError(this.describe(), `the stored document disagrees with its columns (serial ${row.serial} vs ${row.doc.serial}, or another lineage)`);
     }
     return row.doc;
   }
