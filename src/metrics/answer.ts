@@ -38,10 +38,11 @@ export function parseAnswerBody(data: unknown): ParsedAnswer {
   switch (resultType) {
     case 'scalar':
     case 'string': {
+      // A string result is passed on as such: the caller reports it as a query that yields no number.
+      if (resultType === 'string') return Array.isArray(result) && result.length === 2 ? { ok: true, resultType, series: [] } : problem(`data.result is ${describe(result)}, not a [time, "text"] pair`);
       const sample = readPair(result, 'data.result');
       if (typeof sample === 'string') return problem(sample);
-      // A string result is passed on as such: the caller reports it as a query that yields no number.
-      return { ok: true, resultType, series: resultType === 'scalar' ? [{ labels: {}, values: [sample] }] : [] };
+      return { ok: true, resultType, series: [{ labels: {}, values: [sample] }] };
     }
     case 'vector':
     case 'matrix':
