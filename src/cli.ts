@@ -119,7 +119,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/rollback.js')).runRollback,
   );
   on(
-    mutating(program.command('retry').description('re-open a release after a rollback').option('--from <stage>', 'the stage to re-open at (default: the first stage)')),
+    mutating(program.command('retry').description('re-open a release after a rollback, at the stage it was rolled back from').option('--from <stage>', 'the stage to re-open at (default: the stage rolled back from; a later one needs --override)').option('--override', 're-open beyond the stage rolled back from (needs --reason; audited as an override)')),
     'retry',
     async () => (await import('./commands/retry.js')).runRetry,
   );

@@ -6,7 +6,7 @@ import { formatFlagDiff } from '../flags/diff.js';
 import { announce, flushNotifications, type AnnounceResult } from '../lifecycle/announce.js';
 import { applyStep, computeTarget, type StepTarget } from '../lifecycle/apply-step.js';
 import { syncFlagFiles } from '../lifecycle/flag-sync.js';
-import { describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
+import { blockedError, describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
 import { gatherStepEvidence, type StepEvidence } from '../lifecycle/step-evidence.js';
 import { readOrInitial } from '../lifecycle/transaction.js';
 import type { ReleaseEvent } from '../notify/types.js';
@@ -28,6 +28,8 @@ export interface AdvanceResult {
   to?: StepTarget['to'];
   flagDiff: string[];
   notifications?: AnnounceResult;
+  /** The step was taken but its audit entry is pending (the next command backfills it). */
+  auditPending?: string;
 }
 
 const OUTCOME_EXIT: Record<StepEvidence['outcome'], ExitCode> = { go: EXIT.ok, fail: EXIT.fail, wait: EXIT.inconclusive };
@@ -53,7 +55,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   if (stored?.intent?.kind === 'advance' && !dryRun) {
     const applied = await applyStep(ctx, loaded, { expectSerial: stored.serial, target: null });
     const target = stored.intent.target as StepTarget;
-    return finish(ctx, loaded, { step: planNextStep(loaded.config, stored, ctx.clock.now()), target, evidence: null, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => w.diff.changes.length ? [formatFlagDiff(w.diff)] : []) });
+    return finish(ctx, loaded, { step: planNextStep(loaded.config, stored, ctx.clock.now()), target, evidence: null, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => w.diff.changes.length ? [formatFlagDiff(w.diff)] : []), auditPending: applied.auditPending });
   }
   assertSameConfig(loaded, stored, Boolean(options.acceptConfigChange));
   const state = stored ?? (await readOrInitial(store, loaded, ctx.clock.now()));
@@ -61,7 +63,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   if (step.kind === 'done') {
     return { exitCode: EXIT.ok, result: { step, description: describeNextStep(step), evidence: null, moved: false, dryRun, override: false, resumed: false, flagDiff: [] }, human: () => 'the release is complete; nothing to do' };
   }
-  if (step.kind === 'blocked') throw new RolloutError('E_RELEASE_BLOCKED', step.detail);
+  if (step.kind === 'blocked') throw blockedError(step);
   const evidence = await gatherStepEvidence(ctx, loaded, state, step, style);
   const go = evidence.outcome === 'go' || override;
   const target = computeTarget(loaded, state, step, ctx.clock.now(), {
@@ -76,16 +78,16 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
     return { exitCode, result, human: (s) => renderAdvance(result, s) };
   }
   const applied = await applyStep(ctx, loaded, { expectSerial: stored?.serial ?? 0, target });
-  return finish(ctx, loaded, { step, target, evidence, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) });
+  return finish(ctx, loaded, { step, target, evidence, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])), auditPending: applied.auditPending });
 }
 
 async function finish(
   ctx: Ctx,
   loaded: LoadedConfig,
-  r: { step: NextStep; target: StepTarget; evidence: StepEvidence | null; override: boolean; dryRun: boolean; resumed: boolean; flagDiff: string[] },
+  r: { step: NextStep; target: StepTarget; evidence: StepEvidence | null; override: boolean; dryRun: boolean; resumed: boolean; flagDiff: string[]; auditPending: string | undefined },
 ): Promise<CommandResult<AdvanceResult>> {
   const notifications = await announce(ctx, loaded, eventsFor(loaded, r.target, ctx));
-  const result: AdvanceResult = { step: r.step, description: describeNextStep(r.step), evidence: r.evidence, moved: true, dryRun: false, override: r.override, resumed: r.resumed, from: r.target.from, to: r.target.to, flagDiff: r.flagDiff, notifications };
+  const result: AdvanceResult = { step: r.step, description: describeNextStep(r.step), evidence: r.evidence, moved: true, dryRun: false, override: r.override, resumed: r.resumed, from: r.target.from, to: r.target.to, flagDiff: r.flagDiff, notifications, ...(r.auditPending ? { auditPending: r.auditPending } : {}) };
   return { exitCode: EXIT.ok, result, human: (s) => renderAdvance(result, s) };
 }
 
@@ -125,6 +127,7 @@ function renderAdvance(r: AdvanceResult, s: Style): string {
   else if (r.dryRun) out.push(`${s.cyan('dry run')}: ${r.evidence?.outcome === 'go' || r.override ? 'would advance' : 'would NOT advance'} ${where(r.from)} → ${where(r.to)}; nothing was changed`);
   else out.push(`${r.evidence?.outcome === 'fail' ? s.red('not advanced: the evidence says no') : s.yellow('not advanced yet: not enough evidence')}; nothing was changed (next: ${r.description})`);
   if (r.flagDiff.length) out.push(s.bold(r.moved ? 'flag changes' : 'flag diff'), ...r.flagDiff.map((d) => d.replace(/^/gm, '  ')));
+  if (r.auditPending) out.push(s.yellow(`! step taken, audit entry pending (the next command backfills it): ${r.auditPending}`));
   if (r.notifications?.queued.length) out.push(s.dim(`notifications waiting in the outbox: ${r.notifications.queued.join(', ')} (rollout notify --flush)`));
   return out.join('\n');
 }

@@ -2,8 +2,10 @@ import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { suggest } from '../config/suggest.js';
+import type { StageConfig } from '../config/schema.js';
 import { syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { changeRelease } from '../lifecycle/transaction.js';
+import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult } from './types.js';
 
@@ -13,35 +15,57 @@ export interface RetryResult {
   percent: number;
   groups: string[];
   dryRun: boolean;
+  /** The stage the release was rolled back from (the default to re-open at). */
+  rolledBackFrom: string | null;
+  override: boolean;
+  auditPending?: string;
+}
+
+/** The stage the rollback interrupted: recorded with the rollback, else the state's own stage position. */
+function rolledBackFrom(state: ReleaseState, stages: StageConfig[]): string | null {
+  const id = state.rollback?.from?.stage ?? state.stage?.id ?? null;
+  return id && stages.some((s) => s.id === id) ? id : null;
 }
 
 /**
- * Re-open a rolled-back release at a stage (the first one unless told otherwise): the kill switch is
- * lifted and the flag set to that stage. The state is written first, then the flag file, so a crash
- * in between leaves the flag on the fallback (the safe side) and running retry again finishes it.
+ * Re-open a rolled-back release. By default it comes back exactly where it was rolled back from (the
+ * same cohort: `flags eval` promised as much); an earlier stage is always allowed, a later one only
+ * with `--override --reason`, audited as an override — retry never skips evidence quietly.
+ * The state is written first, then the flag file, so a crash in between leaves the flag on the
+ * fallback (the safe side) and running retry again finishes it.
  */
 export async function runRetry(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<RetryResult>> {
   const loaded = await loadConfigFor(ctx);
   const phase = loaded.config.phases.find((p) => p.rollout);
   if (!phase?.rollout) throw new RolloutError('E_USAGE', 'the plan has no progressive rollout to re-open');
   const stages = phase.rollout.stages;
-  const from = typeof options.from === 'string' ? options.from : stages[0]?.id;
-  const index = stages.findIndex((s) => s.id === from);
-  if (index < 0) {
-    const hint = suggest(String(from), stages.map((s) => s.id));
-    throw new RolloutError('E_USAGE', `--from ${String(from)}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`);
+  const asked = typeof options.from === 'string' ? options.from : undefined;
+  if (asked !== undefined && !stages.some((s) => s.id === asked)) {
+    const hint = suggest(asked, stages.map((s) => s.id));
+    throw new RolloutError('E_USAGE', `--from ${asked}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`);
   }
-  const stage = stages[index]!;
+  const override = Boolean(options.override);
+  const reason = typeof options.reason === 'string' && options.reason.trim() ? options.reason.trim() : undefined;
+  if (override && !reason) throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
   const flag = phase.rollout.flag;
   const dryRun = Boolean(options.dryRun);
-  const reason = typeof options.reason === 'string' ? options.reason : undefined;
   const outcome = await changeRelease<RetryResult>(ctx, loaded, { operation: 'retry', dryRun }, async (state) => {
     const unfinished = state.history.at(-1)?.action === 'retry' && state.flags[flag]?.killSwitch === false;
     if (state.status !== 'rolled-back' && !unfinished) {
-      throw new RolloutError('E_USAGE', `retry re-opens a rolled-back release; ${state.release} is ${state.status}${state.rollback && !state.rollback.completedAt ? ' with a rollback still in progress (rollout rollback --resume)' : ''}`);
+      if (state.rollback && !state.rollback.completedAt) throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `${state.release} has a rollback still in progress (rollout rollback --resume finishes it); retry re-opens a rolled-back release`);
+      throw new RolloutError('E_USAGE', `retry re-opens a rolled-back release; ${state.release} is ${state.status}`);
     }
+    const from = rolledBackFrom(state, stages);
+    const limit = from === null ? 0 : stages.findIndex((s) => s.id === from);
+    const index = asked === undefined ? limit : stages.findIndex((s) => s.id === asked);
+    const beyond = index > limit;
+    if (beyond && !override) {
+      throw new RolloutError('E_USAGE', `--from ${asked}: the release was rolled back from ${from ?? stages[0]?.id}; re-opening at a later stage skips its evidence. Use --from ${from ?? stages[0]?.id} or earlier, or --override --reason "<why>" (audited)`);
+    }
+    const stage = stages[index] as StageConfig;
     const at = ctx.clock.now().toISOString();
-    const result: RetryResult = { phase: phase.id, stage: stage.id, percent: stage.percent, groups: stage.groups, dryRun };
+    const file = loaded.config.flags.find((f) => f.key === flag)?.file;
+    const result: RetryResult = { phase: phase.id, stage: stage.id, percent: stage.percent, groups: stage.groups, dryRun, rolledBackFrom: from, override: beyond };
     return {
       next: {
         ...state,
@@ -49,20 +73,25 @@ export async function runRetry(options: Record<string, unknown>, _args: string[]
         phase: phase.id,
         phaseStartedAt: state.phase === phase.id ? state.phaseStartedAt : at,
         stage: { index, id: stage.id, startedAt: at },
-        flags: { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at } },
+        flags: { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at, ...(file ? { file } : {}) } },
         rollback: null,
         intent: null,
       },
-      history: { action: 'retry', from: { status: state.status, rollback: state.rollback?.id }, to: { phase: phase.id, stage: stage.id, percent: stage.percent }, ...(reason ? { reason } : {}) },
-      audit: { op: 'retry', ...(reason ? { reason } : {}), data: { stage: stage.id, percent: stage.percent, previousRollback: state.rollback } },
+      history: { action: beyond ? 'retry:override' : 'retry', from: { status: state.status, rollback: state.rollback?.id, stage: from }, to: { phase: phase.id, stage: stage.id, percent: stage.percent }, ...(reason ? { reason } : {}) },
+      audit: { op: beyond ? 'retry:override' : 'retry', ...(reason ? { reason } : {}), data: { stage: stage.id, percent: stage.percent, rolledBackFrom: from, override: beyond, previousRollback: state.rollback } },
       result,
     };
   });
   await syncFlagFiles(loaded.config, loaded.dir, outcome.state.flags, dryRun);
-  const r = outcome.result;
+  const r: RetryResult = { ...outcome.result, ...(outcome.auditError ? { auditPending: outcome.auditError } : {}) };
   return {
     exitCode: EXIT.ok,
     result: r,
-    human: (s) => `${dryRun ? s.cyan('dry run: would re-open') : s.green('re-opened')} ${loaded.config.release} at ${r.stage}: ${flag} ${r.percent} %${r.groups.length ? ` + ${r.groups.join(', ')}` : ''}; the bake time starts now`,
+    human: (s) =>
+      [
+        ...(r.override ? [s.yellow(s.bold(`OVERRIDE: re-opened beyond ${r.rolledBackFrom ?? 'the first stage'}, the stage rolled back from (audited)`))] : []),
+        `${dryRun ? s.cyan('dry run: would re-open') : s.green('re-opened')} ${loaded.config.release} at ${r.stage}: ${flag} ${r.percent} %${r.groups.length ? ` + ${r.groups.join(', ')}` : ''}; the bake time starts now`,
+        ...(r.auditPending ? [s.yellow(`! step taken, audit entry pending (the next command backfills it): ${r.auditPending}`)] : []),
+      ].join('\n'),
   };
 }

@@ -12,28 +12,31 @@ const MODES: RollbackMode[] = ['immediate', 'progressive', 'full'];
 export interface RollbackResult extends RollbackOutcome {
   reason: string;
   dryRun: boolean;
-  killSwitch: KillSwitchResult | null;
+  killSwitch?: KillSwitchResult;
 }
 
 /**
- * On-call's command. The kill switch is written first, from the flag files and a plain YAML read of
- * the plan: no schema validation, state store, Prometheus or Slack stands between the operator and
- * the fallback. Recording, health verification and notifications follow; none can undo the switch.
+ * On-call's command. The kill switch is written first, from a plain YAML read of the plan: no schema
+ * validation, state store, Prometheus or Slack stands between the operator and the fallback, and
+ * the old flag file is never trusted (it is rebuilt from the plan when it is damaged). Every write is
+ * read back and evaluated with flagd-core. Recording, health verification and notifications follow;
+ * none can undo the switch. A release already rolled back is left as it is (exit 0).
  */
 export async function runRollback(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<RollbackResult>> {
   const requested = options.mode as string | undefined;
   if (requested !== undefined && !MODES.includes(requested as RollbackMode)) throw new RolloutError('E_USAGE', `--mode ${requested}: immediate, progressive or full`);
   const resume = Boolean(options.resume);
+  if (resume && requested !== undefined && requested !== 'progressive') throw new RolloutError('E_USAGE', `--resume continues a progressive ramp-down; it does not combine with --mode ${requested}`);
   const dryRun = Boolean(options.dryRun);
   const reason = (typeof options.reason === 'string' && options.reason.trim()) || `manual rollback by ${ctx.actor}`;
   const configFile = path.resolve(ctx.cwd, ctx.global.config);
   let mode = (resume ? 'progressive' : requested) as RollbackMode | undefined;
-  let killSwitch: KillSwitchResult | null = null;
+  let killSwitch: KillSwitchResult | undefined;
   if (mode !== 'progressive') {
     // Fast path: the flag first. A plan that fails validation must not stop a kill switch it can find.
     const raw = await readRawPlan(configFile).catch(() => null);
     mode ??= MODES.includes(raw?.defaultMode as RollbackMode) ? (raw?.defaultMode as RollbackMode) : undefined;
-    if (raw && mode !== 'progressive') killSwitch = await engageKillSwitch(path.dirname(configFile), raw.targets, { dryRun });
+    if (raw && mode !== 'progressive' && raw.targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), raw.targets, { dryRun });
   }
   const { loadConfigFor } = await import('./load-config.js');
   const loaded = await loadConfigFor(ctx);
@@ -42,23 +45,39 @@ export async function runRollback(options: Record<string, unknown>, _args: strin
   // During a ramp-down any rollback trigger that fires sends it straight to the kill switch.
   const checkTriggers = mode === 'progressive' && !dryRun ? await (await import('../watch/ramp-check.js')).createRampTriggerCheck(ctx, loaded) : undefined;
   const outcome = await performRollback(ctx, loaded, { mode, reason, dryRun, resume, ...(killSwitch ? { killSwitch } : {}), ...(checkTriggers ? { checkTriggers } : {}) });
-  const result: RollbackResult = { ...outcome, reason, dryRun, killSwitch };
+  const result: RollbackResult = { ...outcome, reason, dryRun };
   return { exitCode: outcome.ok ? EXIT.ok : EXIT.rollbackIncomplete, result, human: (s) => renderRollback(result, s) };
+}
+
+function renderKillSwitch(r: RollbackResult, s: Style, out: string[]): void {
+  const kill = r.killSwitch;
+  for (const f of kill?.files ?? []) if (f.previous) out.push(s.yellow(`! ${f.file}: ${f.previous}`));
+  if (r.flagWrittenAtMs !== null) out.push(`${s.green('kill switch on')}: fallback for everyone, flag written ${Math.round(r.flagWrittenAtMs)} ms after start`);
+  else if (kill && kill.files.length && kill.files.every((f) => !f.error && !f.changed)) out.push(`${s.green('kill switch on')}: the flag file already served the fallback to everyone (not rewritten)`);
+  const v = kill?.verification;
+  if (v?.ok) out.push(s.dim(`read back and evaluated with flagd: ${v.contexts} contexts, all on the fallback (${Math.round(v.ms)} ms)`));
 }
 
 function renderRollback(r: RollbackResult, s: Style): string {
   const out: string[] = [];
   if (r.dryRun) {
     out.push(`${s.cyan('dry run')}: a ${r.mode} rollback would:`);
-    for (const f of r.killSwitch?.files ?? []) out.push(`  serve the fallback of ${f.flags.join(', ')} to everyone in ${f.file}${f.changed ? '' : ' (already so)'}`);
+    for (const f of r.killSwitch?.files ?? []) out.push(`  serve the fallback of ${f.flags.join(', ')} to everyone in ${f.file}${f.error ? ` — but: ${f.error}` : f.changed ? '' : ' (already so)'}`);
     for (const st of r.steps) out.push(`  at ${st.notBefore} set ${st.percent} %`);
     out.push('nothing was changed');
     return out.join('\n');
   }
-  if (r.flagWrittenAtMs !== null) out.push(`${s.green('kill switch on')}: fallback for everyone, flag written ${Math.round(r.flagWrittenAtMs)} ms after start`);
+  renderKillSwitch(r, s, out);
+  if (r.already) {
+    out.push(`already rolled back at ${r.already.at} by ${r.already.by} (${r.already.mode}); nothing new was recorded or announced`);
+    for (const p of r.problems) out.push(s.yellow(`! ${p}`));
+    return out.join('\n');
+  }
   if (r.mode === 'progressive') out.push(`ramp-down ${r.steps.filter((x) => x.done).length}/${r.steps.length} steps done${r.escalated ? ` (trigger ${r.escalated} → kill switch)` : ''}`);
-  if (r.healthy !== undefined) out.push(r.healthy ? s.green('health verified on the fallback') : s.red('health verification FAILED on the fallback'));
+  if (r.health && r.health.checks === 0) out.push(s.yellow(`health NOT verified: ${r.health.summary}`));
+  else if (r.healthy !== undefined) out.push(r.healthy ? s.green(`health verified on the fallback: ${r.health?.summary ?? ''}`) : s.red('health verification FAILED on the fallback'));
   for (const p of r.problems) out.push(s.yellow(`! ${p}`));
+  if (r.auditPending) out.push(s.yellow(`! step taken, audit entry pending (the next command backfills it): ${r.auditPending}`));
   if (r.notifications?.queued.length) out.push(s.dim(`notifications waiting in the outbox: ${r.notifications.queued.join(', ')} (rollout notify --flush)`));
   out.push(r.ok ? `${s.bold('rolled back')} (${r.mode}): ${r.reason}` : s.red(`the rollback is NOT complete: a human is needed (runbook: rollout runbook show exit-6-rollback-incomplete)`));
   return out.join('\n');

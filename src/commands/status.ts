@@ -29,6 +29,10 @@ export interface StatusResult {
   pendingNotifications: number;
   /** Set while ROLLOUT_TIME_OFFSET shifts the release's clock (rehearsals). */
   timeOffset?: string;
+  /** A step a crash interrupted (an intent in the state), with what the flag files actually serve. */
+  interrupted?: { kind: string; actor: string; startedAt: string; to: unknown; files: Array<{ file: string; flag: string; serves: string }> };
+  /** A progressive rollback that is ramping down (or was interrupted), with the process running it. */
+  rampDown?: { id: string; done: number; steps: number; running: boolean; runner: string; next: { percent: number; notBefore: string } | null };
 }
 
 function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
@@ -66,6 +70,8 @@ export async function runStatus(options: Record<string, unknown>, _args: string[
     serial: state?.serial ?? 0,
     pendingNotifications,
     ...(ctx.env.ROLLOUT_TIME_OFFSET ? { timeOffset: formatDuration(Number(ctx.env.ROLLOUT_TIME_OFFSET)) } : {}),
+    ...(state?.intent ? { interrupted: await describeIntent(loaded, state) } : {}),
+    ...(await describeRampDown(state, now)),
   };
   return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
 }
@@ -80,7 +86,18 @@ function renderStatus(r: StatusResult, s: Style): string {
   if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);
   if (r.pendingNotifications > 0) out.push(s.yellow(`${r.pendingNotifications} notification(s) waiting in the outbox (rollout notify --flush)`));
   if (r.timeOffset) out.push(s.yellow(`clock shifted by ${r.timeOffset} (ROLLOUT_TIME_OFFSET)`));
-  out.push(`lock    ${r.lock ? s.yellow(`held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`) : 'free'}`);
+  if (r.interrupted) {
+    out.push(s.yellow(`interrupted ${r.interrupted.kind} by ${r.interrupted.actor} at ${r.interrupted.startedAt} (\`rollout advance\` finishes it)`));
+    for (const f of r.interrupted.files) out.push(s.yellow(`  ${f.file}: ${f.flag} actually serves ${f.serves}`));
+  }
+  if (r.rampDown) {
+    const rd = r.rampDown;
+    out.push(s.yellow(`ramp-down ${rd.done}/${rd.steps} steps done${rd.next ? `, next ${rd.next.percent} % at ${rd.next.notBefore}` : ''}; ${rd.running ? `running: ${rd.runner}` : 'NOT running (interrupted): `rollout rollback --resume` finishes it'}`));
+  }
+  const lockText = r.lock
+    ? s.yellow(`held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`)
+    : r.rampDown?.running ? s.yellow(`between steps of the ramp-down run by ${r.rampDown.runner}`) : 'free';
+  out.push(`lock    ${lockText}`);
   if (r.configChanged) out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
   out.push(`${s.bold('next')}    ${r.nextText}`);
   if (r.history.length) {
@@ -88,4 +105,20 @@ function renderStatus(r: StatusResult, s: Style): string {
     for (const h of r.history) out.push(`  ${h.at}  ${h.action.padEnd(10)} ${h.actor}${h.reason ? ` — ${h.reason}` : ''}`);
   }
   return out.join('\n');
+}
+
+/** What the flag files of an interrupted step serve right now (read from the files, not from the state). */
+async function describeIntent(loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
+  const intent = state.intent as NonNullable<ReleaseState['intent']>;
+  const { readServing } = await import('../lifecycle/flag-sync.js');
+  const files = await Promise.all(loaded.config.flags.map(async (f) => ({ file: f.file, flag: f.key, serves: await readServing(loaded.dir, f.file, f.key) })));
+  return { kind: intent.kind, actor: intent.actor, startedAt: intent.startedAt, to: (intent.target as { to?: unknown } | null)?.to ?? null, files };
+}
+
+async function describeRampDown(state: ReleaseState | null, now: Date): Promise<{ rampDown?: NonNullable<StatusResult['rampDown']> }> {
+  const rb = state?.rollback;
+  if (!rb || rb.mode !== 'progressive' || rb.completedAt || !rb.steps) return {};
+  const { isRunnerAlive, describeRunner } = await import('../lifecycle/ramp-down.js');
+  const next = rb.steps.find((x) => !x.done);
+  return { rampDown: { id: rb.id, done: rb.steps.filter((x) => x.done).length, steps: rb.steps.length, running: isRunnerAlive(rb, now), runner: describeRunner(rb), next: next ? { percent: next.percent, notBefore: next.notBefore } : null } };
 }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { redactDeep } from '../output/redact.js';
-import { openState } from '../commands/open-state.js';
-import { backfillAudit } from '../state/audit-backfill.js';
+import { createFileFlagStore } from '../flags/flag-store.js';
 import { crashPoint } from '../state/crash-points.js';
+import { LockLostError } from '../state/errors.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
 import { isKillSwitchOn, syncFlagFiles, type FlagWrite } from './flag-sync.js';
-import type { NextStep } from './planner.js';
-import { initialStateFor } from './transaction.js';
+import { blockedError, type NextStep } from './planner.js';
+import { auditCommitted, withReleaseLock } from './transaction.js';
 
 /** The position a step moves the release to; stored as the intent's target before any side effect. */
 export interface StepTarget {
@@ -49,7 +49,8 @@ export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: N
     }
     case 'start-rollout':
     case 'next-stage': {
-      flags[step.flag] = { percent: step.to.percent, groups: step.to.groups, killSwitch: false, updatedAt: at };
+      const file = loaded.config.flags.find((f) => f.key === step.flag)?.file;
+      flags[step.flag] = { percent: step.to.percent, groups: step.to.groups, killSwitch: false, updatedAt: at, ...(file ? { file } : {}) };
       const from = { phase: step.phase, stage: step.kind === 'next-stage' ? step.from.id : null, percent: fromPercent(step.flag) };
       return {
         ...base,
@@ -62,8 +63,10 @@ export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: N
         to: { phase: step.phase, stage: step.to.id, percent: step.to.percent },
       };
     }
+    case 'done':
+      throw new RolloutError('E_USAGE', 'the release is complete; there is no next step');
     default:
-      throw new RolloutError('E_RELEASE_BLOCKED', step.kind === 'done' ? 'the release is complete; there is no next step' : step.detail);
+      throw blockedError(step);
   }
 }
 
@@ -71,6 +74,8 @@ export interface ApplyResult {
   state: ReleaseState;
   flagWrites: FlagWrite[];
   resumed: boolean;
+  /** The step was taken but its audit entry could not be written (the next command backfills it). */
+  auditPending?: string;
 }
 
 function finalState(state: ReleaseState, target: StepTarget, serial: number, ctx: Ctx, configHash: string): ReleaseState {
@@ -107,12 +112,8 @@ export async function applyStep(
   loaded: LoadedConfig,
   opts: { expectSerial: number; target: StepTarget | null },
 ): Promise<ApplyResult> {
-  const store = openState(ctx, loaded);
-  const lock = await store.acquireLock({ actor: ctx.actor, operation: 'advance' });
-  try {
-    const current = await store.read();
-    if (current) await backfillAudit(store, current, ctx.actor);
-    let state = current ?? initialStateFor(loaded, ctx.clock.now());
+  return withReleaseLock(ctx, loaded, { operation: 'advance' }, async (initial, _current, { store, lock }) => {
+    let state = initial;
     const pending = state.intent?.kind === 'advance' ? (state.intent.target as StepTarget) : null;
     const resumed = pending !== null;
     const target = pending ?? opts.target;
@@ -120,38 +121,64 @@ export async function applyStep(
       // The caller saw an interrupted step, but another advance finished it before this one got the lock.
       throw new RolloutError('E_STATE_STALE', `another advance finished the interrupted step while this one waited (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
     }
-    if (!target) throw new RolloutError('E_INTERNAL', 'advance: nothing to apply');
+    if (!target) throw new RolloutError('E_STATE_STALE', 'the interrupted step was already finished; nothing was changed');
     if (!resumed && state.serial !== opts.expectSerial) {
       throw new RolloutError('E_STATE_STALE', `the release changed while the evidence was gathered (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
     }
     assertNotRollingBack(state);
+    const changedFlags = Object.keys(target.flags).filter((k) => JSON.stringify(target.flags[k]) !== JSON.stringify(state.flags[k]));
+    // Before the intent: a damaged flag file stops the step with nothing left half-done.
+    await assertFlagFilesUsable(loaded, changedFlags);
     if (!resumed) {
       const intent = { id: randomUUID(), kind: 'advance', target, startedAt: ctx.clock.now().toISOString(), actor: ctx.actor };
       state = await store.write({ ...state, configHash: loaded.hash, intent }, { expectSerial: state.serial, lock });
       crashPoint('advance:after-intent');
     }
-    const changedFlags = Object.keys(target.flags).filter((k) => JSON.stringify(target.flags[k]) !== JSON.stringify(state.flags[k]));
     for (const key of changedFlags) {
       if (await isKillSwitchOn(loaded.config, loaded.dir, key)) {
         await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
-        throw new RolloutError('E_RELEASE_BLOCKED', `the kill switch of ${key} is on (a rollback is under way); advance stopped before changing the flag`);
+        throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on (a rollback is under way); advance stopped before changing the flag`);
       }
     }
     const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, false);
     crashPoint('advance:after-flags');
     const next = finalState(state, target, state.serial + 1, ctx, loaded.hash);
-    const saved = await store.write(next, { expectSerial: state.serial, lock });
+    let saved: ReleaseState;
+    try {
+      saved = await store.write(next, { expectSerial: state.serial, lock });
+    } catch (error) {
+      if (error instanceof LockLostError) {
+        const written = flagWrites.filter((w) => w.changed).map((w) => w.file);
+        throw new RolloutError('E_LOCK_LOST', `${error.message}. ${written.length ? `The flag file(s) ${written.join(', ')} were ALREADY written for this step; the state still holds it as an interrupted step: \`rollout advance\` finishes it, \`rollout status\` shows what the file serves.` : 'No flag file was changed.'}`);
+      }
+      throw error;
+    }
     crashPoint('advance:after-state');
-    await store.appendAudit(
-      redactDeep({ actor: ctx.actor, op: target.action, reason: target.reason, data: { from: target.from, to: target.to, step: target.step, flags: changedFlags, resumed, evidence: target.evidence }, stateSerial: saved.serial }, ctx.redact),
+    const auditPending = await auditCommitted(
+      ctx,
+      store,
+      { op: target.action, ...(target.reason ? { reason: target.reason } : {}), data: { from: target.from, to: target.to, step: target.step, flags: changedFlags, resumed, evidence: target.evidence } },
+      saved.serial,
     );
-    return { state: saved, flagWrites, resumed };
-  } finally {
-    await store.releaseLock(lock).catch(() => false);
+    return { state: saved, flagWrites, resumed, ...(auditPending ? { auditPending } : {}) };
+  });
+}
+
+/** Every flag file this step writes must be absent or a flagd document; anything else stops advance (exit 2). */
+async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]): Promise<void> {
+  for (const key of keys) {
+    const flag = loaded.config.flags.find((f) => f.key === key);
+    if (!flag) continue;
+    const file = path.resolve(loaded.dir, flag.file);
+    try {
+      await createFileFlagStore({ path: file, dryRun: true }).read();
+    } catch (error) {
+      throw new RolloutError('E_FLAG_FILE', `${flag.file} (flag ${key}): ${(error as Error).message}; advance stopped before changing anything`);
+    }
   }
 }
 
 function assertNotRollingBack(state: ReleaseState): void {
-  if (state.status === 'rolled-back') throw new RolloutError('E_RELEASE_BLOCKED', 'the release was rolled back; `rollout retry` re-opens it');
-  if (state.rollback && !state.rollback.completedAt) throw new RolloutError('E_RELEASE_BLOCKED', 'a rollback is in progress; advance stopped before changing anything');
+  if (state.status === 'rolled-back') throw new RolloutError('E_RELEASE_ROLLED_BACK', 'the release was rolled back; `rollout retry` re-opens it');
+  if (state.rollback && !state.rollback.completedAt) throw new RolloutError('E_ROLLBACK_IN_PROGRESS', 'a rollback is in progress; advance stopped before changing anything');
 }

@@ -10,12 +10,28 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** setTimeout's largest delay; a longer one (or NaN) fires at once with a TimeoutOverflowWarning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer delay Node accepts: finite, at least 0, at most MAX_TIMER_MS. */
+export function clampTimerMs(ms: number): number {
+  if (Number.isNaN(ms)) return 0;
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
+}
+
 export const systemClock: Clock = {
   now: () => new Date(),
+  // A long wait (a week's bake through `watch --for`) is slept in chunks under the timer limit.
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
+      const until = Date.now() + (Number.isNaN(ms) ? 0 : Math.max(0, ms));
+      let timer = setTimeout(tick, clampTimerMs(until - Date.now()));
+      function tick() {
+        const left = until - Date.now();
+        if (left > 0) timer = setTimeout(tick, clampTimerMs(left));
+        else done();
+      }
       function done() {
         signal?.removeEventListener('abort', done);
         clearTimeout(timer);

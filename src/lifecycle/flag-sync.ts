@@ -4,7 +4,7 @@ import { buildFlagDocument } from '../flags/flagd.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
 import { diffDocuments, type FlagDiff } from '../flags/diff.js';
 import { readRolloutShape } from '../flags/rollout-shape.js';
-import type { FlagdDocument, FlagSpec } from '../flags/types.js';
+import type { FlagSpec } from '../flags/types.js';
 import type { FlagState } from '../state/types.js';
 
 /**
@@ -58,37 +58,24 @@ export async function syncFlagFiles(config: RawConfig, planDir: string, flags: R
 export async function isKillSwitchOn(config: RawConfig, planDir: string, key: string): Promise<boolean> {
   const flag = config.flags.find((f) => f.key === key);
   if (!flag) return false;
-  const doc = await createFileFlagStore({ path: path.resolve(planDir, flag.file), dryRun: true }).read();
+  const doc = await createFileFlagStore({ path: path.resolve(planDir, flag.file), dryRun: true }).read().catch(() => null);
   const f = doc?.flags[key];
   return f ? readRolloutShape(f)?.killSwitch === true : false;
 }
 
-/**
- * The kill switch from the flag file alone: every rollout flag in `doc` (or only `keys`) serves its
- * fallback to everyone; percentages and groups are kept so undoing it restores the same users.
- */
-export function killSwitchDocument(doc: FlagdDocument, keys?: readonly string[]): FlagdDocument {
-  const specs: FlagSpec[] = [];
-  for (const [key, flag] of Object.entries(doc.flags)) {
+/** One line on what a flag file serves for `key` right now, read from the file (never from the state). */
+export async function readServing(planDir: string, file: string, key: string): Promise<string> {
+  try {
+    const doc = await createFileFlagStore({ path: path.resolve(planDir, file), dryRun: true }).read();
+    const flag = doc?.flags[key];
+    if (!doc) return 'nothing (no file)';
+    if (!flag) return 'nothing (the flag is not in the file)';
     const shape = readRolloutShape(flag);
-    if (!shape) continue;
-    const metadata = Object.fromEntries(Object.entries(flag.metadata ?? {}).filter(([k]) => !k.startsWith('rollout.')));
-    const kill = keys === undefined || keys.includes(key);
-    specs.push({
-      key,
-      newVariant: shape.newVariant,
-      fallbackVariant: shape.fallbackVariant,
-      percent: Number.isFinite(shape.stagePercent) ? shape.stagePercent : 0,
-      groups: shape.groups,
-      groupAttribute: shape.groupAttribute,
-      bucketBy: shape.bucketBy,
-      killSwitch: kill || shape.killSwitch,
-      metadata,
-    });
+    if (!shape) return 'a flag rollout did not write (no rollout.* metadata)';
+    return shape.killSwitch ? `the fallback to everyone (kill switch, ${shape.fallbackVariant})` : `${shape.stagePercent} %${shape.groups.length ? ` + ${shape.groups.join(', ')}` : ''} on ${shape.newVariant}`;
+  } catch (error) {
+    return `unknown: ${(error as Error).message}`;
   }
-  const rebuilt = buildFlagDocument(specs);
-  // Flags rollout does not manage stay exactly as they were.
-  return { ...doc, flags: { ...doc.flags, ...rebuilt.flags } };
 }
 
 export { diffDocuments };

@@ -1,5 +1,6 @@
 import { parseDuration } from '../config/duration.js';
 import type { PhaseConfig, RawConfig, StageConfig } from '../config/schema.js';
+import { RolloutError } from '../errors/rollout-error.js';
 import type { ReleaseState } from '../state/types.js';
 
 /** The one step `advance` would take next. Pure: config + state + clock → plan; nothing is changed. */
@@ -9,7 +10,7 @@ export type NextStep =
   | { kind: 'next-stage'; phase: string; flag: string; from: StageTarget; to: StageTarget; bake: BakeStatus }
   | { kind: 'finish-rollout'; phase: string; flag: string; from: StageTarget; nextPhase: string | null; bake: BakeStatus; signoffsMissing: string[] }
   | { kind: 'done' }
-  | { kind: 'blocked'; reason: 'rolled-back' | 'rollback-in-progress'; detail: string };
+  | { kind: 'blocked'; reason: 'rolled-back' | 'rollback-in-progress' | 'plan-mismatch'; detail: string };
 
 export interface StageTarget {
   index: number;
@@ -65,6 +66,10 @@ export function planNextStep(config: RawConfig, state: ReleaseState | null, now:
   if (state?.rollback && !state.rollback.completedAt) {
     return { kind: 'blocked', reason: 'rollback-in-progress', detail: 'a rollback is in progress; `rollout rollback --resume` finishes it' };
   }
+  // The state names positions by id: an id the plan no longer has is never guessed at (and never "completed").
+  if (state?.phase && !config.phases.some((p) => p.id === state.phase)) {
+    return { kind: 'blocked', reason: 'plan-mismatch', detail: `the state is in phase ${state.phase}, which rollout.yaml no longer has (phases: ${config.phases.map((p) => p.id).join(', ')}); put it back, or roll back and \`rollout retry --from <stage>\`` };
+  }
   const { phase, index } = currentPhase(config, state);
   const nextPhase = config.phases[index + 1]?.id ?? null;
   const gates = phase.gates.map((g) => g.id);
@@ -74,11 +79,15 @@ export function planNextStep(config: RawConfig, state: ReleaseState | null, now:
   const position = state?.phase === phase.id ? state.stage : null;
   const first = rollout.stages[0] as StageConfig;
   if (!position) return { kind: 'start-rollout', phase: phase.id, flag: rollout.flag, gates, signoffsMissing, to: stageTarget(first, 0) };
-  const currentStage = rollout.stages[position.index] ?? first;
-  const from = stageTarget(currentStage, position.index);
+  const at = rollout.stages.findIndex((s) => s.id === position.id);
+  if (at < 0) {
+    return { kind: 'blocked', reason: 'plan-mismatch', detail: `the state is at stage ${position.id} of ${phase.id}, which rollout.yaml no longer has (stages: ${rollout.stages.map((s) => s.id).join(', ')}); put the stage back, or roll back and \`rollout retry --from <stage>\`` };
+  }
+  const currentStage = rollout.stages[at] as StageConfig;
+  const from = stageTarget(currentStage, at);
   const bake = bakeStatus(currentStage, position.startedAt, now);
-  const following = rollout.stages[position.index + 1];
-  if (following) return { kind: 'next-stage', phase: phase.id, flag: rollout.flag, from, to: stageTarget(following, position.index + 1), bake };
+  const following = rollout.stages[at + 1];
+  if (following) return { kind: 'next-stage', phase: phase.id, flag: rollout.flag, from, to: stageTarget(following, at + 1), bake };
   return { kind: 'finish-rollout', phase: phase.id, flag: rollout.flag, from, nextPhase, bake, signoffsMissing };
 }
 
@@ -99,3 +108,10 @@ export function describeNextStep(step: NextStep): string {
       return `after the ${step.from.id} bake and a passing canary verdict, finish ${step.phase} and ${step.nextPhase ? `begin ${step.nextPhase}` : 'complete the release'}`;
   }
 }
+
+/** The error each blocked step ends in: its exit code, hint and runbook agree with what the operator must do. */
+export function blockedError(step: Extract<NextStep, { kind: 'blocked' }>): RolloutError {
+  const code = step.reason === 'rolled-back' ? 'E_RELEASE_ROLLED_BACK' : step.reason === 'rollback-in-progress' ? 'E_ROLLBACK_IN_PROGRESS' : 'E_STATE_POSITION';
+  return new RolloutError(code, step.detail);
+}
+

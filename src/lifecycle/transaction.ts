@@ -3,8 +3,22 @@ import type { Ctx } from '../context.js';
 import { openState } from '../commands/open-state.js';
 import { redactDeep } from '../output/redact.js';
 import { backfillAudit } from '../state/audit-backfill.js';
+import { acquireLockWithin } from '../state/lock-wait.js';
 import type { AuditInput, LockHandle, StateStore } from '../state/store.js';
 import { createInitialState, type HistoryEntry, type ReleaseState } from '../state/types.js';
+
+/**
+ * The one transaction every command that changes a release goes through (advance, rollback in all
+ * modes, the ramp-down, retry, signoff, preflight/analyze records, watch):
+ *
+ *   lock → read → backfill missing audit entries → decide → [side effects] → write (CAS on the serial)
+ *   → audit → unlock
+ *
+ * The state is the commit point. Once it is written the step HAS been taken: an audit append that
+ * fails afterwards is reported as "audit entry pending" and the next command backfills it from the
+ * state history (`state:unaudited` when the history has no entry for the serial). It is never
+ * reported as "the step was not taken". See src/lifecycle/README.md for the state machine.
+ */
 
 /** What a change to the release produces: the next state, its history entry, and its audit entry. */
 export interface Change<T> {
@@ -19,17 +33,15 @@ export interface TransactionOptions {
   operation: string;
   /** Show what would change, change nothing (enforced here, not by every caller). */
   dryRun?: boolean;
-  /**
-   * Rollbacks must not be blocked by the audit sink: they act first and report an audit failure
-   * instead of throwing. Everything else fails closed.
-   */
-  auditFailOpen?: boolean;
+  /** Wait this long for a busy lock (1 s → 16 s backoff) before failing with the holder's name. */
+  lockWaitMs?: number;
 }
 
 export interface TransactionOutcome<T> {
   result: T;
   state: ReleaseState;
   written: boolean;
+  /** Set when the state was written but its audit entry was not: the next command backfills it. */
   auditError?: string;
 }
 
@@ -44,33 +56,62 @@ export async function readOrInitial(store: StateStore, loaded: LoadedConfig, now
   return (await store.read()) ?? initialStateFor(loaded, now);
 }
 
+/** Appends the audit entry of a state that is already written; returns the error instead of throwing. */
+export async function auditCommitted(ctx: Ctx, store: StateStore, audit: Omit<AuditInput, 'actor' | 'stateSerial'>, serial: number): Promise<string | undefined> {
+  try {
+    await store.appendAudit(redactDeep({ ...audit, actor: ctx.actor, stateSerial: serial }, ctx.redact));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Runs `body` holding the release lock, with the state read and any missing audit entries backfilled
+ * first (a failed backfill never blocks the body: it is retried by the next command). The lock is
+ * always released, also when `body` throws.
+ */
+export async function withReleaseLock<T>(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  options: { operation: string; lockWaitMs?: number; store?: StateStore },
+  body: (state: ReleaseState, current: ReleaseState | null, helpers: { store: StateStore; lock: LockHandle }) => Promise<T>,
+): Promise<T> {
+  const store = options.store ?? openState(ctx, loaded);
+  const info = { actor: ctx.actor, operation: options.operation };
+  const lock = options.lockWaitMs
+    ? await acquireLockWithin(store, info, { timeoutMs: options.lockWaitMs, sleep: (ms) => ctx.clock.sleep(ms) })
+    : await store.acquireLock(info);
+  try {
+    const current = await store.read();
+    if (current) await backfillAudit(store, current, ctx.actor).catch(() => []);
+    return await body(current ?? initialStateFor(loaded, ctx.clock.now()), current, { store, lock });
+  } finally {
+    await store.releaseLock(lock).catch(() => false);
+  }
+}
+
 /**
  * Lock → read → decide → write (compare-and-set on the serial) → audit → unlock. `decide` may
- * return null to change nothing. The lock is always released, also when `decide` throws.
+ * return `{ unchanged }` to change nothing.
  */
 export async function changeRelease<T>(
   ctx: Ctx,
   loaded: LoadedConfig,
-  options: TransactionOptions,
+  options: TransactionOptions & { store?: StateStore },
   decide: (state: ReleaseState, helpers: { store: StateStore; lock: LockHandle | null }) => Promise<Change<T> | { unchanged: T }>,
 ): Promise<TransactionOutcome<T>> {
-  const store = openState(ctx, loaded);
+  const store = options.store ?? openState(ctx, loaded);
   if (options.dryRun) {
     const state = await readOrInitial(store, loaded, ctx.clock.now());
     const change = await decide(state, { store, lock: null });
     if ('unchanged' in change) return { result: change.unchanged, state, written: false };
     return { result: change.result, state: change.next, written: false };
   }
-  const lock = await store.acquireLock({ actor: ctx.actor, operation: options.operation });
-  try {
-    const current = await store.read();
-    if (current) await backfillAudit(store, current, ctx.actor);
-    const state = current ?? initialStateFor(loaded, ctx.clock.now());
+  return withReleaseLock(ctx, loaded, { ...options, store }, async (state, _current, { lock }) => {
     const change = await decide(state, { store, lock });
     if ('unchanged' in change) return { result: change.unchanged, state, written: false };
     const serial = state.serial + 1;
-    // The plan hash changes only with a transition that accepts the plan (advance); a sign-off or a
-    // recorded preflight must not hide that rollout.yaml changed mid-rollout.
     const next: ReleaseState = {
       ...change.next,
       history: change.history
@@ -78,15 +119,12 @@ export async function changeRelease<T>(
         : change.next.history,
     };
     const saved = await store.write(next, { expectSerial: state.serial, lock });
-    try {
-      await store.appendAudit(redactDeep({ ...change.audit, actor: ctx.actor, stateSerial: saved.serial }, ctx.redact));
-    } catch (error) {
-      if (!options.auditFailOpen) throw error;
-      // The next command's backfill writes the missing entry from the state history.
-      return { result: change.result, state: saved, written: true, auditError: (error as Error).message };
-    }
-    return { result: change.result, state: saved, written: true };
-  } finally {
-    await store.releaseLock(lock).catch(() => false);
-  }
+    const auditError = await auditCommitted(ctx, store, change.audit, saved.serial);
+    return { result: change.result, state: saved, written: true, ...(auditError ? { auditError } : {}) };
+  });
+}
+
+/** The line every command prints when its step was taken but the audit entry is pending. */
+export function auditPendingNote(auditError: string | undefined): string | null {
+  return auditError ? `step taken, audit entry pending (the next command backfills it): ${auditError}` : null;
 }

@@ -20,6 +20,11 @@ export interface FlagState {
   killSwitch: boolean;
   /** ISO time of the last change to this flag. */
   updatedAt: string;
+  /**
+   * The flag file (as written in the plan) this position was written to. A rollback also switches
+   * off a file the plan no longer names, so moving `file:` mid-release cannot leave users behind.
+   */
+  file?: string;
 }
 
 /** A human checklist item recorded with `rollout signoff`. */
@@ -77,6 +82,12 @@ export interface RollbackState {
   steps?: RollbackStep[];
   /** ISO time the rollback finished; absent while it is still running. */
   completedAt?: string;
+  /** Who started it. */
+  actor?: string;
+  /** Where the release stood when it was rolled back: `retry` restores this cohort by default. */
+  from?: { phase: string | null; stage: string | null; percent: number | null; groups: string[] };
+  /** The process running a progressive ramp-down, so `status` and a second `--resume` can see it. */
+  runner?: { actor: string; pid: number; host: string; startedAt: string; heartbeatAt: string };
 }
 
 /** One transition of the release, kept in the state for `status` (the audit log is the full record). */

@@ -57,9 +57,13 @@ describe('rollout rollback', () => {
     expect(evaluateShare(killed, 'reserves_v1.1', KEYS.slice(0, 100), { groups: ['internal'] }).withNewVariant).toBe(0);
     const status = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string } }>();
     expect(status.result.status).toBe('rolled-back');
-    const blocked = await runCli(['advance'], { cwd: dir });
-    expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toContain('rollout retry');
+    const blocked = await runCli(['advance', '--json'], { cwd: dir });
+    // Exit code, hint and runbook agree: the release is rolled back, `rollout retry` re-opens it.
+    expect(blocked.code).toBe(4);
+    const error = blocked.json<{ error: { code: string; message: string; hint: string; runbook: string } }>().error;
+    expect(error).toMatchObject({ code: 'E_RELEASE_ROLLED_BACK', runbook: 'exit-4-rolled-back' });
+    expect(error.message + error.hint).toContain('rollout retry');
+    expect(error.hint).not.toContain('--resume');
     const retry = await runCli(['retry', '--reason', 'fixed'], { cwd: dir });
     expect(retry.code, retry.stderr).toBe(0);
     const after = evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS, { collectKeys: true });
