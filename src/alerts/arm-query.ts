@@ -20,22 +20,23 @@ export function hasPromql(metric: MetricConfig): boolean {
   return metric.kind !== 'threshold' || (metric.source === 'prometheus' && metric.query !== undefined);
 }
 
-function varsFor(canary: CanaryConfig, arm: Arm, window: string): Record<string, string> {
-  return { variant: arm === 'canary' ? canary.arms.canary : canary.arms.baseline, window };
+function varsFor(canary: CanaryConfig, arm: Arm, window: string, release: string | undefined): Record<string, string> {
+  return { variant: arm === 'canary' ? canary.arms.canary : canary.arms.baseline, window, ...(release !== undefined ? { release } : {}) };
 }
 
 /**
  * The metric's value for one arm as PromQL: `(events) / (total)` for a ratio, the query itself
- * otherwise. Values go through `renderQuery`, which escapes the variant and rejects a bad window.
+ * otherwise. Values go through `renderQuery`, which escapes the variant and release and rejects a bad
+ * window; `release` is the plan's release, as `analyze` and `watch` pass it.
  */
-export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: Arm, window: string): string {
-  const vars = varsFor(canary, arm, window);
+export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: Arm, window: string, release?: string): string {
+  const vars = varsFor(canary, arm, window, release);
   if (metric.kind === 'ratio') return `(${renderQuery(metric.events, vars)}) / (${renderQuery(metric.total, vars)})`;
   if (!hasPromql(metric) || metric.query === undefined) throw new Error(`metric ${metric.id} has no PromQL query`);
   return renderQuery(metric.query, vars);
 }
 
 /** The number of trials one arm saw in the window (ratio metrics only). */
-export function renderArmTotal(metric: MetricConfig & { kind: 'ratio' }, canary: CanaryConfig, arm: Arm, window: string): string {
-  return renderQuery(metric.total, varsFor(canary, arm, window));
+export function renderArmTotal(metric: MetricConfig & { kind: 'ratio' }, canary: CanaryConfig, arm: Arm, window: string, release?: string): string {
+  return renderQuery(metric.total, varsFor(canary, arm, window, release));
 }

@@ -13,12 +13,12 @@ function describeLimit(limit: number | string): string {
 }
 
 /** One condition `canary <op> limit`; a relative limit compares with the baseline arm of the same query. */
-function renderCondition(metric: MetricConfig, canary: CanaryConfig, window: string, op: '>' | '<', limit: number | string): string {
-  const canarySide = `(${renderArmQuery(metric, canary, 'canary', window)})`;
+function renderCondition(metric: MetricConfig, canary: CanaryConfig, window: string, op: '>' | '<', limit: number | string, release?: string): string {
+  const canarySide = `(${renderArmQuery(metric, canary, 'canary', window, release)})`;
   const parsed = parseLimit(limit);
   if (parsed.kind === 'absolute') return `${canarySide} ${op} ${parsed.value}`;
   // ignoring(<arm label>): a query that keeps the arm label must still match its other arm.
-  const baselineSide = `(${renderArmQuery(metric, canary, 'baseline', window)})`;
+  const baselineSide = `(${renderArmQuery(metric, canary, 'baseline', window, release)})`;
   return `${canarySide} ${op} ignoring(${canary.arms.label}) ${parsed.factor} * ${baselineSide}`;
 }
 
@@ -27,16 +27,16 @@ function renderCondition(metric: MetricConfig, canary: CanaryConfig, window: str
  * each arm they read, so a 1-error-in-20-requests blip at a 1 % stage pages nobody — the same
  * evidence threshold the canary analysis applies.
  */
-export function renderTriggerExpr(trigger: TriggerConfig, metric: MetricConfig, canary: CanaryConfig, window: string): string {
+export function renderTriggerExpr(trigger: TriggerConfig, metric: MetricConfig, canary: CanaryConfig, window: string, release?: string): string {
   const conditions: string[] = [];
-  if (trigger.above !== undefined) conditions.push(renderCondition(metric, canary, window, '>', trigger.above));
-  if (trigger.below !== undefined) conditions.push(renderCondition(metric, canary, window, '<', trigger.below));
+  if (trigger.above !== undefined) conditions.push(renderCondition(metric, canary, window, '>', trigger.above, release));
+  if (trigger.below !== undefined) conditions.push(renderCondition(metric, canary, window, '<', trigger.below, release));
   let expr = conditions.length === 1 ? conditions[0]! : conditions.map((c) => `(${c})`).join(' or ');
   if (metric.kind === 'ratio') {
     const min = metric.minSamples ?? canary.minSamples;
     const relative = [trigger.above, trigger.below].some((l) => l !== undefined && parseLimit(l).kind === 'relative');
     const arms = relative ? (['canary', 'baseline'] as const) : (['canary'] as const);
-    const guards = arms.map((arm) => ` and on() (${renderArmTotal(metric, canary, arm, window)}) >= ${min}`).join('');
+    const guards = arms.map((arm) => ` and on() (${renderArmTotal(metric, canary, arm, window, release)}) >= ${min}`).join('');
     expr = `(${expr})${guards}`;
   }
   return expr;
@@ -54,7 +54,7 @@ function buildMetricRule(trigger: TriggerConfig, metric: MetricConfig, config: R
   const name = metric.title ? `${metric.id} (${metric.title})` : metric.id;
   return {
     alert: toAlertName(trigger.id),
-    expr: renderTriggerExpr(trigger, metric, canary, window),
+    expr: renderTriggerExpr(trigger, metric, canary, window, config.release),
     for: config.watch.interval,
     labels: { severity: trigger.action === 'rollback' ? 'critical' : 'warning', release: config.release, trigger: trigger.id },
     annotations: {

@@ -1,7 +1,16 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** `10m`, `48h`, `7d`, `1h30m`, `500ms`. Compound forms add up; units must not repeat. */
-export const DURATION_PATTERN = /^(\d+(ms|s|m|h|d|w))+$/;
+/**
+ * `10m`, `48h`, `7d`, `1h30m`, `500ms`. Compound forms add up, largest unit first, each unit at most
+ * once: exactly the forms Prometheus (2.x) accepts in a range selector, so a window that validates
+ * also renders into valid PromQL.
+ */
+export const DURATION_PATTERN = /^(?=\d)(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+
+export const SECOND = 1_000;
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
 
 export function parseDuration(text: string): number | null {
   if (!DURATION_PATTERN.test(text)) return null;

@@ -1,3 +1,5 @@
+import { DURATION_PATTERN } from './duration.js';
+
 /**
  * The configuration reference (docs/configuration.md), generated from the JSON Schema that
  * `rollout schema` prints, so the documentation cannot drift from what `validate` accepts.
@@ -21,7 +23,7 @@ type Schema = {
   additionalProperties?: Schema | boolean;
 };
 
-const DURATION = '^(\\d+(ms|s|m|h|d|w))+$';
+const DURATION = DURATION_PATTERN.source;
 
 function describeType(s: Schema): string {
   if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;

@@ -1,5 +1,6 @@
 import type { Problem } from '../errors/rollout-error.js';
 import type { PerfBudget, RawConfig } from './schema.js';
+import { checkTemplates } from './template-rules.js';
 import { locate, type YamlSource } from './yaml-source.js';
 
 type Path = (string | number)[];
@@ -23,6 +24,7 @@ export function checkRules(config: RawConfig, source: YamlSource, budget: PerfBu
     },
   };
   for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos]) rule(ctx);
+  checkTemplates(config, (path, message) => ctx.report(path, message));
   return problems;
 }
 

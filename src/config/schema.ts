@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
  * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
@@ -7,7 +7,28 @@ import { DURATION_PATTERN } from './duration.js';
  */
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, ".", "_" and "-"');
-const duration = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 10m, 48h or 7d');
+const duration = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 10m, 48h or 7d (compound: largest unit first, each once, e.g. 1h30m)');
+/**
+ * A duration bounded by what it is used for. Timers (timeouts, intervals, latencies) stay far below
+ * Node's 24.8-day setTimeout limit, past which a timer fires at once; windows stay within what a
+ * Prometheus range selector means; bakes and soaks are compared with wall-clock time, so weeks are fine.
+ */
+function durationWithin(min: number, max: number, what: string) {
+  return duration.refine(
+    (text) => {
+      const ms = parseDuration(text);
+      return ms === null || (ms >= min && ms <= max);
+    },
+    {
+      error: (issue) => {
+        const ms = parseDuration(String(issue.input)) ?? 0;
+        const bound = ms < min ? `at least ${formatDuration(min)}` : `at most ${formatDuration(max)}`;
+        return `${JSON.stringify(String(issue.input).slice(0, 30))} is out of range: ${what} is ${bound} (${formatDuration(min)} … ${formatDuration(max)})`;
+      },
+    },
+  );
+}
+const YEAR = 365 * DAY;
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PROMETHEUS_TOKEN');
 const comparison = z
   .string()
@@ -30,7 +51,7 @@ export const commandGate = z.strictObject({
   kind: z.literal('command'),
   run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string'),
   cwd: z.string().optional().describe('working directory, relative to the plan'),
-  timeout: duration.default('10m').describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period'),
+  timeout: durationWithin(1, DAY, 'a command timeout').default('10m').describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; at most 24h'),
   env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
 });
 
@@ -39,7 +60,7 @@ export const prometheusGate = z.strictObject({
   kind: z.literal('prometheus'),
   query: z.string().min(1).describe('PromQL; {{window}} and {{release}} are substituted and escaped'),
   expect: comparison.describe('the comparison the single result must satisfy, e.g. "< 0.01"'),
-  window: duration.optional().describe('substituted for {{window}} in the query'),
+  window: durationWithin(SECOND, YEAR, 'a query window').optional().describe('substituted for {{window}} in the query; 1s to 365d'),
   expectSeries: z.enum(['one', 'any']).default('one').describe('more series than expected is inconclusive unless any'),
 });
 
@@ -56,9 +77,9 @@ export const httpGate = z.strictObject({
   expectHeaders: z.record(z.string(), z.string()).default({}),
   preset: z.enum(['security-headers']).optional().describe('HSTS, CSP, X-Content-Type-Options, frame protection, Referrer-Policy'),
   bodyMatches: z.string().optional().describe('a regular expression the body must match'),
-  maxLatency: duration.optional().describe('latency budget of the response'),
+  maxLatency: durationWithin(1, 10 * MINUTE, 'a latency budget').optional().describe('latency budget of the response; at most 10m'),
   burst: z.number().int().min(1).max(1000).optional().describe('send N requests and judge the last (rate limiting)'),
-  timeout: duration.default('10s'),
+  timeout: durationWithin(1, 10 * MINUTE, 'an http timeout').default('10s').describe('at most 10m'),
 });
 
 export const propertyGate = z.strictObject({
@@ -89,7 +110,7 @@ export const fileGate = z.strictObject({
 export const soakGate = z.strictObject({
   ...gateCommon,
   kind: z.literal('soak'),
-  duration,
+  duration: durationWithin(0, YEAR, 'a soak').describe('time since the phase or stage began (wall clock); at most 365d'),
   since: z.enum(['phase', 'stage']).default('phase'),
 });
 
@@ -112,7 +133,7 @@ export const stage = z.strictObject({
   id,
   percent: z.number().min(0).max(100).describe('share of users served the new variant; must increase stage by stage'),
   groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users'),
-  bake: duration.default('0s').describe('minimum time at this stage before the next'),
+  bake: durationWithin(0, YEAR, 'a bake time').default('0s').describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
 });
@@ -170,7 +191,7 @@ export const distributionMetric = z.strictObject({
   ...metricCommon,
   kind: z.literal('distribution'),
   query: z.string().min(1).describe('a range query returning one value per interval for {{variant}}'),
-  step: duration.default('1m'),
+  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('resolution of the range query; 1s to 24h, and at most 11,000 steps per window'),
   direction: z.enum(['lower-is-better', 'higher-is-better']),
   maxRelativeShift: z.number().positive().optional(),
 });
@@ -187,7 +208,7 @@ export const thresholdMetric = z.strictObject({
 export const metric = z.discriminatedUnion('kind', [ratioMetric, distributionMetric, thresholdMetric]);
 
 export const canary = z.strictObject({
-  window: duration.default('30m').describe('both arms are judged over the same window'),
+  window: durationWithin(SECOND, 30 * DAY, 'the canary window').default('30m').describe('both arms are judged over the same window; 1s to 30d'),
   minSamples: z.number().int().min(1).default(1000).describe('per arm, for rate metrics; fewer → inconclusive with the samples still needed'),
   alpha: z.number().gt(0).lt(0.5).default(0.01).describe('false-fail level of the whole analysis (Holm across metrics)'),
   power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
@@ -203,22 +224,26 @@ export const trigger = z.strictObject({
   above: limit.optional(),
   below: limit.optional(),
   consecutiveFailures: z.number().int().min(1).optional(),
-  window: duration.optional().describe('evaluation window; omit for immediate'),
+  window: durationWithin(SECOND, 30 * DAY, 'a trigger window').optional().describe('evaluation window; omit for immediate; 1s to 30d'),
   action: z.enum(['rollback', 'alert']).default('rollback'),
 });
 
 export const rollback = z.strictObject({
   defaultMode: z.enum(['immediate', 'progressive', 'full']).default('immediate'),
-  immediate: z.strictObject({ target: duration.default('30s') }).default({ target: '30s' }),
-  progressive: z.strictObject({ over: duration.default('5m'), steps: z.number().int().min(1).max(100).default(5) }).default({ over: '5m', steps: 5 }),
+  immediate: z.strictObject({ target: durationWithin(1, HOUR, 'the kill-switch target').default('30s').describe('at most 1h') }).default({ target: '30s' }),
+  progressive: z.strictObject({ over: durationWithin(0, DAY, 'a ramp-down').default('5m').describe('the ramp-down\'s length; at most 24h'), steps: z.number().int().min(1).max(100).default(5) }).default({ over: '5m', steps: 5 }),
   full: z
-    .strictObject({ healthChecks: z.array(z.string()).default([]), deadline: duration.default('2m'), interval: duration.default('10s') })
+    .strictObject({
+      healthChecks: z.array(z.string()).default([]),
+      deadline: durationWithin(SECOND, DAY, 'the health deadline').default('2m').describe('at most 24h'),
+      interval: durationWithin(100, HOUR, 'the health-check interval').default('10s').describe('100ms to 1h'),
+    })
     .default({ healthChecks: [], deadline: '2m', interval: '10s' }),
   watchAutoMode: z.enum(['immediate', 'progressive', 'full']).default('immediate'),
 });
 
 export const watch = z.strictObject({
-  interval: duration.default('1m'),
+  interval: durationWithin(100, DAY, 'the watch interval').default('1m').describe('100ms to 24h'),
   consecutiveErrorLimit: z.number().int().min(1).default(4),
   onSourceErrors: z.enum(['hold-and-alert', 'rollback']).default('hold-and-alert'),
 });
@@ -233,7 +258,7 @@ export const prometheusSource = z.strictObject({
   bearerTokenEnv: envName.optional(),
   usernameEnv: envName.optional().describe('basic auth: variable holding the user name'),
   passwordEnv: envName.optional().describe('basic auth: variable holding the password'),
-  timeout: duration.default('10s'),
+  timeout: durationWithin(100, 10 * MINUTE, 'a Prometheus query timeout').default('10s').describe('100ms to 10m'),
   retries: z.number().int().min(0).max(5).default(2),
 });
 
@@ -245,12 +270,12 @@ export const chaosExperiment = z.strictObject({
     type: z.enum(['connection-drop', 'unavailable', 'latency', 'memory-pressure']),
     target: z.string().optional().describe('host:port of the dependency behind the fault proxy'),
     listen: z.string().optional().describe('host:port the application connects to'),
-    latency: duration.optional(),
+    latency: durationWithin(0, 10 * MINUTE, 'an injected latency').optional().describe('at most 10m'),
     megabytes: z.number().int().positive().optional(),
   }),
-  duration,
+  duration: durationWithin(SECOND, DAY, 'a chaos experiment').describe('how long the fault is on; 1s to 24h'),
   probe: gate,
-  recoveryObjective: duration.default('30s'),
+  recoveryObjective: durationWithin(SECOND, DAY, 'a recovery objective').default('30s').describe('1s to 24h'),
   streak: z.number().int().min(1).default(3),
 });
 

@@ -43,7 +43,7 @@ function absoluteLimits(metric: MetricConfig, triggers: TriggerConfig[], budget:
 }
 
 /** `factor × baseline` lines for relative triggers, labelled with what crossing them does. */
-function relativeLines(metric: MetricConfig, canary: CanaryConfig, triggers: TriggerConfig[], window: string): QuerySpec[] {
+function relativeLines(metric: MetricConfig, canary: CanaryConfig, triggers: TriggerConfig[], window: string, release: string): QuerySpec[] {
   const lines: QuerySpec[] = [];
   for (const t of triggers) {
     for (const limit of [t.above, t.below]) {
@@ -51,7 +51,7 @@ function relativeLines(metric: MetricConfig, canary: CanaryConfig, triggers: Tri
       const parsed = parseLimit(limit);
       if (parsed.kind !== 'relative') continue;
       const what = t.action === 'rollback' ? 'rollback' : 'alert';
-      lines.push({ expr: `${parsed.factor} * (${renderArmQuery(metric, canary, 'baseline', window)})`, legend: `${what}: ${t.id} (baseline × ${parsed.factor})` });
+      lines.push({ expr: `${parsed.factor} * (${renderArmQuery(metric, canary, 'baseline', window, release)})`, legend: `${what}: ${t.id} (baseline × ${parsed.factor})` });
     }
   }
   return lines;
@@ -70,15 +70,15 @@ export function buildCanaryPanels(config: RawConfig, budget: PerfBudget | null):
     }
     const window = panelWindow(config, canary, metric);
     const triggers = config.triggers.filter((t) => t.metric === metric.id);
-    const thresholds = relativeLines(metric, canary, triggers, window);
+    const thresholds = relativeLines(metric, canary, triggers, window, config.release);
     panels.push(
       makeTimeseries({
         title: `${metric.id}: canary vs baseline`,
         description: `${metric.title ?? metric.id}. ${canary.arms.label}=${canary.arms.canary} (canary) vs ${canary.arms.baseline} (baseline); the plan's ${metric.kind} query over ${window}.`,
         unit: unitOf(metric),
         queries: [
-          { expr: renderArmQuery(metric, canary, 'canary', window), legend: `canary ${canary.arms.canary}` },
-          { expr: renderArmQuery(metric, canary, 'baseline', window), legend: `baseline ${canary.arms.baseline}` },
+          { expr: renderArmQuery(metric, canary, 'canary', window, config.release), legend: `canary ${canary.arms.canary}` },
+          { expr: renderArmQuery(metric, canary, 'baseline', window, config.release), legend: `baseline ${canary.arms.baseline}` },
           ...thresholds,
         ],
         limits: absoluteLimits(metric, triggers, budget),

@@ -4,7 +4,7 @@
  * - inside a "…" or '…' string: the value is escaped as string-literal content (and, after `=~`/`!~`,
  *   as a literal regular expression too, so `a.b` matches only `a.b`);
  * - inside a `…` raw string: no escapes exist, so a value with a backtick is rejected;
- * - anywhere else: the value must be a plain duration (`5m`, `48h`); anything else is rejected.
+ * - anywhere else: the value must be a duration Prometheus parses (`5m`, `48h`, `1h30m`); anything else is rejected.
  */
 
 /** A template could not be rendered safely. `code` is stable; tests and the CLI key on it. */
@@ -19,7 +19,23 @@ export class PromqlTemplateError extends Error {
   }
 }
 
-export const DURATION_PATTERN = /^\d+(ms|s|m|h|d|w|y)$/;
+/**
+ * A PromQL duration as Prometheus 2.x parses it (`model.ParseDuration`): one or more units, largest
+ * first, each at most once (`5m`, `1h30m`, `2w3d`); `30m1h` and `1m1m` are syntax errors there.
+ */
+export const DURATION_PATTERN = /^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+
+const UNIT_MS: Record<string, number> = { y: 31_536_000_000, w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+/** Prometheus keeps durations as int64 nanoseconds; a longer one is "duration out of range". */
+const MAX_PROMQL_MS = Number(2n ** 63n / 1_000_000n);
+
+/** True when `value` is a duration Prometheus accepts (syntax and range). */
+export function isPromqlDuration(value: string): boolean {
+  if (!DURATION_PATTERN.test(value)) return false;
+  let ms = 0;
+  for (const m of value.matchAll(/(\d+)(ms|y|w|d|h|m|s)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  return ms < MAX_PROMQL_MS;
+}
 
 const PLACEHOLDER = /^\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/;
 const RE2_META = /[\\.+*?()|[\]{}^$]/g;
@@ -78,10 +94,10 @@ export function escapeRegex(value: string): string {
 
 /** Checks a value used outside quotes; returns it or throws PROMQL_UNSAFE_VALUE. */
 export function assertDuration(value: string, name = 'value'): string {
-  if (!DURATION_PATTERN.test(value)) {
+  if (!isPromqlDuration(value)) {
     throw new PromqlTemplateError(
       'PROMQL_UNSAFE_VALUE',
-      `{{${name}}} is used outside quotes, so it must be a duration like 5m or 48h (got ${JSON.stringify(value.slice(0, 40))}); quote it in the template if it is a label value`,
+      `{{${name}}} is used outside quotes, so it must be a duration like 5m, 48h or 1h30m (got ${JSON.stringify(value.slice(0, 40))}); quote it in the template if it is a label value`,
       name,
     );
   }
@@ -107,6 +123,35 @@ function nextContext(ctx: Context, ch: string, before: string): Context {
   if (ctx.in === 'comment') return ch === '\n' ? { in: 'code' } : ctx;
   if (ctx.in === 'string') return ch === ctx.quote ? { in: 'code' } : ctx;
   if (ch === '#') return { in: 'comment' };
-  if (ch === '"' || ch === "'" || ch === '`') return { in: 'string', quote: ch, regex: /[=!]~\s*$/.test(before) };
+  if (ch === '"' || ch === "'" || ch === '`') return { in: 'string', quote: ch, regex: /[=!]~\s*$/.test(before.slice(-64)) };
   return ctx;
+}
+
+const CLOSERS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+/**
+ * A cheap structural check of rendered PromQL: brackets balance outside strings and comments and
+ * every string ends. Not a parser; it catches the template typos that only Prometheus would report.
+ */
+export function findPromqlSyntaxProblem(query: string): string | null {
+  const open: Array<{ ch: string; at: number }> = [];
+  let ctx: Context = { in: 'code' };
+  for (let i = 0; i < query.length; i++) {
+    const ch = query[i] as string;
+    if (ctx.in === 'string' && ch === '\\' && ctx.quote !== '`') {
+      i += 1;
+      continue;
+    }
+    if (ctx.in === 'code') {
+      if (ch === '(' || ch === '[' || ch === '{') open.push({ ch, at: i });
+      else if (ch in CLOSERS) {
+        const top = open.pop();
+        if (!top || top.ch !== CLOSERS[ch]) return `unbalanced "${ch}" at offset ${i}`;
+      }
+    }
+    ctx = nextContext(ctx, ch, query.slice(Math.max(0, i - 64), i));
+  }
+  if (ctx.in === 'string') return 'unterminated string literal';
+  const last = open.pop();
+  return last ? `"${last.ch}" at offset ${last.at} is never closed` : null;
 }

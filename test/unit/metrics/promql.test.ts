@@ -91,11 +91,11 @@ describe('renderQuery: label values inside quotes', () => {
 });
 
 describe('renderQuery: values outside quotes', () => {
-  it.each(['5m', '48h', '30s', '100ms', '1d', '2w', '1y', '0s'])('accepts duration %s', (window) => {
+  it.each(['5m', '48h', '30s', '100ms', '1d', '2w', '1y', '0s', '1h30m', '2w3d', '1m500ms'])('accepts duration %s (as Prometheus 2.42 does)', (window) => {
     expect(renderQuery('rate(x[{{window}}])', { window })).toBe(`rate(x[${window}])`);
   });
 
-  it.each(['5 m', '5m] or vector(1) #', '1h30m', '-5m', '5M', 'm', '5', '', 'stable', '5m\n', '${window}'])(
+  it.each(['5 m', '5m] or vector(1) #', '30m1h', '1m1m', '99999999999999999999d', '300y', '-5m', '5M', 'm', '5', '', 'stable', '5m\n', '${window}'])(
     'rejects %j with PROMQL_UNSAFE_VALUE',
     (window) => {
       expect(codeOf(() => renderQuery('rate(x[{{window}}])', { window }))).toBe('PROMQL_UNSAFE_VALUE');
