@@ -16,7 +16,7 @@ export async function judgePrometheusGate(gate: PrometheusGate, ctx: GateContext
   const comparison = parseComparison(gate.expect);
   let query: string;
   try {
-    query = renderQuery(gate.query, gate.window ? { window: gate.window } : {});
+    query = renderQuery(gate.query, { release: ctx.release, ...(gate.window ? { window: gate.window } : {}) });
   } catch (error) {
     return { verdict: 'fail', reason: 'config', summary: `query template: ${(error as Error).message}`, evidence: { source: gate.query, expected } };
   }
