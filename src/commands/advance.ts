@@ -4,7 +4,7 @@ import { EXIT, type ExitCode } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { formatFlagDiff } from '../flags/diff.js';
 import { announce, flushNotifications, type AnnounceResult } from '../lifecycle/announce.js';
-import { applyStep, computeTarget, type StepTarget } from '../lifecycle/apply-step.js';
+import { applyStep, assertFlagFilesUsable, computeTarget, type StepTarget } from '../lifecycle/apply-step.js';
 import { syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { blockedError, describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
 import { gatherStepEvidence, type StepEvidence } from '../lifecycle/step-evidence.js';
@@ -46,6 +46,8 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   if (override && !reason) throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
   const dryRun = Boolean(options.dryRun);
   const loaded = await loadConfigFor(ctx);
+  // A damaged flag file stops advance before any evidence is gathered or anything is written.
+  await assertFlagFilesUsable(loaded, loaded.config.flags.map((f) => f.key));
   const store = openState(ctx, loaded);
   const stored = await store.read();
   if (!dryRun) await flushNotifications(ctx, loaded, { deadlineMs: 2000 });

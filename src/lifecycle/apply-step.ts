@@ -165,7 +165,7 @@ export async function applyStep(
 }
 
 /** Every flag file this step writes must be absent or a flagd document; anything else stops advance (exit 2). */
-async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]): Promise<void> {
+export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]): Promise<void> {
   for (const key of keys) {
     const flag = loaded.config.flags.find((f) => f.key === key);
     if (!flag) continue;

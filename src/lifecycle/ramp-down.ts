@@ -4,7 +4,7 @@ import { parseDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { crashPoint } from '../state/crash-points.js';
+import { crashPoint, type CrashPointName } from '../state/crash-points.js';
 import { isProcessAlive } from '../state/lock-file.js';
 import type { AuditInput, StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.js';
@@ -16,7 +16,7 @@ import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTarget
 
 type Mutate = (state: ReleaseState) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
 interface Deps {
-  record(m: Mutate): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }>;
+  record(m: Mutate, crashAfterState?: CrashPointName): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }>;
 }
 
 /** The flag the ramp-down acts on: the current rollout phase's flag, else the one with most traffic. */
@@ -159,7 +159,7 @@ async function runSteps(
         },
         audit: { op: 'rollback:step', ...(reason ? { reason } : {}), data },
       };
-    });
+    }, 'rollback:step-after-state');
     if (superseded) {
       // It was an immediate rollback: our step may have landed after its kill switch, so restore it.
       await engageKillSwitch(loaded.dir, planTargets(loaded.config));

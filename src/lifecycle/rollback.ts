@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { RawConfig } from '../config/schema.js';
 import type { Ctx } from '../context.js';
 import { openState } from '../commands/open-state.js';
-import { crashPoint } from '../state/crash-points.js';
+import { crashPoint, type CrashPointName } from '../state/crash-points.js';
 import type { AuditInput, StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.js';
 import { announce, type AnnounceResult } from './announce.js';
@@ -91,9 +91,9 @@ export function killSwitchProblems(kill: KillSwitchResult): string[] {
  * One locked read-modify-write that never throws (a rollback is never blocked by the state or the
  * audit sink: the flag was already switched). The lock wait is bounded.
  */
-export async function recordRollback(ctx: Ctx, loaded: LoadedConfig, store: StateStore, mutate: Mutate, waitMs: number): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }> {
+export async function recordRollback(ctx: Ctx, loaded: LoadedConfig, store: StateStore, mutate: Mutate, waitMs: number, crashAfterState?: CrashPointName): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }> {
   try {
-    const outcome = await changeRelease<null>(ctx, loaded, { operation: 'rollback', lockWaitMs: waitMs, store }, async (state) => {
+    const outcome = await changeRelease<null>(ctx, loaded, { operation: 'rollback', lockWaitMs: waitMs, store, ...(crashAfterState ? { crashAfterState } : {}) }, async (state) => {
       const change = mutate(state);
       return change ? { ...change, result: null } : { unchanged: null };
     });
@@ -136,7 +136,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   const waitMs = opts.lockWaitMs ?? 10_000;
   if (opts.mode === 'progressive') {
     const { runRampDown } = await import('./ramp-down.js');
-    return runRampDown(ctx, loaded, store, opts, { record: (m) => recordRollback(ctx, loaded, store, m, waitMs) });
+    return runRampDown(ctx, loaded, store, opts, { record: (m, crash) => recordRollback(ctx, loaded, store, m, waitMs, crash) });
   }
   const problems: string[] = [];
   const targets = planTargets(loaded.config);

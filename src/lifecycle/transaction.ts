@@ -3,6 +3,7 @@ import type { Ctx } from '../context.js';
 import { openState } from '../commands/open-state.js';
 import { redactDeep } from '../output/redact.js';
 import { backfillAudit } from '../state/audit-backfill.js';
+import { crashPoint, type CrashPointName } from '../state/crash-points.js';
 import { acquireLockWithin } from '../state/lock-wait.js';
 import type { AuditInput, LockHandle, StateStore } from '../state/store.js';
 import { createInitialState, type HistoryEntry, type ReleaseState } from '../state/types.js';
@@ -35,6 +36,8 @@ export interface TransactionOptions {
   dryRun?: boolean;
   /** Wait this long for a busy lock (1 s → 16 s backoff) before failing with the holder's name. */
   lockWaitMs?: number;
+  /** A named crash point between the state write (the commit point) and the audit append. */
+  crashAfterState?: CrashPointName;
 }
 
 export interface TransactionOutcome<T> {
@@ -119,6 +122,7 @@ export async function changeRelease<T>(
         : change.next.history,
     };
     const saved = await store.write(next, { expectSerial: state.serial, lock });
+    if (options.crashAfterState) crashPoint(options.crashAfterState);
     const auditError = await auditCommitted(ctx, store, change.audit, saved.serial);
     return { result: change.result, state: saved, written: true, ...(auditError ? { auditError } : {}) };
   });

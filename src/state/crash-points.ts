@@ -23,6 +23,7 @@ export const LIFECYCLE_CRASH_POINTS = [
   'advance:after-state',
   'rollback:after-flags',
   'rollback:after-step',
+  'rollback:step-after-state',
 ] as const;
 
 export const CRASH_POINTS = [...STATE_CRASH_POINTS, ...LIFECYCLE_CRASH_POINTS] as const;
