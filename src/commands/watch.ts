@@ -4,6 +4,7 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import type { Style } from '../output/style.js';
 import type { WatchSummary } from '../watch/loop.js';
+import type { MetricsEndpoint, WatchMetrics } from '../watch/metrics-endpoint.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult } from './types.js';
 
@@ -20,6 +21,32 @@ function readDuration(value: unknown, name: string, parse: (s: string) => number
   const ms = typeof value === 'string' ? parse(value) : null;
   if (ms === null || ms <= 0) throw new RolloutError('E_USAGE', `${name} ${String(value)}: a duration such as 2s, 1m or 24h`);
   return ms;
+}
+
+/**
+ * Looks closer together than this only re-read the same Prometheus scrape while multiplying the query
+ * load (every look runs every trigger's queries for both arms). Same bound as `watch.interval` in the plan.
+ */
+export const MIN_WATCH_INTERVAL_MS = 1_000;
+
+function readInterval(value: unknown, source: string, parse: (s: string) => number | null): number {
+  const ms = readDuration(value, source, parse) as number;
+  if (ms < MIN_WATCH_INTERVAL_MS) {
+    throw new RolloutError('E_USAGE', `${source} ${String(value)} is too short: the watch interval is at least 1s (each look queries Prometheus for every trigger)`);
+  }
+  return ms;
+}
+
+/** Listen for the watch's own metrics; a port that is taken or not allowed is a usage error naming it. */
+async function openMetricsEndpoint(serve: () => Promise<MetricsEndpoint>, port: number): Promise<MetricsEndpoint> {
+  try {
+    return await serve();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new RolloutError('E_USAGE', `--metrics-port ${port}: the port is already in use on 127.0.0.1; choose another port, or 0 for any free one`);
+    if (code === 'EACCES') throw new RolloutError('E_USAGE', `--metrics-port ${port}: not allowed to listen on this port (ports below 1024 need privileges); choose another port, or 0 for any free one`);
+    throw error;
+  }
 }
 
 function readPort(value: unknown): number | undefined {
@@ -52,9 +79,30 @@ export async function runWatchCommand(options: Record<string, unknown>, _args: s
   const { parseDuration } = await import('../config/duration.js');
   const loaded = await loadConfigFor(ctx);
   const forMs = readDuration(options.for, '--for', parseDuration);
-  const intervalMs = readDuration(options.interval ?? loaded.config.watch.interval, '--interval', parseDuration) as number;
+  const intervalMs = readInterval(options.interval ?? loaded.config.watch.interval, options.interval === undefined ? 'watch.interval (rollout.yaml)' : '--interval', parseDuration);
   const port = readPort(options.metricsPort);
   await assertWatchable(loaded);
+  const { WatchMetrics, serveWatchMetrics } = await import('../watch/metrics-endpoint.js');
+  const metrics = new WatchMetrics();
+  // Taken before anything else, so a busy port is reported the same way whether or not there is something to watch.
+  const endpoint = port !== undefined ? await openMetricsEndpoint(() => serveWatchMetrics(metrics, port), port) : null;
+  try {
+    return await watchRelease({ options: { intervalMs, ...(forMs !== undefined ? { forMs } : {}) }, ctx, loaded, metrics, endpoint, ...(extra.signal ? { signal: extra.signal } : {}) });
+  } finally {
+    await endpoint?.close();
+  }
+}
+
+async function watchRelease(w: {
+  options: { intervalMs: number; forMs?: number };
+  ctx: Ctx;
+  loaded: LoadedConfig;
+  metrics: WatchMetrics;
+  endpoint: MetricsEndpoint | null;
+  signal?: AbortSignal;
+}): Promise<CommandResult<WatchResult>> {
+  const { ctx, loaded, metrics, endpoint } = w;
+  const { intervalMs, forMs } = w.options;
   const [{ runWatch }, { createWatchPorts, progressFileFor }, { findWatchScope }] = await Promise.all([import('../watch/loop.js'), import('../watch/ports.js'), import('../watch/scope.js')]);
   const ports = createWatchPorts(ctx, loaded);
   const base = { release: loaded.config.release, intervalMs, forMs: forMs ?? null, progressFile: progressFileFor(ctx, loaded) };
@@ -67,17 +115,10 @@ export async function runWatchCommand(options: Record<string, unknown>, _args: s
   }
   const { openMetrics } = await import('./metrics-source.js');
   const source = await openMetrics(ctx, loaded);
-  const { WatchMetrics, serveWatchMetrics } = await import('../watch/metrics-endpoint.js');
-  const metrics = new WatchMetrics();
-  const endpoint = port !== undefined ? await serveWatchMetrics(metrics, port) : null;
   if (endpoint) ctx.progress(`watch metrics: ${endpoint.url}`);
-  try {
-    const summary = await runWatch({ ctx, loaded, source, ports, intervalMs, ...(forMs !== undefined ? { forMs } : {}), ...(extra.signal ? { signal: extra.signal } : {}), metrics });
-    const result: WatchResult = { ...base, ...summary, ...(endpoint ? { metricsUrl: endpoint.url } : {}) };
-    return { exitCode: summary.exitCode, result, human: (s) => renderWatch(result, s) };
-  } finally {
-    await endpoint?.close();
-  }
+  const summary = await runWatch({ ctx, loaded, source, ports, intervalMs, ...(forMs !== undefined ? { forMs } : {}), ...(w.signal ? { signal: w.signal } : {}), metrics });
+  const result: WatchResult = { ...base, ...summary, ...(endpoint ? { metricsUrl: endpoint.url } : {}) };
+  return { exitCode: summary.exitCode, result, human: (s) => renderWatch(result, s) };
 }
 
 async function assertWatchable(loaded: LoadedConfig): Promise<void> {

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { warn } from '../output/warnings.js';
 import type { FlagdDocument } from './types.js';
 import { diffDocuments, type FlagDiff } from './diff.js';
 
@@ -60,6 +61,8 @@ export interface FileFlagStoreOptions {
 
 /** Applications (often another user or a container) read the file; only the owner writes it. */
 export const FLAG_FILE_MODE = 0o644;
+/** The directory the flag file lives in: readable and searchable by applications, writable by the owner only. */
+export const FLAG_DIR_MODE = 0o755;
 
 let tempCounter = 0;
 
@@ -97,7 +100,7 @@ async function syncDirectory(dir: string): Promise<void> {
 /** temp file in the target's directory (same filesystem, so rename is atomic) → fsync → rename → fsync dir. */
 async function writeFileAtomic(target: string, content: string): Promise<void> {
   const dir = dirname(target);
-  await mkdir(dir, { recursive: true });
+  await ensureFlagDirectory(dir);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
   try {
     const handle = await open(temp, 'wx', FLAG_FILE_MODE);
@@ -114,6 +117,23 @@ async function writeFileAtomic(target: string, content: string): Promise<void> {
     throw err;
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Create the directory with an explicit mode (mkdir's mode is filtered by the umask: 0777 under umask 0,
+ * 0700 under umask 077, which applications of another user could not read). An existing directory that
+ * others can write is reported, never refused: the kill switch must not fail because of a mode.
+ */
+async function ensureFlagDirectory(dir: string): Promise<void> {
+  const created = await mkdir(dir, { recursive: true, mode: FLAG_DIR_MODE });
+  if (created !== undefined) {
+    await chmod(dir, FLAG_DIR_MODE);
+    return;
+  }
+  const info = await stat(dir).catch(() => null);
+  if (info && (info.mode & 0o022) !== 0) {
+    warn(`flag directory ${dir} has mode 0${(info.mode & 0o777).toString(8)}: other users can replace the flag file applications read (fix: chmod 755 ${dir})`);
+  }
 }
 
 async function readText(path: string): Promise<string | null> {

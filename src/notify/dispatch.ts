@@ -12,7 +12,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, maxMs: 30 * 60_000 };
 /** Deadline of one delivery attempt on a release step or rollback. */
 export const DEFAULT_DISPATCH_DEADLINE_MS = 2000;
-/** Deadline of one delivery attempt during `notify --flush` (room for the client's own retries). */
+/** Deadline of a whole `notify --flush` (room for the client's own retries on one attempt). */
 export const DEFAULT_FLUSH_DEADLINE_MS = 20_000;
 
 export interface DispatchOptions {
@@ -135,7 +135,10 @@ export interface FlushOptions {
   notifiers: readonly Notifier[];
   outbox: Outbox;
   clock?: NotifyClock;
-  /** Per-entry deadline; default {@link DEFAULT_FLUSH_DEADLINE_MS}. */
+  /**
+   * Deadline of the whole flush, every target and entry included; default {@link DEFAULT_FLUSH_DEADLINE_MS}.
+   * Each attempt gets what is left of it; entries not reached in time stay in the outbox.
+   */
   deadlineMs?: number;
   backoff?: BackoffOptions;
   /** Also try entries whose `nextAttemptAt` is still in the future (`notify --flush --force`). */
@@ -171,11 +174,19 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
     return result;
   }
   const ordered = [...entries].sort((a, b) => (a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0));
+  // Measured on the real clock: the deadline is a promise to the operator waiting at the terminal.
+  const endAt = Date.now() + deadlineMs;
+  let skipped = 0;
   for (const entry of ordered) {
     const notifier = byName.get(entry.target);
     if (notifier === undefined || unavailable.has(entry.target)) continue;
     if (options.force !== true && entry.nextAttemptAt > readNow(clock)) continue;
-    const outcome = await attemptDelivery(notifier, entry.event, deadlineMs);
+    const left = endAt - Date.now();
+    if (left <= 0) {
+      skipped += 1;
+      continue;
+    }
+    const outcome = await attemptDelivery(notifier, entry.event, left);
     try {
       if (outcome.status === 'delivered') {
         await options.outbox.remove(entry.id);
@@ -189,6 +200,7 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
       result.errors.push(`outbox write: ${describeError(error)}`);
     }
   }
+  if (skipped > 0) result.errors.push(`flush deadline of ${deadlineMs} ms reached: ${skipped} notification(s) not attempted, still in the outbox`);
   result.remaining = await options.outbox.list().then(
     (left) => left.length,
     () => entries.length - result.delivered,

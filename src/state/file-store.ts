@@ -63,6 +63,7 @@ export class FileStateStore implements StateStore {
 
   /** The stored state, checked against the schema (`state-schema.ts`); symbolic links are refused. */
   async read(): Promise<ReleaseState | null> {
+    if (!(await checkStateDirectory(this.dir))) return null;
     const text = await readStateFileText(this.statePath);
     return text === null ? null : parseStateText(text, this.statePath);
   }

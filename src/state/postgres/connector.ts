@@ -102,11 +102,13 @@ export class PgConnector {
       } catch (error) {
         lastError = error;
         const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) throw error;
+        if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) {
+          throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
+        }
         if (attempt < this.settings.connectAttempts) await sleep(CONNECT_BACKOFF_MS * 2 ** (attempt - 1));
       }
     }
-    throw new StateUnavailableError(this.target.redacted, 'not-applied', `cannot connect after ${this.settings.connectAttempts} attempts (${describeError(lastError)})`, { cause: lastError });
+    throw new StateUnavailableError(this.target.redacted, 'not-applied', `cannot connect after ${this.settings.connectAttempts} attempts (${explainConnectFailure(lastError, this.target)})`, { cause: lastError });
   }
 
   /**
@@ -136,6 +138,7 @@ export class PgConnector {
       const broken = isUnavailableError(error);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       client.release(broken ? toError(error) : undefined);
+      if (isPrivilegeError(error)) throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
       if (!broken) throw error;
       const outcome = phase === 'commit' && !lostBeforeCommit ? 'unknown' : 'not-applied';
       throw new StateUnavailableError(this.target.redacted, outcome, describeError(error), { cause: error });
@@ -155,6 +158,7 @@ export class PgConnector {
     } catch (error) {
       const broken = isUnavailableError(error);
       client.release(broken ? toError(error) : undefined);
+      if (isPrivilegeError(error)) throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
       if (!broken) throw error;
       throw new StateUnavailableError(this.target.redacted, 'not-applied', describeError(error), { cause: error });
     }
@@ -180,4 +184,35 @@ function describeError(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
   return typeof e?.code === 'string' ? `${e.code}: ${message}` : message;
+}
+
+/** The role may connect but not create or use rollout's tables. */
+function isPrivilegeError(error: unknown): boolean {
+  return (error as { code?: unknown }).code === '42501';
+}
+
+/**
+ * What went wrong and what to change, for the failures an operator causes: a wrong password, a role or
+ * database that does not exist, a server that is not listening. Names the variables, never their values.
+ */
+export function explainConnectFailure(error: unknown, target: Pick<PostgresTarget, 'host' | 'port' | 'database' | 'user'>): string {
+  const code = (error as { code?: unknown }).code;
+  const user = target.user ?? '(PGUSER not set: the OS user name)';
+  switch (code) {
+    case '28P01':
+      return `password authentication failed for role ${user} (28P01): check the password in ROLLOUT_PG_PASSWORD or PGPASSWORD`;
+    case '28000':
+      return `the server refused role ${user} (28000: the role does not exist or pg_hba.conf has no entry for it): check the user name in the URL or PGUSER`;
+    case '3D000':
+      return `database "${target.database}" does not exist (3D000): create it, or fix the database name in the --state URL (postgres://host:port/<database>)`;
+    case '42501':
+      return `role ${user} lacks a privilege on rollout's tables (42501): grant it CREATE on the database's public schema, or run once as the owner`;
+    case 'ECONNREFUSED':
+      return `nothing listens on ${target.host}:${target.port} (ECONNREFUSED): is PostgreSQL running, and are the host and port in the --state URL right?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host ${target.host} cannot be resolved (${code}): check the host in the --state URL`;
+    default:
+      return describeError(error);
+  }
 }
