@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
+import { auditHistoryOf } from '../state/audit-access.js';
 import type { AuditEntry, AuditVerification } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from './open-state.js';
@@ -7,6 +8,10 @@ import type { CommandResult } from './types.js';
 
 export interface LogResult {
   entries: AuditEntry[];
+  /**
+   * seq of the last entry: the number of entries of an intact log (`--verify` counts them). The log
+   * is read from its end, so counting would cost the whole history.
+   */
   total: number;
   verification?: AuditVerification;
 }
@@ -14,9 +19,10 @@ export interface LogResult {
 export async function runLog(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<LogResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
+  const history = auditHistoryOf(store);
   const limit = Math.max(1, Number(options.limit ?? 20) || 20);
   if (options.verify) {
-    const verification = await store.verifyAudit();
+    const verification = await history.verify();
     const result: LogResult = { entries: [], total: verification.entries, verification };
     return {
       exitCode: verification.tampered ? EXIT.fail : EXIT.ok,
@@ -29,11 +35,10 @@ export async function runLog(options: Record<string, unknown>, _args: string[], 
       },
     };
   }
-  const all = await store.readAudit();
-  const entries = all.slice(-limit);
+  const { entries, lastSeq } = await history.tail(limit);
   return {
     exitCode: EXIT.ok,
-    result: { entries, total: all.length },
+    result: { entries, total: lastSeq },
     human: (s) =>
       entries.length === 0
         ? 'the audit log is empty'

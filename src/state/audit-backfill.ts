@@ -1,3 +1,4 @@
+import { auditHistoryOf } from './audit-access.js';
 import type { AuditEntry, StateStore } from './store.js';
 import type { ReleaseState } from './types.js';
 
@@ -5,12 +6,13 @@ import type { ReleaseState } from './types.js';
  * Write the audit entries a crash prevented. The state is committed before its audit entry, so a
  * process killed in between leaves a state serial the log never mentions. Call this while holding
  * the lock (e.g. right after `acquireLock`, or when `state.intent` shows an interrupted operation):
- * every history transition newer than the highest `stateSerial` in the log is appended, marked
+ * every history transition newer than the last `stateSerial` in the log is appended, marked
  * `backfilled`; if the history has no entry for the current serial, a `state:unaudited` entry says so.
+ * It runs before every change, so it reads only the end of the log (`lastAuditedSerial`).
  */
 export async function backfillAudit(store: StateStore, state: ReleaseState | null, actor: string): Promise<AuditEntry[]> {
   if (!state) return [];
-  const audited = (await store.readAudit()).reduce((max, e) => Math.max(max, e.stateSerial ?? 0), 0);
+  const audited = await auditHistoryOf(store).lastAuditedSerial();
   if (audited >= state.serial) return [];
   const written: AuditEntry[] = [];
   const missing = state.history.filter((h) => h.serial > audited && h.serial <= state.serial);

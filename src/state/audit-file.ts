@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { syncDirectory } from './atomic-file.js';
 import { AUDIT_GENESIS, createAuditEntry, parseAuditLine } from './audit-chain.js';
+import { openAuditForAppend, openAuditForRead } from './audit-open.js';
 import { crashPoint, isCrashPointArmed } from './crash-points.js';
-import { AuditWriteError, LockBusyError } from './errors.js';
+import { AuditWriteError, LockBusyError, StateError } from './errors.js';
 import { acquireLockFile, removeLockFile } from './lock-file.js';
 import type { AuditEntry, AuditInput, Clock, LockInfo } from './store.js';
 
@@ -111,7 +111,7 @@ export async function appendAuditEntry(path: string, input: AuditInput, opts: Au
   let unlock: (() => Promise<void>) | undefined;
   try {
     unlock = await lockAppends(path, input.actor, opts);
-    const fh = await open(path, 'a+', 0o600);
+    const fh = await openAuditForAppend(path);
     try {
       // A log created just now exists only once its directory entry is synced too.
       if ((await fh.stat()).size === 0) await syncDirectory(dirname(path));
@@ -124,19 +124,21 @@ export async function appendAuditEntry(path: string, input: AuditInput, opts: Au
       await fh.close();
     }
   } catch (error) {
-    if (error instanceof AuditWriteError) throw error;
+    // A path problem (symlink, directory) keeps its own code: it is a usage error, not a failed write.
+    if (error instanceof StateError) throw error;
     throw new AuditWriteError(path, (error as Error).message, { cause: error });
   } finally {
     await unlock?.();
   }
 }
 
-/** The whole log as text ('' when it does not exist yet). */
+/** The whole log as text ('' when it does not exist yet); a symlink is refused. Costs the whole log: see README. */
 export async function readAuditText(path: string): Promise<string> {
+  const fh = await openAuditForRead(path);
+  if (!fh) return '';
   try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
   }
 }
