@@ -41,12 +41,13 @@ type Counts = { ok: true; canary: ArmCounts; baseline: ArmCounts } | { ok: false
 
 /**
  * Reads four scalars as counts. An empty events query with a present total is 0 events (an error
- * series often does not exist until the first error); an empty or NaN total is no data.
+ * series often does not exist until the first error); an empty or NaN total, or NaN events, is no data.
  */
 export function readCounts(s: RatioScalars): Counts {
   const named: Array<[string, Scalar]> = [['canary events', s.canaryEvents], ['canary total', s.canaryTotal], ['baseline events', s.baselineEvents], ['baseline total', s.baselineTotal]];
   for (const [name, v] of named) if (!v.ok && isSourceError(v.reason)) return { ok: false, status: 'error', detail: `${name}: ${v.detail}` };
-  for (const [name, v] of named) if (!v.ok && name.endsWith('total')) return { ok: false, status: 'no-data', detail: `${name}: ${v.detail}` };
+  // Only an events query without any series is 0 events; a NaN count is no evidence of none.
+  for (const [name, v] of named) if (!v.ok && (name.endsWith('total') || v.reason !== 'no-data')) return { ok: false, status: 'no-data', detail: `${name}: ${v.detail}` };
   const num = (v: Scalar) => (v.ok ? v.value : 0);
   return {
     ok: true,
@@ -140,8 +141,10 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
   }
   const win = readCounts(look.window);
   if (relative !== null && next.cumulative) {
-    if (!next.sequential && win.ok && win.baseline.total > 0) {
-      next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha / 2, mixingSd: chooseMixingSd(win.baseline.events / win.baseline.total, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
+    if (!next.sequential && win.ok && win.baseline.total >= 0.5) {
+      // The rate is capped at 1: extrapolated counts can show more events than requests.
+      const baselineRate = Math.min(1, win.baseline.events / win.baseline.total);
+      next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha / 2, mixingSd: chooseMixingSd(baselineRate, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
     }
     if (next.sequential) {
       seq = lookSequential(next.sequential, next.cumulative, relative);
@@ -150,9 +153,17 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
   }
   const seqFields = seq ? { pValue: seq.pValue, significant: seq.decision === 'reject', samples: { canary: next.cumulative?.canary.total ?? 0, baseline: next.cumulative?.baseline.total ?? 0 } } : {};
   if (!win.ok) return finish(next, { ...head, ...seqFields, status: win.status, detail: win.detail, value: null, baseline: null, limit: null });
-  if (win.canary.total <= 0 || win.baseline.total <= 0) {
-    const arm = win.canary.total <= 0 ? 'canary' : 'baseline';
+  // increase() extrapolates, so a window without traffic can answer 1e-300 requests: under half a
+  // request is no traffic, as in the canary analysis (which rounds counts).
+  if (win.canary.total < 0.5 || win.baseline.total < 0.5) {
+    const arm = win.canary.total < 0.5 ? 'canary' : 'baseline';
     return finish(next, { ...head, ...seqFields, status: 'no-data', detail: `no traffic on the ${arm} arm in the last ${spec.window}`, value: null, baseline: null, limit: null });
+  }
+  const over = (['canary', 'baseline'] as const).find((arm) => Math.round(win[arm].events) > Math.round(win[arm].total));
+  if (over) {
+    // A rate above 100 % is impossible: judging it would fire (or pass) on a broken query.
+    const detail = `the events query counts more than the total query on the ${over} arm (${win[over].events} of ${win[over].total}): check the metric definition`;
+    return finish(next, { ...head, ...seqFields, status: 'error', detail, value: null, baseline: null, limit: null });
   }
   const value = win.canary.events / win.canary.total;
   const baseline = win.baseline.events / win.baseline.total;

@@ -99,3 +99,33 @@ export function healthyReply(req: FakeRequest): FakeReply {
       return { body: vectorBody(['1']) };
   }
 }
+
+/** The answer plan with the release sitting in P2 / s1 (10 %), so that `watch` has a stage to watch. */
+export async function answerProjectAtStage(opts: Parameters<typeof answerPlan>[0] = {}): Promise<string> {
+  const dir = await answerProject(opts);
+  const [{ loadConfig }, { createFakeClock }, { syncFlagFiles }, { createStateStore }, { createInitialState }] = await Promise.all([
+    import('../../../src/config/load.js'),
+    import('../../../src/lifecycle/clock.js'),
+    import('../../../src/lifecycle/flag-sync.js'),
+    import('../../../src/state/factory.js'),
+    import('../../../src/state/types.js'),
+  ]);
+  const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
+  const startedAt = new Date(Date.now() - 3_600_000);
+  const at = startedAt.toISOString();
+  const base = createInitialState(loaded.config.release, loaded.hash, startedAt);
+  const state = {
+    ...base,
+    status: 'in-progress' as const,
+    phase: 'P2',
+    phaseStartedAt: at,
+    stage: { index: 0, id: 's1', startedAt: at },
+    flags: { 'reserves_v1.1': { percent: 10, groups: ['internal'], killSwitch: false, updatedAt: at } },
+  };
+  const store = createStateStore('file:.rollout', { cwd: dir, clock: createFakeClock(startedAt) });
+  const lock = await store.acquireLock({ actor: 'setup', operation: 'setup' });
+  await store.write(state, { expectSerial: 0, lock });
+  await store.releaseLock(lock);
+  await syncFlagFiles(loaded.config, dir, state.flags, false);
+  return dir;
+}
