@@ -102,7 +102,7 @@ export class PgConnector {
       } catch (error) {
         lastError = error;
         const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) {
+        if ((typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) || isMissingPassword(error)) {
           throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
         }
         if (attempt < this.settings.connectAttempts) await sleep(CONNECT_BACKOFF_MS * 2 ** (attempt - 1));
@@ -186,6 +186,11 @@ function describeError(error: unknown): string {
   return typeof e?.code === 'string' ? `${e.code}: ${message}` : message;
 }
 
+/** node-postgres' own complaint when the server asks for a password and none was given (it has no code). */
+function isMissingPassword(error: unknown): boolean {
+  return /client password must be a string|password must be a string/i.test((error as Error | undefined)?.message ?? '');
+}
+
 /** The role may connect but not create or use rollout's tables. */
 function isPrivilegeError(error: unknown): boolean {
   return (error as { code?: unknown }).code === '42501';
@@ -213,6 +218,7 @@ export function explainConnectFailure(error: unknown, target: Pick<PostgresTarge
     case 'EAI_AGAIN':
       return `host ${target.host} cannot be resolved (${code}): check the host in the --state URL`;
     default:
+      if (isMissingPassword(error)) return `the server asks for a password for role ${user} and none is set: put it in ROLLOUT_PG_PASSWORD or PGPASSWORD`;
       return describeError(error);
   }
 }
