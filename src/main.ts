@@ -6,8 +6,9 @@ import { resolveActor, type Ctx, type GlobalOptions } from './context.js';
 import { CATALOGUE, EXIT, type ExitCode } from './errors/catalogue.js';
 import { formatProblem, toRolloutError } from './errors/rollout-error.js';
 import { clockFromEnv } from './lifecycle/clock.js';
+import { escapeControl, escapeIdentitiesInPlace, escapeInline, escapeJsonText } from './output/escape.js';
 import { createRedactor, redactDeep, type Redactor } from './output/redact.js';
-import { loadStyle, shouldColor } from './output/style.js';
+import { createMarkedStyle, plainStyle, shouldColor } from './output/style.js';
 import { listWarnings, onWarning } from './output/warnings.js';
 
 function readVersion(): string {
@@ -61,7 +62,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
   if (!selected) return EXIT.ok;
   const chosen: Selected = selected;
   const global = chosen.options as unknown as GlobalOptions;
-  onWarning((message) => streams.stderr.write(redact(`rollout: warning: ${message}`) + '\n'));
+  onWarning((message) => streams.stderr.write(redact(`rollout: warning: ${escapeControl(message)}`) + '\n'));
   const ctx: Ctx = {
     cwd: process.cwd(),
     env,
@@ -70,17 +71,22 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, 
     global,
     isTTY: Boolean(streams.stderr.isTTY),
     redact,
-    progress: (line) => streams.stderr.write(redact(line) + '\n'),
+    progress: (line) => streams.stderr.write(redact(escapeControl(line)) + '\n'),
   };
   try {
     const handler = await chosen.load();
     const outcome: CommandResult = await handler(chosen.options, chosen.args, ctx);
     if (global.json) {
       const doc = { ok: outcome.exitCode === EXIT.ok, exitCode: outcome.exitCode, command: chosen.name, result: redactDeep(outcome.result, redact), ...warningsField(redact) };
-      streams.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      streams.stdout.write(escapeJsonText(JSON.stringify(doc, null, 2)) + '\n');
     } else {
-      const style = await loadStyle(shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env }));
-      const text = outcome.human(style);
+      // Values from files, the environment and other people's command lines reach the terminal only
+      // escaped: identities (actor, reason, …) on one line, everything else without control sequences;
+      // the style's own colours are placeholders until the text is escaped.
+      const marked = shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env }) ? createMarkedStyle() : null;
+      escapeIdentitiesInPlace(outcome.result);
+      const rendered = escapeControl(outcome.human(marked?.style ?? plainStyle));
+      const text = marked ? marked.finish(rendered) : rendered;
       if (text) streams.stdout.write(redact(text) + (text.endsWith('\n') ? '' : '\n'));
     }
     return outcome.exitCode;
@@ -114,9 +120,9 @@ function printError(streams: Streams, redact: Redactor, json: boolean, e: Printe
   const runbook = 'runbook' in CATALOGUE[e.code] ? (CATALOGUE[e.code] as { runbook?: string }).runbook : undefined;
   if (json) {
     const error = { code: e.code, message: e.message, hint, runbook, problems: e.problems ?? [], details: e.details ?? {} };
-    streams.stdout.write(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact), ...warningsField(redact) }, null, 2) + '\n');
+    streams.stdout.write(escapeJsonText(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact), ...warningsField(redact) }, null, 2)) + '\n');
   } else {
-    const lines = [...(e.problems ?? []), `rollout: ${e.message}`, `hint: ${hint}`];
+    const lines = [...(e.problems ?? []).map(escapeInline), `rollout: ${escapeControl(e.message)}`, `hint: ${hint}`];
     if (runbook) lines.push(`runbook: rollout runbook show ${runbook}`);
     if (e.code === 'E_INTERNAL') lines.push('Set ROLLOUT_DEBUG=1 for the stack trace, and report it with `rollout --version` and the command you ran.');
     streams.stderr.write(redact(lines.join('\n')) + '\n');

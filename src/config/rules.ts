@@ -1,6 +1,7 @@
 import type { Problem } from '../errors/rollout-error.js';
 import type { PerfBudget, RawConfig } from './schema.js';
 import { checkTemplates } from './template-rules.js';
+import { checkPlanText } from './text-rules.js';
 import { locate, type YamlSource } from './yaml-source.js';
 
 type Path = (string | number)[];
@@ -25,6 +26,7 @@ export function checkRules(config: RawConfig, source: YamlSource, budget: PerfBu
   };
   for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos]) rule(ctx);
   checkTemplates(config, (path, message) => ctx.report(path, message));
+  checkPlanText(source.data, (path, message) => ctx.report(path, message));
   return problems;
 }
 
