@@ -43,7 +43,6 @@ export const CATALOGUE = {
   E_NO_METRICS_SOURCE: { exitCode: EXIT.inconclusive, hint: 'Set the Prometheus URL variable named by metrics.prometheus.urlEnv (default ROLLOUT_PROMETHEUS_URL), or --replay a recording.', runbook: 'exit-3-inconclusive' },
   E_NO_CANARY: { exitCode: EXIT.usage, hint: 'Add a canary section (metrics, arms) to rollout.yaml; `rollout schema` describes it.', runbook: 'exit-2-usage-or-config' },
   E_CONFIG_CHANGED: { exitCode: EXIT.usage, hint: 'rollout.yaml changed since the release started. Review `git diff`, then run again with --accept-config-change.', runbook: 'exit-2-usage-or-config' },
-  E_RELEASE_BLOCKED: { exitCode: EXIT.fail, hint: 'The release was rolled back or is rolling back. Finish with `rollout rollback --resume`, fix the cause, then `rollout retry`.', runbook: 'exit-4-rolled-back' },
   E_RELEASE_ROLLED_BACK: { exitCode: EXIT.rolledBack, hint: 'The release was rolled back. Fix the cause, then `rollout retry` re-opens it at the stage it was rolled back from.', runbook: 'exit-4-rolled-back' },
   E_ROLLBACK_IN_PROGRESS: { exitCode: EXIT.busy, hint: 'A progressive rollback is ramping down. Let it finish (`rollout status` shows it), or finish an interrupted one with `rollout rollback --resume`.', runbook: 'exit-5-busy' },
   E_NOTHING_TO_RESUME: { exitCode: EXIT.usage, hint: '`--resume` only continues an interrupted progressive ramp-down. `rollout rollback` starts a rollback.', runbook: 'exit-2-usage-or-config' },
