@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
-import { answerProject, healthyReply, isCanary, roleOf, type QueryRole } from './answer-plan.js';
+import { answerProject, answerProjectAtStage, healthyReply, isCanary, roleOf, type QueryRole } from './answer-plan.js';
 import { startFakePrometheus, vectorBody, type FakePrometheus, type FakeReply, type FakeRequest } from './fake-prometheus.js';
 
 /**
@@ -141,5 +143,20 @@ describe('case 3: an unreadable HTTP 200 says what was wrong', () => {
     expect(metric('error_rate')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'query-error' });
     expect(metric('error_rate')?.reason).toMatch(/unreadable body: the body is not JSON/);
     expect(metric('error_rate')?.reason).not.toContain('x'.repeat(200));
+  });
+});
+
+describe('case 1 through advance: the step is not taken and nothing crashes', () => {
+  it('an infinite canary total makes advance inconclusive (exit 3), the flag unchanged', async () => {
+    const stage = await answerProjectAtStage();
+    const before = await readFile(path.join(stage, 'flags/flags.json'), 'utf8');
+    fake.answer(canaryAnswers('total', { body: vectorBody(['+Inf']) }));
+    const r = await runCli(['advance', '--json'], { cwd: stage, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stdout).toContain('impossible value +Inf');
+    const status = await runCli(['status', '--json'], { cwd: stage });
+    expect(status.json()).toMatchObject({ result: { stage: { id: 's1' }, flags: { 'reserves_v1.1': { percent: 10 } } } });
+    expect(await readFile(path.join(stage, 'flags/flags.json'), 'utf8')).toBe(before);
   });
 });

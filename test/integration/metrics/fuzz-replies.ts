@@ -36,6 +36,9 @@ const impossibleValue = fc.oneof(
   fc.double({ max: -1e-12, noNaN: true }).map((x) => (x === -Infinity ? '-Inf' : String(x))),
 );
 
+/** Finite but absurd: beyond 2^53 (not a count any more) or near Number.MAX_VALUE (sums overflow). */
+const absurdValue = fc.constantFrom('1e300', '1.7976931348623157e+308', '9007199254740993', '4.9e-324');
+
 /** A value Prometheus never writes at all. */
 const unreadableValue = fc.constantFrom('', 'abc', '0x10', ' 1', '1,5', 'null', 'infinity');
 
@@ -92,6 +95,14 @@ function wellFormed(shape: Shape): fc.Arbitrary<FuzzReply> {
     { weight: 6, arbitrary: usableOne },
     { weight: 3, arbitrary: impossible },
     { weight: 1, arbitrary: fc.constant({ reply: { body: vector(['NaN']) }, usable: 'unusable' as const, label: 'vector NaN' }) },
+    // No claim about the verdict on absurd values, only that they end in a documented outcome.
+    {
+      weight: 1,
+      arbitrary:
+        shape === 'instant'
+          ? absurdValue.map((v) => ({ reply: { body: vector([v]) }, usable: 'either' as const, label: `vector ${v}` }))
+          : fc.tuple(fc.array(fc.oneof(possibleValue, absurdValue), { minLength: 8, maxLength: 30 })).map(([vs]) => ({ reply: { body: matrix([vs]) }, usable: 'either' as const, label: 'matrix with absurd values' })),
+    },
     { weight: 1, arbitrary: fc.constant({ reply: { body: vector([]) }, usable: 'unusable' as const, label: 'empty vector' }) },
     { weight: 1, arbitrary: fc.constant({ reply: { body: matrix([]) }, usable: 'unusable' as const, label: 'empty matrix' }) },
     { weight: 1, arbitrary: fc.tuple(possibleValue, possibleValue).map(([a, b]) => ({ reply: { body: vector([a, b]) }, usable: 'unusable' as const, label: 'two series' })) },
