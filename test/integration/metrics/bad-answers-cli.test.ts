@@ -160,3 +160,28 @@ describe('case 1 through advance: the step is not taken and nothing crashes', ()
     expect(await readFile(path.join(stage, 'flags/flags.json'), 'utf8')).toBe(before);
   });
 });
+
+describe('slow and huge bodies through the CLI', () => {
+  it('a body trickled slower than the 1 s deadline is a timeout within the deadline (exit 3)', async () => {
+    const quick = await answerProject({ timeout: '1s', retries: 1 });
+    fake.answer((req) => (roleOf(req) === 'gate' ? { body: vectorBody(['0.001']), trickle: { bytes: 1, everyMs: 100 } } : healthyReply(req)));
+    const started = performance.now();
+    const r = await runCli(['preflight', '--phase', 'P0', '--json'], { cwd: quick, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
+    const elapsed = performance.now() - started;
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.json<GateDoc>().result.gates[0]).toMatchObject({ verdict: 'inconclusive', reason: 'timeout' });
+    // The deadline covers the retry too; the rest is Node's start-up.
+    expect(elapsed).toBeLessThan(1000 + 8000);
+  });
+
+  it('a 3 MB answer is read and judged; a 3 MB HTML page is malformed with a short summary', async () => {
+    const pad = 'x'.repeat(3 * 1024 * 1024);
+    const big = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { pad }, value: [1_700_000_000, '0.001'] }] } });
+    const ok = await preflight((req) => (roleOf(req) === 'gate' ? { body: big } : healthyReply(req)));
+    expect(ok.r.code, ok.r.stderr).toBe(0);
+    const html = await preflight((req) => (roleOf(req) === 'gate' ? { body: `<html>${pad}</html>`, contentType: 'text/html' } : healthyReply(req)));
+    expect(html.r.code).toBe(3);
+    expect(html.gate).toMatchObject({ verdict: 'inconclusive', reason: 'malformed' });
+    expect(html.gate?.summary.length).toBeLessThan(300);
+  });
+});
