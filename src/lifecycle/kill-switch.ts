@@ -213,11 +213,12 @@ export async function engageKillSwitch(planDir: string, targets: FlagTarget[], o
 
 /** Sample users evaluated per flag: enough to catch a rule that still serves the new variant to a share. */
 export const VERIFY_SAMPLE_KEYS = 256;
+const SAMPLE_KEYS = Array.from({ length: VERIFY_SAMPLE_KEYS }, (_, i) => `kill-switch-check-${i}`);
 
 /** Reads each file back and evaluates every flag for sample users with no group, each group and all groups. */
 export async function verifyKillSwitch(planDir: string, byFile: Map<string, FlagTarget[]>): Promise<KillSwitchVerification> {
   const started = performance.now();
-  const { evaluateFlag } = await import('../flags/evaluate.js');
+  const { evaluateShare } = await import('../flags/evaluate.js');
   const problems: string[] = [];
   let contexts = 0;
   for (const [file, group] of byFile) {
@@ -240,14 +241,14 @@ export async function verifyKillSwitch(planDir: string, byFile: Map<string, Flag
       let wrong = 0;
       let example = '';
       for (const groups of groupSets) {
-        for (let i = 0; i < VERIFY_SAMPLE_KEYS; i++) {
-          const targetingKey = `kill-switch-check-${i}`;
-          const r = evaluateFlag(doc, t.key, { targetingKey, ...(groups ? { groups } : {}) });
-          contexts++;
-          if (r.variant !== fallback) {
-            wrong++;
-            example ||= `${targetingKey}${groups ? ` in ${groups.join('+')}` : ''} got ${r.variant ?? `no variant (${r.flagdReason})`}`;
-          }
+        // One flagd-core instance per document: evaluateShare parses it once for all sample users.
+        const share = evaluateShare(doc, t.key, SAMPLE_KEYS, { ...(groups ? { groups } : {}), variant: fallback, collectKeys: true });
+        contexts += share.total;
+        const off = share.total - share.withNewVariant;
+        if (off > 0) {
+          wrong += off;
+          const other = Object.entries(share.counts).find(([v]) => v !== fallback);
+          example ||= `${other?.[1] ?? off} user(s)${groups ? ` in ${groups.join('+')}` : ''} got ${other?.[0] ?? 'another variant'}`;
         }
       }
       if (wrong > 0) problems.push(`${file}: ${t.key} still serves something other than ${fallback} to ${wrong} evaluated context(s), e.g. ${example}`);
