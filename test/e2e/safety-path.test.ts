@@ -165,7 +165,7 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
   }, 300_000);
 
   it('5b. while a ramp-down runs, status shows it and its runner, and a second --resume exits 5', async () => {
-    const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 40s, steps: 4 }' });
+    const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 20s, steps: 4 }' });
     // Run the ramp-down in the background through the same helper (it takes ~40 s).
     const running = p.cli(['rollback', '--mode', 'progressive', '--actor', 'carol']);
     let seen = false;
