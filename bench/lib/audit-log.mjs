@@ -35,20 +35,48 @@ function canonicalData(data) {
   return text;
 }
 
+const jsonCache = new Map();
+const stringifyCache = new WeakMap();
+/** JSON.stringify of a string or a data object, cached: a long log repeats the same few. */
+function json(value) {
+  if (value !== null && typeof value === 'object') {
+    let text = stringifyCache.get(value);
+    if (text === undefined) stringifyCache.set(value, (text = JSON.stringify(value)));
+    return text;
+  }
+  let text = jsonCache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (jsonCache.size < 10_000) jsonCache.set(value, text);
+  }
+  return text;
+}
+
 /**
- * The entry with seq `seq` chained onto `prev`, and its line. `fields`: { ts, actor, op, reason?,
- * data?, stateSerial? } with `data` plain JSON (it is not copied; reuse one object for speed).
+ * The entry with seq `seq` chained onto `prev`: its hash and its line, written from pieces rather
+ * than by JSON.stringify of an object (the generator must outrun the code it feeds). `fields`:
+ * { ts, actor, op, reason?, data?, stateSerial? } with `data` plain JSON (reuse one object for speed).
  */
-export function chainEntry(seq, prev, fields) {
-  const entry = { v: 1, seq, ts: fields.ts, actor: fields.actor, op: fields.op, prev };
-  if (fields.reason !== undefined) entry.reason = fields.reason;
-  if (fields.data !== undefined) entry.data = sortedData(fields.data);
-  if (fields.stateSerial !== undefined) entry.stateSerial = fields.stateSerial;
+export function chainLine(seq, prev, fields) {
+  const data = fields.data === undefined ? undefined : sortedData(fields.data);
+  const dataCanonical = data === undefined ? '' : `"data":${canonicalData(data)},`;
+  const reason = fields.reason === undefined ? '' : `"reason":${json(fields.reason)},`;
+  const serial = fields.stateSerial === undefined ? '' : `"stateSerial":${fields.stateSerial},`;
+  const ts = JSON.stringify(fields.ts);
+  const actor = json(fields.actor);
+  const op = json(fields.op);
   // Members in code-unit order: actor, data, op, prev, reason, seq, stateSerial, ts, v.
-  const text = `{"actor":${JSON.stringify(entry.actor)},${entry.data !== undefined ? `"data":${canonicalData(entry.data)},` : ''}"op":${JSON.stringify(entry.op)},"prev":${JSON.stringify(prev)},${
-    entry.reason !== undefined ? `"reason":${JSON.stringify(entry.reason)},` : ''}"seq":${seq},${entry.stateSerial !== undefined ? `"stateSerial":${entry.stateSerial},` : ''}"ts":${JSON.stringify(entry.ts)},"v":1}`;
-  entry.hash = `sha256:${hash('sha256', text)}`;
-  return { entry, line: `${JSON.stringify(entry)}\n` };
+  const hashed = `sha256:${hash('sha256', `{"actor":${actor},${dataCanonical}"op":${op},"prev":"${prev}",${reason}"seq":${seq},${serial}"ts":${ts},"v":1}`)}`;
+  // As JSON.stringify(entry) writes it: v, seq, ts, actor, op, prev, reason, data, stateSerial, hash.
+  const line = `{"v":1,"seq":${seq},"ts":${ts},"actor":${actor},"op":${op},"prev":"${prev}"${reason ? `,${reason.slice(0, -1)}` : ''}${
+    data === undefined ? '' : `,"data":${json(data)}`}${serial ? `,${serial.slice(0, -1)}` : ''},"hash":"${hashed}"}\n`;
+  return { hash: hashed, line };
+}
+
+/** The entry with seq `seq` chained onto `prev`, as an object, and its line. */
+export function chainEntry(seq, prev, fields) {
+  const { line } = chainLine(seq, prev, fields);
+  return { entry: JSON.parse(line), line };
 }
 
 const OPS = ['preflight', 'analyze', 'signoff', 'preflight', 'lock:takeover', 'preflight', 'analyze', 'advance'];
@@ -101,8 +129,8 @@ export function writeAuditLog(path, count, entryAt = typicalEntry) {
     for (let i = 0; i < count; i++) {
       const probe = entryAt(i, serial + 1);
       if (CHANGES.has(probe.op) && probe.stateSerial !== undefined) serial += 1;
-      const { entry, line } = chainEntry(i + 1, prev, probe);
-      prev = entry.hash;
+      const { hash: entryHash, line } = chainLine(i + 1, prev, probe);
+      prev = entryHash;
       chunk += line;
       if (chunk.length > 4_000_000) {
         writeSync(fd, chunk);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { buildReport, renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
+import { buildReportFromLog, renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
+import { auditHistoryOf } from '../state/audit-access.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from './open-state.js';
 import type { CommandResult } from './types.js';
@@ -25,9 +26,11 @@ export async function runReport(options: Record<string, unknown>, _args: string[
   const format = readFormat(options.format);
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
-  const [state, audit] = await Promise.all([store.read(), store.readAudit()]);
-  if (!state && audit.length === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
-  const report = buildReport(loaded.config, state, audit, ctx.clock.now());
+  const state = await store.read();
+  // The log is streamed through the report builder: memory does not grow with the history.
+  const history = auditHistoryOf(store);
+  const { report, entries } = await buildReportFromLog(loaded.config, state, (visit) => history.scan(visit), ctx.clock.now());
+  if (!state && entries === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
   const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;

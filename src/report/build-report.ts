@@ -2,9 +2,10 @@ import type { RawConfig } from '../config/schema.js';
 import type { AuditEntry } from '../state/store.js';
 import type { ReleaseState } from '../state/types.js';
 import { computeDelivery, type DeliveryMetrics } from './delivery.js';
-import { collectEvents, type ReleaseEvent } from './events.js';
+import { KeepLast } from './bounded.js';
+import { EventOrder, type ReleaseEvent } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
-import { walkEvents, type Decision, type RollbackRecord, type Visit } from './timeline.js';
+import { REPORT_LIMITS, Walker, type Decision, type ReportLimits, type RollbackRecord, type Visit } from './timeline.js';
 
 /** One evaluation of one canary metric, for the canary-vs-baseline chart. */
 export interface CanaryPoint {
@@ -34,6 +35,11 @@ export interface ReleaseReport {
   delivery: DeliveryMetrics;
   /** Per canary metric id, its evaluations in time order. */
   canarySeries: Record<string, CanaryPoint[]>;
+  /**
+   * Present when the history is longer than the report shows: how many of the earliest timeline
+   * events, visits, decisions, rollbacks and overrides were left out. Delivery figures count them all.
+   */
+  omitted?: { events: number; timeline: number; visits: number; decisions: number; rollbacks: number; overrides: number };
 }
 
 function toPoints(decisions: Decision[], state: ReleaseState | null, runs: number): Record<string, CanaryPoint[]> {
@@ -62,22 +68,80 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
   return series;
 }
 
+/** Feeds every event to the walk and keeps the most recent ones for display. */
+class ReportBuilder {
+  private readonly walker: Walker;
+  private readonly timeline: KeepLast<ReleaseEvent>;
+  private readonly overrides: KeepLast<ReleaseEvent>;
+  private readonly order: EventOrder;
+  private events = 0;
+
+  constructor(private readonly config: RawConfig, private readonly state: ReleaseState | null, private readonly now: Date, limits: ReportLimits) {
+    this.walker = new Walker(config, now, limits);
+    this.timeline = new KeepLast(limits.timeline);
+    this.overrides = new KeepLast(limits.overrides);
+    this.order = new EventOrder(state, (e) => this.take(e));
+  }
+
+  add(entry: AuditEntry): void {
+    this.order.add(entry);
+  }
+
+  finish(): ReleaseReport {
+    this.order.finish();
+    const walk = this.walker.finish(this.state);
+    const timeline = this.timeline.toArray();
+    const overrides = this.overrides.toArray();
+    const omitted = { events: this.events, timeline: this.timeline.dropped, ...walk.omitted, overrides: this.overrides.dropped };
+    const truncated = omitted.timeline + omitted.visits + omitted.decisions + omitted.rollbacks + omitted.overrides > 0;
+    return {
+      release: this.config.release,
+      generatedAt: this.now.toISOString(),
+      status: this.state?.status ?? 'not-started',
+      phase: this.state?.phase ?? null,
+      stage: this.state?.stage?.id ?? null,
+      timeline,
+      visits: walk.visits,
+      decisions: walk.decisions,
+      overrides,
+      rollbacks: walk.rollbacks,
+      delivery: computeDelivery(walk),
+      canarySeries: toPoints(walk.decisions, this.state, walk.runs),
+      ...(truncated ? { omitted } : {}),
+    };
+  }
+
+  private take(e: ReleaseEvent): void {
+    this.events += 1;
+    this.timeline.push(e);
+    if (e.kind === 'override') this.overrides.push(e);
+    this.walker.push(e);
+  }
+}
+
 /** The release report: pure over config, state, audit log and the clock. */
-export function buildReport(config: RawConfig, state: ReleaseState | null, audit: AuditEntry[], now: Date): ReleaseReport {
-  const timeline = collectEvents(state, audit);
-  const walk = walkEvents(timeline, config, state);
-  return {
-    release: config.release,
-    generatedAt: now.toISOString(),
-    status: state?.status ?? 'not-started',
-    phase: state?.phase ?? null,
-    stage: state?.stage?.id ?? null,
-    timeline,
-    visits: walk.visits,
-    decisions: walk.decisions,
-    overrides: timeline.filter((e) => e.kind === 'override'),
-    rollbacks: walk.rollbacks,
-    delivery: computeDelivery(walk, now),
-    canarySeries: toPoints(walk.decisions, state, walk.runs.length),
-  };
+export function buildReport(config: RawConfig, state: ReleaseState | null, audit: Iterable<AuditEntry>, now: Date, limits: ReportLimits = REPORT_LIMITS): ReleaseReport {
+  const builder = new ReportBuilder(config, state, now, limits);
+  for (const entry of audit) builder.add(entry);
+  return builder.finish();
+}
+
+/**
+ * The same report from a log read one entry at a time (`scan` calls `visit` for each entry in log
+ * order): memory is bounded by the limits and the plan, not by the length of the history.
+ */
+export async function buildReportFromLog(
+  config: RawConfig,
+  state: ReleaseState | null,
+  scan: (visit: (entry: AuditEntry) => void) => Promise<void>,
+  now: Date,
+  limits: ReportLimits = REPORT_LIMITS,
+): Promise<{ report: ReleaseReport; entries: number }> {
+  const builder = new ReportBuilder(config, state, now, limits);
+  let entries = 0;
+  await scan((entry) => {
+    entries += 1;
+    builder.add(entry);
+  });
+  return { report: builder.finish(), entries };
 }

@@ -1,4 +1,4 @@
-import type { Visit, Walk } from './timeline.js';
+import type { RollbackRecord, Visit, Walk } from './timeline.js';
 
 /**
  * The plan's "Success Metrics → Technical Metrics" (release-plan-v2.1.0.md). They are not part of
@@ -42,46 +42,80 @@ function durationOf(v: Visit, now: Date): number {
   return Math.max(0, (v.leftAt ? Date.parse(v.leftAt) : now.getTime()) - Date.parse(v.enteredAt));
 }
 
-function sumBy(visits: Visit[], keyOf: (v: Visit) => string, now: Date): TimeInStep[] {
-  const map = new Map<string, TimeInStep>();
-  for (const v of visits) {
-    const key = keyOf(v);
-    const entry = map.get(key) ?? { phase: v.phase, stage: keyOf(v) === v.phase ? null : v.stage, ...(v.percent !== undefined ? { percent: v.percent } : {}), visits: 0, totalMs: 0, ongoing: false };
-    entry.visits += 1;
-    entry.totalMs += durationOf(v, now);
-    entry.ongoing ||= v.leftAt === null;
-    map.set(key, entry);
+/**
+ * The delivery figures, added up one finished visit and one settled rollback at a time, so that a
+ * history of any length costs memory only per phase and stage of the plan.
+ */
+export class DeliveryTally {
+  deployments = 0;
+  finishedDeployments = 0;
+  failedDeployments = 0;
+  rollbacks = 0;
+  recovered = 0;
+  recoveryMsTotal = 0;
+  private readonly stages = new Map<string, TimeInStep>();
+  private readonly phases = new Map<string, TimeInStep>();
+  private previous: Visit | null = null;
+
+  constructor(private readonly now: Date) {}
+
+  /** Count a visit once it will not change any more (left, or the current one at the end). */
+  addVisit(v: Visit): void {
+    if (v.stage !== null) {
+      this.deployments += 1;
+      if (v.outcome !== 'current') this.finishedDeployments += 1;
+      if (v.outcome === 'rolled-back') this.failedDeployments += 1;
+      this.addTime(this.stages, `${v.phase}\u0000${v.stage}`, v, v.stage);
+    }
+    // A phase is visited once per entry, however many of its stages the entry went through.
+    const phase = this.addTime(this.phases, v.phase, v, null);
+    const prev = this.previous;
+    phase.visits += !prev || prev.phase !== v.phase || prev.run !== v.run ? 1 : 0;
+    this.previous = v;
   }
-  return [...map.values()];
+
+  /** Count a rollback once it is settled (completed, failed, or left incomplete at the end). */
+  addRollback(r: RollbackRecord): void {
+    this.rollbacks += 1;
+    if (r.completedAt === null) return;
+    this.recovered += 1;
+    this.recoveryMsTotal += Date.parse(r.completedAt) - Date.parse(r.startedAt);
+  }
+
+  timePerStage(): TimeInStep[] {
+    return [...this.stages.values()];
+  }
+
+  timePerPhase(): TimeInStep[] {
+    return [...this.phases.values()];
+  }
+
+  private addTime(map: Map<string, TimeInStep>, key: string, v: Visit, stage: string | null): TimeInStep {
+    let entry = map.get(key);
+    if (!entry) {
+      // Phase rows count entries into the phase (addVisit); stage rows count visits.
+      entry = { phase: v.phase, stage, ...(v.percent !== undefined ? { percent: v.percent } : {}), visits: 0, totalMs: 0, ongoing: false };
+      map.set(key, entry);
+    }
+    if (stage !== null) entry.visits += 1;
+    entry.totalMs += durationOf(v, this.now);
+    entry.ongoing ||= v.leftAt === null;
+    return entry;
+  }
 }
 
-/** A phase is visited once per entry, however many of its stages the entry went through. */
-function countPhaseEntries(phases: TimeInStep[], visits: Visit[]): TimeInStep[] {
-  const entries = new Map<string, number>();
-  visits.forEach((v, i) => {
-    const prev = visits[i - 1];
-    if (!prev || prev.phase !== v.phase || prev.run !== v.run) entries.set(v.phase, (entries.get(v.phase) ?? 0) + 1);
-  });
-  return phases.map((p) => ({ ...p, visits: entries.get(p.phase) ?? p.visits }));
-}
-
-export function computeDelivery(walk: Walk, now: Date): DeliveryMetrics {
-  const staged = walk.visits.filter((v) => v.stage !== null);
-  const finished = staged.filter((v) => v.outcome !== 'current');
-  const failed = finished.filter((v) => v.outcome === 'rolled-back').length;
-  const recovered = walk.rollbacks.filter((r) => r.completedAt !== null);
-  const mttr = recovered.length ? recovered.reduce((s, r) => s + (Date.parse(r.completedAt!) - Date.parse(r.startedAt)), 0) / recovered.length : null;
-  const rolledBackRuns = walk.runs.filter((r) => r.outcome === 'rolled-back').length;
+export function computeDelivery(walk: Walk): DeliveryMetrics {
+  const t = walk.tally;
   return {
-    deploymentSuccessRate: finished.length ? (finished.length - failed) / finished.length : null,
-    deployments: staged.length,
-    failedDeployments: failed,
-    rollbackRate: walk.runs.length ? rolledBackRuns / walk.runs.length : null,
-    runs: walk.runs.length,
-    rollbacks: walk.rollbacks.length,
-    mttrMs: mttr,
-    incompleteRollbacks: walk.rollbacks.length - recovered.length,
-    timePerStage: sumBy(staged, (v) => `${v.phase}\u0000${v.stage}`, now),
-    timePerPhase: countPhaseEntries(sumBy(walk.visits, (v) => v.phase, now), walk.visits),
+    deploymentSuccessRate: t.finishedDeployments ? (t.finishedDeployments - t.failedDeployments) / t.finishedDeployments : null,
+    deployments: t.deployments,
+    failedDeployments: t.failedDeployments,
+    rollbackRate: walk.runs ? walk.rolledBackRuns / walk.runs : null,
+    runs: walk.runs,
+    rollbacks: t.rollbacks,
+    mttrMs: t.recovered ? t.recoveryMsTotal / t.recovered : null,
+    incompleteRollbacks: t.rollbacks - t.recovered,
+    timePerStage: t.timePerStage(),
+    timePerPhase: t.timePerPhase(),
   };
 }

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../state/store.js';
+import { MinHeap } from './bounded.js';
 import type { ReleaseState } from '../state/types.js';
 
 /** What an entry of the history or audit log means for the report. */
@@ -104,13 +105,8 @@ function fromAudit(entry: AuditEntry): ReleaseEvent {
   };
 }
 
-/**
- * The history (which carries positions and evidence) plus every audit entry that records something
- * the history does not: an audit entry whose state serial has a history entry is the same transition.
- * Sorted by time; ties keep history order first.
- */
-export function collectEvents(state: ReleaseState | null, audit: AuditEntry[]): ReleaseEvent[] {
-  const history = (state?.history ?? []).map<ReleaseEvent>((h) => ({
+function fromHistory(h: ReleaseState['history'][number]): ReleaseEvent {
+  return {
     at: h.at,
     kind: classifyOp(h.action),
     op: h.action,
@@ -121,11 +117,64 @@ export function collectEvents(state: ReleaseState | null, audit: AuditEntry[]): 
     ...(h.evidence !== undefined ? { evidence: h.evidence } : {}),
     serial: h.serial,
     source: 'history',
-  }));
-  const covered = new Set(history.map((h) => h.serial));
-  const extra = audit.filter((a) => a.stateSerial === undefined || !covered.has(a.stateSerial)).map(fromAudit);
-  return [...history, ...extra]
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at) || a.i - b.i)
-    .map(({ e }) => e);
+  };
+}
+
+/**
+ * The history (which carries positions and evidence) plus every audit entry that records something
+ * the history does not: an audit entry whose state serial has a history entry is the same transition.
+ * Sorted by time; ties keep history order first.
+ */
+export function collectEvents(state: ReleaseState | null, audit: AuditEntry[]): ReleaseEvent[] {
+  const events: ReleaseEvent[] = [];
+  const order = new EventOrder(state, (e) => events.push(e));
+  for (const entry of audit) order.add(entry);
+  order.finish();
+  return events;
+}
+
+/** Audit-only events held back to be put in time order; a log longer than this is trusted to be nearly in order. */
+export const REORDER_WINDOW = 10_000;
+
+interface Queued {
+  event: ReleaseEvent;
+  time: number;
+  index: number;
+}
+
+/** Same order as sorting by `Date.parse(at)`, then by position (history first), as collectEvents always did. */
+const comesFirst = (a: Queued, b: Queued): boolean => (a.time - b.time || a.index - b.index) < 0;
+
+/**
+ * `collectEvents` one audit entry at a time: events go to `emit` in time order. Up to
+ * REORDER_WINDOW audit-only events are held, so a log of that size is ordered exactly like a full
+ * sort; beyond it, an event is emitted once that many later ones have arrived (the log is appended
+ * in time order, so only hand-written `at` values could be further out of place).
+ */
+export class EventOrder {
+  private readonly heap = new MinHeap<Queued>(comesFirst);
+  private readonly covered: Set<number | undefined>;
+  private readonly held: number;
+  private next = 0;
+
+  constructor(state: ReleaseState | null, private readonly emit: (event: ReleaseEvent) => void) {
+    const history = state?.history ?? [];
+    this.covered = new Set(history.map((h) => h.serial));
+    for (const h of history) this.queue(fromHistory(h));
+    this.held = history.length + REORDER_WINDOW;
+  }
+
+  add(entry: AuditEntry): void {
+    if (entry.stateSerial !== undefined && this.covered.has(entry.stateSerial)) return;
+    this.queue(fromAudit(entry));
+    if (this.heap.size > this.held) this.emit(this.heap.pop()!.event);
+  }
+
+  finish(): void {
+    for (let q = this.heap.pop(); q; q = this.heap.pop()) this.emit(q.event);
+  }
+
+  private queue(event: ReleaseEvent): void {
+    this.heap.push({ event, time: Date.parse(event.at), index: this.next++ });
+  }
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../config/duration.js';
+import type { ReleaseReport } from './build-report.js';
 import type { DeliveryMetrics } from './delivery.js';
 import { DELIVERY_TARGETS } from './delivery.js';
 import type { ReleaseEvent } from './events.js';
@@ -68,4 +69,12 @@ export function describeEvent(e: ReleaseEvent): string {
 export function formatPValue(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '—';
   return p < 0.001 ? p.toExponential(2) : p.toPrecision(3);
+}
+
+/** What a report of a long history leaves out, in one sentence. */
+export function omittedNote(o: NonNullable<ReleaseReport['omitted']>): string {
+  const parts = [
+    [o.timeline, 'timeline events'], [o.visits, 'stage visits'], [o.decisions, 'decisions'], [o.rollbacks, 'rollbacks'], [o.overrides, 'overrides'],
+  ].filter(([n]) => (n as number) > 0).map(([n, what]) => `${(n as number).toLocaleString('en-US')} earlier ${what as string}`);
+  return `A long history (${o.events.toLocaleString('en-US')} events): the lists below show the most recent ones; ${parts.join(', ')} are not listed. The delivery figures count everything.`;
 }

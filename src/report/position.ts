@@ -11,9 +11,14 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** Which phase each stage id belongs to, and its percentage, from the plan. */
+const stageIndexes = new WeakMap<RawConfig, Map<string, { phase: string; percent: number }>>();
+
+/** Which phase each stage id belongs to, and its percentage, from the plan (built once per plan: the report reads every event). */
 export function indexStages(config: RawConfig): Map<string, { phase: string; percent: number }> {
+  const cached = stageIndexes.get(config);
+  if (cached) return cached;
   const map = new Map<string, { phase: string; percent: number }>();
+  stageIndexes.set(config, map);
   for (const p of config.phases) for (const s of p.rollout?.stages ?? []) map.set(s.id, { phase: p.id, percent: s.percent });
   return map;
 }

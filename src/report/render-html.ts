@@ -1,5 +1,5 @@
 import type { ReleaseReport } from './build-report.js';
-import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue } from './format.js';
+import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
 import { escapeHtml, renderCanaryChart, renderTimelineChart } from './svg-charts.js';
 import type { Decision } from './timeline.js';
 
@@ -60,7 +60,7 @@ export function renderHtml(r: ReleaseReport): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${CSS}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="muted">Status <strong>${escapeHtml(r.status)}</strong>${r.phase ? `, phase ${escapeHtml(r.phase)}` : ''}${r.stage ? `, stage ${escapeHtml(r.stage)}` : ''}. Generated ${escapeHtml(formatTime(r.generatedAt))}.</p>
+<p class="muted">Status <strong>${escapeHtml(r.status)}</strong>${r.phase ? `, phase ${escapeHtml(r.phase)}` : ''}${r.stage ? `, stage ${escapeHtml(r.stage)}` : ''}. Generated ${escapeHtml(formatTime(r.generatedAt))}.</p>${r.omitted ? `\n<p class="muted">${escapeHtml(omittedNote(r.omitted))}</p>` : ''}
 <h2>Delivery</h2>${delivery}
 <h2>Stage timeline</h2>${renderTimelineChart(r.visits, r.rollbacks, r.generatedAt)}
 <h2>Time per stage</h2>${steps}

@@ -1,7 +1,18 @@
 import type { ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
-import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue } from './format.js';
+import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
 import type { Decision } from './timeline.js';
+
+/**
+ * Append without spreading: a spread passes every element as an argument, and a report of a long
+ * history would exceed the engine's argument limit (RangeError: Maximum call stack size exceeded).
+ */
+function append(out: string[], ...parts: Array<string | string[]>): void {
+  for (const part of parts) {
+    if (typeof part === 'string') out.push(part);
+    else for (const line of part) out.push(line);
+  }
+}
 
 /** Pipes and newlines would break a Markdown table cell. */
 function cell(text: string): string {
@@ -10,7 +21,9 @@ function cell(text: string): string {
 
 function table(header: string[], rows: string[][]): string[] {
   if (rows.length === 0) return ['None yet.'];
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  const out = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) out.push(`| ${r.map(cell).join(' | ')} |`);
+  return out;
 }
 
 function stepName(s: TimeInStep): string {
@@ -21,8 +34,8 @@ function renderDecision(d: Decision): string[] {
   const where = [d.phase, d.stage].filter(Boolean).join(' · ') || '—';
   const out = [`### ${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`, '', `${d.verdict ? `**${d.verdict}**` : 'no verdict recorded'}${d.summary ? ` — ${d.summary}` : ''} · by ${d.actor}${d.reason ? ` · “${d.reason}”` : ''}`];
   for (const c of d.canary) {
-    out.push('', `Canary analysis: **${c.verdict}**${c.summary ? ` — ${c.summary}` : ''}`, '');
-    out.push(...table(['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'], c.metrics.map((m) => [
+    append(out, '', `Canary analysis: **${c.verdict}**${c.summary ? ` — ${c.summary}` : ''}`, '');
+    append(out, table(['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'], c.metrics.map((m) => [
       m.id,
       m.verdict,
       `${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`,
@@ -37,32 +50,33 @@ function renderDecision(d: Decision): string[] {
 /** The release report as Markdown (GitHub-flavoured tables). */
 export function renderMarkdown(r: ReleaseReport): string {
   const out: string[] = [`# Release report ${r.release}`, '', `Status **${r.status}**${r.phase ? `, phase ${r.phase}` : ''}${r.stage ? `, stage ${r.stage}` : ''}. Generated ${formatTime(r.generatedAt)}.`, ''];
-  out.push('## Delivery', '', ...table(['figure', 'measured', 'target', 'met'], deliveryRows(r.delivery).map((d) => [d.name, d.value, d.target, d.met === null ? 'n/a' : d.met ? 'yes' : 'no'])), '');
-  out.push('## Time per stage', '', ...table(['step', 'visits', 'time', ''], [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [stepName(s), String(s.visits), formatMs(s.totalMs), s.ongoing ? 'ongoing' : ''])), '');
-  out.push('## Stages', '', ...table(['run', 'phase', 'stage', 'entered', 'left', 'time', 'outcome'], r.visits.map((v) => [
+  if (r.omitted) append(out, `_${omittedNote(r.omitted)}_`, '');
+  append(out, '## Delivery', '', table(['figure', 'measured', 'target', 'met'], deliveryRows(r.delivery).map((d) => [d.name, d.value, d.target, d.met === null ? 'n/a' : d.met ? 'yes' : 'no'])), '');
+  append(out, '## Time per stage', '', table(['step', 'visits', 'time', ''], [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [stepName(s), String(s.visits), formatMs(s.totalMs), s.ongoing ? 'ongoing' : ''])), '');
+  append(out, '## Stages', '', table(['run', 'phase', 'stage', 'entered', 'left', 'time', 'outcome'], r.visits.map((v) => [
     String(v.run), v.phase, v.stage ? `${v.stage}${v.percent !== undefined ? ` (${v.percent} %)` : ''}` : '—', formatTime(v.enteredAt), formatTime(v.leftAt),
     formatMs((v.leftAt ? Date.parse(v.leftAt) : Date.parse(r.generatedAt)) - Date.parse(v.enteredAt)), v.outcome,
   ])), '');
-  out.push('## Rollbacks', '');
-  if (r.rollbacks.length === 0) out.push('None.', '');
-  else out.push(...table(['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'], r.rollbacks.map((b) => [
+  append(out, '## Rollbacks', '');
+  if (r.rollbacks.length === 0) append(out, 'None.', '');
+  else append(out, table(['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'], r.rollbacks.map((b) => [
     formatTime(b.startedAt), b.failed ? 'FAILED' : formatTime(b.completedAt), b.completedAt ? formatMs(Date.parse(b.completedAt) - Date.parse(b.startedAt)) : '—',
     b.mode ?? '—', [b.phase, b.stage].filter(Boolean).join(' · ') || '—', b.actor, b.reason ?? '',
   ])), '');
-  out.push('## Overrides', '');
-  if (r.overrides.length === 0) out.push('None.', '');
-  else out.push(...table(['time', 'op', 'by', 'detail'], r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)])), '');
-  out.push('## Decisions and evidence', '');
-  if (r.decisions.length === 0) out.push('No decision carried evidence.', '');
-  for (const d of r.decisions) out.push(...renderDecision(d), '');
+  append(out, '## Overrides', '');
+  if (r.overrides.length === 0) append(out, 'None.', '');
+  else append(out, table(['time', 'op', 'by', 'detail'], r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)])), '');
+  append(out, '## Decisions and evidence', '');
+  if (r.decisions.length === 0) append(out, 'No decision carried evidence.', '');
+  for (const d of r.decisions) append(out, renderDecision(d), '');
   const metrics = Object.entries(r.canarySeries);
   if (metrics.length) {
-    out.push('## Canary vs baseline over the stages', '');
+    append(out, '## Canary vs baseline over the stages', '');
     for (const [id, points] of metrics) {
-      out.push(`### ${id}`, '', ...table(['evaluation', 'baseline', 'canary', 'verdict'], points.map((p) => [p.label, formatValue(p.baseline), formatValue(p.canary), p.verdict])), '');
+      append(out, `### ${id}`, '', table(['evaluation', 'baseline', 'canary', 'verdict'], points.map((p) => [p.label, formatValue(p.baseline), formatValue(p.canary), p.verdict])), '');
     }
   }
-  out.push('## Timeline', '', ...table(['time', 'event', 'op', 'by', 'detail'], r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)])), '');
-  out.push(`_Rates: deployment success = stage deployments not rolled back / stage deployments that finished; rollback rate = runs ending in a rollback / runs (first run + retries); recovery = rollback start → completion. n/a = nothing to measure yet._`);
+  append(out, '## Timeline', '', table(['time', 'event', 'op', 'by', 'detail'], r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)])), '');
+  append(out, `_Rates: deployment success = stage deployments not rolled back / stage deployments that finished; rollback rate = runs ending in a rollback / runs (first run + retries); recovery = rollback start → completion. n/a = nothing to measure yet._`);
   return `${out.join('\n')}\n`;
 }

@@ -24,8 +24,13 @@ export function renderTimelineChart(visits: Visit[], rollbacks: RollbackRecord[]
   const width = 900;
   const plot = width - left - 20;
   const height = visits.length * row + 50;
-  const start = Math.min(...visits.map((v) => Date.parse(v.enteredAt)));
-  const end = Math.max(Date.parse(now), ...visits.map((v) => Date.parse(v.leftAt ?? now)));
+  // Loops, not Math.min(...array): a spread of a long array exceeds the engine's argument limit.
+  let start = Infinity;
+  let end = Date.parse(now);
+  for (const v of visits) {
+    start = Math.min(start, Date.parse(v.enteredAt));
+    end = Math.max(end, Date.parse(v.leftAt ?? now));
+  }
   const span = Math.max(1, end - start);
   const x = (iso: string) => left + ((Date.parse(iso) - start) / span) * plot;
   const parts = visits.map((v, i) => {
@@ -55,8 +60,8 @@ export function renderCanaryChart(metric: string, points: CanaryPoint[]): string
   const pad = { left: 70, right: 60, top: 20, bottom: 40 };
   const values = points.flatMap((p) => [p.baseline, p.canary]).filter((v): v is number => v !== null && Number.isFinite(v));
   if (values.length === 0) return `<p>No values recorded for ${escapeHtml(metric)}.</p>`;
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = values.reduce((a, b) => Math.min(a, b));
+  const hi = values.reduce((a, b) => Math.max(a, b));
   const margin = (hi - lo) * 0.1 || Math.abs(hi) * 0.1 || 1;
   const [yMin, yMax] = [lo - margin, hi + margin];
   const step = points.length > 1 ? (width - pad.left - pad.right) / (points.length - 1) : 0;

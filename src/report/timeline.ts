@@ -3,6 +3,8 @@ import type { ReleaseState } from '../state/types.js';
 import type { ReleaseEvent } from './events.js';
 import { findCanaryEvidence, summarizeEvidence, type CanaryEvidence } from './evidence.js';
 import { readPosition, type Position } from './position.js';
+import { KeepLast } from './bounded.js';
+import { DeliveryTally } from './delivery.js';
 
 /** A stretch of time the release spent in one phase, or one stage of a phase's rollout. */
 export interface Visit {
@@ -43,11 +45,31 @@ export interface Decision {
   canary: CanaryEvidence[];
 }
 
+/** How many of each list a report keeps (the most recent); the delivery figures count everything. */
+export interface ReportLimits {
+  timeline: number;
+  visits: number;
+  decisions: number;
+  rollbacks: number;
+  overrides: number;
+}
+
+export const REPORT_LIMITS: ReportLimits = { timeline: 1_000, visits: 500, decisions: 200, rollbacks: 200, overrides: 200 };
+
 export interface Walk {
+  /** The most recent visits (at most `limits.visits`). */
   visits: Visit[];
+  /** The most recent rollbacks (at most `limits.rollbacks`). */
   rollbacks: RollbackRecord[];
+  /** The most recent decisions (at most `limits.decisions`). */
   decisions: Decision[];
-  runs: Array<{ run: number; startedAt: string; outcome: 'rolled-back' | 'completed' | 'in-progress' }>;
+  /** How many of each list were left out because the history is longer than the limits. */
+  omitted: { visits: number; rollbacks: number; decisions: number };
+  /** Runs (the first attempt plus one per retry) and how many ended in a rollback. */
+  runs: number;
+  rolledBackRuns: number;
+  /** Delivery figures accumulated over every visit and rollback, shown or not. */
+  tally: DeliveryTally;
 }
 
 function readRecord(value: unknown): Record<string, unknown> {
@@ -58,45 +80,41 @@ function pickString(...values: unknown[]): string | undefined {
   return values.find((v): v is string => typeof v === 'string');
 }
 
-/**
- * Replays the events in order, keeping the current position, and cuts time into visits. A rollback
- * ends the current visit (outcome rolled-back) and the run; a retry starts the next run.
- */
-export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: ReleaseState | null): Walk {
-  const walk: Walk = { visits: [], rollbacks: [], decisions: [], runs: [] };
-  let run = 1;
-  let open: Visit | null = null;
-  const startRun = (at: string) => walk.runs.push({ run, startedAt: at, outcome: 'in-progress' });
-  const close = (at: string, outcome: Visit['outcome']) => {
-    if (open) Object.assign(open, { leftAt: at, outcome });
-    open = null;
-  };
-  const enter = (at: string, pos: Position) => {
-    const prev: Visit | null = open;
-    const phase = pos.phase ?? prev?.phase;
-    if (!phase) return;
-    const stage = pos.stage !== undefined ? pos.stage : pos.phase !== undefined && pos.phase !== prev?.phase ? null : (prev?.stage ?? null);
-    if (prev && prev.phase === phase && prev.stage === stage) return;
-    close(at, 'advanced');
-    open = { phase, stage, ...(pos.percent !== undefined ? { percent: pos.percent } : {}), enteredAt: at, leftAt: null, outcome: 'current', run };
-    walk.visits.push(open);
-  };
-  const current = (): { phase: string | null; stage: string | null } => {
-    const v: Visit | null = open;
-    return { phase: v?.phase ?? null, stage: v?.stage ?? null };
-  };
-  for (const e of events) {
-    if (walk.runs.length === 0) startRun(e.at);
+/** Replays events (in time order) one at a time; `walkEvents` over an array, or fed from a stream. */
+export class Walker {
+  private readonly visits: KeepLast<Visit>;
+  private readonly rollbacks: KeepLast<RollbackRecord>;
+  private readonly decisions: KeepLast<Decision>;
+  private readonly tally: DeliveryTally;
+  /** Rollbacks not yet completed or failed, oldest first: a completion event applies to the newest. */
+  private readonly pending: RollbackRecord[] = [];
+  /** The newest rollback: the state may still complete it, so it is counted only once superseded or at the end. */
+  private last: { record: RollbackRecord; pending: boolean } | null = null;
+  private run = 1;
+  private runs = 0;
+  private rolledBackRuns = 0;
+  private runOutcome: 'rolled-back' | 'completed' | 'in-progress' = 'in-progress';
+  private open: Visit | null = null;
+
+  constructor(private readonly config: RawConfig, now: Date, limits: ReportLimits = REPORT_LIMITS) {
+    this.visits = new KeepLast(limits.visits);
+    this.rollbacks = new KeepLast(limits.rollbacks);
+    this.decisions = new KeepLast(limits.decisions);
+    this.tally = new DeliveryTally(now);
+  }
+
+  push(e: ReleaseEvent): void {
+    if (this.runs === 0) this.startRun();
     const to = readRecord(e.to);
     const summary = summarizeEvidence(e.evidence);
     const canary = findCanaryEvidence(e.evidence);
     // A rollback started by hand records `{ trigger: undefined, … }`: nothing to show as evidence.
     if (summary.verdict || summary.summary || canary.length) {
-      const before = readPosition(e.from, config);
-      const here = current();
-      walk.decisions.push({
+      const before = readPosition(e.from, this.config);
+      const here = this.current();
+      this.decisions.push({
         at: e.at, op: e.op, actor: e.actor, ...(e.reason ? { reason: e.reason } : {}),
-        phase: before.phase ?? here.phase, stage: before.stage !== undefined ? before.stage : here.stage, run,
+        phase: before.phase ?? here.phase, stage: before.stage !== undefined ? before.stage : here.stage, run: this.run,
         ...summary, canary,
       });
     }
@@ -105,55 +123,117 @@ export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: Rel
       case 'override':
         // The last step of the plan records `to: { phase: null }`: the release is complete.
         if ('phase' in to && to.phase === null) {
-          close(e.at, 'completed');
-          walk.runs[walk.runs.length - 1]!.outcome = 'completed';
-        } else enter(e.at, readPosition(e.to, config));
+          this.close(e.at, 'completed');
+          this.runOutcome = 'completed';
+        } else this.enter(e.at, readPosition(e.to, this.config));
         break;
       case 'rollback-started': {
-        const here = current();
         const startedAt = pickString(to.startedAt, e.data?.startedAt) ?? e.at;
         const mode = pickString(to.mode, e.data?.mode);
         const completedAt = pickString(to.completedAt, e.data?.completedAt) ?? null;
-        walk.rollbacks.push({ startedAt, completedAt, failed: false, mode, reason: e.reason ?? pickString(to.reason), actor: e.actor, ...here, run });
-        close(e.at, 'rolled-back');
-        walk.runs[walk.runs.length - 1]!.outcome = 'rolled-back';
+        const record: RollbackRecord = { startedAt, completedAt, failed: false, mode, reason: e.reason ?? pickString(to.reason), actor: e.actor, ...this.current(), run: this.run };
+        this.rollbacks.push(record);
+        if (this.last && !this.last.pending) this.tally.addRollback(this.last.record);
+        this.last = { record, pending: completedAt === null };
+        if (completedAt === null) this.pending.push(record);
+        this.close(e.at, 'rolled-back');
+        this.runOutcome = 'rolled-back';
         break;
       }
       case 'rollback-completed':
       case 'rollback-failed':
       case 'rollback-step': {
-        const last = walk.rollbacks.findLast((r) => r.completedAt === null && !r.failed);
+        const last = this.pending.at(-1);
         if (!last || (e.kind === 'rollback-step' && (e.data?.step === undefined || e.data.step !== e.data.of))) break;
         if (e.kind === 'rollback-failed') last.failed = true;
         else last.completedAt = pickString(to.completedAt, e.data?.completedAt) ?? e.at;
+        this.pending.pop();
+        if (this.last?.record === last) this.last.pending = false;
+        else this.tally.addRollback(last);
         break;
       }
       case 'retry':
-        close(e.at, 'rolled-back');
-        run += 1;
-        startRun(e.at);
-        enter(e.at, readPosition(e.to, config));
+        this.close(e.at, 'rolled-back');
+        this.run += 1;
+        this.startRun();
+        this.enter(e.at, readPosition(e.to, this.config));
         break;
       case 'completed':
-        close(e.at, 'completed');
-        walk.runs[walk.runs.length - 1]!.outcome = 'completed';
+        this.close(e.at, 'completed');
+        this.runOutcome = 'completed';
         break;
       default:
         break;
     }
   }
-  completeFromState(walk, state);
-  return walk;
+
+  /** The state knows the latest rollback's completion and whether the release completed, even when the log does not say. */
+  finish(state: ReleaseState | null): Walk {
+    const last = this.last?.record;
+    if (last && last.completedAt === null && state?.rollback?.completedAt && Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)) {
+      last.completedAt = state.rollback.completedAt;
+    }
+    if (this.last && !this.last.pending) this.tally.addRollback(this.last.record);
+    // An immediate rollback is complete once its flag write is recorded (src/lifecycle/rollback.ts sets completedAt = startedAt).
+    for (const r of this.pending) {
+      if (r.completedAt === null && !r.failed && r.mode === 'immediate') r.completedAt = r.startedAt;
+      this.tally.addRollback(r);
+    }
+    this.pending.length = 0;
+    if (this.runs > 0 && state?.status === 'completed') this.runOutcome = 'completed';
+    this.endRun();
+    if (this.open) this.tally.addVisit(this.open);
+    return {
+      visits: this.visits.toArray(),
+      rollbacks: this.rollbacks.toArray(),
+      decisions: this.decisions.toArray(),
+      omitted: { visits: this.visits.dropped, rollbacks: this.rollbacks.dropped, decisions: this.decisions.dropped },
+      runs: this.runs,
+      rolledBackRuns: this.rolledBackRuns,
+      tally: this.tally,
+    };
+  }
+
+  private startRun(): void {
+    this.endRun();
+    this.runs += 1;
+    this.runOutcome = 'in-progress';
+  }
+
+  private endRun(): void {
+    if (this.runs > 0 && this.runOutcome === 'rolled-back') this.rolledBackRuns += 1;
+    this.runOutcome = 'in-progress';
+  }
+
+  private close(at: string, outcome: Visit['outcome']): void {
+    if (!this.open) return;
+    Object.assign(this.open, { leftAt: at, outcome });
+    this.tally.addVisit(this.open);
+    this.open = null;
+  }
+
+  private enter(at: string, pos: Position): void {
+    const prev = this.open;
+    const phase = pos.phase ?? prev?.phase;
+    if (!phase) return;
+    const stage = pos.stage !== undefined ? pos.stage : pos.phase !== undefined && pos.phase !== prev?.phase ? null : (prev?.stage ?? null);
+    if (prev && prev.phase === phase && prev.stage === stage) return;
+    this.close(at, 'advanced');
+    this.open = { phase, stage, ...(pos.percent !== undefined ? { percent: pos.percent } : {}), enteredAt: at, leftAt: null, outcome: 'current', run: this.run };
+    this.visits.push(this.open);
+  }
+
+  private current(): { phase: string | null; stage: string | null } {
+    return { phase: this.open?.phase ?? null, stage: this.open?.stage ?? null };
+  }
 }
 
-/** The state knows the latest rollback's completion and whether the release completed, even when the log does not say. */
-function completeFromState(walk: Walk, state: ReleaseState | null): void {
-  const last = walk.rollbacks.at(-1);
-  if (last && last.completedAt === null && state?.rollback?.completedAt && Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)) {
-    last.completedAt = state.rollback.completedAt;
-  }
-  // An immediate rollback is complete once its flag write is recorded (src/lifecycle/rollback.ts sets completedAt = startedAt).
-  for (const r of walk.rollbacks) if (r.completedAt === null && !r.failed && r.mode === 'immediate') r.completedAt = r.startedAt;
-  const lastRun = walk.runs.at(-1);
-  if (lastRun && state?.status === 'completed') lastRun.outcome = 'completed';
+/**
+ * Replays the events in order, keeping the current position, and cuts time into visits. A rollback
+ * ends the current visit (outcome rolled-back) and the run; a retry starts the next run.
+ */
+export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: ReleaseState | null, now: Date, limits?: ReportLimits): Walk {
+  const walker = new Walker(config, now, limits);
+  for (const e of events) walker.push(e);
+  return walker.finish(state);
 }

@@ -23,6 +23,8 @@ export interface AuditHistory {
   scan(visit: (entry: AuditEntry) => void): Promise<void>;
   /** Same findings as `StateStore.verifyAudit`, streamed. */
   verify(): Promise<AuditVerification>;
+  /** Throws when the log cannot be used at all (a symlinked audit.jsonl): call before changing anything. */
+  check(): Promise<void>;
 }
 
 /** A backend that answers the questions of `AuditHistory` itself (the PostgreSQL store, with indexed queries). */
@@ -61,6 +63,7 @@ export function auditHistoryOf(store: StateStore): AuditHistory {
       lastAuditedSerial: () => readLastAuditedSerial(path),
       scan: (visit) => scanAuditFile(path, visit),
       verify: () => verifyAuditFile(path),
+      check: async () => void (await openAuditForRead(path))?.close(),
     };
   }
   if (isHistorySource(store)) {
@@ -69,6 +72,7 @@ export function auditHistoryOf(store: StateStore): AuditHistory {
       lastAuditedSerial: () => store.readLastAuditedSerial(),
       scan: (visit) => store.scanAudit(visit),
       verify: () => store.verifyAudit(),
+      check: async () => undefined,
     };
   }
   // Any other StateStore (test doubles): correct, at the cost of reading everything.
@@ -80,5 +84,6 @@ export function auditHistoryOf(store: StateStore): AuditHistory {
     lastAuditedSerial: async () => (await store.readAudit()).reduce((max, e) => Math.max(max, e.stateSerial ?? 0), 0),
     scan: async (visit) => (await store.readAudit()).forEach((e) => visit(e)),
     verify: () => store.verifyAudit(),
+    check: async () => undefined,
   };
 }

@@ -11,8 +11,10 @@ import type { ReleaseState } from './types.js';
  * It runs before every change, so it reads only the end of the log (`lastAuditedSerial`).
  */
 export async function backfillAudit(store: StateStore, state: ReleaseState | null, actor: string): Promise<AuditEntry[]> {
-  if (!state) return [];
-  const audited = await auditHistoryOf(store).lastAuditedSerial();
+  const history = auditHistoryOf(store);
+  // A log that cannot be written (a symlink) must stop the command before it changes the state.
+  if (!state) return (await history.check(), []);
+  const audited = await history.lastAuditedSerial();
   if (audited >= state.serial) return [];
   const written: AuditEntry[] = [];
   const missing = state.history.filter((h) => h.serial > audited && h.serial <= state.serial);
