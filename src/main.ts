@@ -12,11 +12,19 @@ import { createMarkedStyle, plainStyle, shouldColor } from './output/style.js';
 import { listWarnings, onWarning } from './output/warnings.js';
 
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // dist/src/main.js and dist/bundle/main.js sit two levels below package.json; src/main.ts (in-process tests) one.
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'rollout') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return 'unknown';
 }
 
-interface Streams {
+export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -42,7 +50,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   process.exit(code);
 }
 
-async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, redact: Redactor): Promise<ExitCode> {
+/** Parses, runs and prints one command; the exit code is returned, not taken (in-process tests use this mapping). */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, redact: Redactor): Promise<ExitCode> {
   const wantsJson = argv.includes('--json');
   let selected: Selected | null = null;
   let usage = '';
