@@ -1,6 +1,6 @@
 import type { Problem } from '../errors/rollout-error.js';
 import { StateCorruptError } from './errors.js';
-import { checkStateDocument, type StateIssue } from './state-schema.js';
+import type { StateIssue } from './state-schema.js';
 import type { ReleaseState } from './types.js';
 
 /** Line and column (1-based) of a character offset in `text`. */
@@ -45,7 +45,7 @@ export async function parseStateText(text: string, file: string): Promise<Releas
     const detail = `not valid JSON (${syntaxMessage(error)})`;
     throw new StateCorruptError(file, `${detail}; the file may be truncated or overwritten`, { cause: error, problems: [{ file, ...pos, message: detail }] });
   }
-  const issues = checkStateDocument(value);
+  const issues = await checkState(value);
   if (issues.length > 0) {
     const problems = await locateIssues(file, text, issues);
     throw new StateCorruptError(file, `${issues.length} problem(s) in the document: it is not a release state this rollout can use`, { problems });
@@ -53,10 +53,19 @@ export async function parseStateText(text: string, file: string): Promise<Releas
   return value as ReleaseState;
 }
 
+/**
+ * The schema (and zod with it) is loaded on the first document, not with the module: commands that find
+ * no state at all, such as `status` in a fresh checkout, start without it.
+ */
+async function checkState(value: unknown): Promise<StateIssue[]> {
+  const { checkStateDocument } = await import('./state-schema.js');
+  return checkStateDocument(value);
+}
+
 /** Check a document read from a database row; the problems are listed in the message (there are no lines). */
-export function assertStateDocument(value: unknown, where: string): asserts value is ReleaseState {
-  const issues = checkStateDocument(value);
-  if (issues.length === 0) return;
+export async function assertStateDocument(value: unknown, where: string): Promise<ReleaseState> {
+  const issues = await checkState(value);
+  if (issues.length === 0) return value as ReleaseState;
   const list = issues.slice(0, 20).map((i) => `\n  ${i.where}: ${i.message}`).join('');
   const more = issues.length > 20 ? `\n  … and ${issues.length - 20} more` : '';
   throw new StateCorruptError(where, `${issues.length} problem(s) in the stored document:${list}${more}`);

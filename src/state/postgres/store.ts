@@ -6,7 +6,10 @@ import { isProcessAlive } from '../lock-file.js';
 import type { AuditEntry, AuditInput, AuditVerification, Clock, LockHandle, LockInfo, StateStore } from '../store.js';
 import { assertStateDocument } from '../state-document.js';
 import type { ReleaseState } from '../types.js';
-import { insertAuditEntry, insertAuditVerbatim, selectAuditEntries, verifyAuditRows } from './audit-table.js';
+import {
+  insertAuditEntry, insertAuditVerbatim, scanAuditRows, selectAuditEntries, selectAuditTail, selectLastAuditedSerial, verifyAuditStreaming,
+} from './audit-table.js';
+import type { AuditHistorySource, AuditTailRead } from '../audit-access.js';
 import { DEFAULT_PG_SETTINGS, PgConnector, type PgSettings } from './connector.js';
 import {
   assertLeaseHeld, freeLease, insertLease, readLease, renewLease, selectLeaseForUpdate, takeLease, type LeaseHandle,
@@ -38,7 +41,7 @@ export const DEFAULT_LEASE_TTL_MS = 30_000;
  * one transaction that checks the lease (token, fencing number, expiry) and compares-and-sets the
  * serial, so neither a stale reader nor a holder that lost its lease can overwrite newer state.
  */
-export class PostgresStateStore implements StateStore {
+export class PostgresStateStore implements StateStore, AuditHistorySource {
   readonly target: PostgresTarget;
   private readonly connector: PgConnector;
   private readonly clock: Clock;
@@ -90,11 +93,11 @@ export class PostgresStateStore implements StateStore {
       c.query<{ doc: unknown; serial: string; lineage: string }>('SELECT doc, serial, lineage FROM rollout_state WHERE release_key = $1', [this.key]));
     const row = rows[0];
     if (!row) return null;
-    assertStateDocument(row.doc, this.describe());
-    if (Number(row.serial) !== row.doc.serial || row.lineage !== row.doc.lineage) {
-      throw new StateCorruptError(this.describe(), `the stored document disagrees with its columns (serial ${row.serial} vs ${row.doc.serial}, or another lineage)`);
+    const doc = await assertStateDocument(row.doc, this.describe());
+    if (Number(row.serial) !== doc.serial || row.lineage !== doc.lineage) {
+      throw new StateCorruptError(this.describe(), `the stored document disagrees with its columns (serial ${row.serial} vs ${doc.serial}, or another lineage)`);
     }
-    return row.doc;
+    return doc;
   }
 
   async write(next: ReleaseState, guard: { expectSerial: number; lock: LockHandle }): Promise<ReleaseState> {
@@ -164,8 +167,26 @@ export class PostgresStateStore implements StateStore {
     return this.query((c) => selectAuditEntries(c, this.key));
   }
 
-  verifyAudit(): Promise<AuditVerification> {
-    return this.query((c) => verifyAuditRows(c, this.key));
+  /** The chain check, reading the log a page of rows at a time. */
+  async verifyAudit(): Promise<AuditVerification> {
+    await this.init();
+    return verifyAuditStreaming(this.connector, this.key);
+  }
+
+  /** The last `limit` entries, through the (release_key, id) index: the cost does not grow with the log. */
+  readAuditTail(limit: number): Promise<AuditTailRead> {
+    return this.query((c) => selectAuditTail(c, this.key, limit));
+  }
+
+  /** The highest documented state serial, through the stateSerial index (schema version 2). */
+  readLastAuditedSerial(): Promise<number> {
+    return this.query((c) => selectLastAuditedSerial(c, this.key));
+  }
+
+  /** Every entry in order, a page of rows at a time (the report). */
+  async scanAudit(visit: (entry: AuditEntry) => void): Promise<void> {
+    await this.init();
+    await scanAuditRows(this.connector, this.key, visit);
   }
 
   /**

@@ -202,5 +202,5 @@ describe('damaged state, lock and audit files before status, advance and rollbac
       { numRuns: RUNS, ...(seed === undefined ? {} : { seed }), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}), verbose: 1, endOnFailure: true },
     );
     process.stderr.write(`fuzz-state outcomes over ${RUNS} runs: ${JSON.stringify(counts)}\n`);
-  }, 240_000);
+  }, Math.max(240_000, RUNS * 5_000));
 });
