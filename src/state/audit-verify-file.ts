@@ -83,18 +83,21 @@ function factsOf(line: string): LineFacts | null {
 }
 
 /** Chain state while every entry so far is the next seq after the previous one (the normal log). */
-class LinearChain {
+export class LinearChain {
   entries = 0;
   head: string | null = null;
   readonly malformed: number[] = [];
   readonly content: AuditProblem[] = [];
   readonly chain: AuditProblem[] = [];
+  /** seq of the line last added, or null when it was not an entry. */
+  lastSeq: number | null = null;
   private prevHash = AUDIT_GENESIS;
   private prevLine = 0;
 
   /** False when the entry breaks the linear order: only the reference checker can judge that log. */
   add(line: string, lineNo: number): boolean {
     const facts = factsOf(line);
+    this.lastSeq = facts?.seq ?? null;
     if (!facts) {
       this.malformed.push(lineNo);
       return true;

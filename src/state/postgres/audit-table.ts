@@ -1,5 +1,8 @@
 import type { PoolClient } from 'pg';
+import type { PgConnector } from './connector.js';
 import { AUDIT_GENESIS, createAuditEntry, parseAuditLine, verifyAuditLog } from '../audit-chain.js';
+import type { AuditTailRead } from '../audit-tail.js';
+import { LinearChain } from '../audit-verify-file.js';
 import type { ParsedAuditLog } from '../audit-chain.js';
 import { AuditWriteError } from '../errors.js';
 import type { AuditEntry, AuditInput, AuditProblem, AuditVerification } from '../store.js';
@@ -70,11 +73,93 @@ export async function selectAuditEntries(client: PoolClient, key: string): Promi
   return parseRows(await selectAuditRows(client, key)).parsed.entries.map((e) => e.entry);
 }
 
-/** The same chain check as the file log, plus agreement of each row's seq column with its entry. */
-export async function verifyAuditRows(client: PoolClient, key: string): Promise<AuditVerification> {
-  const { parsed, mismatched } = parseRows(await selectAuditRows(client, key));
-  const result = verifyAuditLog(parsed);
+function withMismatches(result: AuditVerification, mismatched: AuditProblem[]): AuditVerification {
   if (mismatched.length === 0) return result;
   const problems = [...result.problems, ...mismatched].sort((a, b) => a.line - b.line);
   return { ...result, ok: false, tampered: true, problems };
+}
+
+/** The same chain check as the file log, plus agreement of each row's seq column with its entry (every row in memory). */
+export async function verifyAuditRows(client: PoolClient, key: string): Promise<AuditVerification> {
+  const { parsed, mismatched } = parseRows(await selectAuditRows(client, key));
+  return withMismatches(verifyAuditLog(parsed), mismatched);
+}
+
+/** Rows fetched per query when the whole log is read (verify, report). */
+const PAGE = 5_000;
+
+/**
+ * Every row of the release's log in order, PAGE rows per query (keyset on the primary key, served by
+ * the (release_key, id) index): memory holds one page, whatever the length of the log.
+ */
+export async function visitAuditRows(connector: PgConnector, key: string, visit: (row: AuditRow, position: number) => boolean): Promise<boolean> {
+  let after = '0';
+  let position = 0;
+  for (;;) {
+    const { rows } = await connector.read((c) => c.query<AuditRow & { id: string }>(
+      'SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id > $2 ORDER BY id LIMIT $3',
+      [key, after, PAGE],
+    ));
+    for (const row of rows) if (!visit(row, ++position)) return false;
+    if (rows.length < PAGE) return true;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/**
+ * `verifyAuditRows`, streamed page by page with the file log's linear check; a log whose seqs are
+ * out of order goes to the reference check, which needs every row at once.
+ */
+export async function verifyAuditStreaming(connector: PgConnector, key: string): Promise<AuditVerification> {
+  const chain = new LinearChain();
+  const mismatched: AuditProblem[] = [];
+  const linear = await visitAuditRows(connector, key, (row, line) => {
+    if (!chain.add(row.entry, line)) return false;
+    if (chain.lastSeq !== null && Number(row.seq) !== chain.lastSeq) {
+      mismatched.push({ kind: 'edited', line, seq: chain.lastSeq, message: `row ${line}: its seq column says ${row.seq} but the entry says ${chain.lastSeq}` });
+    }
+    return true;
+  });
+  if (!linear) return connector.read((c) => verifyAuditRows(c, key));
+  return withMismatches(chain.result(null), mismatched);
+}
+
+/** Every parseable entry in row order, one page at a time. */
+export async function scanAuditRows(connector: PgConnector, key: string, visit: (entry: AuditEntry) => void): Promise<void> {
+  await visitAuditRows(connector, key, (row) => {
+    const entry = parseAuditLine(row.entry);
+    if (entry) visit(entry);
+    return true;
+  });
+}
+
+/** The last `limit` parseable entries, newest rows first through the (release_key, id) index. */
+export async function selectAuditTail(client: PoolClient, key: string, limit: number): Promise<AuditTailRead> {
+  const newestFirst: AuditEntry[] = [];
+  let before: string | null = null;
+  while (newestFirst.length < limit) {
+    const want = limit - newestFirst.length;
+    const { rows }: { rows: Array<AuditRow & { id: string }> } = await client.query(
+      `SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 ${before === null ? '' : 'AND id < $3'} ORDER BY id DESC LIMIT $2`,
+      before === null ? [key, want] : [key, want, before],
+    );
+    for (const row of rows) {
+      const entry = parseAuditLine(row.entry);
+      if (entry) newestFirst.push(entry);
+    }
+    if (rows.length < want) break;
+    before = rows.at(-1)!.id;
+  }
+  const lastSeq = newestFirst[0]?.seq ?? 0;
+  return { entries: newestFirst.reverse(), lastSeq };
+}
+
+/** The highest `stateSerial` in the log (0 when none), from the index of schema version 2. */
+export async function selectLastAuditedSerial(client: PoolClient, key: string): Promise<number> {
+  const { rows } = await client.query<{ serial: string | null }>(
+    `SELECT max(CASE WHEN json_typeof(entry -> 'stateSerial') = 'number' THEN (entry ->> 'stateSerial')::numeric END)::text AS serial
+       FROM rollout_audit WHERE release_key = $1`,
+    [key],
+  );
+  return Number(rows[0]?.serial ?? 0);
 }
