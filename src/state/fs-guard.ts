@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { warn } from '../output/warnings.js';
 import { StateCorruptError, StateUnsafePathError } from './errors.js';
@@ -72,7 +72,15 @@ export async function checkStateDirectory(dir: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw toStatePathError(error, dir);
   }
-  if (info.isSymbolicLink()) return true; // a linked state directory is a deliberate setup (shared volume)
+  if (info.isSymbolicLink()) {
+    // A linked state directory is a deliberate setup (a shared volume); a link to nothing is not.
+    info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new StateCorruptError(dir, 'it is a symbolic link to something that does not exist');
+      throw toStatePathError(error, dir);
+    });
+    if (!info.isDirectory()) throw new StateCorruptError(dir, 'it is a symbolic link to something that is not a directory');
+    return true;
+  }
   if (!info.isDirectory()) throw new StateCorruptError(dir, 'it is not a directory (the state location must be a directory)');
   warnIfLoose(dir, info.mode, 'directory', 0o700);
   return true;
