@@ -13,7 +13,8 @@ async function collectRuntimeImports(file: string, seen = new Set<string>()): Pr
   const specifiers = [...source.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
   const found: string[] = [];
   for (const spec of specifiers) {
-    if (spec.startsWith('./')) found.push(...(await collectRuntimeImports(spec.slice(2).replace(/\.js$/, '.ts'), seen)));
+    // Relative imports are followed (also into other src/ folders, e.g. the dependency-free warnings channel).
+    if (spec.startsWith('./') || spec.startsWith('../')) found.push(...(await collectRuntimeImports(join(dirname(file), spec).replace(/\.js$/, '.ts'), seen)));
     else found.push(spec);
   }
   return found;
