@@ -1,0 +1,106 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeAuditLog } from '../../bench/lib/audit-log.mjs';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { runCli, tempProject } from '../helpers/cli.js';
+import { miniProject } from '../helpers/mini-plan.js';
+
+interface Json<T> { ok: boolean; exitCode: number; result: T; warnings?: string[]; error?: { code: string; message: string } }
+
+describe('a log of 1,000,000 entries', () => {
+  it('report, log --limit, log --verify and status all work on it (report lists the latest and counts everything)', async () => {
+    const dir = await tempProject();
+    try {
+      mkdirSync(path.join(dir, '.rollout'), { mode: 0o700 });
+      const { head } = writeAuditLog(path.join(dir, '.rollout/audit.jsonl'), 1_000_000);
+      const run = (args: string[]) => runCli(args, { cwd: dir, timeoutMs: 180_000 });
+
+      const report = await run(['report', '--json']);
+      expect(report.code, report.stderr).toBe(0);
+      const r = report.json<Json<{ report: { omitted: { events: number }; timeline: unknown[]; delivery: { runs: number; rollbacks: number; rollbackRate: number } } }>>().result.report;
+      expect(r.omitted.events).toBe(1_000_000);
+      expect(r.timeline).toHaveLength(1_000);
+      expect(r.delivery).toMatchObject({ runs: 2_501, rollbacks: 2_500, rollbackRate: 2_500 / 2_501 });
+      const markdown = await run(['report']);
+      expect(markdown.code, markdown.stderr).toBe(0);
+      expect(markdown.stdout).toContain('A long history (1,000,000 events)');
+
+      const log = await run(['log', '--limit', '5', '--json']);
+      expect(log.code, log.stderr).toBe(0);
+      const tail = log.json<Json<{ entries: Array<{ seq: number }>; total: number }>>().result;
+      expect(tail.entries.map((e) => e.seq)).toEqual([999_996, 999_997, 999_998, 999_999, 1_000_000]);
+      expect(tail.total).toBe(1_000_000);
+
+      const verify = await run(['log', '--verify', '--json']);
+      expect(verify.code, verify.stderr).toBe(0);
+      expect(verify.json<Json<{ verification: { ok: boolean; entries: number; head: string } }>>().result.verification).toMatchObject({ ok: true, entries: 1_000_000, head });
+
+      expect((await run(['status'])).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe('the audit log file is ours: never a symlink, created 0600, loose modes reported', () => {
+  it('refuses a dangling symlinked audit.jsonl: log and report exit 2 naming it; nothing is ever created where it points', async () => {
+    const dir = await miniProject();
+    for (const reason of ['first', 'second']) expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
+    const log = path.join(dir, '.rollout/audit.jsonl');
+    const outside = path.join(dir, 'outside.jsonl');
+    await rm(log);
+    symlinkSync(outside, log);
+
+    for (const args of [['log'], ['log', '--verify'], ['report']]) {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(log);
+    }
+    // A change is audited fail-open after the state commit (src/lifecycle): it is reported, never written through the link.
+    const advance = await runCli(['advance', '--override', '--reason', 'third', '--json'], { cwd: dir });
+    expect(advance.stdout).toContain(`${log}: it is a symbolic link`);
+    expect(existsSync(outside)).toBe(false);
+    expect(lstatSync(log).isSymbolicLink()).toBe(true);
+  }, 120_000);
+
+  it('rollback still succeeds with a symlinked log and reports that the audit entry was not written', async () => {
+    const dir = await miniProject();
+    for (const reason of ['first', 'second', 'third']) expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
+    const log = path.join(dir, '.rollout/audit.jsonl');
+    const outside = path.join(dir, 'outside.jsonl');
+    await rm(log);
+    symlinkSync(outside, log);
+    const r = await runCli(['rollback', '--mode', 'immediate', '--reason', 'error spike', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const result = r.json<Json<{ ok: boolean; recorded: boolean; auditPending?: string }>>().result;
+    expect(result).toMatchObject({ ok: true, recorded: true });
+    expect(result.auditPending).toContain(`${log}: it is a symbolic link`);
+    expect(existsSync(outside)).toBe(false);
+    expect(lstatSync(log).isSymbolicLink()).toBe(true);
+  }, 120_000);
+
+  it('creates the log 0600 whatever the umask, and warns about a world-writable one', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'rollout-audit-mode-'));
+    const previous = process.umask(0);
+    try {
+      const store = new FileStateStore({ dir: path.join(root, '.rollout'), clock: { now: () => new Date() } });
+      await store.appendAudit({ actor: 'ana', op: 'note' });
+      expect(statSync(path.join(root, '.rollout/audit.jsonl')).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(previous);
+      await rm(root, { recursive: true, force: true });
+    }
+    const dir = await miniProject();
+    expect((await runCli(['advance', '--override', '--reason', 'x'], { cwd: dir })).code).toBe(0);
+    const log = path.join(dir, '.rollout/audit.jsonl');
+    chmodSync(log, 0o666);
+    const r = await runCli(['log', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.json<Json<unknown>>().warnings?.join('\n')).toContain(log);
+    const human = await runCli(['log'], { cwd: dir });
+    expect(human.stderr).toContain(`chmod 0600 ${log}`);
+  }, 120_000);
+});
