@@ -1,5 +1,6 @@
 import type { CanaryConfig, MetricConfig } from '../config/schema.js';
-import { renderQuery } from '../metrics/promql.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { PromqlTemplateError, renderQuery } from '../metrics/promql.js';
 
 /** One side of the canary comparison. */
 export type Arm = 'canary' | 'baseline';
@@ -39,4 +40,14 @@ export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: 
 /** The number of trials one arm saw in the window (ratio metrics only). */
 export function renderArmTotal(metric: MetricConfig & { kind: 'ratio' }, canary: CanaryConfig, arm: Arm, window: string, release?: string): string {
   return renderQuery(metric.total, varsFor(canary, arm, window, release));
+}
+
+/** A template `validate` would have rejected (a plan from the cache of an older rollout, say) is a plan problem, not a bug. */
+export function asConfigError<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof PromqlTemplateError) throw new RolloutError('E_CONFIG', `a PromQL template cannot be rendered: ${error.message}; run \`rollout validate\` for its position`);
+    throw error;
+  }
 }

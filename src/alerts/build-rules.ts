@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { escapeInline } from '../output/escape.js';
 import type { PerfBudget, RawConfig } from '../config/schema.js';
+import { asConfigError } from './arm-query.js';
 import { buildBudgetRules } from './budget-rules.js';
 import { buildTriggerRules } from './trigger-rules.js';
 import type { AlertRulesResult } from './types.js';
@@ -12,8 +13,7 @@ function groupName(config: RawConfig, suffix: string): string {
 
 /** The plan's triggers and budgets as Prometheus alerting rules. Pure: config + budget → rules. */
 export function buildAlertRules(config: RawConfig, budget: PerfBudget | null): AlertRulesResult {
-  const triggers = buildTriggerRules(config);
-  const budgets = buildBudgetRules(config, budget);
+  const { triggers, budgets } = asConfigError(() => ({ triggers: buildTriggerRules(config), budgets: buildBudgetRules(config, budget) }));
   const groups = [
     { name: groupName(config, 'triggers'), interval: config.watch.interval, rules: triggers.rules },
     { name: groupName(config, 'budget'), interval: config.watch.interval, rules: budgets.rules },

@@ -1,3 +1,4 @@
+import { asConfigError } from '../alerts/arm-query.js';
 import { SERIES, SERVICE_QUERIES, isSeriesInPlan } from '../alerts/series.js';
 import type { PerfBudget, RawConfig } from '../config/schema.js';
 import { renderQuery } from '../metrics/promql.js';
@@ -70,7 +71,7 @@ function buildGoldenSignals(config: RawConfig, budget: PerfBudget | null): Panel
 
 /** The release's Grafana dashboard. Pure: config + budget → dashboard JSON model. */
 export function buildDashboard(config: RawConfig, budget: PerfBudget | null): GrafanaDashboard {
-  const canary = buildCanaryPanels(config, budget);
+  const canary = asConfigError(() => buildCanaryPanels(config, budget));
   const notes = canary.skipped.length ? ` Not charted (no Prometheus series): ${canary.skipped.join(', ')}.` : '';
   return {
     uid: toDashboardUid(config.release),

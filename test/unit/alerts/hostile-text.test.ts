@@ -63,4 +63,20 @@ describe('alerts and dashboard with hostile names (validate rejects them; the ge
     expect(dashboard.title).toBe('Release v1\\u{202e}\\e[2J');
     expect(dashboard.tags).toContain('v1\\u{202e}\\e[2J');
   });
+
+  it('a template validate would reject is a configuration error (exit 2) in alerts and dashboard, never an internal one', () => {
+    const config = structuredClone(loaded.config);
+    const metric = config.canary?.metrics.find((m) => m.kind === 'ratio');
+    if (metric?.kind !== 'ratio') throw new Error('the plan has a ratio metric');
+    metric.events = 'sum(x{v={{variant}}})';
+    for (const build of [() => buildAlertRules(config, loaded.budget), () => buildDashboard(config, loaded.budget)]) {
+      let code: unknown;
+      try {
+        build();
+      } catch (error) {
+        code = (error as { code?: unknown }).code;
+      }
+      expect(code).toBe('E_CONFIG');
+    }
+  });
 });
