@@ -185,3 +185,19 @@ describe('slow and huge bodies through the CLI', () => {
     expect(html.gate?.summary.length).toBeLessThan(300);
   });
 });
+
+describe('record and replay keep impossible and malformed answers as they were', () => {
+  it('a recorded +Inf total and HTML p95 replay to the same inconclusive verdict', async () => {
+    const file = path.join(dir, 'bad-answers.recording.json');
+    fake.answer((req) =>
+      roleOf(req) === 'total' && isCanary(req) ? { body: vectorBody(['+Inf']) } : roleOf(req) === 'p95' && isCanary(req) ? { body: '<html>login</html>', contentType: 'text/html' } : healthyReply(req),
+    );
+    const live = await runCli(['analyze', '--json', '--dry-run', '--record', file], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
+    expect(live.code, live.stdout + live.stderr).toBe(3);
+    const replayed = await runCli(['analyze', '--json', '--dry-run', '--replay', file], { cwd: dir });
+    expect(replayed.code, replayed.stdout + replayed.stderr).toBe(3);
+    const reasons = (r: typeof live) => r.json<AnalyzeDoc>().result.metrics.map((m) => [m.id, m.verdict, m.inconclusive, m.reason]);
+    expect(reasons(replayed)).toEqual(reasons(live));
+    expect(JSON.stringify(reasons(replayed))).toContain('unreadable body: the body is not JSON');
+  });
+});
