@@ -23,7 +23,7 @@ export async function readPlanFile(file: string, display: string, maxBytes: numb
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new RolloutError('E_CONFIG', `${display}: not a regular file (${describeType(stat)}); pass a plan file with -c`);
+    if (!stat.isFile()) throw new RolloutError('E_CONFIG', `${display}: not a regular file (${describeType(stat)})`);
     if (stat.size > maxBytes) throw new RolloutError('E_CONFIG', `${display}: file is larger than ${maxBytes} bytes (${stat.size} bytes)`);
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;

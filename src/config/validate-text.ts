@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { Problem } from '../errors/rollout-error.js';
+import { RolloutError, type Problem } from '../errors/rollout-error.js';
 import { issuesToProblems } from './issues.js';
 import { readPlanFile } from './read-plan.js';
 import { checkRules } from './rules.js';
 import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
-import { parseYamlSource } from './yaml-source.js';
+import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Parse → schema → rules for both files. Loads zod and yaml: load.ts imports this only when needed. */
 export async function readText(file: string, display: string): Promise<string | null> {
@@ -25,7 +25,11 @@ export async function validateText(
   }
   const config = result.data;
   const budgetFile = path.resolve(dir, config.budget);
-  const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget);
+  const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget).catch((error: unknown) => {
+    // An unreadable budget (a directory, a pipe, too large) is a problem of the plan's `budget:` line.
+    if (!(error instanceof RolloutError)) throw error;
+    return { budget: null, missing: false, problems: [{ file: display, ...locate(parsed.source as YamlSource, ['budget']), message: `budget: ${error.message}` }] };
+  });
   const needsBudget = config.phases.some((p) => p.gates.some((g) => g.kind === 'perf-budget'));
   const problems = [...budgetResult.problems];
   if (budgetResult.missing && needsBudget) {
