@@ -19,7 +19,7 @@ import { miniProject } from '../../helpers/mini-plan.js';
  */
 
 const DOCUMENTED = [0, 1, 2, 3, 4, 5, 6];
-const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 24);
 const KEYS = Array.from({ length: 1_000 }, (_, i) => `user-${i}`);
 
 type Target = 'state.json' | 'lock.json' | 'audit.jsonl' | '.rollout';
@@ -34,6 +34,8 @@ type Damage =
   | { kind: 'mode'; mode: number };
 
 interface Case {
+  /** `P1`: the next advance passes its gates and writes (lock, state, audit); `s1`: 10 % on the new variant. */
+  at: 'P1' | 's1';
   target: Target;
   damage: Damage;
   command: 'status' | 'advance' | 'rollback';
@@ -54,6 +56,7 @@ const damageArb: fc.Arbitrary<Damage> = fc.oneof(
 );
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
+  at: fc.constantFrom('P1' as const, 's1' as const),
   target: fc.constantFrom<Target>('state.json', 'state.json', 'lock.json', 'audit.jsonl', '.rollout'),
   damage: damageArb,
   command: fc.constantFrom('status' as const, 'advance' as const, 'rollback' as const),
@@ -148,7 +151,7 @@ async function newVariantShare(dir: string): Promise<number> {
 }
 
 function checkRun(c: Case, r: CliRun): void {
-  const where = `${c.command}${c.json ? ' --json' : ''} after ${c.target} ${JSON.stringify(c.damage).slice(0, 200)}\nstdout: ${r.stdout.slice(0, 1500)}\nstderr: ${r.stderr.slice(0, 1500)}`;
+  const where = `${c.command}${c.json ? ' --json' : ''} at ${c.at} after ${c.target} ${JSON.stringify(c.damage).slice(0, 200)}\nstdout: ${r.stdout.slice(0, 1500)}\nstderr: ${r.stderr.slice(0, 1500)}`;
   expect(r.signal, where).toBeNull();
   expect(DOCUMENTED, where).toContain(r.code);
   expect(r.stdout + r.stderr, where).not.toMatch(/\n\s+at (?:async )?\S+ \(?\S+:\d+:\d+\)?/);
@@ -160,22 +163,27 @@ function checkRun(c: Case, r: CliRun): void {
 }
 
 let server: Server;
-let template: string;
+const templates: Record<Case['at'], string> = { P1: '', s1: '' };
 
 beforeAll(async () => {
   server = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  template = await miniProject({ healthUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/health` });
+  const dir = await miniProject({ healthUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/health` });
   for (let i = 0; i < 3; i++) {
-    const r = await runCli(['advance', '--reason', 'walk'], { cwd: template });
+    const r = await runCli(['advance', '--reason', 'walk'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    if (i === 0) {
+      templates.P1 = await mkdtemp(path.join(tmpdir(), 'rollout-fuzz-P1-'));
+      await cp(dir, templates.P1, { recursive: true });
+    }
   }
-  expect(await newVariantShare(template)).toBeGreaterThan(0);
+  templates.s1 = dir;
+  expect(await newVariantShare(templates.s1)).toBeGreaterThan(0);
 }, 120_000);
 
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
-  await rm(template, { recursive: true, force: true });
+  for (const dir of Object.values(templates)) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('damaged state, lock and audit files before status, advance and rollback (real CLI)', () => {
@@ -186,11 +194,11 @@ describe('damaged state, lock and audit files before status, advance and rollbac
       fc.asyncProperty(caseArb, async (c) => {
         const dir = await mkdtemp(path.join(tmpdir(), 'rollout-fuzz-'));
         try {
-          await cp(template, dir, { recursive: true });
+          await cp(templates[c.at], dir, { recursive: true });
           await applyDamage(dir, c.target, c.damage);
           const args = c.command === 'status' ? ['status'] : [c.command, '--reason', 'fuzz'];
           const r = await runCli(c.json ? [...args, '--json'] : args, { cwd: dir, timeoutMs: 45_000 });
-          const key = `${c.command} → ${r.code}`;
+          const key = `${c.command}@${c.at} → ${r.code}`;
           counts[key] = (counts[key] ?? 0) + 1;
           checkRun(c, r);
           if (c.command === 'rollback' && r.code === 0) expect(await newVariantShare(dir), `rollback exit 0 after ${c.target} ${c.damage.kind}`).toBe(0);
