@@ -23,9 +23,12 @@ export interface PrometheusSourceOptions {
   retry?: Partial<RetryPolicy>;
   /** Backoff waits go through this (tests pass a fake clock's sleep). */
   sleep?: (ms: number) => Promise<void>;
+  /** Largest answer body read (64 MiB); a proxy streaming without end must not exhaust memory. */
+  maxBodyBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 type Call =
   | { method: 'instant'; time?: Date }
@@ -40,13 +43,14 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   async function run(query: string, call: Call, timeoutMs: number, maxSeries?: number): Promise<QueryOutcome> {
     const startedAt = performance.now();
     const base = (): OutcomeBase => ({ query, url: shownUrl, durationMs: 0, attempts: 0 });
     const ctx = { deadline: startedAt + timeoutMs, now: () => performance.now(), sleep };
     const attempt = async (deadline: number): Promise<QueryOutcome> => {
-      const answer = await requestOnce({ endpoint, auth, query, call, deadline, timeoutMs });
+      const answer = await requestOnce({ endpoint, auth, query, call, deadline, timeoutMs, maxBodyBytes });
       if ('failure' in answer) return classifyFailure(answer.failure, base(), secrets);
       const outcome = classifyAnswer(answer.result, base(), maxSeries);
       return answer.warnings.length > 0 ? { ...outcome, warnings: answer.warnings } : outcome;
@@ -79,6 +83,7 @@ interface AttemptInput {
   call: Call;
   deadline: number;
   timeoutMs: number;
+  maxBodyBytes: number;
 }
 
 type AttemptAnswer = { result: { resultType: string; series: Series[] }; warnings: string[] } | { failure: AttemptFailure };
@@ -124,7 +129,7 @@ async function requestOnce(input: AttemptInput): Promise<AttemptAnswer> {
   } catch (error) {
     if (controller.signal.aborted) return { failure: { type: 'deadline', timeoutMs: input.timeoutMs } };
     // The library may choke on a body we already judged (e.g. a JSON string): our reading decides.
-    return readParsed(captured) ?? { failure: describeFailure(error, captured, input.timeoutMs) };
+    return readParsed(captured) ?? { failure: describeFailure(error, captured, input.timeoutMs, input.maxBodyBytes) };
   } finally {
     clearTimeout(timer);
     work.catch(() => undefined);
@@ -146,6 +151,7 @@ function buildDriver(input: AttemptInput, signal: AbortSignal, captured: Capture
     requestInterceptor: {
       onFulfilled: (config) => {
         config.signal = signal;
+        config.maxContentLength = input.maxBodyBytes;
         // axios reads HTTP(S)_PROXY from the environment unless told not to; queries go direct.
         config.proxy = false;
         return config;
@@ -170,12 +176,19 @@ function buildDriver(input: AttemptInput, signal: AbortSignal, captured: Capture
   });
 }
 
-function describeFailure(error: unknown, captured: Captured, timeoutMs: number): AttemptFailure {
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MiB` : `${bytes} bytes`;
+}
+
+function describeFailure(error: unknown, captured: Captured, timeoutMs: number, maxBodyBytes: number): AttemptFailure {
   if (captured.status !== undefined) return { type: 'http', status: captured.status, body: captured.body };
   const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   const code = typeof record.code === 'string' ? record.code : 'EUNKNOWN';
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return { type: 'deadline', timeoutMs };
   const message = typeof record.error === 'string' ? record.error : error instanceof Error ? error.message : String(error);
+  if (/maxContentLength size of \d+ exceeded/.test(message)) {
+    return { type: 'malformed', status: captured.status ?? 200, problem: `the body is larger than ${formatBytes(maxBodyBytes)}, the most an answer may be` };
+  }
   return { type: 'network', code, message };
 }
 
