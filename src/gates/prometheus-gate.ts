@@ -85,7 +85,7 @@ function judgeValues(
   const impossible = values.filter((x) => !isPossible(x.v, comparison));
   if (impossible.length > 0) {
     const shownValues = impossible.map((x) => formatNumber(x.v)).slice(0, 3).join(', ');
-    const why = impossible.some((x) => !Number.isFinite(x.v)) ? 'an infinite value is never a measurement' : 'a negative value where the comparison names none';
+    const why = impossible.some((x) => !Number.isFinite(x.v)) ? 'an infinite value is never a measurement' : 'a rate, count, ratio or latency is never negative';
     return {
       verdict: 'inconclusive',
       reason: 'impossible-value',
