@@ -121,6 +121,8 @@ function fromHistory(h: ReleaseState['history'][number]): ReleaseEvent {
     ...(h.from !== undefined ? { from: h.from } : {}),
     ...(h.to !== undefined ? { to: h.to } : {}),
     ...(h.evidence !== undefined ? { evidence: h.evidence } : {}),
+    // A ramp-down step's history entry carries its step data (step, of, percent) in `to`, as its audit entry does in `data`.
+    ...(h.action === 'rollback:step' && asRecord(h.to) ? { data: asRecord(h.to) } : {}),
     serial: h.serial,
     source: 'history',
   };
