@@ -63,6 +63,23 @@ describe('report over the entries advance and rollback write', () => {
     expect(report.delivery).toMatchObject({ runs: 2, rollbackRate: 1, deploymentSuccessRate: 0 });
   });
 
+  it('completes a ramp-down whose steps are in the history (covered audit entries dropped), and a resume is not a second rollback', () => {
+    const history = [
+      step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1)),
+      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P2', stage: 'week-1', percent: 1 }, to: { mode: 'progressive', steps: 2 }, reason: 'manual' },
+      { serial: 3, at: '2026-04-02T00:02:30.000Z', actor: 'oncall', action: 'rollback:step', to: { step: 1, of: 2, percent: 0.5, killSwitch: false } },
+      { serial: 4, at: '2026-04-02T00:05:00.000Z', actor: 'oncall', action: 'rollback:step', to: { step: 2, of: 2, percent: 0, killSwitch: true } },
+    ];
+    const log = [
+      audit(3, '2026-04-02T00:02:30.000Z', 'rollback:step', { step: 1, of: 2, percent: 0.5 }),
+      audit(3, '2026-04-02T00:03:00.000Z', 'rollback:resume', { rollbackId: 'x' }),
+      audit(4, '2026-04-02T00:05:00.000Z', 'rollback:step', { step: 2, of: 2, percent: 0, killSwitch: true }),
+    ];
+    const report = buildReport(config, stateWith(history, { status: 'rolled-back' }), log, NOW);
+    expect(report.rollbacks.map((r) => [r.mode, r.completedAt])).toEqual([['progressive', '2026-04-02T00:05:00.000Z']]);
+    expect(report.delivery).toMatchObject({ rollbacks: 1, mttrMs: 300_000 });
+  });
+
   it('counts an unhealthy full rollback as failed', () => {
     const history = [
       step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1)),
