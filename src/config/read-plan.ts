@@ -12,6 +12,11 @@ export const MAX_PLAN_BYTES = 1024 * 1024;
  * Loads no parser: the rollback fast path calls it too.
  */
 export async function readPlanFile(file: string, display: string, maxBytes: number = MAX_PLAN_BYTES): Promise<string | null> {
+  return readRegularFile(file, display, maxBytes, { strictUtf8: true });
+}
+
+/** The same checks for any text file the plan names (a file gate's CHANGELOG, say), with its own size limit. */
+export async function readRegularFile(file: string, display: string, maxBytes: number, opts: { strictUtf8?: boolean } = {}): Promise<string | null> {
   let handle;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before fstat can refuse it.
@@ -33,7 +38,7 @@ export async function readPlanFile(file: string, display: string, maxBytes: numb
       length += bytesRead;
       if (length > maxBytes) throw new RolloutError('E_CONFIG', `${display}: file is larger than ${maxBytes} bytes`);
     }
-    return decodeUtf8(buffer.subarray(0, length), display);
+    return opts.strictUtf8 ? decodeUtf8(buffer.subarray(0, length), display) : buffer.toString('utf8', 0, length);
   } catch (error) {
     if (error instanceof RolloutError) throw error;
     throw new RolloutError('E_CONFIG', `${display}: cannot read: ${describeErrno((error as NodeJS.ErrnoException).code)}`);

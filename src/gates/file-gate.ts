@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile } from '../config/read-plan.js';
 import type { GateConfig } from '../config/schema.js';
 import type { GateContext, GateOutcome } from './types.js';
 
 type FileGate = Extract<GateConfig, { kind: 'file' }>;
+
+const MAX_FILE_GATE_BYTES = 64 * 1024 * 1024;
 
 /** A file (relative to the plan) contains a text (`{{release}}` replaced) or matches a regular expression. */
 export async function judgeFileGate(gate: FileGate, ctx: GateContext): Promise<GateOutcome> {
@@ -13,10 +15,12 @@ export async function judgeFileGate(gate: FileGate, ctx: GateContext): Promise<G
   const source = gate.path;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Regular files only, size checked first: a pipe or /dev/zero named here must not hang the gate.
+    const read = await readRegularFile(file, gate.path, MAX_FILE_GATE_BYTES);
+    if (read === null) return { verdict: 'fail', reason: 'missing-file', summary: `${gate.path}: no such file`, evidence: { source, expected } };
+    text = read;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return { verdict: 'fail', reason: 'missing-file', summary: `${gate.path}: ${code === 'ENOENT' ? 'no such file' : code}`, evidence: { source, expected } };
+    return { verdict: 'fail', reason: 'missing-file', summary: (error as Error).message, evidence: { source, expected } };
   }
   let found: { line: number; text: string } | null;
   if (contains !== undefined) {

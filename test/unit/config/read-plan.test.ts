@@ -5,6 +5,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { MAX_PLAN_BYTES, readPlanFile } from '../../../src/config/read-plan.js';
+import { judgeFileGate } from '../../../src/gates/file-gate.js';
+import type { GateContext } from '../../../src/gates/types.js';
+import { systemClock } from '../../../src/lifecycle/clock.js';
 import { readRawPlan } from '../../../src/lifecycle/kill-switch.js';
 
 async function tempDir(): Promise<string> {
@@ -82,5 +85,18 @@ describe('reading a plan file safely (-c)', () => {
     expect(all).toContain('the file is not a rollout plan');
     expect(all).not.toContain('hunter2');
     expect(all).not.toContain('abcdefabcdef');
+  });
+
+  it('a file gate naming a FIFO or /dev/zero fails at once instead of hanging or reading 512 MB', async () => {
+    const dir = await tempDir();
+    execFileSync('mkfifo', [path.join(dir, 'CHANGELOG.md')]);
+    const ctx = { planDir: dir, env: {}, clock: systemClock, redact: (t: string) => t, release: 'v1', phase: 'P0', state: null } as GateContext;
+    for (const file of ['CHANGELOG.md', '/dev/zero']) {
+      const started = Date.now();
+      const outcome = await judgeFileGate({ id: 'c', kind: 'file', path: file, contains: '{{release}}' }, ctx);
+      expect(outcome.verdict).toBe('fail');
+      expect(outcome.summary).toContain('not a regular file');
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
   });
 });
