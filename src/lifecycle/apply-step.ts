@@ -134,7 +134,7 @@ export async function applyStep(
       state = await store.write({ ...state, configHash: loaded.hash, intent }, { expectSerial: state.serial, lock });
       crashPoint('advance:after-intent');
     }
-    for (const key of changedFlags) {
+    for (const key of Object.keys(target.flags)) {
       if (await isKillSwitchOn(loaded.config, loaded.dir, key)) {
         await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
         throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on (a rollback is under way); advance stopped before changing the flag`);
