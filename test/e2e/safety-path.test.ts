@@ -147,7 +147,7 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     }
   }, 300_000);
 
-  it('5. --resume only resumes: a no-op on a finished rollback, exit 2 with nothing to resume, never a new ramp-down', async () => {
+  it('5/6. --resume only resumes: a no-op on a finished rollback, exit 2 with nothing to resume, never a new ramp-down; advance after a rollback exits 4 pointing to retry', async () => {
     const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 60s, steps: 3 }' });
     const nothing = await p.cli(['rollback', '--resume', '--json']);
     expect(nothing.code).toBe(2);
@@ -157,6 +157,12 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     expect(s.flags['reserves_v1.1']?.percent).toBe(10);
     const done = await p.cli(['rollback', '--mode', 'immediate']);
     expect(done.code).toBe(0);
+    // 6. After a completed rollback, advance points to retry: exit 4 with the matching code and runbook.
+    const advance = await p.cli(['advance', '--json']);
+    expect(advance.code).toBe(4);
+    const error = advance.json<{ error: { code: string; hint: string; runbook: string } }>().error;
+    expect(error).toMatchObject({ code: 'E_RELEASE_ROLLED_BACK', runbook: 'exit-4-rolled-back' });
+    expect(error.hint).toContain('rollout retry');
     const serial = (await statusOf(p)).serial;
     const resumed = await p.cli(['rollback', '--resume']);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
