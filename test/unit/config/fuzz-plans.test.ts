@@ -12,7 +12,7 @@ import { runCli } from '../../../src/main.js';
 
 /**
  * Mutated plans (types, ranges, unicode, control characters, templates, durations, depth, size)
- * through validate, plan, preflight (Prometheus gates only, no Prometheus configured), alerts and
+ * through validate, plan, preflight (offline gates only, no Prometheus configured), alerts and
  * dashboard. In-process through main.ts's own runCli, so the error → exit-code mapping is the real
  * CLI's; a small sample through the real binary. Invariant: a documented exit code other than 70,
  * no stack trace, done within the time limit. fast-check prints the seed and the counterexample;
@@ -27,6 +27,7 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const VALID_DURATIONS = ['1h30m', '10m', '48h', '7d', '1d12h', '90s', '1m500ms', '2w', '5m', '1s'];
 const DURATIONS = ['30d', '25d', '24d', '99999999999999999999d', '1h30m', '30m1h', '1m1m', '0s', '0ms', '1ms', '500ms', '7d', '2w', '48h', '10m', '5y', '1d24h', ''];
 const TEMPLATES = ['{{release}}', '{{variant}}', '{{window}}', '{{ window', '{{nope}}', '`{{variant}}`', '"{{variant}}"', "'{{release}}'", '[{{window}}]', '{{variant}}', '=~"{{variant}}"', '# {{x}}', '}}{{', '{{release}}`'];
+const PATHS = ['/dev/zero', '/dev/urandom', '.', '..', '/tmp', '../../etc/passwd', 'flags/../../x.json', '', ' ', 'a\nb', 'ü/🚀.json'];
 const NASTY = ['\u001b[31m', '\n', '\r\n', '\u0000', '\u0085', '\u009b2J', '\u202e', '\u2066', '\ufeff', '\ud83d\ude80', 'ı', 'ǅ', '\t', '"', "'", '`', '\\', '*&a', '!tag', '%', '@', '---', '...', '- ', ': ', '#', '{', '[', 'baseline * 1.5', 'budget.p95Max', '.nan', '.inf', '1e400', '-0', '0x10', '~', 'null', 'true', 'y'];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -35,7 +36,8 @@ type Op =
   | { kind: 'delete'; at: number }
   | { kind: 'duplicate'; at: number }
   | { kind: 'splice'; at: number; text: string; offset: number }
-  | { kind: 'duration'; at: number; value: string };
+  | { kind: 'duration'; at: number; value: string }
+  | { kind: 'restring'; at: number; value: string };
 type TextOp = { kind: 'insert'; offset: number; text: string } | { kind: 'truncate'; offset: number } | { kind: 'append'; text: string } | { kind: 'deep'; depth: number; flow: boolean };
 
 const nasty = fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
@@ -61,6 +63,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...TEMPLATES, ...NASTY), nasty), offset: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('duration' as const), at: fc.nat(), value: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...VALID_DURATIONS) }, fc.constantFrom(...DURATIONS)) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('restring' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...PATHS, ...NASTY), fc.string({ unit: 'grapheme', maxLength: 20 })) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), text: fc.constantFrom(',r="{{release}}"', ' or vector(0)', ' * 1', '{{window}}', ',v=~"{{variant}}"', 'é', '🚀', '\\'), offset: fc.nat() }) },
 );
 const textOp: fc.Arbitrary<TextOp> = fc.oneof(
@@ -109,12 +112,11 @@ function applyOp(root: Json, o: Op): void {
   // Durations replace durations and splices mostly go into templates, so the plan keeps its shape.
   const durations = strings.filter((s) => /^\d+(ms|s|m|h|d|w)/.test(textAt(s) as string));
   const templates = strings.filter((s) => (textAt(s) as string).includes('{{') || (o.at % 3 === 0 && /^(canary|baseline|release)$/.test(String(s[1]))));
-  const pool = o.kind === 'duration' ? (durations.length ? durations : strings) : o.kind === 'splice' ? (o.at % 4 === 0 || !templates.length ? strings : templates) : all;
+  const pool = o.kind === 'duration' ? (durations.length ? durations : strings) : o.kind === 'splice' ? (o.at % 4 === 0 || !templates.length ? strings : templates) : o.kind === 'restring' ? strings : all;
   const slot = pool[o.at % Math.max(1, pool.length)];
   if (!slot) return;
   const [parent, key] = slot as [Record<string | number, Json>, string | number];
-  if (o.kind === 'replace') parent[key] = o.value;
-  else if (o.kind === 'duration') parent[key] = o.value;
+  if (o.kind === 'replace' || o.kind === 'duration' || o.kind === 'restring') parent[key] = o.value;
   else if (o.kind === 'splice') {
     const s = String(parent[key]);
     const at = o.offset % (s.length + 1);
@@ -168,12 +170,15 @@ function parseLoosely(text: string): LoosePlan {
   }
 }
 
-/** The commands every plan goes through, with Prometheus gates of each phase for preflight (no URL: inconclusive). */
+/** Gates preflight may run in a fuzz: none spawns a process or opens a connection (Prometheus has no URL here). */
+const OFFLINE_GATES = new Set(['prometheus', 'file', 'soak', 'manual']);
+
+/** The commands every plan goes through, with the offline gates of a phase for preflight. */
 function commandsFor(text: string): string[][] {
-  const commands = [['validate', '--no-cache'], ['plan'], ['alerts'], ['dashboard']];
+  const commands = [['validate', '--no-cache'], ['plan', '--json'], ['alerts'], ['dashboard']];
   const doc = parseLoosely(text);
-  const phase = Array.isArray(doc?.phases) ? doc.phases.find((p) => Array.isArray(p?.gates) && p.gates.some((g) => g?.kind === 'prometheus')) : undefined;
-  const ids = (phase?.gates ?? []).filter((g) => g?.kind === 'prometheus' && typeof g.id === 'string').map((g) => g.id as string);
+  const phase = Array.isArray(doc?.phases) ? doc.phases.find((p) => Array.isArray(p?.gates) && p.gates.some((g) => OFFLINE_GATES.has(String(g?.kind)))) : undefined;
+  const ids = (phase?.gates ?? []).filter((g) => OFFLINE_GATES.has(String(g?.kind)) && typeof g.id === 'string').map((g) => g.id as string);
   if (phase && typeof phase.id === 'string' && ids.length > 0) commands.push(['preflight', '--phase', phase.id, '--only', ...ids]);
   return commands;
 }
