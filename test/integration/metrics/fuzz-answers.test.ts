@@ -80,6 +80,8 @@ function checkVerdict(v: CanaryVerdict, r: CanaryReplies): void {
   };
   for (const [id, answers] of Object.entries(rests)) {
     if (unusable(...answers)) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).not.toBe('pass');
+    // The other way round: possible values are never called impossible.
+    if (answers.every((a) => a.usable === 'usable')) expect(byId[id]?.inconclusive, `${id}: ${byId[id]?.reason}`).not.toBe('impossible-value');
   }
   for (const m of v.metrics) {
     expect(m.reason).not.toMatch(/undefined|NaN %/);
@@ -127,6 +129,9 @@ describe('fuzzing the answers in-process', () => {
         expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
         expect(result.reason, result.summary).not.toBe('error');
         if (reply.usable === 'unusable') expect(result.verdict, `${result.reason}: ${result.summary}`).not.toBe('pass');
+        // The other way round: a usable answer is judged, never refused (the plan's gate is "< 0.01").
+        const value = /^(?:vector|scalar) (\S+)$/.exec(reply.label)?.[1];
+        if (reply.usable === 'usable' && value !== undefined) expect(result.verdict, result.summary).toBe(Number(value) < 0.01 ? 'pass' : 'fail');
         expect(result.summary.length).toBeLessThan(400);
       }),
       settings(200),
