@@ -113,7 +113,7 @@ describe('fuzzing the answers in-process', () => {
         expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
         checkVerdict(verdict, replies);
       }),
-      settings(100),
+      settings(80),
     );
   }, 60_000 * scale);
 
@@ -185,7 +185,7 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
         expect(doc.exitCode).toBe(r.code);
         checkVerdict(doc.result, replies);
       }),
-      settings(10),
+      settings(8),
     );
   }, 60_000 * scale);
 
@@ -200,7 +200,7 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
         expect(gate?.reason).not.toBe('error');
         if (reply.usable === 'unusable') expect(gate?.verdict).not.toBe('pass');
       }),
-      settings(10),
+      settings(8),
     );
   }, 60_000 * scale);
 
@@ -217,7 +217,7 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
         // A look that rolled back would change the next run's release: start every run from the stage.
         if (r.code === 4) stageDir = await answerProjectAtStage({ timeout: '1s', retries: 0 });
       }),
-      settings(5),
+      settings(4),
     );
   }, 60_000 * scale);
 });
