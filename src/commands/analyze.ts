@@ -50,8 +50,10 @@ export async function runAnalyze(options: Record<string, unknown>, _args: string
   if (replay && recordFile) throw new RolloutError('E_USAGE', '--record and --replay cannot be combined');
   const window = typeof options.window === 'string' ? options.window : undefined;
   if (window !== undefined) {
-    const { parseDuration } = await import('../config/duration.js');
-    if (parseDuration(window) === null) throw new RolloutError('E_USAGE', `--window ${window}: a duration such as 30m or 1h`);
+    const { DAY, parseDuration, SECOND } = await import('../config/duration.js');
+    // The same range as canary.window: a window PromQL accepts and a range query can answer.
+    const ms = parseDuration(window);
+    if (ms === null || ms < SECOND || ms > 30 * DAY) throw new RolloutError('E_USAGE', `--window ${window}: a duration from 1s to 30d such as 30m, 1h or 1h30m`);
   }
   const state = await openState(ctx, loaded).read();
   const stage = findStage(loaded, typeof options.stage === 'string' ? options.stage : undefined, state?.stage?.id ?? null);

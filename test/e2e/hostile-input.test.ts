@@ -119,6 +119,13 @@ describe('plans that used to validate and then fail at run time', () => {
     expect(r.stderr).toMatch(new RegExp(`rollout\\.yaml:\\d+:\\d+: .*${message.replace(/[{}]/g, '\\$&')}`));
   });
 
+  it.each(['99999999999999999999d', '0s', '31d'])('analyze --window %s is a usage error (exit 2), not an internal one (it exited 70)', async (window) => {
+    const dir = await miniProject();
+    const r = await runCli(['analyze', '--window', window], { cwd: dir, env: { ...ENV, ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`--window ${window}: a duration from 1s to 30d`);
+  });
+
   it('-c on a FIFO and on /dev/zero ends at once with exit 2 (validate and the rollback fast path)', async () => {
     const dir = await miniProject();
     execFileSync('mkfifo', [path.join(dir, 'fifo.yaml')]);
