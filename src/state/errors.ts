@@ -1,4 +1,3 @@
-import type { Problem } from '../errors/rollout-error.js';
 import type { LockInfo } from './store.js';
 
 /** Base class of every state-layer error; `code` is stable and is what callers and tests match on. */
@@ -41,14 +40,22 @@ export class StaleStateError extends StateError {
   }
 }
 
+/** A defect of a state document at a position (the same shape as a plan's problems, printed `file:line:col: message`). */
+export interface StateProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
 /**
  * A state file exists but cannot be understood (or the state location is not a directory of files).
  * `problems` lists every defect of the document with its position, when there is a document at all.
  */
 export class StateCorruptError extends StateError {
   readonly code = 'E_STATE_CORRUPT';
-  readonly problems: Problem[];
-  constructor(readonly path: string, detail: string, options?: { cause?: unknown; problems?: Problem[] }) {
+  readonly problems: StateProblem[];
+  constructor(readonly path: string, detail: string, options?: { cause?: unknown; problems?: StateProblem[] }) {
     super(`state ${path} cannot be used: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StateCorruptError';
     this.problems = options?.problems ?? [];

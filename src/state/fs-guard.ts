@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { warn } from '../output/warnings.js';
 import { StateCorruptError, StateUnsafePathError } from './errors.js';
 
 /*
@@ -17,7 +16,15 @@ const LOOSE_BITS = 0o022;
 export function warnIfLoose(path: string, mode: number, what: 'file' | 'directory', expected: number): void {
   if ((mode & LOOSE_BITS) === 0) return;
   const octal = (m: number) => `0${(m & 0o777).toString(8)}`;
-  warn(`${path} is ${what === 'file' ? 'a file' : 'a directory'} with mode ${octal(mode)}, writable by other users; rollout creates it ${octal(expected)} (fix: chmod ${octal(expected)} ${path})`);
+  report(`${path} is ${what === 'file' ? 'a file' : 'a directory'} with mode ${octal(mode)}, writable by other users; rollout creates it ${octal(expected)} (fix: chmod ${octal(expected)} ${path})`);
+}
+
+/**
+ * Hand a warning to the CLI's printer. Loaded only when there is something to report, so that the state
+ * layer keeps importing nothing but node built-ins (tests run it alone in child processes).
+ */
+function report(message: string): void {
+  void import('../output/warnings.js').then((m) => m.warn(message), () => undefined);
 }
 
 /** Turn a file-system error on a state path into the error the user can act on; others pass through. */

@@ -1,5 +1,4 @@
-import type { Problem } from '../errors/rollout-error.js';
-import { StateCorruptError } from './errors.js';
+import { StateCorruptError, type StateProblem } from './errors.js';
 import type { StateIssue } from './state-schema.js';
 import type { ReleaseState } from './types.js';
 
@@ -28,7 +27,7 @@ function syntaxMessage(error: unknown): string {
 }
 
 /** Positions of the issues in the file's text; only computed on the error path (loads the YAML parser). */
-async function locateIssues(file: string, text: string, issues: StateIssue[]): Promise<Problem[]> {
+async function locateIssues(file: string, text: string, issues: StateIssue[]): Promise<StateProblem[]> {
   const { parseYamlSource, locate } = await import('../config/yaml-source.js');
   const { source } = parseYamlSource(file, text);
   return issues.map((issue) => ({ file, ...(source ? locate(source, issue.path) : { line: 1, col: 1 }), message: `${issue.where}: ${issue.message}` }));

@@ -5,11 +5,12 @@
  * progress, so the child never uses either: `compileStateModules()` transpiles `src/state/*.ts`
  * (type annotations stripped with the TypeScript compiler API, no type checking, a few
  * milliseconds) into a temporary directory of ES modules. `src/state` imports only `node:`
- * built-ins, which keeps this self-contained; if that ever changes, this helper fails loudly.
+ * built-ins and packages (zod, for the state schema), which keeps this self-contained; if it ever
+ * imports another part of `src/`, this helper fails loudly. The directory sits in the repository's
+ * `node_modules/.cache`, so that package imports resolve as they do for the real CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -20,7 +21,9 @@ let compiledDir: string | undefined;
 /** Transpile `src/state` to ES modules once per test process; returns the directory holding them. */
 export function compileStateModules(): string {
   if (compiledDir) return compiledDir;
-  const out = mkdtempSync(join(tmpdir(), 'rollout-state-js-'));
+  const cache = resolve(stateSrcDir, '../../node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(join(cache, 'rollout-state-js-'));
   writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
   const sources = readdirSync(stateSrcDir).filter((f) => f.endsWith('.ts'));
   if (!sources.includes('file-store.ts')) throw new Error(`compileStateModules: no file-store.ts in ${stateSrcDir}`);
