@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { engageKillSwitch, readRawPlan, type KillSwitchResult } from '../lifecycle/kill-switch.js';
+import { engageKillSwitch, readRawPlan, readStateTargets, type KillSwitchResult } from '../lifecycle/kill-switch.js';
 import type { Style } from '../output/style.js';
 import type { RollbackMode, RollbackOutcome } from '../lifecycle/rollback.js';
 import type { CommandResult } from './types.js';
@@ -36,10 +36,25 @@ export async function runRollback(options: Record<string, unknown>, _args: strin
     // Fast path: the flag first. A plan that fails validation must not stop a kill switch it can find.
     const raw = await readRawPlan(configFile).catch(() => null);
     mode ??= MODES.includes(raw?.defaultMode as RollbackMode) ? (raw?.defaultMode as RollbackMode) : undefined;
-    if (raw && mode !== 'progressive' && raw.targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), raw.targets, { dryRun });
+    // A plan that is missing or not even YAML: the flags the release wrote are named in the state, and
+    // each flag file names its own fallback variant.
+    const targets = raw?.targets.length ? raw.targets : await readStateTargets(ctx.cwd, ctx.global.state ?? ctx.env.ROLLOUT_STATE);
+    if (mode !== 'progressive' && targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), targets, { dryRun });
   }
   const { loadConfigFor } = await import('./load-config.js');
-  const loaded = await loadConfigFor(ctx);
+  let loaded: Awaited<ReturnType<typeof loadConfigFor>>;
+  try {
+    loaded = await loadConfigFor(ctx);
+  } catch (error) {
+    if (!killSwitch || dryRun || !(error instanceof RolloutError)) throw error;
+    // The switch is in place but the rollback cannot be recorded without a valid plan: not "nothing was done".
+    const on = killSwitch.files.length > 0 && killSwitch.files.every((f) => !f.error) && killSwitch.verification?.ok === true;
+    throw new RolloutError(
+      'E_ROLLBACK_INCOMPLETE',
+      `${on ? `the kill switch IS on (${killSwitch.files.map((f) => f.file).join(', ')} read back: fallback for everyone)` : 'the kill switch could NOT be verified'}, but the rollback is not recorded: ${error.message}. Fix the plan, then run \`rollout rollback\` again to record it`,
+      { problems: error.problems, details: { killSwitch } },
+    );
+  }
   mode ??= loaded.config.rollback.defaultMode;
   const { performRollback } = await import('../lifecycle/rollback.js');
   // During a ramp-down any rollback trigger that fires sends it straight to the kill switch.

@@ -98,6 +98,22 @@ export async function readRawPlan(configFile: string): Promise<{ targets: FlagTa
   return { targets, defaultMode: typeof mode === 'string' ? mode : undefined, release: str(raw?.release) };
 }
 
+/**
+ * The flags a release wrote, from its file state (the default `.rollout/` or a `file:` URL), for a
+ * kill switch when the plan itself cannot be read: each flag's file is recorded in the state, and the
+ * flag file's own metadata names the fallback. Empty when there is no readable file state.
+ */
+export async function readStateTargets(cwd: string, stateUrl: string | undefined): Promise<FlagTarget[]> {
+  const url = stateUrl ?? 'file:.rollout';
+  if (!url.startsWith('file:') || url.startsWith('file://')) return [];
+  try {
+    const state = JSON.parse(await readFile(path.resolve(cwd, url.slice('file:'.length), 'state.json'), 'utf8')) as { flags?: Record<string, { file?: unknown }> };
+    return Object.entries(state.flags ?? {}).flatMap(([key, f]) => (typeof f?.file === 'string' && f.file ? [{ key, file: f.file }] : []));
+  } catch {
+    return [];
+  }
+}
+
 /** The previous document and what was wrong with it; a kill switch never depends on it being sound. */
 async function readPrevious(absolute: string): Promise<{ doc: FlagdDocument | null; problem?: string; fatal?: string }> {
   try {

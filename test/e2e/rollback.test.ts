@@ -72,14 +72,22 @@ describe('rollout rollback', () => {
     expect(log.code).toBe(0);
   }, 300_000);
 
-  it('works with a plan that no longer validates: the flag is switched before validation', async () => {
+  it('works with a plan that no longer validates: the flag is switched before validation, exit 6 until the plan is fixed and the rollback recorded', async () => {
     const dir = await projectAtFirstStage();
     const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(dir, 'rollout.yaml'), plan.replace('version: 1', 'version: 1\nbroken_key: true'));
     const r = await runCli(['rollback'], { cwd: dir });
-    expect(r.code).toBe(2);
+    // The switch is on, but the rollback cannot be recorded without a valid plan: a human must finish it.
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('kill switch IS on');
+    expect(r.stderr).toContain('broken_key');
     expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
+    // Once the plan is fixed, the same command records it (the flag needs no new write).
+    await writeFile(path.join(dir, 'rollout.yaml'), plan);
+    const again = await runCli(['rollback', '--json'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ result: { recorded: boolean; flagWrittenAtMs: number | null } }>().result).toMatchObject({ recorded: true, flagWrittenAtMs: null });
   }, 300_000);
 
   it('full: verifies health on the fallback; a sick service makes it exit 6', async () => {

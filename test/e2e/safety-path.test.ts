@@ -311,6 +311,29 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
   }, 300_000);
 });
 
+describe('a plan that cannot be read at all (file state)', () => {
+  it('missing or not YAML: the kill switch comes from the flags the state recorded and the files\' own fallback; exit 6 because nothing can be recorded', async () => {
+    const p = await projectAtFirstStage(health.url);
+    const planFile = path.join(p.dir, 'rollout.yaml');
+    const plan = await readFile(planFile, 'utf8');
+    for (const broken of ['flags: [\n  - {', null]) {
+      if (broken === null) await rm(planFile);
+      else await writeFile(planFile, broken);
+      const r = await p.cli(['rollback', '--json']);
+      expect(r.code, r.stdout).toBe(6);
+      expect(r.json<{ error: { message: string } }>().error.message).toContain('kill switch IS on');
+      expect(await newVariantUsers(p.dir)).toBe(0);
+      await writeFile(planFile, plan);
+      expect((await p.cli(['retry'])).code).not.toBe(70);
+      await writeFile(planFile, plan);
+      const undo = await p.cli(['rollback']);
+      expect(undo.code, undo.stdout + undo.stderr).toBe(0);
+      expect((await p.cli(['retry'])).code).toBe(0);
+      expect(await newVariantUsers(p.dir)).toBeGreaterThan(0);
+    }
+  }, 300_000);
+});
+
 describe('an unwritable flag path', () => {
   it('a file where the flags directory should be makes rollback exit 6 naming the path', async () => {
     const p = await projectAtFirstStage(health.url);
