@@ -16,7 +16,8 @@ const PLAIN = '"(?:[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]|[\\ud800-\\udbff][\\ud
 const DIGITS = '(?:0|[1-9]\\d{0,14})';
 /** The members before `data`, exactly as `JSON.stringify(entry)` writes them (see `checkWrittenLine`). */
 const WRITTEN_HEAD = new RegExp(`^\\{"v":1,"seq":(${DIGITS}),"ts":(${PLAIN}),"actor":(${PLAIN}),"op":(${PLAIN}),"prev":(${PLAIN})(?:,"reason":(${PLAIN}))?`);
-const SERIAL_TAIL = new RegExp(`,"stateSerial":(${DIGITS})$`);
+const SERIAL_MEMBER = ',"stateSerial":';
+const SERIAL_DIGITS = new RegExp(`^${DIGITS}$`);
 const HEX64 = /^[0-9a-f]{64}$/;
 const HASH_MEMBER = ',"hash":"sha256:';
 /** `,"hash":"sha256:` + 64 hex digits + `"}`. */
@@ -48,13 +49,14 @@ export function checkWrittenLine(line: string): LineFacts | null {
   const [head, seqText, ts, actor, op, prev, reason] = m as unknown as [string, string, string, string, string, string, string | undefined];
   const seq = Number(seqText);
   if (seq < 1) return null;
-  let rest = line.slice(head.length, tailAt);
+  let restEnd = tailAt;
   let serialMember = '';
-  const serial = SERIAL_TAIL.exec(rest);
-  if (serial) {
-    serialMember = `"stateSerial":${serial[1]},`;
-    rest = rest.slice(0, serial.index);
+  const serialAt = line.lastIndexOf(SERIAL_MEMBER, tailAt);
+  if (serialAt >= head.length && SERIAL_DIGITS.test(line.slice(serialAt + SERIAL_MEMBER.length, tailAt))) {
+    serialMember = `"stateSerial":${line.slice(serialAt + SERIAL_MEMBER.length, tailAt)},`;
+    restEnd = serialAt;
   }
+  const rest = line.slice(head.length, restEnd);
   let dataMember = '';
   if (rest !== '') {
     if (!rest.startsWith(DATA_MEMBER)) return null;

@@ -1,8 +1,8 @@
 /**
  * Is `text` already the canonical JSON of the value it parses to? Accepts a strict subset, enough for
  * what `createAuditEntry` stores: objects with keys in strictly increasing code-unit order, arrays,
- * strings with nothing to escape, integers of at most 15 digits (not -0), true, false, null, and no
- * whitespace. For every text it accepts, `canonicalJson(JSON.parse(text)) === text`: the same members
+ * strings with nothing to escape, numbers written as JSON.stringify writes them (not -0), true,
+ * false, null, and no whitespace. For every text it accepts, `canonicalJson(JSON.parse(text)) === text`: the same members
  * in the same order, strings and integers written back unchanged. Anything else (floats, escapes,
  * unsorted keys, whitespace) returns false and the caller canonicalises the parsed value instead.
  */
@@ -21,7 +21,7 @@ function scanValue(t: string, i: number, depth: number): number {
   if (c === QUOTE) return scanString(t, i);
   if (c === 0x7b) return depth < MAX_DEPTH ? scanObject(t, i, depth + 1) : -1; // {
   if (c === 0x5b) return depth < MAX_DEPTH ? scanArray(t, i, depth + 1) : -1; // [
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scanInteger(t, i);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scanNumber(t, i);
   if (t.startsWith('true', i) || t.startsWith('null', i)) return i + 4;
   return t.startsWith('false', i) ? i + 5 : -1;
 }
@@ -54,6 +54,23 @@ function scanInteger(t: string, i: number): number {
   const next = t.charCodeAt(j);
   if (next === 0x2e || next === 0x65 || next === 0x45) return -1; // . e E: floats take the slow path
   return j;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * A JSON number written as JSON.stringify writes its value: `String(Number(text)) === text` (the
+ * same correctly rounded conversion JSON.parse uses), so 0.041 passes and 1e21 (written 1e+21),
+ * 1.50 and -0 do not.
+ */
+function scanNumber(t: string, i: number): number {
+  const integerEnd = scanInteger(t, i);
+  if (integerEnd !== -1) return integerEnd;
+  NUMBER.lastIndex = i;
+  if (!NUMBER.test(t)) return -1;
+  const text = t.slice(i, NUMBER.lastIndex);
+  const value = Number(text);
+  return Number.isFinite(value) && !Object.is(value, -0) && String(value) === text ? NUMBER.lastIndex : -1;
 }
 
 function scanArray(t: string, i: number, depth: number): number {
