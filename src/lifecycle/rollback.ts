@@ -166,7 +166,11 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   problems.push(...killProblems);
   const killed = killProblems.length === 0;
   const at = ctx.clock.now().toISOString();
+  let raced: RollbackOutcome['already'];
   const recorded = await recordRollback(ctx, loaded, store, (state) => {
+      // Another rollback finished while this one waited for the lock: the same no-op as above.
+      raced = killed ? finishedRollback(state) : undefined;
+      if (raced) return null;
       // Done only when the kill switch is verified (and, for full, health is checked below).
       const done = killed && opts.mode === 'immediate';
       const rollback: RollbackState = { id: rollbackId, mode: opts.mode, startedAt: at, reason: opts.reason, actor: ctx.actor, from: state.rollback?.from ?? positionOf(state, loaded), ...(done ? { completedAt: at } : {}) };
@@ -176,6 +180,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
         audit: { op: 'rollback', reason: opts.reason, data: { mode: opts.mode, rollbackId, trigger: opts.trigger, evidence: opts.evidence, flagWrittenAtMs: kill.flagWrittenAtMs === null ? null : Math.round(kill.flagWrittenAtMs), files: kill.files, verified: killed } },
       };
     }, waitMs);
+  if (raced) return { ok: true, mode: opts.mode, rollbackId: raced.id, flagWrittenAtMs: kill.flagWrittenAtMs, steps: [], recorded: false, problems, already: raced, killSwitch: kill };
   if (recorded.problem) problems.push(recorded.problem);
   // An advance that raced us may have rewritten a flag before it saw the rollback: assert the kill switch again.
   if (recorded.state && killed) {

@@ -147,6 +147,17 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     }
   }, 300_000);
 
+  it('4b. five rollbacks at once: every one exits 0, exactly one is recorded and audited', async () => {
+    const p = await project(backend);
+    const runs = await Promise.all(Array.from({ length: 5 }, (_, i) => p.cli(['rollback', '--reason', `racer ${i}`, '--json'])));
+    for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
+    const already = runs.filter((r) => r.json<{ result: { already?: unknown } }>().result.already !== undefined).length;
+    expect(already).toBe(4);
+    expect((await auditOps(p)).filter((e) => e.op === 'rollback').length).toBe(1);
+    expect(await newVariantUsers(p.dir)).toBe(0);
+    expect((await p.cli(['log', '--verify'])).code).toBe(0);
+  }, 300_000);
+
   it('5/6. --resume only resumes: a no-op on a finished rollback, exit 2 with nothing to resume, never a new ramp-down; advance after a rollback exits 4 pointing to retry', async () => {
     const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 60s, steps: 3 }' });
     const nothing = await p.cli(['rollback', '--resume', '--json']);
