@@ -131,6 +131,34 @@ describe('a state.json that cannot be used ends with exit 2, the file, the probl
   });
 });
 
+describe('the manual rebuild of runbook state-corrupt', () => {
+  it('a state written from the runbook template is accepted; advance then asks to confirm the plan', async () => {
+    const dir = await copyProject();
+    const log = await runCli(['log', '--json'], { cwd: dir });
+    const entries = log.json<{ result: { entries: Array<{ op: string; ts: string; stateSerial?: number; data?: { to?: { phase: string; stage: string | null; percent: number | null } } }> } }>().result.entries;
+    const last = entries.filter((e) => e.op === 'advance').at(-1);
+    if (!last?.data?.to) throw new Error('no advance in the audit log');
+    await writeFile(path.join(dir, '.rollout/state.json'), 'garbage');
+    expect((await runCli(['status'], { cwd: dir })).code).toBe(2);
+    // the template of runbooks/state-corrupt.md, filled from the last advance entry
+    const rebuilt = {
+      schemaVersion: 1, release: 'v9.9.9', lineage: '3b1f7a2e-0000-4000-8000-000000000001',
+      serial: Math.max(...entries.map((e) => e.stateSerial ?? 0)), configHash: '', status: 'in-progress',
+      phase: last.data.to.phase, phaseStartedAt: last.ts,
+      stage: { index: 0, id: last.data.to.stage, startedAt: last.ts },
+      flags: { 'reserves_v1.1': { percent: last.data.to.percent, groups: ['internal'], killSwitch: false, updatedAt: last.ts } },
+      signoffs: [], evidence: {}, intent: null, rollback: null, history: [],
+    };
+    await writeFile(path.join(dir, '.rollout/state.json'), JSON.stringify(rebuilt, null, 2), { mode: 0o600 });
+    const status = await runCli(['status', '--json'], { cwd: dir });
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.json<{ result: { stage: { id: string } } }>().result.stage.id).toBe('s1');
+    const advance = await runCli(['advance', '--reason', 'after repair', '--json'], { cwd: dir });
+    expect(advance.code).toBe(2);
+    expect(advance.json<{ error: { code: string } }>().error.code).toBe('E_CONFIG_CHANGED');
+  });
+});
+
 describe('symbolic links and modes', () => {
   it('a symlinked state.json or lock.json is refused with exit 2 naming the path (E_STATE_UNSAFE); nothing is followed', async () => {
     const dir = await copyProject();
