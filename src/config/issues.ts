@@ -125,6 +125,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  if (value instanceof Uint8Array) return 'binary data (!!binary)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${preview(value)}`;

@@ -61,7 +61,9 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   try {
     data = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
   } catch (error) {
-    problems.push({ file, line: 1, col: 1, message: (error as Error).message.split('\n')[0] ?? 'cannot read the document' });
+    const message = (error as Error).message.split('\n')[0] ?? 'cannot read the document';
+    const aliases = /alias count/i.test(message) ? `more than ${YAML_LIMITS.maxAliasCount} aliases (*name) would be expanded; write the values out instead` : message.slice(0, 200);
+    problems.push({ file, line: 1, col: 1, message: aliases });
     return { source: null, problems };
   }
   return { source: { file, doc, lines, data }, problems };
