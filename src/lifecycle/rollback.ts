@@ -126,7 +126,8 @@ export function finishedRollback(state: ReleaseState | null): RollbackOutcome['a
 export function planRampDown(from: number, steps: number, overMs: number, start: Date): RollbackStep[] {
   return Array.from({ length: steps }, (_, i) => {
     const k = i + 1;
-    return { percent: Math.round(((from * (steps - k)) / steps) * 1000) / 1000, notBefore: new Date(start.getTime() + (overMs * k) / steps).toISOString(), done: false };
+    // Rounded DOWN to the flag's 0.001 % grid: rounding to nearest could set a step above `from` (a ramp up).
+    return { percent: Math.floor(((from * (steps - k)) / steps) * 1000 + 1e-9) / 1000, notBefore: new Date(start.getTime() + (overMs * k) / steps).toISOString(), done: false };
   });
 }
 
