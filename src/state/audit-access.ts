@@ -63,7 +63,10 @@ export function auditHistoryOf(store: StateStore): AuditHistory {
       lastAuditedSerial: () => readLastAuditedSerial(path),
       scan: (visit) => scanAuditFile(path, visit),
       verify: () => verifyAuditFile(path),
-      check: async () => void (await openAuditForRead(path))?.close(),
+      check: async () => {
+        const fh = await openAuditForRead(path);
+        await fh?.close();
+      },
     };
   }
   if (isHistorySource(store)) {

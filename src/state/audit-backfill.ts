@@ -12,8 +12,11 @@ import type { ReleaseState } from './types.js';
  */
 export async function backfillAudit(store: StateStore, state: ReleaseState | null, actor: string): Promise<AuditEntry[]> {
   const history = auditHistoryOf(store);
-  // A log that cannot be written (a symlink) must stop the command before it changes the state.
-  if (!state) return (await history.check(), []);
+  if (!state) {
+    // A log that cannot be written (a symlink) is reported before the first state is written.
+    await history.check();
+    return [];
+  }
   const audited = await history.lastAuditedSerial();
   if (audited >= state.serial) return [];
   const written: AuditEntry[] = [];
