@@ -38,6 +38,6 @@ export async function runReport(options: Record<string, unknown>, _args: string[
   return {
     exitCode: EXIT.ok,
     result: { format, file: out, report },
-    human: (s) => (out ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${format} report of ${report.release} (${report.timeline.length} events, ${report.rollbacks.length} rollbacks)` : document),
+    human: (s) => (out ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${format} report of ${report.release} (${report.omitted?.events ?? report.timeline.length} events, ${report.delivery.rollbacks} rollbacks)` : document),
   };
 }
