@@ -206,11 +206,10 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     'report',
     async () => (await import('./commands/report.js')).runReport,
   );
+  const state = program.command('state').description('state backends');
   on(
     mutating(
-      program
-        .command('state')
-        .description('state backends')
+      state
         .command('migrate')
         .description('move a release between state backends with its history and audit log (verified after the copy)')
         .requiredOption('--from <url>', 'where the release is now, e.g. file:.rollout')
@@ -220,6 +219,15 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     ),
     'state migrate',
     async () => (await import('./commands/state-migrate.js')).runStateMigrate,
+  );
+  on(
+    state
+      .command('repair')
+      .description('rebuild a state.json that cannot be used from the audit log; a dry run unless --write')
+      .option('--write', 'write the rebuilt state (the broken file is kept beside it) and record it in the audit log')
+      .option('--reason <text>', 'recorded in the audit log'),
+    'state repair',
+    async () => (await import('./commands/state-repair.js')).runStateRepair,
   );
   on(
     program

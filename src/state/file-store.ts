@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAuditLog, verifyAuditLog } from './audit-chain.js';
@@ -77,6 +77,23 @@ export class FileStateStore implements StateStore {
     const stored: ReleaseState = { ...next, serial: guard.expectSerial + 1 };
     await writeFileAtomic(this.statePath, `${JSON.stringify(stored, null, 2)}\n`);
     return stored;
+  }
+
+  /**
+   * Put `next` in place of a `state.json` that cannot be used (`rollout state repair`), holding the lock.
+   * Whatever is there now (garbage, a directory, a link) is renamed aside, never deleted or followed;
+   * returns that copy's path, or null when there was nothing.
+   */
+  async replaceUnusableState(next: ReleaseState, lock: LockHandle): Promise<string | null> {
+    await this.assertLockHeld(lock);
+    const aside = `${this.statePath}.broken-${this.clock.now().toISOString().replace(/[:.]/g, '-')}`;
+    let moved: string | null = aside;
+    await rename(this.statePath, aside).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw toStatePathError(error, this.statePath);
+      moved = null;
+    });
+    await writeFileAtomic(this.statePath, `${JSON.stringify(next, null, 2)}\n`);
+    return moved;
   }
 
   async acquireLock(info: { actor: string; operation: string; host?: string }): Promise<LockHandle> {
