@@ -34,7 +34,7 @@ export const CATALOGUE = {
   E_STATE_STALE: { exitCode: EXIT.busy, hint: 'Another operation changed the release while this one ran; run the command again.', runbook: 'exit-5-busy' },
   E_STATE_UNAVAILABLE: { exitCode: EXIT.inconclusive, hint: 'The state backend cannot be reached; nothing was changed. Check the database and the connection variables, then run again.', runbook: 'exit-3-inconclusive' },
   E_STATE_SCHEMA: { exitCode: EXIT.usage, hint: 'The state database was written by a newer rollout; upgrade rollout before using it.', runbook: 'exit-2-usage-or-config' },
-  E_STATE_CORRUPT: { exitCode: EXIT.usage, hint: 'The release state cannot be read; nothing was changed. Restore it from a backup or rebuild it from the audit log (runbook); a rollback still switches the flag.', runbook: 'state-corrupt' },
+  E_STATE_CORRUPT: { exitCode: EXIT.usage, hint: 'The release state cannot be read; nothing was changed. `rollout state repair` rebuilds it from the audit log (a dry run first), or restore a backup (runbook); a rollback still switches the flag.', runbook: 'state-corrupt' },
   E_STATE_UNSAFE: { exitCode: EXIT.usage, hint: 'A state or lock file is a symbolic link; rollout does not follow them. Replace it with the real file (runbook).', runbook: 'state-corrupt' },
   E_AUDIT_WRITE: { exitCode: EXIT.internal, hint: 'The audit log could not be written; the step was not taken. Check disk space and permissions.', runbook: 'exit-70-internal' },
   E_AUDIT_TAMPERED: { exitCode: EXIT.fail, hint: 'The audit log does not verify. Keep a copy of the file as evidence and investigate who changed it.', runbook: 'exit-1-gate-failed' },
