@@ -9,7 +9,9 @@ export abstract class StateError extends Error {
 export class LockBusyError extends StateError {
   readonly code = 'E_LOCK_BUSY';
   constructor(readonly holder: LockInfo) {
-    super(`release lock is held by ${holder.actor} (${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`);
+    super(holder.token === '' && holder.pid === 0
+      ? 'release lock file exists but does not name its holder (damaged or written by hand); if no rollout operation is running, `rollout unlock --force --reason "…"` removes it'
+      : `release lock is held by ${holder.actor} (${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`);
     this.name = 'LockBusyError';
   }
 }
