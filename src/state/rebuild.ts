@@ -38,6 +38,12 @@ function nonEmpty(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** The state serial an entry documents, when it is a usable one. */
+function serialOf(entry: AuditEntry): number | null {
+  const n = entry.stateSerial;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
 function data(entry: AuditEntry): Record<string, unknown> {
   const d = (entry as { data?: unknown }).data;
   return d !== null && typeof d === 'object' ? (d as Record<string, unknown>) : {};
@@ -58,7 +64,7 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
     schemaVersion: 1,
     release: plan.release,
     lineage: randomUUID(),
-    serial: entries.reduce((max, e) => Math.max(max, typeof e.stateSerial === 'number' ? e.stateSerial : 0), 0),
+    serial: entries.reduce((max, e) => Math.max(max, serialOf(e) ?? 0), 0),
     configHash: '',
     status: 'not-started',
     phase: null,
@@ -73,9 +79,9 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
   };
   const use = (entry: AuditEntry) => usedEntries.push({ seq: entry.seq, op: entry.op, ts: entry.ts });
   const record = (entry: AuditEntry, action: string, to?: unknown) => {
-    const h: HistoryEntry = { at: entry.ts, actor: entry.actor, action, serial: typeof entry.stateSerial === 'number' ? entry.stateSerial : state.serial };
+    const h: HistoryEntry = { at: entry.ts, actor: String(entry.actor ?? 'unknown'), action, serial: serialOf(entry) ?? state.serial };
     if (to !== undefined) h.to = to;
-    if (entry.reason !== undefined) h.reason = entry.reason;
+    if (typeof entry.reason === 'string') h.reason = entry.reason;
     state.history.push(h);
   };
   const moveTo = (entry: AuditEntry, to: Position) => {
@@ -122,19 +128,19 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
         id: nonEmpty(d.rollbackId) ?? `rebuilt-${entry.seq}`,
         mode: nonEmpty(d.mode) ?? 'immediate',
         startedAt: entry.ts,
-        reason: entry.reason ?? '',
+        reason: typeof entry.reason === 'string' ? entry.reason : '',
         completedAt: entry.ts,
       };
       record(entry, 'rollback');
     } else if (entry.op === 'retry') {
       use(entry);
       state.status = 'in-progress';
-      const stage = typeof d.stage === 'string' ? d.stage : state.stage?.id ?? null;
+      const stage = nonEmpty(d.stage) ?? state.stage?.id ?? null;
       moveTo(entry, { phase: state.phase, stage, percent: typeof d.percent === 'number' && Number.isFinite(d.percent) ? d.percent : null });
       record(entry, 'retry', { stage });
     } else if (entry.op === 'signoff' && nonEmpty(d.item) !== null) {
       use(entry);
-      state.signoffs.push({ item: d.item as string, phase: typeof d.phase === 'string' ? d.phase : state.phase ?? '', actor: entry.actor, at: entry.ts, reason: entry.reason ?? '' });
+      state.signoffs.push({ item: d.item as string, phase: typeof d.phase === 'string' ? d.phase : state.phase ?? '', actor: String(entry.actor ?? 'unknown'), at: entry.ts, reason: typeof entry.reason === 'string' ? entry.reason : '' });
     }
   }
   if (usedEntries.length === 0) notes.push('the audit log records no transition: the rebuilt state is a release that has not started');

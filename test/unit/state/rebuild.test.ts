@@ -38,10 +38,11 @@ describe('rebuildStateFromAudit', () => {
       fc.record({ op: fc.constant('retry'), data: fc.oneof(fc.record({ stage: fc.constantFrom('s1', 's2', ''), percent: fc.oneof(fc.constantFrom(10, 50, 1000), fc.double()) }), fc.jsonValue()) }),
       fc.record({ op: fc.constantFrom('signoff', 'lock:takeover', 'watch:look'), data: fc.jsonValue() }),
     );
-    fc.assert(fc.property(fc.array(anEntry, { maxLength: 12 }), fc.array(fc.nat(40), { maxLength: 12 }), (ops, serials) => {
-      const entries = ops.map((o, i) => entry(i + 1, o.op, o.data, serials[i]));
+    const serial = fc.oneof(fc.nat(40), fc.constantFrom(-1, 1.5, 1e308));
+    fc.assert(fc.property(fc.array(anEntry, { maxLength: 12 }), fc.array(serial, { maxLength: 12 }), fc.array(fc.oneof(fc.string(), fc.constant(undefined)), { maxLength: 12 }), (ops, serials, reasons) => {
+      const entries = ops.map((o, i) => ({ ...entry(i + 1, o.op, o.data, serials[i]), ...(reasons[i] === undefined ? {} : { reason: reasons[i] }) }));
       const { state } = rebuildStateFromAudit(entries, PLAN);
       expect(checkStateDocument(state)).toEqual([]);
-    }));
+    }), { numRuns: 500 });
   });
 });
