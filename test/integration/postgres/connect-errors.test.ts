@@ -19,7 +19,8 @@ beforeAll(async () => {
   await pg.sql(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
   await pg.sql('GRANT ALL ON DATABASE rollout TO app');
   await pg.sql('GRANT ALL ON SCHEMA public TO app', [], 'rollout');
-  const [{ hba_file: hba }] = await pg.sql<{ hba_file: string }>('SHOW hba_file');
+  const hba = (await pg.sql<{ hba_file: string }>('SHOW hba_file'))[0]?.hba_file;
+  if (!hba) throw new Error('the server did not say where pg_hba.conf is');
   // The superuser the helper uses keeps trust; every other role needs its password.
   const lines = ['local all all trust', `host all ${pg.user} 127.0.0.1/32 trust`, 'host all all 127.0.0.1/32 scram-sha-256'];
   await pg.sql(`COPY (SELECT unnest($$${'{'}${lines.map((l) => `"${l}"`).join(',')}${'}'}$$::text[])) TO '${hba}'`);
