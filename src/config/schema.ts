@@ -243,7 +243,7 @@ export const rollback = z.strictObject({
 });
 
 export const watch = z.strictObject({
-  interval: durationWithin(100, DAY, 'the watch interval').default('1m').describe('100ms to 24h'),
+  interval: durationWithin(1000, DAY, 'the watch interval').default('1m').describe('1s to 24h (a shorter interval would hammer the metrics source; watch --interval has the same floor)'),
   consecutiveErrorLimit: z.number().int().min(1).default(4),
   onSourceErrors: z.enum(['hold-and-alert', 'rollback']).default('hold-and-alert'),
 });

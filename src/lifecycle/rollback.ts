@@ -146,10 +146,11 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   if (opts.dryRun) return { ok: true, mode: opts.mode, rollbackId, flagWrittenAtMs: null, steps: [], recorded: false, problems, killSwitch: kill };
   crashPoint('rollback:after-flags');
   let current: ReleaseState | null = null;
+  let unreadable: string | null = null;
   try {
     current = await store.read();
   } catch (error) {
-    problems.push(`state unreadable, the rollback cannot be recorded: ${(error as Error).message}`);
+    unreadable = `state unreadable, the rollback cannot be recorded: ${(error as Error).message}`;
   }
   const stale = staleFileTargets(loaded.config, current);
   if (stale.length) kill = mergeKill(kill, await engageKillSwitch(loaded.dir, stale));
@@ -168,7 +169,8 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   const killed = killProblems.length === 0;
   const at = ctx.clock.now().toISOString();
   let raced: RollbackOutcome['already'];
-  const recorded = await recordRollback(ctx, loaded, store, (state) => {
+  // An unreadable state cannot take the record: say so once instead of trying and failing the same way.
+  const recorded = unreadable ? { state: null, problem: unreadable } : await recordRollback(ctx, loaded, store, (state) => {
       // Another rollback finished while this one waited for the lock: the same no-op as above.
       raced = killed ? finishedRollback(state) : undefined;
       if (raced) return null;

@@ -38,6 +38,10 @@ describe('rollout watch inputs', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/watch\.interval|interval/);
     expect(r.stderr).not.toMatch(/This is a bug/);
+    // validate agrees with watch: the same floor, at the line of the key.
+    const v = await runCli(['validate'], { cwd: dir });
+    expect(v.code, v.stdout + v.stderr).toBe(2);
+    expect(v.stdout + v.stderr).toMatch(/rollout\.yaml:\d+:\d+: .*watch interval/);
   });
 
   it('--metrics-port on a port that is taken ends with exit 2 naming the port, not exit 70', async () => {
