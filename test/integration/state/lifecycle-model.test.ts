@@ -168,7 +168,7 @@ async function runCommand(w: World, cmd: RunCmd): Promise<Outcome> {
     options = { ...(cmd.mode ? { mode: cmd.mode } : {}), resume: cmd.resume, reason: 'model rollback' };
   } else {
     handler = runRetry;
-    const from = cmd.from === null ? undefined : (w.plan.stages[cmd.from % w.plan.stages.length]?.id ?? 'nope');
+    const from = cmd.from === null ? undefined : w.plan.stages[cmd.from % w.plan.stages.length]!.id;
     options = { ...(from ? { from } : {}), override: cmd.override, ...(cmd.override ? { reason: 'model retry' } : {}) };
   }
   let snapshot: ReturnType<typeof snapshotTree> | null = null;
@@ -229,6 +229,9 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
   const moved = o.cmd.kind === 'advance' && o.exit === 0 && (o.result as { moved: boolean }).moved;
   const before = pre?.flags[FLAG]?.file;
   if (moved && !w.strict && before && before !== f?.file && before !== w.plan.file) w.abandoned.add(before);
+  // Without Prometheus there is no canary verdict: a stage is left only with --override.
+  const r = o.result as { step?: { kind: string }; override?: boolean; resumed?: boolean } | undefined;
+  if (moved && (r?.step?.kind === 'next-stage' || r?.step?.kind === 'finish-rollout') && !r.override && !r.resumed) fail(w, `(2) advance left a stage (${r.step.kind}) without a canary verdict or --override`);
   // An advance never takes a step while a rollback's kill switch is on in the flag file.
   if (moved && preKill) fail(w, `(1) advance moved the release (${post?.status} ${post?.phase}/${post?.stage?.id ?? '-'}) while its flag file served the kill switch of an interrupted rollback`);
   const servedBy = new Map<string, Awaited<ReturnType<typeof readServed>>>();
@@ -240,12 +243,12 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
   const ramp = post?.rollback && !post.rollback.completedAt ? (post.rollback.steps ?? []).map((s) => s.percent) : [];
   const allowed = [f?.percent ?? 0, ...(intent ? [intent.percent] : []), ...ramp];
   const recorded = f?.file ?? w.plan.file;
-  // retry writes the state, then the flag file: killed in between, the file stays on the kill switch
-  // (the safe side) until retry runs again.
-  const unfinishedRetry = post?.history.at(-1)?.action.startsWith('retry') === true;
   for (const file of new Set([w.plan.file, recorded])) {
     const s = servedBy.get(file)!;
-    if (unfinishedRetry && s.killSwitch && s.newVariantUsers === 0) continue;
+    // The safe side: a rollback killed before it recorded its kill switch, or a retry killed between
+    // its state write and its flag write. The next rollback records it, retry finishes; and an
+    // advance must refuse to move under it (checked above).
+    if (s.killSwitch && s.newVariantUsers === 0) continue;
     if (killed && s.newVariantUsers > 0) fail(w, `(1) ${file} serves ${s.example} the new variant, but the state has the kill switch on (${post?.status})`);
     if (killed) continue;
     if (!f && !intent) {
@@ -257,6 +260,8 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
       continue;
     }
     if (!allowed.includes(s.metaPercent)) fail(w, `(1) ${file} is at ${s.metaPercent} %, the state at ${allowed.join(' or ')} %`);
+    const groups = [f?.groups ?? [], intent?.groups].filter((g) => g !== undefined).map((g) => [...g].sort().join(','));
+    if (!groups.includes([...s.metaGroups].sort().join(','))) fail(w, `(1) ${file} serves groups [${s.metaGroups.join(', ')}], the state [${groups.join('] or [')}]`);
   }
 
   // (2) The served percentage rises only by an advance with evidence or --override, or a retry.
