@@ -40,6 +40,18 @@ if ! npm run --silent build; then
   exit 1
 fi
 
+# Type-check everything (sources, engines, tests, benches) and lint: a failure counts as a failed check
+# in the closing line, and the suite still runs so one run reports everything.
+checks_failed=0
+if ! npm run --silent typecheck; then
+  echo "test: typecheck failed (npm run typecheck)" >&2
+  checks_failed=$((checks_failed + 1))
+fi
+if ! npm run --silent lint; then
+  echo "test: lint failed (npm run lint)" >&2
+  checks_failed=$((checks_failed + 1))
+fi
+
 results=.test-results.json
 rm -f "$results"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
@@ -47,7 +59,7 @@ status=$?
 
 if [ ! -s "$results" ]; then
   echo "test: vitest wrote no report (exit $status)" >&2
-  echo "0 passed, 1 failed"
+  echo "0 passed, $((1 + checks_failed)) failed"
   exit 1
 fi
 node -e '
@@ -55,11 +67,11 @@ node -e '
   const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
   // A file that failed to load has no failed test of its own: count it once; never count a file twice.
   const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
-  let failed = r.numFailedTests + broken;
+  let failed = r.numFailedTests + broken + Number(process.argv[2]);
   if (r.numTotalTests === 0) failed += 1;
   console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || skipped > 0 ? 1 : 0);
-' "$results"
+' "$results" "$checks_failed"
 summary=$?
 [ $status -ne 0 ] && exit $status
 exit $summary
