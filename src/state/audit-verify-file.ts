@@ -6,6 +6,7 @@ import { openAuditForRead } from './audit-open.js';
 import { canonicalJsonOfParsed } from './canonical-json.js';
 import { isCanonicalJsonText } from './canonical-scan.js';
 import type { AuditProblem, AuditVerification } from './store.js';
+import { verifySplit } from './audit-verify-split.js';
 
 /**
  * A JSON string with nothing to escape (no quote, backslash, control character or lone surrogate):
@@ -93,8 +94,21 @@ export class LinearChain {
   readonly chain: AuditProblem[] = [];
   /** seq of the line last added, or null when it was not an entry. */
   lastSeq: number | null = null;
+  /** The first entry seen (a floating chain does not check its link to what came before). */
+  first: { seq: number; prev: string; intact: boolean; line: number } | null = null;
   private prevHash = AUDIT_GENESIS;
   private prevLine = 0;
+
+  /**
+   * `floating`: this chain checks a later part of the file, so its first entry may start at any
+   * seq and its link backwards is checked by whoever joins the parts (see audit-verify-split.ts).
+   */
+  constructor(private readonly floating = false) {}
+
+  /** Line of the last entry added (0 before any). */
+  get lastLine(): number {
+    return this.prevLine;
+  }
 
   /** False when the entry breaks the linear order: only the reference checker can judge that log. */
   add(line: string, lineNo: number): boolean {
@@ -105,6 +119,13 @@ export class LinearChain {
       return true;
     }
     const { seq } = facts;
+    if (this.first === null) {
+      this.first = { seq, prev: facts.prev, intact: facts.intact, line: lineNo };
+      if (this.floating) {
+        this.entries = seq - 1;
+        this.prevHash = facts.prev;
+      }
+    }
     if (seq !== this.entries + 1) return false;
     if (!facts.intact) this.content.push({ kind: 'edited', line: lineNo, seq, message: `entry seq ${seq} was edited: its content no longer matches its hash` });
     else if (facts.prev !== this.prevHash) {
@@ -145,7 +166,9 @@ export class LinearChain {
  * the way; the first entry out of that order (deleted, duplicated, reordered) hands the whole file
  * to the reference checker, which needs the order of all seqs to name the damage.
  */
-export async function verifyAuditFile(path: string): Promise<AuditVerification> {
+export async function verifyAuditFile(path: string, opts: { splitAt?: number | null } = {}): Promise<AuditVerification> {
+  const split = await verifySplit(path, opts.splitAt);
+  if (split) return split;
   const fh = await openAuditForRead(path);
   const chain = new LinearChain();
   if (!fh) return chain.result(null);

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,30 @@ import { writeAuditLog } from '../../bench/lib/audit-log.mjs';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli, tempProject } from '../helpers/cli.js';
 import { miniProject } from '../helpers/mini-plan.js';
+
+/** Changes one character of the actor of the first entry after `share` of the file; returns its line number. */
+function editActorNear(file: string, share: number): number {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(4096);
+    const at = Math.floor(size * share);
+    readSync(fd, buf, 0, buf.length, at);
+    const lineStart = at + buf.indexOf(0x0a) + 1;
+    const actorAt = lineStart + buf.indexOf('"actor":"', lineStart - at) - (lineStart - at) + '"actor":"'.length;
+    writeSync(fd, Buffer.from('Z'), 0, 1, actorAt);
+    // Line number: newlines before the line start, counted in 4 MiB reads.
+    let lines = 0;
+    const chunk = Buffer.alloc(4 * 1024 * 1024);
+    for (let pos = 0; pos < lineStart; pos += chunk.length) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, lineStart - pos), pos);
+      for (let i = chunk.indexOf(0x0a); i !== -1 && i < n; i = chunk.indexOf(0x0a, i + 1)) lines++;
+    }
+    return lines + 1;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 interface Json<T> { ok: boolean; exitCode: number; result: T; warnings?: string[]; error?: { code: string; message: string } }
 
@@ -39,6 +63,16 @@ describe('a log of 1,000,000 entries', () => {
       expect(verify.json<Json<{ verification: { ok: boolean; entries: number; head: string } }>>().result.verification).toMatchObject({ ok: true, entries: 1_000_000, head });
 
       expect((await run(['status'])).code).toBe(0);
+
+      // An entry edited in the second half (checked by the worker thread) and one in the first: the
+      // two-part check names both lines, as the single pass does.
+      const file = path.join(dir, '.rollout/audit.jsonl');
+      const edits = [0.25, 0.75].map((share) => editActorNear(file, share));
+      const tampered = await run(['log', '--verify', '--json']);
+      expect(tampered.code).toBe(1);
+      const found = tampered.json<Json<{ verification: { entries: number; problems: Array<{ kind: string; line: number; seq: number }> } }>>().result.verification;
+      expect(found.entries).toBe(1_000_000);
+      expect(found.problems.map((p) => [p.kind, p.line, p.seq])).toEqual(edits.map((line) => ['edited', line, line]));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -16,10 +16,18 @@ let files = 0;
 /** What the verifier gave before it streamed: the whole file parsed, then checked. */
 const reference = (path: string) => verifyAuditLog(parseAuditLog(readFileSync(path, 'utf8')));
 
-async function expectSameFindings(text: string | Buffer): Promise<void> {
+/**
+ * The single pass, and the two-part check (audit-verify-split.ts) cut at every line start (or at the
+ * given byte offsets), all give the reference's findings.
+ */
+async function expectSameFindings(text: string | Buffer, cuts?: number[]): Promise<void> {
   const path = join(root, `audit-${files++}.jsonl`);
   writeFileSync(path, text);
-  expect(await verifyAuditFile(path)).toEqual(reference(path));
+  const expected = reference(path);
+  expect(await verifyAuditFile(path, { splitAt: null })).toEqual(expected);
+  const bytes = Buffer.from(text);
+  const at = cuts ?? [0, ...[...bytes.keys()].filter((i) => bytes[i] === 0x0a).map((i) => i + 1)];
+  for (const cut of at) expect(await verifyAuditFile(path, { splitAt: cut }), `cut at byte ${cut}`).toEqual(expected);
 }
 
 function chain(inputs: AuditInput[]): AuditEntry[] {
@@ -119,11 +127,12 @@ describe('verifyAuditFile gives exactly the findings of verifyAuditLog(parseAudi
       fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (ls: string[]) => { const c = [...ls]; const x = a % c.length; const y = b % c.length; [c[x], c[y]] = [c[y]!, c[x]!]; return c; }),
       fc.nat().map((n) => (ls: string[]) => ls.map((l, i) => (i === n % ls.length ? l.slice(0, l.length - 3) : l))),
     );
-    await fc.assert(fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 6 }), damage, fc.boolean(), fc.boolean(), async (inputs, hurt, torn, older) => {
+    await fc.assert(fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 6 }), damage, fc.boolean(), fc.boolean(), fc.nat(), async (inputs, hurt, torn, older, cut) => {
       const entries = chain(inputs as AuditInput[]);
       const ls = hurt(older ? entries.map((e) => olderLine(e)) : lines(entries));
-      await expectSameFindings(`${text(ls)}${torn ? '{"v":1,"se' : ''}`);
-    }), { numRuns: 150 });
+      const body = `${text(ls)}${torn ? '{"v":1,"se' : ''}`;
+      await expectSameFindings(body, [cut % (Buffer.byteLength(body) + 1)]);
+    }), { numRuns: 300 });
   });
 });
 
