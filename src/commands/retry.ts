@@ -3,7 +3,8 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { suggest } from '../config/suggest.js';
 import type { StageConfig } from '../config/schema.js';
-import { syncFlagFiles } from '../lifecycle/flag-sync.js';
+import { isKillSwitchOn, syncFlagFiles } from '../lifecycle/flag-sync.js';
+import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
@@ -18,6 +19,8 @@ export interface RetryResult {
   /** The stage the release was rolled back from (the default to re-open at). */
   rolledBackFrom: string | null;
   override: boolean;
+  /** This run finished an interrupted retry (the flag file caught up with the state). */
+  finished?: boolean;
   auditPending?: string;
 }
 
@@ -50,8 +53,14 @@ export async function runRetry(options: Record<string, unknown>, _args: string[]
   const flag = phase.rollout.flag;
   const dryRun = Boolean(options.dryRun);
   const outcome = await changeRelease<RetryResult>(ctx, loaded, { operation: 'retry', dryRun }, async (state) => {
-    const unfinished = state.history.at(-1)?.action === 'retry' && state.flags[flag]?.killSwitch === false;
-    if (state.status !== 'rolled-back' && !unfinished) {
+    // A retry killed between its state write and its flag write left the file on the kill switch:
+    // running retry again finishes that one (the flag from the state, the state unchanged).
+    const lastRetry = state.history.at(-1)?.action.startsWith('retry') === true;
+    if (state.status === 'in-progress' && lastRetry && state.flags[flag]?.killSwitch === false && (await isKillSwitchOn(loaded.config, loaded.dir, flag))) {
+      const position = state.stage ? stages.find((s) => s.id === state.stage?.id) : undefined;
+      return { unchanged: { phase: phase.id, stage: state.stage?.id ?? '', percent: position?.percent ?? state.flags[flag]?.percent ?? 0, groups: position?.groups ?? state.flags[flag]?.groups ?? [], dryRun, rolledBackFrom: null, override: false, finished: true } };
+    }
+    if (state.status !== 'rolled-back') {
       if (state.rollback && !state.rollback.completedAt) throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `${state.release} has a rollback still in progress (rollout rollback --resume finishes it); retry re-opens a rolled-back release`);
       throw new RolloutError('E_USAGE', `retry re-opens a rolled-back release; ${state.release} is ${state.status}`);
     }
@@ -73,7 +82,7 @@ export async function runRetry(options: Record<string, unknown>, _args: string[]
         phase: phase.id,
         phaseStartedAt: state.phase === phase.id ? state.phaseStartedAt : at,
         stage: { index, id: stage.id, startedAt: at },
-        flags: { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at, ...(file ? { file } : {}) } },
+        flags: { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at, ...filesOf(state.flags[flag], file) } },
         rollback: null,
         intent: null,
       },

@@ -26,6 +26,12 @@ export interface StepTarget {
   evidence?: unknown;
 }
 
+/** The file a flag is written to now, and every file it was written to before (a rollback switches all of them off). */
+export function filesOf(prev: FlagState | undefined, file: string | undefined): Pick<FlagState, 'file' | 'files'> {
+  const files = [...new Set([...(prev?.files ?? []), ...(prev?.file ? [prev.file] : []), ...(file ? [file] : [])])];
+  return { ...(file ? { file } : {}), ...(files.length > 1 ? { files } : {}) };
+}
+
 /** Pure: where `step` takes the release. */
 export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: NextStep, now: Date, extra: { override: boolean; reason?: string; evidence?: unknown }): StepTarget {
   const at = now.toISOString();
@@ -50,7 +56,7 @@ export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: N
     case 'start-rollout':
     case 'next-stage': {
       const file = loaded.config.flags.find((f) => f.key === step.flag)?.file;
-      flags[step.flag] = { percent: step.to.percent, groups: step.to.groups, killSwitch: false, updatedAt: at, ...(file ? { file } : {}) };
+      flags[step.flag] = { percent: step.to.percent, groups: step.to.groups, killSwitch: false, updatedAt: at, ...filesOf(state.flags[step.flag], file) };
       const from = { phase: step.phase, stage: step.kind === 'next-stage' ? step.from.id : null, percent: fromPercent(step.flag) };
       return {
         ...base,

@@ -9,7 +9,7 @@ import { isProcessAlive } from '../state/lock-file.js';
 import type { AuditInput, StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.js';
 import { announce } from './announce.js';
-import { syncFlagFiles } from './flag-sync.js';
+import { isKillSwitchOn, syncFlagFiles } from './flag-sync.js';
 import { engageKillSwitch } from './kill-switch.js';
 import type { RollbackOptions, RollbackOutcome } from './rollback.js';
 import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, staleFileTargets } from './rollback.js';
@@ -114,7 +114,10 @@ async function runSteps(
     const wait = Date.parse(step.notBefore) - ctx.clock.now().getTime();
     if (wait > 0) await ctx.clock.sleep(wait);
     const fired = opts.checkTriggers ? await opts.checkTriggers() : null;
-    const last = i === steps.length - 1 || fired !== null;
+    // A kill switch already in the file (an immediate rollback killed before it was recorded) is never
+    // lowered back to a ramp step: a ramp-down only ever serves less.
+    const alreadyKilled = await isKillSwitchOn(loaded.config, loaded.dir, flag);
+    const last = i === steps.length - 1 || fired !== null || alreadyKilled;
     if (fired) escalated = fired;
     // Flag first (absolute, so redoing a step after a crash is harmless), then the step is recorded.
     const before = await store.read();

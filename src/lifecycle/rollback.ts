@@ -67,7 +67,8 @@ export function staleFileTargets(config: RawConfig, state: ReleaseState | null):
   const out: FlagTarget[] = [];
   for (const [key, f] of Object.entries(state?.flags ?? {})) {
     const t = targets.find((x) => x.key === key);
-    if (t && f.file && f.file !== t.file) out.push({ ...t, file: f.file });
+    if (!t) continue;
+    for (const file of new Set([...(f.file ? [f.file] : []), ...(f.files ?? [])])) if (file !== t.file) out.push({ ...t, file });
   }
   return out;
 }

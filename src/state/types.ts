@@ -25,6 +25,8 @@ export interface FlagState {
    * off a file the plan no longer names, so moving `file:` mid-release cannot leave users behind.
    */
   file?: string;
+  /** Every flag file this flag was written to in this release (a plan that moved `file:` leaves the old one behind). */
+  files?: string[];
 }
 
 /** A human checklist item recorded with `rollout signoff`. */
