@@ -143,7 +143,7 @@ export async function applyStep(
     for (const key of Object.keys(target.flags)) {
       if (await isKillSwitchOn(loaded.config, loaded.dir, key)) {
         await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
-        throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on (a rollback is under way); advance stopped before changing the flag`);
+        throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`);
       }
     }
     const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, false);
