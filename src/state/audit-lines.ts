@@ -17,20 +17,24 @@ export interface LinesRead {
  * Visit each newline-terminated line in order, 4 MiB at a time: memory stays bounded by the chunk
  * and the longest line whatever the file's size. Lines are split on the byte 0x0A, which never
  * occurs inside a multi-byte UTF-8 sequence, and decoded one by one: the same text as splitting
- * `readFile(path, 'utf8')` on '\n'. `visit` returns false to stop.
+ * `readFile(path, 'utf8')` on '\n'. `visit` returns false to stop. With `range`, only the bytes
+ * [start, end) are read (line numbers then count from the range's start).
  */
-export async function visitLinesForward(fh: FileHandle, visit: (line: string, lineNo: number) => boolean): Promise<LinesRead> {
-  let buf = Buffer.allocUnsafe(READ_CHUNK);
+export async function visitLinesForward(fh: FileHandle, visit: (line: string, lineNo: number) => boolean, range?: { start: number; end: number }): Promise<LinesRead> {
+  let buf = Buffer.allocUnsafe(range ? Math.min(READ_CHUNK, Math.max(1, range.end - range.start)) : READ_CHUNK);
   let filled = 0; // bytes of buf holding data; buf[0, filled) starts at a line start
   let lineNo = 0;
+  let position = range?.start ?? null;
   for (;;) {
     if (filled === buf.length) {
       const bigger = Buffer.allocUnsafe(buf.length * 2); // one line longer than the buffer
       buf.copy(bigger, 0, 0, filled);
       buf = bigger;
     }
-    const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+    const want = range && position !== null ? Math.min(buf.length - filled, range.end - position) : buf.length - filled;
+    const { bytesRead } = want > 0 ? await fh.read(buf, filled, want, position) : { bytesRead: 0 };
     if (bytesRead === 0) return { lines: lineNo, pending: buf.toString('utf8', 0, filled), finished: true };
+    if (position !== null) position += bytesRead;
     const end = filled + bytesRead;
     const data = buf.subarray(0, end);
     let from = 0;

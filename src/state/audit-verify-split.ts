@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUDIT_GENESIS, parseAuditLog, verifyAuditLog } from './audit-chain.js';
 import { readAuditText } from './audit-file.js';
+import { visitLinesForward } from './audit-lines.js';
 import { openAuditForRead } from './audit-open.js';
 import { LinearChain } from './audit-verify-file.js';
 import type { AuditProblem, AuditVerification } from './store.js';
@@ -17,7 +18,6 @@ import type { AuditProblem, AuditVerification } from './store.js';
 
 /** Below this size one pass is quicker than starting a worker. */
 export const SPLIT_MIN_BYTES = 16 * 1024 * 1024;
-const READ_CHUNK = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /** What one part of the file says; line numbers are relative to the part. */
@@ -34,40 +34,12 @@ export interface RangeResult {
   chain: AuditProblem[];
 }
 
-async function visitRange(fh: FileHandle, start: number, end: number, visit: (line: string, lineNo: number) => boolean): Promise<{ lines: number; pending: string; finished: boolean }> {
-  let buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, end - start)));
-  let filled = 0;
-  let pos = start;
-  let lineNo = 0;
-  for (;;) {
-    if (filled === buf.length) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, filled);
-      buf = bigger;
-    }
-    const want = Math.min(buf.length - filled, end - pos);
-    const { bytesRead } = want > 0 ? await fh.read(buf, filled, want, pos) : { bytesRead: 0 };
-    if (bytesRead === 0) return { lines: lineNo, pending: buf.toString('utf8', 0, filled), finished: true };
-    pos += bytesRead;
-    const data = buf.subarray(0, filled + bytesRead);
-    let from = 0;
-    for (let nl = data.indexOf(NEWLINE, filled); nl !== -1; nl = data.indexOf(NEWLINE, from)) {
-      lineNo += 1;
-      const keepGoing = visit(data.toString('utf8', from, nl), lineNo);
-      from = nl + 1;
-      if (!keepGoing) return { lines: lineNo, pending: '', finished: false };
-    }
-    buf.copy(buf, 0, from, data.length);
-    filled = data.length - from;
-  }
-}
-
 /** Checks the lines in bytes [start, end) of the log; `floating` for every part but the first. */
 export async function verifyRange(file: string, start: number, end: number, floating: boolean): Promise<RangeResult> {
   const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   const chain = new LinearChain(floating);
   try {
-    const read = await visitRange(fh, start, end, (line, lineNo) => chain.add(line, lineNo));
+    const read = await visitLinesForward(fh, (line, lineNo) => chain.add(line, lineNo), { start, end });
     return { lines: read.lines, pending: read.pending, linear: read.finished, first: chain.first, entries: chain.entries, head: chain.head, lastLine: chain.lastLine, malformed: chain.malformed, content: chain.content, chain: chain.chain };
   } finally {
     await fh.close();
