@@ -11,8 +11,7 @@ import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.j
 import { announce } from './announce.js';
 import { isKillSwitchOn, syncFlagFiles } from './flag-sync.js';
 import { engageKillSwitch } from './kill-switch.js';
-import type { RollbackOptions, RollbackOutcome } from './rollback.js';
-import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, staleFileTargets } from './rollback.js';
+import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
 
 type Mutate = (state: ReleaseState) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
 interface Deps {
