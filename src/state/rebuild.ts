@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from './store.js';
-import type { FlagState, HistoryEntry, ReleaseState } from './types.js';
+import { createInitialState, type FlagState, type HistoryEntry, type ReleaseState } from './types.js';
 
 /** The parts of the plan a rebuild needs: phase order, and each rollout's flag and stages. */
 export interface RebuildPlan {
@@ -60,21 +59,10 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
   const notes: string[] = [];
   const usedEntries: RebuildResult['usedEntries'] = [];
   const first = entries[0];
+  // The same empty document a new release starts from, with the log's highest serial and no history of its own.
   const state: ReleaseState = {
-    schemaVersion: 1,
-    release: plan.release,
-    lineage: randomUUID(),
+    ...createInitialState(plan.release, '', new Date(0)),
     serial: entries.reduce((max, e) => Math.max(max, serialOf(e) ?? 0), 0),
-    configHash: '',
-    status: 'not-started',
-    phase: null,
-    phaseStartedAt: null,
-    stage: null,
-    flags: {},
-    signoffs: [],
-    evidence: {},
-    intent: null,
-    rollback: null,
     history: [],
   };
   const use = (entry: AuditEntry) => usedEntries.push({ seq: entry.seq, op: entry.op, ts: entry.ts });
