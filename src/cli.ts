@@ -202,7 +202,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .command('report')
       .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
       .option('--format <format>', 'md or html (one self-contained file with charts)', 'md')
-      .option('--out <file>', 'write the report here instead of stdout'),
+      .option('--out <file>', 'write the report here instead of stdout')
+      .option('--no-checkpoint', 'read the whole audit log and leave no checkpoint (by default a report goes on from the previous one)'),
     'report',
     async () => (await import('./commands/report.js')).runReport,
   );

@@ -18,7 +18,7 @@ export async function syncDirectory(dir: string): Promise<void> {
  * the new content in full: write a scratch file in the same directory, fsync it, rename it over
  * the target, fsync the directory. Passes the `state:*` crash points.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = makeTempPath(path);
   let renamed = false;
   try {
