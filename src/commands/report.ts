@@ -6,8 +6,8 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { buildReportFromLog, renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
 import { auditHistoryOf } from '../state/audit-access.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface ReportResult {
   format: 'md' | 'html';

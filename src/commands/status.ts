@@ -6,8 +6,8 @@ import type { Style } from '../output/style.js';
 import type { LockInfo } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState, resolveStateUrl } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState, resolveStateUrl } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface StatusResult {
   release: string;
