@@ -110,7 +110,7 @@ async function watchRelease(w: {
   const scope = findWatchScope(loaded.config, await ports.readRelease());
   if (!scope.active) {
     const now = ctx.clock.now().toISOString();
-    const result: WatchResult = { ...base, watched: false, stop: 'nothing-to-watch', message: `nothing to watch: ${scope.reason}`, exitCode: 0, scope: null, phase: null, stage: null, startedAt: now, endedAt: now, looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+    const result: WatchResult = { ...base, watched: false, stop: 'nothing-to-watch', message: `nothing to watch: ${scope.reason}`, exitCode: EXIT.ok, scope: null, phase: null, stage: null, startedAt: now, endedAt: now, looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
     return { exitCode: EXIT.ok, result, human: () => result.message };
   }
   const { openMetrics } = await import('../metrics/open-metrics.js');
