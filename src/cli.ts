@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { CommandResult } from './commands/types.js';
+import type { CommandResult } from './output/command-result.js';
 import type { Ctx } from './context.js';
 
 /** A command module: imported only when its command runs, so `rollout --version` loads almost nothing. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { buildProgram, type Selected } from './cli.js';
-import type { CommandResult } from './commands/types.js';
+import type { CommandResult } from './output/command-result.js';
 import { resolveActor, type Ctx, type GlobalOptions } from './context.js';
 import { CATALOGUE, EXIT, type ExitCode } from './errors/catalogue.js';
 import { formatProblem, toRolloutError } from './errors/rollout-error.js';

@@ -11,8 +11,8 @@ import type { FlagdDocument } from '../flags/types.js';
 import { flagSpecsFor } from '../lifecycle/flag-sync.js';
 import { renderTable } from '../output/style.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 function findFlag(loaded: LoadedConfig, key: string | undefined) {
   const keys = loaded.config.flags.map((f) => f.key);

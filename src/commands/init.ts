@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 const STARTER_PLAN = `# yaml-language-server: $schema=./docs/rollout.schema.json
 # A starter release plan. \`rollout validate\` checks it; \`rollout plan\` shows it.

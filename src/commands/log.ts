@@ -3,8 +3,8 @@ import { EXIT } from '../errors/catalogue.js';
 import { auditHistoryOf } from '../state/audit-access.js';
 import type { AuditEntry, AuditVerification } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface LogResult {
   entries: AuditEntry[];

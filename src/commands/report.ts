@@ -11,8 +11,8 @@ import { auditHistoryOf } from '../state/audit-access.js';
 import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface ReportResult {
   format: 'md' | 'html';

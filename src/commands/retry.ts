@@ -8,7 +8,7 @@ import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface RetryResult {
   phase: string;

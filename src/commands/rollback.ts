@@ -5,7 +5,7 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { engageKillSwitch, readRawPlan, readStateTargets, type KillSwitchResult } from '../lifecycle/kill-switch.js';
 import type { Style } from '../output/style.js';
 import type { RollbackMode, RollbackOutcome } from '../lifecycle/rollback.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 const MODES: RollbackMode[] = ['immediate', 'progressive', 'full'];
 

@@ -6,8 +6,8 @@ import type { Style } from '../output/style.js';
 import type { LockInfo } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState, resolveStateUrl } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState, resolveStateUrl } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface StatusResult {
   release: string;
@@ -107,12 +107,14 @@ function renderStatus(r: StatusResult, s: Style): string {
   return out.join('\n');
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** What the flag files of an interrupted step serve right now (read from the files, not from the state). */
 async function describeIntent(loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
   const intent = state.intent as NonNullable<ReleaseState['intent']>;
   const { readServing } = await import('../lifecycle/flag-sync.js');
   const files = await Promise.all(loaded.config.flags.map(async (f) => ({ file: f.file, flag: f.key, serves: await readServing(loaded.dir, f.file, f.key) })));
-  return { kind: intent.kind, actor: intent.actor, startedAt: intent.startedAt, to: (intent.target as { to?: unknown } | null)?.to ?? null, files };
+  return { kind: intent.kind, actor: intent.actor, startedAt: intent.startedAt, to: isRecord(intent.target) ? (intent.target.to ?? null) : null, files };
 }
 
 async function describeRampDown(state: ReleaseState | null, now: Date): Promise<{ rampDown?: NonNullable<StatusResult['rampDown']> }> {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { EXIT } from '../errors/catalogue.js';
 import { formatProblem } from '../errors/rollout-error.js';
 import type { Ctx } from '../context.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 import { loadConfigFor } from './load-config.js';
 
 export interface ValidateResult {

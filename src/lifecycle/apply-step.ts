@@ -9,6 +9,7 @@ import { LockLostError } from '../state/errors.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
 import { isKillSwitchOn, syncFlagFiles, type FlagWrite } from './flag-sync.js';
 import { blockedError, type NextStep } from './planner.js';
+import { readPendingStep } from './step-target.js';
 import { auditCommitted, withReleaseLock } from './transaction.js';
 
 /** The position a step moves the release to; stored as the intent's target before any side effect. */
@@ -120,7 +121,7 @@ export async function applyStep(
 ): Promise<ApplyResult> {
   return withReleaseLock(ctx, loaded, { operation: 'advance' }, async (initial, _current, { store, lock }) => {
     let state = initial;
-    const pending = state.intent?.kind === 'advance' ? (state.intent.target as StepTarget) : null;
+    const pending = readPendingStep(state);
     const resumed = pending !== null;
     const target = pending ?? opts.target;
     if (!target && state.serial !== opts.expectSerial) {

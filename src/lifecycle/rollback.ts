@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { openState } from '../commands/open-state.js';
+import { openState } from '../state/open-state.js';
 import { crashPoint } from '../state/crash-points.js';
 import type { StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState } from '../state/types.js';

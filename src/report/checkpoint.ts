@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import path from 'node:path';
+import { open } from 'node:fs/promises';
 import v8 from 'node:v8';
 import type { RawConfig } from '../config/schema.js';
 import type { AuditAnchor, AuditHistory } from '../state/audit-access.js';
@@ -92,8 +91,7 @@ export async function loadCheckpoint(file: string, key: CheckpointKey): Promise<
 export async function saveCheckpoint(file: string, key: CheckpointKey, entries: number, anchor: AuditAnchor, builder: ReportBuilderData): Promise<void> {
   const saved: Saved = { format: CHECKPOINT_FORMAT, ...identity(key), entries, anchor, builder };
   const payload = v8.serialize(saved);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, Buffer.concat([sha256(payload), payload]));
+  await writeFileAtomic(file, Buffer.concat([sha256(payload), payload]), { dirMode: 0o700 });
 }
 
 /** How a report read the log. */
