@@ -166,9 +166,16 @@ export interface EventOrderData {
   next: number;
   /** How many history entries of the state were queued, and a digest of them. */
   history: { count: number; digest: string };
-  /** The highest state serial of an audit entry taken as audit-only (its history entry was not in the state read). */
-  maxUncovered: number;
+  /**
+   * State serials of the latest audit-only entries (at most FUTURE_KEPT) whose serial was above the
+   * state the report read: an entry written between the state read and the log read. Its transition
+   * is in the next state's history, and must not be counted a second time from there.
+   */
+  future: number[];
 }
+
+/** How many `future` serials a checkpoint keeps: the entries written while one report read the state and then the log. */
+const FUTURE_KEPT = 1_000;
 
 function historyDigest(history: ReleaseState['history'], count: number): string {
   const hash = createHash('sha256');
@@ -188,7 +195,8 @@ export class EventOrder {
   private held: number;
   private next = 0;
   private historyCount: number;
-  private maxUncovered = 0;
+  private readonly future: number[];
+  private readonly stateSerial: number;
 
   constructor(state: ReleaseState | null, private readonly emit: (event: ReleaseEvent) => void, saved?: EventOrderData) {
     const history = state?.history ?? [];
@@ -196,7 +204,8 @@ export class EventOrder {
     this.covered = new Set(saved?.covered);
     this.held = saved?.held ?? REORDER_WINDOW;
     this.next = saved?.next ?? 0;
-    this.maxUncovered = saved?.maxUncovered ?? 0;
+    this.future = saved?.future ?? [];
+    this.stateSerial = state?.serial ?? 0;
     const from = saved?.history.count ?? 0;
     for (let i = from; i < history.length; i++) {
       const h = history[i]!;
@@ -215,14 +224,18 @@ export class EventOrder {
   static canResume(state: ReleaseState | null, saved: EventOrderData): boolean {
     const history = state?.history ?? [];
     if (history.length < saved.history.count || historyDigest(history, saved.history.count) !== saved.history.digest) return false;
-    for (let i = saved.history.count; i < history.length; i++) if (history[i]!.serial <= saved.maxUncovered) return false;
+    const future = new Set(saved.future);
+    for (let i = saved.history.count; i < history.length; i++) if (future.has(history[i]!.serial)) return false;
     return true;
   }
 
   add(entry: AuditEntry): void {
     if (entry.stateSerial !== undefined) {
       if (this.covered.has(entry.stateSerial)) return;
-      this.maxUncovered = Math.max(this.maxUncovered, entry.stateSerial);
+      if (entry.stateSerial > this.stateSerial) {
+        this.future.push(entry.stateSerial);
+        if (this.future.length > 2 * FUTURE_KEPT) this.future.splice(0, this.future.length - FUTURE_KEPT);
+      }
     }
     this.queue(fromAudit(entry));
     if (this.heap.size > this.held) this.emit(this.heap.pop()!.event);
@@ -241,7 +254,7 @@ export class EventOrder {
       held: this.held,
       next: this.next,
       history: { count: this.historyCount, digest: historyDigest(history, this.historyCount) },
-      maxUncovered: this.maxUncovered,
+      future: this.future.slice(-FUTURE_KEPT),
     };
   }
 

@@ -214,6 +214,27 @@ describe('a checkpoint is used only while everything it was made from holds', ()
     expectSameReport(run, full, entries, { ...SMALL, timeline: 1e9 });
   });
 
+  it('goes on when the state moves on while the log carries serials the state never had (a log imported or generated)', async () => {
+    const p = project();
+    // As bench/history-scale.mjs writes it: serials far above the state's.
+    let prev = AUDIT_GENESIS;
+    const log = generated(3_000).map((e, i) => {
+      const { v: _v, seq: _seq, ts, prev: _prev, hash: _hash, stateSerial, ...input } = e;
+      const next = createAuditEntry({ ...input, ...(stateSerial !== undefined ? { stateSerial: stateSerial + 10_000 } : {}) }, i + 1, prev, ts);
+      prev = next.hash;
+      return next;
+    });
+    const base = makeState();
+    const at = (h: number) => new Date(Date.parse(log.at(-1)!.ts) + h * 3_600_000).toISOString();
+    const before: ReleaseState = { ...base, serial: 1, history: [{ serial: 1, at: at(1), actor: 'rollout', action: 'create', to: { release: base.release } }] };
+    const after: ReleaseState = { ...before, serial: 2, history: [...before.history, { serial: 2, at: at(2), actor: 'ci', action: 'advance', from: null, to: { phase: 'P0' } }] };
+    p.append(log);
+    await p.report(before);
+    const run = await p.report(after);
+    expect(run.history).toMatchObject({ read: 0, resumed: true });
+    expectSameReport(run, after, log);
+  });
+
   it('a checkpoint that cannot be written leaves the report complete and says why; a symlink in its place is replaced, not followed', async () => {
     const p = await checkpointed();
     const blocked = path.join(p.dir, 'not-a-dir');
