@@ -6,7 +6,11 @@ import type { MetricsSource, QueryOutcome } from '../metrics/types.js';
 export type Collected =
   | { kind: 'ratio'; baseline: { events: QueryOutcome; total: QueryOutcome }; canary: { events: QueryOutcome; total: QueryOutcome }; queries: string[] }
   | { kind: 'distribution'; baseline: QueryOutcome; canary: QueryOutcome; queries: string[] }
+  | { kind: 'histogram'; baseline: QueryOutcome; canary: QueryOutcome; queries: string[] }
   | { kind: 'threshold'; baseline: QueryOutcome | null; canary: QueryOutcome | null; queries: string[] };
+
+/** More `le` series than any real histogram has (Prometheus clients default to 11–20 buckets). */
+export const MAX_BUCKETS = 500;
 
 export interface CollectOptions {
   source: MetricsSource;
@@ -35,6 +39,13 @@ export async function collectMetric(metric: MetricConfig, opts: CollectOptions):
     };
     const [be, bt, ce, ct] = await Promise.all([instant(q.be), instant(q.bt), instant(q.ce), instant(q.ct)]);
     return { kind: 'ratio', baseline: { events: be, total: bt }, canary: { events: ce, total: ct }, queries: [q.be, q.bt, q.ce, q.ct] };
+  }
+  if (metric.kind === 'distribution' && metric.method === 'histogram') {
+    const qb = render(metric.query, arms.baseline, opts);
+    const qc = render(metric.query, arms.canary, opts);
+    const buckets = (q: string) => opts.source.instant(q, { time: opts.now, maxSeries: MAX_BUCKETS, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    const [baseline, canary] = await Promise.all([buckets(qb), buckets(qc)]);
+    return { kind: 'histogram', baseline, canary, queries: [qb, qc] };
   }
   if (metric.kind === 'distribution') {
     const { parseDuration } = await import('../config/duration.js');
