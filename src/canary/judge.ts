@@ -3,6 +3,7 @@ import { achievedPower, compareProportions, hodgesLehmann, mannWhitneyAutocorrel
 import type { Collected } from './collect.js';
 import type { QueryOutcome } from '../metrics/types.js';
 import { readPoints, readScalar, type Scalar } from './evidence.js';
+import { readDispersion, type DispersionReading } from './dispersion-evidence.js';
 import { judgeHistogram } from './judge-histogram.js';
 import type { MetricVerdict } from './types.js';
 
@@ -75,7 +76,8 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
       power: { achieved, neededPerArm: needed, morePerArm: needed - n, effect: `${pct(p0)} → ${pct(p1)}` },
     };
   }
-  const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha });
+  const dispersion = readDispersion(c.intervals);
+  const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor });
   const absoluteBreach =
     (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
   return {
@@ -87,11 +89,18 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
     baseline,
     canary,
     relativeChange,
-    test: test.method === 'fisher-exact' ? "Fisher's exact test (one-sided)" : 'two-proportion score test (one-sided)',
+    test: `${test.method === 'fisher-exact' ? "Fisher's exact test (one-sided)" : 'two-proportion score test (one-sided)'}${describeDispersion(dispersion)}`,
+    dispersion: dispersion.factor,
     statistic: test.statistic,
     pValue: test.pValue,
     interval: { lower: test.ratioInterval[0], upper: test.ratioInterval[1], of: 'ratio', confidence: test.confidence },
   };
+}
+
+function describeDispersion(d: DispersionReading): string {
+  if (d.note) return ` (${d.note})`;
+  const phi = (d.estimate as number).toFixed(2);
+  return d.factor > 1 ? `, quasi-binomial: widened for overdispersion φ = ${phi} (${d.degreesOfFreedom} df)` : `, binomial (dispersion φ = ${phi} ≤ 1)`;
 }
 
 /** Counts are finite, ≥ 0 and exact: beyond 2^53 a double no longer counts requests one by one. */
