@@ -25,7 +25,7 @@ export function checkRules(config: RawConfig, source: YamlSource, budget: PerfBu
     },
   };
   for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos]) rule(ctx);
-  checkTemplates(config, (path, message) => ctx.report(path, message));
+  checkTemplates(config, (path, message, severity) => ctx.report(path, message, severity));
   checkPlanText(source.data, (path, message) => ctx.report(path, message));
   return problems;
 }
