@@ -89,7 +89,8 @@ export const propertyGate = z.strictObject({
   model: z.enum(['v1.0', 'v1.1']).optional(),
   runs: z.number().int().min(1).optional(),
   seed: z.number().int().optional(),
-  minAccuracyDelta: z.number().optional().describe('fail when v1.1 − v1.0 golden accuracy is below this'),
+  minAccuracyDelta: z.number().optional().describe('fail when the v1.1 − v1.0 share of golden cases passed is below this'),
+  minAccuracyImprovement: z.number().min(-1).max(100).optional().describe('fail when v1.1 accuracy (1 − mean relative error on the golden cases) is not this much above v1.0 (0.10 = +10 %), or any engine is less accurate than in v1.0'),
 });
 
 export const perfBudgetGate = z.strictObject({

@@ -19,9 +19,21 @@ describe('property gates run the engines\' suites', () => {
     const { delta } = scoreAccuracy({ engine: 'pacing' });
     const gate = (min: number): GateConfig => ({ id: 'acc', kind: 'property', engine: 'pacing', runs: 2, seed: 1, minAccuracyDelta: min });
     const atDelta = await runGate(gate(delta), gateContext());
-    expect(atDelta).toMatchObject({ verdict: 'pass', evidence: { observed: delta } });
+    expect(atDelta).toMatchObject({ verdict: 'pass', evidence: { observed: { delta } } });
     const above = await runGate(gate(delta + 0.01), gateContext());
     expect(above).toMatchObject({ verdict: 'fail', reason: 'accuracy' });
+  });
+
+  it('judge the error-based improvement of v1.1 over v1.0 against minAccuracyImprovement', async () => {
+    const { improvement } = scoreAccuracy({ engine: 'pacing' });
+    expect(improvement).toBeGreaterThan(0.1);
+    const gate = (min: number): GateConfig => ({ id: 'acc', kind: 'property', engine: 'pacing', runs: 2, seed: 1, minAccuracyImprovement: min });
+    const atTarget = await runGate(gate(0.1), gateContext());
+    expect(atTarget).toMatchObject({ verdict: 'pass', evidence: { observed: { improvement } } });
+    expect(atTarget.summary).toMatch(/accuracy \+44\.1 % over v1\.0/);
+    const above = await runGate(gate((improvement ?? 0) + 0.001), gateContext());
+    expect(above).toMatchObject({ verdict: 'fail', reason: 'accuracy' });
+    expect(above.summary).toMatch(/^accuracy improvement \+44\.1 % < \+44\.2 % over v1\.0/);
   });
 });
 
