@@ -54,7 +54,7 @@ export function renderPlan(plan: PlanResult, s: Style): string {
     out.push(`${phase.current ? s.cyan('▶') : ' '} ${s.bold(phase.id)}  ${phase.title}`);
     for (const g of phase.gates) out.push(`    ${s.dim(g.kind.padEnd(11))} ${g.id}${g.item ? s.dim(` [${g.item}]`) : ''}: ${g.checks}`);
     if (phase.stages.length) {
-      out.push(`    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`);
+      out.push(`    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent === 0 && st.groups.length ? `${st.groups.join(', ')} only` : `${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}`}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`);
     }
     if (phase.checklist.length) out.push(`    ${s.dim('sign-offs')}   ${phase.checklist.map((c) => c.id).join(', ')}`);
   }

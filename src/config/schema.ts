@@ -106,6 +106,7 @@ export const fileGate = z.strictObject({
   path: z.string().min(1),
   contains: z.string().optional().describe('text that must appear; {{release}} is replaced'),
   matches: z.string().optional().describe('a regular expression that must match'),
+  releaseSection: z.string().optional().describe('a Keep a Changelog release section for this version must exist with entries (`## [2.1.0] - date`); {{release}} is replaced; a mention under [Unreleased] does not count'),
 });
 
 export const soakGate = z.strictObject({
@@ -132,8 +133,8 @@ export const checklistItem = z.strictObject({
 
 export const stage = z.strictObject({
   id,
-  percent: z.number().min(0).max(100).describe('share of users served the new variant; must increase stage by stage'),
-  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users'),
+  percent: z.number().min(0).max(100).describe('share of users outside the groups served the new variant; must increase stage by stage; 0 with groups = those groups only'),
+  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users (required when percent is 0)'),
   bake: durationWithin(0, YEAR, 'a bake time').default('0s').describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
@@ -174,6 +175,7 @@ const metricCommon = {
   title: z.string().optional(),
   critical: z.boolean().default(true),
   action: z.enum(['rollback', 'alert']).default('rollback').describe('alert = notify and ask for manual review'),
+  onFail: z.enum(['rollback', 'hold']).optional().describe('(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed'),
   minSamples: z.number().int().min(1).optional(),
 };
 

@@ -14,7 +14,7 @@ export function describeGate(gate: GateConfig): string {
     case 'perf-budget':
       return `engine hot paths vs ${gate.budget}`;
     case 'file':
-      return `${gate.path} ${gate.contains !== undefined ? `contains "${gate.contains}"` : `matches /${gate.matches}/`}`;
+      return `${gate.path} ${gate.releaseSection !== undefined ? `has a release section for ${gate.releaseSection}` : gate.contains !== undefined ? `contains "${gate.contains}"` : `matches /${gate.matches}/`}`;
     case 'soak':
       return `${gate.duration} since the ${gate.since} began`;
     case 'manual':

@@ -63,13 +63,13 @@ describe('the CLI contract', () => {
     const r = await runCli(['plan'], { cwd: dir });
     expect(r.code).toBe(0);
     for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
-    expect(r.stdout).toContain('week-1 1 % (+internal) 7d → week-2 5 % (+beta_users, internal)');
+    expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
     expect(r.stdout).toMatch(/Next: check 14 gate\(s\) of P0/);
     const j = await runCli(['plan', '--json'], { cwd: dir });
     const doc = j.json<{ ok: boolean; result: { phases: Array<{ id: string; stages: Array<{ percent: number }> }>; next: { kind: string } } }>();
     expect(doc.ok).toBe(true);
     expect(doc.result.phases.map((p) => p.id)).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
-    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
+    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([0, 5, 25, 50, 100]);
     expect(doc.result.next.kind).toBe('complete-phase');
   });
 
