@@ -98,6 +98,14 @@ export const perfBudgetGate = z.strictObject({
   kind: z.literal('perf-budget'),
   budget: z.string().default('.perf-budget.json'),
   runs: z.number().int().min(1).default(7),
+  regression: z
+    .strictObject({
+      baseline: z.string().default('.perf-baseline.json').describe('the samples of the last accepted run, relative to the plan; a passing run replaces them'),
+      alpha: z.number().gt(0).lt(0.5).default(0.01).describe('one-sided Mann–Whitney level: slower than the accepted run'),
+      minRelativeChange: z.number().min(0).default(0.1).describe('and the median at least this much slower (0.10 = 10 %)'),
+    })
+    .optional()
+    .describe('fail on a significant slowdown against the last accepted run ("performance regression: 0 %")'),
 });
 
 export const fileGate = z.strictObject({
