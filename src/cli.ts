@@ -144,7 +144,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
   on(
     program
       .command('verify')
-      .description("run the engines' property suites and golden accuracy cases (exit 1 on any failure)")
+      .description("run the engines' property suites and golden accuracy cases (exit 1 when a property fails or the model under release, v1.1, misses a golden case)")
       .option('--engine <name>', 'reserves, pacing or cohorts (default: all)')
       .option('--model <version>', 'v1.0 or v1.1 (default: both)')
       .option('--property <id>', 'only this property (to replay a failure)')

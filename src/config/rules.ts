@@ -79,6 +79,9 @@ function checkPhases(ctx: RuleContext): void {
       if (!config.canary) ctx.report(base, 'a progressive rollout needs a canary section to judge its stages');
       stages.forEach((stage, s) => {
         const prev = stages[s - 1];
+        if (stage.percent === 0 && stage.groups.length === 0) {
+          ctx.report([...base, 'stages', s, 'percent'], `stage ${stage.id} serves the new variant to nobody: give it groups (0 % with groups = those groups only) or a percentage`);
+        }
         if (prev && stage.percent <= prev.percent) {
           ctx.report([...base, 'stages', s, 'percent'], `stage percentages must increase: ${stage.percent} follows ${prev.percent}`);
         }
@@ -108,8 +111,12 @@ function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][
       else if (name !== 'window' && name !== 'release') ctx.report([...at, 'query'], `unknown template variable {{${name}}} (gates know {{window}} and {{release}})`);
     }
   }
-  if (gate.kind === 'file' && gate.contains === undefined && gate.matches === undefined) {
-    ctx.report(at, `file gate "${gate.id}" needs contains or matches`);
+  if (gate.kind === 'file') {
+    if (gate.contains === undefined && gate.matches === undefined && gate.releaseSection === undefined) {
+      ctx.report(at, `file gate "${gate.id}" needs contains, matches or releaseSection`);
+    } else if (gate.releaseSection !== undefined && (gate.contains !== undefined || gate.matches !== undefined)) {
+      ctx.report([...at, 'releaseSection'], `file gate "${gate.id}": releaseSection is a check of its own; use a second gate for contains or matches`);
+    }
   }
   if (gate.kind === 'file' && gate.matches !== undefined) {
     try {

@@ -89,7 +89,8 @@ export const propertyGate = z.strictObject({
   model: z.enum(['v1.0', 'v1.1']).optional(),
   runs: z.number().int().min(1).optional(),
   seed: z.number().int().optional(),
-  minAccuracyDelta: z.number().optional().describe('fail when v1.1 − v1.0 golden accuracy is below this'),
+  minAccuracyDelta: z.number().optional().describe('fail when the v1.1 − v1.0 share of golden cases passed is below this'),
+  minAccuracyImprovement: z.number().min(-1).max(100).optional().describe('fail when v1.1 accuracy (1 − mean relative error on the golden cases) is not this much above v1.0 (0.10 = +10 %), or any engine is less accurate than in v1.0'),
 });
 
 export const perfBudgetGate = z.strictObject({
@@ -97,6 +98,14 @@ export const perfBudgetGate = z.strictObject({
   kind: z.literal('perf-budget'),
   budget: z.string().default('.perf-budget.json'),
   runs: z.number().int().min(1).default(7),
+  regression: z
+    .strictObject({
+      baseline: z.string().default('.perf-baseline.json').describe('the samples of the last accepted run, relative to the plan; a passing run replaces them'),
+      alpha: z.number().gt(0).lt(0.5).default(0.01).describe('one-sided Mann–Whitney level: slower than the accepted run'),
+      minRelativeChange: z.number().min(0).default(0.1).describe('and the median at least this much slower (0.10 = 10 %)'),
+    })
+    .optional()
+    .describe('fail on a significant slowdown against the last accepted run ("performance regression: 0 %")'),
 });
 
 export const fileGate = z.strictObject({
@@ -105,6 +114,7 @@ export const fileGate = z.strictObject({
   path: z.string().min(1),
   contains: z.string().optional().describe('text that must appear; {{release}} is replaced'),
   matches: z.string().optional().describe('a regular expression that must match'),
+  releaseSection: z.string().optional().describe('a Keep a Changelog release section for this version must exist with entries (`## [2.1.0] - date`); {{release}} is replaced; a mention under [Unreleased] does not count'),
 });
 
 export const soakGate = z.strictObject({
@@ -131,8 +141,8 @@ export const checklistItem = z.strictObject({
 
 export const stage = z.strictObject({
   id,
-  percent: z.number().min(0).max(100).describe('share of users served the new variant; must increase stage by stage'),
-  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users'),
+  percent: z.number().min(0).max(100).describe('share of users outside the groups served the new variant; must increase stage by stage; 0 with groups = those groups only'),
+  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users (required when percent is 0)'),
   bake: durationWithin(0, YEAR, 'a bake time').default('0s').describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
@@ -173,6 +183,7 @@ const metricCommon = {
   title: z.string().optional(),
   critical: z.boolean().default(true),
   action: z.enum(['rollback', 'alert']).default('rollback').describe('alert = notify and ask for manual review'),
+  onFail: z.enum(['rollback', 'hold']).optional().describe('(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed'),
   minSamples: z.number().int().min(1).optional(),
 };
 

@@ -63,13 +63,19 @@ describe('the CLI contract', () => {
     const r = await runCli(['plan'], { cwd: dir });
     expect(r.code).toBe(0);
     for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
-    expect(r.stdout).toContain('week-1 1 % (+internal) 7d → week-2 5 % (+beta_users, internal)');
+    expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
     expect(r.stdout).toMatch(/Next: check 14 gate\(s\) of P0/);
+    // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
+    expect(r.stdout).toContain('47 gates: 28 judged from evidence, 19 human sign-offs');
+    expect(r.stdout).toContain('P3  Stability and operations  (2 evidence, 6 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
-    const doc = j.json<{ ok: boolean; result: { phases: Array<{ id: string; stages: Array<{ percent: number }> }>; next: { kind: string } } }>();
+    const doc = j.json<{ ok: boolean; result: { counts: unknown; phases: Array<{ id: string; stages: Array<{ percent: number }>; gates: Array<{ id: string; basis: string }> }>; next: { kind: string } } }>();
+    expect(doc.result.counts).toEqual({ gates: 47, evidence: 28, signoffs: 19 });
+    expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
+    expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
     expect(doc.ok).toBe(true);
     expect(doc.result.phases.map((p) => p.id)).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
-    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
+    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([0, 5, 25, 50, 100]);
     expect(doc.result.next.kind).toBe('complete-phase');
   });
 
