@@ -12,6 +12,7 @@ import { runGates, summarizeVerdicts } from '../gates/run-gates.js';
 import type { GateContext, GateResult, GateVerdict } from '../gates/types.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import { currentPhase } from '../lifecycle/planner.js';
+import { isGitHubActions } from '../output/annotations.js';
 import { renderJUnit } from '../output/junit.js';
 import { formatProgressLine, renderAnnotations, renderPreflight, type GatePositions, type PreflightResult } from '../output/preflight-render.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
@@ -78,7 +79,7 @@ export async function runPreflight(options: Record<string, unknown>, _args: stri
     exitCode,
   };
   const junit = typeof options.junit === 'string' && options.junit ? options.junit : null;
-  const github = ctx.env.GITHUB_ACTIONS === 'true';
+  const github = isGitHubActions(ctx.env);
   const positions = junit || github ? await gatePositions(ctx, loaded, phase.id) : undefined;
   if (junit) result.junit = await writeJUnit(ctx, junit, result, positions);
   await recordResult(ctx, loaded, result);

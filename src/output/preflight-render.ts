@@ -1,6 +1,9 @@
 import { formatDuration } from '../config/duration.js';
 import type { GateResult, GateVerdict } from '../gates/types.js';
+import { formatAnnotation } from './annotations.js';
 import { renderTable, verdictColor, type Style } from './style.js';
+
+export { escapeData, escapeProperty } from './annotations.js';
 
 /** The `preflight` result as `--json` carries it (DESIGN.md: phase, verdict, counts, gates with evidence). */
 export interface PreflightResult {
@@ -77,21 +80,6 @@ export function renderAnnotations(result: PreflightResult, positions?: GatePosit
       const message = `${g.summary}${g.hint ? `\nhint: ${g.hint}` : ''}`;
       return formatAnnotation(level, { ...positions?.get(g.id), title }, message);
     });
-}
-
-/** One workflow command; `file`, `line`, `col` and `title` are its properties, in GitHub's order. */
-export function formatAnnotation(level: 'error' | 'warning' | 'notice', props: { file?: string; line?: number; col?: number; title?: string }, message: string): string {
-  const parts = (['file', 'line', 'col', 'title'] as const).filter((k) => props[k] !== undefined).map((k) => `${k}=${escapeProperty(String(props[k]))}`);
-  return `::${level}${parts.length ? ` ${parts.join(',')}` : ''}::${escapeData(message)}`;
-}
-
-/** Workflow-command escaping, as in @actions/core. */
-export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
 function oneLine(s: string, max: number): string {
