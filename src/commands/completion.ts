@@ -5,7 +5,7 @@ import type { RawConfig } from '../config/schema.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { findPackageRoot } from '../runbooks/library.js';
+import { runbookDirs } from '../runbooks/library.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult } from './types.js';
 
@@ -159,7 +159,7 @@ async function planIds(ctx: Ctx): Promise<PlanIds> {
   } catch {
     // A plan that does not load completes no ids; commands and options still complete.
   }
-  const dirs = [runbooksDir, path.join(findPackageRoot(), 'runbooks')];
+  const dirs = runbookDirs(runbooksDir);
   const runbooks = (await Promise.all(dirs.map((d) => readdir(d).catch(() => [] as string[])))).flat().filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3));
   const phases = config?.phases ?? [];
   return {
