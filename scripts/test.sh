@@ -12,6 +12,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || need_pkgs+=(python3-scipy)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${need_pkgs[@]}" | sort -u | tr '\n' ' ')

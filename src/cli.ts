@@ -19,6 +19,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     .option('--json', 'one JSON document on stdout; progress on stderr', false)
     .option('--no-color', 'no colour in human output')
     .option('--actor <name>', 'who is acting (default $ROLLOUT_ACTOR, the CI user, then $USER)')
+    // Every subcommand's --help lists the global options too (set before the commands copy it).
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run `rollout --help` for the commands and options)')
     .configureOutput(output)
@@ -53,7 +55,12 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/signoff.js')).runSignoff,
   );
   on(
-    program.command('status').description('phase, stage, flag percentages, latest verdicts, lock holder, history').option('--history <n>', 'history entries to show', '5'),
+    program
+      .command('status')
+      .description('phase, stage, flag percentages, latest verdicts, lock holder, history')
+      .option('--history <n>', 'history entries to show', '5')
+      .option('--watch', 'redraw every few seconds until the release completes (exit 0) or is rolled back (exit 4)')
+      .option('--interval <duration>', 'with --watch: time between redraws', '5s'),
     'status',
     async () => (await import('./commands/status.js')).runStatus,
   );
@@ -238,6 +245,16 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
+  );
+  on(
+    program.command('completion').description('shell completion script: eval "$(rollout completion bash)" (also zsh, fish)').argument('<shell>', 'bash | zsh | fish'),
+    'completion',
+    async () => (await import('./commands/completion.js')).runCompletion,
+  );
+  on(
+    program.command('__complete', { hidden: true }).argument('[words...]').allowUnknownOption().helpOption(false),
+    '__complete',
+    async () => (await import('./commands/completion.js')).runComplete,
   );
   return program;
 }

@@ -5,6 +5,7 @@ import { currentPhase, describeNextStep, missingSignoffs, planNextStep, type Nex
 import type { Style } from '../output/style.js';
 import type { LockInfo } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
+import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFor } from './load-config.js';
 import { openState, resolveStateUrl } from '../state/open-state.js';
 import type { CommandResult } from '../output/command-result.js';
@@ -35,15 +36,33 @@ export interface StatusResult {
   rampDown?: { id: string; done: number; steps: number; running: boolean; runner: string; next: { percent: number; notBefore: string } | null };
 }
 
-function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
-  return Object.entries(state?.evidence ?? {}).map(([key, value]) => {
+/**
+ * The evidence to show. An ad-hoc canary verdict (`analyze` outside a stage) recorded before the
+ * release completed or was rolled back judged a rollout that is no longer live: it is left out.
+ */
+export function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
+  const ended = state && (state.status === 'completed' || state.status === 'rolled-back') ? endedAt(state) : null;
+  const stale = (key: string, value: unknown) => key === 'canary:adhoc' && ended !== null && !(String((value as { at?: unknown } | null)?.at ?? '') > ended);
+  return Object.entries(state?.evidence ?? {}).filter(([key, value]) => !stale(key, value)).map(([key, value]) => {
     const v = value as { verdict?: string; summary?: string } | null;
     return { key, verdict: v?.verdict ?? 'unknown', summary: v?.summary ?? '' };
   });
 }
 
+/** When the release ended: its last rollback, or the advance that completed it. */
+function endedAt(state: ReleaseState): string {
+  const last = [...state.history].reverse().find((h) => (state.status === 'rolled-back' ? h.action === 'rollback' : h.action === 'advance'));
+  return last?.at ?? state.history[state.history.length - 1]?.at ?? '';
+}
+
 export async function runStatus(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
-  const loaded = await loadConfigFor(ctx);
+  if (options.watch) return (await import('./status-watch.js')).watchStatus(options, ctx);
+  const result = await collectStatus(options, ctx, await loadConfigFor(ctx));
+  return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
+}
+
+/** Everything `status` shows, read once from the plan, the state, the lock and the outbox. */
+export async function collectStatus(options: Record<string, unknown>, ctx: Ctx, loaded: LoadedConfig): Promise<StatusResult> {
   const store = openState(ctx, loaded);
   const { countPendingNotifications } = await import('../lifecycle/announce.js');
   const [state, lock, pendingNotifications] = await Promise.all([store.read(), store.readLock(), countPendingNotifications(ctx, loaded)]);
@@ -73,10 +92,10 @@ export async function runStatus(options: Record<string, unknown>, _args: string[
     ...(state?.intent ? { interrupted: await describeIntent(loaded, state) } : {}),
     ...(await describeRampDown(state, now)),
   };
-  return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
+  return result;
 }
 
-function renderStatus(r: StatusResult, s: Style): string {
+export function renderStatus(r: StatusResult, s: Style): string {
   const out = [`${s.bold(`Release ${r.release}`)}  ${r.status}${r.started ? '' : s.dim(' (no state yet: `rollout advance` starts it)')}  ${s.dim(r.state)}`];
   out.push(`phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`);
   for (const [key, f] of Object.entries(r.flags)) {
@@ -110,7 +129,7 @@ function renderStatus(r: StatusResult, s: Style): string {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the flag files of an interrupted step serve right now (read from the files, not from the state). */
-async function describeIntent(loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
+async function describeIntent(loaded: LoadedConfig, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
   const intent = state.intent as NonNullable<ReleaseState['intent']>;
   const { readServing } = await import('../lifecycle/flag-sync.js');
   const files = await Promise.all(loaded.config.flags.map(async (f) => ({ file: f.file, flag: f.key, serves: await readServing(loaded.dir, f.file, f.key) })));
