@@ -18,6 +18,7 @@ const flagState = z.looseObject({
   groups: z.array(z.string()),
   killSwitch: z.boolean(),
   updatedAt: isoTime,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex').optional(),
 });
 
 const signoff = z.looseObject({ item: z.string().min(1), phase: z.string(), actor: z.string(), at: isoTime, reason: z.string() });
