@@ -25,6 +25,8 @@ export interface KillSwitchFile {
   sha256?: string;
   /** The `flags[].publish` run that carried the file to applications, when the flag has one. */
   publish?: PublishOutcome;
+  /** Milliseconds from process start until the publish command acknowledged (exit 0) the file. */
+  publishedAtMs?: number;
 }
 
 export interface KillSwitchResult {
@@ -183,6 +185,7 @@ async function publishFiles(planDir: string, byFile: Map<string, FlagTarget[]>, 
     const spec = byFile.get(entry.file)?.find((t) => t.publish)?.publish;
     if (!spec || entry.error || !entry.sha256 || (when === 'changed' && !entry.changed)) continue;
     entry.publish = await runPublish(spec, path.resolve(planDir, entry.file), entry.sha256, opts.publishContext);
+    if (entry.publish.ok) entry.publishedAtMs = performance.now();
   }
 }
 
