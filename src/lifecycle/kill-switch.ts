@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseDuration } from '../config/duration.js';
 import { engageFileKillSwitch, type FileKillSwitchOptions, type KillSwitchResult } from '../flags/providers/flagd-file-kill-switch.js';
 import { DEFAULT_PUBLISH_TIMEOUT } from '../flags/providers/registry.js';
 import type { FlagTarget, PublishSpec } from '../flags/providers/types.js';
@@ -35,7 +36,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 function rawPublish(raw: RawFlag['publish']): PublishSpec | undefined {
   if (!raw || !Array.isArray(raw.run) || raw.run.length === 0 || !raw.run.every((a) => typeof a === 'string' && a.length > 0)) return undefined;
   const env = Array.isArray(raw.env) ? raw.env.filter((e): e is string => typeof e === 'string') : [];
-  return { run: raw.run as string[], env, timeout: str(raw.timeout) ?? DEFAULT_PUBLISH_TIMEOUT, ...(str(raw.cwd) ? { cwd: str(raw.cwd) as string } : {}) };
+  // Not validated yet: a timeout the schema would refuse falls back to the default, so a typo cannot make a rollback wait for hours.
+  const ms = parseDuration(str(raw.timeout) ?? '');
+  const timeout = ms !== null && ms >= 1000 && ms <= 600_000 ? (raw.timeout as string) : DEFAULT_PUBLISH_TIMEOUT;
+  return { run: raw.run as string[], env, timeout, ...(str(raw.cwd) ? { cwd: str(raw.cwd) as string } : {}) };
 }
 
 /** Reads the plan's text with the same file-type and size checks as the full loader. */
