@@ -131,15 +131,17 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/retry.js')).runRetry,
   );
   on(
-    program
-      .command('flags')
-      .argument('<action>', 'list | show FLAG | eval FLAG | export')
-      .argument('[flag]', 'the flag key')
-      .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why')
-      .option('--key <id>', 'eval: the targeting key (user or session id)')
-      .option('--group <name...>', 'eval: groups the user belongs to')
-      .option('--attr <key=value...>', 'eval: other context attributes')
-      .option('--out <file>', 'export: write the flagd file here'),
+    mutating(
+      program
+        .command('flags')
+        .argument('<action>', 'list | show FLAG | eval FLAG | export | sync')
+        .argument('[flag]', 'the flag key')
+        .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why; `sync` rewrites and publishes every flag file from the state')
+        .option('--key <id>', 'eval: the targeting key (user or session id)')
+        .option('--group <name...>', 'eval: groups the user belongs to')
+        .option('--attr <key=value...>', 'eval: other context attributes')
+        .option('--out <file>', 'export: write the flagd file here'),
+    ),
     'flags',
     async () => (await import('./commands/flags.js')).runFlags,
   );

@@ -82,7 +82,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
     evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: summarizeCanary(evidence.canary) } : {}) },
   });
   if (dryRun || !go) {
-    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, true);
+    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, { dryRun: true, env: ctx.env, redact: ctx.redact });
     const result: AdvanceResult = { step, description: describeNextStep(step), evidence, moved: false, dryRun, override, resumed: false, from: target.from, to: target.to, flagDiff: preview.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) };
     const exitCode = dryRun ? (go ? EXIT.ok : OUTCOME_EXIT[evidence.outcome]) : OUTCOME_EXIT[evidence.outcome];
     return { exitCode, result, human: (s) => renderAdvance(result, s) };

@@ -32,8 +32,41 @@ export interface StatusResult {
   timeOffset?: string;
   /** A step a crash interrupted (an intent in the state), with what the flag files actually serve. */
   interrupted?: { kind: string; actor: string; startedAt: string; to: unknown; files: Array<{ file: string; flag: string; serves: string }> };
+  /** Each flag file against the sha256 the state recorded for it: does this machine's copy serve the release? */
+  flagFiles?: FlagFileCheck[];
   /** A progressive rollback that is ramping down (or was interrupted), with the process running it. */
   rampDown?: { id: string; done: number; steps: number; running: boolean; runner: string; next: { percent: number; notBefore: string } | null };
+}
+
+export interface FlagFileCheck {
+  file: string;
+  flags: string[];
+  /** sha256 the last step recorded. */
+  recorded: string;
+  /** sha256 of the local file; null when it does not exist or cannot be read. */
+  local: string | null;
+  matches: boolean;
+}
+
+/** Compares each local flag file with the digest the state recorded (a PostgreSQL state is shared; the files are per machine). */
+async function checkFlagFiles(ctx: Ctx, loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState | null): Promise<{ flagFiles?: FlagFileCheck[] }> {
+  const recorded = loaded.config.flags.filter((f) => state?.flags[f.key]?.sha256);
+  if (!recorded.length) return {};
+  const { openProvider } = await import('../flags/providers/registry.js');
+  const { toProviderFlag } = await import('../lifecycle/flag-sync.js');
+  const checks = new Map<string, FlagFileCheck>();
+  for (const f of recorded) {
+    const seen = checks.get(f.file);
+    if (seen) {
+      seen.flags.push(f.key);
+      continue;
+    }
+    const provider = await openProvider(f.provider, { planDir: loaded.dir, env: ctx.env, redact: ctx.redact });
+    const local = await provider.storedDigest(toProviderFlag(loaded.config, f)).catch(() => null);
+    const want = state?.flags[f.key]?.sha256 as string;
+    checks.set(f.file, { file: f.file, flags: [f.key], recorded: want, local, matches: local === want });
+  }
+  return { flagFiles: [...checks.values()] };
 }
 
 /**
@@ -91,6 +124,7 @@ export async function collectStatus(options: Record<string, unknown>, ctx: Ctx, 
     ...(ctx.env.ROLLOUT_TIME_OFFSET ? { timeOffset: formatDuration(Number(ctx.env.ROLLOUT_TIME_OFFSET)) } : {}),
     ...(state?.intent ? { interrupted: await describeIntent(loaded, state) } : {}),
     ...(await describeRampDown(state, now)),
+    ...(await checkFlagFiles(ctx, loaded, state)),
   };
   return result;
 }
@@ -100,6 +134,11 @@ export function renderStatus(r: StatusResult, s: Style): string {
   out.push(`phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`);
   for (const [key, f] of Object.entries(r.flags)) {
     out.push(`flag    ${key}: ${f.killSwitch ? s.red('KILL SWITCH on (fallback for everyone)') : `${f.percent} %`}${f.groups.length ? ` + ${f.groups.join(', ')}` : ''}`);
+  }
+  for (const f of r.flagFiles ?? []) {
+    out.push(f.matches
+      ? `file    ${f.file}: matches the release (sha256 ${f.recorded.slice(0, 12)}…)`
+      : s.yellow(`file    ${f.file}: ${f.local === null ? 'missing on this machine' : `differs from what the release wrote (local sha256 ${f.local.slice(0, 12)}…, release ${f.recorded.slice(0, 12)}…)`}; \`rollout flags sync\` rewrites and publishes it`));
   }
   for (const e of r.latestEvidence) out.push(`verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`);
   if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);

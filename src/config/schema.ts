@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
 import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
@@ -166,7 +167,17 @@ export const phase = z.strictObject({
 export const flag = z.strictObject({
   key: z.string().min(1).describe('the flag key applications evaluate'),
   variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }).describe('the new variant and the fallback every rollback returns to'),
-  file: z.string().default('flags/flags.json').describe('the flagd JSON file applications read (offline file mode)'),
+  provider: z.enum(PROVIDER_KINDS).default(DEFAULT_PROVIDER).describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
+  file: z.string().default('flags/flags.json').describe('flagd-file: the flagd JSON file applications read (offline file mode)'),
+  publish: z
+    .strictObject({
+      run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string. ROLLOUT_FLAG_FILE (absolute path) and ROLLOUT_FLAG_SHA256 are set'),
+      cwd: z.string().optional().describe('working directory, relative to the plan'),
+      timeout: durationWithin(SECOND, 10 * MINUTE, 'a publish timeout').default(DEFAULT_PUBLISH_TIMEOUT).describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; 1s to 10m'),
+      env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
+    })
+    .optional()
+    .describe('flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6'),
   groupAttribute: z.string().default('groups').describe('evaluation-context attribute holding the user\'s groups'),
   killSwitch: z.boolean().default(true),
   monitoring: z
