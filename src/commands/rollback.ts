@@ -86,6 +86,7 @@ function renderRollback(r: RollbackResult, s: Style): string {
   if (r.already) {
     out.push(`already rolled back at ${r.already.at} by ${r.already.by} (${r.already.mode}); nothing new was recorded or announced`);
     for (const p of r.problems) out.push(s.yellow(`! ${p}`));
+    if (!r.ok) out.push(s.red('the kill switch did NOT reach applications: a human is needed (runbook: rollout runbook show flag-publish-failed)'));
     return out.join('\n');
   }
   if (r.mode === 'progressive') out.push(`ramp-down ${r.steps.filter((x) => x.done).length}/${r.steps.length} steps done${r.escalated ? ` (trigger ${r.escalated} → kill switch)` : ''}`);

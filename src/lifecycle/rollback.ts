@@ -58,6 +58,11 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
     }
     return { ok: true, mode: opts.mode, rollbackId: already.id, flagWrittenAtMs: kill.flagWrittenAtMs, steps: [], recorded: false, problems, already, killSwitch: kill };
   }
+  if (already && kill.files.every((f) => !f.error) && kill.verification?.ok !== false) {
+    // Rolled back already and the kill switch is in place locally; only its publish failed: nothing to record,
+    // but applications may not have it, so the command still ends 6 with the reason.
+    return { ok: false, mode: opts.mode, rollbackId: already.id, flagWrittenAtMs: kill.flagWrittenAtMs, steps: [], recorded: false, problems: [...problems, ...killProblems], already, killSwitch: kill };
+  }
   problems.push(...killProblems);
   const killed = killProblems.length === 0;
   const at = ctx.clock.now().toISOString();

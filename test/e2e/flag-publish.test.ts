@@ -117,6 +117,12 @@ describe('flags[].publish', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(await readFile(path.join(p.dir, 'published/flags.json'), 'utf8')).toBe(await readFile(local, 'utf8'));
     expect((await statusOf(p)).status).toBe('rolled-back');
+    // Rolled back already, and the publish fails again: exit 6 with the reason, nothing re-recorded.
+    await writeFile(path.join(p.dir, 'mode'), 'fail');
+    const repeat = await p.cli(['rollback', '--reason', 'publish once more']);
+    expect(repeat.code, repeat.stdout + repeat.stderr).toBe(6);
+    expect(repeat.stdout).toMatch(/already rolled back[\s\S]*NOT published[\s\S]*flag-publish-failed/);
+    expect((await statusOf(p)).status).toBe('rolled-back');
 
     await writeFile(path.join(p.dir, 'mode'), 'fail');
     const retry = await p.cli(['retry', '--json']);
