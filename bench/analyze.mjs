@@ -11,7 +11,7 @@ import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyzeCanary } from '../dist/src/canary/analyze.js';
-import { computeAccuracyDelta } from '../dist/src/commands/analyze.js';
+import { computeAccuracyDelta } from '../dist/src/canary/accuracy-delta.js';
 import { parseDuration } from '../dist/src/config/duration.js';
 import { loadConfig } from '../dist/src/config/load.js';
 import { createMetricsSource } from '../dist/src/metrics/factory.js';

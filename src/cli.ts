@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { CommandResult } from './commands/types.js';
+import type { CommandResult } from './output/command-result.js';
 import type { Ctx } from './context.js';
 
 /** A command module: imported only when its command runs, so `rollout --version` loads almost nothing. */
@@ -19,6 +19,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     .option('--json', 'one JSON document on stdout; progress on stderr', false)
     .option('--no-color', 'no colour in human output')
     .option('--actor <name>', 'who is acting (default $ROLLOUT_ACTOR, the CI user, then $USER)')
+    // Every subcommand's --help lists the global options too (set before the commands copy it).
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run `rollout --help` for the commands and options)')
     .configureOutput(output)
@@ -53,7 +55,12 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/signoff.js')).runSignoff,
   );
   on(
-    program.command('status').description('phase, stage, flag percentages, latest verdicts, lock holder, history').option('--history <n>', 'history entries to show', '5'),
+    program
+      .command('status')
+      .description('phase, stage, flag percentages, latest verdicts, lock holder, history')
+      .option('--history <n>', 'history entries to show', '5')
+      .option('--watch', 'redraw every few seconds until the release completes (exit 0) or is rolled back (exit 4)')
+      .option('--interval <duration>', 'with --watch: time between redraws', '5s'),
     'status',
     async () => (await import('./commands/status.js')).runStatus,
   );
@@ -124,15 +131,17 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/retry.js')).runRetry,
   );
   on(
-    program
-      .command('flags')
-      .argument('<action>', 'list | show FLAG | eval FLAG | export')
-      .argument('[flag]', 'the flag key')
-      .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why')
-      .option('--key <id>', 'eval: the targeting key (user or session id)')
-      .option('--group <name...>', 'eval: groups the user belongs to')
-      .option('--attr <key=value...>', 'eval: other context attributes')
-      .option('--out <file>', 'export: write the flagd file here'),
+    mutating(
+      program
+        .command('flags')
+        .argument('<action>', 'list | show FLAG | eval FLAG | export | sync')
+        .argument('[flag]', 'the flag key')
+        .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why; `sync` rewrites and publishes every flag file from the state')
+        .option('--key <id>', 'eval: the targeting key (user or session id)')
+        .option('--group <name...>', 'eval: groups the user belongs to')
+        .option('--attr <key=value...>', 'eval: other context attributes')
+        .option('--out <file>', 'export: write the flagd file here'),
+    ),
     'flags',
     async () => (await import('./commands/flags.js')).runFlags,
   );
@@ -202,7 +211,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .command('report')
       .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
       .option('--format <format>', 'md or html (one self-contained file with charts)', 'md')
-      .option('--out <file>', 'write the report here instead of stdout'),
+      .option('--out <file>', 'write the report here instead of stdout')
+      .option('--no-checkpoint', 'read the whole audit log and leave no checkpoint (by default a report goes on from the previous one)'),
     'report',
     async () => (await import('./commands/report.js')).runReport,
   );
@@ -237,6 +247,16 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
+  );
+  on(
+    program.command('completion').description('shell completion script: eval "$(rollout completion bash)" (also zsh, fish)').argument('<shell>', 'bash | zsh | fish'),
+    'completion',
+    async () => (await import('./commands/completion.js')).runCompletion,
+  );
+  on(
+    program.command('__complete', { hidden: true }).argument('[words...]').allowUnknownOption().helpOption(false),
+    '__complete',
+    async () => (await import('./commands/completion.js')).runComplete,
   );
   return program;
 }

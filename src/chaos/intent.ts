@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { readTextOrNull, writeFileAtomic } from '../state/atomic-file.js';
 
 /**
  * The write-ahead record of a running experiment (`<state dir>/chaos-active.json`), written before
@@ -45,12 +46,12 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 export async function readIntent(stateDir: string): Promise<ChaosIntent | null> {
+  const text = await readTextOrNull(intentPath(stateDir));
+  if (text === null) return null;
   try {
-    return JSON.parse(await readFile(intentPath(stateDir), 'utf8')) as ChaosIntent;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    if (error instanceof SyntaxError) return null; // a torn record from a crash mid-write: nothing was injected yet
-    throw error;
+    return JSON.parse(text) as ChaosIntent;
+  } catch {
+    return null; // a torn record from a crash mid-write: nothing was injected yet
   }
 }
 
@@ -77,15 +78,7 @@ export async function claimIntent(stateDir: string, intent: ChaosIntent): Promis
 
 /** Replace the record (same owner), e.g. to add the pid of a process the fault started. */
 export async function updateIntent(stateDir: string, intent: ChaosIntent): Promise<void> {
-  const temp = `${intentPath(stateDir)}.${process.pid}.tmp`;
-  const fh = await open(temp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(intent, null, 2));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(temp, intentPath(stateDir));
+  await writeFileAtomic(intentPath(stateDir), JSON.stringify(intent, null, 2));
 }
 
 /** Remove the record if it is this process's. */

@@ -9,14 +9,15 @@ import { syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { blockedError, describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
 import { decideStageEnd, type StageEndDecision } from '../lifecycle/stage-end.js';
 import { gatherStepEvidence, type StepEvidence } from '../lifecycle/step-evidence.js';
+import { readPendingStep } from '../lifecycle/step-target.js';
 import type { RollbackOutcome } from '../lifecycle/rollback.js';
 import { readOrInitial } from '../lifecycle/transaction.js';
 import type { ReleaseEvent } from '../notify/types.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface AdvanceResult {
   step: NextStep;
@@ -58,9 +59,10 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   const style = await loadStyle(shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }));
 
   // A step a crash interrupted is finished first, without judging the evidence again.
-  if (stored?.intent?.kind === 'advance' && !dryRun) {
+  const pending = readPendingStep(stored);
+  if (pending && stored && !dryRun) {
     const applied = await applyStep(ctx, loaded, { expectSerial: stored.serial, target: null });
-    const target = stored.intent.target as StepTarget;
+    const target = pending;
     return finish(ctx, loaded, { step: planNextStep(loaded.config, stored, ctx.clock.now()), target, evidence: null, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => w.diff.changes.length ? [formatFlagDiff(w.diff)] : []), auditPending: applied.auditPending });
   }
   assertSameConfig(loaded, stored, Boolean(options.acceptConfigChange));
@@ -80,7 +82,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
     evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: summarizeCanary(evidence.canary) } : {}) },
   });
   if (dryRun || !go) {
-    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, true);
+    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, { dryRun: true, env: ctx.env, redact: ctx.redact });
     const result: AdvanceResult = { step, description: describeNextStep(step), evidence, moved: false, dryRun, override, resumed: false, from: target.from, to: target.to, flagDiff: preview.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) };
     const exitCode = dryRun ? (go ? EXIT.ok : OUTCOME_EXIT[evidence.outcome]) : OUTCOME_EXIT[evidence.outcome];
     return { exitCode, result, human: (s) => renderAdvance(result, s) };

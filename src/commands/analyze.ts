@@ -1,3 +1,4 @@
+import { computeAccuracyDelta } from '../canary/accuracy-delta.js';
 import { analyzeCanary } from '../canary/analyze.js';
 import { renderCanary } from '../canary/render.js';
 import type { CanaryVerdict } from '../canary/types.js';
@@ -10,9 +11,9 @@ import { suggest } from '../config/suggest.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type * as Recordings from '../metrics/recording.js';
 import { loadConfigFor } from './load-config.js';
-import { openMetrics } from './metrics-source.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openMetrics } from '../metrics/open-metrics.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface AnalyzeResult extends CanaryVerdict {
   stage: string | null;
@@ -32,13 +33,6 @@ function findStage(loaded: LoadedConfig, id: string | undefined, current: string
     throw new RolloutError('E_USAGE', `--stage ${id}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`);
   }
   return stage ?? null;
-}
-
-/** The model_accuracy_delta of the golden cases, when a metric asks for it (deterministic, no I/O). */
-export async function computeAccuracyDelta(loaded: LoadedConfig): Promise<number | null> {
-  if (!loaded.config.canary?.metrics.some((m) => m.kind === 'threshold' && m.source === 'verify')) return null;
-  const { scoreAccuracy } = await import('../../engines/golden/index.js');
-  return scoreAccuracy().delta;
 }
 
 export async function runAnalyze(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<AnalyzeResult>> {

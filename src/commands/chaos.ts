@@ -16,8 +16,8 @@ import { redactDeep } from '../output/redact.js';
 import { plainStyle } from '../output/style.js';
 import type { StateStore } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import { openState, resolveStateUrl } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState, resolveStateUrl } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface ChaosListResult {
   experiments: Array<{ id: string; title: string; item?: string; fault: string; duration: string; recoveryObjective: string; streak: number; probe: string }>;

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import { buildDashboard, type GrafanaDashboard } from '../dashboard/index.js';
 import { EXIT } from '../errors/catalogue.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface DashboardResult {
   release: string;

@@ -3,7 +3,7 @@ import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import type { DemoResult } from '../demo/types.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export type { DemoResult } from '../demo/types.js';
 

@@ -4,7 +4,7 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { flushNotifications } from '../lifecycle/announce.js';
 import type { FlushResult } from '../notify/dispatch.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 /** `rollout notify --flush`: deliver every waiting notification now (backoff ignored). */
 export async function runNotify(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<FlushResult>> {

@@ -6,8 +6,8 @@ import { describeGate, describeMetric, describeTrigger } from '../output/describ
 import type { Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface PlanResult {
   release: string;

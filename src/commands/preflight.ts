@@ -4,21 +4,22 @@ import type { LoadedConfig } from '../config/load.js';
 import type { GateConfig, PhaseConfig, RawConfig } from '../config/schema.js';
 import { suggest } from '../config/suggest.js';
 import type { Ctx } from '../context.js';
-import type { MetricsSource } from '../metrics/types.js';
 import { EXIT, type ExitCode } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { createGateMetrics } from '../gates/metrics.js';
-import { runGates, summarizeVerdicts } from '../gates/run-gates.js';
-import type { GateContext, GateResult, GateVerdict } from '../gates/types.js';
+import { buildGateContext } from '../gates/gate-context.js';
+import { summarizeVerdicts } from '../gates/run-gates.js';
+import type { GateVerdict } from '../gates/types.js';
+import { runWithProgress } from '../gates/run-with-progress.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import { currentPhase } from '../lifecycle/planner.js';
+import { isGitHubActions } from '../output/annotations.js';
 import { renderJUnit } from '../output/junit.js';
-import { formatProgressLine, renderAnnotations, renderPreflight, type PreflightResult } from '../output/preflight-render.js';
+import { renderAnnotations, renderPreflight, type GatePositions, type PreflightResult } from '../output/preflight-render.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export type { PreflightResult } from '../output/preflight-render.js';
 
@@ -77,57 +78,25 @@ export async function runPreflight(options: Record<string, unknown>, _args: stri
     recorded: false,
     exitCode,
   };
-  if (typeof options.junit === 'string' && options.junit) result.junit = await writeJUnit(ctx, options.junit, result);
+  const junit = typeof options.junit === 'string' && options.junit ? options.junit : null;
+  const github = isGitHubActions(ctx.env);
+  const positions = junit || github ? await gatePositions(ctx, loaded, phase.id) : undefined;
+  if (junit) result.junit = await writeJUnit(ctx, junit, result, positions);
   await recordResult(ctx, loaded, result);
-  const github = ctx.env.GITHUB_ACTIONS === 'true';
   // With --json, stdout is one document: annotations go to stderr, which the Actions runner also reads.
-  if (github && ctx.global.json) for (const line of renderAnnotations(result)) ctx.progress(line);
-  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github }) };
+  if (github && ctx.global.json) for (const line of renderAnnotations(result, positions)) ctx.progress(line);
+  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github, ...(positions ? { positions } : {}) }) };
 }
 
-export function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: ReleaseState | null): GateContext {
-  return {
-    planDir: loaded.dir,
-    env: ctx.env,
-    clock: ctx.clock,
-    redact: ctx.redact,
-    release: loaded.config.release,
-    phase,
-    state,
-    budget: loaded.budget,
-    budgetFile: loaded.config.budget,
-    metrics: ctx.metricsSource ? { get: async () => ({ source: ctx.metricsSource as MetricsSource }), timeoutMs: 10_000 } : createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
-  };
+/** Gate lines in the plan, relative to the working directory as CI annotations and JUnit want them. */
+async function gatePositions(ctx: Ctx, loaded: LoadedConfig, phase: string): Promise<GatePositions> {
+  const { findGatePositions } = await import('../config/positions.js');
+  return findGatePositions(loaded.file, path.relative(ctx.cwd, loaded.file) || loaded.file, phase);
 }
 
-/** Plain lines in CI; on a terminal also a line when each gate starts. A heartbeat names what still runs. */
-export async function runWithProgress(gates: GateConfig[], gctx: GateContext, ctx: Ctx, s: Style): Promise<GateResult[]> {
-  const running = new Map<string, number>();
-  const heartbeat = setInterval(() => {
-    if (running.size === 0) return;
-    const now = performance.now();
-    ctx.progress(s.dim(`… still running: ${[...running].map(([id, t]) => `${id} (${Math.round((now - t) / 1000)}s)`).join(', ')}`));
-  }, ctx.isTTY ? 10_000 : 30_000);
-  heartbeat.unref();
-  try {
-    return await runGates(gates, gctx, {
-      onStart: (gate) => {
-        running.set(gate.id, performance.now());
-        if (ctx.isTTY) ctx.progress(s.dim(`▸ ${gate.id} (${gate.kind}) started`));
-      },
-      onResult: (r) => {
-        running.delete(r.id);
-        ctx.progress(formatProgressLine(r, s, ctx.isTTY));
-      },
-    });
-  } finally {
-    clearInterval(heartbeat);
-  }
-}
-
-async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult): Promise<string> {
+async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult, positions: GatePositions | undefined): Promise<string> {
   const target = path.resolve(ctx.cwd, file);
-  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates });
+  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates, ...(positions ? { positions } : {}) });
   await writeFile(target, ctx.redact(xml));
   return path.relative(ctx.cwd, target) || file;
 }

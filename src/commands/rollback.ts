@@ -5,7 +5,7 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { engageKillSwitch, readRawPlan, readStateTargets, type KillSwitchResult } from '../lifecycle/kill-switch.js';
 import type { Style } from '../output/style.js';
 import type { RollbackMode, RollbackOutcome } from '../lifecycle/rollback.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 const MODES: RollbackMode[] = ['immediate', 'progressive', 'full'];
 
@@ -39,7 +39,7 @@ export async function runRollback(options: Record<string, unknown>, _args: strin
     // A plan that is missing or not even YAML: the flags the release wrote are named in the state, and
     // each flag file names its own fallback variant.
     const targets = raw?.targets.length ? raw.targets : await readStateTargets(ctx.cwd, ctx.global.state ?? ctx.env.ROLLOUT_STATE);
-    if (mode !== 'progressive' && targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), targets, { dryRun });
+    if (mode !== 'progressive' && targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), targets, { dryRun, publishContext: { planDir: path.dirname(configFile), env: ctx.env, redact: ctx.redact } });
   }
   const { loadConfigFor } = await import('./load-config.js');
   let loaded: Awaited<ReturnType<typeof loadConfigFor>>;

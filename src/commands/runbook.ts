@@ -10,8 +10,8 @@ import type { Runbook } from '../runbooks/parse.js';
 import { renderRun, renderRunbook } from '../runbooks/render.js';
 import { runRunbook as walkRunbook, type RunbookRunResult } from '../runbooks/run-runbook.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface RunbookListResult {
   runbooks: Array<Pick<Runbook, 'id' | 'title' | 'when' | 'codes' | 'triggers' | 'file'> & { steps: number }>;

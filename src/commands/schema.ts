@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { config } from '../config/schema.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 /** The JSON Schema of rollout.yaml, as editors want it (inputs: defaults make fields optional). */
 export function buildJsonSchema(): Record<string, unknown> {

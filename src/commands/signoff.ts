@@ -8,9 +8,9 @@ import { changeRelease } from '../lifecycle/transaction.js';
 import type { Style } from '../output/style.js';
 import type { Signoff } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
+import { openState } from '../state/open-state.js';
 import { resolvePhase } from './preflight.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 /**
  * What happened, as data for whoever announces sign-offs (a Slack notifier subscribes here): present

@@ -8,7 +8,7 @@ import { renderSimulation } from '../simulate/render.js';
 import { planSimulation, readRecordedBaselines, simulateCanaryPolicy, SimulationInputError, type RatioMetric, type RatioTrigger, type ScenarioKind, type SimulationReport, type SimulationRequest } from '../simulate/index.js';
 import { resolveTriggers, TriggerConfigError } from '../watch/specs.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export type SimulateResult = SimulationReport;
 

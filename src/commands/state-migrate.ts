@@ -6,7 +6,7 @@ import { createStateStore } from '../state/factory.js';
 import { importRelease } from '../state/postgres/transfer.js';
 import type { LockHandle, StateStore } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface StateMigrateResult {
   from: string;

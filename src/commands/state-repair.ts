@@ -7,8 +7,8 @@ import { FileStateStore } from '../state/file-store.js';
 import { rebuildStateFromAudit, type RebuildResult } from '../state/rebuild.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface StateRepairResult {
   /** Where the state lives. */

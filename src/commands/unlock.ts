@@ -4,8 +4,8 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { redactDeep } from '../output/redact.js';
 import type { LockInfo } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from './open-state.js';
-import type { CommandResult } from './types.js';
+import { openState } from '../state/open-state.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface UnlockResult {
   broken: LockInfo | null;

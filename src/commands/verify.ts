@@ -3,7 +3,7 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { renderTable, verdictColor, type Style } from '../output/style.js';
 import type { VerifyReport } from '../../engines/verify.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 function parseInteger(value: unknown, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;

@@ -6,7 +6,7 @@ import type { Style } from '../output/style.js';
 import type { WatchSummary } from '../watch/loop.js';
 import type { MetricsEndpoint, WatchMetrics } from '../watch/metrics-endpoint.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult } from '../output/command-result.js';
 
 export interface WatchResult extends WatchSummary {
   release: string;
@@ -110,10 +110,10 @@ async function watchRelease(w: {
   const scope = findWatchScope(loaded.config, await ports.readRelease());
   if (!scope.active) {
     const now = ctx.clock.now().toISOString();
-    const result: WatchResult = { ...base, watched: false, stop: 'nothing-to-watch', message: `nothing to watch: ${scope.reason}`, exitCode: 0, scope: null, phase: null, stage: null, startedAt: now, endedAt: now, looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+    const result: WatchResult = { ...base, watched: false, stop: 'nothing-to-watch', message: `nothing to watch: ${scope.reason}`, exitCode: EXIT.ok, scope: null, phase: null, stage: null, startedAt: now, endedAt: now, looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
     return { exitCode: EXIT.ok, result, human: () => result.message };
   }
-  const { openMetrics } = await import('./metrics-source.js');
+  const { openMetrics } = await import('../metrics/open-metrics.js');
   const source = await openMetrics(ctx, loaded);
   if (endpoint) ctx.progress(`watch metrics: ${endpoint.url}`);
   const summary = await runWatch({ ctx, loaded, source, ports, intervalMs, ...(forMs !== undefined ? { forMs } : {}), ...(w.signal ? { signal: w.signal } : {}), metrics });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import type { Problem } from '../errors/rollout-error.js';
 import type { PerfBudget, RawConfig } from './schema.js';
 
@@ -39,7 +39,7 @@ export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
 
 let versionCache: string | null = null;
 /** This package's version, from the nearest package.json named rollout above this module (src/, dist/src/ or dist/bundle/). */
-async function rolloutVersion(): Promise<string> {
+export async function rolloutVersion(): Promise<string> {
   if (versionCache) return versionCache;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -96,12 +96,9 @@ export async function readConfigCache(dir: string, key: CacheKey): Promise<Omit<
 /** Best effort: a cache that cannot be written is no cache, never an error. */
 export async function writeConfigCache(dir: string, key: CacheKey, value: { config: RawConfig; budget: PerfBudget | null; warnings: Problem[]; budgetFile?: string }): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     const entry: Entry = { format: FORMAT, version: await rolloutVersion(), ...value, budgetHash: await hashFile(value.budgetFile) };
     const file = await entryFile(dir, key);
-    const temp = `${file}.${process.pid}.${os.hostname()}.tmp`;
-    await writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
-    await rename(temp, file);
+    await writeFileAtomic(file, JSON.stringify(entry), { dirMode: 0o700 });
   } catch {
     // Read-only home, full disk: validate again next time.
   }

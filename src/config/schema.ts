@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
 import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
@@ -166,7 +167,17 @@ export const phase = z.strictObject({
 export const flag = z.strictObject({
   key: z.string().min(1).describe('the flag key applications evaluate'),
   variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }).describe('the new variant and the fallback every rollback returns to'),
-  file: z.string().default('flags/flags.json').describe('the flagd JSON file applications read (offline file mode)'),
+  provider: z.enum(PROVIDER_KINDS).default(DEFAULT_PROVIDER).describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
+  file: z.string().default('flags/flags.json').describe('flagd-file: the flagd JSON file applications read (offline file mode)'),
+  publish: z
+    .strictObject({
+      run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string. ROLLOUT_FLAG_FILE (absolute path) and ROLLOUT_FLAG_SHA256 are set'),
+      cwd: z.string().optional().describe('working directory, relative to the plan'),
+      timeout: durationWithin(SECOND, 10 * MINUTE, 'a publish timeout').default(DEFAULT_PUBLISH_TIMEOUT).describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; 1s to 10m'),
+      env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
+    })
+    .optional()
+    .describe('flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6'),
   groupAttribute: z.string().default('groups').describe('evaluation-context attribute holding the user\'s groups'),
   killSwitch: z.boolean().default(true),
   monitoring: z
@@ -201,10 +212,19 @@ export const ratioMetric = z.strictObject({
 export const distributionMetric = z.strictObject({
   ...metricCommon,
   kind: z.literal('distribution'),
-  query: z.string().min(1).describe('a range query returning one value per interval for {{variant}}'),
-  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('resolution of the range query; 1s to 24h, and at most 11,000 steps per window'),
+  method: z
+    .enum(['points', 'histogram'])
+    .default('points')
+    .describe('histogram: compare the requests themselves from bucket counts (each request counts once); points: one value per step of a range query'),
+  query: z
+    .string()
+    .min(1)
+    .describe('points: a range query returning one value per interval for {{variant}}; histogram: an instant query returning one series per `le` bucket with the requests of the window, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))'),
+  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('points: resolution of the range query (use a query range equal to it); 1s to 24h, and at most 11,000 steps per window'),
+  quantile: z.number().gt(0).lt(1).default(0.95).describe('histogram: the quantile compared (canary / baseline ratio and its interval)'),
+  scale: z.number().positive().default(1).describe('histogram: multiplies the bucket bounds for display, e.g. 1000 for seconds → ms'),
   direction: z.enum(['lower-is-better', 'higher-is-better']),
-  maxRelativeShift: z.number().positive().optional(),
+  maxRelativeShift: z.number().positive().optional().describe('points: shift relative to the baseline median; histogram: relative change of the quantile'),
 });
 
 export const thresholdMetric = z.strictObject({
@@ -225,6 +245,9 @@ export const canary = z.strictObject({
   power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
   arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
   multipleComparisons: z.enum(['holm', 'none']).default('holm'),
+  dispersionInterval: durationWithin(SECOND, DAY, 'the dispersion interval')
+    .default('1m')
+    .describe('rate metrics: the window is also read in intervals this long, and counts that vary more between intervals than binomial chance allows (clustered errors) widen the test; 1s to 24h'),
   metrics: z.array(metric).min(1),
 });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextOrNull } from '../state/atomic-file.js';
 import { evaluateShare } from '../flags/evaluate.js';
 import type { FlagdDocument } from '../flags/types.js';
 import { createPrng, type Random } from '../stats/random.js';
@@ -101,14 +101,6 @@ export function assignVariants(doc: FlagdDocument | null, flagKey: string, users
   return isNew;
 }
 
-async function readFlagText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
 
 export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
   const random = createPrng(opts.seed);
@@ -134,7 +126,7 @@ export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
     return r * Math.cos(theta);
   };
   const reload = async () => {
-    const text = await readFlagText(opts.flagFile);
+    const text = await readTextOrNull(opts.flagFile);
     if (text === flagText) return;
     let doc: FlagdDocument | null = null;
     try {

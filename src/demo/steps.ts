@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import type { MetricsSource } from '../metrics/types.js';
-import { openState } from '../commands/open-state.js';
+import { openState } from '../state/open-state.js';
 import type { ReleaseState } from '../state/types.js';
 import type { SimulatedApp } from './app.js';
 import type { SimulationClock } from './sim-clock.js';

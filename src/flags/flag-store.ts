@@ -1,11 +1,13 @@
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { warn } from '../output/warnings.js';
+import { readTextOrNull, writeFileAtomic } from '../state/atomic-file.js';
 import type { FlagdDocument } from './types.js';
 import { diffDocuments, type FlagDiff } from './diff.js';
 
 // Keep this module light: the kill switch goes through it and must hit the disk within ~300 ms of
-// process start, so it imports node built-ins and ./diff.js only (never flagd-core).
+// process start, so it imports node built-ins, ./diff.js and the atomic writer only (never flagd-core).
 
 /** Outcome of FlagStore.write. */
 export interface FlagWriteResult {
@@ -40,7 +42,16 @@ export interface FlagStore {
    * Skips the write when nothing changed, so file watchers are not woken for nothing. A corrupt
    * stored document is overwritten (a kill switch must not be blocked by it) and reported.
    */
-  write(doc: FlagdDocument): Promise<FlagWriteResult>;
+  write(doc: FlagdDocument, options?: FlagWriteOptions): Promise<FlagWriteResult>;
+}
+
+/** Options of FlagStore.write. */
+export interface FlagWriteOptions {
+  /**
+   * Also write when the stored document means the same but its bytes differ (reformatted by hand):
+   * `flags sync` restores the exact bytes whose sha256 the state records.
+   */
+  force?: boolean;
 }
 
 /** Error codes of the flag store. */
@@ -64,9 +75,13 @@ export const FLAG_FILE_MODE = 0o644;
 /** The directory the flag file lives in: readable and searchable by applications, writable by the owner only. */
 export const FLAG_DIR_MODE = 0o755;
 
-let tempCounter = 0;
+/** sha256 (hex) of a text: of a flag file's bytes, what the state records for each step. */
+export function digestText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
 
-function serialize(doc: FlagdDocument): string {
+/** The bytes the store writes for a document (their sha256 is what the state records). */
+export function serializeFlagDocument(doc: FlagdDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -84,39 +99,10 @@ function parseDocument(text: string, path: string): FlagdDocument {
   return parsed as FlagdDocument;
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  // Makes the rename itself durable. Some platforms refuse to open or fsync a directory.
-  const handle = await open(dir, 'r').catch(() => null);
-  if (!handle) return;
-  try {
-    await handle.sync().catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EINVAL' && err.code !== 'EISDIR' && err.code !== 'EPERM') throw err;
-    });
-  } finally {
-    await handle.close();
-  }
-}
-
-/** temp file in the target's directory (same filesystem, so rename is atomic) → fsync → rename → fsync dir. */
-async function writeFileAtomic(target: string, content: string): Promise<void> {
-  const dir = dirname(target);
-  await ensureFlagDirectory(dir);
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', FLAG_FILE_MODE);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.chmod(FLAG_FILE_MODE); // the umask may have stripped the read bits
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await syncDirectory(dir);
+/** The flag file replaced atomically (src/state/atomic-file.ts) in a directory created with FLAG_DIR_MODE. */
+async function writeFlagFile(target: string, content: string): Promise<void> {
+  await ensureFlagDirectory(dirname(target));
+  await writeFileAtomic(target, content, { mode: FLAG_FILE_MODE });
 }
 
 /**
@@ -138,9 +124,8 @@ async function ensureFlagDirectory(dir: string): Promise<void> {
 
 async function readText(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await readTextOrNull(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new FlagStoreError('FLAG_FILE_UNREADABLE', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -151,7 +136,7 @@ export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): Fla
     const text = await readText(path);
     return text === null ? null : parseDocument(text, path);
   };
-  const write = async (doc: FlagdDocument): Promise<FlagWriteResult> => {
+  const write = async (doc: FlagdDocument, options: FlagWriteOptions = {}): Promise<FlagWriteResult> => {
     let current: FlagdDocument | null = null;
     let previousInvalid = false;
     try {
@@ -161,9 +146,10 @@ export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): Fla
       previousInvalid = true;
     }
     const diff = diffDocuments(current, doc);
-    const changed = diff.changes.length > 0 || previousInvalid;
+    const content = serializeFlagDocument(doc);
+    const changed = diff.changes.length > 0 || previousInvalid || (options.force === true && (await readText(path)) !== content);
     if (!changed || dryRun) return { changed, diff, written: false, previousInvalid };
-    await writeFileAtomic(path, serialize(doc));
+    await writeFlagFile(path, content);
     return { changed, diff, written: true, previousInvalid };
   };
   return { location: path, dryRun, read, write };

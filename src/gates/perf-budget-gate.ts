@@ -44,7 +44,18 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
     observed: worst ? `${worst.hotPath} ${worst.model}: ${formatNumber(worst.medianMs)}ms of ${worst.budgetMs}ms` : undefined,
     details: { runs: gate.runs, hotPaths: rows, unmeasured },
   };
-  if (judged.length === 0) return { verdict: 'inconclusive', reason: 'no-budget', summary: 'no measured hot path has a budget', evidence };
+  if (judged.length === 0) {
+    // The gate measures the hot paths of the engines that ship with rollout, nothing else; say so, and
+    // what to do for a service's own hot paths, instead of leaving "no budget" unexplained.
+    const known = [...new Set(rows.map((r) => r.hotPath))].join(', ');
+    return {
+      verdict: 'inconclusive',
+      reason: 'no-budget',
+      summary: `no measured hot path has a budget: ${gate.budget} names ${unmeasured.join(', ') || 'none'}; this gate measures only rollout's engine hot paths (${known})`,
+      hint: "for your own code's hot paths, run your benchmark as a `command` gate that exits non-zero over budget (docs/operations.md, \"Performance budgets\")",
+      evidence,
+    };
+  }
   if (over.length > 0) {
     const list = over.map((r) => `${r.hotPath} ${r.model} ${formatNumber(r.medianMs)}ms > ${r.budgetMs}ms`).join(', ');
     return { verdict: 'fail', reason: 'over-budget', summary: `over budget: ${list}`, evidence };

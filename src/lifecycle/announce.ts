@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { resolveStateUrl } from '../commands/open-state.js';
+import { resolveStateUrl } from '../state/open-state.js';
 import type { FlushResult } from '../notify/dispatch.js';
 import type { Outbox, ReleaseEvent } from '../notify/types.js';
 

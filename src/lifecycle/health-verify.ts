@@ -22,7 +22,7 @@ export async function verifyHealth(ctx: Ctx, loaded: LoadedConfig, state: Releas
     .filter((g): g is GateConfig => g !== undefined);
   if (gates.length === 0) return { healthy: true, summary: 'no health checks configured (rollback.full.healthChecks)', attempts: 0, checks: [] };
   const { runGate } = await import('../gates/index.js');
-  const { buildGateContext } = await import('../commands/preflight.js');
+  const { buildGateContext } = await import('../gates/gate-context.js');
   const gctx = buildGateContext(ctx, loaded, state?.phase ?? loaded.config.phases[0]?.id ?? '', state);
   const deadline = ctx.clock.now().getTime() + (parseDuration(full.deadline) ?? 120_000);
   const interval = parseDuration(full.interval) ?? 10_000;

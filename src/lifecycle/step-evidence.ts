@@ -28,7 +28,7 @@ function worst(outcomes: StepOutcome[]): StepOutcome {
 
 async function checkGates(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, phase: PhaseConfig, style: Style): Promise<{ outcome: StepOutcome; reasons: string[]; gates: StepEvidence['gates'] }> {
   if (phase.gates.length === 0) return { outcome: 'go', reasons: [], gates: [] };
-  const { buildGateContext, runWithProgress } = await import('../commands/preflight.js');
+  const [{ buildGateContext }, { runWithProgress }] = await Promise.all([import('../gates/gate-context.js'), import('../gates/run-with-progress.js')]);
   const results = await runWithProgress(phase.gates, buildGateContext(ctx, loaded, phase.id, state), ctx, style);
   const effective = (r: GateResult) => (r.verdict === 'inconclusive' && r.inconclusiveAsFail ? 'fail' : r.verdict);
   const reasons = results.filter((r) => effective(r) !== 'pass').map((r) => `gate ${r.id}: ${effective(r)} — ${r.summary}${r.hint ? ` (${r.hint})` : ''}`);
@@ -39,8 +39,8 @@ async function checkGates(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, p
 async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Promise<{ outcome: StepOutcome; reasons: string[]; canary?: CanaryVerdict }> {
   const canaryConfig = loaded.config.canary;
   if (!canaryConfig) return { outcome: 'wait', reasons: ['no canary section in the plan'] };
-  const { openMetrics } = await import('../commands/metrics-source.js');
-  const { computeAccuracyDelta } = await import('../commands/analyze.js');
+  const { openMetrics } = await import('../metrics/open-metrics.js');
+  const { computeAccuracyDelta } = await import('../canary/accuracy-delta.js');
   const { analyzeCanary } = await import('../canary/analyze.js');
   let source;
   try {

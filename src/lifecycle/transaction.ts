@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { openState } from '../commands/open-state.js';
+import { openState } from '../state/open-state.js';
 import { redactDeep } from '../output/redact.js';
 import { backfillAudit } from '../state/audit-backfill.js';
 import { crashPoint, type CrashPointName } from '../state/crash-points.js';

@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { decodeRecording, encodeRecording } from './recording-format.js';
 import type { Recording, RecordingEntry } from './recording-format.js';
 import type { InstantOptions, MetricsSource, OnlineResult, QueryOutcome, RangeOptions } from './types.js';
@@ -78,11 +79,9 @@ export async function readRecording(file: string): Promise<Recording> {
   return decodeRecording(await readFile(file, 'utf8'), file);
 }
 
-/** Writes `recording` atomically (temp file + rename), readable by the owner only. */
+/** Writes `recording` atomically (src/state/atomic-file.ts), readable by the owner only. */
 export async function writeRecording(file: string, recording: Recording): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, encodeRecording(recording), { mode: 0o600 });
-  await rename(temp, file);
+  await writeFileAtomic(file, encodeRecording(recording));
 }
 
 function describeInstant(query: string, opts: InstantOptions, at: Date): Omit<RecordingEntry, 'outcome' | 'recordedAt'> {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename } from 'node:fs/promises';
+import { readTextOrNull, writeFileAtomic } from '../state/atomic-file.js';
 
 /**
  * Small JSON documents written atomically (temp file, fsync, rename, fsync of the directory),
@@ -20,7 +19,7 @@ export function createJsonFile<T>(path: string, empty: () => T, isValid: (value:
     return run;
   };
   const read = async (): Promise<T> => {
-    const text = await readText(path);
+    const text = await readTextOrNull(path);
     if (text === null) return empty();
     const value = parseOrNull(text);
     if (isValid(value)) return value;
@@ -34,19 +33,10 @@ export function createJsonFile<T>(path: string, empty: () => T, isValid: (value:
       serialise(async () => {
         const value = await read();
         const result = await change(value);
-        await writeAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
+        await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { dirMode: 0o700 });
         return result;
       }),
   };
-}
-
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 function parseOrNull(text: string): unknown {
@@ -54,37 +44,5 @@ function parseOrNull(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return null;
-  }
-}
-
-/** Write `text` to `path` so that a crash leaves either the old or the new content, never a mix. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-  } finally {
-    await handle.close();
   }
 }

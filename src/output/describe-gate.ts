@@ -28,7 +28,7 @@ export function describeMetric(metric: MetricConfig): string {
     case 'ratio':
       return `ratio, ${metric.direction}, fails on a ${Math.round(metric.maxRelativeChange * 100)} % change${metric.maxAbsolute !== undefined ? `, at most ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, at least ${metric.minAbsolute}` : ''}${tail}`;
     case 'distribution':
-      return `distribution (Mann–Whitney), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
+      return `distribution (Mann–Whitney${metric.method === 'histogram' ? ` on binned requests, p${Number((metric.quantile * 100).toFixed(2))} ratio` : ''}), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
     case 'threshold':
       return `threshold${metric.max !== undefined ? ` ≤ ${metric.max}` : ''}${metric.min !== undefined ? ` ≥ ${metric.min}` : ''}${metric.source === 'verify' ? ' (golden cases)' : ''}${tail}`;
   }

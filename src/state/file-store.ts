@@ -75,7 +75,7 @@ export class FileStateStore implements StateStore {
     if (actual !== guard.expectSerial) throw new StaleStateError(guard.expectSerial, actual);
     if (current && current.lineage !== next.lineage) throw new StaleStateError(guard.expectSerial, actual, 'lineage');
     const stored: ReleaseState = { ...next, serial: guard.expectSerial + 1 };
-    await writeFileAtomic(this.statePath, `${JSON.stringify(stored, null, 2)}\n`);
+    await writeFileAtomic(this.statePath, `${JSON.stringify(stored, null, 2)}\n`, { crashPoints: true });
     return stored;
   }
 
@@ -92,7 +92,7 @@ export class FileStateStore implements StateStore {
       if (error.code !== 'ENOENT') throw toStatePathError(error, this.statePath);
       moved = null;
     });
-    await writeFileAtomic(this.statePath, `${JSON.stringify(next, null, 2)}\n`);
+    await writeFileAtomic(this.statePath, `${JSON.stringify(next, null, 2)}\n`, { crashPoints: true });
     return moved;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReleaseState } from './types.js';
 
 /*
  * The release state document as a schema, mirroring `types.ts`. Every read from a backend goes through
@@ -11,13 +12,16 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const percent = z.number().min(0).max(100);
 
-const stagePosition = z.looseObject({ index: count, id: z.string().min(1), startedAt: isoTime });
+export const stagePositionSchema = z.looseObject({ index: count, id: z.string().min(1), startedAt: isoTime });
 
-const flagState = z.looseObject({
+export const flagStateSchema = z.looseObject({
   percent,
   groups: z.array(z.string()),
   killSwitch: z.boolean(),
   updatedAt: isoTime,
+  file: z.string().optional(),
+  files: z.array(z.string()).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex').optional(),
 });
 
 const signoff = z.looseObject({ item: z.string().min(1), phase: z.string(), actor: z.string(), at: isoTime, reason: z.string() });
@@ -52,14 +56,19 @@ export const releaseStateSchema = z.looseObject({
   status: z.enum(['not-started', 'in-progress', 'completed', 'rolled-back']),
   phase: z.string().min(1).nullable(),
   phaseStartedAt: isoTime.nullable(),
-  stage: stagePosition.nullable(),
-  flags: z.record(z.string(), flagState),
+  stage: stagePositionSchema.nullable(),
+  flags: z.record(z.string(), flagStateSchema),
   signoffs: z.array(signoff),
   evidence: z.record(z.string(), z.unknown()),
   intent: intent.nullable(),
   rollback: rollbackState.nullable(),
   history: z.array(historyEntry),
 });
+
+// A document the schema accepts is a ReleaseState: this line stops compiling when types.ts and the schema drift
+// apart, so the validated-then-typed read in state-document.ts stays honest.
+const _isReleaseState: (parsed: z.infer<typeof releaseStateSchema>) => ReleaseState = (parsed) => parsed;
+void _isReleaseState;
 
 /** One thing wrong with a state document: where (a JSON path such as `flags["x"].percent`) and what. */
 export interface StateIssue {

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { GateConfig } from '../config/schema.js';
 import type { Ctx } from '../context.js';
+import { EXIT } from '../errors/catalogue.js';
 import type { RollbackOutcome } from '../lifecycle/rollback.js';
 import type { MetricsSource } from '../metrics/types.js';
 import type { AnnounceResult } from '../lifecycle/announce.js';
@@ -55,7 +56,7 @@ export interface WatchSummary {
   stop: WatchStop;
   message: string;
   /** 0 nothing fired; 3 still holding on source errors; 4 rolled back; 6 rollback incomplete. */
-  exitCode: 0 | 3 | 4 | 6;
+  exitCode: typeof EXIT.ok | typeof EXIT.inconclusive | typeof EXIT.rolledBack | typeof EXIT.rollbackIncomplete;
   scope: string | null;
   phase: string | null;
   stage: string | null;
@@ -93,7 +94,7 @@ export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
   const start = ctx.clock.now();
   const state = await opts.ports.readRelease();
   const scope = findWatchScope(loaded.config, state);
-  const summary: WatchSummary = { watched: false, stop: 'nothing-to-watch', message: '', exitCode: 0, scope: null, phase: null, stage: null, startedAt: start.toISOString(), endedAt: start.toISOString(), looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+  const summary: WatchSummary = { watched: false, stop: 'nothing-to-watch', message: '', exitCode: EXIT.ok, scope: null, phase: null, stage: null, startedAt: start.toISOString(), endedAt: start.toISOString(), looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
   if (!scope.active) return { ...summary, message: `nothing to watch: ${scope.reason}` };
   const saved = pickProgress(await opts.ports.progress.load(), state, scope.key, loaded.config.release);
   const resumed = saved !== null;
@@ -185,7 +186,7 @@ async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promis
   const outcome = await ports.rollback({ mode, reason: `watch: ${reason}`, trigger: cause.id, evidence });
   run.summary.fired = cause;
   run.summary.rollback = outcome;
-  run.summary.exitCode = outcome.ok ? 4 : 6;
+  run.summary.exitCode = outcome.ok ? EXIT.rolledBack : EXIT.rollbackIncomplete;
   run.summary.message = outcome.ok ? `rolled back (${mode}): ${reason}` : `rollback incomplete: ${outcome.problems.join('; ')}`;
   return 'rollback';
 }
@@ -247,7 +248,7 @@ async function finishRun(run: Run, stop: WatchStop): Promise<WatchSummary> {
   s.holding = run.progress.holding;
   if (stop !== 'rollback' && stop !== 'release-changed') {
     // Ending while the sources are dark is inconclusive, never a clean bill of health.
-    s.exitCode = s.holding ? 3 : 0;
+    s.exitCode = s.holding ? EXIT.inconclusive : EXIT.ok;
     s.message = s.holding ? `stopped (${stop}) while holding: metrics sources still failing` : `stopped (${stop}) after ${s.looks} looks; no trigger fired`;
   }
   if (stop !== 'release-changed') {

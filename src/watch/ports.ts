@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { openState } from '../commands/open-state.js';
+import { openState } from '../state/open-state.js';
 import { announce, notificationDir } from '../lifecycle/announce.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { WatchPorts } from './loop.js';
@@ -28,12 +28,12 @@ export function createWatchPorts(ctx: Ctx, loaded: LoadedConfig, opts: { progres
     },
     announce: (events) => announce(ctx, loaded, events),
     async checkHealth(gate, state) {
-      const [{ runGate }, { buildGateContext }] = await Promise.all([import('../gates/index.js'), import('../commands/preflight.js')]);
+      const [{ runGate }, { buildGateContext }] = await Promise.all([import('../gates/index.js'), import('../gates/gate-context.js')]);
       const result = await runGate(gate, buildGateContext(ctx, loaded, state?.phase ?? '', state));
       return { verdict: result.verdict, summary: result.summary };
     },
     accuracyDelta() {
-      accuracy ??= import('../commands/analyze.js').then((m) => m.computeAccuracyDelta(loaded));
+      accuracy ??= import('../canary/accuracy-delta.js').then((m) => m.computeAccuracyDelta(loaded));
       return accuracy;
     },
     async recordEvidence(op, evidence) {

@@ -1,6 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { readTextOrNull, writeFileAtomic } from '../state/atomic-file.js';
 import type { WatchProgress } from './types.js';
 
 /**
@@ -19,17 +17,17 @@ export function createFileProgressStore(file: string): ProgressStore {
   return {
     location: file,
     async load() {
+      const text = await readTextOrNull(file);
+      if (text === null) return null;
       try {
-        const doc = JSON.parse(await readFile(file, 'utf8')) as WatchProgress;
+        const doc = JSON.parse(text) as WatchProgress;
         return doc && doc.version === 1 && typeof doc.scope === 'string' ? doc : null;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return null;
-        throw error;
+      } catch {
+        return null; // a hand-edited or foreign file: start from a fresh look
       }
     },
     async save(progress) {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, JSON.stringify(progress));
+      await writeFileAtomic(file, JSON.stringify(progress), { dirMode: 0o700 });
     },
   };
 }

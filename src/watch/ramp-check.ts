@@ -14,7 +14,7 @@ export async function createRampTriggerCheck(ctx: Ctx, loaded: LoadedConfig): Pr
   const canary = loaded.config.canary;
   const specs = resolveTriggers(loaded.config).filter((s) => s.action === 'rollback');
   if (!canary || specs.length === 0) return async () => null;
-  const { openMetrics } = await import('../commands/metrics-source.js');
+  const { openMetrics } = await import('../metrics/open-metrics.js');
   const source = await openMetrics(ctx, loaded).catch((error: Error) => {
     ctx.progress(`ramp-down: triggers on metrics are not checked (${error.message})`);
     return null;

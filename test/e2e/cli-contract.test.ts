@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
@@ -98,6 +98,28 @@ describe('the CLI contract', () => {
     const second = await runCli(['init'], { cwd: dir });
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('already exists; nothing was written');
+  });
+
+  it('init stands alone: the schema the plan references exists, runbooks for every exit code, nothing of this repository\'s product', async () => {
+    const dir = await tempProject([]);
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
+    const ref = /^# yaml-language-server: \$schema=(\S+)$/m.exec(plan)?.[1] as string;
+    const schema = JSON.parse(await readFile(path.join(dir, ref), 'utf8')) as Record<string, unknown>;
+    expect(schema).toEqual(JSON.parse((await runCli(['schema'])).stdout) as Record<string, unknown>);
+    const runbooks = await readdir(path.join(dir, 'runbooks'));
+    for (const code of [1, 2, 3, 4, 5, 6, 70]) expect(runbooks.some((f) => f.startsWith(`exit-${code}-`)), `exit ${code}`).toBe(true);
+    const shown = await runCli(['runbook', 'show', 'exit-4-rolled-back'], { cwd: dir });
+    expect(shown.code).toBe(0);
+    const alerts = await runCli(['alerts'], { cwd: dir });
+    expect(alerts.stdout).toContain('runbook: runbooks/release-alert.md');
+    const everything = [plan, shown.stdout, alerts.stdout, ...(await Promise.all(runbooks.map((f) => readFile(path.join(dir, 'runbooks', f), 'utf8'))))].join('\n');
+    expect(everything).not.toMatch(/reserves|model-rollback|wizard|v2\.1\.0/);
+    // Without init's runbooks, the fallback is the generic set too, and the alerts name it by command.
+    await rm(path.join(dir, 'runbooks'), { recursive: true });
+    const fallback = await runCli(['runbook', 'show', 'exit-4-rolled-back'], { cwd: dir });
+    expect(fallback.stdout).not.toMatch(/reserves/);
+    expect((await runCli(['alerts'], { cwd: dir })).stdout).toContain('runbook: rollout runbook show release-alert');
   });
 
   it('colour only when asked: NO_COLOR and non-TTY output carry no escape codes', async () => {

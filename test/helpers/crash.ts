@@ -4,9 +4,9 @@
  * Plain Node 20 cannot import TypeScript, and `dist/` may be stale or broken by unrelated work in
  * progress, so the child never uses either: `compileStateModules()` transpiles `src/state/*.ts`
  * (type annotations stripped with the TypeScript compiler API, no type checking, a few
- * milliseconds) into a temporary directory of ES modules. `src/state` imports only `node:`
- * built-ins and packages (zod, for the state schema), which keeps this self-contained; if it ever
- * imports another part of `src/`, this helper fails loudly. The directory sits in the repository's
+ * milliseconds) into a temporary directory of ES modules. At run time `src/state` imports only
+ * `node:` built-ins and packages (zod, for the state schema), which keeps this self-contained; if it
+ * ever imports another part of `src/`, this helper fails loudly. The directory sits in the repository's
  * `node_modules/.cache`, so that package imports resolve as they do for the real CLI.
  */
 import { spawn } from 'node:child_process';
@@ -29,7 +29,8 @@ export function compileStateModules(): string {
   if (!sources.includes('file-store.ts')) throw new Error(`compileStateModules: no file-store.ts in ${stateSrcDir}`);
   for (const file of sources) {
     const source = readFileSync(join(stateSrcDir, file), 'utf8');
-    const foreign = /from '(\.\.\/[^']+)'/.exec(source);
+    // Type-only imports vanish in the transpiled module (open-state.ts names the Ctx type, say).
+    const foreign = /^(?:import|export)(?! type )[^;]*?from '(\.\.\/[^']+)'/m.exec(source);
     if (foreign) throw new Error(`compileStateModules: ${file} imports ${foreign[1]} outside src/state; compile that too`);
     const { outputText } = ts.transpileModule(source, {
       fileName: file,

@@ -54,8 +54,8 @@ async function importIntoDirectory(dir: string, state: ReleaseState, entries: re
   const info = { actor: 'rollout', operation: 'state-migrate', pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomUUID() };
   await acquireLockFile(appendLock, info, hostname());
   try {
-    await writeFileAtomic(auditPath, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-    await writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(auditPath, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { crashPoints: true });
+    await writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`, { crashPoints: true });
   } finally {
     await removeLockFile(appendLock);
   }

@@ -47,6 +47,7 @@ describe('perf-budget gates measure the engines\' hot paths', () => {
     await budget('generous.json', { 'reserve-worker.ts': 60_000, 'pacing-worker.ts': 60_000, 'cohort-worker.ts': 60_000, 'unknown-worker.ts': 5 });
     await budget('tiny.json', { 'reserve-worker.ts': 0.000001, 'pacing-worker.ts': 60_000 });
     await budget('empty.json', {});
+    await budget('own.json', { 'src/checkout.ts': 50, 'src/search.ts': 20 });
   });
 
   it('pass within budget, with median, budget and ratio per hot path and model', async () => {
@@ -101,6 +102,13 @@ describe('perf-budget gates measure the engines\' hot paths', () => {
 
     await writeFile(path.join(dir, 'accepted.json'), 'not json');
     expect(await runGate(regression(0.1), gateContext({ planDir: dir }))).toMatchObject({ verdict: 'fail', reason: 'config' });
+  });
+
+  it("a budget naming only the project's own files is inconclusive and says what the gate measures and what to do instead", async () => {
+    const r = await runGate(gate('own.json'), gateContext({ planDir: dir }));
+    expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'no-budget' });
+    expect(r.summary).toMatch(/^no measured hot path has a budget: own\.json names src\/checkout\.ts, src\/search\.ts; this gate measures only rollout's engine hot paths \(reserve-worker\.ts, /);
+    expect(r.hint).toContain('`command` gate');
   });
 
   it('a budget without hot paths is inconclusive; a missing budget file fails', async () => {

@@ -5,7 +5,7 @@ import type { GateConfig } from '../../../src/config/schema.js';
 import { createGateMetrics } from '../../../src/gates/metrics.js';
 import { runGate } from '../../../src/gates/run-gate.js';
 import { stagingSoakSeries } from '../../helpers/plan-fixture.js';
-import { startPrometheus, type PrometheusInstance } from '../../helpers/prometheus.js';
+import { counterSeries, startPrometheus, type PrometheusInstance } from '../../helpers/prometheus.js';
 import { gateContext } from '../../unit/gates/context.js';
 
 /**
@@ -18,7 +18,7 @@ let soak: GateConfig;
 const now = Math.floor(Date.now() / 1000);
 
 function relabel(series: ReturnType<typeof stagingSoakSeries>, env: string): ReturnType<typeof stagingSoakSeries> {
-  return series.map((s) => ({ ...s, labels: { ...s.labels, env } }));
+  return series.map((s) => ({ ...s, labels: { ...(s.labels ?? {}), env } }));
 }
 
 beforeAll(async () => {
@@ -30,7 +30,8 @@ beforeAll(async () => {
   prom = await startPrometheus({
     series: [
       ...stagingSoakSeries(now - 25 * 3600, now, {}),
-      ...relabel(stagingSoakSeries(now - 25 * 3600, now, { errorRate: 0.002 }).map((s) => s.labels.status === '500' ? { ...s, samples: s.samples.map((x, i, all) => ({ t: x.t, v: all.slice(0, i + 1).reduce((sum, y, j) => sum + (j === 0 ? 0 : 120 * spike(y.t)), 0) })) } : s), 'spike'),
+      ...relabel(stagingSoakSeries(now - 25 * 3600, now, {}).filter((s) => s.labels?.status !== '500'), 'spike'),
+      counterSeries({ name: 'http_requests_total', labels: { env: 'spike', status: '500' }, start: now - 25 * 3600, end: now, increment: (t) => 120 * spike(t) }),
       ...relabel(stagingSoakSeries(now - 25 * 3600, now, { latencySeconds: 0.45 }), 'slow'),
       ...relabel(stagingSoakSeries(now - 12 * 3600, now, {}), 'short'),
     ],

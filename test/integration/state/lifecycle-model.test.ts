@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { runAdvance } from '../../../src/commands/advance.js';
 import { runRetry } from '../../../src/commands/retry.js';
 import { runRollback } from '../../../src/commands/rollback.js';
-import type { CommandResult } from '../../../src/commands/types.js';
+import type { CommandResult } from '../../../src/output/command-result.js';
 import { EXIT } from '../../../src/errors/catalogue.js';
 import { toRolloutError } from '../../../src/errors/rollout-error.js';
 import type { StepTarget } from '../../../src/lifecycle/apply-step.js';

@@ -2,13 +2,13 @@ import type { LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import type { Ctx } from '../context.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import type { Recording } from '../metrics/recording-format.js';
-import type { MetricsSource } from '../metrics/types.js';
+import type { Recording } from './recording-format.js';
+import type { MetricsSource } from './types.js';
 
 /** The plan's Prometheus (URL and credentials from the environment), or a replayed recording. */
 export async function openMetrics(ctx: Ctx, loaded: LoadedConfig, opts: { replay?: string; record?: Recording; now?: () => Date } = {}): Promise<MetricsSource> {
   if (ctx.metricsSource && !opts.replay) return ctx.metricsSource;
-  const { createMetricsSource, MetricsConfigError } = await import('../metrics/factory.js');
+  const { createMetricsSource, MetricsConfigError } = await import('./factory.js');
   const prom = loaded.config.metrics.prometheus;
   try {
     return await createMetricsSource({

@@ -1,5 +1,5 @@
 import type { ExitCode } from '../errors/catalogue.js';
-import type { Style } from '../output/style.js';
+import type { Style } from './style.js';
 
 /** What every command returns; src/main.ts alone prints it and exits with `exitCode`. */
 export interface CommandResult<T = unknown> {

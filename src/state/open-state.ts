@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { createStateStore } from '../state/factory.js';
-import type { StateStore } from '../state/store.js';
+import { createStateStore } from './factory.js';
+import type { StateStore } from './store.js';
 
 /** `--state`, then `state:` in rollout.yaml, then `$ROLLOUT_STATE`, then `file:.rollout`. */
 export function resolveStateUrl(ctx: Ctx, loaded: LoadedConfig | null): string {
