@@ -64,13 +64,13 @@ describe('the CLI contract', () => {
     expect(r.code).toBe(0);
     for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
     expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
-    expect(r.stdout).toMatch(/Next: check 14 gate\(s\) of P0/);
+    expect(r.stdout).toMatch(/Next: check 15 gate\(s\) of P0/);
     // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
-    expect(r.stdout).toContain('47 gates: 28 judged from evidence, 19 human sign-offs');
-    expect(r.stdout).toContain('P3  Stability and operations  (2 evidence, 6 sign-off gates)');
+    expect(r.stdout).toContain('52 gates: 33 judged from evidence, 19 human sign-offs');
+    expect(r.stdout).toContain('P3  Stability and operations  (3 evidence, 6 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
     const doc = j.json<{ ok: boolean; result: { counts: unknown; phases: Array<{ id: string; stages: Array<{ percent: number }>; gates: Array<{ id: string; basis: string }> }>; next: { kind: string } } }>();
-    expect(doc.result.counts).toEqual({ gates: 47, evidence: 28, signoffs: 19 });
+    expect(doc.result.counts).toEqual({ gates: 52, evidence: 33, signoffs: 19 });
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
     expect(doc.ok).toBe(true);

@@ -15,7 +15,7 @@ import { evaluateFlag, evaluateShare, type ShareResult } from '../../src/flags/e
 import type { FlagdDocument } from '../../src/flags/types.js';
 import { canarySeries, healthyArm, type ArmTraffic } from './canary-series.js';
 import { REPO_ROOT } from './cli.js';
-import type { OpenMetricsSeries } from './prometheus.js';
+import { counterSeries, histogramSeries, type OpenMetricsSeries } from './prometheus.js';
 
 /** The command the `npm …` gates run instead: a real process that passes at once. */
 export const QUICK_COMMAND = '[node, -e, "process.exit(0)"]';
@@ -123,6 +123,8 @@ export interface PlanSeriesOptions {
   aheadMinutes?: number;
   /** The canary arm (default: healthy, identical to the baseline). */
   canary?: ArmTraffic;
+  /** Staging traffic of the last 25 h for the soak gates (default: well within budget). */
+  staging?: { errorRate?: number; latencySeconds?: number };
 }
 
 /** A gauge sampled every `stepS` seconds over [start, end]. */
@@ -150,6 +152,18 @@ export function buildPlanSeries(options: PlanSeriesOptions): OpenMetricsSeries[]
     gaugeSeries('process_resident_memory_bytes', now - 90 * 60, end, 60, (t) => 180e6 + (t % 600) * 1e4),
     gaugeSeries('circuit_breaker_recovery_seconds', now - 8 * 24 * 3600, end, 1800, (t) => 4 + ((t / 1800) % 7) * 3),
     ...canarySeries({ end, minutes: trafficMinutes, arms: { [FALLBACK_VARIANT]: healthyArm(), [NEW_VARIANT]: options.canary ?? healthyArm() } }),
+    ...stagingSoakSeries(now - 25 * 3600, end, options.staging ?? {}),
+  ];
+}
+
+/** Staging traffic for the soak gates: 120 requests a minute, 0.2 % errors, latency around 180 ms. */
+export function stagingSoakSeries(start: number, end: number, opts: { errorRate?: number; latencySeconds?: number }): OpenMetricsSeries[] {
+  const env = { env: 'staging' };
+  const errors = Math.round(120 * (opts.errorRate ?? 0.002) * 10) / 10;
+  return [
+    counterSeries({ name: 'http_requests_total', labels: { ...env, status: '200' }, start, end, increment: 120 - errors }),
+    counterSeries({ name: 'http_requests_total', labels: { ...env, status: '500' }, start, end, increment: errors }),
+    ...histogramSeries({ name: 'http_request_duration_seconds', labels: env, buckets: [0.1, 0.2, 0.3, 0.4, 0.6, 1], start, end, observe: () => [0.9, 1, 1.05, 1.1].map((f) => f * (opts.latencySeconds ?? 0.18)) }),
   ];
 }
 
