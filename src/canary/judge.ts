@@ -3,7 +3,7 @@ import { achievedPower, compareProportions, hodgesLehmann, mannWhitneyAutocorrel
 import type { Collected } from './collect.js';
 import type { QueryOutcome } from '../metrics/types.js';
 import { readPoints, readScalar, type Scalar } from './evidence.js';
-import { readDispersion, type DispersionReading } from './dispersion-evidence.js';
+import { BINOMIAL, readDispersion, type DispersionReading } from './dispersion-evidence.js';
 import { judgeHistogram } from './judge-histogram.js';
 import type { MetricVerdict } from './types.js';
 
@@ -76,7 +76,7 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
       power: { achieved, neededPerArm: needed, morePerArm: needed - n, effect: `${pct(p0)} → ${pct(p1)}` },
     };
   }
-  const dispersion = readDispersion(c.intervals);
+  const dispersion = ctx.canary.overdispersion === 'off' ? BINOMIAL('overdispersion: off') : readDispersion(c.intervals);
   const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor });
   const absoluteBreach =
     (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
