@@ -59,7 +59,7 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
   const triggerIndex = plan.triggers.map((spec) => plan.traffic.findIndex((t) => t.metric.id === spec.metric.id));
   const windows = plan.triggers.map((spec) => countWindowLooks(windowMs(spec.window), plan.intervalMs));
   // The loop's first look already holds a trigger window of traffic: the stage runs that long first.
-  const lead = Math.max(0, ...windows) - 1;
+  const lead = Math.max(0, ...windows.map((w) => w - 1));
   for (let stage = 0; stage < plan.stages; stage += 1) {
     const rates = plan.traffic.map((t) => drawStageRates(t, random));
     const current: IntervalRates[] = plan.traffic.map(() => ({ baseline: null, canary: null }));

@@ -35,3 +35,5 @@ export { estimateLag1Autocorrelation, mannWhitneyAutocorrelated } from './autoco
 export type { AutocorrelatedMannWhitneyResult } from './autocorrelated.js';
 export { addInterval, computeDispersion, EMPTY_DISPERSION_SUMS, estimateDispersion } from './dispersion.js';
 export type { DispersionEstimate, DispersionSums, IntervalCounts } from './dispersion.js';
+export { computeRulePower, computeRuleSampleSize } from './rule-power.js';
+export type { RulePowerOptions } from './rule-power.js';
