@@ -8,7 +8,7 @@ import { resolveTriggers } from '../dist/src/watch/specs.js';
 const root = new URL('..', import.meta.url).pathname;
 const loaded = await loadConfig({ file: 'rollout.yaml', cwd: root });
 const triggers = resolveTriggers(loaded.config).filter((t) => t.kind === 'ratio');
-const base = { scenario: 'aa', metric: null, stages: 1000, looks: 60, requestsPerLook: 200, baselineRate: null, effect: null, canaryRate: null, seed: 1, intervalMs: 60_000, recorded: null };
+const base = { scenario: 'aa', metric: null, stages: 1000, looks: 60, requestsPerLook: 200, baselineRate: null, effect: null, canaryRate: null, seed: 1, overdispersion: 1, autocorrelation: 0, intervalMs: 60_000, recorded: null };
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 
 function run(label, extra) {

@@ -89,6 +89,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .option('--effect <x>', 'regression: relative, in the bad direction (1.5 = 50 % worse)')
       .option('--canary-rate <p>', "regression: the canary's true rate")
       .option('--seed <n>', 'seed of the simulated traffic', '1')
+      .option('--overdispersion <phi>', 'clustered traffic: per-interval counts vary φ times more than binomial (beta-binomial; default 1)')
+      .option('--autocorrelation <rho>', 'with --overdispersion: chance an interval keeps the previous interval\'s rate (lag-1 correlation; default 0)')
       .option('--from-recording <file>', 'baseline rate and volume from `rollout analyze --record FILE`, resampled per stage'),
     'simulate',
     async () => (await import('./commands/simulate.js')).runSimulate,

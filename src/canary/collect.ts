@@ -44,8 +44,9 @@ export async function collectMetric(metric: MetricConfig, opts: CollectOptions):
       ce: render(metric.events, arms.canary, opts),
       ct: render(metric.total, arms.canary, opts),
     };
-    const [be, bt, ce, ct, intervals] = await Promise.all([instant(q.be), instant(q.bt), instant(q.ce), instant(q.ct), collectIntervals(metric, opts)]);
-    return { kind: 'ratio', baseline: { events: be, total: bt }, canary: { events: ce, total: ct }, queries: [q.be, q.bt, q.ce, q.ct], intervals };
+    const intervalsWanted = opts.canary.overdispersion !== 'off';
+    const [be, bt, ce, ct, intervals] = await Promise.all([instant(q.be), instant(q.bt), instant(q.ce), instant(q.ct), intervalsWanted ? collectIntervals(metric, opts) : undefined]);
+    return { kind: 'ratio', baseline: { events: be, total: bt }, canary: { events: ce, total: ct }, queries: [q.be, q.bt, q.ce, q.ct], ...(intervals ? { intervals } : {}) };
   }
   if (metric.kind === 'distribution' && metric.method === 'histogram') {
     const qb = render(metric.query, arms.baseline, opts);

@@ -6,7 +6,7 @@ import { describeError, describeImpossible } from './evidence.js';
 /** The overdispersion factor of a ratio metric's window, or why it is 1 (binomial) this time. */
 export type DispersionReading = DispersionEstimate & { note: string | null };
 
-const BINOMIAL = (note: string): DispersionReading => ({ factor: 1, estimate: null, degreesOfFreedom: 0, note });
+export const BINOMIAL = (note: string): DispersionReading => ({ factor: 1, estimate: null, degreesOfFreedom: 0, note });
 
 /** Values of a range query's one series by timestamp; an events query without series is zero events. */
 function readByTime(o: QueryOutcome, emptyIsZero: boolean): Map<number, number> | string {
@@ -37,7 +37,11 @@ function readArm(arm: { events: QueryOutcome; total: QueryOutcome }): IntervalCo
 }
 
 /**
- * φ from the per-interval counts of both arms. When they cannot be read (an older recording, a
+ * φ from the per-interval counts of the baseline arm: how clustered this traffic is when nothing
+ * changed. The canary's own intervals are read (a broken query there is reported) but not pooled
+ * in: a regression that starts mid-window, or arrives in bursts, makes the canary's counts vary
+ * more than binomial, and widening the test by that excess would let the regression hide itself.
+ * When they cannot be read (an older recording, a
  * query error) the test stays binomial and the note says why: the counts over the window are still
  * judged, so a missing estimate never blocks or passes anything by itself.
  */
@@ -47,6 +51,6 @@ export function readDispersion(intervals: Extract<Collected, { kind: 'ratio' }>[
   const canary = readArm(intervals.canary);
   if (typeof baseline === 'string') return BINOMIAL(`dispersion not estimated: baseline intervals ${baseline}`);
   if (typeof canary === 'string') return BINOMIAL(`dispersion not estimated: canary intervals ${canary}`);
-  const estimate = estimateDispersion([baseline, canary]);
+  const estimate = estimateDispersion([baseline]);
   return { ...estimate, note: estimate.estimate === null ? 'dispersion not estimated: too few intervals with events' : null };
 }

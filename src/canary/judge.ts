@@ -1,9 +1,9 @@
 import type { CanaryConfig, MetricConfig, PerfBudget } from '../config/schema.js';
-import { achievedPower, compareProportions, hodgesLehmann, mannWhitneyAutocorrelated, requiredSampleSize } from '../stats/index.js';
+import { compareProportions, computeRulePower, computeRuleSampleSize, hodgesLehmann, mannWhitneyAutocorrelated } from '../stats/index.js';
 import type { Collected } from './collect.js';
 import type { QueryOutcome } from '../metrics/types.js';
 import { readPoints, readScalar, type Scalar } from './evidence.js';
-import { readDispersion, type DispersionReading } from './dispersion-evidence.js';
+import { BINOMIAL, readDispersion, type DispersionReading } from './dispersion-evidence.js';
 import { judgeHistogram } from './judge-histogram.js';
 import type { MetricVerdict } from './types.js';
 
@@ -60,23 +60,21 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
   const minSamples = metric.minSamples ?? ctx.canary.minSamples;
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
   if (tb < minSamples || tc < minSamples) {
-    const p1 = Math.min(0.999999, Math.max(1e-6, pb * (1 + sign * metric.maxRelativeChange)));
-    const p0 = Math.min(0.999999, Math.max(1e-6, pb));
     const n = Math.min(tb, tc);
-    const needed = p0 === p1 ? minSamples : Math.max(minSamples, requiredSampleSize({ p0, p1, alpha: ctx.canary.alpha, power: ctx.canary.power, alternative }).perArm);
-    const achieved = p0 === p1 ? 0 : achievedPower({ p0, p1, alpha: ctx.canary.alpha, n, alternative });
+    const advice = adviseSampleSize(metric, pb, minSamples, ctx);
+    const more = Math.max(0, advice.neededPerArm - n);
     return {
       ...head,
       verdict: 'inconclusive',
       inconclusive: 'too-few-samples',
-      reason: `${n} samples in the smaller arm, ${minSamples} needed; needs ~${needed - n} more requests per arm to detect a ${Math.round(metric.maxRelativeChange * 100)} % change`,
+      reason: `${n} samples in the smaller arm, ${minSamples} needed; ${Number.isFinite(more) ? `needs ~${more} more requests per arm` : 'no stage size is enough'} for a ${Math.round(ctx.canary.power * 100)} % chance to fail ${advice.effect}`,
       baseline,
       canary,
       relativeChange,
-      power: { achieved, neededPerArm: needed, morePerArm: needed - n, effect: `${pct(p0)} → ${pct(p1)}` },
+      power: { achieved: advice.achieved(n), neededPerArm: advice.neededPerArm, morePerArm: more, effect: advice.effect },
     };
   }
-  const dispersion = readDispersion(c.intervals);
+  const dispersion = ctx.canary.overdispersion === 'off' ? BINOMIAL('overdispersion: off') : readDispersion(c.intervals);
   const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor });
   const absoluteBreach =
     (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
@@ -95,6 +93,27 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
     pValue: test.pValue,
     interval: { lower: test.ratioInterval[0], upper: test.ratioInterval[1], of: 'ratio', confidence: test.confidence },
   };
+}
+
+/** Effects the advice is for: twice the tolerance (at the tolerance itself the rule fails half the time at best). */
+const ADVICE_EFFECT = 2;
+
+/**
+ * How many requests per arm the stage-end rule as applied needs to fail a change of twice the
+ * tolerance with the configured power: one-sided significance after Holm (alpha / the metrics
+ * tested), the estimate beyond the tolerance, at least the minimum samples.
+ */
+function adviseSampleSize(metric: Extract<MetricConfig, { kind: 'ratio' }>, pb: number, minSamples: number, ctx: JudgeContext): { neededPerArm: number; effect: string; achieved: (n: number) => number } {
+  const sign = metric.direction === 'lower-is-better' ? 1 : -1;
+  const change = ADVICE_EFFECT * metric.maxRelativeChange;
+  const p0 = Math.min(0.999999, Math.max(1e-6, pb));
+  const p1 = Math.min(0.999999, Math.max(1e-6, p0 * (1 + sign * change)));
+  const tests = ctx.canary.multipleComparisons === 'holm' ? ctx.canary.metrics.filter((m) => m.kind !== 'threshold').length : 1;
+  const rule = { p0, p1, direction: metric.direction, alpha: ctx.canary.alpha, tests, tolerance: metric.maxRelativeChange };
+  const effect = `a ${Math.round(change * 100)} % change (${pct(p0)} → ${pct(p1)}; the rule: p < alpha/${tests} (Holm) and beyond the ${Math.round(metric.maxRelativeChange * 100)} % tolerance)`;
+  if (p0 === p1) return { neededPerArm: minSamples, effect, achieved: () => 0 };
+  const { perArm } = computeRuleSampleSize({ ...rule, power: ctx.canary.power, minSamples });
+  return { neededPerArm: perArm, effect, achieved: (n) => (n > 0 ? computeRulePower({ ...rule, n }) : 0) };
 }
 
 function describeDispersion(d: DispersionReading): string {

@@ -56,6 +56,8 @@ export function parseSimulateFlags(options: Record<string, unknown>): Omit<Simul
     effect,
     canaryRate,
     seed: readInteger(options, 'seed', '--seed', { min: -(2 ** 31), max: 2 ** 32 - 1 }, 1),
+    overdispersion: readNumber(options, 'overdispersion', '--overdispersion', (x) => x >= 1 && x <= 1000, 'a variance factor φ from 1 (binomial) to 1000, e.g. 4') ?? 1,
+    autocorrelation: readNumber(options, 'autocorrelation', '--autocorrelation', (x) => x >= 0 && x < 1, 'a lag-1 correlation from 0 to below 1, e.g. 0.5') ?? 0,
   };
 }
 

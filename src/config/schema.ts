@@ -245,6 +245,10 @@ export const canary = z.strictObject({
   power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
   arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
   multipleComparisons: z.enum(['holm', 'none']).default('holm'),
+  overdispersion: z
+    .enum(['estimate', 'off'])
+    .default('estimate')
+    .describe('rate metrics: estimate: widen the stage-end and watch tests for clustered counts (quasi-binomial); off: binomial tests as if every request were independent'),
   dispersionInterval: durationWithin(SECOND, DAY, 'the dispersion interval')
     .default('1m')
     .describe('rate metrics: the window is also read in intervals this long, and counts that vary more between intervals than binomial chance allows (clustered errors) widen the test; 1s to 24h'),

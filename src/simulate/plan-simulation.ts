@@ -16,6 +16,10 @@ export interface SimulationRequest {
   effect: number | null;
   canaryRate: number | null;
   seed: number;
+  /** Per-interval counts vary φ times more than binomial (1 = binomial). */
+  overdispersion: number;
+  /** Lag-1 correlation of the per-interval rates (0 = independent intervals). */
+  autocorrelation: number;
   intervalMs: number;
   /** Per metric id, from `--from-recording`. */
   recorded: Map<string, RecordedBaseline> | null;
@@ -94,5 +98,6 @@ export function planSimulation(canary: CanaryConfig, triggers: readonly RatioTri
     looks: request.looks,
     intervalMs: request.intervalMs,
     seed: request.seed,
+    noise: { overdispersion: request.overdispersion, autocorrelation: request.autocorrelation },
   };
 }

@@ -1,8 +1,8 @@
 import { createPrng } from '../stats/index.js';
 import { decideStage, type PairCounts, type StageOutcome } from './stage-end.js';
-import { drawLook, drawStageRates, EMPTY_COUNTS } from './traffic.js';
+import { drawLook, drawStageRates, EMPTY_COUNTS, type IntervalRates } from './traffic.js';
 import type { SimulationPlan } from './types.js';
-import { lookTrigger, startTriggerRun, type TriggerRun } from './watch-rule.js';
+import { lookTrigger, startTriggerRun, subtractCounts, type TriggerRun } from './watch-rule.js';
 
 /**
  * Raw counts of one simulation, before they become rates. Per-look arrays are indexed by look − 1;
@@ -58,22 +58,33 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
   const alpha = plan.canary.alpha;
   const triggerIndex = plan.triggers.map((spec) => plan.traffic.findIndex((t) => t.metric.id === spec.metric.id));
   const windows = plan.triggers.map((spec) => countWindowLooks(windowMs(spec.window), plan.intervalMs));
+  // The loop's first look already holds a trigger window of traffic: the stage runs that long first.
+  const lead = Math.max(0, ...windows.map((w) => w - 1));
   for (let stage = 0; stage < plan.stages; stage += 1) {
     const rates = plan.traffic.map((t) => drawStageRates(t, random));
+    const current: IntervalRates[] = plan.traffic.map(() => ({ baseline: null, canary: null }));
     const history: PairCounts[][] = plan.traffic.map(() => [EMPTY_COUNTS]);
-    const runs: TriggerRun[] = plan.triggers.map((spec, i) => startTriggerRun(spec, triggerIndex[i] as number, windows[i] as number, alpha));
-    for (let look = 1; look <= plan.looks; look += 1) {
-      const now = plan.traffic.map((t, m) => {
-        const counts = drawLook((history[m] as PairCounts[])[look - 1] as PairCounts, rates[m] as { baseline: number; canary: number }, t.requestsPerLook, random);
-        (history[m] as PairCounts[]).push(counts);
+    const draw = () =>
+      plan.traffic.map((t, m) => {
+        const past = history[m] as PairCounts[];
+        const counts = drawLook(past[past.length - 1] as PairCounts, rates[m] as { baseline: number; canary: number }, t.requestsPerLook, random, plan.noise, current[m]);
+        past.push(counts);
         return counts;
       });
+    for (let i = 0; i < lead; i += 1) draw();
+    const start = history.map((h) => h[lead] as PairCounts);
+    const stageHistory: PairCounts[][] = plan.traffic.map(() => [EMPTY_COUNTS]);
+    const runs: TriggerRun[] = plan.triggers.map((spec, i) => startTriggerRun(spec, triggerIndex[i] as number, windows[i] as number, alpha, plan.canary.overdispersion));
+    for (let look = 1; look <= plan.looks; look += 1) {
+      // The stage-end decision judges the stage's own looks (and their intervals, for the dispersion).
+      const now = draw().map((counts, m) => subtractCounts(counts, start[m] as PairCounts));
+      now.forEach((counts, m) => (stageHistory[m] as PairCounts[]).push(counts));
       // Which fails the test made (beyond an absolute limit) is reported for the stage end only.
       const last = look === plan.looks;
-      recordStageEnd(tally, decideStage(metrics, now, plan.canary, last), stage, look, last);
+      recordStageEnd(tally, decideStage(metrics, now, plan.canary, last, stageHistory), stage, look, last);
       const at = new Date(plan.intervalMs * look).toISOString();
       runs.forEach((run, i) => {
-        if (run.firedAt === 0 && lookTrigger(run, history[run.metricIndex] as PairCounts[], look, at)) (tally.triggerFiredAt[i] as Int32Array)[stage] = look;
+        if (run.firedAt === 0 && lookTrigger(run, history[run.metricIndex] as PairCounts[], lead + look, at, look)) (tally.triggerFiredAt[i] as Int32Array)[stage] = look;
       });
     }
   }

@@ -35,13 +35,35 @@ function answer(value: number): QueryOutcome {
   return { kind: 'ok', query: 'simulated', url: 'simulation', durationMs: 0, attempts: 0, resultType: 'vector', series: [{ labels: {}, values: [{ t: 0, v: value }] }] };
 }
 
-/** The counts shaped exactly as `collectMetric` hands a ratio metric's evidence to the judge. */
-export function toCollected(c: PairCounts): Collected {
-  return {
+function series(values: number[]): QueryOutcome {
+  return { kind: 'ok', query: 'simulated', url: 'simulation', durationMs: 0, attempts: 0, resultType: 'matrix', series: [{ labels: {}, values: values.map((v, t) => ({ t, v })) }] };
+}
+
+/**
+ * The counts shaped exactly as `collectMetric` hands a ratio metric's evidence to the judge; with
+ * the cumulative counts after every look (`history[0]` empty), also the per-interval range answers
+ * the overdispersion estimate reads.
+ */
+export function toCollected(c: PairCounts, history?: readonly PairCounts[]): Collected {
+  const collected: Collected = {
     kind: 'ratio',
     baseline: { events: answer(c.baselineEvents), total: answer(c.baselineTotal) },
     canary: { events: answer(c.canaryEvents), total: answer(c.canaryTotal) },
     queries: [],
+  };
+  if (!history || history.length < 2) return collected;
+  const steps = history.slice(1).map((h, i) => ({
+    be: h.baselineEvents - (history[i] as PairCounts).baselineEvents,
+    bt: h.baselineTotal - (history[i] as PairCounts).baselineTotal,
+    ce: h.canaryEvents - (history[i] as PairCounts).canaryEvents,
+    ct: h.canaryTotal - (history[i] as PairCounts).canaryTotal,
+  }));
+  return {
+    ...collected,
+    intervals: {
+      baseline: { events: series(steps.map((s) => s.be)), total: series(steps.map((s) => s.bt)) },
+      canary: { events: series(steps.map((s) => s.ce)), total: series(steps.map((s) => s.ct)) },
+    },
   };
 }
 
@@ -49,9 +71,9 @@ export function toCollected(c: PairCounts): Collected {
  * Judges the stage as `advance` does: `judgeMetric` on each metric's counts, then `combineVerdicts`
  * (Holm across the tested metrics, tolerance, critical rollback metrics decide).
  */
-export function judgeStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig): StageOutcome {
+export function judgeStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, histories?: ReadonlyArray<readonly PairCounts[]>): StageOutcome {
   const ctx = { canary, budget: null };
-  const judged = metrics.map((m, i) => judgeMetric(m, toCollected(counts[i] as PairCounts), ctx));
+  const judged = metrics.map((m, i) => judgeMetric(m, toCollected(counts[i] as PairCounts, histories?.[i]), ctx));
   const combined = combineVerdicts([...metrics], judged, canary, EPOCH, canary.window);
   const outcomes = combined.metrics.map((m, i) => {
     const metric = metrics[i] as RatioMetric;
@@ -71,7 +93,7 @@ export type Screened = 'inconclusive' | 'pass' | 'limit-fail' | 'maybe-fail';
  * What the judge would say about this metric, where that is certain without asking it. A tested
  * metric fails for sure on an absolute-limit breach (the combination never clears a fail); otherwise
  * it can fail only with a change beyond its tolerance whose raw p-value is ≤ alpha (Holm's adjusted
- * p-values are never below the raw ones). Below the minimum samples it is inconclusive.
+ * p-values are never below the raw ones, and the overdispersion factor only ever raises them). Below the minimum samples it is inconclusive.
  */
 export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryConfig): Screened {
   const { baselineEvents: eb, baselineTotal: tb, canaryEvents: ec, canaryTotal: tc } = c;
@@ -92,9 +114,9 @@ export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryC
  * `byTest` flags are then false). Otherwise the real judge and combination decide. A property test
  * holds this equal to {@link judgeStage}.
  */
-export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, split = true): StageOutcome {
+export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, split = true, histories?: ReadonlyArray<readonly PairCounts[]>): StageOutcome {
   const screened = metrics.map((m, i) => screenMetric(m, counts[i] as PairCounts, canary));
-  if (screened.includes('maybe-fail') || (split && screened.includes('limit-fail'))) return judgeStage(metrics, counts, canary);
+  if (screened.includes('maybe-fail') || (split && screened.includes('limit-fail'))) return judgeStage(metrics, counts, canary, histories);
   const fails = screened.map((v) => v === 'limit-fail');
   const blocking = fails.some((fail, i) => fail && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
   const verdict = blocking ? 'fail' : fails.includes(true) || screened.includes('inconclusive') ? 'inconclusive' : 'pass';

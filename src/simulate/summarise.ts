@@ -97,6 +97,7 @@ export function summariseSimulation(plan: SimulationPlan, tally: SimulationTally
   return {
     scenario: plan.scenario,
     seed: plan.seed,
+    noise: plan.noise,
     stages,
     looks: plan.looks,
     interval: formatDuration(plan.intervalMs),

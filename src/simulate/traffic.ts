@@ -1,6 +1,6 @@
-import { sampleBinomial, type Random } from '../stats/index.js';
+import { sampleBinomial, sampleIntervalRate, type Random } from '../stats/index.js';
 import type { PairCounts } from './stage-end.js';
-import type { MetricTraffic, RatioMetric } from './types.js';
+import type { MetricTraffic, RatioMetric, TrafficNoise } from './types.js';
 
 /** Requests per arm per look when neither a flag nor a recording says otherwise (12,000 per arm over 60 looks). */
 export const DEFAULT_REQUESTS_PER_LOOK = 200;
@@ -46,12 +46,38 @@ export function isRegressed(t: MetricTraffic): boolean {
   return t.metric.direction === 'lower-is-better' ? canary > t.baselineRate : canary < t.baselineRate;
 }
 
-/** Adds one look of binomial traffic to `previous`: whole counts, no per-request objects. */
-export function drawLook(previous: PairCounts, rates: { baseline: number; canary: number }, volume: MetricTraffic['requestsPerLook'], random: Random): PairCounts {
+/** Each arm's current interval rate, carried from look to look for autocorrelated traffic (null: none yet). */
+export interface IntervalRates {
+  baseline: number | null;
+  canary: number | null;
+}
+
+/** This interval's true rate of one arm: the stage rate (binomial), or a clustered draw (see TrafficNoise). */
+function drawIntervalRate(random: Random, n: number, p: number, noise: TrafficNoise, previous: number | null): number {
+  if (noise.overdispersion === 1) return p;
+  if (previous !== null && noise.autocorrelation > 0 && random() < noise.autocorrelation) return previous;
+  return sampleIntervalRate(random, n, p, noise.overdispersion);
+}
+
+/**
+ * Adds one look of traffic to `previous`: whole counts, no per-request objects. Binomial with the
+ * stage's rates when `noise` is φ = 1 (the same draws as always); otherwise each interval's rate
+ * is drawn first (`current` carries it to the next look).
+ */
+export function drawLook(
+  previous: PairCounts,
+  rates: { baseline: number; canary: number },
+  volume: MetricTraffic['requestsPerLook'],
+  random: Random,
+  noise: TrafficNoise = { overdispersion: 1, autocorrelation: 0 },
+  current: IntervalRates = { baseline: null, canary: null },
+): PairCounts {
+  current.baseline = drawIntervalRate(random, volume.baseline, rates.baseline, noise, current.baseline);
+  current.canary = drawIntervalRate(random, volume.canary, rates.canary, noise, current.canary);
   return {
-    baselineEvents: previous.baselineEvents + sampleBinomial(random, volume.baseline, rates.baseline),
+    baselineEvents: previous.baselineEvents + sampleBinomial(random, volume.baseline, current.baseline),
     baselineTotal: previous.baselineTotal + volume.baseline,
-    canaryEvents: previous.canaryEvents + sampleBinomial(random, volume.canary, rates.canary),
+    canaryEvents: previous.canaryEvents + sampleBinomial(random, volume.canary, current.canary),
     canaryTotal: previous.canaryTotal + volume.canary,
   };
 }

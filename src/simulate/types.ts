@@ -44,6 +44,18 @@ export interface SimulationPlan {
   looks: number;
   intervalMs: number;
   seed: number;
+  /** How traffic departs from independent binomial requests. */
+  noise: TrafficNoise;
+}
+
+/**
+ * Clustered traffic: each interval's true rate is a Beta draw around the arm's rate whose counts
+ * vary `overdispersion` (φ) times more than binomial; with probability `autocorrelation` (ρ) an
+ * interval keeps the previous interval's rate instead (lag-k correlation ρ^k). φ = 1: binomial.
+ */
+export interface TrafficNoise {
+  overdispersion: number;
+  autocorrelation: number;
 }
 
 /** How often something happened over the stages, and when (among the stages where it happened). */
@@ -112,6 +124,7 @@ export interface LevelCheck {
 export interface SimulationReport {
   scenario: ScenarioKind;
   seed: number;
+  noise: TrafficNoise;
   stages: number;
   looks: number;
   interval: string;

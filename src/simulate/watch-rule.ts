@@ -16,14 +16,15 @@ export interface TriggerRun {
   /** Looks covered by the trigger's window (a 10m window watched every 1m: 10). */
   windowLooks: number;
   alpha: number;
+  overdispersion: 'estimate' | 'off';
   progress: TriggerProgress;
   /** The look at which it fired in this stage, 0 while it has not. */
   firedAt: number;
 }
 
 /** A fresh run of `spec` for a new stage. */
-export function startTriggerRun(spec: RatioTrigger, metricIndex: number, windowLooks: number, alpha: number): TriggerRun {
-  return { spec, metricIndex, windowLooks, alpha, progress: createTriggerProgress(), firedAt: 0 };
+export function startTriggerRun(spec: RatioTrigger, metricIndex: number, windowLooks: number, alpha: number, overdispersion: 'estimate' | 'off' = 'estimate'): TriggerRun {
+  return { spec, metricIndex, windowLooks, alpha, overdispersion, progress: createTriggerProgress(), firedAt: 0 };
 }
 
 const value = (v: number): Scalar => ({ ok: true, value: v });
@@ -43,15 +44,18 @@ export function subtractCounts(to: PairCounts, from: PairCounts): PairCounts {
 }
 
 /**
- * Evaluates the trigger at `look` (1-based) given the metric's cumulative counts after every look
- * (`cumulative[0]` is the empty start). Returns true when it fires; a fired trigger stays fired.
+ * Evaluates the trigger at position `index` of the metric's cumulative counts (`cumulative[0]` is
+ * the empty start; the stage's traffic may begin before the watch's first look). As in the loop
+ * (`chooseIncrementWindow`), the first look's increment is the trigger's whole window and later
+ * ones are the interval since the previous look. Returns true when it fires; a fired trigger stays
+ * fired (`look` is recorded as the stage's look number).
  */
-export function lookTrigger(run: TriggerRun, cumulative: readonly PairCounts[], look: number, at: string): boolean {
+export function lookTrigger(run: TriggerRun, cumulative: readonly PairCounts[], index: number, at: string, look = index): boolean {
   if (run.firedAt > 0) return true;
-  const now = cumulative[look] as PairCounts;
-  const window = subtractCounts(now, cumulative[Math.max(0, look - run.windowLooks)] as PairCounts);
-  const increment = subtractCounts(now, cumulative[look - 1] as PairCounts);
-  const evaluated = evaluateRatioTrigger(run.spec, run.progress, { window: toScalars(window), increment: toScalars(increment), at }, { alpha: run.alpha });
+  const now = cumulative[index] as PairCounts;
+  const window = subtractCounts(now, cumulative[Math.max(0, index - run.windowLooks)] as PairCounts);
+  const increment = run.progress.coveredUntil === undefined ? window : subtractCounts(now, cumulative[index - 1] as PairCounts);
+  const evaluated = evaluateRatioTrigger(run.spec, run.progress, { window: toScalars(window), increment: toScalars(increment), at }, { alpha: run.alpha, overdispersion: run.overdispersion });
   run.progress = evaluated.progress;
   if (evaluated.outcome.status === 'fired') run.firedAt = look;
   return run.firedAt > 0;

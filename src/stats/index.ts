@@ -25,7 +25,7 @@ export { achievedPower, requiredSampleSize } from './power.js';
 export type { PowerOptions, ProportionEffect, SampleSizeOptions, SampleSizeResult } from './power.js';
 export { adjustHolm } from './multiple-testing.js';
 export type { HolmResult } from './multiple-testing.js';
-export { createPrng, sampleBinomial } from './random.js';
+export { createPrng, sampleBeta, sampleBetaBinomial, sampleBinomial, sampleGamma, sampleIntervalRate, sampleNormal } from './random.js';
 export type { Random } from './random.js';
 export { simulatePolicy } from './simulate.js';
 export type { PolicyStep, SimulatedLook, SimulatePolicyOptions, SimulationReport, SimulationScenario, Verdict } from './simulate.js';
@@ -35,3 +35,5 @@ export { estimateLag1Autocorrelation, mannWhitneyAutocorrelated } from './autoco
 export type { AutocorrelatedMannWhitneyResult } from './autocorrelated.js';
 export { addInterval, computeDispersion, EMPTY_DISPERSION_SUMS, estimateDispersion } from './dispersion.js';
 export type { DispersionEstimate, DispersionSums, IntervalCounts } from './dispersion.js';
+export { computeRulePower, computeRuleSampleSize } from './rule-power.js';
+export type { RulePowerOptions } from './rule-power.js';

@@ -85,3 +85,46 @@ function invertFromMode(random: Random, n: number, p: number): number {
   }
   return mode;
 }
+
+/** A standard normal draw (Box–Muller, one of the pair). */
+export function sampleNormal(random: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** A Gamma(shape, 1) draw: Marsaglia & Tsang (2000), boosted by U^(1/shape) for shape < 1. */
+export function sampleGamma(random: Random, shape: number): number {
+  if (!(shape > 0 && Number.isFinite(shape))) throw new RangeError(`shape must be positive, got ${shape}`);
+  if (shape < 1) return sampleGamma(random, shape + 1) * Math.pow(1 - random(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const z = sampleNormal(random);
+    const v = (1 + c * z) ** 3;
+    if (v > 0 && Math.log(1 - random()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** A Beta(a, b) draw as a ratio of gammas. */
+export function sampleBeta(random: Random, a: number, b: number): number {
+  const x = sampleGamma(random, a);
+  const y = sampleGamma(random, b);
+  return x + y === 0 ? a / (a + b) : x / (x + y);
+}
+
+/**
+ * The true rate of one interval of `n` requests when rates vary between intervals: a Beta draw with
+ * mean `p` whose binomial mixture has φ × the binomial variance (intra-interval correlation
+ * (φ − 1)/(n − 1)). φ = 1 (or a degenerate p) is `p` itself.
+ */
+export function sampleIntervalRate(random: Random, n: number, p: number, phi: number): number {
+  if (!(phi >= 1 && Number.isFinite(phi))) throw new RangeError(`overdispersion must be a finite number ≥ 1, got ${phi}`);
+  if (phi === 1 || n <= 1 || p === 0 || p === 1) return p;
+  const rho = Math.min(0.999, (phi - 1) / (n - 1));
+  const scale = 1 / rho - 1;
+  return sampleBeta(random, p * scale, (1 - p) * scale);
+}
+
+/** Beta-binomial counts of `n` requests: mean n·p, variance φ·n·p(1 − p). φ = 1 is binomial. */
+export function sampleBetaBinomial(random: Random, n: number, p: number, phi: number): number {
+  return sampleBinomial(random, n, sampleIntervalRate(random, n, p, phi));
+}

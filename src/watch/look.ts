@@ -11,6 +11,8 @@ type HttpGate = Extract<GateConfig, { kind: 'http' }>;
 export interface LookDeps {
   query: QueryContext;
   alpha: number;
+  /** `canary.overdispersion`: off keeps the binomial tests (default estimate). */
+  overdispersion?: 'estimate' | 'off';
   state: ReleaseState | null;
   checkHealth(gate: HttpGate, state: ReleaseState | null): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
   accuracyDelta(): Promise<number | null>;
@@ -30,7 +32,7 @@ async function evaluateOne(spec: TriggerSpec, progress: WatchProgress, deps: Loo
     switch (spec.kind) {
       case 'ratio': {
         const look = await collectRatio(deps.query, spec, chooseIncrementWindow(spec, p.coveredUntil, deps.query.at));
-        return evaluateRatioTrigger(spec, p, look, { alpha: deps.alpha });
+        return evaluateRatioTrigger(spec, p, look, { alpha: deps.alpha, overdispersion: deps.overdispersion ?? 'estimate' });
       }
       case 'threshold':
         return evaluateThresholdTrigger(spec, p, await collectThreshold(deps.query, spec));

@@ -141,7 +141,8 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
   const at = ctx.clock.wallNow?.() ?? ctx.clock.now();
   const alpha = loaded.config.canary?.alpha ?? 0.01;
   const query = { source: run.opts.source, canary: loaded.config.canary as NonNullable<typeof loaded.config.canary>, release: loaded.config.release, at };
-  const { outcomes, progress } = await evaluateLook(run.specs, run.progress, { query, alpha, state: run.state, checkHealth: ports.checkHealth, accuracyDelta: ports.accuracyDelta });
+  const overdispersion = loaded.config.canary?.overdispersion ?? 'estimate';
+  const { outcomes, progress } = await evaluateLook(run.specs, run.progress, { query, alpha, overdispersion, state: run.state, checkHealth: ports.checkHealth, accuracyDelta: ports.accuracyDelta });
   run.progress = progress;
   run.summary.looks += 1;
   run.summary.triggers = outcomes;

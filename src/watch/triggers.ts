@@ -1,5 +1,5 @@
 import type { Scalar } from '../canary/evidence.js';
-import { createSequentialTest, evaluateSequential, normalSf, type SequentialState } from '../stats/index.js';
+import { addInterval, computeDispersion, createSequentialTest, EMPTY_DISPERSION_SUMS, evaluateSequential, normalSf, type SequentialState } from '../stats/index.js';
 import type { Limit, TriggerSpec } from './specs.js';
 import type { ArmCounts, TriggerOutcome, TriggerProgress } from './types.js';
 
@@ -83,16 +83,34 @@ export function chooseMixingSd(baselineRate: number, factor: number): number {
 
 /**
  * One look of the sequential test of H0 "canary ≤ k × baseline" (≥ for `below`) on cumulative
- * counts: the canary arm as {n, p, p(1−p)}, the baseline arm scaled to {n, k·p, k²·p(1−p)}.
+ * counts: the canary arm as {n, p, φ·p(1−p)}, the baseline arm scaled to {n, k·p, k²·φ·p(1−p)}.
+ * φ is the quasi-binomial overdispersion of the increments so far (1: binomial, the test unchanged).
  */
-export function lookSequential(state: SequentialState, cumulative: { canary: ArmCounts; baseline: ArmCounts }, factor: number): ReturnType<typeof evaluateSequential> {
+export function lookSequential(state: SequentialState, cumulative: { canary: ArmCounts; baseline: ArmCounts }, factor: number, dispersion = 1): ReturnType<typeof evaluateSequential> {
   const { canary: c, baseline: b } = cumulative;
   const pc = c.total > 0 ? c.events / c.total : 0;
   const pb = b.total > 0 ? b.events / b.total : 0;
   return evaluateSequential(state, {
-    canary: { count: c.total, mean: pc, variance: pc * (1 - pc) },
-    baseline: { count: b.total, mean: factor * pb, variance: factor * factor * pb * (1 - pb) },
+    canary: { count: c.total, mean: pc, variance: dispersion * pc * (1 - pc) },
+    baseline: { count: b.total, mean: factor * pb, variance: dispersion * factor * factor * pb * (1 - pb) },
   });
+}
+
+/** Adds one look's increment to the running dispersion sums of both arms. */
+export function accumulateDispersion(sums: TriggerProgress['dispersion'], inc: { canary: ArmCounts; baseline: ArmCounts }): NonNullable<TriggerProgress['dispersion']> {
+  return {
+    canary: addInterval(sums?.canary ?? EMPTY_DISPERSION_SUMS, clampIncrement(inc.canary)),
+    baseline: addInterval(sums?.baseline ?? EMPTY_DISPERSION_SUMS, clampIncrement(inc.baseline)),
+  };
+}
+
+/**
+ * φ of the baseline's increments so far (1 until it can be estimated, never below 1). The canary's
+ * are summed too but not pooled in: a regression starting mid-watch makes them vary more than
+ * binomial, and widening the test by that would slow the very detection it is for.
+ */
+export function readWatchDispersion(progress: TriggerProgress): number {
+  return progress.dispersion ? computeDispersion([progress.dispersion.baseline]).factor : 1;
 }
 
 function breaches(value: number, limit: number, comparison: 'above' | 'below'): boolean {
@@ -117,17 +135,17 @@ const fmt = (x: number) => (Math.abs(x) < 1 ? `${(x * 100).toFixed(3)} %` : x.to
 export const WINDOW_LOOK_BUDGET = 100_000;
 
 /** One-sided Wald test of canary rate vs k × baseline rate in the window; p-value. */
-export function testWindow(win: { canary: { events: number; total: number }; baseline: { events: number; total: number } }, k: number, comparison: 'above' | 'below'): number {
+export function testWindow(win: { canary: { events: number; total: number }; baseline: { events: number; total: number } }, k: number, comparison: 'above' | 'below', dispersion = 1): number {
   const pc = win.canary.events / win.canary.total;
   const pb = win.baseline.events / win.baseline.total;
   // Floor the variance at one event per arm so a clean baseline (0 events) still has a finite scale.
-  const vc = Math.max(pc * (1 - pc), 1 / win.canary.total) / win.canary.total;
-  const vb = (k * k * Math.max(pb * (1 - pb), 1 / win.baseline.total)) / win.baseline.total;
+  const vc = (dispersion * Math.max(pc * (1 - pc), 1 / win.canary.total)) / win.canary.total;
+  const vb = (dispersion * k * k * Math.max(pb * (1 - pb), 1 / win.baseline.total)) / win.baseline.total;
   const z = (pc - k * pb) / Math.sqrt(vc + vb);
   return normalSf(comparison === 'above' ? z : -z);
 }
 
-export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' }>, progress: TriggerProgress, look: RatioLook, opts: { alpha: number }): Evaluated {
+export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' }>, progress: TriggerProgress, look: RatioLook, opts: { alpha: number; overdispersion?: 'estimate' | 'off' }): Evaluated {
   let next: TriggerProgress = { ...progress };
   const relative = 'factor' in spec.limit ? spec.limit.factor : null;
   const head = { id: spec.id, action: spec.action, kind: 'ratio' as const, comparison: spec.comparison, window: spec.window, ...(look.queries ? { queries: look.queries } : {}) };
@@ -137,9 +155,10 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
     const inc = readCounts(look.increment);
     if (!inc.ok && inc.status === 'error') return finish(next, { ...head, status: 'error', detail: inc.detail, value: null, baseline: null, limit: null });
     // No total yet: keep `coveredUntil`, so the next look's increment covers this one's range too.
-    if (inc.ok) next = { ...next, cumulative: accumulate(next.cumulative, inc), coveredUntil: look.at };
+    if (inc.ok) next = { ...next, cumulative: accumulate(next.cumulative, inc), dispersion: accumulateDispersion(next.dispersion, inc), coveredUntil: look.at };
   }
   const win = readCounts(look.window);
+  const dispersion = opts.overdispersion === 'off' ? 1 : readWatchDispersion(next);
   if (relative !== null && next.cumulative) {
     if (!next.sequential && win.ok && win.baseline.total >= 0.5) {
       // The rate is capped at 1: extrapolated counts can show more events than requests.
@@ -147,7 +166,7 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
       next.sequential = createSequentialTest({ kind: 'means', alpha: opts.alpha / 2, mixingSd: chooseMixingSd(baselineRate, relative), alternative: spec.comparison === 'above' ? 'greater' : 'less' });
     }
     if (next.sequential) {
-      seq = lookSequential(next.sequential, next.cumulative, relative);
+      seq = lookSequential(next.sequential, next.cumulative, relative, dispersion);
       next.sequential = seq.state;
     }
   }
@@ -169,13 +188,13 @@ export function evaluateRatioTrigger(spec: Extract<TriggerSpec, { kind: 'ratio' 
   const baseline = win.baseline.events / win.baseline.total;
   const limit = relative !== null ? relative * baseline : (spec.limit as { absolute: number }).absolute;
   const breach = breaches(value, limit, spec.comparison);
-  const windowP = relative !== null ? testWindow(win, relative, spec.comparison) : null;
+  const windowP = relative !== null ? testWindow(win, relative, spec.comparison, dispersion) : null;
   const windowSignificant = windowP !== null && windowP < opts.alpha / 2 / WINDOW_LOOK_BUDGET;
   const significant = relative === null || seq?.decision === 'reject' || windowSignificant;
   const fired = breach && significant;
   const word = spec.comparison === 'above' ? 'above' : 'below';
   const detail = fired
-    ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)})` : ''}`
+    ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)}${dispersion > 1 ? `, overdispersion φ = ${dispersion.toFixed(2)}` : ''})` : ''}`
     : breach
       ? `canary ${fmt(value)} is ${word} ${fmt(limit)} over ${spec.window}, not yet significant (sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)})`
       : `canary ${fmt(value)} within the limit ${fmt(limit)} over ${spec.window}`;

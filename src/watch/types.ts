@@ -1,4 +1,4 @@
-import type { SequentialState } from '../stats/index.js';
+import type { DispersionSums, SequentialState } from '../stats/index.js';
 
 /**
  * Types of `rollout watch`. Everything persisted between looks (and between runs) is plain JSON:
@@ -54,6 +54,8 @@ export interface TriggerProgress {
   /** The end of the time the cumulative counts cover (ISO); the next increment starts here. */
   coveredUntil?: string;
   sequential?: SequentialState;
+  /** Relative ratio triggers: running sums of the per-look increments, for the overdispersion φ. */
+  dispersion?: { canary: DispersionSums; baseline: DispersionSums };
   last?: { status: TriggerStatus; value: number | null; at: string };
 }
 

@@ -18,7 +18,7 @@ export function relativeTrigger(metric: RatioMetric, factor: number, window = '1
 }
 
 export function request(extra: Partial<SimulationRequest> = {}): SimulationRequest {
-  return { scenario: 'aa', metric: null, stages: 200, looks: 30, requestsPerLook: 200, baselineRate: null, effect: null, canaryRate: null, seed: 1, intervalMs: 60_000, recorded: null, ...extra };
+  return { scenario: 'aa', metric: null, stages: 200, looks: 30, requestsPerLook: 200, baselineRate: null, effect: null, canaryRate: null, seed: 1, overdispersion: 1, autocorrelation: 0, intervalMs: 60_000, recorded: null, ...extra };
 }
 
 export function plan(canary: CanaryConfig, triggers: RatioTrigger[], extra: Partial<SimulationRequest> = {}): SimulationPlan {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInterval, compareProportions, computeDispersion, createPrng, EMPTY_DISPERSION_SUMS, estimateDispersion, estimateLag1Autocorrelation, mannWhitney, mannWhitneyAutocorrelated, sampleBinomial } from '../../../src/stats/index.js';
+import { addInterval, compareProportions, computeDispersion, createPrng, EMPTY_DISPERSION_SUMS, estimateDispersion, estimateLag1Autocorrelation, mannWhitney, mannWhitneyAutocorrelated, sampleBetaBinomial, sampleBinomial } from '../../../src/stats/index.js';
 
 /** Pearson χ² / (I − arms), written out interval by interval. */
 function pearsonByHand(arms: Array<Array<{ events: number; total: number }>>): number {
@@ -42,25 +42,8 @@ describe('estimateDispersion (quasi-binomial Pearson φ)', () => {
     const binomial = [0, 1].map(() => Array.from({ length: 400 }, () => ({ events: sampleBinomial(random, 500, 0.02), total: 500 })));
     expect(estimateDispersion(binomial).estimate).toBeGreaterThan(0.85);
     expect(estimateDispersion(binomial).estimate).toBeLessThan(1.15);
-    // Beta-binomial with intra-class correlation ρ: φ = 1 + (n − 1)ρ; n = 500, ρ = 3/499 → φ = 4.
-    const rho = 3 / 499;
-    const a = 0.02 * (1 / rho - 1);
-    const b = 0.98 * (1 / rho - 1);
-    const beta = () => {
-      // Beta(a, b) as a ratio of gammas via Marsaglia–Tsang (a, b here are > 1).
-      const gamma = (k: number) => {
-        const d = k - 1 / 3;
-        const c = 1 / Math.sqrt(9 * d);
-        for (;;) {
-          const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-          const v = (1 + c * z) ** 3;
-          if (v > 0 && Math.log(1 - random()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
-        }
-      };
-      const x = gamma(a);
-      return x / (x + gamma(b));
-    };
-    const clustered = [0, 1].map(() => Array.from({ length: 400 }, () => ({ events: sampleBinomial(random, 500, beta()), total: 500 })));
+    // Beta-binomial with φ = 4 (intra-interval correlation 3/499 at 500 requests).
+    const clustered = [0, 1].map(() => Array.from({ length: 400 }, () => ({ events: sampleBetaBinomial(random, 500, 0.02, 4), total: 500 })));
     expect(estimateDispersion(clustered).estimate).toBeGreaterThan(3.3);
     expect(estimateDispersion(clustered).estimate).toBeLessThan(4.7);
   });
