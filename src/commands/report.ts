@@ -16,14 +16,14 @@ export interface ReportResult {
   report: ReleaseReport;
 }
 
-function readFormat(value: unknown): 'md' | 'html' {
-  if (value === undefined || value === 'md' || value === 'markdown') return 'md';
-  if (value === 'html') return 'html';
-  throw new RolloutError('E_USAGE', `--format must be md or html (got ${String(value)})`);
+/** `rollout report` options as cli.ts parses them. */
+export interface ReportOptions {
+  format: 'md' | 'markdown' | 'html';
+  out?: string;
 }
 
-export async function runReport(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
-  const format = readFormat(options.format);
+export async function runReport(options: ReportOptions, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
+  const format = options.format === 'html' ? 'html' : 'md';
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   const state = await store.read();
@@ -33,7 +33,7 @@ export async function runReport(options: Record<string, unknown>, _args: string[
   if (!state && entries === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
-  const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;
+  const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
   if (out) await writeFile(out, document, { mode: 0o644 });
   return {
     exitCode: EXIT.ok,

@@ -42,7 +42,12 @@ function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvid
   });
 }
 
-export async function runStatus(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
+/** `rollout status` options as cli.ts parses them. */
+export interface StatusOptions {
+  history: number;
+}
+
+export async function runStatus(options: StatusOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   const { countPendingNotifications } = await import('../lifecycle/announce.js');
@@ -50,7 +55,7 @@ export async function runStatus(options: Record<string, unknown>, _args: string[
   const now = ctx.clock.now();
   const next = planNextStep(loaded.config, state, now);
   const { phase } = currentPhase(loaded.config, state);
-  const historySize = Math.max(0, Number(options.history ?? 5) || 0);
+  const historySize = options.history;
   const bake = next.kind === 'next-stage' || next.kind === 'finish-rollout' ? next.bake : null;
   const result: StatusResult = {
     release: loaded.config.release,
