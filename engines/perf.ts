@@ -18,6 +18,8 @@ export interface HotPathMeasurement {
   /** Median wall time of one engine call, ms. */
   medianMs: number;
   runs: number;
+  /** Every timed run, ms, ascending (a regression check compares them with an accepted run's). */
+  samples: number[];
 }
 
 export interface MeasureHotPathsOptions {
@@ -52,13 +54,15 @@ export async function measureHotPaths(opts: MeasureHotPathsOptions = {}): Promis
   for (const engine of Object.keys(calls) as EngineName[]) {
     for (const model of MODEL_VERSIONS) {
       await new Promise((resolve) => setImmediate(resolve));
-      results.push({ hotPath: HOT_PATH_BY_ENGINE[engine], engine, model, medianMs: timeMedian(() => calls[engine](model), runs), runs });
+      const samples = timeRuns(() => calls[engine](model), runs);
+      results.push({ hotPath: HOT_PATH_BY_ENGINE[engine], engine, model, medianMs: medianOfSorted(samples), runs, samples });
     }
   }
   return results;
 }
 
-function timeMedian(fn: () => unknown, runs: number): number {
+/** Warm up, then time `runs` calls; ascending. */
+function timeRuns(fn: () => unknown, runs: number): number[] {
   for (let i = 0; i < WARM_UP_RUNS; i++) fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -66,7 +70,11 @@ function timeMedian(fn: () => unknown, runs: number): number {
     fn();
     samples.push(performance.now() - t);
   }
-  samples.sort((a, b) => a - b);
+  return samples.sort((a, b) => a - b);
+}
+
+/** Median of an ascending, non-empty list. */
+export function medianOfSorted(samples: readonly number[]): number {
   const mid = samples.length >> 1;
   return samples.length % 2 === 1 ? (samples[mid] as number) : ((samples[mid - 1] as number) + (samples[mid] as number)) / 2;
 }

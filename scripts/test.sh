@@ -12,6 +12,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || need_pkgs+=(python3-scipy)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${need_pkgs[@]}" | sort -u | tr '\n' ' ')
@@ -32,6 +33,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   for svc in prometheus postgresql redis-server; do
     (service "$svc" stop || systemctl stop "$svc") >/dev/null 2>&1 || true
   done
+fi
+
+# The real Unleash server the unleash provider is tested against: a test fixture, never a dependency of
+# the CLI (unleash-server 6.x runs on Node 20). Installed from its lockfile when missing.
+if [ ! -f test/fixtures/unleash-server/node_modules/unleash-server/dist/server.js ]; then
+  echo "test: installing unleash-server into test/fixtures/unleash-server" >&2
+  if ! npm ci --prefix test/fixtures/unleash-server --no-audit --no-fund >/tmp/rollout-unleash-install.log 2>&1; then
+    echo "test: npm ci --prefix test/fixtures/unleash-server failed; see /tmp/rollout-unleash-install.log" >&2
+    tail -20 /tmp/rollout-unleash-install.log >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
 fi
 
 if ! npm run --silent build; then

@@ -23,6 +23,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     .option('--json', 'one JSON document on stdout; progress on stderr', false)
     .option('--no-color', 'no colour in human output')
     .option('--actor <name>', 'who is acting (default $ROLLOUT_ACTOR, the CI user, then $USER)')
+    // Every subcommand's --help lists the global options too (set before the commands copy it).
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run `rollout --help` for the commands and options)')
     .configureOutput(output)
@@ -59,7 +61,12 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/signoff.js')).runSignoff,
   );
   on(
-    program.command('status').description('phase, stage, flag percentages, latest verdicts, lock holder, history').addOption(new Option('--history <n>', 'history entries to show').argParser(integerIn(0, 100_000)).default(5)),
+    program
+      .command('status')
+      .description('phase, stage, flag percentages, latest verdicts, lock holder, history')
+      .addOption(new Option('--history <n>', 'history entries to show').argParser(integerIn(0, 100_000)).default(5))
+      .option('--watch', 'redraw every few seconds until the release completes (exit 0) or is rolled back (exit 4)')
+      .option('--interval <duration>', 'with --watch: time between redraws', '5s'),
     'status',
     async () => (await import('./commands/status.js')).runStatus,
   );
@@ -130,15 +137,17 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     async () => (await import('./commands/retry.js')).runRetry,
   );
   on(
-    program
-      .command('flags')
-      .argument('<action>', 'list | show FLAG | eval FLAG | export')
-      .argument('[flag]', 'the flag key')
-      .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why')
-      .option('--key <id>', 'eval: the targeting key (user or session id)')
-      .option('--group <name...>', 'eval: groups the user belongs to')
-      .option('--attr <key=value...>', 'eval: other context attributes')
-      .option('--out <file>', 'export: write the flagd file here'),
+    mutating(
+      program
+        .command('flags')
+        .argument('<action>', 'list | show FLAG | eval FLAG | export | sync')
+        .argument('[flag]', 'the flag key')
+        .description('inspect flags; `eval FLAG --key ID [--group G]` shows the variant a user gets, and why; `sync` rewrites and publishes every flag file from the state')
+        .option('--key <id>', 'eval: the targeting key (user or session id)')
+        .option('--group <name...>', 'eval: groups the user belongs to')
+        .option('--attr <key=value...>', 'eval: other context attributes')
+        .option('--out <file>', 'export: write the flagd file here'),
+    ),
     'flags',
     async () => (await import('./commands/flags.js')).runFlags,
   );
@@ -150,7 +159,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
   on(
     program
       .command('verify')
-      .description("run the engines' property suites and golden accuracy cases (exit 1 on any failure)")
+      .description("run the engines' property suites and golden accuracy cases (exit 1 when a property fails or the model under release, v1.1, misses a golden case)")
       .addOption(new Option('--engine <name>', 'default: all').choices(['reserves', 'pacing', 'cohorts']))
       .addOption(new Option('--model <version>', 'default: both').choices(['v1.0', 'v1.1']))
       .option('--property <id>', 'only this property (to replay a failure)')
@@ -208,7 +217,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .command('report')
       .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
       .addOption(new Option('--format <format>', 'html is one self-contained file with charts').choices(['md', 'markdown', 'html']).default('md'))
-      .option('--out <file>', 'write the report here instead of stdout'),
+      .option('--out <file>', 'write the report here instead of stdout')
+      .option('--no-checkpoint', 'read the whole audit log and leave no checkpoint (by default a report goes on from the previous one)'),
     'report',
     async () => (await import('./commands/report.js')).runReport,
   );
@@ -243,6 +253,16 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
+  );
+  on(
+    program.command('completion').description('shell completion script: eval "$(rollout completion bash)" (also zsh, fish)').argument('<shell>', 'bash | zsh | fish'),
+    'completion',
+    async () => (await import('./commands/completion.js')).runCompletion,
+  );
+  on(
+    program.command('__complete', { hidden: true }).argument('[words...]').allowUnknownOption().helpOption(false),
+    '__complete',
+    async () => (await import('./commands/completion.js')).runComplete,
   );
   return program;
 }

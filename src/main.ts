@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { buildProgram, type Selected } from './cli.js';
 import type { CommandResult } from './output/command-result.js';
 import { resolveActor, type Ctx, type GlobalOptions } from './context.js';
 import { CATALOGUE, EXIT, type ExitCode } from './errors/catalogue.js';
 import { formatProblem, toRolloutError } from './errors/rollout-error.js';
 import { clockFromEnv } from './lifecycle/clock.js';
+import { describeHelp, findCommand } from './output/help-json.js';
 import { escapeControl, escapeIdentitiesInPlace, escapeInline, escapeJsonText } from './output/escape.js';
 import { createRedactor, redactDeep, type Redactor } from './output/redact.js';
 import { createMarkedStyle, plainStyle, shouldColor } from './output/style.js';
 import { listWarnings, onWarning } from './output/warnings.js';
 
 function readVersion(): string {
-  // dist/src/main.js and dist/bundle/main.js sit two levels below package.json; src/main.ts (in-process tests) one.
-  for (const relative of ['../../package.json', '../package.json']) {
+  // dist/src/main.js sits two levels below package.json, the bundle's chunk (dist/bundle/chunks/) three;
+  // src/main.ts (in-process tests) one.
+  for (const relative of ['../../package.json', '../../../package.json', '../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
       if (pkg.name === 'rollout') return pkg.version;
@@ -59,6 +61,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
     writeOut: (s) => streams.stdout.write(redact(s)),
     writeErr: (s) => (usage += s),
   });
+  const early = wantsJson ? jsonHelpOrVersion(program, argv.slice(2)) : null;
+  if (early) {
+    streams.stdout.write(escapeJsonText(JSON.stringify({ ok: true, exitCode: EXIT.ok, ...early }, null, 2)) + '\n');
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -81,6 +88,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
     isTTY: Boolean(streams.stderr.isTTY),
     redact,
     progress: (line) => streams.stderr.write(redact(escapeControl(line)) + '\n'),
+    // Cursor home and clear screen, then the frame: a redraw in place, not a scrolling log.
+    live: (frame) => streams.stderr.write('\x1b[H\x1b[2J' + redact(escapeControl(frame)) + '\n'),
   };
   try {
     const handler = await chosen.load();
@@ -114,6 +123,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
     if (env.ROLLOUT_DEBUG && error instanceof Error && error.stack) streams.stderr.write(redact(error.stack) + '\n');
     return printError(streams, redact, global.json, { code: 'E_INTERNAL', message: `internal error: ${message}`, exitCode: EXIT.internal });
   }
+}
+
+/** `--json` with `--help` or `--version`: the help or the version as one JSON document instead of text. */
+function jsonHelpOrVersion(program: Command, args: string[]): { command: string; result: unknown } | null {
+  const words = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (words.includes('--version') || words.includes('-V')) return { command: 'version', result: { version: program.version() } };
+  if (!words.includes('--help') && !words.includes('-h')) return null;
+  return { command: 'help', result: describeHelp(findCommand(program, words)) };
 }
 
 interface PrintedError {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { EngineInputError } from '../errors.js';
 import type { PacingInput } from '../pacing/index.js';
 import { fundSizeArb, pacingInputArb } from './generators.js';
+import { calendarQuarter } from './calendar.js';
 import { BOTH, V11, asEngineProperty, ensure, isSameJson } from './types.js';
 import type { PropertyDef } from './types.js';
 
@@ -64,6 +65,29 @@ export const PACING_PROPERTIES: PropertyDef[] = [
       ensure(r.quarters.every((q) => q.initial + q.followOn === q.investments), 'initial + followOn ≠ investments');
       ensure(r.quarters.reduce((s, q) => s + q.initial, 0) === r.initialTotal, 'Σ initial ≠ initialTotal');
       ensure(r.undeployed >= 0, () => `undeployed ${r.undeployed} < 0`);
+    })),
+  },
+  {
+    id: 'pacing.follow-on-total-is-sum-of-quarters', engine: 'pacing', models: BOTH,
+    title: 'followOnTotal = Σ quarterly follow-ons, initialTotal = Σ quarterly initial checks',
+    build: (e, m) => asEngineProperty(fc.property(pacingInputArb, (input) => {
+      const r = e.pacing[m](input);
+      const followOn = r.quarters.reduce((s, q) => s + q.followOn, 0);
+      ensure(followOn === r.followOnTotal, () => `Σ followOn ${followOn} ≠ followOnTotal ${r.followOnTotal}`);
+      const initial = r.quarters.reduce((s, q) => s + q.initial, 0);
+      ensure(initial === r.initialTotal, () => `Σ initial ${initial} ≠ initialTotal ${r.initialTotal}`);
+    })),
+  },
+  {
+    id: 'pacing.quarters-match-calendar', engine: 'pacing', models: BOTH,
+    title: 'quarter i is the calendar quarter i after the start: key, first and last day as in the golden calendar',
+    build: (e, m) => asEngineProperty(fc.property(pacingInputArb, (input) => {
+      e.pacing[m](input).quarters.forEach((q, i) => {
+        const want = calendarQuarter(input.startYear, input.startQuarter, i);
+        ensure(q.index === i, () => `quarters[${i}].index is ${q.index}`);
+        ensure(q.key === want.key && q.startDate === want.startDate && q.endDate === want.endDate,
+          () => `quarters[${i}] is ${q.key} ${q.startDate}..${q.endDate}, the calendar says ${want.key} ${want.startDate}..${want.endDate}`);
+      });
     })),
   },
   {

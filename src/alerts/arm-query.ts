@@ -34,6 +34,11 @@ export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: 
   const vars = varsFor(canary, arm, window, release);
   if (metric.kind === 'ratio') return `(${renderQuery(metric.events, vars)}) / (${renderQuery(metric.total, vars)})`;
   if (!hasPromql(metric) || metric.query === undefined) throw new Error(`metric ${metric.id} has no PromQL query`);
+  // A histogram metric's query answers one series per bucket; what is judged (and charted) is its quantile.
+  if (metric.kind === 'distribution' && metric.method === 'histogram') {
+    const quantile = `histogram_quantile(${metric.quantile}, ${renderQuery(metric.query, vars)})`;
+    return metric.scale === 1 ? quantile : `${metric.scale} * ${quantile}`;
+  }
   return renderQuery(metric.query, vars);
 }
 

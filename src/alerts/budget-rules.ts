@@ -1,6 +1,6 @@
 import type { PerfBudget, RawConfig, TriggerConfig } from '../config/schema.js';
 import { SERIES, SERVICE_QUERIES, isSeriesInPlan } from './series.js';
-import type { AlertNote, AlertRule } from './types.js';
+import { DEFAULT_ALERT_RUNBOOK, type AlertNote, type AlertRule } from './types.js';
 
 /** Growth of the heap is judged over an hour: shorter windows mostly see garbage-collection sawtooth. */
 const HEAP_WINDOW = '1h';
@@ -21,7 +21,7 @@ function budgetRule(config: RawConfig, key: string, expr: string, window: string
     annotations: {
       summary: `${config.release}: ${summary}`,
       description: `${description} Service-wide (both arms). Budgets warn rather than page: \`rollout watch\` only rolls back on the plan's triggers, and the pager must not claim otherwise.`,
-      runbook: `${config.runbooks}/model-rollback.md`,
+      runbook: `${config.runbooks}/${DEFAULT_ALERT_RUNBOOK}.md`,
     },
   };
 }

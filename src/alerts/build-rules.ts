@@ -11,9 +11,17 @@ function groupName(config: RawConfig, suffix: string): string {
   return `rollout-${config.release.replace(/[^A-Za-z0-9]+/g, '-')}-${suffix}`;
 }
 
-/** The plan's triggers and budgets as Prometheus alerting rules. Pure: config + budget → rules. */
-export function buildAlertRules(config: RawConfig, budget: PerfBudget | null): AlertRulesResult {
+/**
+ * The plan's triggers and budgets as Prometheus alerting rules. Pure: config + budget → rules.
+ * `runbookFor` names the runbook of a trigger id (`budget.<key>` for budgets) when the project has one
+ * that declares it; otherwise each rule names the generic `release-alert` runbook.
+ */
+export function buildAlertRules(config: RawConfig, budget: PerfBudget | null, runbookFor: (trigger: string) => string | null = () => null): AlertRulesResult {
   const { triggers, budgets } = asConfigError(() => ({ triggers: buildTriggerRules(config), budgets: buildBudgetRules(config, budget) }));
+  for (const rule of [...triggers.rules, ...budgets.rules]) {
+    const declared = runbookFor(rule.labels.trigger);
+    if (declared) rule.annotations.runbook = declared;
+  }
   const groups = [
     { name: groupName(config, 'triggers'), interval: config.watch.interval, rules: triggers.rules },
     { name: groupName(config, 'budget'), interval: config.watch.interval, rules: budgets.rules },

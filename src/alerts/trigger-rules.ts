@@ -1,6 +1,6 @@
 import type { CanaryConfig, MetricConfig, RawConfig, TriggerConfig } from '../config/schema.js';
 import { hasPromql, parseLimit, renderArmQuery, renderArmTotal } from './arm-query.js';
-import type { AlertNote, AlertRule } from './types.js';
+import { DEFAULT_ALERT_RUNBOOK, type AlertNote, type AlertRule } from './types.js';
 
 /** `error-rate` → `RolloutErrorRate`: alert names must be PromQL identifiers. */
 export function toAlertName(id: string): string {
@@ -60,7 +60,7 @@ function buildMetricRule(trigger: TriggerConfig, metric: MetricConfig, config: R
     annotations: {
       summary: `${config.release}: ${metric.id} on ${canary.arms.canary} ${limits} over ${window}`,
       description: `Canary ${canary.arms.canary} vs baseline ${canary.arms.baseline}, metric ${name}, trigger ${trigger.id}. ${describeAction(trigger, config)}`,
-      runbook: `${config.runbooks}/model-rollback.md`,
+      runbook: `${config.runbooks}/${DEFAULT_ALERT_RUNBOOK}.md`,
     },
   };
 }

@@ -33,3 +33,6 @@ export interface AlertRulesResult {
   groups: AlertRuleGroup[];
   notes: AlertNote[];
 }
+
+/** The generic runbook an alert names when no runbook of the project declares its trigger (runbooks/generic). */
+export const DEFAULT_ALERT_RUNBOOK = 'release-alert';

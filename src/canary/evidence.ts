@@ -4,7 +4,7 @@ import type { InconclusiveReason } from './types.js';
 export type Scalar = { ok: true; value: number } | { ok: false; reason: InconclusiveReason; detail: string };
 export type Points = { ok: true; values: number[]; dropped: number } | { ok: false; reason: InconclusiveReason; detail: string };
 
-function describeError(o: QueryOutcome): string {
+export function describeError(o: QueryOutcome): string {
   switch (o.kind) {
     case 'http-error':
       return `HTTP ${o.status} from ${o.url}`;

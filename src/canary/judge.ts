@@ -1,8 +1,10 @@
 import type { CanaryConfig, MetricConfig, PerfBudget } from '../config/schema.js';
-import { achievedPower, compareProportions, hodgesLehmann, mannWhitney, requiredSampleSize } from '../stats/index.js';
+import { achievedPower, compareProportions, hodgesLehmann, mannWhitneyAutocorrelated, requiredSampleSize } from '../stats/index.js';
 import type { Collected } from './collect.js';
 import type { QueryOutcome } from '../metrics/types.js';
 import { readPoints, readScalar, type Scalar } from './evidence.js';
+import { readDispersion, type DispersionReading } from './dispersion-evidence.js';
+import { judgeHistogram } from './judge-histogram.js';
 import type { MetricVerdict } from './types.js';
 
 /** Minimum per-interval points per arm for a distribution metric when the metric sets none. */
@@ -17,7 +19,7 @@ export interface JudgeContext {
 
 const pct = (x: number) => `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`;
 
-function base(metric: MetricConfig, threshold: string, queries: string[]): Omit<MetricVerdict, 'verdict' | 'reason' | 'baseline' | 'canary' | 'relativeChange'> {
+export function base(metric: MetricConfig, threshold: string, queries: string[]): Omit<MetricVerdict, 'verdict' | 'reason' | 'baseline' | 'canary' | 'relativeChange'> {
   return { id: metric.id, ...(metric.title ? { title: metric.title } : {}), kind: metric.kind, critical: metric.critical, action: metric.action, threshold, queries };
 }
 
@@ -25,6 +27,7 @@ function base(metric: MetricConfig, threshold: string, queries: string[]): Omit<
 export function judgeMetric(metric: MetricConfig, collected: Collected, ctx: JudgeContext): MetricVerdict {
   if (metric.kind === 'ratio' && collected.kind === 'ratio') return judgeRatio(metric, collected, ctx);
   if (metric.kind === 'distribution' && collected.kind === 'distribution') return judgeDistribution(metric, collected, ctx);
+  if (metric.kind === 'distribution' && collected.kind === 'histogram') return judgeHistogram(metric, collected, ctx);
   if (metric.kind === 'threshold' && collected.kind === 'threshold') return judgeThreshold(metric, collected, ctx);
   throw new Error(`metric ${metric.id}: collected ${collected.kind} evidence for a ${metric.kind} metric`);
 }
@@ -73,7 +76,8 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
       power: { achieved, neededPerArm: needed, morePerArm: needed - n, effect: `${pct(p0)} → ${pct(p1)}` },
     };
   }
-  const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha });
+  const dispersion = readDispersion(c.intervals);
+  const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor });
   const absoluteBreach =
     (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
   return {
@@ -85,11 +89,18 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
     baseline,
     canary,
     relativeChange,
-    test: test.method === 'fisher-exact' ? "Fisher's exact test (one-sided)" : 'two-proportion score test (one-sided)',
+    test: `${test.method === 'fisher-exact' ? "Fisher's exact test (one-sided)" : 'two-proportion score test (one-sided)'}${describeDispersion(dispersion)}`,
+    dispersion: dispersion.factor,
     statistic: test.statistic,
     pValue: test.pValue,
     interval: { lower: test.ratioInterval[0], upper: test.ratioInterval[1], of: 'ratio', confidence: test.confidence },
   };
+}
+
+function describeDispersion(d: DispersionReading): string {
+  if (d.note) return ` (${d.note})`;
+  const phi = (d.estimate as number).toFixed(2);
+  return d.factor > 1 ? `, quasi-binomial: widened for overdispersion φ = ${phi} (${d.degreesOfFreedom} df)` : `, binomial (dispersion φ = ${phi} ≤ 1)`;
 }
 
 /** Counts are finite, ≥ 0 and exact: beyond 2^53 a double no longer counts requests one by one. */
@@ -124,7 +135,8 @@ function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' 
     return { ...head, verdict: 'inconclusive', inconclusive: xb.length === 0 || xc.length === 0 ? 'no-data' : 'too-few-samples', reason: `${Math.min(xb.length, xc.length)} intervals in the smaller arm, ${minPoints} needed`, baseline, canary, relativeChange: null };
   }
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
-  const mw = mannWhitney(xc, xb, { alternative });
+  // Points of a stepped range query are time series: the test is widened for their autocorrelation.
+  const mw = mannWhitneyAutocorrelated(xc, xb, { alternative });
   const hl = hodgesLehmann(xb, xc, { confidence: 1 - 2 * ctx.canary.alpha });
   const sign = metric.direction === 'lower-is-better' ? 1 : -1;
   const scale = Math.abs(baseline.value ?? 0);
@@ -136,7 +148,7 @@ function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' 
     baseline,
     canary,
     relativeChange,
-    test: `Mann–Whitney U (${mw.method}, one-sided) with Hodges–Lehmann shift`,
+    test: `Mann–Whitney U (one-sided, widened for lag-1 autocorrelation ${mw.lag1.x.toFixed(2)} / ${mw.lag1.y.toFixed(2)}: ${mw.effectiveN.x.toFixed(0)} / ${mw.effectiveN.y.toFixed(0)} effective points) with Hodges–Lehmann shift`,
     statistic: mw.statistic,
     pValue: mw.pValue,
     interval: { lower: hl.lower, upper: hl.upper, of: 'shift', confidence: hl.confidence },

@@ -36,6 +36,8 @@ export interface MetricVerdict {
   test?: string;
   statistic?: number;
   pValue?: number;
+  /** Rate metrics: the quasi-binomial variance factor φ the test was widened by (1 = binomial). */
+  dispersion?: number;
   /** p-value after the multiple-comparison adjustment (Holm). */
   adjustedPValue?: number;
   /** Interval for the difference (rates), the shift (distributions) or the ratio. */

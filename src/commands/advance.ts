@@ -7,8 +7,10 @@ import { announce, flushNotifications, type AnnounceResult } from '../lifecycle/
 import { applyStep, assertFlagFilesUsable, computeTarget, type StepTarget } from '../lifecycle/apply-step.js';
 import { syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { blockedError, describeNextStep, planNextStep, type NextStep } from '../lifecycle/planner.js';
+import { decideStageEnd, type StageEndDecision } from '../lifecycle/stage-end.js';
 import { gatherStepEvidence, type StepEvidence } from '../lifecycle/step-evidence.js';
 import { readPendingStep } from '../lifecycle/step-target.js';
+import type { RollbackOutcome } from '../lifecycle/rollback.js';
 import { readOrInitial } from '../lifecycle/transaction.js';
 import type { ReleaseEvent } from '../notify/types.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
@@ -31,6 +33,8 @@ export interface AdvanceResult {
   notifications?: AnnounceResult;
   /** The step was taken but its audit entry is pending (the next command backfills it). */
   auditPending?: string;
+  /** A stage-end canary failure on a metric with `onFail: rollback`: what was (or, dry, would be) done. */
+  stageEnd?: { decision: StageEndDecision; rollback?: RollbackOutcome };
 }
 
 const OUTCOME_EXIT: Record<StepEvidence['outcome'], ExitCode> = { go: EXIT.ok, fail: EXIT.fail, wait: EXIT.inconclusive };
@@ -69,6 +73,8 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
   }
   if (step.kind === 'blocked') throw blockedError(step);
   const evidence = await gatherStepEvidence(ctx, loaded, state, step, style);
+  const decision = !override && evidence.canary?.verdict === 'fail' && loaded.config.canary ? decideStageEnd(evidence.canary, loaded.config.canary) : null;
+  if (decision?.action === 'rollback') return rollBackAtStageEnd(ctx, loaded, { step, evidence, decision, dryRun });
   const go = evidence.outcome === 'go' || override;
   const target = computeTarget(loaded, state, step, ctx.clock.now(), {
     override: override && evidence.outcome !== 'go',
@@ -76,13 +82,32 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
     evidence: { outcome: evidence.outcome, reasons: evidence.reasons, ...(evidence.canary ? { canary: summarizeCanary(evidence.canary) } : {}) },
   });
   if (dryRun || !go) {
-    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, true);
+    const preview = await syncFlagFiles(loaded.config, loaded.dir, target.flags, { dryRun: true, env: ctx.env, redact: ctx.redact });
     const result: AdvanceResult = { step, description: describeNextStep(step), evidence, moved: false, dryRun, override, resumed: false, from: target.from, to: target.to, flagDiff: preview.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])) };
     const exitCode = dryRun ? (go ? EXIT.ok : OUTCOME_EXIT[evidence.outcome]) : OUTCOME_EXIT[evidence.outcome];
     return { exitCode, result, human: (s) => renderAdvance(result, s) };
   }
   const applied = await applyStep(ctx, loaded, { expectSerial: stored?.serial ?? 0, target });
   return finish(ctx, loaded, { step, target, evidence, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => (w.diff.changes.length ? [formatFlagDiff(w.diff)] : [])), auditPending: applied.auditPending });
+}
+
+/** D-1: a stage-end breach of a metric marked `onFail: rollback` rolls the release back instead of holding it. */
+async function rollBackAtStageEnd(ctx: Ctx, loaded: LoadedConfig, r: { step: NextStep; evidence: StepEvidence; decision: StageEndDecision; dryRun: boolean }): Promise<CommandResult<AdvanceResult>> {
+  const stage = r.step.kind === 'next-stage' || r.step.kind === 'finish-rollout' ? r.step.from.id : '';
+  const base: AdvanceResult = { step: r.step, description: describeNextStep(r.step), evidence: r.evidence, moved: false, dryRun: r.dryRun, override: false, resumed: false, flagDiff: [] };
+  if (r.dryRun) {
+    const result: AdvanceResult = { ...base, stageEnd: { decision: r.decision } };
+    return { exitCode: EXIT.fail, result, human: (s) => renderAdvance(result, s) };
+  }
+  const { performRollback } = await import('../lifecycle/rollback.js');
+  const rollback = await performRollback(ctx, loaded, {
+    mode: loaded.config.rollback.defaultMode,
+    reason: `stage-end canary of ${stage} failed on ${r.decision.rollbackMetrics.join(', ')} (onFail: rollback)`,
+    trigger: `stage-end:${r.decision.rollbackMetrics.join(',')}`,
+    evidence: r.evidence.canary ? summarizeCanary(r.evidence.canary) : undefined,
+  });
+  const result: AdvanceResult = { ...base, stageEnd: { decision: r.decision, rollback } };
+  return { exitCode: rollback.ok ? EXIT.rolledBack : EXIT.rollbackIncomplete, result, human: (s) => renderAdvance(result, s) };
 }
 
 async function finish(
@@ -127,6 +152,14 @@ function renderAdvance(r: AdvanceResult, s: Style): string {
   if (r.evidence?.canary) out.push(`canary: ${r.evidence.canary.verdict} — ${r.evidence.canary.summary}`);
   if (r.override && r.evidence && r.evidence.outcome !== 'go') out.push(s.yellow(s.bold('OVERRIDE: moving forward despite the evidence below (audited and announced)')));
   for (const reason of r.evidence?.reasons ?? []) out.push(`  ${r.evidence?.outcome === 'fail' ? s.red('✗') : s.yellow('…')} ${reason}`);
+  if (r.stageEnd) {
+    const { decision, rollback } = r.stageEnd;
+    const cause = `stage-end canary failed on ${decision.rollbackMetrics.join(', ')} (onFail: rollback)`;
+    if (!rollback) out.push(`${s.cyan('dry run')}: ${cause}: would roll the release back; nothing was changed`);
+    else if (rollback.ok) out.push(s.red(s.bold(`ROLLED BACK (${rollback.mode}): ${cause}`)), `  retry with \`rollout retry --reason "<the fix>"\` once it is fixed`);
+    else out.push(s.red(s.bold(`rollback NOT complete (${rollback.mode}): ${cause}`)), ...rollback.problems.map((p) => `  ! ${p}`));
+    return out.join('\n');
+  }
   if (r.moved) out.push(`${s.green('advanced')} ${where(r.from)} → ${where(r.to)}${r.resumed ? s.dim(' (finished an interrupted step)') : ''}`);
   else if (r.dryRun) out.push(`${s.cyan('dry run')}: ${r.evidence?.outcome === 'go' || r.override ? 'would advance' : 'would NOT advance'} ${where(r.from)} → ${where(r.to)}; nothing was changed`);
   else out.push(`${r.evidence?.outcome === 'fail' ? s.red('not advanced: the evidence says no') : s.yellow('not advanced yet: not enough evidence')}; nothing was changed (next: ${r.description})`);

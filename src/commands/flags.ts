@@ -8,7 +8,8 @@ import type { LoadedConfig } from '../config/load.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
 import { buildFlagDocument } from '../flags/flagd.js';
 import type { FlagdDocument } from '../flags/types.js';
-import { flagSpecsFor } from '../lifecycle/flag-sync.js';
+import { openProvider } from '../flags/providers/registry.js';
+import { flagSpecsFor, toProviderFlag } from '../lifecycle/flag-sync.js';
 import { renderTable } from '../output/style.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
@@ -37,7 +38,7 @@ export async function runFlags(options: Record<string, unknown>, args: string[],
     case 'list': {
       const rows = loaded.config.flags.map((f) => {
         const s = state?.flags[f.key];
-        return { key: f.key, file: f.file, newVariant: f.variants.new, fallback: f.variants.fallback, percent: s?.percent ?? 0, groups: s?.groups ?? [], killSwitch: s?.killSwitch ?? false };
+        return { key: f.key, provider: f.provider, file: f.file, newVariant: f.variants.new, fallback: f.variants.fallback, percent: s?.percent ?? 0, groups: s?.groups ?? [], killSwitch: s?.killSwitch ?? false };
       });
       return {
         exitCode: EXIT.ok,
@@ -64,8 +65,9 @@ export async function runFlags(options: Record<string, unknown>, args: string[],
       }
       const doc = await readFlagFile(loaded, flag.file);
       if (!doc) throw new RolloutError('E_USAGE', `${flag.file} does not exist yet: every user gets the application's default`);
-      const { evaluateFlag } = await import('../flags/evaluate.js');
-      const evaluation = evaluateFlag(doc, flag.key, { targetingKey: id, ...(groups.length ? { groups } : {}), ...(Object.keys(attrs).length ? { attrs } : {}) });
+      // Explained by the flag's provider, which evaluates it as applications do.
+      const provider = await openProvider(flag.provider, { planDir: loaded.dir, env: ctx.env, redact: ctx.redact });
+      const evaluation = await provider.explain(toProviderFlag(loaded.config, flag), { targetingKey: id, ...(groups.length ? { groups } : {}), ...(Object.keys(attrs).length ? { attrs } : {}) });
       return { exitCode: EXIT.ok, result: { key: flag.key, targetingKey: id, groups, attrs, ...evaluation }, human: (st) => `${st.bold(evaluation.variant ?? '(application default)')} for ${id}: ${evaluation.detail}` };
     }
     case 'export': {
@@ -78,9 +80,11 @@ export async function runFlags(options: Record<string, unknown>, args: string[],
       }
       return { exitCode: EXIT.ok, result: { files: docs }, human: () => (out ? `wrote ${out}` : Object.entries(docs).map(([f, d]) => `# ${f}\n${JSON.stringify(d, null, 2)}`).join('\n')) };
     }
+    case 'sync':
+      return (await import('./flags-sync.js')).runFlagsSync(options, ctx, loaded);
     default: {
-      const hint = action ? suggest(action, ['list', 'show', 'eval', 'export']) : null;
-      throw new RolloutError('E_USAGE', `flags ${action ?? ''}: use list, show FLAG, eval FLAG --key ID or export${hint ? ` (did you mean ${hint}?)` : ''}`);
+      const hint = action ? suggest(action, ['list', 'show', 'eval', 'export', 'sync']) : null;
+      throw new RolloutError('E_USAGE', `flags ${action ?? ''}: use list, show FLAG, eval FLAG --key ID, export or sync${hint ? ` (did you mean ${hint}?)` : ''}`);
     }
   }
 }

@@ -1,11 +1,19 @@
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
+import { genericRunbookDir } from '../runbooks/library.js';
 import type { CommandResult } from '../output/command-result.js';
 
-const STARTER_PLAN = `# yaml-language-server: $schema=./docs/rollout.schema.json
+/** The generic runbooks shipped with rollout (one per exit code, plus the alert response), as files for `dir`. */
+async function genericRunbooks(dir: string): Promise<Array<[string, string]>> {
+  const source = genericRunbookDir();
+  const names = (await readdir(source)).filter((n) => n.endsWith('.md') && n !== 'README.md').sort();
+  return Promise.all(names.map(async (n): Promise<[string, string]> => [path.join(dir, n), await readFile(path.join(source, n), 'utf8')]));
+}
+
+const STARTER_PLAN = `# yaml-language-server: $schema=./rollout.schema.json
 # A starter release plan. \`rollout validate\` checks it; \`rollout plan\` shows it.
 version: 1
 release: v1.0.0
@@ -63,14 +71,22 @@ export interface InitResult {
   written: string[];
 }
 
-/** Writes both files or neither: existing files are checked before anything is created. */
+/**
+ * A project that stands alone: the plan, the budget, the JSON Schema the plan's first line points
+ * editors at, and the generic runbooks for rollout's exit codes (to adapt; `runbook show` finds them).
+ * All files or none: existing files are checked before anything is created.
+ */
 export async function runInit(_options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<InitResult>> {
   const planFile = path.resolve(ctx.cwd, ctx.global.config);
-  const budgetFile = path.resolve(path.dirname(planFile), '.perf-budget.json');
+  const dir = path.dirname(planFile);
+  const { buildJsonSchema } = await import('./schema.js');
   const files: Array<[string, string]> = [
     [planFile, STARTER_PLAN],
-    [budgetFile, STARTER_BUDGET],
+    [path.join(dir, '.perf-budget.json'), STARTER_BUDGET],
+    [path.join(dir, 'rollout.schema.json'), `${JSON.stringify(buildJsonSchema(), null, 2)}\n`],
+    ...(await genericRunbooks(path.join(dir, 'runbooks'))),
   ];
+  await mkdir(path.join(dir, 'runbooks'), { recursive: true });
   const handles: FileHandle[] = [];
   try {
     for (const [file] of files) handles.push(await open(file, 'wx', 0o644));
@@ -90,6 +106,6 @@ export async function runInit(_options: Record<string, unknown>, _args: string[]
   return {
     exitCode: EXIT.ok,
     result: { written },
-    human: (s) => [...written.map((f) => `${s.green('wrote')} ${f}`), 'next: edit the plan, then `rollout validate` and `rollout plan`.'].join('\n'),
+    human: (s) => [...written.map((f) => `${s.green('wrote')} ${f}`), 'next: edit the plan, then `rollout validate` and `rollout plan`; adapt runbooks/ to your service.'].join('\n'),
   };
 }

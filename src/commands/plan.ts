@@ -18,13 +18,29 @@ export interface PlanResult {
     id: string;
     title: string;
     current: boolean;
-    gates: Array<{ id: string; kind: string; item?: string; title?: string; checks: string }>;
+    gates: Array<{ id: string; kind: string; item?: string; title?: string; checks: string; basis: GateBasis }>;
+    /** Gates a machine judges from evidence vs gates that wait for a person's sign-off. */
+    counts: { evidence: number; signoffs: number };
     checklist: Array<{ id: string; title: string }>;
     stages: Array<{ id: string; percent: number; groups: string[]; bake: string; label?: string }>;
   }>;
   canary: Array<{ id: string; title?: string; rule: string }>;
   triggers: Array<{ id: string; rule: string }>;
   rollback: RawConfig['rollback'];
+  /** Over the whole plan. */
+  counts: { gates: number; evidence: number; signoffs: number };
+}
+
+/** `sign-off`: a manual gate, satisfied by a person's recorded word; `evidence`: every other kind. */
+export type GateBasis = 'evidence' | 'sign-off';
+
+function basisOf(kind: string): GateBasis {
+  return kind === 'manual' ? 'sign-off' : 'evidence';
+}
+
+function countBases(gates: ReadonlyArray<{ kind: string }>): { evidence: number; signoffs: number } {
+  const signoffs = gates.filter((g) => basisOf(g.kind) === 'sign-off').length;
+  return { evidence: gates.length - signoffs, signoffs };
 }
 
 export function buildPlan(config: RawConfig, state: ReleaseState | null, now: Date): PlanResult {
@@ -38,23 +54,26 @@ export function buildPlan(config: RawConfig, state: ReleaseState | null, now: Da
       id: p.id,
       title: p.title,
       current: (state?.phase ?? config.phases[0]?.id) === p.id && state?.status !== 'completed',
-      gates: p.gates.map((g) => ({ id: g.id, kind: g.kind, item: g.item, title: g.title, checks: describeGate(g) })),
+      gates: p.gates.map((g) => ({ id: g.id, kind: g.kind, item: g.item, title: g.title, checks: describeGate(g), basis: basisOf(g.kind) })),
+      counts: countBases(p.gates),
       checklist: [...p.checklist, ...(p.completion === 'default' ? config.completionChecklist : [])].map((c) => ({ id: c.id, title: c.title })),
       stages: (p.rollout?.stages ?? []).map((s) => ({ id: s.id, percent: s.percent, groups: s.groups, bake: s.bake, label: s.label })),
     })),
     canary: (config.canary?.metrics ?? []).map((m) => ({ id: m.id, title: m.title, rule: describeMetric(m) })),
     triggers: config.triggers.map((t) => ({ id: t.id, rule: describeTrigger(t) })),
     rollback: config.rollback,
+    counts: { gates: config.phases.reduce((n, p) => n + p.gates.length, 0), ...countBases(config.phases.flatMap((p) => p.gates)) },
   };
 }
 
 export function renderPlan(plan: PlanResult, s: Style): string {
-  const out: string[] = [s.bold(`Release ${plan.release}`), ''];
+  const c = plan.counts;
+  const out: string[] = [s.bold(`Release ${plan.release}`), `${c.gates} gates: ${c.evidence} judged from evidence, ${c.signoffs} human sign-offs`, ''];
   for (const phase of plan.phases) {
-    out.push(`${phase.current ? s.cyan('▶') : ' '} ${s.bold(phase.id)}  ${phase.title}`);
+    out.push(`${phase.current ? s.cyan('▶') : ' '} ${s.bold(phase.id)}  ${phase.title}  ${s.dim(`(${phase.counts.evidence} evidence, ${phase.counts.signoffs} sign-off gates)`)}`);
     for (const g of phase.gates) out.push(`    ${s.dim(g.kind.padEnd(11))} ${g.id}${g.item ? s.dim(` [${g.item}]`) : ''}: ${g.checks}`);
     if (phase.stages.length) {
-      out.push(`    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`);
+      out.push(`    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent === 0 && st.groups.length ? `${st.groups.join(', ')} only` : `${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}`}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`);
     }
     if (phase.checklist.length) out.push(`    ${s.dim('sign-offs')}   ${phase.checklist.map((c) => c.id).join(', ')}`);
   }

@@ -12,8 +12,9 @@ import type { GateVerdict } from '../gates/types.js';
 import { runWithProgress } from '../gates/run-with-progress.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import { currentPhase } from '../lifecycle/planner.js';
+import { isGitHubActions } from '../output/annotations.js';
 import { renderJUnit } from '../output/junit.js';
-import { renderAnnotations, renderPreflight, type PreflightResult } from '../output/preflight-render.js';
+import { renderAnnotations, renderPreflight, type GatePositions, type PreflightResult } from '../output/preflight-render.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
@@ -77,17 +78,25 @@ export async function runPreflight(options: Record<string, unknown>, _args: stri
     recorded: false,
     exitCode,
   };
-  if (typeof options.junit === 'string' && options.junit) result.junit = await writeJUnit(ctx, options.junit, result);
+  const junit = typeof options.junit === 'string' && options.junit ? options.junit : null;
+  const github = isGitHubActions(ctx.env);
+  const positions = junit || github ? await gatePositions(ctx, loaded, phase.id) : undefined;
+  if (junit) result.junit = await writeJUnit(ctx, junit, result, positions);
   await recordResult(ctx, loaded, result);
-  const github = ctx.env.GITHUB_ACTIONS === 'true';
   // With --json, stdout is one document: annotations go to stderr, which the Actions runner also reads.
-  if (github && ctx.global.json) for (const line of renderAnnotations(result)) ctx.progress(line);
-  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github }) };
+  if (github && ctx.global.json) for (const line of renderAnnotations(result, positions)) ctx.progress(line);
+  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github, ...(positions ? { positions } : {}) }) };
 }
 
-async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult): Promise<string> {
+/** Gate lines in the plan, relative to the working directory as CI annotations and JUnit want them. */
+async function gatePositions(ctx: Ctx, loaded: LoadedConfig, phase: string): Promise<GatePositions> {
+  const { findGatePositions } = await import('../config/positions.js');
+  return findGatePositions(loaded.file, path.relative(ctx.cwd, loaded.file) || loaded.file, phase);
+}
+
+async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult, positions: GatePositions | undefined): Promise<string> {
   const target = path.resolve(ctx.cwd, file);
-  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates });
+  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates, ...(positions ? { positions } : {}) });
   await writeFile(target, ctx.redact(xml));
   return path.relative(ctx.cwd, target) || file;
 }

@@ -3,7 +3,7 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { suggest } from '../config/suggest.js';
 import type { StageConfig } from '../config/schema.js';
-import { isKillSwitchOn, syncFlagFiles } from '../lifecycle/flag-sync.js';
+import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
@@ -75,6 +75,9 @@ export async function runRetry(options: MutatingOptions & { from?: string; overr
     const at = ctx.clock.now().toISOString();
     const file = loaded.config.flags.find((f) => f.key === flag)?.file;
     const result: RetryResult = { phase: phase.id, stage: stage.id, percent: stage.percent, groups: stage.groups, dryRun, rolledBackFrom: from, override: beyond };
+    const flags = { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at, ...filesOf(state.flags[flag], file) } };
+    // The digest of what the flag write below will put in the file (the state is written first).
+    const preview = await syncFlagFiles(loaded.config, loaded.dir, flags, { dryRun: true, env: ctx.env, redact: ctx.redact });
     return {
       next: {
         ...state,
@@ -82,7 +85,7 @@ export async function runRetry(options: MutatingOptions & { from?: string; overr
         phase: phase.id,
         phaseStartedAt: state.phase === phase.id ? state.phaseStartedAt : at,
         stage: { index, id: stage.id, startedAt: at },
-        flags: { ...state.flags, [flag]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: at, ...filesOf(state.flags[flag], file) } },
+        flags: stampDigests(loaded.config, flags, preview),
         rollback: null,
         intent: null,
       },
@@ -91,7 +94,11 @@ export async function runRetry(options: MutatingOptions & { from?: string; overr
       result,
     };
   });
-  await syncFlagFiles(loaded.config, loaded.dir, outcome.state.flags, dryRun);
+  const writes = await syncFlagFiles(loaded.config, loaded.dir, outcome.state.flags, { dryRun, env: ctx.env, redact: ctx.redact });
+  const unpublished = publishProblems(writes);
+  if (unpublished.length) {
+    throw new RolloutError('E_FLAG_PUBLISH', `the release WAS re-opened at ${outcome.result.stage} (state written, local flag file written), but ${unpublished.join('; ')}. Applications still get the kill switch until it is published: fix the command, then \`rollout flags sync\``);
+  }
   const r: RetryResult = { ...outcome.result, ...(outcome.auditError ? { auditPending: outcome.auditError } : {}) };
   return {
     exitCode: EXIT.ok,

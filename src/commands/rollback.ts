@@ -46,7 +46,7 @@ export async function runRollback(options: RollbackOptions, _args: string[], ctx
     // A plan that is missing or not even YAML: the flags the release wrote are named in the state, and
     // each flag file names its own fallback variant.
     const targets = raw?.targets.length ? raw.targets : await readStateTargets(ctx.cwd, ctx.global.state ?? ctx.env.ROLLOUT_STATE);
-    if (mode !== 'progressive' && targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), targets, { dryRun });
+    if (mode !== 'progressive' && targets.length) killSwitch = await engageKillSwitch(path.dirname(configFile), targets, { dryRun, publishContext: { planDir: path.dirname(configFile), env: ctx.env, redact: ctx.redact } });
   }
   const { loadConfigFor } = await import('./load-config.js');
   let loaded: Awaited<ReturnType<typeof loadConfigFor>>;

@@ -5,6 +5,7 @@ import { currentPhase, describeNextStep, missingSignoffs, planNextStep, type Nex
 import type { Style } from '../output/style.js';
 import type { LockInfo } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
+import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFor } from './load-config.js';
 import { openState, resolveStateUrl } from '../state/open-state.js';
 import type { CommandResult } from '../output/command-result.js';
@@ -31,24 +32,77 @@ export interface StatusResult {
   timeOffset?: string;
   /** A step a crash interrupted (an intent in the state), with what the flag files actually serve. */
   interrupted?: { kind: string; actor: string; startedAt: string; to: unknown; files: Array<{ file: string; flag: string; serves: string }> };
+  /** Each flag file against the sha256 the state recorded for it: does this machine's copy serve the release? */
+  flagFiles?: FlagFileCheck[];
   /** A progressive rollback that is ramping down (or was interrupted), with the process running it. */
   rampDown?: { id: string; done: number; steps: number; running: boolean; runner: string; next: { percent: number; notBefore: string } | null };
 }
 
-function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
-  return Object.entries(state?.evidence ?? {}).map(([key, value]) => {
+export interface FlagFileCheck {
+  file: string;
+  flags: string[];
+  /** sha256 the last step recorded. */
+  recorded: string;
+  /** sha256 of the local file; null when it does not exist or cannot be read. */
+  local: string | null;
+  matches: boolean;
+}
+
+/** Compares each local flag file with the digest the state recorded (a PostgreSQL state is shared; the files are per machine). */
+async function checkFlagFiles(ctx: Ctx, loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState | null): Promise<{ flagFiles?: FlagFileCheck[] }> {
+  const recorded = loaded.config.flags.filter((f) => state?.flags[f.key]?.sha256);
+  if (!recorded.length) return {};
+  const { openProvider } = await import('../flags/providers/registry.js');
+  const { toProviderFlag } = await import('../lifecycle/flag-sync.js');
+  const checks = new Map<string, FlagFileCheck>();
+  for (const f of recorded) {
+    const seen = checks.get(f.file);
+    if (seen) {
+      seen.flags.push(f.key);
+      continue;
+    }
+    const provider = await openProvider(f.provider, { planDir: loaded.dir, env: ctx.env, redact: ctx.redact });
+    const local = await provider.storedDigest(toProviderFlag(loaded.config, f)).catch(() => null);
+    const want = state?.flags[f.key]?.sha256 as string;
+    checks.set(f.file, { file: f.file, flags: [f.key], recorded: want, local, matches: local === want });
+  }
+  return { flagFiles: [...checks.values()] };
+}
+
+/**
+ * The evidence to show. An ad-hoc canary verdict (`analyze` outside a stage) recorded before the
+ * release completed or was rolled back judged a rollout that is no longer live: it is left out.
+ */
+export function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
+  const ended = state && (state.status === 'completed' || state.status === 'rolled-back') ? endedAt(state) : null;
+  const stale = (key: string, value: unknown) => key === 'canary:adhoc' && ended !== null && !(String((value as { at?: unknown } | null)?.at ?? '') > ended);
+  return Object.entries(state?.evidence ?? {}).filter(([key, value]) => !stale(key, value)).map(([key, value]) => {
     const v = value as { verdict?: string; summary?: string } | null;
     return { key, verdict: v?.verdict ?? 'unknown', summary: v?.summary ?? '' };
   });
 }
 
-/** `rollout status` options as cli.ts parses them. */
+/** `rollout status` options as cli.ts parses them (--interval is checked by status-watch.ts). */
 export interface StatusOptions {
   history: number;
+  watch?: boolean;
+  interval?: string;
+}
+
+/** When the release ended: its last rollback, or the advance that completed it. */
+function endedAt(state: ReleaseState): string {
+  const last = [...state.history].reverse().find((h) => (state.status === 'rolled-back' ? h.action === 'rollback' : h.action === 'advance'));
+  return last?.at ?? state.history[state.history.length - 1]?.at ?? '';
 }
 
 export async function runStatus(options: StatusOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
-  const loaded = await loadConfigFor(ctx);
+  if (options.watch) return (await import('./status-watch.js')).watchStatus(options, ctx);
+  const result = await collectStatus(options, ctx, await loadConfigFor(ctx));
+  return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
+}
+
+/** Everything `status` shows, read once from the plan, the state, the lock and the outbox. */
+export async function collectStatus(options: StatusOptions, ctx: Ctx, loaded: LoadedConfig): Promise<StatusResult> {
   const store = openState(ctx, loaded);
   const { countPendingNotifications } = await import('../lifecycle/announce.js');
   const [state, lock, pendingNotifications] = await Promise.all([store.read(), store.readLock(), countPendingNotifications(ctx, loaded)]);
@@ -77,15 +131,21 @@ export async function runStatus(options: StatusOptions, _args: string[], ctx: Ct
     ...(ctx.env.ROLLOUT_TIME_OFFSET ? { timeOffset: formatDuration(Number(ctx.env.ROLLOUT_TIME_OFFSET)) } : {}),
     ...(state?.intent ? { interrupted: await describeIntent(loaded, state) } : {}),
     ...(await describeRampDown(state, now)),
+    ...(await checkFlagFiles(ctx, loaded, state)),
   };
-  return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
+  return result;
 }
 
-function renderStatus(r: StatusResult, s: Style): string {
+export function renderStatus(r: StatusResult, s: Style): string {
   const out = [`${s.bold(`Release ${r.release}`)}  ${r.status}${r.started ? '' : s.dim(' (no state yet: `rollout advance` starts it)')}  ${s.dim(r.state)}`];
   out.push(`phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`);
   for (const [key, f] of Object.entries(r.flags)) {
     out.push(`flag    ${key}: ${f.killSwitch ? s.red('KILL SWITCH on (fallback for everyone)') : `${f.percent} %`}${f.groups.length ? ` + ${f.groups.join(', ')}` : ''}`);
+  }
+  for (const f of r.flagFiles ?? []) {
+    out.push(f.matches
+      ? `file    ${f.file}: matches the release (sha256 ${f.recorded.slice(0, 12)}…)`
+      : s.yellow(`file    ${f.file}: ${f.local === null ? 'missing on this machine' : `differs from what the release wrote (local sha256 ${f.local.slice(0, 12)}…, release ${f.recorded.slice(0, 12)}…)`}; \`rollout flags sync\` rewrites and publishes it`));
   }
   for (const e of r.latestEvidence) out.push(`verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`);
   if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);
@@ -115,7 +175,7 @@ function renderStatus(r: StatusResult, s: Style): string {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the flag files of an interrupted step serve right now (read from the files, not from the state). */
-async function describeIntent(loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
+async function describeIntent(loaded: LoadedConfig, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
   const intent = state.intent as NonNullable<ReleaseState['intent']>;
   const { readServing } = await import('../lifecycle/flag-sync.js');
   const files = await Promise.all(loaded.config.flags.map(async (f) => ({ file: f.file, flag: f.key, serves: await readServing(loaded.dir, f.file, f.key) })));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { EXIT } from '../errors/catalogue.js';
-import { formatProblem } from '../errors/rollout-error.js';
+import { formatProblem, RolloutError } from '../errors/rollout-error.js';
+import { isGitHubActions, problemAnnotations } from '../output/annotations.js';
 import type { Ctx } from '../context.js';
 import type { CommandResult } from '../output/command-result.js';
 import { loadConfigFor } from './load-config.js';
@@ -15,7 +16,13 @@ export interface ValidateResult {
 export async function runValidate(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
   // Validation is a pure function of the bytes (plan and budget) and the rollout version, so a result
   // cached for exactly those is the same answer; --no-cache validates from scratch.
-  const loaded = await loadConfigFor(ctx, { noCache: options.cache === false });
+  const github = isGitHubActions(ctx.env);
+  const loaded = await loadConfigFor(ctx, { noCache: options.cache === false }).catch((error: unknown) => {
+    // In GitHub Actions every positioned problem also becomes an annotation on its line of the plan.
+    if (github && error instanceof RolloutError) for (const line of problemAnnotations(error.problems)) ctx.progress(line);
+    throw error;
+  });
+  if (github) for (const line of problemAnnotations(loaded.warnings)) ctx.progress(line);
   const { config } = loaded;
   const result: ValidateResult = {
     file: path.relative(ctx.cwd, loaded.file),

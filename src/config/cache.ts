@@ -39,7 +39,7 @@ export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
 
 let versionCache: string | null = null;
 /** This package's version, from the nearest package.json named rollout above this module (src/, dist/src/ or dist/bundle/). */
-async function rolloutVersion(): Promise<string> {
+export async function rolloutVersion(): Promise<string> {
   if (versionCache) return versionCache;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {

@@ -1,4 +1,5 @@
 import type { Problem } from '../errors/rollout-error.js';
+import { fitsPercentStep, PROVIDERS } from '../flags/providers/registry.js';
 import type { PerfBudget, RawConfig } from './schema.js';
 import { checkTemplates } from './template-rules.js';
 import { checkPlanText } from './text-rules.js';
@@ -25,7 +26,7 @@ export function checkRules(config: RawConfig, source: YamlSource, budget: PerfBu
     },
   };
   for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos]) rule(ctx);
-  checkTemplates(config, (path, message) => ctx.report(path, message));
+  checkTemplates(config, (path, message, severity) => ctx.report(path, message, severity));
   checkPlanText(source.data, (path, message) => ctx.report(path, message));
   return problems;
 }
@@ -79,6 +80,9 @@ function checkPhases(ctx: RuleContext): void {
       if (!config.canary) ctx.report(base, 'a progressive rollout needs a canary section to judge its stages');
       stages.forEach((stage, s) => {
         const prev = stages[s - 1];
+        if (stage.percent === 0 && stage.groups.length === 0) {
+          ctx.report([...base, 'stages', s, 'percent'], `stage ${stage.id} serves the new variant to nobody: give it groups (0 % with groups = those groups only) or a percentage`);
+        }
         if (prev && stage.percent <= prev.percent) {
           ctx.report([...base, 'stages', s, 'percent'], `stage percentages must increase: ${stage.percent} follows ${prev.percent}`);
         }
@@ -108,8 +112,12 @@ function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][
       else if (name !== 'window' && name !== 'release') ctx.report([...at, 'query'], `unknown template variable {{${name}}} (gates know {{window}} and {{release}})`);
     }
   }
-  if (gate.kind === 'file' && gate.contains === undefined && gate.matches === undefined) {
-    ctx.report(at, `file gate "${gate.id}" needs contains or matches`);
+  if (gate.kind === 'file') {
+    if (gate.contains === undefined && gate.matches === undefined && gate.releaseSection === undefined) {
+      ctx.report(at, `file gate "${gate.id}" needs contains, matches or releaseSection`);
+    } else if (gate.releaseSection !== undefined && (gate.contains !== undefined || gate.matches !== undefined)) {
+      ctx.report([...at, 'releaseSection'], `file gate "${gate.id}": releaseSection is a check of its own; use a second gate for contains or matches`);
+    }
   }
   if (gate.kind === 'file' && gate.matches !== undefined) {
     try {
@@ -121,10 +129,39 @@ function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][
 }
 
 function checkFlags(ctx: RuleContext): void {
+  const publishByFile = new Map<string, { index: number; publish: string }>();
   ctx.config.flags.forEach((flag, f) => {
     if (flag.variants.new === flag.variants.fallback) {
       ctx.report(['flags', f, 'variants', 'fallback'], `the fallback variant must differ from the new variant "${flag.variants.new}"`);
     }
+    if (flag.publish) {
+      const [program] = flag.publish.run;
+      if (flag.publish.run.length === 1 && program !== undefined && SHELL_SYNTAX.test(program)) {
+        ctx.report(['flags', f, 'publish', 'run'], `"${program}" looks like a shell string; write the argv as a list, e.g. [${program.split(/\s+/).map((w) => JSON.stringify(w)).join(', ')}]`);
+      }
+    }
+    if (flag.provider !== 'flagd-file') return;
+    // Flags that share a file are written (and so published) together: one command for the file.
+    const publish = JSON.stringify(flag.publish ?? null);
+    const first = publishByFile.get(flag.file);
+    if (first && first.publish !== publish) {
+      ctx.report(['flags', f, 'publish'], `flags ${ctx.config.flags[first.index]?.key} and ${flag.key} share ${flag.file} but publish it differently; give them the same publish (or none)`);
+    } else if (!first) publishByFile.set(flag.file, { index: f, publish });
+  });
+  checkProviderLimits(ctx);
+}
+
+/** Each stage must be servable by its flag's provider (e.g. whole percentages only). */
+function checkProviderLimits(ctx: RuleContext): void {
+  ctx.config.phases.forEach((phase, p) => {
+    const flag = ctx.config.flags.find((f) => f.key === phase.rollout?.flag);
+    if (!flag || !phase.rollout) return;
+    const { percentStep } = PROVIDERS[flag.provider].capabilities;
+    phase.rollout.stages.forEach((stage, s) => {
+      if (!fitsPercentStep(stage.percent, percentStep)) {
+        ctx.report(['phases', p, 'rollout', 'stages', s, 'percent'], `${stage.percent} % cannot be served by the ${flag.provider} provider of flag ${flag.key}: it takes percentages in steps of ${percentStep}`);
+      }
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
 import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
@@ -89,7 +90,8 @@ export const propertyGate = z.strictObject({
   model: z.enum(['v1.0', 'v1.1']).optional(),
   runs: z.number().int().min(1).optional(),
   seed: z.number().int().optional(),
-  minAccuracyDelta: z.number().optional().describe('fail when v1.1 − v1.0 golden accuracy is below this'),
+  minAccuracyDelta: z.number().optional().describe('fail when the v1.1 − v1.0 share of golden cases passed is below this'),
+  minAccuracyImprovement: z.number().min(-1).max(100).optional().describe('fail when v1.1 accuracy (1 − mean relative error on the golden cases) is not this much above v1.0 (0.10 = +10 %), or any engine is less accurate than in v1.0'),
 });
 
 export const perfBudgetGate = z.strictObject({
@@ -97,6 +99,14 @@ export const perfBudgetGate = z.strictObject({
   kind: z.literal('perf-budget'),
   budget: z.string().default('.perf-budget.json'),
   runs: z.number().int().min(1).default(7),
+  regression: z
+    .strictObject({
+      baseline: z.string().default('.perf-baseline.json').describe('the samples of the last accepted run, relative to the plan; a passing run replaces them'),
+      alpha: z.number().gt(0).lt(0.5).default(0.01).describe('one-sided Mann–Whitney level: slower than the accepted run'),
+      minRelativeChange: z.number().min(0).default(0.1).describe('and the median at least this much slower (0.10 = 10 %)'),
+    })
+    .optional()
+    .describe('fail on a significant slowdown against the last accepted run ("performance regression: 0 %")'),
 });
 
 export const fileGate = z.strictObject({
@@ -105,6 +115,7 @@ export const fileGate = z.strictObject({
   path: z.string().min(1),
   contains: z.string().optional().describe('text that must appear; {{release}} is replaced'),
   matches: z.string().optional().describe('a regular expression that must match'),
+  releaseSection: z.string().optional().describe('a Keep a Changelog release section for this version must exist with entries (`## [2.1.0] - date`); {{release}} is replaced; a mention under [Unreleased] does not count'),
 });
 
 export const soakGate = z.strictObject({
@@ -131,8 +142,8 @@ export const checklistItem = z.strictObject({
 
 export const stage = z.strictObject({
   id,
-  percent: z.number().min(0).max(100).describe('share of users served the new variant; must increase stage by stage'),
-  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users'),
+  percent: z.number().min(0).max(100).describe('share of users outside the groups served the new variant; must increase stage by stage; 0 with groups = those groups only'),
+  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users (required when percent is 0)'),
   bake: durationWithin(0, YEAR, 'a bake time').default('0s').describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
@@ -156,7 +167,17 @@ export const phase = z.strictObject({
 export const flag = z.strictObject({
   key: z.string().min(1).describe('the flag key applications evaluate'),
   variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }).describe('the new variant and the fallback every rollback returns to'),
-  file: z.string().default('flags/flags.json').describe('the flagd JSON file applications read (offline file mode)'),
+  provider: z.enum(PROVIDER_KINDS).default(DEFAULT_PROVIDER).describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
+  file: z.string().default('flags/flags.json').describe('flagd-file: the flagd JSON file applications read (offline file mode)'),
+  publish: z
+    .strictObject({
+      run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string. ROLLOUT_FLAG_FILE (absolute path) and ROLLOUT_FLAG_SHA256 are set'),
+      cwd: z.string().optional().describe('working directory, relative to the plan'),
+      timeout: durationWithin(SECOND, 10 * MINUTE, 'a publish timeout').default(DEFAULT_PUBLISH_TIMEOUT).describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; 1s to 10m'),
+      env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
+    })
+    .optional()
+    .describe('flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6'),
   groupAttribute: z.string().default('groups').describe('evaluation-context attribute holding the user\'s groups'),
   killSwitch: z.boolean().default(true),
   monitoring: z
@@ -173,6 +194,7 @@ const metricCommon = {
   title: z.string().optional(),
   critical: z.boolean().default(true),
   action: z.enum(['rollback', 'alert']).default('rollback').describe('alert = notify and ask for manual review'),
+  onFail: z.enum(['rollback', 'hold']).optional().describe('(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed'),
   minSamples: z.number().int().min(1).optional(),
 };
 
@@ -190,10 +212,19 @@ export const ratioMetric = z.strictObject({
 export const distributionMetric = z.strictObject({
   ...metricCommon,
   kind: z.literal('distribution'),
-  query: z.string().min(1).describe('a range query returning one value per interval for {{variant}}'),
-  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('resolution of the range query; 1s to 24h, and at most 11,000 steps per window'),
+  method: z
+    .enum(['points', 'histogram'])
+    .default('points')
+    .describe('histogram: compare the requests themselves from bucket counts (each request counts once); points: one value per step of a range query'),
+  query: z
+    .string()
+    .min(1)
+    .describe('points: a range query returning one value per interval for {{variant}}; histogram: an instant query returning one series per `le` bucket with the requests of the window, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))'),
+  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('points: resolution of the range query (use a query range equal to it); 1s to 24h, and at most 11,000 steps per window'),
+  quantile: z.number().gt(0).lt(1).default(0.95).describe('histogram: the quantile compared (canary / baseline ratio and its interval)'),
+  scale: z.number().positive().default(1).describe('histogram: multiplies the bucket bounds for display, e.g. 1000 for seconds → ms'),
   direction: z.enum(['lower-is-better', 'higher-is-better']),
-  maxRelativeShift: z.number().positive().optional(),
+  maxRelativeShift: z.number().positive().optional().describe('points: shift relative to the baseline median; histogram: relative change of the quantile'),
 });
 
 export const thresholdMetric = z.strictObject({
@@ -214,6 +245,9 @@ export const canary = z.strictObject({
   power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
   arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
   multipleComparisons: z.enum(['holm', 'none']).default('holm'),
+  dispersionInterval: durationWithin(SECOND, DAY, 'the dispersion interval')
+    .default('1m')
+    .describe('rate metrics: the window is also read in intervals this long, and counts that vary more between intervals than binomial chance allows (clustered errors) widen the test; 1s to 24h'),
   metrics: z.array(metric).min(1),
 });
 

@@ -3,7 +3,7 @@ import { parseDuration } from './duration.js';
 import type { GateConfig, MetricConfig, RawConfig } from './schema.js';
 
 type Path = (string | number)[];
-type Report = (path: Path, message: string) => void;
+type Report = (path: Path, message: string, severity?: 'error' | 'warning') => void;
 
 /** Gate and metric templates name these; the older rules in rules.ts report unknown names of this shape. */
 const SIMPLE_NAME = /^[A-Za-z_]+$/;
@@ -35,13 +35,7 @@ export function checkTemplates(config: RawConfig, report: Report): void {
       const problem = firstProblem(template, [canary.arms.canary, canary.arms.baseline], [...windows], config.release);
       if (problem) report([...at, field], problem);
     }
-    if (metric.kind === 'distribution') {
-      const windowMs = parseDuration(canary.window);
-      const stepMs = parseDuration(metric.step);
-      if (windowMs !== null && stepMs !== null && stepMs > 0 && windowMs / stepMs > MAX_RANGE_POINTS) {
-        report([...at, 'step'], `step ${metric.step} over the canary window ${canary.window} asks Prometheus for more than ${MAX_RANGE_POINTS} points; use a longer step`);
-      }
-    }
+    if (metric.kind === 'distribution') checkDistribution(metric, canary.window, at, report);
   });
   config.triggers.forEach((t, i) => {
     const metric = canary.metrics.find((m) => m.id === t.metric);
@@ -49,6 +43,34 @@ export function checkTemplates(config: RawConfig, report: Report): void {
       report(['triggers', i, 'metric'], `trigger "${t.id}" watches the distribution metric "${metric.id}", which watch cannot evaluate (analyze judges it); trigger on a ratio or threshold metric`);
     }
   });
+}
+
+/** A `[5m]` range in a query (not a `{{window}}` one, which the window decides). */
+const RANGE = /\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*(?::[^\]]*)?\]/g;
+
+function checkDistribution(metric: Extract<MetricConfig, { kind: 'distribution' }>, window: string, at: Path, report: Report): void {
+  if (metric.method === 'histogram') {
+    if (!/\ble\b/.test(metric.query)) {
+      report([...at, 'query'], 'a histogram metric needs one series per bucket: group by `le`, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))', 'warning');
+    }
+    return;
+  }
+  const windowMs = parseDuration(window);
+  const stepMs = parseDuration(metric.step);
+  if (windowMs !== null && stepMs !== null && stepMs > 0 && windowMs / stepMs > MAX_RANGE_POINTS) {
+    report([...at, 'step'], `step ${metric.step} over the canary window ${window} asks Prometheus for more than ${MAX_RANGE_POINTS} points; use a longer step`);
+  }
+  for (const match of metric.query.matchAll(RANGE)) {
+    const rangeMs = parseDuration(match[1] as string);
+    if (rangeMs !== null && stepMs !== null && rangeMs > stepMs) {
+      report(
+        [...at, 'query'],
+        `the query's range [${match[1]}] is longer than its step ${metric.step}: consecutive points share ${Math.round((100 * (rangeMs - stepMs)) / rangeMs)} % of their requests and are not independent; use a range equal to the step, or method: histogram on the bucket counts`,
+        'warning',
+      );
+      return;
+    }
+  }
 }
 
 function checkGateTemplate(gate: GateConfig, at: Path, release: string, report: Report): void {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
 import { issuesToProblems } from './issues.js';
+import { pruneToValid } from './partial.js';
 import { readPlanFile } from './read-plan.js';
 import { checkRules } from './rules.js';
 import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
@@ -21,9 +22,26 @@ export async function validateText(
   if (!parsed.source) return { problems: parsed.problems, config: null, budget: null };
   const result = configSchema.safeParse(parsed.source.data);
   if (!result.success) {
-    return { problems: issuesToProblems(result.error.issues, parsed.source, configSchema), config: null, budget: null };
+    // Report the schema's problems and, in the same run, what the cross-field rules find in the rest.
+    const schemaProblems = issuesToProblems(result.error.issues, parsed.source, configSchema);
+    const partial = pruneToValid(configSchema, parsed.source);
+    if (!partial) return { problems: schemaProblems, config: null, budget: null };
+    const rest = await checkAll(display, partial.config, partial.source, dir, cwd);
+    const mentionsLeftOut = (p: Problem) => [...partial.leftOut].some((id) => p.message.includes(`"${id}"`));
+    const seen = new Set(schemaProblems.map((p) => `${p.line}:${p.col}:${p.message}`));
+    const extra = rest.problems.filter((p) => !mentionsLeftOut(p) && !seen.has(`${p.line}:${p.col}:${p.message}`));
+    return { problems: sortByPosition([...schemaProblems, ...extra]), config: null, budget: null };
   }
-  const config = result.data;
+  return { ...(await checkAll(display, result.data, parsed.source, dir, cwd)), config: result.data };
+}
+
+function sortByPosition(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file.localeCompare(b.file)));
+}
+
+/** Budget file and cross-field rules, for a plan that passed the schema (or the part of one that did). */
+async function checkAll(display: string, config: RawConfig, source: YamlSource, dir: string, cwd: string): Promise<{ problems: Problem[]; budget: PerfBudget | null; budgetFile: string }> {
+  const parsed = { source };
   const budgetFile = path.resolve(dir, config.budget);
   const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget).catch((error: unknown) => {
     // An unreadable budget (a directory, a pipe, too large) is a problem of the plan's `budget:` line.
@@ -36,7 +54,7 @@ export async function validateText(
     problems.push({ file: display, line: 1, col: 1, message: `performance budget ${config.budget} does not exist, and a perf-budget gate needs it` });
   }
   problems.push(...checkRules(config, parsed.source, budgetResult.budget));
-  return { problems, config, budget: budgetResult.budget, budgetFile };
+  return { problems, budget: budgetResult.budget, budgetFile };
 }
 
 /** `.perf-budget.json` is JSON, which is YAML: parsing it as YAML keeps line and column for errors. */

@@ -48,6 +48,7 @@ export const CATALOGUE = {
   E_NOTHING_TO_RESUME: { exitCode: EXIT.usage, hint: '`--resume` only continues an interrupted progressive ramp-down. `rollout rollback` starts a rollback.', runbook: 'exit-2-usage-or-config' },
   E_STATE_POSITION: { exitCode: EXIT.usage, hint: 'The state points at a phase or stage the plan no longer has. Put it back in rollout.yaml, or roll back and `rollout retry --from <stage>`.', runbook: 'plan-edited-mid-release' },
   E_FLAG_FILE: { exitCode: EXIT.usage, hint: 'The flag file is not a flagd document rollout can extend. `rollout rollback` rebuilds it from the plan; or restore it from version control.', runbook: 'flag-file-damaged' },
+  E_FLAG_PUBLISH: { exitCode: EXIT.inconclusive, hint: 'A flag file could not be published (flags[].publish): applications may not see the change. Fix the command or what it talks to; `rollout flags sync` publishes the position the state holds.', runbook: 'flag-publish-failed' },
   E_ROLLED_BACK: { exitCode: EXIT.rolledBack, hint: 'A regression was detected and the release was rolled back. `rollout retry` re-opens it after a fix.', runbook: 'exit-4-rolled-back' },
   E_ROLLBACK_INCOMPLETE: { exitCode: EXIT.rollbackIncomplete, hint: 'The rollback could not be completed. Follow the runbook by hand now.', runbook: 'exit-6-rollback-incomplete' },
   E_INTERNAL: { exitCode: EXIT.internal, hint: 'This is a bug in rollout. Please report it with the command you ran and `rollout --version`.', runbook: 'exit-70-internal' },

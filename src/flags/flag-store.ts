@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { warn } from '../output/warnings.js';
@@ -41,7 +42,16 @@ export interface FlagStore {
    * Skips the write when nothing changed, so file watchers are not woken for nothing. A corrupt
    * stored document is overwritten (a kill switch must not be blocked by it) and reported.
    */
-  write(doc: FlagdDocument): Promise<FlagWriteResult>;
+  write(doc: FlagdDocument, options?: FlagWriteOptions): Promise<FlagWriteResult>;
+}
+
+/** Options of FlagStore.write. */
+export interface FlagWriteOptions {
+  /**
+   * Also write when the stored document means the same but its bytes differ (reformatted by hand):
+   * `flags sync` restores the exact bytes whose sha256 the state records.
+   */
+  force?: boolean;
 }
 
 /** Error codes of the flag store. */
@@ -65,7 +75,13 @@ export const FLAG_FILE_MODE = 0o644;
 /** The directory the flag file lives in: readable and searchable by applications, writable by the owner only. */
 export const FLAG_DIR_MODE = 0o755;
 
-function serialize(doc: FlagdDocument): string {
+/** sha256 (hex) of a text: of a flag file's bytes, what the state records for each step. */
+export function digestText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The bytes the store writes for a document (their sha256 is what the state records). */
+export function serializeFlagDocument(doc: FlagdDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -120,7 +136,7 @@ export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): Fla
     const text = await readText(path);
     return text === null ? null : parseDocument(text, path);
   };
-  const write = async (doc: FlagdDocument): Promise<FlagWriteResult> => {
+  const write = async (doc: FlagdDocument, options: FlagWriteOptions = {}): Promise<FlagWriteResult> => {
     let current: FlagdDocument | null = null;
     let previousInvalid = false;
     try {
@@ -130,9 +146,10 @@ export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): Fla
       previousInvalid = true;
     }
     const diff = diffDocuments(current, doc);
-    const changed = diff.changes.length > 0 || previousInvalid;
+    const content = serializeFlagDocument(doc);
+    const changed = diff.changes.length > 0 || previousInvalid || (options.force === true && (await readText(path)) !== content);
     if (!changed || dryRun) return { changed, diff, written: false, previousInvalid };
-    await writeFlagFile(path, serialize(doc));
+    await writeFlagFile(path, content);
     return { changed, diff, written: true, previousInvalid };
   };
   return { location: path, dryRun, read, write };

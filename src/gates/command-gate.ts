@@ -14,7 +14,7 @@ const DEFAULT_GRACE_MS = 5000;
  * On timeout the whole group gets SIGTERM, then SIGKILL after the grace period; when the command
  * ends, whatever it left running in its group is killed too, so no gate leaves orphans behind.
  */
-export async function judgeCommandGate(gate: CommandGate, ctx: GateContext): Promise<GateOutcome> {
+export async function judgeCommandGate(gate: CommandGate, ctx: Pick<GateContext, 'planDir' | 'env' | 'redact' | 'killGraceMs' | 'signal'>): Promise<GateOutcome> {
   const [program, ...args] = gate.run as [string, ...string[]];
   const cwd = path.resolve(ctx.planDir, gate.cwd ?? '.');
   const timeoutMs = parseDuration(gate.timeout) ?? 600_000;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { readRegularFile } from '../config/read-plan.js';
 import type { GateConfig } from '../config/schema.js';
-import type { GateContext, GateOutcome } from './types.js';
+import { findReleaseSection } from './changelog-section.js';
+import type { GateContext, GateEvidence, GateOutcome } from './types.js';
 
 type FileGate = Extract<GateConfig, { kind: 'file' }>;
 
@@ -11,7 +12,8 @@ const MAX_FILE_GATE_BYTES = 64 * 1024 * 1024;
 export async function judgeFileGate(gate: FileGate, ctx: GateContext): Promise<GateOutcome> {
   const file = path.resolve(ctx.planDir, gate.path);
   const contains = gate.contains?.replaceAll('{{release}}', ctx.release);
-  const expected = contains !== undefined ? `contains "${contains}"` : gate.matches !== undefined ? `matches /${gate.matches}/` : 'exists';
+  const section = gate.releaseSection?.replaceAll('{{release}}', ctx.release);
+  const expected = section !== undefined ? `a release section for ${section}` : contains !== undefined ? `contains "${contains}"` : gate.matches !== undefined ? `matches /${gate.matches}/` : 'exists';
   const source = gate.path;
   let text: string;
   try {
@@ -22,6 +24,7 @@ export async function judgeFileGate(gate: FileGate, ctx: GateContext): Promise<G
   } catch (error) {
     return { verdict: 'fail', reason: 'missing-file', summary: (error as Error).message, evidence: { source, expected } };
   }
+  if (section !== undefined) return judgeReleaseSection(gate.path, text, section, { source, expected });
   let found: { line: number; text: string } | null;
   if (contains !== undefined) {
     found = locate(text, text.indexOf(contains));
@@ -44,4 +47,10 @@ function locate(text: string, index: number): { line: number; text: string } | n
   if (index < 0) return null;
   const line = text.slice(0, index).split('\n').length;
   return { line, text: text.split('\n')[line - 1] ?? '' };
+}
+
+function judgeReleaseSection(file: string, text: string, version: string, evidence: GateEvidence): GateOutcome {
+  const r = findReleaseSection(text, version);
+  if (!r.found) return { verdict: 'fail', reason: 'no-match', summary: `${file}: ${r.detail}`, evidence: { ...evidence, details: { reason: r.reason, ...(r.line !== undefined ? { line: r.line } : {}) } } };
+  return { verdict: 'pass', reason: 'ok', summary: `${file}:${r.line}: ${r.heading.slice(0, 80)} (${r.entries} ${r.entries === 1 ? 'entry' : 'entries'})`, evidence: { ...evidence, observed: `line ${r.line}` } };
 }

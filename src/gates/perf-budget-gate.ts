@@ -2,7 +2,9 @@ import path from 'node:path';
 import { loadBudget } from '../config/validate-text.js';
 import type { GateConfig, PerfBudget } from '../config/schema.js';
 import { formatNumber } from './compare.js';
-import type { GateContext, GateOutcome } from './types.js';
+import type { HotPathMeasurement } from '../../engines/perf.js';
+import { checkRegressions, readPerfBaseline, writePerfBaseline, type PerfBaseline } from './perf-regression.js';
+import type { GateContext, GateEvidence, GateOutcome } from './types.js';
 
 type PerfBudgetGate = Extract<GateConfig, { kind: 'perf-budget' }>;
 
@@ -42,12 +44,53 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
     observed: worst ? `${worst.hotPath} ${worst.model}: ${formatNumber(worst.medianMs)}ms of ${worst.budgetMs}ms` : undefined,
     details: { runs: gate.runs, hotPaths: rows, unmeasured },
   };
-  if (judged.length === 0) return { verdict: 'inconclusive', reason: 'no-budget', summary: 'no measured hot path has a budget', evidence };
+  if (judged.length === 0) {
+    // The gate measures the hot paths of the engines that ship with rollout, nothing else; say so, and
+    // what to do for a service's own hot paths, instead of leaving "no budget" unexplained.
+    const known = [...new Set(rows.map((r) => r.hotPath))].join(', ');
+    return {
+      verdict: 'inconclusive',
+      reason: 'no-budget',
+      summary: `no measured hot path has a budget: ${gate.budget} names ${unmeasured.join(', ') || 'none'}; this gate measures only rollout's engine hot paths (${known})`,
+      hint: "for your own code's hot paths, run your benchmark as a `command` gate that exits non-zero over budget (docs/operations.md, \"Performance budgets\")",
+      evidence,
+    };
+  }
   if (over.length > 0) {
     const list = over.map((r) => `${r.hotPath} ${r.model} ${formatNumber(r.medianMs)}ms > ${r.budgetMs}ms`).join(', ');
     return { verdict: 'fail', reason: 'over-budget', summary: `over budget: ${list}`, evidence };
   }
-  return { verdict: 'pass', reason: 'ok', summary: `${judged.length} measurements within budget (worst ${worst?.hotPath} ${worst?.model} at ${Math.round((worst?.ratio ?? 0) * 100)} %)`, evidence };
+  const within = `${judged.length} measurements within budget (worst ${worst?.hotPath} ${worst?.model} at ${Math.round((worst?.ratio ?? 0) * 100)} %)`;
+  if (!gate.regression) return { verdict: 'pass', reason: 'ok', summary: within, evidence };
+  return judgeAgainstAcceptedRun(gate.regression, ctx, measured, { within, evidence });
+}
+
+type Regression = NonNullable<PerfBudgetGate['regression']>;
+
+/** Within budget: now compare with the last accepted run, and accept this one when it is no slower. */
+async function judgeAgainstAcceptedRun(policy: Regression, ctx: GateContext, measured: HotPathMeasurement[], r: { within: string; evidence: GateEvidence }): Promise<GateOutcome> {
+  const file = path.resolve(ctx.planDir, policy.baseline);
+  const current = Object.fromEntries(measured.map((m) => [`${m.hotPath} ${m.model}`, m.samples]));
+  let baseline: PerfBaseline | null;
+  try {
+    baseline = await readPerfBaseline(file, policy.baseline);
+  } catch (error) {
+    return { verdict: 'fail', reason: 'config', summary: (error as Error).message, evidence: r.evidence };
+  }
+  const checks = baseline ? checkRegressions(current, baseline, policy) : [];
+  const evidence: GateEvidence = {
+    ...r.evidence,
+    expected: `${r.evidence.expected}; no hot path significantly slower (p < ${policy.alpha}) and ≥ ${Math.round(policy.minRelativeChange * 100)} % slower than the run accepted ${baseline?.acceptedAt ?? '(none yet)'}`,
+    details: { ...r.evidence.details, regression: { baseline: policy.baseline, acceptedAt: baseline?.acceptedAt ?? null, checks } },
+  };
+  const regressed = checks.filter((c) => c.regressed);
+  if (regressed.length > 0) {
+    const list = regressed.map((c) => `${c.key} ${formatNumber(c.medianMs)}ms vs ${formatNumber(c.baselineMedianMs)}ms (+${Math.round(c.relativeChange * 100)} %, p ${c.pValue.toExponential(1)})`).join(', ');
+    return { verdict: 'fail', reason: 'regression', summary: `slower than the accepted run: ${list}`, hint: `a deliberate slowdown is accepted by deleting ${policy.baseline} (the next passing run becomes the baseline)`, evidence };
+  }
+  await writePerfBaseline(file, { version: 1, acceptedAt: ctx.clock.now().toISOString(), samples: current });
+  const note = baseline ? `no regression against the run accepted ${baseline.acceptedAt}` : `first accepted run recorded in ${policy.baseline}`;
+  return { verdict: 'pass', reason: 'ok', summary: `${r.within}; ${note}`, evidence };
 }
 
 async function readBudget(gate: PerfBudgetGate, ctx: GateContext): Promise<{ budget: PerfBudget } | { problem: string }> {

@@ -37,6 +37,7 @@ export type GateReason =
   | 'property-failed'
   | 'accuracy'
   | 'over-budget'
+  | 'regression'
   | 'no-budget'
   | 'error';
 

@@ -6,8 +6,9 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
 import { crashPoint } from '../state/crash-points.js';
 import { LockLostError } from '../state/errors.js';
+import type { LockHandle, StateStore } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
-import { isKillSwitchOn, syncFlagFiles, type FlagWrite } from './flag-sync.js';
+import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles, type FlagWrite } from './flag-sync.js';
 import { blockedError, type NextStep } from './planner.js';
 import { readPendingStep } from './step-target.js';
 import { auditCommitted, withReleaseLock } from './transaction.js';
@@ -147,9 +148,11 @@ export async function applyStep(
         throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`);
       }
     }
-    const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, false);
+    const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, { dryRun: false, env: ctx.env, redact: ctx.redact });
+    const unpublished = publishProblems(flagWrites);
+    if (unpublished.length) await abandonUnpublished(ctx, loaded, state, store, lock, unpublished);
     crashPoint('advance:after-flags');
-    const next = finalState(state, target, state.serial + 1, ctx, loaded.hash);
+    const next = finalState(state, { ...target, flags: stampDigests(loaded.config, target.flags, flagWrites) }, state.serial + 1, ctx, loaded.hash);
     let saved: ReleaseState;
     try {
       saved = await store.write(next, { expectSerial: state.serial, lock });
@@ -183,6 +186,19 @@ export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]
       throw new RolloutError('E_FLAG_FILE', `${flag.file} (flag ${key}): ${(error as Error).message}; advance stopped before changing anything`);
     }
   }
+}
+
+/**
+ * A publish failed: applications did not get the step. Put the local files back to the position the state
+ * holds (not published again: the publish just failed), drop the intent, and stop with nothing changed.
+ */
+async function abandonUnpublished(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, store: StateStore, lock: LockHandle, problems: string[]): Promise<never> {
+  const restored = await syncFlagFiles(loaded.config, loaded.dir, state.flags, { dryRun: false, env: ctx.env, redact: ctx.redact, publish: 'never' }).then(
+    () => 'the local flag file was restored to the current stage',
+    (error: unknown) => `the local flag file could NOT be restored (${(error as Error).message}); \`rollout flags sync\` rewrites it from the state`,
+  );
+  await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
+  throw new RolloutError('E_FLAG_PUBLISH', `${problems.join('; ')}. The step was NOT taken: the state is unchanged and ${restored}. If the publish may have gone through partly (a timeout), \`rollout flags sync\` publishes the current stage again`);
 }
 
 function assertNotRollingBack(state: ReleaseState): void {

@@ -1,27 +1,23 @@
 import path from 'node:path';
 import type { RawConfig } from '../config/schema.js';
-import { buildFlagDocument } from '../flags/flagd.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
 import { diffDocuments, type FlagDiff } from '../flags/diff.js';
 import { readRolloutShape } from '../flags/rollout-shape.js';
-import type { FlagSpec } from '../flags/types.js';
+import { openProvider } from '../flags/providers/registry.js';
+import type { ProviderFlag, PublishOutcome } from '../flags/providers/types.js';
+import type { FlagdMetadata, FlagSpec } from '../flags/types.js';
 import type { FlagState } from '../state/types.js';
 
 /**
  * The flag files `rollout` owns, computed from the plan and the state's flag positions. Flags the
  * release has not touched yet serve the fallback to everyone (0 %, no groups).
- * Only flags/flagd.js and flags/flag-store.js are imported here: flagd-core (the evaluator) is
- * heavy and not needed to write a file.
+ * Only the light flag modules are imported here: flagd-core (the evaluator) is heavy and not needed
+ * to write a file. Writes go through each flag's provider (src/flags/providers/).
  */
 export function flagSpecsFor(config: RawConfig, flags: Record<string, FlagState>): Map<string, FlagSpec[]> {
   const byFile = new Map<string, FlagSpec[]>();
   for (const flag of config.flags) {
     const state = flags[flag.key];
-    const monitoring = flag.monitoring ?? {};
-    const metadata: Record<string, number | string> = { release: config.release };
-    if (monitoring.completionRateThreshold !== undefined) metadata['monitoring.completion_rate_threshold'] = monitoring.completionRateThreshold;
-    if (monitoring.errorRateThreshold !== undefined) metadata['monitoring.error_rate_threshold'] = monitoring.errorRateThreshold;
-    if (monitoring.latencyThreshold !== undefined) metadata['monitoring.latency_threshold'] = monitoring.latencyThreshold;
     const spec: FlagSpec = {
       key: flag.key,
       newVariant: flag.variants.new,
@@ -30,28 +26,90 @@ export function flagSpecsFor(config: RawConfig, flags: Record<string, FlagState>
       groups: state?.groups ?? [],
       groupAttribute: flag.groupAttribute,
       killSwitch: state?.killSwitch ?? false,
-      metadata,
+      metadata: flagMetadata(config, flag),
     };
     byFile.set(flag.file, [...(byFile.get(flag.file) ?? []), spec]);
   }
   return byFile;
 }
 
+/** The flat metadata written with every flag: the release and the monitoring thresholds. */
+function flagMetadata(config: RawConfig, flag: RawConfig['flags'][number]): FlagdMetadata {
+  const monitoring = flag.monitoring ?? {};
+  const metadata: FlagdMetadata = { release: config.release };
+  if (monitoring.completionRateThreshold !== undefined) metadata['monitoring.completion_rate_threshold'] = monitoring.completionRateThreshold;
+  if (monitoring.errorRateThreshold !== undefined) metadata['monitoring.error_rate_threshold'] = monitoring.errorRateThreshold;
+  if (monitoring.latencyThreshold !== undefined) metadata['monitoring.latency_threshold'] = monitoring.latencyThreshold;
+  return metadata;
+}
+
 export interface FlagWrite {
   file: string;
   changed: boolean;
   diff: FlagDiff;
+  /** sha256 of the document the file holds now (or would, in a dry run): what the state records. */
+  sha256: string;
+  /** The file's `publish` run, when it has one and it ran. */
+  publish?: PublishOutcome;
 }
 
-/** Writes every flag file of the plan (atomically; dry-run computes the diff and writes nothing). */
-export async function syncFlagFiles(config: RawConfig, planDir: string, flags: Record<string, FlagState>, dryRun: boolean): Promise<FlagWrite[]> {
+/** How syncFlagFiles writes. */
+export interface SyncOptions {
+  dryRun: boolean;
+  env: NodeJS.ProcessEnv;
+  redact: (text: string) => string;
+  /** Default `changed`: publish after a write that changed the file; `always` for `flags sync`. */
+  publish?: 'changed' | 'always' | 'never';
+  /** Rewrite a file that means the same but differs byte for byte. */
+  force?: boolean;
+}
+
+/** The plan's flag as its provider sees it. */
+export function toProviderFlag(config: RawConfig, flag: RawConfig['flags'][number]): ProviderFlag {
+  return {
+    key: flag.key,
+    newVariant: flag.variants.new,
+    fallbackVariant: flag.variants.fallback,
+    groupAttribute: flag.groupAttribute,
+    location: flag.file,
+    metadata: flagMetadata(config, flag),
+    ...(flag.publish ? { publish: flag.publish } : {}),
+  };
+}
+
+/**
+ * Writes every flag of the plan through its provider (atomically; dry-run computes the diff and writes
+ * nothing), then publishes what changed. A failed publish is in the result, never thrown: each caller
+ * decides what it means (advance restores the file and stops, a rollback exits 6).
+ */
+export async function syncFlagFiles(config: RawConfig, planDir: string, flags: Record<string, FlagState>, options: SyncOptions): Promise<FlagWrite[]> {
   const writes: FlagWrite[] = [];
-  for (const [file, specs] of flagSpecsFor(config, flags)) {
-    const store = createFileFlagStore({ path: path.resolve(planDir, file), dryRun });
-    const result = await store.write(buildFlagDocument(specs));
-    writes.push({ file, changed: result.changed, diff: result.diff });
+  for (const kind of new Set(config.flags.map((f) => f.provider))) {
+    const provider = await openProvider(kind, { planDir, env: options.env, redact: options.redact });
+    const entries = config.flags.filter((f) => f.provider === kind).map((f) => {
+      const state = flags[f.key];
+      return { flag: toProviderFlag(config, f), position: { percent: state?.percent ?? 0, groups: state?.groups ?? [], killSwitch: state?.killSwitch ?? false } };
+    });
+    const out = await provider.writeStage(entries, { dryRun: options.dryRun, publish: options.dryRun ? 'never' : (options.publish ?? 'changed'), force: options.force === true });
+    for (const w of out) writes.push({ file: w.location, changed: w.changed, diff: w.diff, sha256: w.sha256, ...(w.publish ? { publish: w.publish } : {}) });
   }
   return writes;
+}
+
+/** One message per failed publish: what was written locally and what did not reach applications. */
+export function publishProblems(writes: Array<{ file: string; publish?: PublishOutcome }>): string[] {
+  return writes.filter((w) => w.publish && !w.publish.ok).map((w) => `${w.file} was written locally but NOT published (${w.publish?.command}: ${w.publish?.summary})`);
+}
+
+/** The flags with the sha256 of the file each one now lives in (state records what every step wrote). */
+export function stampDigests(config: RawConfig, flags: Record<string, FlagState>, files: Array<{ file: string; sha256?: string }>): Record<string, FlagState> {
+  const out: Record<string, FlagState> = {};
+  for (const [key, f] of Object.entries(flags)) {
+    const file = config.flags.find((c) => c.key === key)?.file;
+    const sha256 = files.find((w) => w.file === file)?.sha256;
+    out[key] = sha256 ? { ...f, sha256 } : f;
+  }
+  return out;
 }
 
 /** Whether the flag file currently serves the fallback to everyone (a rollback got there first). */

@@ -92,6 +92,12 @@ export function planNextStep(config: RawConfig, state: ReleaseState | null, now:
 }
 
 /** One line a human reads: what `advance` would do next. */
+/** Who a stage serves: `5 % + beta_users, internal`, or `internal only (0 % of everyone else)`. */
+export function describeAudience(percent: number, groups: readonly string[]): string {
+  if (groups.length === 0) return `${percent} %`;
+  return percent === 0 ? `${groups.join(', ')} only (0 % of everyone else)` : `${percent} % + ${groups.join(', ')}`;
+}
+
 export function describeNextStep(step: NextStep): string {
   switch (step.kind) {
     case 'done':
@@ -101,9 +107,9 @@ export function describeNextStep(step: NextStep): string {
     case 'complete-phase':
       return `check ${step.gates.length} gate(s) of ${step.phase}${step.signoffsMissing.length ? ` and ${step.signoffsMissing.length} sign-off(s)` : ''}, then ${step.nextPhase ? `begin ${step.nextPhase}` : 'complete the release'}`;
     case 'start-rollout':
-      return `check ${step.gates.length} gate(s) of ${step.phase}, then set ${step.flag} to ${step.to.percent} %${step.to.groups.length ? ` + ${step.to.groups.join(', ')}` : ''} (${step.to.id})`;
+      return `check ${step.gates.length} gate(s) of ${step.phase}, then set ${step.flag} to ${describeAudience(step.to.percent, step.to.groups)} (${step.to.id})`;
     case 'next-stage':
-      return `after the ${step.from.id} bake and a passing canary verdict, set ${step.flag} ${step.from.percent} % → ${step.to.percent} %${step.to.groups.length ? ` + ${step.to.groups.join(', ')}` : ''} (${step.to.id})`;
+      return `after the ${step.from.id} bake and a passing canary verdict, set ${step.flag} ${describeAudience(step.from.percent, step.from.groups)} → ${describeAudience(step.to.percent, step.to.groups)} (${step.to.id})`;
     case 'finish-rollout':
       return `after the ${step.from.id} bake and a passing canary verdict, finish ${step.phase} and ${step.nextPhase ? `begin ${step.nextPhase}` : 'complete the release'}`;
   }

@@ -9,9 +9,9 @@ import { isProcessAlive } from '../state/lock-file.js';
 import type { AuditInput, StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.js';
 import { announce } from './announce.js';
-import { isKillSwitchOn, syncFlagFiles } from './flag-sync.js';
+import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from './flag-sync.js';
 import { engageKillSwitch } from './kill-switch.js';
-import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
+import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, publishContextOf, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
 
 type Mutate = (state: ReleaseState) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
 interface Deps {
@@ -125,17 +125,21 @@ async function runSteps(
       break;
     }
     const at = ctx.clock.now().toISOString();
-    const flags = last ? killAll(before, at) : { ...before.flags, [flag]: { ...(before.flags[flag] as ReleaseState['flags'][string]), percent: step.percent, updatedAt: at } };
+    let flags = last ? killAll(before, at) : { ...before.flags, [flag]: { ...(before.flags[flag] as ReleaseState['flags'][string]), percent: step.percent, updatedAt: at } };
     let killed = true;
     if (last) {
-      const kill = await engageKillSwitch(loaded.dir, [...planTargets(loaded.config), ...staleFileTargets(loaded.config, before)]);
+      const kill = await engageKillSwitch(loaded.dir, [...planTargets(loaded.config), ...staleFileTargets(loaded.config, before)], { publishContext: publishContextOf(ctx, loaded) });
       const kp = killSwitchProblems(kill);
       problems.push(...kp);
       killed = kp.length === 0;
       flagWrittenAtMs = kill.flagWrittenAtMs ?? flagWrittenAtMs;
+      flags = stampDigests(loaded.config, flags, kill.files);
     } else {
-      const writes = await syncFlagFiles(loaded.config, loaded.dir, flags, false);
+      const writes = await syncFlagFiles(loaded.config, loaded.dir, flags, { dryRun: false, env: ctx.env, redact: ctx.redact });
       if (writes.some((w) => w.changed)) flagWrittenAtMs = performance.now();
+      // The step is recorded (the local file serves it); the ramp goes on and the rollback ends with exit 6.
+      problems.push(...publishProblems(writes));
+      flags = stampDigests(loaded.config, flags, writes);
     }
     crashPoint('rollback:after-step');
     let superseded = false;
@@ -164,7 +168,7 @@ async function runSteps(
     }, 'rollback:step-after-state');
     if (superseded) {
       // It was an immediate rollback: our step may have landed after its kill switch, so restore it.
-      await engageKillSwitch(loaded.dir, planTargets(loaded.config));
+      await engageKillSwitch(loaded.dir, planTargets(loaded.config), { publish: 'changed', publishContext: publishContextOf(ctx, loaded) });
       problems.push('another rollback took over; this ramp-down stopped');
       break;
     }

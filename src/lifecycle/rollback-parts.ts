@@ -5,6 +5,7 @@ import type { CrashPointName } from '../state/crash-points.js';
 import type { AuditInput, StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.js';
 import type { AnnounceResult } from './announce.js';
+import type { PublishContext } from '../flags/providers/publish.js';
 import type { FlagTarget, KillSwitchResult } from './kill-switch.js';
 import { changeRelease } from './transaction.js';
 
@@ -60,7 +61,7 @@ export function planTargets(config: RawConfig): FlagTarget[] {
   return config.flags.map((f) => {
     const groups = new Set<string>();
     for (const p of config.phases) if (p.rollout?.flag === f.key) for (const s of p.rollout.stages) for (const g of s.groups) groups.add(g);
-    return { key: f.key, file: f.file, newVariant: f.variants.new, fallbackVariant: f.variants.fallback, groupAttribute: f.groupAttribute, groups: [...groups].sort() };
+    return { key: f.key, file: f.file, newVariant: f.variants.new, fallbackVariant: f.variants.fallback, groupAttribute: f.groupAttribute, groups: [...groups].sort(), ...(f.publish ? { publish: f.publish } : {}) };
   });
 }
 
@@ -78,7 +79,16 @@ export function staleFileTargets(config: RawConfig, state: ReleaseState | null):
 
 /** Problems that make the kill switch not in place: any file that failed, or a read-back that still serves the new variant. */
 export function killSwitchProblems(kill: KillSwitchResult): string[] {
-  return [...kill.files.filter((f) => f.error).map((f) => `kill switch NOT in place in ${f.file}: ${f.error}`), ...(kill.verification?.problems ?? []).map((p) => `read-back: ${p}`)];
+  return [
+    ...kill.files.filter((f) => f.error).map((f) => `kill switch NOT in place in ${f.file}: ${f.error}`),
+    ...(kill.verification?.problems ?? []).map((p) => `read-back: ${p}`),
+    ...kill.files.filter((f) => f.publish && !f.publish.ok).map((f) => `kill switch written in ${f.file} but NOT published (${f.publish?.command}: ${f.publish?.summary}): applications may still serve the stage; publish the file by hand (runbook flag-publish-failed)`),
+  ];
+}
+
+/** What a publish command run by a rollback needs from the world. */
+export function publishContextOf(ctx: Ctx, loaded: LoadedConfig): PublishContext {
+  return { planDir: loaded.dir, env: ctx.env, redact: ctx.redact };
 }
 
 /**

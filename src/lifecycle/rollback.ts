@@ -7,7 +7,8 @@ import type { StateStore } from '../state/store.js';
 import type { ReleaseState, RollbackState } from '../state/types.js';
 import { announce } from './announce.js';
 import { engageKillSwitch, type KillSwitchResult } from './kill-switch.js';
-import { finishedRollback, killAll, killSwitchProblems, planTargets, positionOf, recordRollback, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
+import { stampDigests } from './flag-sync.js';
+import { finishedRollback, killAll, killSwitchProblems, planTargets, positionOf, publishContextOf, recordRollback, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
 import { auditCommitted } from './transaction.js';
 
 export { planRampDown, planTargets, staleFileTargets } from './rollback-parts.js';
@@ -33,7 +34,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   }
   const problems: string[] = [];
   const targets = planTargets(loaded.config);
-  let kill = opts.killSwitch ?? (await engageKillSwitch(loaded.dir, targets, { dryRun: Boolean(opts.dryRun) }));
+  let kill = opts.killSwitch ?? (await engageKillSwitch(loaded.dir, targets, { dryRun: Boolean(opts.dryRun), publishContext: publishContextOf(ctx, loaded) }));
   const rollbackId = randomUUID();
   if (opts.dryRun) return { ok: true, mode: opts.mode, rollbackId, flagWrittenAtMs: null, steps: [], recorded: false, problems, killSwitch: kill };
   crashPoint('rollback:after-flags');
@@ -45,7 +46,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
     unreadable = `state unreadable, the rollback cannot be recorded: ${(error as Error).message}`;
   }
   const stale = staleFileTargets(loaded.config, current);
-  if (stale.length) kill = mergeKill(kill, await engageKillSwitch(loaded.dir, stale));
+  if (stale.length) kill = mergeKill(kill, await engageKillSwitch(loaded.dir, stale, { publishContext: publishContextOf(ctx, loaded) }));
   const killProblems = killSwitchProblems(kill);
   const already = finishedRollback(current);
   if (already && killProblems.length === 0) {
@@ -71,7 +72,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
       const rollback: RollbackState = { id: rollbackId, mode: opts.mode, startedAt: at, reason: opts.reason, actor: ctx.actor, from: state.rollback?.from ?? positionOf(state, loaded), ...(done ? { completedAt: at } : {}) };
       const entry = { at, actor: ctx.actor, action: 'rollback', from: { phase: state.phase, stage: state.stage?.id ?? null }, to: { mode: opts.mode, killSwitch: killed }, reason: opts.reason, evidence: { trigger: opts.trigger, evidence: opts.evidence }, serial: state.serial + 1 };
       return {
-        next: { ...state, flags: killed ? killAll(state, at) : state.flags, intent: null, rollback, status: done ? 'rolled-back' : state.status, history: [...state.history, entry] },
+        next: { ...state, flags: killed ? stampDigests(loaded.config, killAll(state, at), kill.files) : state.flags, intent: null, rollback, status: done ? 'rolled-back' : state.status, history: [...state.history, entry] },
         audit: { op: 'rollback', reason: opts.reason, data: { mode: opts.mode, rollbackId, trigger: opts.trigger, evidence: opts.evidence, flagWrittenAtMs: kill.flagWrittenAtMs === null ? null : Math.round(kill.flagWrittenAtMs), files: kill.files, verified: killed } },
       };
     }, waitMs);
@@ -79,7 +80,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
   if (recorded.problem) problems.push(recorded.problem);
   // An advance that raced us may have rewritten a flag before it saw the rollback: assert the kill switch again.
   if (recorded.state && killed) {
-    const again = await engageKillSwitch(loaded.dir, [...targets, ...stale]);
+    const again = await engageKillSwitch(loaded.dir, [...targets, ...stale], { publish: 'changed', publishContext: publishContextOf(ctx, loaded) });
     problems.push(...killSwitchProblems(again).map((p) => `re-check after recording: ${p}`));
   }
   const event = { type: 'rollback' as const, release: loaded.config.release, at, rollbackId, flag: targets.map((t) => t.key).join(','), mode: opts.mode, reason: opts.reason, actor: ctx.actor, ...(opts.trigger ? { trigger: opts.trigger } : {}), ...(opts.evidence ? { evidence: JSON.stringify(opts.evidence).slice(0, 500) } : {}) };

@@ -10,11 +10,11 @@ export function describeGate(gate: GateConfig): string {
     case 'http':
       return `${gate.method} ${gate.url ?? `$${gate.urlEnv}`}${gate.path ?? ''} → ${[gate.expectStatus].flat().join('|')}${gate.preset ? ` + ${gate.preset}` : ''}${gate.burst ? ` after ${gate.burst} requests` : ''}${gate.maxLatency ? ` within ${gate.maxLatency}` : ''}`;
     case 'property':
-      return `property suites: ${gate.engine}${gate.model ? ` ${gate.model}` : ' (both models)'}${gate.minAccuracyDelta !== undefined ? `, accuracy delta ≥ ${gate.minAccuracyDelta}` : ''}`;
+      return `property suites: ${gate.engine}${gate.model ? ` ${gate.model}` : ' (both models)'}${gate.minAccuracyDelta !== undefined ? `, accuracy delta ≥ ${gate.minAccuracyDelta}` : ''}${gate.minAccuracyImprovement !== undefined ? `, accuracy ≥ +${Math.round(gate.minAccuracyImprovement * 100)} % over v1.0` : ''}`;
     case 'perf-budget':
       return `engine hot paths vs ${gate.budget}`;
     case 'file':
-      return `${gate.path} ${gate.contains !== undefined ? `contains "${gate.contains}"` : `matches /${gate.matches}/`}`;
+      return `${gate.path} ${gate.releaseSection !== undefined ? `has a release section for ${gate.releaseSection}` : gate.contains !== undefined ? `contains "${gate.contains}"` : `matches /${gate.matches}/`}`;
     case 'soak':
       return `${gate.duration} since the ${gate.since} began`;
     case 'manual':
@@ -28,7 +28,7 @@ export function describeMetric(metric: MetricConfig): string {
     case 'ratio':
       return `ratio, ${metric.direction}, fails on a ${Math.round(metric.maxRelativeChange * 100)} % change${metric.maxAbsolute !== undefined ? `, at most ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, at least ${metric.minAbsolute}` : ''}${tail}`;
     case 'distribution':
-      return `distribution (Mann–Whitney), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
+      return `distribution (Mann–Whitney${metric.method === 'histogram' ? ` on binned requests, p${Number((metric.quantile * 100).toFixed(2))} ratio` : ''}), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
     case 'threshold':
       return `threshold${metric.max !== undefined ? ` ≤ ${metric.max}` : ''}${metric.min !== undefined ? ` ≥ ${metric.min}` : ''}${metric.source === 'verify' ? ' (golden cases)' : ''}${tail}`;
   }

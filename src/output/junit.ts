@@ -11,17 +11,24 @@ export interface JUnitSuite {
   timestamp: string;
   durationMs: number;
   results: readonly GateResult[];
+  /** Where each gate is defined (`rollout.yaml` and its line), keyed by gate id: testcase `file`/`line`. */
+  positions?: ReadonlyMap<string, { file: string; line: number }>;
 }
 
 /**
- * JUnit XML in the common (Ant/Jenkins, also GitLab and GitHub test reporters) dialect: a
- * `<testsuites>` holding one `<testsuite>` per phase and one `<testcase>` per gate.
+ * JUnit XML that validates against the JUnit schema Jenkins' xUnit plugin checks reports with
+ * (`junit-10.xsd`, the strictest of the common readers; GitLab and the Jenkins JUnit plugin read it
+ * too): a `<testsuites>` holding one `<testsuite>` per phase and one `<testcase>` per gate.
  * - fail → `<failure message type>`;
  * - inconclusive → `<skipped message>`: the gate gave no verdict, which is what "skipped" means to
  *   test reporters; `<error>` would render as a broken test. The exit code (3) still stops the
  *   pipeline, and the message starts with "inconclusive:" so it is never mistaken for a pass;
- * - evidence → `<properties>` (suite and testcase level, as pytest writes them);
- * - a command's output tail → `<system-out>`.
+ * - evidence → suite-level `<properties>` named `<gate>.<field>` (the schema allows no properties
+ *   inside a testcase), and the same lines at the top of the testcase's `<system-out>`, which is
+ *   what the CI's test page shows next to the case;
+ * - a command's output tail → `<system-out>` after the evidence;
+ * - where the gate is defined → testcase `file` and `line`.
+ * `skipped` and `timestamp` belong to `<testsuite>` only: the schema refuses them on `<testsuites>`.
  * Callers pass redacted results and redact the document once more before writing it.
  */
 export function renderJUnit(suite: JUnitSuite): string {
@@ -31,31 +38,37 @@ export function renderJUnit(suite: JUnitSuite): string {
     if (r.verdict === 'inconclusive') counts.skipped++;
   }
   const time = seconds(suite.durationMs);
-  const totals = `tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${time}"`;
+  const totals = `tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}"`;
+  const gateProps = suite.results.flatMap((r) => caseProperties(r).map(([k, v]) => property(`${r.id}.${k}`, v)));
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="rollout preflight" ${totals} timestamp="${attr(suite.timestamp)}">`,
-    `  <testsuite name="${attr(suite.name)}" ${totals} timestamp="${attr(suite.timestamp)}">`,
+    `<testsuites name="rollout preflight" ${totals} time="${time}">`,
+    `  <testsuite name="${attr(suite.name)}" ${totals} skipped="${counts.skipped}" time="${time}" timestamp="${attr(suite.timestamp)}">`,
     '    <properties>',
-    `      <property name="release" value="${attr(suite.release)}"/>`,
-    `      <property name="phase" value="${attr(suite.phase)}"/>`,
+    property('release', suite.release),
+    property('phase', suite.phase),
+    ...gateProps,
     '    </properties>',
-    ...suite.results.flatMap((r) => renderCase(r, suite.phase)),
+    ...suite.results.flatMap((r) => renderCase(r, suite.phase, suite.positions?.get(r.id))),
     '  </testsuite>',
     '</testsuites>',
   ];
   return lines.join('\n') + '\n';
 }
 
-function renderCase(r: GateResult, phase: string): string[] {
+function property(name: string, value: string): string {
+  return `      <property name="${attr(name)}" value="${attr(value)}"/>`;
+}
+
+function renderCase(r: GateResult, phase: string, at: { file: string; line: number } | undefined): string[] {
   const name = r.title ? `${r.id}: ${r.title}` : r.id;
-  const open = `    <testcase name="${attr(name)}" classname="rollout.preflight.${attr(phase)}.${attr(r.kind)}" time="${seconds(r.durationMs)}">`;
-  const props = caseProperties(r).map(([k, v]) => `        <property name="${attr(k)}" value="${attr(v)}"/>`);
-  const body = [open, '      <properties>', ...props, '      </properties>'];
+  const where = at ? ` file="${attr(at.file)}" line="${at.line}"` : '';
+  const body = [`    <testcase name="${attr(name)}" classname="rollout.preflight.${attr(phase)}.${attr(r.kind)}" time="${seconds(r.durationMs)}"${where}>`];
   const detail = [r.summary, r.hint ? `hint: ${r.hint}` : '', r.evidence.source ? `source: ${r.evidence.source}` : ''].filter(Boolean).join('\n');
   if (r.verdict === 'fail') body.push(`      <failure message="${attr(r.summary)}" type="${attr(r.reason)}">${text(detail)}</failure>`);
   if (r.verdict === 'inconclusive') body.push(`      <skipped message="${attr(`inconclusive: ${r.summary}${r.hint ? ` (${r.hint})` : ''}`)}"/>`);
-  if (r.output) body.push(`      <system-out>${text(r.output)}</system-out>`);
+  const evidence = caseProperties(r).map(([k, v]) => `${k}: ${v}`).join('\n');
+  body.push(`      <system-out>${text(r.output ? `${evidence}\n\n${r.output}` : evidence)}</system-out>`);
   body.push('    </testcase>');
   return body;
 }

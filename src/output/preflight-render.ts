@@ -1,6 +1,9 @@
 import { formatDuration } from '../config/duration.js';
 import type { GateResult, GateVerdict } from '../gates/types.js';
+import { formatAnnotation } from './annotations.js';
 import { renderTable, verdictColor, type Style } from './style.js';
+
+export { escapeData, escapeProperty } from './annotations.js';
 
 /** The `preflight` result as `--json` carries it (DESIGN.md: phase, verdict, counts, gates with evidence). */
 export interface PreflightResult {
@@ -33,7 +36,7 @@ export function formatProgressLine(r: GateResult, s: Style, tty: boolean): strin
 }
 
 /** The human report: a table in plan order, hints and output tails for what did not pass, a verdict line. */
-export function renderPreflight(result: PreflightResult, s: Style, opts: { annotations?: boolean } = {}): string {
+export function renderPreflight(result: PreflightResult, s: Style, opts: { annotations?: boolean; positions?: GatePositions } = {}): string {
   const out = [s.bold(`Preflight ${result.phase}: ${result.phaseTitle}`) + s.dim(`  (${result.release}${result.only ? `, only ${result.only.join(', ')}` : ''})`), ''];
   const rows = result.gates.map((g) => [verdictColor(s, g.verdict), g.id, g.kind, formatDuration(g.durationMs), oneLine(g.summary, 100)]);
   out.push(renderTable(['verdict', 'gate', 'kind', 'time', 'evidence'], rows));
@@ -50,7 +53,7 @@ export function renderPreflight(result: PreflightResult, s: Style, opts: { annot
   if (result.recordError) out.push('', s.yellow(`warning: the result was not recorded in the state: ${result.recordError}`));
   if (result.junit) out.push('', s.dim(`JUnit report: ${result.junit}`));
   out.push('', renderVerdictLine(result, s));
-  if (opts.annotations) out.push(...renderAnnotations(result));
+  if (opts.annotations) out.push(...renderAnnotations(result, opts.positions));
   return out.join('\n');
 }
 
@@ -60,28 +63,23 @@ export function renderVerdictLine(result: PreflightResult, s: Style): string {
   return `${s.bold(`${result.phase} ${verdictColor(s, result.verdict)}`)}: ${parts.join(', ')} of ${c.total} gate(s) in ${formatDuration(result.durationMs)} (exit ${result.exitCode})`;
 }
 
+/** Where each gate is defined in the plan, keyed by gate id. */
+export type GatePositions = ReadonlyMap<string, { file: string; line: number; col: number }>;
+
 /**
- * GitHub Actions workflow commands (`::error title=…::…`, `::warning …`) for gates that did not pass;
- * GitHub turns them into annotations on the run. Printed when GITHUB_ACTIONS=true.
+ * GitHub Actions workflow commands (`::error file=rollout.yaml,line=…,col=…,title=…::…`,
+ * `::warning …`) for gates that did not pass; GitHub turns them into annotations on the run, placed
+ * on the gate's line of the plan when its position is known. Printed when GITHUB_ACTIONS=true.
  */
-export function renderAnnotations(result: PreflightResult): string[] {
+export function renderAnnotations(result: PreflightResult, positions?: GatePositions): string[] {
   return result.gates
     .filter((g) => g.verdict !== 'pass')
     .map((g) => {
       const level = g.verdict === 'fail' ? 'error' : 'warning';
       const title = `rollout preflight ${result.phase} / ${g.id}${g.verdict === 'inconclusive' ? ' (inconclusive)' : ''}`;
       const message = `${g.summary}${g.hint ? `\nhint: ${g.hint}` : ''}`;
-      return `::${level} title=${escapeProperty(title)}::${escapeData(message)}`;
+      return formatAnnotation(level, { ...positions?.get(g.id), title }, message);
     });
-}
-
-/** Workflow-command escaping, as in @actions/core. */
-export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
 function oneLine(s: string, max: number): string {

@@ -1,3 +1,9 @@
+/** A `KeepLast` as plain data, for a report checkpoint. */
+export interface KeepLastData<T> {
+  items: T[];
+  dropped: number;
+}
+
 /**
  * The last `limit` items pushed, and how many earlier ones were dropped: what a report shows of a
  * history that may hold millions of events, in memory that does not grow with it.
@@ -6,7 +12,17 @@ export class KeepLast<T> {
   private items: T[] = [];
   dropped = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(readonly limit: number, saved?: KeepLastData<T>) {
+    if (saved) {
+      this.items = saved.items;
+      this.dropped = saved.dropped;
+    }
+  }
+
+  /** What a checkpoint keeps: the items themselves (shared with whoever else holds them) and the count. */
+  data(): KeepLastData<T> {
+    return { items: this.items, dropped: this.dropped };
+  }
 
   push(item: T): void {
     this.items.push(item);
@@ -30,9 +46,17 @@ export class KeepLast<T> {
 
 /** A binary min-heap under `before(a, b)` ("a comes first"). */
 export class MinHeap<T> {
-  private readonly items: T[] = [];
+  private readonly items: T[];
 
-  constructor(private readonly before: (a: T, b: T) => boolean) {}
+  /** `saved` is the `contents` of an earlier heap under the same order. */
+  constructor(private readonly before: (a: T, b: T) => boolean, saved: T[] = []) {
+    this.items = saved;
+  }
+
+  /** The heap's array, in heap order (not sorted): what a checkpoint keeps. */
+  get contents(): T[] {
+    return this.items;
+  }
 
   get size(): number {
     return this.items.length;

@@ -2,10 +2,10 @@ import type { RawConfig } from '../config/schema.js';
 import type { AuditEntry } from '../state/store.js';
 import type { ReleaseState } from '../state/types.js';
 import { computeDelivery, type DeliveryMetrics } from './delivery.js';
-import { KeepLast } from './bounded.js';
-import { EventOrder, type ReleaseEvent } from './events.js';
+import { KeepLast, type KeepLastData } from './bounded.js';
+import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
-import { REPORT_LIMITS, Walker, type Decision, type ReportLimits, type RollbackRecord, type Visit } from './timeline.js';
+import { REPORT_LIMITS, Walker, type Decision, type ReportLimits, type RollbackRecord, type Visit, type WalkerData } from './timeline.js';
 
 /** One evaluation of one canary metric, for the canary-vs-baseline chart. */
 export interface CanaryPoint {
@@ -68,23 +68,47 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
   return series;
 }
 
+/** A report builder between two audit entries, as plain data: what a checkpoint stores (src/report/checkpoint.ts). */
+export interface ReportBuilderData {
+  events: number;
+  timeline: KeepLastData<ReleaseEvent>;
+  overrides: KeepLastData<ReleaseEvent>;
+  walker: WalkerData;
+  order: EventOrderData;
+}
+
 /** Feeds every event to the walk and keeps the most recent ones for display. */
-class ReportBuilder {
+export class ReportBuilder {
   private readonly walker: Walker;
   private readonly timeline: KeepLast<ReleaseEvent>;
   private readonly overrides: KeepLast<ReleaseEvent>;
   private readonly order: EventOrder;
-  private events = 0;
+  private events: number;
 
-  constructor(private readonly config: RawConfig, private readonly state: ReleaseState | null, private readonly now: Date, limits: ReportLimits) {
-    this.walker = new Walker(config, now, limits);
-    this.timeline = new KeepLast(limits.timeline);
-    this.overrides = new KeepLast(limits.overrides);
-    this.order = new EventOrder(state, (e) => this.take(e));
+  /**
+   * `saved` goes on from an earlier builder's `data()` over the same plan and limits, whose state's
+   * history this state extends (check with `ReportBuilder.canResume`); the next entry to `add` is
+   * the one after the last that builder took.
+   */
+  constructor(private readonly config: RawConfig, private readonly state: ReleaseState | null, private readonly now: Date, limits: ReportLimits = REPORT_LIMITS, saved?: ReportBuilderData) {
+    this.walker = new Walker(config, now, limits, saved?.walker);
+    this.timeline = new KeepLast(limits.timeline, saved?.timeline);
+    this.overrides = new KeepLast(limits.overrides, saved?.overrides);
+    this.events = saved?.events ?? 0;
+    this.order = new EventOrder(state, (e) => this.take(e), saved?.order);
+  }
+
+  static canResume(state: ReleaseState | null, saved: ReportBuilderData): boolean {
+    return EventOrder.canResume(state, saved.order);
   }
 
   add(entry: AuditEntry): void {
     this.order.add(entry);
+  }
+
+  /** The builder as plain data, before `finish` (which settles open visits and rollbacks against the clock and the state). */
+  data(): ReportBuilderData {
+    return { events: this.events, timeline: this.timeline.data(), overrides: this.overrides.data(), walker: this.walker.data(), order: this.order.data(this.state) };
   }
 
   finish(): ReleaseReport {

@@ -42,6 +42,19 @@ function durationOf(v: Visit, now: Date): number {
   return Math.max(0, (v.leftAt ? Date.parse(v.leftAt) : now.getTime()) - Date.parse(v.enteredAt));
 }
 
+/** A `DeliveryTally` as plain data. */
+export interface DeliveryTallyData {
+  deployments: number;
+  finishedDeployments: number;
+  failedDeployments: number;
+  rollbacks: number;
+  recovered: number;
+  recoveryMsTotal: number;
+  stages: Map<string, TimeInStep>;
+  phases: Map<string, TimeInStep>;
+  previous: Visit | null;
+}
+
 /**
  * The delivery figures, added up one finished visit and one settled rollback at a time, so that a
  * history of any length costs memory only per phase and stage of the plan.
@@ -53,11 +66,25 @@ export class DeliveryTally {
   rollbacks = 0;
   recovered = 0;
   recoveryMsTotal = 0;
-  private readonly stages = new Map<string, TimeInStep>();
-  private readonly phases = new Map<string, TimeInStep>();
+  private readonly stages: Map<string, TimeInStep>;
+  private readonly phases: Map<string, TimeInStep>;
   private previous: Visit | null = null;
 
-  constructor(private readonly now: Date) {}
+  /** `now` only measures the visit still open when the report ends; `saved` continues an earlier tally. */
+  constructor(private readonly now: Date, saved?: DeliveryTallyData) {
+    this.stages = saved?.stages ?? new Map();
+    this.phases = saved?.phases ?? new Map();
+    if (saved) {
+      ({ deployments: this.deployments, finishedDeployments: this.finishedDeployments, failedDeployments: this.failedDeployments } = saved);
+      ({ rollbacks: this.rollbacks, recovered: this.recovered, recoveryMsTotal: this.recoveryMsTotal, previous: this.previous } = saved);
+    }
+  }
+
+  /** The tally as plain data (everything but `now`), for a report checkpoint. */
+  data(): DeliveryTallyData {
+    const { deployments, finishedDeployments, failedDeployments, rollbacks, recovered, recoveryMsTotal, stages, phases, previous } = this;
+    return { deployments, finishedDeployments, failedDeployments, rollbacks, recovered, recoveryMsTotal, stages, phases, previous };
+  }
 
   /** Count a visit once it will not change any more (left, or the current one at the end). */
   addVisit(v: Visit): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../state/store.js';
 import { MinHeap } from './bounded.js';
 import type { ReleaseState } from '../state/types.js';
@@ -157,6 +158,31 @@ interface Queued {
 /** Same order as sorting by `Date.parse(at)`, then by position (history first), as collectEvents always did. */
 const comesFirst = (a: Queued, b: Queued): boolean => (a.time - b.time || a.index - b.index) < 0;
 
+/** An `EventOrder` between two entries, as plain data (see src/report/checkpoint.ts). */
+export interface EventOrderData {
+  queued: Queued[];
+  covered: Array<number | undefined>;
+  held: number;
+  next: number;
+  /** How many history entries of the state were queued, and a digest of them. */
+  history: { count: number; digest: string };
+  /**
+   * State serials of the latest audit-only entries (at most FUTURE_KEPT) whose serial was above the
+   * state the report read: an entry written between the state read and the log read. Its transition
+   * is in the next state's history, and must not be counted a second time from there.
+   */
+  future: number[];
+}
+
+/** How many `future` serials a checkpoint keeps: the entries written while one report read the state and then the log. */
+const FUTURE_KEPT = 1_000;
+
+function historyDigest(history: ReleaseState['history'], count: number): string {
+  const hash = createHash('sha256');
+  for (let i = 0; i < count; i++) hash.update(JSON.stringify(history[i])).update('\n');
+  return hash.digest('hex');
+}
+
 /**
  * `collectEvents` one audit entry at a time: events go to `emit` in time order. Up to
  * REORDER_WINDOW audit-only events are held, so a log of that size is ordered exactly like a full
@@ -164,26 +190,72 @@ const comesFirst = (a: Queued, b: Queued): boolean => (a.time - b.time || a.inde
  * in time order, so only hand-written `at` values could be further out of place).
  */
 export class EventOrder {
-  private readonly heap = new MinHeap<Queued>(comesFirst);
+  private readonly heap: MinHeap<Queued>;
   private readonly covered: Set<number | undefined>;
-  private readonly held: number;
+  private held: number;
   private next = 0;
+  private historyCount: number;
+  private readonly future: number[];
+  private readonly stateSerial: number;
 
-  constructor(state: ReleaseState | null, private readonly emit: (event: ReleaseEvent) => void) {
+  constructor(state: ReleaseState | null, private readonly emit: (event: ReleaseEvent) => void, saved?: EventOrderData) {
     const history = state?.history ?? [];
-    this.covered = new Set(history.map((h) => h.serial));
-    for (const h of history) this.queue(fromHistory(h));
-    this.held = history.length + REORDER_WINDOW;
+    this.heap = new MinHeap<Queued>(comesFirst, saved?.queued);
+    this.covered = new Set(saved?.covered);
+    this.held = saved?.held ?? REORDER_WINDOW;
+    this.next = saved?.next ?? 0;
+    this.future = saved?.future ?? [];
+    this.stateSerial = state?.serial ?? 0;
+    const from = saved?.history.count ?? 0;
+    for (let i = from; i < history.length; i++) {
+      const h = history[i]!;
+      this.covered.add(h.serial);
+      this.queue(fromHistory(h));
+      this.held += 1;
+    }
+    this.historyCount = history.length;
+  }
+
+  /**
+   * Whether `saved` can go on with this state: its history must start with the entries the saved
+   * order queued, and no audit entry it took as audit-only may have a history entry now (an entry
+   * written between the state read and the log read of the earlier report: it would count twice).
+   */
+  static canResume(state: ReleaseState | null, saved: EventOrderData): boolean {
+    const history = state?.history ?? [];
+    if (history.length < saved.history.count || historyDigest(history, saved.history.count) !== saved.history.digest) return false;
+    const future = new Set(saved.future);
+    for (let i = saved.history.count; i < history.length; i++) if (future.has(history[i]!.serial)) return false;
+    return true;
   }
 
   add(entry: AuditEntry): void {
-    if (entry.stateSerial !== undefined && this.covered.has(entry.stateSerial)) return;
+    if (entry.stateSerial !== undefined) {
+      if (this.covered.has(entry.stateSerial)) return;
+      if (entry.stateSerial > this.stateSerial) {
+        this.future.push(entry.stateSerial);
+        if (this.future.length > 2 * FUTURE_KEPT) this.future.splice(0, this.future.length - FUTURE_KEPT);
+      }
+    }
     this.queue(fromAudit(entry));
     if (this.heap.size > this.held) this.emit(this.heap.pop()!.event);
   }
 
   finish(): void {
     for (let q = this.heap.pop(); q; q = this.heap.pop()) this.emit(q.event);
+  }
+
+  /** Everything needed to go on later with more entries (call before `finish`). */
+  data(state: ReleaseState | null): EventOrderData {
+    const history = state?.history ?? [];
+    return {
+      queued: this.heap.contents,
+      covered: [...this.covered],
+      held: this.held,
+      next: this.next,
+      history: { count: this.historyCount, digest: historyDigest(history, this.historyCount) },
+      future: this.future.slice(-FUTURE_KEPT),
+    };
   }
 
   private queue(event: ReleaseEvent): void {

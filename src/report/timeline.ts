@@ -3,8 +3,8 @@ import type { ReleaseState } from '../state/types.js';
 import type { ReleaseEvent } from './events.js';
 import { findCanaryEvidence, summarizeEvidence, type CanaryEvidence } from './evidence.js';
 import { readPosition, type Position } from './position.js';
-import { KeepLast } from './bounded.js';
-import { DeliveryTally } from './delivery.js';
+import { KeepLast, type KeepLastData } from './bounded.js';
+import { DeliveryTally, type DeliveryTallyData } from './delivery.js';
 
 /** A stretch of time the release spent in one phase, or one stage of a phase's rollout. */
 export interface Visit {
@@ -80,6 +80,21 @@ function pickString(...values: unknown[]): string | undefined {
   return values.find((v): v is string => typeof v === 'string');
 }
 
+/** A `Walker` between two events, as plain data (objects shared between its lists stay shared). */
+export interface WalkerData {
+  visits: KeepLastData<Visit>;
+  rollbacks: KeepLastData<RollbackRecord>;
+  decisions: KeepLastData<Decision>;
+  tally: DeliveryTallyData;
+  pending: RollbackRecord[];
+  last: { record: RollbackRecord; pending: boolean } | null;
+  run: number;
+  runs: number;
+  rolledBackRuns: number;
+  runOutcome: 'rolled-back' | 'completed' | 'in-progress';
+  open: Visit | null;
+}
+
 /** Replays events (in time order) one at a time; `walkEvents` over an array, or fed from a stream. */
 export class Walker {
   private readonly visits: KeepLast<Visit>;
@@ -87,7 +102,7 @@ export class Walker {
   private readonly decisions: KeepLast<Decision>;
   private readonly tally: DeliveryTally;
   /** Rollbacks not yet completed or failed, oldest first: a completion event applies to the newest. */
-  private readonly pending: RollbackRecord[] = [];
+  private readonly pending: RollbackRecord[];
   /** The newest rollback: the state may still complete it, so it is counted only once superseded or at the end. */
   private last: { record: RollbackRecord; pending: boolean } | null = null;
   private run = 1;
@@ -96,11 +111,19 @@ export class Walker {
   private runOutcome: 'rolled-back' | 'completed' | 'in-progress' = 'in-progress';
   private open: Visit | null = null;
 
-  constructor(private readonly config: RawConfig, now: Date, limits: ReportLimits = REPORT_LIMITS) {
-    this.visits = new KeepLast(limits.visits);
-    this.rollbacks = new KeepLast(limits.rollbacks);
-    this.decisions = new KeepLast(limits.decisions);
-    this.tally = new DeliveryTally(now);
+  constructor(private readonly config: RawConfig, now: Date, limits: ReportLimits = REPORT_LIMITS, saved?: WalkerData) {
+    this.visits = new KeepLast(limits.visits, saved?.visits);
+    this.rollbacks = new KeepLast(limits.rollbacks, saved?.rollbacks);
+    this.decisions = new KeepLast(limits.decisions, saved?.decisions);
+    this.tally = new DeliveryTally(now, saved?.tally);
+    this.pending = saved?.pending ?? [];
+    if (saved) ({ last: this.last, run: this.run, runs: this.runs, rolledBackRuns: this.rolledBackRuns, runOutcome: this.runOutcome, open: this.open } = saved);
+  }
+
+  /** Everything needed to go on with more events (call before `finish`, which settles what is open). */
+  data(): WalkerData {
+    const { pending, last, run, runs, rolledBackRuns, runOutcome, open } = this;
+    return { visits: this.visits.data(), rollbacks: this.rollbacks.data(), decisions: this.decisions.data(), tally: this.tally.data(), pending, last, run, runs, rolledBackRuns, runOutcome, open };
   }
 
   push(e: ReleaseEvent): void {

@@ -17,13 +17,18 @@ export function findPackageRoot(from: string = fileURLToPath(import.meta.url)): 
   }
 }
 
+/** The generic runbooks shipped with the CLI: one per exit code, about no product in particular. */
+export function genericRunbookDir(): string {
+  return path.join(findPackageRoot(), 'runbooks', 'generic');
+}
+
 /**
  * Where runbooks are looked up, first match wins: the project's directory (rollout.yaml's
- * `runbooks:`, else ./runbooks), then the runbooks shipped with the CLI, so the procedures for its
- * own exit codes are there even in a project that has none, or whose rollout.yaml does not load.
+ * `runbooks:`, else ./runbooks), then the generic runbooks shipped with the CLI, so the procedures for
+ * its own exit codes are there even in a project that has none, or whose rollout.yaml does not load.
  */
 export function runbookDirs(projectDir: string): string[] {
-  const shipped = path.join(findPackageRoot(), 'runbooks');
+  const shipped = genericRunbookDir();
   return path.resolve(projectDir) === path.resolve(shipped) ? [projectDir] : [projectDir, shipped];
 }
 

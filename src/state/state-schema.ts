@@ -21,6 +21,7 @@ export const flagStateSchema = z.looseObject({
   updatedAt: isoTime,
   file: z.string().optional(),
   files: z.array(z.string()).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex').optional(),
 });
 
 const signoff = z.looseObject({ item: z.string().min(1), phase: z.string(), actor: z.string(), at: isoTime, reason: z.string() });

@@ -27,6 +27,11 @@ export interface FlagState {
   file?: string;
   /** Every flag file this flag was written to in this release (a plan that moved `file:` leaves the old one behind). */
   files?: string[];
+  /**
+   * sha256 of the flag document the last step wrote for this flag (the whole file). With a shared state,
+   * `status` on any machine compares its local file with it; `flags sync` rewrites the file from the state.
+   */
+  sha256?: string;
 }
 
 /** A human checklist item recorded with `rollout signoff`. */

@@ -29,6 +29,12 @@ export interface CompareProportionsOptions {
   confidence?: number;
   /** Default `auto` (see module comment). */
   method?: 'auto' | 'fisher-exact' | 'score';
+  /**
+   * Quasi-binomial variance factor φ ≥ 1 (see dispersion.ts), default 1. With φ > 1 every count is
+   * worth 1/φ of a request: the score statistic is divided by √φ, Fisher's test and the intervals
+   * run on the counts divided by φ (Fisher's rounded). φ = 1 is exactly the binomial test.
+   */
+  dispersion?: number;
 }
 
 /** One arm as reported back. */
@@ -59,6 +65,8 @@ export interface CompareProportionsResult {
   ratioInterval: Interval;
   /** Smallest expected cell count under H0; below 5 `auto` uses Fisher's exact test. */
   minExpectedCount: number;
+  /** The variance factor φ the test was widened by (1: binomial). */
+  dispersion: number;
 }
 
 /** Compare the canary's rate with the baseline's rate. Pure; throws RangeError on invalid counts. */
@@ -73,19 +81,23 @@ export function compareProportions(
   assertProbability('alpha', alpha);
   const confidence = opts.confidence ?? (alternative === 'two-sided' ? 1 - alpha : 1 - 2 * alpha);
   assertProbability('confidence', confidence);
+  const dispersion = opts.dispersion ?? 1;
+  if (!(dispersion >= 1 && Number.isFinite(dispersion))) throw new RangeError(`dispersion must be a finite number ≥ 1, got ${dispersion}`);
   const b = readArm('baseline', baseline);
   const c = readArm('canary', canary);
+  // φ > 1: the quasi-binomial test is the binomial test on counts worth 1/φ of a request each.
+  const eb = b.events / dispersion;
+  const tb = b.total / dispersion;
+  const ec = c.events / dispersion;
+  const tc = c.total / dispersion;
   const pooled = (b.events + c.events) / (b.total + c.total);
   const n = b.total + c.total;
-  const minExpectedCount = Math.min(b.total, c.total) * Math.min(pooled, 1 - pooled);
+  const minExpectedCount = Math.min(tb, tc) * Math.min(pooled, 1 - pooled);
   const method = opts.method === undefined || opts.method === 'auto' ? (minExpectedCount < 5 ? 'fisher-exact' : 'score') : opts.method;
-  const se0 = Math.sqrt(pooled * (1 - pooled) * (1 / b.total + 1 / c.total));
+  const se0 = Math.sqrt(dispersion * pooled * (1 - pooled) * (1 / b.total + 1 / c.total));
   const difference = c.rate - b.rate;
   const statistic = se0 === 0 ? 0 : difference / se0;
-  const pValue =
-    method === 'fisher-exact'
-      ? testFisherExact(c.events, c.total - c.events, b.events, b.total - b.events, alternative).pValue
-      : scorePValue(statistic, alternative);
+  const pValue = method === 'fisher-exact' ? fisherPValue(b, c, dispersion, alternative) : scorePValue(statistic, alternative);
   return {
     method,
     alternative,
@@ -97,11 +109,23 @@ export function compareProportions(
     baseline: b,
     canary: c,
     difference,
-    differenceInterval: computeNewcombeInterval(c.events, c.total, b.events, b.total, confidence),
+    differenceInterval: computeNewcombeInterval(ec, tc, eb, tb, confidence),
     ratio: c.rate / b.rate,
-    ratioInterval: computeKatzInterval(c.events, c.total, b.events, b.total, confidence),
+    ratioInterval: computeKatzInterval(ec, tc, eb, tb, confidence),
     minExpectedCount: n === 0 ? 0 : minExpectedCount,
+    dispersion,
   };
+}
+
+function fisherPValue(b: ArmSummary, c: ArmSummary, dispersion: number, alternative: Alternative): number {
+  if (dispersion === 1) return testFisherExact(c.events, c.total - c.events, b.events, b.total - b.events, alternative).pValue;
+  const shrink = (arm: ArmSummary) => {
+    const total = Math.max(1, Math.round(arm.total / dispersion));
+    return { events: Math.min(total, Math.round(arm.events / dispersion)), total };
+  };
+  const sc = shrink(c);
+  const sb = shrink(b);
+  return testFisherExact(sc.events, sc.total - sc.events, sb.events, sb.total - sb.events, alternative).pValue;
 }
 
 function scorePValue(z: number, alternative: Alternative): number {

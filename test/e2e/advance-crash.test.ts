@@ -38,7 +38,7 @@ const POINTS = [
   { point: 'advance:after-state', state: 'new', flags: 'new', resumes: false },
   { point: 'audit:after-append', state: 'new', flags: 'new', resumes: false },
 ] as const;
-const STAGE = { old: { id: 'week-1', percent: 1 }, new: { id: 'week-2', percent: 5 } } as const;
+const STAGE = { old: { id: 'week-1', percent: 0 }, new: { id: 'week-2', percent: 5 } } as const;
 
 interface StatusDoc {
   stage: { id: string } | null;
@@ -95,7 +95,7 @@ describe('advance killed mid-step', () => {
 
       const again = await run(project, ['advance'], bakeOver);
       expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(c.resumes ? 0 : 3);
-      if (c.resumes) expect(again.stdout).toMatch(/advanced P2 \/ week-1 \(1 %\) → P2 \/ week-2 \(5 %\) \(finished an interrupted step\)/);
+      if (c.resumes) expect(again.stdout).toMatch(/advanced P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\) \(finished an interrupted step\)/);
       else expect(again.stdout).toMatch(/bake time of week-2 ends in/);
 
       // A third advance at the same moment finds nothing to do: the bake of week-2 has just begun.

@@ -44,7 +44,10 @@ describe('a log of 1,000,000 entries', () => {
 
       const report = await run(['report', '--json']);
       expect(report.code, report.stderr).toBe(0);
-      const r = report.json<Json<{ report: { omitted: { events: number }; timeline: unknown[]; delivery: { runs: number; rollbacks: number; rollbackRate: number } } }>>().result.report;
+      type ReportJson = Json<{ history: { entries: number; read: number; resumed: boolean }; report: { omitted: { events: number }; timeline: unknown[]; delivery: { runs: number; rollbacks: number; rollbackRate: number } } }>;
+      const first = report.json<ReportJson>().result;
+      expect(first.history).toEqual({ entries: 1_000_000, read: 1_000_000, resumed: false });
+      const r = first.report;
       expect(r.omitted.events).toBe(1_000_000);
       expect(r.timeline).toHaveLength(1_000);
       expect(r.delivery).toMatchObject({ runs: 2_501, rollbacks: 2_500, rollbackRate: 2_500 / 2_501 });
@@ -64,6 +67,15 @@ describe('a log of 1,000,000 entries', () => {
 
       expect((await run(['status'])).code).toBe(0);
 
+      // The next report goes on from the checkpoint the previous one left: it reads only the new entry.
+      await new FileStateStore({ dir: path.join(dir, '.rollout'), clock: { now: () => new Date() } }).appendAudit({ actor: 'ci', op: 'analyze', data: { verdict: 'pass' } });
+      const again = await run(['report', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      const resumed = again.json<ReportJson>().result;
+      expect(resumed.history).toEqual({ entries: 1_000_001, read: 1, resumed: true });
+      expect(resumed.report.omitted.events).toBe(1_000_001);
+      expect(resumed.report.delivery).toEqual(r.delivery);
+
       // An entry edited in the second half (checked by the worker thread) and one in the first: the
       // two-part check names both lines, as the single pass does.
       const file = path.join(dir, '.rollout/audit.jsonl');
@@ -71,7 +83,7 @@ describe('a log of 1,000,000 entries', () => {
       const tampered = await run(['log', '--verify', '--json']);
       expect(tampered.code).toBe(1);
       const found = tampered.json<Json<{ verification: { entries: number; problems: Array<{ kind: string; line: number; seq: number }> } }>>().result.verification;
-      expect(found.entries).toBe(1_000_000);
+      expect(found.entries).toBe(1_000_001);
       expect(found.problems.map((p) => [p.kind, p.line, p.seq])).toEqual(edits.map((line) => ['edited', line, line]));
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
@@ -63,13 +63,19 @@ describe('the CLI contract', () => {
     const r = await runCli(['plan'], { cwd: dir });
     expect(r.code).toBe(0);
     for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
-    expect(r.stdout).toContain('week-1 1 % (+internal) 7d → week-2 5 % (+beta_users, internal)');
+    expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
     expect(r.stdout).toMatch(/Next: check 14 gate\(s\) of P0/);
+    // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
+    expect(r.stdout).toContain('47 gates: 28 judged from evidence, 19 human sign-offs');
+    expect(r.stdout).toContain('P3  Stability and operations  (2 evidence, 6 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
-    const doc = j.json<{ ok: boolean; result: { phases: Array<{ id: string; stages: Array<{ percent: number }> }>; next: { kind: string } } }>();
+    const doc = j.json<{ ok: boolean; result: { counts: unknown; phases: Array<{ id: string; stages: Array<{ percent: number }>; gates: Array<{ id: string; basis: string }> }>; next: { kind: string } } }>();
+    expect(doc.result.counts).toEqual({ gates: 47, evidence: 28, signoffs: 19 });
+    expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
+    expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
     expect(doc.ok).toBe(true);
     expect(doc.result.phases.map((p) => p.id)).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
-    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
+    expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([0, 5, 25, 50, 100]);
     expect(doc.result.next.kind).toBe('complete-phase');
   });
 
@@ -92,6 +98,28 @@ describe('the CLI contract', () => {
     const second = await runCli(['init'], { cwd: dir });
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('already exists; nothing was written');
+  });
+
+  it('init stands alone: the schema the plan references exists, runbooks for every exit code, nothing of this repository\'s product', async () => {
+    const dir = await tempProject([]);
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
+    const ref = /^# yaml-language-server: \$schema=(\S+)$/m.exec(plan)?.[1] as string;
+    const schema = JSON.parse(await readFile(path.join(dir, ref), 'utf8')) as Record<string, unknown>;
+    expect(schema).toEqual(JSON.parse((await runCli(['schema'])).stdout) as Record<string, unknown>);
+    const runbooks = await readdir(path.join(dir, 'runbooks'));
+    for (const code of [1, 2, 3, 4, 5, 6, 70]) expect(runbooks.some((f) => f.startsWith(`exit-${code}-`)), `exit ${code}`).toBe(true);
+    const shown = await runCli(['runbook', 'show', 'exit-4-rolled-back'], { cwd: dir });
+    expect(shown.code).toBe(0);
+    const alerts = await runCli(['alerts'], { cwd: dir });
+    expect(alerts.stdout).toContain('runbook: runbooks/release-alert.md');
+    const everything = [plan, shown.stdout, alerts.stdout, ...(await Promise.all(runbooks.map((f) => readFile(path.join(dir, 'runbooks', f), 'utf8'))))].join('\n');
+    expect(everything).not.toMatch(/reserves|model-rollback|wizard|v2\.1\.0/);
+    // Without init's runbooks, the fallback is the generic set too, and the alerts name it by command.
+    await rm(path.join(dir, 'runbooks'), { recursive: true });
+    const fallback = await runCli(['runbook', 'show', 'exit-4-rolled-back'], { cwd: dir });
+    expect(fallback.stdout).not.toMatch(/reserves/);
+    expect((await runCli(['alerts'], { cwd: dir })).stdout).toContain('runbook: rollout runbook show release-alert');
   });
 
   it('colour only when asked: NO_COLOR and non-TTY output carry no escape codes', async () => {

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
+import { junitSchemaErrors } from '../helpers/junit-schema.js';
 import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
 import { buildHealthyPlanData, dataEnd } from '../integration/gates/prometheus-data.js';
 
@@ -50,16 +51,23 @@ describe('rollout preflight on the repository plan (P0)', () => {
     expect(r.stdout).toMatch(/P0 inconclusive: 5 passed, 0 failed, 9 inconclusive of 14 gate\(s\)/);
     expect(r.stderr).toContain('[inconclusive] guardian-48h (prometheus');
 
-    const doc = parseJUnit(await readFile(path.join(dir, 'preflight.xml'), 'utf8'));
+    const xml = await readFile(path.join(dir, 'preflight.xml'), 'utf8');
+    expect(junitSchemaErrors(xml)).toEqual([]);
+    const doc = parseJUnit(xml);
     for (const attrs of [doc.suites, doc.suite]) {
-      for (const name of ['tests', 'failures', 'errors', 'skipped', 'time']) expect(attrs[name], name).toMatch(/^\d+(\.\d+)?$/);
-      expect(attrs).toMatchObject({ tests: '14', failures: '0', errors: '0', skipped: '9' });
+      for (const name of ['tests', 'failures', 'errors', 'time']) expect(attrs[name], name).toMatch(/^\d+(\.\d+)?$/);
+      expect(attrs).toMatchObject({ tests: '14', failures: '0', errors: '0' });
     }
+    expect(doc.suite.skipped).toBe('9');
+    const planLines = (await readFile(path.join(dir, 'rollout.yaml'), 'utf8')).split('\n');
     expect(doc.suite.name).toBe('P0 Pre-flight validation');
     for (const c of doc.cases) {
       expect(c.name).toBeTruthy();
       expect(c.classname).toMatch(/^rollout\.preflight\.P0\./);
       expect(c.time).toMatch(/^\d+\.\d{3}$/);
+      // Each case points at its gate's `- id:` line in the plan.
+      expect(c.file).toBe('rollout.yaml');
+      expect(planLines[Number(c.line) - 1]).toContain(`id: ${c.name?.split(':')[0]}`);
     }
     expect(doc.cases.find((c) => c.name?.startsWith('guardian-48h'))?.outcome).toBe('skipped');
     expect(doc.cases.find((c) => c.name?.startsWith('engine-invariants'))?.outcome).toBe('passed');
@@ -81,7 +89,9 @@ describe('rollout preflight on the repository plan (P0)', () => {
     expect(unknownPhase.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'E_USAGE' });
     const gha = await runCli(['preflight', '--only', 'guardian-48h', 'lint'], { cwd: dir, env: { GITHUB_ACTIONS: 'true' } });
     expect(gha.code).toBe(3);
-    expect(gha.stdout).toContain('::warning title=rollout preflight P0 / guardian-48h (inconclusive)::no Prometheus URL');
+    const line = (await readFile(path.join(dir, 'rollout.yaml'), 'utf8')).split('\n').findIndex((l) => /- id: guardian-48h\b/.test(l)) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(gha.stdout).toMatch(new RegExp(`::warning file=rollout\\.yaml,line=${line},col=\\d+,title=rollout preflight P0 / guardian-48h \\(inconclusive\\)::no Prometheus URL`));
     expect(gha.stdout).not.toContain('::error');
   });
 

@@ -174,6 +174,8 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
     expect(cohort.counts[NEW_VARIANT] ?? 0).toBe(cohort.withNewVariant);
     expect(cohort.withNewVariant + (cohort.counts[FALLBACK_VARIANT] ?? 0)).toBe(KEYS.length);
     expect(Math.abs(cohort.percent - percent), `share ${cohort.percent} % at ${stage}`).toBeLessThanOrEqual(1);
+    // A group-only stage (0 %) serves nobody outside its groups: not one key.
+    if (percent === 0) expect(cohort.withNewVariant, `users outside ${groups.join(', ')} at ${stage}`).toBe(0);
     for (const group of groups) {
       const served = MEMBERS.map((k) => variantFor(flagDoc, k, [group]));
       expect(served.every((v) => v === NEW_VARIANT), `every member of ${group} gets ${NEW_VARIANT}`).toBe(true);
@@ -211,43 +213,44 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
     expect(headers.filter((h) => h.includes('sign-off'))).toHaveLength(phaseSignoffs(plan, 'P0').length + phaseSignoffs(plan, 'P1').length);
   }, 300_000);
 
-  it('P2 starts the rollout at 1 % + internal; before the bake ends advance exits 3 and says when it ends', async () => {
+  it('P2 starts the rollout with the internal group only; before the bake ends advance exits 3 and says when it ends', async () => {
     const [first] = rolloutStages(plan);
     await signAll(phaseSignoffs(plan, 'P2', 'own'));
     const start = await advance();
     expect(start.code, start.output).toBe(0);
     expectedPosts += 1;
-    await expectPosition('P2', 'week-1', 1);
-    await expectFlagFile('week-1', first?.percent ?? 1, first?.groups ?? []);
+    await expectPosition('P2', 'week-1', 0);
+    await expectFlagFile('week-1', first?.percent ?? 0, first?.groups ?? []);
 
     const early = await advance();
     expect(early.code, early.output).toBe(3);
     expect(early.stdout).toMatch(/bake time of week-1 ends in (7d|6d 23h)/);
     expect(early.stdout).toMatch(/\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
     expect(early.stdout).toContain('nothing was changed');
-    await expectPosition('P2', 'week-1', 1);
+    await expectPosition('P2', 'week-1', 0);
   }, 300_000);
 
-  it('after the bake: --dry-run shows the flag diff and changes nothing; a failing canary exits 1 and changes nothing', async () => {
+  it('after the bake: --dry-run shows the flag diff and changes nothing; a failing canary on a rollback metric says it would roll back, exit 1, nothing changed', async () => {
     offsetMs += BAKE_PASSED_MS;
     const serial = (await status()).serial;
     const flagBytes = await readFile(project.flagFile, 'utf8');
 
     const dry = await advance(['--dry-run']);
     expect(dry.code, dry.output).toBe(0);
-    expect(dry.stdout).toMatch(/would advance P2 \/ week-1 \(1 %\) → P2 \/ week-2 \(5 %\)/);
+    expect(dry.stdout).toMatch(/would advance P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\)/);
     expect(dry.stdout).toContain('flag diff');
-    expect(dry.stdout).toContain('reserves_v1.1  metadata["rollout.stage_percent"]: 1 → 5');
+    expect(dry.stdout).toContain('reserves_v1.1  metadata["rollout.stage_percent"]: 0 → 5');
     expect(dry.stdout).toContain('reserves_v1.1  metadata["rollout.groups"]: "internal" → "beta_users,internal"');
     expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
     expect((await status()).serial).toBe(serial);
 
-    const failing = await advance([], { ROLLOUT_PROMETHEUS_URL: failingProm.url });
+    // error_rate is `onFail: rollback` in the plan: a real advance would roll back (stage-end-rollback.test.ts); dry, it says so.
+    const failing = await advance(['--dry-run'], { ROLLOUT_PROMETHEUS_URL: failingProm.url });
     expect(failing.code, failing.output).toBe(1);
     expect(failing.stdout).toMatch(/canary error_rate: fail/);
-    expect(failing.stdout).toContain('nothing was changed');
+    expect(failing.stdout).toContain('stage-end canary failed on error_rate (onFail: rollback): would roll the release back; nothing was changed');
     expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
-    const after = await expectPosition('P2', 'week-1', 1);
+    const after = await expectPosition('P2', 'week-1', 0);
     expect(after.serial).toBe(serial);
     await expectPosts();
   }, 300_000);
@@ -282,9 +285,9 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
     }
     const headers = await expectPosts();
     const stageHeaders = headers.filter((h) => h.includes('stage '));
-    expect(stageHeaders.map((h) => /stage (\d+)% → (\d+)%/.exec(h)?.slice(1).join('→'))).toEqual(['0→1', '1→5', '5→25', '25→50', '50→100']);
-    const percentFields = slack.callsOf('chat.postMessage').flatMap((p) => JSON.stringify(p.body.blocks).match(/\*Percent\*\\n\d+% → \d+%/g) ?? []);
-    expect(percentFields).toEqual(['0% → 1%', '1% → 5%', '5% → 25%', '25% → 50%', '50% → 100%'].map((p) => `*Percent*\\n${p}`));
+    expect(stageHeaders.map((h) => /stage (\d+)% → (\d+)%/.exec(h)?.slice(1).join('→'))).toEqual(['0→0', '0→5', '5→25', '25→50', '50→100']);
+    const percentFields = slack.callsOf('chat.postMessage').flatMap((p) => JSON.stringify(p.body.blocks).match(/\*Percent\*\\n\d+% → \d+%( \(internal only\))?/g) ?? []);
+    expect(percentFields).toEqual(['0% → 0% (internal only)', '0% → 5%', '5% → 25%', '25% → 50%', '50% → 100%'].map((p) => `*Percent*\\n${p}`));
     expect(headers.filter((h) => h.includes('evidence overridden by release-captain'))).toHaveLength(1);
     const override = slack.callsOf('chat.postMessage').find((p) => JSON.stringify(p.body.blocks).includes('overridden'));
     expect(JSON.stringify(override?.body.blocks)).toContain('metrics outage; dashboards reviewed by hand');

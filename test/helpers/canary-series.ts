@@ -79,6 +79,8 @@ export function healthyArm(overrides: Partial<ArmTraffic> = {}): ArmTraffic {
     completionRate: 0.97,
     fundSetupsPerMinute: 40,
     fundSetupSuccessRate: 0.98,
+    // 1,800 latency observations per arm over the 30m window: above the plan's 1,000 minimum samples.
+    latencySamplesPerMinute: 60,
     ...overrides,
   };
 }

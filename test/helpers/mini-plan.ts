@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createServer, type Server } from 'node:http';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,4 +56,18 @@ export async function miniProject(opts: Parameters<typeof miniPlan>[0] = {}): Pr
   const dir = await mkdtemp(path.join(tmpdir(), 'rollout-mini-'));
   await writeFile(path.join(dir, 'rollout.yaml'), miniPlan(opts));
   return dir;
+}
+
+/** A health endpoint answering 200 for the mini plan's http gate, started before and closed after the file's tests. */
+export function useHealthEndpoint(): { url: string } {
+  const endpoint = { url: '' };
+  let server: Server | undefined;
+  beforeAll(async () => {
+    const started = createServer((_req, res) => res.end('ok'));
+    server = started;
+    await new Promise<void>((r) => started.listen(0, '127.0.0.1', r));
+    endpoint.url = `http://127.0.0.1:${(started.address() as { port: number }).port}/health`;
+  });
+  afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+  return endpoint;
 }

@@ -43,13 +43,14 @@ export interface SafetyProject {
  * A fresh mini release walked to stage `s1` (10 % + internal) through the real CLI. With a
  * PostgreSQL URL every command runs with `--state <url>`.
  */
-export async function projectAtFirstStage(healthUrl: string, opts: { stateUrl?: string; rollback?: string; planEdit?: (plan: string) => string } = {}): Promise<SafetyProject> {
+export async function projectAtFirstStage(healthUrl: string, opts: { stateUrl?: string; rollback?: string; planEdit?: (plan: string) => string; beforeWalk?: (dir: string) => Promise<void> } = {}): Promise<SafetyProject> {
   const dir = await miniProject({ healthUrl, ...(opts.rollback ? { rollback: opts.rollback } : {}) });
   if (opts.planEdit) {
     const { writeFile } = await import('node:fs/promises');
     const file = path.join(dir, 'rollout.yaml');
     await writeFile(file, opts.planEdit(await readFile(file, 'utf8')));
   }
+  await opts.beforeWalk?.(dir);
   const env: Record<string, string> = {};
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli([...args, ...(opts.stateUrl ? ['--state', opts.stateUrl] : [])], { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 });
   for (let i = 0; i < 3; i++) {

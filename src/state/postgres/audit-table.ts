@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { PgConnector } from './connector.js';
 import { AUDIT_GENESIS, createAuditEntry, parseAuditLine, verifyAuditLog } from '../audit-chain.js';
 import type { AuditTailRead } from '../audit-tail.js';
+import type { AuditAnchor } from '../audit-access.js';
 import { LinearChain } from '../audit-verify-file.js';
 import type { ParsedAuditLog } from '../audit-chain.js';
 import { AuditWriteError } from '../errors.js';
@@ -92,8 +93,13 @@ const PAGE = 5_000;
  * Every row of the release's log in order, PAGE rows per query (keyset on the primary key, served by
  * the (release_key, id) index): memory holds one page, whatever the length of the log.
  */
-export async function visitAuditRows(connector: PgConnector, key: string, visit: (row: AuditRow, position: number) => boolean): Promise<boolean> {
-  let after = '0';
+export async function visitAuditRows(
+  connector: PgConnector,
+  key: string,
+  visit: (row: AuditRow & { id: string }, position: number) => boolean,
+  afterRow = '0',
+): Promise<boolean> {
+  let after = afterRow;
   let position = 0;
   for (;;) {
     const { rows } = await connector.read((c) => c.query<AuditRow & { id: string }>(
@@ -124,13 +130,33 @@ export async function verifyAuditStreaming(connector: PgConnector, key: string):
   return withMismatches(chain.result(null), mismatched);
 }
 
-/** Every parseable entry in row order, one page at a time. */
-export async function scanAuditRows(connector: PgConnector, key: string, visit: (entry: AuditEntry) => void): Promise<void> {
+/**
+ * Every parseable entry in row order after the anchored row (from the first when null), one page at
+ * a time through the primary key. `resumed` is false, and nothing visited, when the anchored row is
+ * gone or no longer holds the anchored entry.
+ */
+export async function scanAuditRowsAfter(
+  connector: PgConnector,
+  key: string,
+  anchor: AuditAnchor | null,
+  visit: (entry: AuditEntry) => void,
+): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
+  if (anchor) {
+    if (anchor.row === undefined || !/^[0-9]{1,19}$/.test(anchor.row)) return { resumed: false, anchor: null };
+    const { rows } = await connector.read((c) => c.query<AuditRow>('SELECT seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id = $2', [key, anchor.row]));
+    const held = rows[0] ? parseAuditLine(rows[0].entry) : null;
+    if (!held || held.seq !== anchor.seq || held.hash !== anchor.hash) return { resumed: false, anchor: null };
+  }
+  let last = anchor;
   await visitAuditRows(connector, key, (row) => {
     const entry = parseAuditLine(row.entry);
-    if (entry) visit(entry);
+    if (entry) {
+      visit(entry);
+      last = { seq: entry.seq, hash: entry.hash, row: row.id };
+    }
     return true;
-  });
+  }, anchor?.row ?? '0');
+  return { resumed: true, anchor: last };
 }
 
 /** The last `limit` parseable entries, newest rows first through the (release_key, id) index. */

@@ -7,9 +7,9 @@ import type { AuditEntry, AuditInput, AuditVerification, Clock, LockHandle, Lock
 import { assertStateDocument } from '../state-document.js';
 import type { ReleaseState } from '../types.js';
 import {
-  insertAuditEntry, insertAuditVerbatim, scanAuditRows, selectAuditEntries, selectAuditTail, selectLastAuditedSerial, verifyAuditStreaming,
+  insertAuditEntry, insertAuditVerbatim, scanAuditRowsAfter, selectAuditEntries, selectAuditTail, selectLastAuditedSerial, verifyAuditStreaming,
 } from './audit-table.js';
-import type { AuditHistorySource, AuditTailRead } from '../audit-access.js';
+import type { AuditAnchor, AuditHistorySource, AuditTailRead } from '../audit-access.js';
 import { DEFAULT_PG_SETTINGS, PgConnector, type PgSettings } from './connector.js';
 import {
   assertLeaseHeld, freeLease, insertLease, readLease, renewLease, selectLeaseForUpdate, takeLease, type LeaseHandle,
@@ -185,8 +185,13 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
 
   /** Every entry in order, a page of rows at a time (the report). */
   async scanAudit(visit: (entry: AuditEntry) => void): Promise<void> {
+    await this.scanAuditAfter(null, visit);
+  }
+
+  /** The entries after an anchored row (the report's checkpoint), through the primary key. */
+  async scanAuditAfter(anchor: AuditAnchor | null, visit: (entry: AuditEntry) => void): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
     await this.init();
-    await scanAuditRows(this.connector, this.key, visit);
+    return scanAuditRowsAfter(this.connector, this.key, anchor, visit);
   }
 
   /**

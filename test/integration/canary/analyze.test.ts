@@ -51,6 +51,8 @@ describe('rollout analyze against a real Prometheus', () => {
     expect(metric('error_rate')).toMatchObject({ verdict: 'pass' });
     expect(metric('error_rate')?.canary.n).toBe(12000); // 400 requests a minute over the 30m window
     expect(metric('latency_p95')?.verdict).toBe('pass');
+    // The histogram method: every request of the window once (60 observations a minute × 30).
+    expect(metric('latency')).toMatchObject({ verdict: 'pass', canary: { n: 1800 } });
     expect(metric('model_accuracy_delta')?.verdict).toBe('pass');
   });
 
@@ -92,7 +94,7 @@ describe('rollout analyze against a real Prometheus', () => {
     expect(r.code).toBe(3);
   });
 
-  it('a canary latency histogram without observations is NaN (exit 3), not no-data and never a pass', async () => {
+  it('a canary latency histogram without observations is NaN for the p95 (exit 3), no requests for the distribution, never a pass', async () => {
     const { r, doc, metric } = await analyze('nanLatency');
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(doc.result.verdict).toBe('inconclusive');
@@ -100,7 +102,9 @@ describe('rollout analyze against a real Prometheus', () => {
     expect(metric('error_rate')).toMatchObject({ verdict: 'pass', canary: { n: 12000 } });
     expect(metric('latency_p95')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'nan', canary: { n: null } });
     expect(metric('latency_p95')?.reason).toMatch(/^canary: .*NaN/);
-    expect(metric('latency')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'nan' });
+    // Its buckets exist and count zero requests in the window: nothing to compare.
+    expect(metric('latency')).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no-data', canary: { n: 0 } });
+    expect(metric('latency')?.reason).toMatch(/no requests on the canary arm/);
     expect(doc.result.summary).toContain('latency_p95 (nan)');
   });
 

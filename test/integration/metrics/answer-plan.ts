@@ -126,6 +126,6 @@ export async function answerProjectAtStage(opts: Parameters<typeof answerPlan>[0
   const lock = await store.acquireLock({ actor: 'setup', operation: 'setup' });
   await store.write(state, { expectSerial: 0, lock });
   await store.releaseLock(lock);
-  await syncFlagFiles(loaded.config, dir, state.flags, false);
+  await syncFlagFiles(loaded.config, dir, state.flags, { dryRun: false, env: {}, redact: (t) => t });
   return dir;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAuditLog } from '../../../bench/lib/audit-log.mjs';
 import { loadConfig } from '../../../src/config/load.js';
+import { buildReportIncrementally } from '../../../src/report/checkpoint.js';
 import { buildReportFromLog } from '../../../src/report/index.js';
 import { auditHistoryOf } from '../../../src/state/audit-access.js';
 import { verifyAuditFile } from '../../../src/state/audit-verify-file.js';
@@ -76,6 +77,23 @@ describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries
     expect(report.omitted?.events).toBe(COUNT);
     expect(report.delivery).toMatchObject({ runs: COUNT / 400 + 1, rollbacks: COUNT / 400, incompleteRollbacks: 0 });
     expect(report.timeline).toHaveLength(1_000);
+  });
+
+  it('goes on from a report checkpoint by row id: the next report reads only the rows added since', async () => {
+    const history = auditHistoryOf(store);
+    const checkpoint = join(root, 'report-checkpoint.bin');
+    const report = () => buildReportIncrementally({ config, state: null, history, now: clock.now(), version: 'test', file: checkpoint });
+    expect((await report()).history).toEqual({ entries: COUNT, read: COUNT, resumed: false });
+    const first = await report();
+    expect(first.history).toEqual({ entries: COUNT, read: 0, resumed: true });
+    const added = await store.appendAudit({ actor: 'ci', op: 'analyze', data: { verdict: 'pass' } });
+    const second = await report();
+    expect(second.history).toEqual({ entries: COUNT + 1, read: 1, resumed: true });
+    const { report: full } = await buildReportFromLog(config, null, (visit) => store.scanAudit(visit), clock.now());
+    expect(second.report).toEqual(full);
+    // The anchored row deleted (a log pruned or restored by hand): the next report starts again from the first row.
+    await server.sql('DELETE FROM rollout_audit WHERE release_key = $1 AND seq = $2', ['scale', added.seq], server.database);
+    expect((await report()).history).toMatchObject({ entries: COUNT, read: COUNT, resumed: false });
   });
 
   it('adds the stateSerial index to a database created at schema version 1', async () => {

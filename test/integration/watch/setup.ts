@@ -33,7 +33,7 @@ export async function projectAtStage(opts: { stageStart: Date; yamlPatch?: (text
   const lock = await store.acquireLock({ actor: 'setup', operation: 'setup' });
   await store.write(state, { expectSerial: 0, lock });
   await store.releaseLock(lock);
-  await syncFlagFiles(loaded.config, dir, state.flags, false);
+  await syncFlagFiles(loaded.config, dir, state.flags, { dryRun: false, env: {}, redact: (t) => t });
   return dir;
 }
 

@@ -6,7 +6,9 @@ import { validateText } from '../../../src/config/validate-text.js';
 
 /**
  * Every file in test/fixtures/broken is a plan with known mistakes. Its `# expect: LINE:COL text`
- * header lines say which problems must be reported, where. All of them must come at once.
+ * header lines say which problems must be reported, where. All of them must come at once: schema
+ * problems do not hide the cross-field ones. `# absent: text` lines name problems that must not be
+ * reported (a consequence of another problem, reported as if it were news).
  */
 const dir = path.resolve(import.meta.dirname, '../../fixtures/broken');
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -34,5 +36,6 @@ describe('broken-config corpus', () => {
       expect({ line: match?.line, col: match?.col }).toEqual({ line: e.line, col: e.col });
       expect(match?.file).toBe(file);
     }
+    for (const m of text.matchAll(/^# absent: (.+)$/gm)) expect(problems.map((p) => p.message).join('\n')).not.toContain(m[1]);
   });
 });

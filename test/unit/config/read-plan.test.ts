@@ -42,6 +42,22 @@ describe('reading a plan file safely (-c)', () => {
     expect(error.code).toBe('E_CONFIG');
   });
 
+  it('the fast path reads flags[].publish before validation; a timeout the schema would refuse becomes the default', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'rollout.yaml');
+    const plan = (publish: string) => `version: 1\nrelease: r\nflags:\n  - key: a\n    variants: { new: "on", fallback: "off" }\n    publish: ${publish}\nphases: []\n`;
+    const publishOf = async (publish: string) => {
+      await writeFile(file, plan(publish));
+      return (await readRawPlan(file)).targets[0]?.publish;
+    };
+    expect(await publishOf('{ run: [kubectl, apply, -k, flags/], env: [KUBECONFIG, 3], timeout: 20s, cwd: deploy }')).toEqual({ run: ['kubectl', 'apply', '-k', 'flags/'], env: ['KUBECONFIG'], timeout: '20s', cwd: 'deploy' });
+    expect((await publishOf('{ run: [kubectl], timeout: 2h }'))?.timeout).toBe('30s');
+    expect((await publishOf('{ run: [kubectl], timeout: soon }'))?.timeout).toBe('30s');
+    expect((await publishOf('{ run: [kubectl] }'))?.timeout).toBe('30s');
+    expect(await publishOf('{ run: "kubectl apply" }')).toBeUndefined();
+    expect(await publishOf('{ run: [] }')).toBeUndefined();
+  });
+
   it.each(['/dev/zero', '/dev/urandom'])('refuses %s without reading it', async (device) => {
     const before = process.memoryUsage().rss;
     const error = await rejection(readPlanFile(device, device));

@@ -81,7 +81,10 @@ describe('buildDashboard on the real plan', () => {
       const targets = panel(`${m.id}: canary vs baseline`).targets!;
       const render = (variant: string) => {
         const vars = { variant, window: windows[m.id]! };
-        return m.kind === 'ratio' ? `(${renderQuery(m.events, vars)}) / (${renderQuery(m.total, vars)})` : renderQuery(m.query!, vars);
+        if (m.kind === 'ratio') return `(${renderQuery(m.events, vars)}) / (${renderQuery(m.total, vars)})`;
+        // A histogram metric is charted as the quantile it judges, in the metric's unit.
+        if (m.kind === 'distribution' && m.method === 'histogram') return `${m.scale} * histogram_quantile(${m.quantile}, ${renderQuery(m.query, vars)})`;
+        return renderQuery(m.query!, vars);
       };
       expect(targets[0]!.expr).toBe(render(canary.arms.canary));
       expect(targets[1]!.expr).toBe(render(canary.arms.baseline));

@@ -83,6 +83,32 @@ describe('runVerify', () => {
     expect(report.accuracy?.delta).toBeGreaterThan(0);
   });
 
+  it('fails when the model under release misses a golden case, even with every property holding', () => {
+    // v1.1 pacing replaced by v1.0: every property still holds, but the S-curve cases are wrong.
+    const report = runVerify({ engine: 'pacing', runs: 3, seed: 1, impls: { pacing: { 'v1.1': ENGINES.pacing['v1.0'] } } });
+    expect(report.failed).toBe(0);
+    expect(report.ok).toBe(false);
+    expect(report.releaseModel).toBe('v1.1');
+    expect(report.goldenFailures.map((g) => g.id)).toEqual(['G-P3', 'G-P3b']);
+    expect(report.goldenFailures[0]?.detail).toMatch(/^q0: expected 0\.009987, got 0\.0833/);
+    expect(report.accuracy?.perEngine.pacing?.['v1.1'].accuracy).toBeCloseTo(report.accuracy?.perEngine.pacing?.['v1.0'].accuracy ?? Number.NaN, 12);
+    expect(report.accuracy?.improvement).toBe(0);
+  });
+
+  it('counts v1.0\'s known golden gaps only against v1.0 when v1.0 alone is asked for', () => {
+    const report = runVerify({ engine: 'cohorts', model: 'v1.0', runs: 2, seed: 1 });
+    expect(report.ok).toBe(true);
+    expect(report.goldenFailures).toEqual([]);
+    expect(report.accuracy?.perEngine.cohorts?.['v1.0'].passed).toBeLessThan(12);
+  });
+
+  it('measures accuracy as 1 − mean relative error: a thrown engine counts as fully wrong', () => {
+    const report = runVerify({ engine: 'reserves', runs: 1, seed: 1, impls: { reserves: { 'v1.1': () => { throw new Error('boom'); } } } });
+    expect(report.accuracy?.perEngine.reserves?.['v1.1']).toEqual({ cases: 7, passed: 0, meanError: 1, accuracy: 0 });
+    expect(report.accuracy?.improvement).toBe(-1);
+    expect(report.goldenFailures[0]?.detail).toBe('engine threw: boom');
+  });
+
   it.each([
     [{ engine: 'fees' }, /unknown engine/],
     [{ model: 'v2.0' as 'v1.0' }, /unknown model/],

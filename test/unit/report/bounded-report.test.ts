@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { chainEntry, typicalEntry, AUDIT_GENESIS } from '../../../bench/lib/audit-log.mjs';
 import { loadConfig } from '../../../src/config/load.js';
 import { buildReport, buildReportFromLog, collectEvents, renderHtml, renderMarkdown, type ReportLimits } from '../../../src/report/index.js';
 import { REORDER_WINDOW, type ReleaseEvent } from '../../../src/report/events.js';
 import type { AuditEntry } from '../../../src/state/store.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
-import { NOW, makeAudit, makeState } from './release-fixture.js';
+import { NOW, generatedAudit, makeAudit, makeState } from './release-fixture.js';
 
 const { config } = await loadConfig({ file: 'rollout.yaml', cwd: REPO_ROOT });
 const UNLIMITED: ReportLimits = { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 };
 const SMALL: ReportLimits = { timeline: 7, visits: 5, decisions: 4, rollbacks: 3, overrides: 2 };
 
-function generated(count: number): AuditEntry[] {
-  const out: AuditEntry[] = [];
-  let prev = AUDIT_GENESIS;
-  let serial = 0;
-  for (let i = 0; i < count; i++) {
-    const fields = typicalEntry(i, serial + 1);
-    if (fields.stateSerial !== undefined) serial += 1;
-    const { entry } = chainEntry(i + 1, prev, fields);
-    prev = entry.hash;
-    out.push(entry as unknown as AuditEntry);
-  }
-  return out;
-}
+const generated = generatedAudit;
 
 describe('a report of a long history keeps the most recent items and counts everything', () => {
   const audit = generated(3_000);

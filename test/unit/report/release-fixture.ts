@@ -3,6 +3,8 @@
  * week-2 (error rate), a retry from week-1, an override that shortened week-1's bake, and week-3
  * currently baking. Times are fixed so durations can be asserted exactly.
  */
+import { AUDIT_GENESIS, chainEntry, typicalEntry } from '../../../bench/lib/audit-log.mjs';
+import { createAuditEntry } from '../../../src/state/audit-chain.js';
 import type { AuditEntry } from '../../../src/state/store.js';
 import type { HistoryEntry, ReleaseState } from '../../../src/state/types.js';
 
@@ -87,4 +89,30 @@ export function makeAudit(): AuditEntry[] {
     const ts = data?.at ?? HISTORY.find((e) => e.serial === serial)?.at ?? NOW.toISOString();
     return { ...input, v: 1, seq: i + 1, ts, prev: `sha256:${i}`, hash: `sha256:${i + 1}` };
   });
+}
+
+/** `makeAuditInputs` as a real hash chain, each entry at the time of its transition. */
+export function makeChainedAudit(): AuditEntry[] {
+  let prev = AUDIT_GENESIS;
+  return makeAuditInputs().map((input, i) => {
+    const at = (input.data as { at?: string } | undefined)?.at ?? HISTORY.find((h) => h.serial === input.stateSerial)?.at ?? NOW.toISOString();
+    const e = createAuditEntry(input, i + 1, prev, at);
+    prev = e.hash;
+    return e;
+  });
+}
+
+/** A long, release-like hash-chained log (advances, analyses, a rollback and a retry every 400 entries), as bench/ writes it. */
+export function generatedAudit(count: number): AuditEntry[] {
+  const out: AuditEntry[] = [];
+  let prev = AUDIT_GENESIS;
+  let serial = 0;
+  for (let i = 0; i < count; i++) {
+    const fields = typicalEntry(i, serial + 1);
+    if (fields.stateSerial !== undefined) serial += 1;
+    const { entry } = chainEntry(i + 1, prev, fields);
+    prev = entry.hash;
+    out.push(entry as unknown as AuditEntry);
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { findPackageRoot, findRunbook, listRunbooks, runbookDirs } from '../../.
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DIR = path.join(ROOT, 'runbooks');
+const GENERIC = path.join(DIR, 'generic');
 
 describe('the shipped runbook library', () => {
   it('parses every runbook without a problem', async () => {
@@ -53,10 +54,25 @@ describe('the shipped runbook library', () => {
 
   it('finds the shipped runbooks after the project directory, and the project shadows them', async () => {
     expect(findPackageRoot()).toBe(ROOT);
-    expect(runbookDirs('/nonexistent/runbooks')).toEqual(['/nonexistent/runbooks', DIR]);
-    expect(runbookDirs(DIR)).toEqual([DIR]);
+    expect(runbookDirs('/nonexistent/runbooks')).toEqual(['/nonexistent/runbooks', GENERIC]);
+    expect(runbookDirs(DIR)).toEqual([DIR, GENERIC]);
+    expect(runbookDirs(GENERIC)).toEqual([GENERIC]);
     const r = await findRunbook(runbookDirs('/nonexistent/runbooks'), 'exit-5-busy');
-    expect(r.file).toBe(path.join(DIR, 'exit-5-busy.md'));
+    expect(r.file).toBe(path.join(GENERIC, 'exit-5-busy.md'));
+    // This repository's plan keeps its own product procedures first.
+    expect((await findRunbook(runbookDirs(DIR), 'exit-4-rolled-back')).file).toBe(path.join(DIR, 'exit-4-rolled-back.md'));
+  });
+
+  it('the generic runbooks cover every runbook the error catalogue names and speak of no product', async () => {
+    const { runbooks, problems } = await listRunbooks([GENERIC]);
+    expect(problems.map(formatProblem)).toEqual([]);
+    const ids = new Set(Object.values(CATALOGUE).flatMap((e) => ((e as { runbook?: string }).runbook ? [(e as { runbook: string }).runbook] : [])));
+    expect(runbooks.map((r) => r.id).sort()).toEqual([...ids, 'release-alert'].sort());
+    for (const r of runbooks) {
+      const text = await readFile(r.file, 'utf8');
+      expect(text, r.id).not.toMatch(/reserves|model-rollback|wizard|performance-degradation|P0-1|v2\.1\.0/i);
+      expect(r.triggers, r.id).toEqual([]);
+    }
   });
 
   it('rejects an unknown id with a usage error that lists the known ones', async () => {

@@ -155,10 +155,12 @@ describe('rollout runbook run without a terminal', () => {
     expect((dry.result as { status: string }).status).toBe('dry-run');
   });
 
-  it('lists the shipped runbooks and shows one, with the codes that lead to it', async () => {
+  it('lists the shipped generic runbooks (not this repository\'s product procedures) and shows one, with the codes that lead to it', async () => {
     const c = await ctx();
     const list = await runRunbookWith({}, ['list'], c, io);
-    expect((list.result as { runbooks: Array<{ id: string }> }).runbooks.map((r) => r.id)).toContain('model-rollback');
+    const ids = (list.result as { runbooks: Array<{ id: string }> }).runbooks.map((r) => r.id);
+    expect(ids).toContain('exit-4-rolled-back');
+    expect(ids).not.toContain('model-rollback');
     const show = await runRunbookWith({}, ['show', 'exit-5-busy'], c, io);
     expect(show.human({ bold: String, dim: String, red: String, green: String, yellow: String, cyan: String })).toMatch(/\[3\] \$ rollout unlock --force --reason/);
     await expect(runRunbookWith({}, ['show'], c, io)).rejects.toMatchObject({ code: 'E_USAGE' });

@@ -1,0 +1,238 @@
+import { digestText } from '../flag-store.js';
+import type { FlagEvalContext, FlagEvaluation } from '../evaluate.js';
+import type { FlagPosition, FlagProvider, ProviderContext, ProviderFlag, ProviderWrite, ServedFlag } from './types.js';
+
+/**
+ * The Unleash provider: one feature toggle per flag in a project and environment, written through
+ * Unleash's admin HTTP API with Node's fetch (no client library). Mapping:
+ *
+ * - the stage is a `flexibleRollout` strategy titled `rollout:stage` with the stage percent, stickiness on
+ *   the bucketing attribute and `groupId` = the flag key, so cohorts nest as the percentage grows;
+ * - groups are a second `flexibleRollout` at 100 % titled `rollout:groups` with an `IN` constraint on the
+ *   group attribute (one group per context value: Unleash compares the whole string);
+ * - the kill switch turns the toggle off in the environment and keeps both strategies, so releasing it
+ *   serves the same users again. Applications evaluate `isEnabled(key)`: on → new variant, off → fallback.
+ *
+ * What rollout wrote is tagged by the strategy titles: a strategy with another title (added in the UI) or
+ * a tagged one edited by hand makes the write refuse with UnleashHandEditError, never overwrite it.
+ * URL and admin token come from the environment only (UNLEASH_URL, UNLEASH_ADMIN_TOKEN or the names in
+ * the options) and never appear in an error: messages name the variable, not its value.
+ */
+export interface UnleashOptions {
+  project: string;
+  environment: string;
+  urlEnv?: string;
+  tokenEnv?: string;
+  /** Per request (default 5 s): a slow server is a failure, never a hang. */
+  timeoutMs?: number;
+  /** Context field the percentage is bucketed on (Unleash stickiness), default `userId`. */
+  stickiness?: string;
+}
+
+export const STAGE_TITLE = 'rollout:stage';
+export const GROUPS_TITLE = 'rollout:groups';
+
+/** Unleash could not be reached or refused the request; nothing after the failed call was changed. */
+export class UnleashUnavailableError extends Error {
+  constructor(message: string, readonly status: number | null) {
+    super(message);
+    this.name = 'UnleashUnavailableError';
+  }
+}
+
+/** The toggle holds something rollout did not write: reported with a diff, never overwritten. */
+export class UnleashHandEditError extends Error {
+  constructor(readonly diff: string[]) {
+    super(`the Unleash toggle was edited outside rollout:\n${diff.join('\n')}`);
+    this.name = 'UnleashHandEditError';
+  }
+}
+
+interface Strategy {
+  id?: string;
+  name: string;
+  title?: string | null;
+  disabled?: boolean | null;
+  parameters?: Record<string, string>;
+  constraints?: Array<{ contextName: string; operator: string; values?: string[]; inverted?: boolean; caseInsensitive?: boolean }>;
+  segments?: number[];
+  variants?: unknown[];
+}
+interface EnvironmentView {
+  enabled: boolean;
+  strategies: Strategy[];
+}
+
+/** The canonical shape of what rollout writes: compared field by field, digested for the state. */
+function canonical(env: EnvironmentView): { enabled: boolean; strategies: Array<{ title: string; rollout: string; stickiness: string; groupId: string; constraints: string[] }> } {
+  const strategies = env.strategies
+    .map((s) => ({
+      title: s.title ?? '',
+      rollout: s.parameters?.rollout ?? '',
+      stickiness: s.parameters?.stickiness ?? '',
+      groupId: s.parameters?.groupId ?? '',
+      constraints: (s.constraints ?? []).map((c) => `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${[...(c.values ?? [])].sort().join(',')}`),
+      ...(s.name !== 'flexibleRollout' || s.disabled ? { other: `${s.name}${s.disabled ? ' (disabled)' : ''}` } : {}),
+    }))
+    .sort((a, b) => a.title.localeCompare(b.title));
+  return { enabled: env.enabled, strategies };
+}
+
+export function createUnleashProvider(ctx: ProviderContext, options: UnleashOptions): FlagProvider {
+  const urlEnv = options.urlEnv ?? 'UNLEASH_URL';
+  const tokenEnv = options.tokenEnv ?? 'UNLEASH_ADMIN_TOKEN';
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const stickiness = options.stickiness ?? 'userId';
+
+  async function call(method: string, route: string, body?: unknown): Promise<unknown> {
+    const base = ctx.env[urlEnv];
+    const token = ctx.env[tokenEnv];
+    if (!base) throw new UnleashUnavailableError(`${urlEnv} is not set: the Unleash URL comes from the environment only`, null);
+    if (!token) throw new UnleashUnavailableError(`${tokenEnv} is not set: the Unleash admin token comes from the environment only`, null);
+    let response: Response;
+    try {
+      response = await fetch(`${base.replace(/\/+$/, '')}/api/admin${route}`, {
+        method,
+        headers: { authorization: token, 'content-type': 'application/json', accept: 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const e = error as Error;
+      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((e.cause as Error | undefined)?.message ?? e.message);
+      throw new UnleashUnavailableError(ctx.redact(`Unleash (${urlEnv}) unreachable on ${method} ${route}: ${why}`), null);
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      const what = response.status === 401 || response.status === 403 ? `refused the admin token in ${tokenEnv}` : `answered ${response.status}`;
+      throw new UnleashUnavailableError(ctx.redact(`Unleash (${urlEnv}) ${what} on ${method} ${route}: ${text.slice(0, 200)}`), response.status);
+    }
+    return text ? (JSON.parse(text) as unknown) : null;
+  }
+
+  const featurePath = (key: string) => `/projects/${encodeURIComponent(options.project)}/features/${encodeURIComponent(key)}`;
+  const envPath = (key: string) => `${featurePath(key)}/environments/${encodeURIComponent(options.environment)}`;
+
+  /** The toggle's state in the environment; null when the toggle does not exist. */
+  async function readEnvironment(key: string): Promise<EnvironmentView | null> {
+    try {
+      const feature = (await call('GET', featurePath(key))) as { environments?: Array<{ name: string; enabled: boolean; strategies?: Strategy[] }> };
+      const env = feature.environments?.find((e) => e.name === options.environment);
+      return env ? { enabled: env.enabled, strategies: env.strategies ?? [] } : { enabled: false, strategies: [] };
+    } catch (error) {
+      if (error instanceof UnleashUnavailableError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async function ensureContextField(name: string): Promise<void> {
+    try {
+      await call('GET', `/context/${encodeURIComponent(name)}`);
+    } catch (error) {
+      if (!(error instanceof UnleashUnavailableError && error.status === 404)) throw error;
+      await call('POST', '/context', { name, description: 'the groups rollout targets (one group per context value)', stickiness: false });
+    }
+  }
+
+  function wanted(flag: ProviderFlag, position: FlagPosition): EnvironmentView {
+    const groups = [...new Set(position.groups)].sort();
+    const strategies: Strategy[] = [{ name: 'flexibleRollout', title: STAGE_TITLE, parameters: { rollout: String(position.percent), stickiness, groupId: flag.key }, constraints: [] }];
+    if (groups.length) strategies.push({ name: 'flexibleRollout', title: GROUPS_TITLE, parameters: { rollout: '100', stickiness, groupId: flag.key }, constraints: [{ contextName: flag.groupAttribute, operator: 'IN', values: groups }] });
+    return { enabled: !position.killSwitch, strategies };
+  }
+
+  /** Lines that differ between what is there and what rollout wrote last (only rollout's own strategies may be there). */
+  function foreign(current: EnvironmentView): string[] {
+    return current.strategies.filter((s) => s.title !== STAGE_TITLE && s.title !== GROUPS_TITLE).map((s) => `+ strategy ${s.name}${s.title ? ` "${s.title}"` : ''} ${JSON.stringify(s.parameters ?? {})} (not written by rollout)`);
+  }
+
+  async function writeOne(flag: ProviderFlag, position: FlagPosition, dryRun: boolean): Promise<ProviderWrite> {
+    let current = await readEnvironment(flag.key);
+    const target = wanted(flag, position);
+    const before = current ? canonical(current) : null;
+    const after = canonical(target);
+    const changes = diffLines(before, after);
+    const sha256 = digestText(JSON.stringify(after));
+    const base = { location: `unleash:${options.project}/${options.environment}/${flag.key}`, flags: [flag.key], sha256, diff: { changes: changes.map((c) => ({ flag: flag.key, field: 'unleash', before: null, after: c })) } } as unknown as ProviderWrite;
+    if (current) {
+      const alien = foreign(current);
+      if (alien.length) throw new UnleashHandEditError(alien);
+    }
+    if (!changes.length || dryRun) return { ...base, changed: changes.length > 0, written: false };
+    // Unleash refuses a constraint on a context field it does not know: create it before the first change.
+    if (position.groups.length) await ensureContextField(flag.groupAttribute);
+    if (!current) {
+      await call('POST', `/projects/${encodeURIComponent(options.project)}/features`, { name: flag.key, type: 'release', description: `rolled out by rollout (${String(flag.metadata.release ?? '')})`, impressionData: false });
+      current = { enabled: false, strategies: [] };
+    }
+    for (const s of target.strategies) {
+      const existing = current.strategies.find((c) => c.title === s.title);
+      if (existing?.id) await call('PUT', `${envPath(flag.key)}/strategies/${existing.id}`, s);
+      else await call('POST', `${envPath(flag.key)}/strategies`, s);
+    }
+    for (const old of current.strategies) if (old.id && !target.strategies.some((s) => s.title === old.title)) await call('DELETE', `${envPath(flag.key)}/strategies/${old.id}`);
+    if (current.enabled !== target.enabled) await call('POST', `${envPath(flag.key)}/${target.enabled ? 'on' : 'off'}`);
+    return { ...base, changed: true, written: true };
+  }
+
+  return {
+    kind: 'unleash',
+    capabilities: { percentStep: 1, local: false, killSwitch: 'toggle off in the environment, strategies kept (release restores the same users)' },
+    async writeStage(entries, opts) {
+      const out: ProviderWrite[] = [];
+      for (const e of entries) out.push(await writeOne(e.flag, e.position, opts.dryRun));
+      return out;
+    },
+    async readServed(flag) {
+      const env = await readEnvironment(flag.key);
+      if (!env) return null;
+      const stage = env.strategies.find((s) => s.title === STAGE_TITLE);
+      const groups = env.strategies.find((s) => s.title === GROUPS_TITLE)?.constraints?.[0]?.values ?? [];
+      const served: ServedFlag = { newVariant: flag.newVariant, fallbackVariant: flag.fallbackVariant, percent: Number(stage?.parameters?.rollout ?? 0), groups: [...groups].sort(), killSwitch: !env.enabled };
+      return served;
+    },
+    async explain(flag, context) {
+      return explainUnleash(flag, await readEnvironment(flag.key), context, stickiness);
+    },
+    async storedDigest(flag) {
+      const env = await readEnvironment(flag.key);
+      return env ? digestText(JSON.stringify(canonical(env))) : null;
+    },
+  };
+}
+
+function diffLines(before: ReturnType<typeof canonical> | null, after: ReturnType<typeof canonical>): string[] {
+  if (!before) return [`create toggle: ${JSON.stringify(after)}`];
+  const out: string[] = [];
+  if (before.enabled !== after.enabled) out.push(`enabled: ${before.enabled} → ${after.enabled}`);
+  const titles = new Set([...before.strategies, ...after.strategies].map((s) => s.title));
+  for (const t of titles) {
+    const a = JSON.stringify(before.strategies.find((s) => s.title === t) ?? null);
+    const b = JSON.stringify(after.strategies.find((s) => s.title === t) ?? null);
+    if (a !== b) out.push(`${t}: ${a} → ${b}`);
+  }
+  return out;
+}
+
+/**
+ * The variant a user gets, computed as the Unleash SDKs compute it: a disabled toggle → fallback; group
+ * constraint match → new variant; else `murmur3("<groupId>:<stickiness value>", seed 0) % 100 + 1 <= rollout`.
+ */
+async function explainUnleash(flag: ProviderFlag, env: EnvironmentView | null, context: FlagEvalContext, stickiness: string): Promise<FlagEvaluation> {
+  const fallback = (reason: FlagEvaluation['reason'], detail: string): FlagEvaluation => ({ variant: flag.fallbackVariant, value: false, reason, detail, flagdReason: 'UNLEASH' });
+  if (!env) return { variant: null, value: null, reason: 'flag-not-found', detail: `no Unleash toggle ${flag.key}: the application's default`, flagdReason: 'UNLEASH' };
+  if (!env.enabled) return fallback('kill-switch', 'the toggle is off in this environment (kill switch): everyone gets the fallback');
+  const groupRule = env.strategies.find((s) => s.title === GROUPS_TITLE);
+  const values = groupRule?.constraints?.[0]?.values ?? [];
+  const member = (context.groups ?? []).find((g) => values.includes(g));
+  if (member) return { variant: flag.newVariant, value: true, reason: 'group-rule', detail: `member of ${member}: the groups strategy serves the new variant`, flagdReason: 'UNLEASH' };
+  const stage = env.strategies.find((s) => s.title === STAGE_TITLE);
+  const rollout = Number(stage?.parameters?.rollout ?? 0);
+  const value = stickiness === 'userId' ? context.targetingKey : context.attrs?.[stickiness];
+  if (!value) return fallback('no-bucket-key', `no ${stickiness} in the context: the rollout strategy does not match`);
+  // The SDKs' normalizedValue: murmur3 x86_32 with seed 0 (the same hash as flagd-core's for ASCII keys).
+  const { hashLikeFlagdCore } = await import('../murmur3.js');
+  const bucket = (hashLikeFlagdCore(`${stage?.parameters?.groupId ?? flag.key}:${value}`) % 100) + 1;
+  const inside = rollout > 0 && bucket <= rollout;
+  return { variant: inside ? flag.newVariant : flag.fallbackVariant, value: inside, reason: 'bucket', detail: `bucket ${bucket} of 100 ${inside ? '≤' : '>'} rollout ${rollout} %`, flagdReason: 'UNLEASH', bucketPercent: bucket };
+}
