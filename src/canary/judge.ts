@@ -34,7 +34,7 @@ export function judgeMetric(metric: MetricConfig, collected: Collected, ctx: Jud
 
 function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract<Collected, { kind: 'ratio' }>, ctx: JudgeContext): MetricVerdict {
   const worse = metric.direction === 'lower-is-better' ? 'higher' : 'lower';
-  const threshold = `canary ≤ ${Math.round(metric.maxRelativeChange * 100)} % ${worse} than baseline${metric.maxAbsolute !== undefined ? `, ≤ ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, ≥ ${metric.minAbsolute}` : ''}`;
+  const threshold = `canary ≤ ${Math.round(metric.maxRelativeChange * 100)} % ${worse} than baseline${metric.maxAbsolute !== undefined ? `, ≤ ${pct(metric.maxAbsolute)}` : ''}${metric.minAbsolute !== undefined ? `, ≥ ${pct(metric.minAbsolute)}` : ''}`;
   const head = base(metric, threshold, c.queries);
   const values = [c.baseline.events, c.baseline.total, c.canary.events, c.canary.total].map((o) => readCount(o));
   const empty = { value: null, n: null };
@@ -84,7 +84,7 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
     ...head,
     verdict: absoluteBreach ? 'fail' : 'pass',
     reason: absoluteBreach
-      ? `canary ${pct(pc)} breaks the absolute limit (${metric.maxAbsolute !== undefined ? `≤ ${metric.maxAbsolute}` : `≥ ${metric.minAbsolute}`})`
+      ? `canary ${pct(pc)} breaks the absolute limit (${metric.maxAbsolute !== undefined ? `≤ ${pct(metric.maxAbsolute)}` : `≥ ${pct(metric.minAbsolute as number)}`})`
       : `canary ${pct(pc)} vs baseline ${pct(pb)}`,
     baseline,
     canary,

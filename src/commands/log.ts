@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import { renderTable } from '../output/style.js';
 import { EXIT } from '../errors/catalogue.js';
 import { auditHistoryOf } from '../state/audit-access.js';
 import type { AuditEntry, AuditVerification } from '../state/store.js';
@@ -48,6 +49,25 @@ export async function runLog(options: LogOptions, _args: string[], ctx: Ctx): Pr
     human: (s) =>
       entries.length === 0
         ? 'the audit log is empty'
-        : entries.map((e) => `${s.dim(String(e.seq).padStart(4))} ${e.ts}  ${e.op.padEnd(12)} ${e.actor}${e.reason ? ` — ${e.reason}` : ''}`).join('\n'),
+        : renderTable(
+            ['seq', 'time', 'operation', 'actor', 'from → to', 'reason'],
+            entries.map((e) => [s.dim(String(e.seq)), e.ts, e.op, e.actor, describeChange(e), e.reason ?? '']),
+          ),
   };
+}
+
+/** What the entry moved: `P2 week-1 1 % → P2 week-2 5 %` for an advance, `→ fallback (immediate)` for a rollback. */
+export function describeChange(entry: AuditEntry): string {
+  const data = (entry.data ?? {}) as Record<string, unknown>;
+  if (data.from !== undefined || data.to !== undefined) return `${describePosition(data.from)} → ${describePosition(data.to)}`;
+  if (entry.op === 'rollback' && typeof data.mode === 'string') return `→ fallback (${data.mode})`;
+  return '';
+}
+
+function describePosition(value: unknown): string {
+  if (value === undefined || value === null) return '–';
+  if (typeof value !== 'object') return String(value);
+  const v = value as Record<string, unknown>;
+  const parts = [v.phase, v.stage, typeof v.percent === 'number' ? `${v.percent} %` : undefined].filter((x) => typeof x === 'string' || typeof x === 'number');
+  return parts.length ? parts.join(' ') : JSON.stringify(value).slice(0, 40);
 }

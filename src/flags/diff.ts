@@ -1,3 +1,4 @@
+import { describeFlagMeanings, formatFlagMeaning, type FlagMeaningChange } from './semantic-diff.js';
 import type { FlagdDocument, JsonValue } from './types.js';
 
 /** Name used in FlagChange.flag for fields outside `flags` ($schema, flag-set metadata). */
@@ -16,6 +17,8 @@ export interface FlagChange {
 /** Every difference between two documents, in a stable order. Empty `changes` means identical. */
 export interface FlagDiff {
   changes: FlagChange[];
+  /** The same change by meaning (percent, groups, kill switch) for flags in rollout's layout. */
+  meanings?: FlagMeaningChange[];
 }
 
 type Json = JsonValue | undefined;
@@ -64,14 +67,19 @@ export function diffDocuments(before: FlagdDocument | null, after: FlagdDocument
     if (b === undefined || a === undefined) push(key)('(flag)', b, a);
     else diffValues(b, a, '', push(key));
   }
-  return { changes };
+  return { changes, meanings: changes.length ? describeFlagMeanings(before, after) : [] };
 }
 
 function show(value: Json): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
 }
 
-/** One line per change: `flag  field: before → after`. Empty string when there is no change. */
+/**
+ * For people: a rollout flag's change by meaning (`flag: 5 % → 25 %; groups +beta_users`), other
+ * changes one line each as `flag  field: before → after`. Empty string when there is no change.
+ */
 export function formatFlagDiff(diff: FlagDiff): string {
-  return diff.changes.map((c) => `${c.flag}  ${c.field}: ${show(c.before)} → ${show(c.after)}`).join('\n');
+  const explained = new Set((diff.meanings ?? []).map((m) => m.flag));
+  const rest = diff.changes.filter((c) => !explained.has(c.flag)).map((c) => `${c.flag}  ${c.field}: ${show(c.before)} → ${show(c.after)}`);
+  return [...(diff.meanings ?? []).map(formatFlagMeaning), ...rest].join('\n');
 }

@@ -20,6 +20,6 @@ export function findWatchScope(config: RawConfig, state: ReleaseState | null): W
   const flag = phase.rollout.flag;
   const f = state.flags[flag];
   if (f?.killSwitch) return { active: false, reason: `the kill switch of ${flag} is on` };
-  if (state.rollback && !state.rollback.completedAt) return { active: false, reason: `a ${state.rollback.mode} rollback is in progress` };
+  if (state.rollback && !state.rollback.completedAt) return { active: false, reason: `${/^[aeiou]/.test(state.rollback.mode) ? 'an' : 'a'} ${state.rollback.mode} rollback is in progress` };
   return { active: true, key: `${phase.id}/${state.stage.id}@${state.stage.startedAt}`, phase: phase.id, stage: state.stage.id, flag, percent: f?.percent ?? 0 };
 }

@@ -124,6 +124,17 @@ describe('rollout status --watch', () => {
     for (let i = 1; i < lines.length; i++) expect(lines[i]?.replace(/^\S+ /, '')).not.toBe(lines[i - 1]?.replace(/^\S+ /, ''));
     expect(stdout).toContain('rolled-back');
     expect(stderr).not.toContain('\x1b[');
+
+    // The audit log of the same walk: aligned columns, with what each step moved.
+    const log = (await runCli(['log'], { cwd: dir })).stdout.trimEnd().split('\n');
+    expect(log[0]).toMatch(/^seq\s+time\s+operation\s+actor\s+from → to\s+reason$/);
+    const column = (name: string) => (log[0] as string).indexOf(name);
+    for (const line of log.slice(1)) {
+      expect(line.slice(column('operation') - 2, column('operation')), line).toBe('  ');
+      expect(line[column('operation')], line).not.toBe(' ');
+    }
+    expect(log.find((l) => /\badvance\b/.test(l) && l.includes('s1'))).toMatch(/P2 → P2 s1 10 %/);
+    expect(log.find((l) => /\brollback\b/.test(l))).toMatch(/→ fallback \(immediate\)\s+watch test$/);
   });
 
   it('on a terminal: redraws in place; a release already rolled back ends at once with exit 4; a bad --interval is exit 2', async () => {

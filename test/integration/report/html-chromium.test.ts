@@ -94,6 +94,8 @@ describe('rollout report --format html in headless Chromium', () => {
     expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-outcome')).toEqual(['advanced', 'advanced', 'advanced', 'advanced', 'rolled-back', 'advanced', 'advanced', 'current']);
     expect(attributesOf(dom, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual(['2026-03-20T14:00:00.000Z']);
     expect(dom).toContain('P2 · week-2 5%');
+    expect(attributesOf(dom, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual(['advanced', 'rolled back', 'completed', 'current', 'rollback']);
+    expect(attributesOf(dom, /<text class="rollback-label"[^>]*>/g, 'data-lane')).toEqual(['0']);
   });
 
   it('charts canary vs baseline per metric over the stages with the recorded values', () => {

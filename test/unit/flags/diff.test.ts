@@ -18,11 +18,20 @@ describe('diffDocuments', () => {
       { flag: 'reserves_v1.1', field: 'targeting.if[3].fractional[2][1]', before: 95000, after: 75000 },
       { flag: 'reserves_v1.1', field: 'metadata["rollout.stage_percent"]', before: 5, after: 25 },
     ]);
-    expect(formatFlagDiff(diff).split('\n')).toEqual([
-      'reserves_v1.1  targeting.if[3].fractional[1][1]: 5000 → 25000',
-      'reserves_v1.1  targeting.if[3].fractional[2][1]: 95000 → 75000',
-      'reserves_v1.1  metadata["rollout.stage_percent"]: 5 → 25',
-    ]);
+    // People read the meaning; the exact leaves stay in `changes` for the audit log and --json.
+    expect(formatFlagDiff(diff)).toBe('reserves_v1.1: 5 % → 25 %');
+  });
+
+  it('reads an added group as an added group, not as shifted entries of the targeting rule', () => {
+    const diff = diffDocuments(buildFlagDocument([base]), buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]));
+    expect(diff.changes.length).toBeGreaterThan(1);
+    expect(formatFlagDiff(diff)).toBe('reserves_v1.1: groups +beta_users');
+    const week = diffDocuments(buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]), buildFlagDocument([{ ...base, percent: 25, groups: ['beta_users'] }]));
+    expect(formatFlagDiff(week)).toBe('reserves_v1.1: 5 % → 25 %; groups −internal');
+    const kill = diffDocuments(buildFlagDocument([base]), buildFlagDocument([{ ...base, killSwitch: true }]));
+    expect(formatFlagDiff(kill)).toBe('reserves_v1.1: kill switch on (fallback for everyone)');
+    const undo = diffDocuments(buildFlagDocument([{ ...base, killSwitch: true }]), buildFlagDocument([base]));
+    expect(formatFlagDiff(undo)).toBe('reserves_v1.1: kill switch off');
   });
 
   it('shows the kill switch as group variant, weights and metadata', () => {
@@ -45,7 +54,8 @@ describe('diffDocuments', () => {
     expect(diff.changes).toContainEqual({ flag: 'reserves_v1.1', field: '(flag)', before: before.flags['reserves_v1.1'], after: undefined });
     expect(diff.changes).toContainEqual({ flag: 'pacing_v2', field: '(flag)', before: undefined, after: after.flags['pacing_v2'] });
     expect(formatFlagDiff(diff)).toContain('reserves_v1.1  (flag): {"state":"ENABLED"');
-    expect(formatFlagDiff(diff)).toMatch(/pacing_v2 {2}\(flag\): \(absent\) → \{/);
+    expect(formatFlagDiff(diff)).toContain('pacing_v2: new flag → 5 %; groups +internal');
+    expect(formatFlagDiff(diff)).toContain('(document)  metadata.flagSetId: "rollout" → "team-a"');
   });
 
   it('diffs against no document at all', () => {

@@ -68,6 +68,18 @@ describe('console notifier', () => {
     expect(formatConsoleLine(stageEvent({ verdictSummary: 'a\nb' }))).toContain('evidence: a b\n');
   });
 
+  it('sums up a rollback\'s JSON evidence in a few words, even when it was cut mid-string for the outbox', () => {
+    const evidence = { trigger: 'error-rate', value: 0.029, limit: 0.02, looks: [{ at: AT, canary: 0.029, window: '[60s' }] };
+    const whole = JSON.stringify(evidence);
+    expect(formatConsoleLine(rollbackEvent({ evidence: whole }))).toMatch(/evidence: trigger=error-rate, value=0.029, limit=0.02\n$/);
+    const cut = whole.slice(0, whole.indexOf('[60s') + 3);
+    const line = formatConsoleLine(rollbackEvent({ evidence: cut }));
+    expect(line).toContain('evidence: trigger=error-rate, value=0.029, limit=0.02');
+    expect(line).not.toContain('[60');
+    expect(formatConsoleLine(rollbackEvent({ evidence: JSON.stringify({ summary: 'canary 2.90 % > 2.00 %', x: 1 }) }))).toContain('evidence: canary 2.90 % > 2.00 %');
+    expect(formatConsoleLine(rollbackEvent({ evidence: '{"' + 'x'.repeat(50) }))).toContain('evidence: 52 characters of evidence (see the outbox or Slack)');
+  });
+
   it('reports a broken stream as a failed delivery', async () => {
     const notifier = createConsoleNotifier({ stream: { write: () => { throw new Error('EPIPE'); } } });
     expect(await notifier.send(stageEvent())).toMatchObject({ status: 'failed', retryable: false });
