@@ -1,9 +1,13 @@
 import { Command, Option } from 'commander';
 import type { CommandResult } from './output/command-result.js';
+import { integerIn } from './cli-parse.js';
 import type { Ctx } from './context.js';
 
-/** A command module: imported only when its command runs, so `rollout --version` loads almost nothing. */
-export type Handler = (options: Record<string, unknown>, args: string[], ctx: Ctx) => Promise<CommandResult>;
+/**
+ * A command module: imported only when its command runs, so `rollout --version` loads almost nothing.
+ * `O` is the command's options as declared below, values already parsed (numbers, choices).
+ */
+export type Handler<O = Record<string, unknown>> = (options: O, args: string[], ctx: Ctx) => Promise<CommandResult>;
 export type Selected = { name: string; load: () => Promise<Handler>; options: Record<string, unknown>; args: string[] };
 
 const mutating = (cmd: Command) =>
@@ -26,18 +30,20 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     .configureOutput(output)
     .exitOverride();
 
-  const on = (cmd: Command, name: string, load: () => Promise<Handler>) =>
+  // The one place where commander's untyped options meet a handler's options type: the declaration
+  // below (with its argParser/choices) and the handler's XxxOptions interface describe the same flags.
+  const on = <O,>(cmd: Command, name: string, load: () => Promise<Handler<O>>) =>
     cmd.action((...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
       const args = params.slice(0, -2).filter((p): p is string => typeof p === 'string' || Array.isArray(p)).flat() as string[];
-      select({ name, load, options: command.optsWithGlobals(), args });
+      select({ name, load: load as () => Promise<Handler>, options: command.optsWithGlobals(), args });
     });
 
   on(program.command('init').description('write a starter rollout.yaml and .perf-budget.json (never overwrites)'), 'init', async () => (await import('./commands/init.js')).runInit);
   on(
     program.command('validate').description('check the plan and the performance budget; every problem with file:line:col').option('--no-cache', 'validate from scratch, ignoring plans validated before with the same bytes'),
     'validate', async () => (await import('./commands/validate.js')).runValidate);
-  on(program.command('schema').description('print the JSON Schema of rollout.yaml (or the configuration reference)').option('--format <format>', 'json (default) or markdown'), 'schema', async () => (await import('./commands/schema.js')).runSchema);
+  on(program.command('schema').description('print the JSON Schema of rollout.yaml (or the configuration reference)').addOption(new Option('--format <format>', 'json or markdown').choices(['json', 'markdown']).default('json')), 'schema', async () => (await import('./commands/schema.js')).runSchema);
   on(program.command('plan').description('the phases, gates, stages and what `advance` would do next (no side effects)'), 'plan', async () => (await import('./commands/plan.js')).runPlan);
   on(
     program
@@ -58,7 +64,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('status')
       .description('phase, stage, flag percentages, latest verdicts, lock holder, history')
-      .option('--history <n>', 'history entries to show', '5')
+      .addOption(new Option('--history <n>', 'history entries to show').argParser(integerIn(0, 100_000)).default(5))
       .option('--watch', 'redraw every few seconds until the release completes (exit 0) or is rolled back (exit 4)')
       .option('--interval <duration>', 'with --watch: time between redraws', '5s'),
     'status',
@@ -101,7 +107,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .description('evaluate the rollback triggers every interval and roll back on its own (exit 0 clean, 3 sources failing, 4 rolled back)')
       .option('--for <duration>', 'stop after this long, e.g. 1h (default: until SIGINT/SIGTERM or a rollback)')
       .option('--interval <duration>', 'time between looks (default watch.interval, 1m)')
-      .option('--metrics-port <port>', 'serve the watch metrics on 127.0.0.1:PORT/metrics (0 = any free port)'),
+      .addOption(new Option('--metrics-port <port>', 'serve the watch metrics on 127.0.0.1:PORT/metrics (0 = any free port)').argParser(integerIn(0, 65_535))),
     'watch',
     async () => (await import('./commands/watch.js')).runWatchCli,
   );
@@ -121,7 +127,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       program
         .command('rollback')
         .description('kill switch to the fallback in under a second, progressive ramp-down, or full rollback with health verification')
-        .option('--mode <mode>', 'immediate | progressive | full (default rollback.defaultMode)')
+        .addOption(new Option('--mode <mode>', 'default rollback.defaultMode').choices(['immediate', 'progressive', 'full']))
         .option('--resume', 'continue an interrupted progressive rollback from the step it reached'),
     ),
     'rollback',
@@ -156,17 +162,17 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('verify')
       .description("run the engines' property suites and golden accuracy cases (exit 1 when a property fails or the model under release, v1.1, misses a golden case)")
-      .option('--engine <name>', 'reserves, pacing or cohorts (default: all)')
-      .option('--model <version>', 'v1.0 or v1.1 (default: both)')
+      .addOption(new Option('--engine <name>', 'default: all').choices(['reserves', 'pacing', 'cohorts']))
+      .addOption(new Option('--model <version>', 'default: both').choices(['v1.0', 'v1.1']))
       .option('--property <id>', 'only this property (to replay a failure)')
-      .option('--runs <n>', 'runs per property')
-      .option('--seed <n>', 'fast-check seed (random when absent, always reported)')
+      .addOption(new Option('--runs <n>', 'runs per property').argParser(integerIn(1, 10_000_000)))
+      .addOption(new Option('--seed <n>', 'fast-check seed (random when absent, always reported)').argParser(integerIn(-0x80000000, 0x7fffffff)))
       .option('--path <path>', 'fast-check replay path of a reported failure'),
     'verify',
     async () => (await import('./commands/verify.js')).runVerifyCommand,
   );
   on(
-    program.command('log').description('the audit log').option('--verify', 'check the hash chain and say which entry breaks it').option('--limit <n>', 'show the last N entries', '20'),
+    program.command('log').description('the audit log').option('--verify', 'check the hash chain and say which entry breaks it').addOption(new Option('--limit <n>', 'show the last N entries').argParser(integerIn(1, 1_000_000)).default(20)),
     'log',
     async () => (await import('./commands/log.js')).runLog,
   );
@@ -212,7 +218,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('report')
       .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
-      .option('--format <format>', 'md or html (one self-contained file with charts)', 'md')
+      .addOption(new Option('--format <format>', 'html is one self-contained file with charts').choices(['md', 'markdown', 'html']).default('md'))
       .option('--out <file>', 'write the report here instead of stdout')
       .option('--no-checkpoint', 'read the whole audit log and leave no checkpoint (by default a report goes on from the previous one)'),
     'report',
@@ -245,7 +251,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('demo')
       .description('a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services')
-      .option('--seed <n>', 'seed of the simulated traffic: the same seed gives the same decisions (random when absent, always reported)')
+      .addOption(new Option('--seed <n>', 'seed of the simulated traffic: the same seed gives the same decisions (random when absent, always reported)').argParser(integerIn(0, 2 ** 32 - 1)))
       .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,

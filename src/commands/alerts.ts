@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, OutOptions } from '../output/command-result.js';
 
 export interface AlertsResult {
   release: string;
@@ -34,7 +34,7 @@ async function indexRunbooks(loaded: LoadedConfig): Promise<(trigger: string) =>
   };
 }
 
-export async function runAlerts(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<AlertsResult>> {
+export async function runAlerts(options: OutOptions, _args: string[], ctx: Ctx): Promise<CommandResult<AlertsResult>> {
   const loaded = await loadConfigFor(ctx);
   const built = buildAlertRules(loaded.config, loaded.budget, await indexRunbooks(loaded));
   const yaml = renderRulesYaml(built, {
@@ -42,7 +42,7 @@ export async function runAlerts(options: Record<string, unknown>, _args: string[
     budget: loaded.config.budget,
     release: loaded.config.release,
   });
-  const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;
+  const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
   if (out) await writeFile(out, yaml, { mode: 0o644 });
   const rules = built.groups.reduce((n, g) => n + g.rules.length, 0);
   const result: AlertsResult = { release: loaded.config.release, file: out, rules, groups: built.groups, notes: built.notes, yaml };

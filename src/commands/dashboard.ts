@@ -4,7 +4,7 @@ import type { Ctx } from '../context.js';
 import { buildDashboard, type GrafanaDashboard } from '../dashboard/index.js';
 import { EXIT } from '../errors/catalogue.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, OutOptions } from '../output/command-result.js';
 
 export interface DashboardResult {
   release: string;
@@ -14,11 +14,11 @@ export interface DashboardResult {
   dashboard: GrafanaDashboard;
 }
 
-export async function runDashboard(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<DashboardResult>> {
+export async function runDashboard(options: OutOptions, _args: string[], ctx: Ctx): Promise<CommandResult<DashboardResult>> {
   const loaded = await loadConfigFor(ctx);
   const dashboard = buildDashboard(loaded.config, loaded.budget);
   const json = `${JSON.stringify(dashboard, null, 2)}\n`;
-  const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;
+  const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
   if (out) await writeFile(out, json, { mode: 0o644 });
   const panels = dashboard.panels.filter((p) => p.type !== 'row').length;
   return {

@@ -17,11 +17,17 @@ export interface LogResult {
   verification?: AuditVerification;
 }
 
-export async function runLog(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<LogResult>> {
+/** `rollout log` options as cli.ts parses them. */
+export interface LogOptions {
+  limit: number;
+  verify?: boolean;
+}
+
+export async function runLog(options: LogOptions, _args: string[], ctx: Ctx): Promise<CommandResult<LogResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   const history = auditHistoryOf(store);
-  const limit = Math.max(1, Number(options.limit ?? 20) || 20);
+  const limit = options.limit;
   if (options.verify) {
     const verification = await history.verify();
     const result: LogResult = { entries: [], total: verification.entries, verification };

@@ -27,7 +27,7 @@ export interface ReportResult {
  * Where the report's checkpoint lives: beside the state for the file backend, in the per-user cache
  * for PostgreSQL (keyed by the store and release); null with --no-checkpoint or ROLLOUT_NO_CACHE.
  */
-function checkpointFile(store: StateStore, release: string, options: Record<string, unknown>, ctx: Ctx): string | null {
+function checkpointFile(store: StateStore, release: string, options: ReportOptions, ctx: Ctx): string | null {
   if (options.checkpoint === false || ctx.env.ROLLOUT_NO_CACHE) return null;
   if (store instanceof FileStateStore) return path.join(store.dir, 'report-checkpoint.bin');
   const dir = configCacheDir(ctx.env);
@@ -35,14 +35,16 @@ function checkpointFile(store: StateStore, release: string, options: Record<stri
   return dir ? path.join(dir, 'reports', `${name}.bin`) : null;
 }
 
-function readFormat(value: unknown): 'md' | 'html' {
-  if (value === undefined || value === 'md' || value === 'markdown') return 'md';
-  if (value === 'html') return 'html';
-  throw new RolloutError('E_USAGE', `--format must be md or html (got ${String(value)})`);
+/** `rollout report` options as cli.ts parses them. */
+export interface ReportOptions {
+  format: 'md' | 'markdown' | 'html';
+  out?: string;
+  /** false with --no-checkpoint */
+  checkpoint?: boolean;
 }
 
-export async function runReport(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
-  const format = readFormat(options.format);
+export async function runReport(options: ReportOptions, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
+  const format = options.format === 'html' ? 'html' : 'md';
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   const state = await store.read();
@@ -55,7 +57,7 @@ export async function runReport(options: Record<string, unknown>, _args: string[
   if (!state && history.entries === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
-  const out = typeof options.out === 'string' ? path.resolve(ctx.cwd, options.out) : null;
+  const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
   if (out) await writeFile(out, document, { mode: 0o644 });
   return {
     exitCode: EXIT.ok,

@@ -8,7 +8,7 @@ import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface RetryResult {
   phase: string;
@@ -37,21 +37,21 @@ function rolledBackFrom(state: ReleaseState, stages: StageConfig[]): string | nu
  * The state is written first, then the flag file, so a crash in between leaves the flag on the
  * fallback (the safe side) and running retry again finishes it.
  */
-export async function runRetry(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<RetryResult>> {
+export async function runRetry(options: MutatingOptions & { from?: string; override?: boolean }, _args: string[], ctx: Ctx): Promise<CommandResult<RetryResult>> {
   const loaded = await loadConfigFor(ctx);
   const phase = loaded.config.phases.find((p) => p.rollout);
   if (!phase?.rollout) throw new RolloutError('E_USAGE', 'the plan has no progressive rollout to re-open');
   const stages = phase.rollout.stages;
-  const asked = typeof options.from === 'string' ? options.from : undefined;
+  const asked = options.from;
   if (asked !== undefined && !stages.some((s) => s.id === asked)) {
     const hint = suggest(asked, stages.map((s) => s.id));
     throw new RolloutError('E_USAGE', `--from ${asked}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`);
   }
-  const override = Boolean(options.override);
-  const reason = typeof options.reason === 'string' && options.reason.trim() ? options.reason.trim() : undefined;
+  const override = options.override === true;
+  const reason = options.reason?.trim() || undefined;
   if (override && !reason) throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
   const flag = phase.rollout.flag;
-  const dryRun = Boolean(options.dryRun);
+  const dryRun = options.dryRun === true;
   const outcome = await changeRelease<RetryResult>(ctx, loaded, { operation: 'retry', dryRun }, async (state) => {
     // A retry killed between its state write and its flag write left the file on the kill switch:
     // running retry again finishes that one (the flag from the state, the state unchanged).

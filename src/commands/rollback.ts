@@ -15,6 +15,14 @@ export interface RollbackResult extends RollbackOutcome {
   killSwitch?: KillSwitchResult;
 }
 
+/** `rollout rollback` options as cli.ts parses them (--mode is one of MODES). */
+export interface RollbackOptions {
+  mode?: RollbackMode;
+  resume?: boolean;
+  dryRun?: boolean;
+  reason?: string;
+}
+
 /**
  * On-call's command. The kill switch is written first, from a plain YAML read of the plan: no schema
  * validation, state store, Prometheus or Slack stands between the operator and the fallback, and
@@ -22,15 +30,14 @@ export interface RollbackResult extends RollbackOutcome {
  * read back and evaluated with flagd-core. Recording, health verification and notifications follow;
  * none can undo the switch. A release already rolled back is left as it is (exit 0).
  */
-export async function runRollback(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<RollbackResult>> {
-  const requested = options.mode as string | undefined;
-  if (requested !== undefined && !MODES.includes(requested as RollbackMode)) throw new RolloutError('E_USAGE', `--mode ${requested}: immediate, progressive or full`);
-  const resume = Boolean(options.resume);
+export async function runRollback(options: RollbackOptions, _args: string[], ctx: Ctx): Promise<CommandResult<RollbackResult>> {
+  const requested = options.mode;
+  const resume = options.resume === true;
   if (resume && requested !== undefined && requested !== 'progressive') throw new RolloutError('E_USAGE', `--resume continues a progressive ramp-down; it does not combine with --mode ${requested}`);
-  const dryRun = Boolean(options.dryRun);
-  const reason = (typeof options.reason === 'string' && options.reason.trim()) || `manual rollback by ${ctx.actor}`;
+  const dryRun = options.dryRun === true;
+  const reason = options.reason?.trim() || `manual rollback by ${ctx.actor}`;
   const configFile = path.resolve(ctx.cwd, ctx.global.config);
-  let mode = (resume ? 'progressive' : requested) as RollbackMode | undefined;
+  let mode: RollbackMode | undefined = resume ? 'progressive' : requested;
   let killSwitch: KillSwitchResult | undefined;
   if (mode !== 'progressive') {
     // Fast path: the flag first. A plan that fails validation must not stop a kill switch it can find.

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { config } from '../config/schema.js';
 import { EXIT } from '../errors/catalogue.js';
-import { RolloutError } from '../errors/rollout-error.js';
 import type { CommandResult } from '../output/command-result.js';
 
 /** The JSON Schema of rollout.yaml, as editors want it (inputs: defaults make fields optional). */
@@ -10,11 +9,14 @@ export function buildJsonSchema(): Record<string, unknown> {
   return { ...schema, title: 'rollout.yaml: a release plan for the rollout CLI' };
 }
 
-export async function runSchema(options: Record<string, unknown>): Promise<CommandResult<Record<string, unknown>>> {
+/** `rollout schema` options as cli.ts parses them. */
+export interface SchemaOptions {
+  format: 'json' | 'markdown';
+}
+
+export async function runSchema(options: SchemaOptions): Promise<CommandResult<Record<string, unknown>>> {
   const schema = buildJsonSchema();
-  const format = (options.format as string | undefined) ?? 'json';
-  if (format !== 'json' && format !== 'markdown') throw new RolloutError('E_USAGE', `--format ${format}: json or markdown`);
-  if (format === 'markdown') {
+  if (options.format === 'markdown') {
     const { renderConfigReference } = await import('../config/reference.js');
     const markdown = renderConfigReference(schema);
     return { exitCode: EXIT.ok, result: { markdown }, human: () => markdown };

@@ -10,7 +10,7 @@ import type { Signoff } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
 import { resolvePhase } from './preflight.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 /**
  * What happened, as data for whoever announces sign-offs (a Slack notifier subscribes here): present
@@ -42,15 +42,15 @@ export interface SignoffResult {
 }
 
 /** `rollout signoff ITEM --reason R [--phase ID]`: record a checklist item (actor, time, reason), audited. */
-export async function runSignoff(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult<SignoffResult>> {
+export async function runSignoff(options: MutatingOptions & { phase?: string }, args: string[], ctx: Ctx): Promise<CommandResult<SignoffResult>> {
   const item = args[0] ?? '';
-  const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
+  const reason = options.reason?.trim() ?? '';
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
   const phase = resolvePhase(loaded.config, state, options.phase);
   const title = assertKnownItem(loaded.config, phase, item);
   if (!reason) throw new RolloutError('E_USAGE', `--reason is required: say why ${item} is done (it is recorded in the audit log)`);
-  const dryRun = Boolean(options.dryRun);
+  const dryRun = options.dryRun === true;
   const outcome = await changeRelease<{ signoff: Signoff; alreadySigned: boolean }>(ctx, loaded, { operation: 'signoff', dryRun }, async (current) => {
     const existing = current.signoffs.find((s) => s.item === item && s.phase === phase.id);
     if (existing) return { unchanged: { signoff: existing, alreadySigned: true } };

@@ -4,7 +4,7 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { plainStyle } from '../output/style.js';
 import { loadConfigFor } from './load-config.js';
-import { collectStatus, renderStatus, type StatusResult } from './status.js';
+import { collectStatus, renderStatus, type StatusOptions, type StatusResult } from './status.js';
 import type { CommandResult } from '../output/command-result.js';
 
 const MAX_INTERVAL_MS = 60 * 60_000;
@@ -14,7 +14,7 @@ const MAX_INTERVAL_MS = 60 * 60_000;
  * stdout keeps the final status alone); elsewhere one plain line is printed whenever it changes. Ends
  * when the release completes (exit 0) or is rolled back (exit 4), or on SIGINT/SIGTERM (exit 0).
  */
-export async function watchStatus(options: Record<string, unknown>, ctx: Ctx): Promise<CommandResult<StatusResult>> {
+export async function watchStatus(options: StatusOptions, ctx: Ctx): Promise<CommandResult<StatusResult>> {
   const intervalMs = parseInterval(options.interval);
   const loaded = await loadConfigFor(ctx);
   const controller = new AbortController();

@@ -82,27 +82,34 @@ export function summarizeEvidence(state: ReleaseState | null): StatusResult['lat
   });
 }
 
+/** `rollout status` options as cli.ts parses them (--interval is checked by status-watch.ts). */
+export interface StatusOptions {
+  history: number;
+  watch?: boolean;
+  interval?: string;
+}
+
 /** When the release ended: its last rollback, or the advance that completed it. */
 function endedAt(state: ReleaseState): string {
   const last = [...state.history].reverse().find((h) => (state.status === 'rolled-back' ? h.action === 'rollback' : h.action === 'advance'));
   return last?.at ?? state.history[state.history.length - 1]?.at ?? '';
 }
 
-export async function runStatus(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
+export async function runStatus(options: StatusOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
   if (options.watch) return (await import('./status-watch.js')).watchStatus(options, ctx);
   const result = await collectStatus(options, ctx, await loadConfigFor(ctx));
   return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
 }
 
 /** Everything `status` shows, read once from the plan, the state, the lock and the outbox. */
-export async function collectStatus(options: Record<string, unknown>, ctx: Ctx, loaded: LoadedConfig): Promise<StatusResult> {
+export async function collectStatus(options: StatusOptions, ctx: Ctx, loaded: LoadedConfig): Promise<StatusResult> {
   const store = openState(ctx, loaded);
   const { countPendingNotifications } = await import('../lifecycle/announce.js');
   const [state, lock, pendingNotifications] = await Promise.all([store.read(), store.readLock(), countPendingNotifications(ctx, loaded)]);
   const now = ctx.clock.now();
   const next = planNextStep(loaded.config, state, now);
   const { phase } = currentPhase(loaded.config, state);
-  const historySize = Math.max(0, Number(options.history ?? 5) || 0);
+  const historySize = options.history;
   const bake = next.kind === 'next-stage' || next.kind === 'finish-rollout' ? next.bake : null;
   const result: StatusResult = {
     release: loaded.config.release,

@@ -5,27 +5,29 @@ import { renderTable, verdictColor, type Style } from '../output/style.js';
 import type { VerifyReport } from '../../engines/verify.js';
 import type { CommandResult } from '../output/command-result.js';
 
-function parseInteger(value: unknown, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new RolloutError('E_USAGE', `${flag} ${String(value)}: a whole number ≥ ${min}`);
-  return n;
+/** `rollout verify` options as cli.ts parses them (engine and model are choices, runs and seed integers). */
+export interface VerifyOptions {
+  engine?: 'reserves' | 'pacing' | 'cohorts';
+  model?: 'v1.0' | 'v1.1';
+  property?: string;
+  path?: string;
+  runs?: number;
+  seed?: number;
 }
 
 /** The engines' property suites and golden accuracy, exactly as the `property` gate runs them. */
-export async function runVerifyCommand(options: Record<string, unknown>, _args: string[], _ctx: Ctx): Promise<CommandResult<VerifyReport>> {
+export async function runVerifyCommand(options: VerifyOptions, _args: string[], _ctx: Ctx): Promise<CommandResult<VerifyReport>> {
   const { runVerify, VerifyUsageError } = await import('../../engines/verify.js');
-  const model = options.model as string | undefined;
-  if (model !== undefined && model !== 'v1.0' && model !== 'v1.1') throw new RolloutError('E_USAGE', `--model ${model}: v1.0 or v1.1`);
+  const { model } = options;
   let report: VerifyReport;
   try {
     report = runVerify({
-      ...(typeof options.engine === 'string' ? { engine: options.engine } : {}),
+      ...(options.engine !== undefined ? { engine: options.engine } : {}),
       ...(model ? { model } : {}),
-      ...(typeof options.property === 'string' ? { property: options.property } : {}),
-      ...(typeof options.path === 'string' ? { path: options.path } : {}),
-      ...(options.runs !== undefined ? { runs: parseInteger(options.runs, '--runs', 1) } : {}),
-      ...(options.seed !== undefined ? { seed: parseInteger(options.seed, '--seed', -0x80000000) } : {}),
+      ...(options.property !== undefined ? { property: options.property } : {}),
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      ...(options.runs !== undefined ? { runs: options.runs } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
   } catch (error) {
     if (error instanceof VerifyUsageError) throw new RolloutError('E_USAGE', error.message);

@@ -49,15 +49,16 @@ async function openMetricsEndpoint(serve: () => Promise<MetricsEndpoint>, port: 
   }
 }
 
-function readPort(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RolloutError('E_USAGE', `--metrics-port ${String(value)}: a port number (0 = any free port)`);
-  return port;
+
+/** `rollout watch` options as cli.ts parses them; the durations are checked here, against the plan's interval too. */
+export interface WatchOptions {
+  for?: string;
+  interval?: string;
+  metricsPort?: number;
 }
 
 /** `rollout watch` as registered in the CLI: SIGINT/SIGTERM finish the current look, persist, and stop. */
-export async function runWatchCli(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult<WatchResult>> {
+export async function runWatchCli(options: WatchOptions, args: string[], ctx: Ctx): Promise<CommandResult<WatchResult>> {
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     ctx.progress(`watch: ${signal} received; finishing the current look`);
@@ -75,12 +76,12 @@ export async function runWatchCli(options: Record<string, unknown>, args: string
 }
 
 /** The command itself, with the stop signal passed in (tests pass their own). */
-export async function runWatchCommand(options: Record<string, unknown>, _args: string[], ctx: Ctx, extra: { signal?: AbortSignal } = {}): Promise<CommandResult<WatchResult>> {
+export async function runWatchCommand(options: WatchOptions, _args: string[], ctx: Ctx, extra: { signal?: AbortSignal } = {}): Promise<CommandResult<WatchResult>> {
   const { parseDuration } = await import('../config/duration.js');
   const loaded = await loadConfigFor(ctx);
   const forMs = readDuration(options.for, '--for', parseDuration);
   const intervalMs = readInterval(options.interval ?? loaded.config.watch.interval, options.interval === undefined ? 'watch.interval (rollout.yaml)' : '--interval', parseDuration);
-  const port = readPort(options.metricsPort);
+  const port = options.metricsPort;
   await assertWatchable(loaded);
   const { WatchMetrics, serveWatchMetrics } = await import('../watch/metrics-endpoint.js');
   const metrics = new WatchMetrics();

@@ -11,7 +11,7 @@ import type { DemoResult, FlagUserEvaluation } from './types.js';
 export async function readAudit(w: DemoWorld): Promise<DemoResult['audit']> {
   const { runLog } = await import('../commands/log.js');
   const log = await runLog({ limit: 10_000 }, [], w.ctx);
-  const verify = await runLog({ verify: true }, [], w.ctx);
+  const verify = await runLog({ verify: true, limit: 10_000 }, [], w.ctx);
   const v = verify.result.verification;
   const audit = {
     entries: log.result.total,

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { readTextOrNull, writeFileAtomic } from '../state/atomic-file.js';
 import { mannWhitney } from '../stats/mann-whitney.js';
 
 /**
@@ -33,13 +32,13 @@ export interface RegressionPolicy {
 
 /** The accepted run, or null when there is none yet; throws a message naming the file when it is unusable. */
 export async function readPerfBaseline(file: string, display: string): Promise<PerfBaseline | null> {
-  let text: string;
+  let text: string | null;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextOrNull(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${display}: ${(error as Error).message}`);
   }
+  if (text === null) return null;
   let doc: unknown;
   try {
     doc = JSON.parse(text);

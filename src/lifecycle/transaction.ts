@@ -82,10 +82,9 @@ export async function withReleaseLock<T>(
 ): Promise<T> {
   const store = options.store ?? openState(ctx, loaded);
   const info = { actor: ctx.actor, operation: options.operation };
-  // The wait is measured on the same clock it sleeps on: under a test clock a 10 s wait takes no wall time.
-  const since = ctx.clock.now().getTime();
+  // The wait sleeps and measures on ctx.clock: under a test clock a 10 s wait takes no wall time.
   const lock = options.lockWaitMs
-    ? await acquireLockWithin(store, info, { timeoutMs: options.lockWaitMs, sleep: (ms) => ctx.clock.sleep(ms), elapsedMs: () => ctx.clock.now().getTime() - since })
+    ? await acquireLockWithin(store, info, { timeoutMs: options.lockWaitMs, clock: ctx.clock })
     : await store.acquireLock(info);
   try {
     const current = await store.read();

@@ -9,3 +9,14 @@ export interface CommandResult<T = unknown> {
   /** The human rendering for stdout. */
   human(style: Style): string;
 }
+
+/** The options every mutating command takes (`--dry-run`, `--reason`), as cli.ts parses them. */
+export interface MutatingOptions {
+  dryRun?: boolean;
+  reason?: string;
+}
+
+/** `--out FILE` of the commands that write a file instead of stdout. */
+export interface OutOptions {
+  out?: string;
+}

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildFlagDocument } from '../flagd.js';
 import { createFileFlagStore, digestText, serializeFlagDocument } from '../flag-store.js';
@@ -6,6 +5,7 @@ import { readRolloutShape } from '../rollout-shape.js';
 import type { FlagSpec } from '../types.js';
 import { runPublish } from './publish.js';
 import { PROVIDERS } from './registry.js';
+import { readTextOrNull } from '../../state/atomic-file.js';
 import type { FlagPosition, FlagProvider, ProviderContext, ProviderFlag, ProviderWrite, ProviderWriteOptions, PublishSpec } from './types.js';
 
 function toSpec(flag: ProviderFlag, position: FlagPosition): FlagSpec {
@@ -66,12 +66,8 @@ export function createFlagdFileProvider(ctx: ProviderContext): FlagProvider {
       return evaluateFlag(doc ?? { flags: {} }, flag.key, context);
     },
     async storedDigest(flag) {
-      try {
-        return digestText(await readFile(absolute(flag), 'utf8'));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
-      }
+      const text = await readTextOrNull(absolute(flag));
+      return text === null ? null : digestText(text);
     },
   };
 }

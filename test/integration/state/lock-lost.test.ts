@@ -57,12 +57,12 @@ describe('E_LOCK_LOST', () => {
     expect(error).toBeInstanceOf(RolloutError);
     expect((error as RolloutError).code).toBe('E_LOCK_LOST');
     expect((error as RolloutError).message).toMatch(/ALREADY written/);
-    const status = (await runStatus({}, [], ctx)).result;
+    const status = (await runStatus({ history: 5 }, [], ctx)).result;
     expect(status.interrupted?.kind).toBe('advance');
     expect(status.interrupted?.files[0]?.serves).toContain('50 %');
     // The next advance finishes the same step.
     await runAdvance({}, [], ctx);
-    expect((await runStatus({}, [], ctx)).result.stage?.id).toBe('s2');
+    expect((await runStatus({ history: 5 }, [], ctx)).result.stage?.id).toBe('s2');
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -81,7 +81,7 @@ describe('E_LOCK_LOST', () => {
     expect(error).toBeInstanceOf(RolloutError);
     expect((error as RolloutError).code).toBe('E_LOCK_LOST');
     expect((error as RolloutError).message, (error as RolloutError).message).toContain('No flag file was changed');
-    const status = (await runStatus({}, [], ctx)).result;
+    const status = (await runStatus({ history: 5 }, [], ctx)).result;
     expect(status.phase).toBe('P0');
     await rm(dir, { recursive: true, force: true });
   });

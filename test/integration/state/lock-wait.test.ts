@@ -14,17 +14,19 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-/** A sleep that only advances a virtual clock, optionally running `onSleep` after the n-th wait. */
+/** A clock whose sleeps only advance its own time, optionally running `onSleep` after the n-th wait. */
 function createVirtualTime(onSleep?: (n: number) => Promise<void>) {
   const waits: number[] = [];
-  let now = 0;
+  let now = Date.parse('2026-05-01T00:00:00Z');
   return {
     waits,
-    elapsedMs: () => now,
-    sleep: async (ms: number) => {
-      waits.push(ms);
-      now += ms;
-      await onSleep?.(waits.length);
+    clock: {
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        now += ms;
+        await onSleep?.(waits.length);
+      },
     },
   };
 }
@@ -33,7 +35,7 @@ describe('acquireLockWithin', () => {
   it('fails at once by default when the lock is busy', async () => {
     await store.acquireLock({ actor: 'ana', operation: 'advance' });
     const time = createVirtualTime();
-    await expect(acquireLockWithin(store, { actor: 'bob', operation: 'x' }, time)).rejects.toBeInstanceOf(LockBusyError);
+    await expect(acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock })).rejects.toBeInstanceOf(LockBusyError);
     expect(time.waits).toEqual([]);
   });
 
@@ -42,7 +44,7 @@ describe('acquireLockWithin', () => {
     const time = createVirtualTime(async (n) => {
       if (n === 4) await store.releaseLock(held);
     });
-    const handle = await acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { ...time, timeoutMs: 60_000 });
+    const handle = await acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock, timeoutMs: 60_000 });
     expect(time.waits).toEqual([1_000, 2_000, 4_000, 8_000]);
     expect(handle.info.actor).toBe('bob');
   });
@@ -50,7 +52,7 @@ describe('acquireLockWithin', () => {
   it('caps the backoff at 16 s and gives up exactly at the timeout, naming the holder', async () => {
     await store.acquireLock({ actor: 'ana', operation: 'advance' });
     const time = createVirtualTime();
-    const attempt = acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { ...time, timeoutMs: 50_000 });
+    const attempt = acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock, timeoutMs: 50_000 });
     await expect(attempt).rejects.toMatchObject({ code: 'E_LOCK_BUSY', holder: { actor: 'ana' } });
     expect(time.waits).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 16_000, 3_000]);
   });

@@ -28,7 +28,7 @@ describe('help', () => {
       { name: 'action', description: 'list | show | run', required: true, variadic: false },
       { name: 'id', description: 'runbook id (the file name without .md)', required: false, variadic: false },
     ]);
-    expect(describeHelp(findCommand(program, ['status'])).options).toContainEqual({ flags: '--history <n>', description: 'history entries to show', default: '5' });
+    expect(describeHelp(findCommand(program, ['status'])).options).toContainEqual({ flags: '--history <n>', description: 'history entries to show', default: 5 }); // parsed: the handler receives a number
     expect(doc.globalOptions.map((o) => o.flags)).toContain('--state <url>');
     expect(findCommand(program, ['state', 'repair']).name()).toBe('repair');
   });

@@ -28,11 +28,10 @@ describe('reading a plan file safely (-c)', () => {
     const dir = await tempDir();
     const fifo = path.join(dir, 'plan.fifo');
     execFileSync('mkfifo', [fifo]);
-    const started = Date.now();
+    // Waiting for a writer would never end: that it answers at all, with this refusal, is the point.
     const error = await rejection(readPlanFile(fifo, 'plan.fifo'));
     expect(error.code).toBe('E_CONFIG');
     expect(error.message).toContain('not a regular file (a named pipe)');
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('refuses the rollback fast path a FIFO too (readRawPlan)', async () => {
@@ -108,11 +107,9 @@ describe('reading a plan file safely (-c)', () => {
     execFileSync('mkfifo', [path.join(dir, 'CHANGELOG.md')]);
     const ctx = { planDir: dir, env: {}, clock: systemClock, redact: (t: string) => t, release: 'v1', phase: 'P0', state: null } as GateContext;
     for (const file of ['CHANGELOG.md', '/dev/zero']) {
-      const started = Date.now();
       const outcome = await judgeFileGate({ id: 'c', kind: 'file', path: file, contains: '{{release}}' }, ctx);
       expect(outcome.verdict).toBe('fail');
       expect(outcome.summary).toContain('not a regular file');
-      expect(Date.now() - started).toBeLessThan(2000);
     }
   });
 });

@@ -17,11 +17,11 @@ describe('flushOutbox deadline', () => {
     expect(outbox.entries).toHaveLength(4);
     const slack = scriptedNotifier('slack', [], 'hang' as never);
     const incident = scriptedNotifier('incident', [], 'hang' as never);
-    const started = Date.now();
     const result = await flushOutbox({ notifiers: [slack.notifier, incident.notifier], outbox, clock, force: true, deadlineMs: 400 });
-    const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(350);
-    expect(took).toBeLessThan(800); // per-attempt deadlines would have taken 800 ms or more
+    // One deadline for the whole flush, shown by what was attempted rather than by how long it took:
+    // with per-attempt deadlines incident's entries would have been sent after slack's timed out.
+    expect(slack.sent).toHaveLength(1);
+    expect(incident.sent).toHaveLength(0);
     // slack's first attempt used the whole budget (its later entry waits: the target is down); incident's were not tried
     expect(result).toMatchObject({ delivered: 0, failed: 1, remaining: 4 });
     expect(result.errors).toEqual(['flush deadline of 400 ms reached: 2 notification(s) not attempted, still in the outbox']);
