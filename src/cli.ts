@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandResult } from './output/command-result.js';
-import { integerIn } from './cli-parse.js';
+import { durationIn, integerIn, numberWhere } from './cli-parse.js';
+import { DAY, SECOND } from './config/duration.js';
 import type { Ctx } from './context.js';
 
 /**
@@ -75,7 +76,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .command('analyze')
       .description('canary vs baseline statistics for the current stage (exit 0 pass, 1 fail, 3 inconclusive)')
       .option('--stage <id>', 'judge with this stage\'s settings (default: the current stage)')
-      .option('--window <duration>', 'the window both arms are judged over (default canary.window)')
+      // The same range as canary.window: a window PromQL accepts and a range query can answer.
+      .addOption(new Option('--window <duration>', 'the window both arms are judged over (default canary.window)').argParser(durationIn(SECOND, 30 * DAY, 'a duration from 1s to 30d such as 30m, 1h or 1h30m')))
       .option('--record <file>', 'save every Prometheus query and answer of this run')
       .option('--replay <file>', 'answer every query from a recording: offline, reproducible')
       .option('--dry-run', 'analyse without storing the verdict as the stage\'s evidence'),
@@ -86,17 +88,17 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('simulate')
       .description('run the canary policy on synthetic or recorded traffic: false-fail rate, power, time to detect (exit 1 when A/A misses alpha)')
-      .option('--scenario <kind>', 'aa (no change) or regression (default: aa, or regression with --effect / --canary-rate)')
+      .addOption(new Option('--scenario <kind>', 'aa (no change) or regression (default: aa, or regression with --effect / --canary-rate)').choices(['aa', 'regression']))
       .option('--metric <id>', 'the ratio metric the rates and the regression apply to (default: every ratio metric)')
-      .option('--stages <n>', 'simulated stages', '1000')
-      .option('--looks <n>', 'looks per stage, one per watch interval', '60')
-      .option('--requests-per-look <n>', 'requests per arm per look (default 200, or the recorded volume)')
-      .option('--baseline-rate <p>', "the baseline's true rate (default per metric, or the recorded rate)")
-      .option('--effect <x>', 'regression: relative, in the bad direction (1.5 = 50 % worse)')
-      .option('--canary-rate <p>', "regression: the canary's true rate")
-      .option('--seed <n>', 'seed of the simulated traffic', '1')
-      .option('--overdispersion <phi>', 'clustered traffic: per-interval counts vary φ times more than binomial (beta-binomial; default 1)')
-      .option('--autocorrelation <rho>', 'with --overdispersion: chance an interval keeps the previous interval\'s rate (lag-1 correlation; default 0)')
+      .addOption(new Option('--stages <n>', 'simulated stages').argParser(integerIn(1, 1_000_000)).default(1000))
+      .addOption(new Option('--looks <n>', 'looks per stage, one per watch interval').argParser(integerIn(1, 10_000)).default(60))
+      .addOption(new Option('--requests-per-look <n>', 'requests per arm per look (default 200, or the recorded volume)').argParser(integerIn(1, 100_000_000)))
+      .addOption(new Option('--baseline-rate <p>', "the baseline's true rate (default per metric, or the recorded rate)").argParser(numberWhere((x) => x > 0 && x < 1, 'a rate strictly between 0 and 1, e.g. 0.02')))
+      .addOption(new Option('--effect <x>', 'regression: relative, in the bad direction (1.5 = 50 % worse)').argParser(numberWhere((x) => x > 1 && x <= 100, 'a relative effect above 1 and at most 100, e.g. 1.5 for 50 % worse')))
+      .addOption(new Option('--canary-rate <p>', "regression: the canary's true rate").argParser(numberWhere((x) => x >= 0 && x <= 1, 'a rate from 0 to 1, e.g. 0.03')))
+      .addOption(new Option('--seed <n>', 'seed of the simulated traffic').argParser(integerIn(-(2 ** 31), 2 ** 32 - 1)).default(1))
+      .addOption(new Option('--overdispersion <phi>', 'clustered traffic: per-interval counts vary φ times more than binomial (beta-binomial; default 1)').argParser(numberWhere((x) => x >= 1 && x <= 1000, 'a variance factor φ from 1 (binomial) to 1000, e.g. 4')))
+      .addOption(new Option('--autocorrelation <rho>', 'with --overdispersion: chance an interval keeps the previous interval\'s rate (lag-1 correlation; default 0)').argParser(numberWhere((x) => x >= 0 && x < 1, 'a lag-1 correlation from 0 to below 1, e.g. 0.5')))
       .option('--from-recording <file>', 'baseline rate and volume from `rollout analyze --record FILE`, resampled per stage'),
     'simulate',
     async () => (await import('./commands/simulate.js')).runSimulate,
@@ -105,8 +107,8 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
     program
       .command('watch')
       .description('evaluate the rollback triggers every interval and roll back on its own (exit 0 clean, 3 sources failing, 4 rolled back)')
-      .option('--for <duration>', 'stop after this long, e.g. 1h (default: until SIGINT/SIGTERM or a rollback)')
-      .option('--interval <duration>', 'time between looks (default watch.interval, 1m)')
+      .addOption(new Option('--for <duration>', 'stop after this long, e.g. 1h (default: until SIGINT/SIGTERM or a rollback)').argParser(durationIn(1, Number.MAX_SAFE_INTEGER, 'a duration such as 2s, 1m or 24h')))
+      .addOption(new Option('--interval <duration>', 'time between looks (default watch.interval, 1m)').argParser(durationIn(SECOND, Number.MAX_SAFE_INTEGER, 'a duration of at least 1s such as 30s or 1m (each look queries Prometheus for every trigger)')))
       .addOption(new Option('--metrics-port <port>', 'serve the watch metrics on 127.0.0.1:PORT/metrics (0 = any free port)').argParser(integerIn(0, 65_535))),
     'watch',
     async () => (await import('./commands/watch.js')).runWatchCli,

@@ -17,7 +17,7 @@ import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface AdvanceResult {
   step: NextStep;
@@ -44,12 +44,18 @@ function assertSameConfig(loaded: LoadedConfig, state: ReleaseState | null, acce
   throw new RolloutError('E_CONFIG_CHANGED', `${loaded.file} changed since the last transition of ${state.release} (plan hash ${state.configHash.slice(0, 12)} → ${loaded.hash.slice(0, 12)}); nothing was changed`);
 }
 
+/** `rollout advance` options as cli.ts parses them. */
+export interface AdvanceOptions extends MutatingOptions {
+  override?: boolean;
+  acceptConfigChange?: boolean;
+}
+
 /** Exactly one step forward, only when the evidence says so (or with an audited --override). */
-export async function runAdvance(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<AdvanceResult>> {
-  const override = Boolean(options.override);
-  const reason = typeof options.reason === 'string' ? options.reason.trim() : '';
+export async function runAdvance(options: AdvanceOptions, _args: string[], ctx: Ctx): Promise<CommandResult<AdvanceResult>> {
+  const override = options.override === true;
+  const reason = options.reason?.trim() ?? '';
   if (override && !reason) throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
-  const dryRun = Boolean(options.dryRun);
+  const dryRun = options.dryRun === true;
   const loaded = await loadConfigFor(ctx);
   // A damaged flag file stops advance before any evidence is gathered or anything is written.
   await assertFlagFilesUsable(loaded, loaded.config.flags.map((f) => f.key));
@@ -65,7 +71,7 @@ export async function runAdvance(options: Record<string, unknown>, _args: string
     const target = pending;
     return finish(ctx, loaded, { step: planNextStep(loaded.config, stored, ctx.clock.now()), target, evidence: null, override: target.action === 'override', dryRun, resumed: applied.resumed, flagDiff: applied.flagWrites.flatMap((w) => w.diff.changes.length ? [formatFlagDiff(w.diff)] : []), auditPending: applied.auditPending });
   }
-  assertSameConfig(loaded, stored, Boolean(options.acceptConfigChange));
+  assertSameConfig(loaded, stored, options.acceptConfigChange === true);
   const state = stored ?? (await readOrInitial(store, loaded, ctx.clock.now()));
   const step = planNextStep(loaded.config, state, ctx.clock.now());
   if (step.kind === 'done') {

@@ -35,22 +35,25 @@ function findStage(loaded: LoadedConfig, id: string | undefined, current: string
   return stage ?? null;
 }
 
-export async function runAnalyze(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<AnalyzeResult>> {
+/** `rollout analyze` options as cli.ts parses them; --window is already a duration from 1s to 30d (as written). */
+export interface AnalyzeOptions {
+  stage?: string;
+  window?: string;
+  record?: string;
+  replay?: string;
+  dryRun?: boolean;
+}
+
+export async function runAnalyze(options: AnalyzeOptions, _args: string[], ctx: Ctx): Promise<CommandResult<AnalyzeResult>> {
   const loaded = await loadConfigFor(ctx);
   const canary = loaded.config.canary;
   if (!canary) throw new RolloutError('E_NO_CANARY', `${ctx.global.config} has no canary section`);
-  const replay = typeof options.replay === 'string' ? options.replay : undefined;
-  const recordFile = typeof options.record === 'string' ? options.record : undefined;
+  const replay = options.replay;
+  const recordFile = options.record;
   if (replay && recordFile) throw new RolloutError('E_USAGE', '--record and --replay cannot be combined');
-  const window = typeof options.window === 'string' ? options.window : undefined;
-  if (window !== undefined) {
-    const { DAY, parseDuration, SECOND } = await import('../config/duration.js');
-    // The same range as canary.window: a window PromQL accepts and a range query can answer.
-    const ms = parseDuration(window);
-    if (ms === null || ms < SECOND || ms > 30 * DAY) throw new RolloutError('E_USAGE', `--window ${window}: a duration from 1s to 30d such as 30m, 1h or 1h30m`);
-  }
+  const window = options.window;
   const state = await openState(ctx, loaded).read();
-  const stage = findStage(loaded, typeof options.stage === 'string' ? options.stage : undefined, state?.stage?.id ?? null);
+  const stage = findStage(loaded, options.stage, state?.stage?.id ?? null);
   const recordings = await import('../metrics/recording.js');
   // One instant for the whole analysis; a replay is judged at the recorded instant, so the same
   // evidence gives the same verdict.

@@ -17,7 +17,7 @@ import { plainStyle } from '../output/style.js';
 import type { StateStore } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
 import { openState, resolveStateUrl } from '../state/open-state.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface ChaosListResult {
   experiments: Array<{ id: string; title: string; item?: string; fault: string; duration: string; recoveryObjective: string; streak: number; probe: string }>;
@@ -42,11 +42,11 @@ export interface ChaosDeps {
 
 const EXIT_BY_VERDICT: Record<ExperimentResult['verdict'], ExitCode> = { pass: EXIT.ok, fail: EXIT.fail, 'not-steady': EXIT.inconclusive, aborted: EXIT.inconclusive };
 
-export function runChaos(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
+export function runChaos(options: MutatingOptions, args: string[], ctx: Ctx): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
   return runChaosWith(options, args, ctx, {});
 }
 
-export async function runChaosWith(options: Record<string, unknown>, args: string[], ctx: Ctx, deps: ChaosDeps): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
+export async function runChaosWith(options: MutatingOptions, args: string[], ctx: Ctx, deps: ChaosDeps): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
   const [action, id] = args;
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
@@ -63,12 +63,12 @@ export async function runChaosWith(options: Record<string, unknown>, args: strin
     const known = loaded.config.chaos.map((x) => x.id).join(', ') || 'none';
     throw new RolloutError('E_USAGE', id ? `no chaos experiment "${id}" in ${loaded.file} (known: ${known})` : `chaos run needs an experiment id (known: ${known})`);
   }
-  if (options.dryRun) {
+  if (options.dryRun === true) {
     const plan = { fault: describeFault(experiment.fault), duration: experiment.duration, probe: experiment.probe.id, recoveryObjective: experiment.recoveryObjective };
     const result: ChaosRunResult = { experiment: null, dryRun: true, plan, cleaned };
     return { exitCode: EXIT.ok, result, human: (s) => `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}; recovery objective ${plan.recoveryObjective}. Nothing was injected.` };
   }
-  const experimentResult = await runGuarded(ctx, loaded, dir, experiment, deps, typeof options.reason === 'string' ? options.reason : undefined);
+  const experimentResult = await runGuarded(ctx, loaded, dir, experiment, deps, options.reason);
   const result: ChaosRunResult = { experiment: experimentResult, dryRun: false, cleaned };
   return { exitCode: EXIT_BY_VERDICT[experimentResult.verdict], result, human: (s) => renderExperiment(experimentResult, s) };
 }

@@ -50,7 +50,7 @@ export interface CompletionResult {
 }
 
 /** `rollout completion bash|zsh|fish`: the script to source. */
-export async function runCompletion(_options: Record<string, unknown>, args: string[], _ctx: Ctx): Promise<CommandResult<CompletionResult>> {
+export async function runCompletion(_options: object, args: string[], _ctx: Ctx): Promise<CommandResult<CompletionResult>> {
   const shell = args[0];
   if (!SHELLS.includes(shell as Shell)) throw new RolloutError('E_USAGE', `unknown shell "${shell ?? ''}"; expected one of ${SHELLS.join(', ')}`, { details: { shell } });
   const result = { shell: shell as Shell, script: SCRIPTS[shell as Shell] };
@@ -58,7 +58,7 @@ export async function runCompletion(_options: Record<string, unknown>, args: str
 }
 
 /** `rollout __complete -- WORD… CURRENT`: one candidate per line for the word being typed. */
-export async function runComplete(_options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult<{ candidates: string[] }>> {
+export async function runComplete(_options: object, args: string[], ctx: Ctx): Promise<CommandResult<{ candidates: string[] }>> {
   const { buildProgram } = await import('../cli.js');
   const program = buildProgram('', () => undefined, { writeOut: () => undefined, writeErr: () => undefined });
   const candidates = await completeWords(program, args, () => planIds(ctx));

@@ -5,7 +5,7 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { formatFlagDiff } from '../flags/diff.js';
 import { publishProblems, stampDigests, syncFlagFiles, type FlagWrite } from '../lifecycle/flag-sync.js';
 import { changeRelease } from '../lifecycle/transaction.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface FlagsSyncResult {
   dryRun: boolean;
@@ -21,9 +21,9 @@ export interface FlagsSyncResult {
  * the local file already matched: an earlier publish may have failed. Runs under the release lock so it
  * never interleaves with an advance or a rollback. A failed publish exits 3 (E_FLAG_PUBLISH's runbook).
  */
-export async function runFlagsSync(options: Record<string, unknown>, ctx: Ctx, loaded: LoadedConfig): Promise<CommandResult<FlagsSyncResult>> {
-  const dryRun = Boolean(options.dryRun);
-  const reason = typeof options.reason === 'string' && options.reason.trim() ? options.reason.trim() : undefined;
+export async function runFlagsSync(options: MutatingOptions, ctx: Ctx, loaded: LoadedConfig): Promise<CommandResult<FlagsSyncResult>> {
+  const dryRun = options.dryRun === true;
+  const reason = options.reason?.trim() || undefined;
   const outcome = await changeRelease<FlagWrite[]>(ctx, loaded, { operation: 'flags-sync', dryRun }, async (state) => {
     if (state.serial === 0) throw new RolloutError('E_NO_RELEASE', 'the state holds no release yet: there is nothing to sync (`rollout advance` starts it)');
     const writes = await syncFlagFiles(loaded.config, loaded.dir, state.flags, { dryRun, env: ctx.env, redact: ctx.redact, publish: 'always', force: true });

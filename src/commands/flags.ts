@@ -13,7 +13,7 @@ import { flagSpecsFor, toProviderFlag } from '../lifecycle/flag-sync.js';
 import { renderTable } from '../output/style.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions, OutOptions } from '../output/command-result.js';
 
 function findFlag(loaded: LoadedConfig, key: string | undefined) {
   const keys = loaded.config.flags.map((f) => f.key);
@@ -29,8 +29,15 @@ async function readFlagFile(loaded: LoadedConfig, file: string): Promise<FlagdDo
   return createFileFlagStore({ path: path.resolve(loaded.dir, file), dryRun: true }).read();
 }
 
+/** `rollout flags` options as cli.ts parses them (`--group` and `--attr` are variadic: always lists). */
+export interface FlagsOptions extends MutatingOptions, OutOptions {
+  key?: string;
+  group?: string[];
+  attr?: string[];
+}
+
 /** `rollout flags list|show|eval|export`: what applications see, evaluated exactly as they will. */
-export async function runFlags(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult> {
+export async function runFlags(options: FlagsOptions, args: string[], ctx: Ctx): Promise<CommandResult> {
   const [action, key] = args;
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
@@ -54,11 +61,11 @@ export async function runFlags(options: Record<string, unknown>, args: string[],
     }
     case 'eval': {
       const flag = findFlag(loaded, key);
-      const id = typeof options.key === 'string' ? options.key : '';
+      const id = options.key ?? '';
       if (!id) throw new RolloutError('E_USAGE', 'flags eval needs --key <targeting key> (the user or session id applications pass)');
-      const groups = ([] as string[]).concat((options.group as string[] | string | undefined) ?? []);
+      const groups = options.group ?? [];
       const attrs: Record<string, string> = {};
-      for (const pair of ([] as string[]).concat((options.attr as string[] | string | undefined) ?? [])) {
+      for (const pair of options.attr ?? []) {
         const at = pair.indexOf('=');
         if (at <= 0) throw new RolloutError('E_USAGE', `--attr ${pair}: write key=value`);
         attrs[pair.slice(0, at)] = pair.slice(at + 1);
@@ -73,7 +80,7 @@ export async function runFlags(options: Record<string, unknown>, args: string[],
     case 'export': {
       const docs: Record<string, FlagdDocument> = {};
       for (const [file, specs] of flagSpecsFor(loaded.config, state?.flags ?? {})) docs[file] = buildFlagDocument(specs);
-      const out = typeof options.out === 'string' ? options.out : undefined;
+      const out = options.out;
       if (out) {
         if (Object.keys(docs).length !== 1) throw new RolloutError('E_USAGE', '--out writes one file, but the plan writes flags to several; omit --out');
         await writeFile(path.resolve(ctx.cwd, out), `${JSON.stringify(Object.values(docs)[0], null, 2)}\n`);

@@ -76,7 +76,7 @@ export interface InitResult {
  * editors at, and the generic runbooks for rollout's exit codes (to adapt; `runbook show` finds them).
  * All files or none: existing files are checked before anything is created.
  */
-export async function runInit(_options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<InitResult>> {
+export async function runInit(_options: object, _args: string[], ctx: Ctx): Promise<CommandResult<InitResult>> {
   const planFile = path.resolve(ctx.cwd, ctx.global.config);
   const dir = path.dirname(planFile);
   const { buildJsonSchema } = await import('./schema.js');

@@ -91,7 +91,7 @@ export function renderPlan(plan: PlanResult, s: Style): string {
   return out.join('\n');
 }
 
-export async function runPlan(_options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<PlanResult>> {
+export async function runPlan(_options: object, _args: string[], ctx: Ctx): Promise<CommandResult<PlanResult>> {
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
   const plan = buildPlan(loaded.config, state, ctx.clock.now());

@@ -24,8 +24,8 @@ import type { CommandResult } from '../output/command-result.js';
 export type { PreflightResult } from '../output/preflight-render.js';
 
 /** `--phase ID`, or the current phase; an unknown id is a usage error with a suggestion. */
-export function resolvePhase(config: RawConfig, state: ReleaseState | null, requested: unknown): PhaseConfig {
-  if (typeof requested !== 'string' || requested === '') return currentPhase(config, state).phase;
+export function resolvePhase(config: RawConfig, state: ReleaseState | null, requested: string | undefined): PhaseConfig {
+  if (requested === undefined || requested === '') return currentPhase(config, state).phase;
   const phase = config.phases.find((p) => p.id === requested);
   if (phase) return phase;
   const ids = config.phases.map((p) => p.id);
@@ -34,8 +34,8 @@ export function resolvePhase(config: RawConfig, state: ReleaseState | null, requ
 }
 
 /** `--only a b` or `--only a,b`: the phase's gates with those ids, in plan order. */
-export function selectGates(config: RawConfig, phase: PhaseConfig, only: unknown): GateConfig[] {
-  const wanted = [only ?? []].flat().flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+export function selectGates(config: RawConfig, phase: PhaseConfig, only: string[] | undefined): GateConfig[] {
+  const wanted = (only ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   if (wanted.length === 0) return phase.gates;
   const ids = phase.gates.map((g) => g.id);
   for (const id of wanted) {
@@ -52,8 +52,15 @@ export function exitCodeFor(verdict: GateVerdict): ExitCode {
   return verdict === 'pass' ? EXIT.ok : verdict === 'fail' ? EXIT.fail : EXIT.inconclusive;
 }
 
+/** `rollout preflight` options as cli.ts parses them (`--only` is variadic: always a list). */
+export interface PreflightOptions {
+  phase?: string;
+  only?: string[];
+  junit?: string;
+}
+
 /** `rollout preflight [--phase ID] [--only GATE…] [--junit FILE]`: run a phase's gates; record the result. */
-export async function runPreflight(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<PreflightResult>> {
+export async function runPreflight(options: PreflightOptions, _args: string[], ctx: Ctx): Promise<CommandResult<PreflightResult>> {
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
   const phase = resolvePhase(loaded.config, state, options.phase);
@@ -78,7 +85,7 @@ export async function runPreflight(options: Record<string, unknown>, _args: stri
     recorded: false,
     exitCode,
   };
-  const junit = typeof options.junit === 'string' && options.junit ? options.junit : null;
+  const junit = options.junit || null;
   const github = isGitHubActions(ctx.env);
   const positions = junit || github ? await gatePositions(ctx, loaded, phase.id) : undefined;
   if (junit) result.junit = await writeJUnit(ctx, junit, result, positions);

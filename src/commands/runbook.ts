@@ -11,7 +11,7 @@ import { renderRun, renderRunbook } from '../runbooks/render.js';
 import { runRunbook as walkRunbook, type RunbookRunResult } from '../runbooks/run-runbook.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface RunbookListResult {
   runbooks: Array<Pick<Runbook, 'id' | 'title' | 'when' | 'codes' | 'triggers' | 'file'> & { steps: number }>;
@@ -50,11 +50,16 @@ async function tryLoadConfig(ctx: Ctx): Promise<LoadedConfig | null> {
   }
 }
 
-export function runRunbook(options: Record<string, unknown>, args: string[], ctx: Ctx): Promise<CommandResult> {
+/** `rollout runbook` options as cli.ts parses them; --reason is also {{reason}} in rollout steps. */
+export interface RunbookOptions extends MutatingOptions {
+  yes?: boolean;
+}
+
+export function runRunbook(options: RunbookOptions, args: string[], ctx: Ctx): Promise<CommandResult> {
   return runRunbookWith(options, args, ctx, terminalIo);
 }
 
-export async function runRunbookWith(options: Record<string, unknown>, args: string[], ctx: Ctx, io: RunbookIo): Promise<CommandResult> {
+export async function runRunbookWith(options: RunbookOptions, args: string[], ctx: Ctx, io: RunbookIo): Promise<CommandResult> {
   const [action, id] = args;
   const loaded = await tryLoadConfig(ctx);
   const projectDir = loaded ? path.resolve(loaded.dir, loaded.config.runbooks) : path.resolve(ctx.cwd, 'runbooks');
@@ -68,8 +73,8 @@ export async function runRunbookWith(options: Record<string, unknown>, args: str
   if (!id) throw new RolloutError('E_USAGE', `runbook ${action} needs a runbook id; \`rollout runbook list\` shows them`);
   const runbook = await findRunbook(dirs, id);
   if (action === 'show') return { exitCode: EXIT.ok, result: runbook, human: (s) => renderRunbook(runbook, s) };
-  const yes = Boolean(options.yes);
-  const dryRun = Boolean(options.dryRun);
+  const yes = options.yes === true;
+  const dryRun = options.dryRun === true;
   if (!yes && !dryRun && !io.interactive) {
     throw new RolloutError('E_USAGE', 'stdin is not a terminal, so the steps cannot be confirmed one by one: pass --yes to run them all without asking, or --dry-run to only print them');
   }
@@ -81,12 +86,12 @@ export async function runRunbookWith(options: Record<string, unknown>, args: str
     exec: execStep,
     rolloutPrefix: rolloutPrefix(ctx),
     env: ctx.env,
-    vars: { reason: typeof options.reason === 'string' && options.reason ? options.reason : `runbook ${runbook.id}`, actor: ctx.actor, runbook: runbook.id, release: loaded?.config.release ?? 'unknown' },
+    vars: { reason: options.reason || `runbook ${runbook.id}`, actor: ctx.actor, runbook: runbook.id, release: loaded?.config.release ?? 'unknown' },
     clock: ctx.clock,
     progress: ctx.progress,
     audit: async (op, data) => {
       const store = openState(ctx, loaded);
-      const reason = typeof options.reason === 'string' ? options.reason : undefined;
+      const reason = options.reason;
       await store.appendAudit(redactDeep({ actor: ctx.actor, op, ...(reason ? { reason } : {}), data }, ctx.redact));
     },
   });

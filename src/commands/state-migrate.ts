@@ -6,7 +6,7 @@ import { createStateStore } from '../state/factory.js';
 import { importRelease } from '../state/postgres/transfer.js';
 import type { LockHandle, StateStore } from '../state/store.js';
 import { loadConfigFor } from './load-config.js';
-import type { CommandResult } from '../output/command-result.js';
+import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface StateMigrateResult {
   from: string;
@@ -23,9 +23,17 @@ export interface StateMigrateResult {
   dryRun: boolean;
 }
 
+/** `rollout state migrate` options as cli.ts parses them (--from and --to are required there). */
+export interface StateMigrateOptions extends MutatingOptions {
+  from: string;
+  to: string;
+  release?: string;
+  force?: boolean;
+}
+
 /** The plan's release name, used as the PostgreSQL row key (unless `?release=` says otherwise). */
-async function findReleaseName(options: Record<string, unknown>, ctx: Ctx): Promise<string | undefined> {
-  if (typeof options.release === 'string' && options.release) return options.release;
+async function findReleaseName(options: StateMigrateOptions, ctx: Ctx): Promise<string | undefined> {
+  if (options.release) return options.release;
   try {
     return (await loadConfigFor(ctx)).config.release;
   } catch {
@@ -47,9 +55,8 @@ async function closeStore(store: StateStore | undefined): Promise<void> {
  * verbatim (their hashes still verify), the serial and lineage are kept, both locks are held
  * during the copy, and the target's chain is verified before anything is reported as done.
  */
-export async function runStateMigrate(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StateMigrateResult>> {
-  const from = typeof options.from === 'string' ? options.from : '';
-  const to = typeof options.to === 'string' ? options.to : '';
+export async function runStateMigrate(options: StateMigrateOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StateMigrateResult>> {
+  const { from, to } = options;
   if (!from || !to) throw new RolloutError('E_USAGE', 'state migrate needs --from <url> and --to <url>');
   if (from === to) throw new RolloutError('E_USAGE', '--from and --to name the same state');
   const releaseName = await findReleaseName(options, ctx);
@@ -59,14 +66,14 @@ export async function runStateMigrate(options: Record<string, unknown>, _args: s
     const peek = await source.read();
     if (!peek) throw new RolloutError('E_NO_RELEASE', `${source.describe()} holds no release to migrate`);
     target = openStore(to, ctx, releaseName ?? peek.release);
-    const result = await migrate(source, target, { force: Boolean(options.force), dryRun: Boolean(options.dryRun), reason: options.reason }, ctx);
+    const result = await migrate(source, target, { force: options.force === true, dryRun: options.dryRun === true, reason: options.reason }, ctx);
     return { exitCode: EXIT.ok, result, human: (s) => renderMigrate(result, s.green('ok')) };
   } finally {
     await Promise.all([closeStore(source), closeStore(target)]);
   }
 }
 
-async function migrate(source: StateStore, target: StateStore, opts: { force: boolean; dryRun: boolean; reason: unknown }, ctx: Ctx): Promise<StateMigrateResult> {
+async function migrate(source: StateStore, target: StateStore, opts: { force: boolean; dryRun: boolean; reason: string | undefined }, ctx: Ctx): Promise<StateMigrateResult> {
   const lockInfo = { actor: ctx.actor, operation: 'state migrate' };
   const held: Array<[StateStore, LockHandle]> = [];
   try {
@@ -90,7 +97,7 @@ async function migrate(source: StateStore, target: StateStore, opts: { force: bo
     held.push([target, targetLock]);
     await importRelease(target, state, entries, { lock: targetLock, replace: opts.force });
     await assertCopied(target, state.serial, state.lineage, entries.length, check.head);
-    const reason = typeof opts.reason === 'string' ? opts.reason : undefined;
+    const { reason } = opts;
     const data = redactDeep({ from: result.from, to: result.to, serial: state.serial, auditEntries: entries.length, head: check.head }, ctx.redact);
     await target.appendAudit({ actor: ctx.actor, op: 'state:migrate-in', reason, data, stateSerial: state.serial });
     await source.appendAudit({ actor: ctx.actor, op: 'state:migrate-out', reason, data, stateSerial: state.serial });

@@ -29,12 +29,18 @@ function isUnusable(error: unknown): error is StateCorruptError | StateUnsafePat
   return error instanceof StateCorruptError || error instanceof StateUnsafePathError;
 }
 
+/** `rollout state repair` options as cli.ts parses them. */
+export interface StateRepairOptions {
+  write?: boolean;
+  reason?: string;
+}
+
 /**
  * `rollout state repair [--write]`: rebuild an unusable `state.json` from the audit log. A dry run by
  * default: prints the document it would write. `--write` renames the broken file aside, writes the
  * rebuilt one under the release lock and records `state:repair` in the audit log.
  */
-export async function runStateRepair(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<StateRepairResult>> {
+export async function runStateRepair(options: StateRepairOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StateRepairResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   if (!(store instanceof FileStateStore)) {
@@ -67,7 +73,7 @@ export async function runStateRepair(options: Record<string, unknown>, _args: st
     await store.appendAudit({
       actor: ctx.actor,
       op: 'state:repair',
-      ...(typeof options.reason === 'string' ? { reason: options.reason } : {}),
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
       data: { problem: ctx.redact(problem), brokenCopy, fromEntries: rebuilt.usedEntries.map((e) => e.seq), position: { phase: rebuilt.state.phase, stage: rebuilt.state.stage?.id ?? null, status: rebuilt.state.status } },
       stateSerial: rebuilt.state.serial,
     });

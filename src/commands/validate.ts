@@ -13,7 +13,7 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-export async function runValidate(options: Record<string, unknown>, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
+export async function runValidate(options: { cache?: boolean }, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
   // Validation is a pure function of the bytes (plan and budget) and the rollout version, so a result
   // cached for exactly those is the same answer; --no-cache validates from scratch.
   const github = isGitHubActions(ctx.env);

@@ -50,7 +50,10 @@ async function openMetricsEndpoint(serve: () => Promise<MetricsEndpoint>, port: 
 }
 
 
-/** `rollout watch` options as cli.ts parses them; the durations are checked here, against the plan's interval too. */
+/**
+ * `rollout watch` options as cli.ts parses them: --for and --interval are durations (as written) already
+ * range-checked there; they are checked again here, where the plan's watch.interval gets the same check.
+ */
 export interface WatchOptions {
   for?: string;
   interval?: string;

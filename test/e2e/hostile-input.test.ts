@@ -123,7 +123,7 @@ describe('plans that used to validate and then fail at run time', () => {
     const dir = await miniProject();
     const r = await runCli(['analyze', '--window', window], { cwd: dir, env: { ...ENV, ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' } });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`--window ${window}: a duration from 1s to 30d`);
+    expect(r.stderr).toContain(`option '--window <duration>' argument '${window}' is invalid. Expected a duration from 1s to 30d`);
   });
 
   it('-c on a FIFO and on /dev/zero ends at once with exit 2 (validate and the rollback fast path)', async () => {

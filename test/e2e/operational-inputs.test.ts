@@ -24,7 +24,7 @@ describe('rollout watch inputs', () => {
     for (const interval of ['1ms', '999ms']) {
       const r = await runCli(['watch', '--interval', interval, '--for', '1s'], { cwd: dir });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`--interval ${interval} is too short`);
+      expect(r.stderr).toContain(`option '--interval <duration>' argument '${interval}' is invalid. Expected a duration of at least 1s`);
     }
     const json = await runCli(['watch', '--interval', '1ms', '--json'], { cwd: dir });
     expect(json.json<{ error: { code: string } }>().error.code).toBe('E_USAGE');
