@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandResult } from './output/command-result.js';
 import { durationIn, integerIn, numberWhere } from './cli-parse.js';
-import { DAY, SECOND } from './config/duration.js';
+import { DAY, HOUR, SECOND } from './config/duration.js';
 import type { Ctx } from './context.js';
 
 /**
@@ -67,7 +67,7 @@ export function buildProgram(version: string, select: (s: Selected) => void, out
       .description('phase, stage, flag percentages, latest verdicts, lock holder, history')
       .addOption(new Option('--history <n>', 'history entries to show').argParser(integerIn(0, 100_000)).default(5))
       .option('--watch', 'redraw every few seconds until the release completes (exit 0) or is rolled back (exit 4)')
-      .option('--interval <duration>', 'with --watch: time between redraws', '5s'),
+      .addOption(new Option('--interval <duration>', 'with --watch: time between redraws').argParser(durationIn(1, HOUR, 'a duration between 1ms and 1h, e.g. 5s')).default('5s')),
     'status',
     async () => (await import('./commands/status.js')).runStatus,
   );

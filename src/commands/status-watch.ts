@@ -44,10 +44,11 @@ export async function watchStatus(options: StatusOptions, ctx: Ctx): Promise<Com
   }
 }
 
-function parseInterval(value: unknown): number {
-  const ms = parseDuration(String(value ?? '5s'));
+/** cli.ts has checked --interval already; checked again for callers that pass options themselves. */
+function parseInterval(value: string | undefined): number {
+  const ms = parseDuration(value ?? '5s');
   if (ms === null || ms <= 0 || ms > MAX_INTERVAL_MS) {
-    throw new RolloutError('E_USAGE', `--interval ${String(value)}: a duration between 1ms and 1h, e.g. 5s`, { details: { interval: value } });
+    throw new RolloutError('E_USAGE', `--interval ${value}: a duration between 1ms and 1h, e.g. 5s`, { details: { interval: value } });
   }
   return ms;
 }

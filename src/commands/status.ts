@@ -82,7 +82,7 @@ export function summarizeEvidence(state: ReleaseState | null): StatusResult['lat
   });
 }
 
-/** `rollout status` options as cli.ts parses them (--interval is checked by status-watch.ts). */
+/** `rollout status` options as cli.ts parses them (--interval is a duration from 1ms to 1h, as written). */
 export interface StatusOptions {
   history: number;
   watch?: boolean;

@@ -65,6 +65,8 @@ describe('bad option values are usage errors that name the flag', () => {
     [['watch', '--for', 'soon'], '--for'],
     [['watch', '--interval', '999ms'], '--interval'],
     [['watch', '--interval', '-1s'], '--interval'],
+    [['status', '--watch', '--interval', '2h'], '--interval'],
+    [['status', '--watch', '--interval', '0s'], '--interval'],
   ])('%j → exit 2 naming %s', async (args, flag) => {
     const r = await run(args);
     expect(r.code, r.stderr).toBe(2);
@@ -114,6 +116,8 @@ describe('handlers receive parsed values', () => {
     expect(parsed(['analyze', '--window', '1s']).options).toMatchObject({ window: '1s' });
     expect(parsed(['watch', '--for', '1ms', '--interval', '1s']).options).toMatchObject({ for: '1ms', interval: '1s' });
     expect(parsed(['watch']).options.interval).toBeUndefined(); // the plan's watch.interval then
+    expect(parsed(['status', '--watch']).options).toMatchObject({ interval: '5s' });
+    expect(parsed(['status', '--watch', '--interval', '1h']).options).toMatchObject({ interval: '1h' });
   });
 
   it('switches as booleans, variadic options as lists, text as text', () => {
