@@ -1,4 +1,5 @@
 import { counterSeries, histogramSeries, type OpenMetricsSeries } from '../../helpers/prometheus.js';
+import { stagingSoakSeries } from '../../helpers/plan-fixture.js';
 
 /** Now in whole seconds, a little in the past so every last sample is inside the 5 min lookback. */
 export function dataEnd(): number {
@@ -54,6 +55,8 @@ export function latencyHistogram(labels: Record<string, string>, tail: number, e
 export function buildHealthyPlanData(endS: number): OpenMetricsSeries[] {
   const start = endS - 3600;
   return [
+    // The staging soak gates read 24 h of env="staging" traffic (0.2 % errors, ~180 ms).
+    ...stagingSoakSeries(endS - 25 * 3600, endS, {}),
     gauge('guardian_green', {}, endS, () => 1),
     counterSeries({ name: 'http_requests_total', labels: { status: '500' }, start, end: endS, increment: 5 }),
     counterSeries({ name: 'http_requests_total', labels: { status: '200' }, start, end: endS, increment: 995 }),
