@@ -99,13 +99,14 @@ export const PACING_PROPERTIES: PropertyDef[] = [
   },
   {
     id: 'pacing.monotone-in-fund-size', engine: 'pacing', models: BOTH,
-    title: 'a larger fund never deploys less in total',
-    precondition: 'deployable unset (it defaults to the fund size)',
+    title: 'a larger fund never deploys less in total (± rounding cents)',
+    precondition: 'deployable unset (it defaults to the fund size); totals compared with 2 cents of rounding slack per quarter (each quarter rounds to whole cents)',
     build: (e, m) => asEngineProperty(fc.property(pacingInputArb, fundSizeArb, (raw, other) => {
       const [lo, hi] = raw.fundSize <= other ? [raw.fundSize, other] : [other, raw.fundSize];
       const a = e.pacing[m]({ ...raw, deployable: undefined, fundSize: lo });
       const b = e.pacing[m]({ ...raw, deployable: undefined, fundSize: hi });
-      ensure(a.totalDeployed <= b.totalDeployed, () => `fund ${lo} deploys ${a.totalDeployed} > fund ${hi} deploys ${b.totalDeployed}`);
+      // Seed 2039553418 found fund 1000000003 deploying 4 cents against 3 for fund 1000000020: per-quarter rounding.
+      ensure(a.totalDeployed <= b.totalDeployed + 2 * a.quarters.length, () => `fund ${lo} deploys ${a.totalDeployed} > fund ${hi} deploys ${b.totalDeployed}`);
     })),
   },
   {
