@@ -3,6 +3,7 @@
 // directory), and then until a fresh application client — the OpenFeature SDK with the flagd provider in
 // offline file mode, started after the rollback returned — serves the fallback to a group member.
 // Reported next to a bare `node -e 0` start in the same run.
+import { benchPlan } from './lib/bench-plan.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,27 +23,7 @@ renameSync(target + '.tmp', target);
 `);
 writeFileSync(
   path.join(dir, 'rollout.yaml'),
-  `version: 1
-release: bench
-flags:
-  - key: feature
-    variants: { new: "on", fallback: "off" }
-    file: flags/flags.json
-    publish: { run: [node, copy-to-volume.mjs, ${JSON.stringify(path.join(volume, 'flags.json'))}], env: [PATH], timeout: 10s }
-phases:
-  - id: roll
-    title: Rollout
-    completion: none
-    rollout:
-      flag: feature
-      stages:
-        - { id: s1, percent: 25, groups: [internal] }
-        - { id: s2, percent: 100 }
-canary:
-  arms: { label: variant, canary: "on", baseline: "off" }
-  metrics:
-    - { id: err, kind: ratio, events: e, total: t, direction: lower-is-better, maxRelativeChange: 0.1 }
-`,
+  benchPlan(`publish: { run: [node, copy-to-volume.mjs, ${JSON.stringify(path.join(volume, 'flags.json'))}], env: [PATH], timeout: 10s }`),
 );
 const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });

@@ -5,6 +5,7 @@
 // memory and is listed for comparison), plus log --verify throughput in entries per second
 // (goal ≥ 500,000/s).
 // Interleaved samples, medians; BENCH_RUNS (default 5) samples per command and size.
+import { benchPlan } from './lib/bench-plan.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,26 +16,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin/rollout');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = [10_000, 1_000_000];
-const PLAN = `version: 1
-release: bench
-flags:
-  - key: feature
-    variants: { new: "on", fallback: "off" }
-    file: flags/flags.json
-phases:
-  - id: roll
-    title: Rollout
-    completion: none
-    rollout:
-      flag: feature
-      stages:
-        - { id: s1, percent: 25, groups: [internal] }
-        - { id: s2, percent: 100 }
-canary:
-  arms: { label: variant, canary: "on", baseline: "off" }
-  metrics:
-    - { id: err, kind: ratio, events: e, total: t, direction: lower-is-better, maxRelativeChange: 0.1 }
-`;
+const PLAN = benchPlan();
 const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 
 function run(dir, args, ok = [0]) {

@@ -2,6 +2,7 @@
 // written, as `rollout rollback --json` reports it, next to the start-up time of `node -e 0` measured
 // in the same run. Target (DESIGN.md): flag written < 300 ms after the process starts; the read-back
 // verification with flagd-core that follows the write adds at most 100 ms.
+import { benchPlan } from './lib/bench-plan.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,26 +13,7 @@ const bin = path.join(root, 'bin/rollout');
 const dir = mkdtempSync(path.join(tmpdir(), 'rollout-bench-rollback-'));
 writeFileSync(
   path.join(dir, 'rollout.yaml'),
-  `version: 1
-release: bench
-flags:
-  - key: feature
-    variants: { new: "on", fallback: "off" }
-    file: flags/flags.json
-phases:
-  - id: roll
-    title: Rollout
-    completion: none
-    rollout:
-      flag: feature
-      stages:
-        - { id: s1, percent: 25, groups: [internal] }
-        - { id: s2, percent: 100 }
-canary:
-  arms: { label: variant, canary: "on", baseline: "off" }
-  metrics:
-    - { id: err, kind: ratio, events: e, total: t, direction: lower-is-better, maxRelativeChange: 0.1 }
-`,
+  benchPlan(),
 );
 const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });

@@ -56,13 +56,17 @@ describe('judgeMetric: monotone in the effect (properties)', () => {
     extra: fc.integer({ min: 1, max: 500 }),
   });
 
+  /** The metric judged on the same baseline with `start` canary errors, then with `extra` more. */
+  const beforeAndWorse = (metric: typeof errorRate, { tb, tc, rate, extra }: { tb: number; tc: number; rate: number; extra: number }, start: number) => {
+    const eb = Math.round(tb * rate);
+    const ec = Math.min(tc - extra, start);
+    return [judgeMetric(metric, ratio(eb, tb, ec, tc), ctx), judgeMetric(metric, ratio(eb, tb, ec + extra, tc), ctx)] as const;
+  };
+
   it('more canary errors never lower the evidence of a regression: p-value and relative change move one way', () => {
     fc.assert(
-      fc.property(arms, fc.nat({ max: 1000 }), ({ tb, tc, rate, extra }, start) => {
-        const eb = Math.round(tb * rate);
-        const ec = Math.min(tc - extra, start);
-        const a = judgeMetric(errorRate, ratio(eb, tb, ec, tc), ctx);
-        const b = judgeMetric(errorRate, ratio(eb, tb, ec + extra, tc), ctx);
+      fc.property(arms, fc.nat({ max: 1000 }), (arm, start) => {
+        const [a, b] = beforeAndWorse(errorRate, arm, start);
         expect(a.pValue).toBeTypeOf('number');
         expect(b.pValue as number).toBeLessThanOrEqual((a.pValue as number) + 1e-12);
         expect(b.relativeChange as number).toBeGreaterThanOrEqual(a.relativeChange as number);
@@ -74,11 +78,8 @@ describe('judgeMetric: monotone in the effect (properties)', () => {
   it('with an absolute limit, once the canary fails it keeps failing as it gets worse', () => {
     const capped = { ...errorRate, maxAbsolute: 0.02 };
     fc.assert(
-      fc.property(arms, fc.nat({ max: 5000 }), ({ tb, tc, rate, extra }, start) => {
-        const eb = Math.round(tb * rate);
-        const ec = Math.min(tc - extra, start);
-        const a = judgeMetric(capped, ratio(eb, tb, ec, tc), ctx);
-        const b = judgeMetric(capped, ratio(eb, tb, ec + extra, tc), ctx);
+      fc.property(arms, fc.nat({ max: 5000 }), (arm, start) => {
+        const [a, b] = beforeAndWorse(capped, arm, start);
         if (a.verdict === 'fail') expect(b.verdict).toBe('fail');
       }),
       { numRuns: 200 },
