@@ -22,7 +22,8 @@ const MINUTES = 60;
 const root = path.resolve(import.meta.dirname, '..');
 const cleanups = [];
 
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -37,7 +38,11 @@ function renderSeries(end, arms) {
     let value = 0;
     times.forEach((t, i) => {
       if (i > 0) value += perMinute(i);
-      lines.push(`${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${value} ${t}`);
+      lines.push(
+        `${name}{${Object.entries(labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',')}} ${value} ${t}`,
+      );
     });
     families.set(name, lines);
   };
@@ -46,9 +51,14 @@ function renderSeries(end, arms) {
     counter('http_requests_total', { variant, status: '500' }, () => 2);
     counter('http_requests_total', { variant, status: '200' }, () => 398);
     // 20 observations a minute around a centre that wanders a little, so the arms' medians differ.
-    const observe = (m) => Array.from({ length: 20 }, (_, k) => 0.18 * (1 + 0.05 * Math.sin(m + phase)) * (0.6 + (0.8 * k) / 19));
+    const observe = (m) =>
+      Array.from({ length: 20 }, (_, k) => 0.18 * (1 + 0.05 * Math.sin(m + phase)) * (0.6 + (0.8 * k) / 19));
     for (const le of bounds) {
-      counter('http_request_duration_seconds_bucket', { variant, le: le === Infinity ? '+Inf' : String(le) }, (m) => observe(m).filter((x) => x <= le).length);
+      counter(
+        'http_request_duration_seconds_bucket',
+        { variant, le: le === Infinity ? '+Inf' : String(le) },
+        (m) => observe(m).filter((x) => x <= le).length,
+      );
     }
     counter('wizard_started_total', { variant }, () => 60);
     counter('wizard_completed_total', { variant }, () => 58);
@@ -66,7 +76,9 @@ function run(command, args) {
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited ${code}: ${err.slice(-500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited ${code}: ${err.slice(-500)}`)),
+    );
   });
 }
 
@@ -75,11 +87,23 @@ async function startPrometheus(openMetrics, expectedSeries) {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'data.om'), openMetrics);
   writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
-  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=744h', path.join(dir, 'data.om'), path.join(dir, 'tsdb')]);
+  await run('promtool', [
+    'tsdb',
+    'create-blocks-from',
+    'openmetrics',
+    '--max-block-duration=744h',
+    path.join(dir, 'data.om'),
+    path.join(dir, 'tsdb'),
+  ]);
   const probe = createServer();
   const port = await listen(probe);
   await new Promise((resolve) => probe.close(resolve));
-  const args = [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/tsdb`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=10y'];
+  const args = [
+    `--config.file=${dir}/prometheus.yml`,
+    `--storage.tsdb.path=${dir}/tsdb`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=10y',
+  ];
   const child = spawn('prometheus', args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // Registered after the data directory's removal, so it runs first: stop, wait, then delete.
@@ -95,11 +119,16 @@ async function startPrometheus(openMetrics, expectedSeries) {
   const count = `${url}/api/v1/query?query=${encodeURIComponent('count({__name__=~".+"})')}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) break;
-    const n = await fetch(count).then((r) => r.json()).then((b) => Number(b.data?.result?.[0]?.value?.[1] ?? 0), () => 0);
+    const n = await fetch(count)
+      .then((r) => r.json())
+      .then(
+        (b) => Number(b.data?.result?.[0]?.value?.[1] ?? 0),
+        () => 0,
+      );
     if (n >= expectedSeries) return url;
     await sleep(100);
   }
-  throw new Error('prometheus did not become ready with the backfilled data (is Debian\'s prometheus installed?)');
+  throw new Error("prometheus did not become ready with the backfilled data (is Debian's prometheus installed?)");
 }
 
 /** Forwards every request after DELAY_MS; counts requests and the most in flight at once. */
@@ -114,10 +143,13 @@ async function startSlowProxy(target) {
     req.on('data', (c) => body.push(c));
     req.on('end', () =>
       setTimeout(() => {
-        const fwd = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
+        const fwd = request(
+          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
         fwd.on('error', () => res.writeHead(502).end());
         fwd.end(Buffer.concat(body));
       }, DELAY_MS),
@@ -134,7 +166,14 @@ async function startSlowProxy(target) {
 
 async function timeAnalysis(loaded, source, now, accuracyDelta) {
   const t = performance.now();
-  const verdict = await analyzeCanary({ canary: loaded.config.canary, budget: loaded.budget, source, now, release: loaded.config.release, accuracyDelta });
+  const verdict = await analyzeCanary({
+    canary: loaded.config.canary,
+    budget: loaded.budget,
+    source,
+    now,
+    release: loaded.config.release,
+    accuracyDelta,
+  });
   const ms = performance.now() - t;
   if (verdict.verdict !== 'pass') throw new Error(`the healthy canary did not pass: ${verdict.summary}`);
   return ms;
@@ -151,14 +190,28 @@ async function timeQuery(source, query, now) {
 /** Wall time of `rollout analyze --json --dry-run` in a copy of the project; must exit 0 (pass). */
 function timeCli(cwd, prometheusUrl) {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', USER: 'bench', ROLLOUT_PROMETHEUS_URL: prometheusUrl };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NO_COLOR: '1',
+      USER: 'bench',
+      ROLLOUT_PROMETHEUS_URL: prometheusUrl,
+    };
     const t = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/rollout'), 'analyze', '--json', '--dry-run'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'bin/rollout'), 'analyze', '--json', '--dry-run'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`rollout analyze exited ${code} (0 expected): ${out.slice(-800)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - t)
+        : reject(new Error(`rollout analyze exited ${code} (0 expected): ${out.slice(-800)}`)),
+    );
   });
 }
 
@@ -166,10 +219,17 @@ async function main() {
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: root, cacheDir: null });
   const { canary, metrics } = loaded.config;
   const end = Math.floor(Date.now() / 1000) - 5;
-  const arms = [[canary.arms.baseline, 0], [canary.arms.canary, 0.7]];
+  const arms = [
+    [canary.arms.baseline, 0],
+    [canary.arms.canary, 0.7],
+  ];
   const promUrl = await startPrometheus(renderSeries(end, arms), arms.length * 16);
   const proxy = await startSlowProxy(promUrl);
-  const sourceOptions = { env: {}, timeoutMs: parseDuration(metrics.prometheus.timeout) ?? 10_000, retries: metrics.prometheus.retries };
+  const sourceOptions = {
+    env: {},
+    timeoutMs: parseDuration(metrics.prometheus.timeout) ?? 10_000,
+    retries: metrics.prometheus.retries,
+  };
   const slow = await createMetricsSource({ ...sourceOptions, url: proxy.url });
   const direct = await createMetricsSource({ ...sourceOptions, url: promUrl });
   const now = new Date(end * 1000);
@@ -208,13 +268,23 @@ async function main() {
   // Each slowed run is paired with the direct run right after it, so drifting machine load cancels.
   const added = median(cli.slow.map((ms, i) => ms - cli.direct[i]));
   const pad = (ms) => ms.toFixed(0).padStart(6);
-  console.log(`query delay ${DELAY_MS} ms, ${ROUNDS} rounds (medians); ${canary.metrics.length} metrics, ${queriesPerAnalysis} queries per analysis, at most ${maxInFlight} in flight`);
+  console.log(
+    `query delay ${DELAY_MS} ms, ${ROUNDS} rounds (medians); ${canary.metrics.length} metrics, ${queriesPerAnalysis} queries per analysis, at most ${maxInFlight} in flight`,
+  );
   console.log(`  1 query through the proxy            ${pad(one)} ms`);
-  console.log(`  analysis, ${canary.metrics.length} metrics, through the proxy ${pad(analysis)} ms   ratio to one query ${ratio.toFixed(2)}×   (budget ≤ 1.5×)`);
-  console.log(`  analysis, straight to Prometheus     ${pad(median(samples.direct))} ms   (queries without the delay, and the statistics)`);
-  console.log(`  golden-case accuracy score           ${pad(accuracyMs)} ms   (once per command, before the queries; not in the ratio)`);
+  console.log(
+    `  analysis, ${canary.metrics.length} metrics, through the proxy ${pad(analysis)} ms   ratio to one query ${ratio.toFixed(2)}×   (budget ≤ 1.5×)`,
+  );
+  console.log(
+    `  analysis, straight to Prometheus     ${pad(median(samples.direct))} ms   (queries without the delay, and the statistics)`,
+  );
+  console.log(
+    `  golden-case accuracy score           ${pad(accuracyMs)} ms   (once per command, before the queries; not in the ratio)`,
+  );
   console.log(`  rollout analyze (CLI) through proxy  ${pad(median(cli.slow))} ms`);
-  console.log(`  rollout analyze (CLI) direct         ${pad(median(cli.direct))} ms   the delay added ${added.toFixed(0)} ms = ${(added / one).toFixed(2)}× one query`);
+  console.log(
+    `  rollout analyze (CLI) direct         ${pad(median(cli.direct))} ms   the delay added ${added.toFixed(0)} ms = ${(added / one).toFixed(2)}× one query`,
+  );
   if (ratio > 1.5) process.exitCode = 1;
 }
 

@@ -27,13 +27,19 @@ for (const r of results) {
   const budget = Number(budgets[r.hotPath]);
   const ratio = budget / r.medianMs;
   ok &&= ratio >= TARGET_RATIO;
-  console.log(`${r.hotPath.padEnd(19)} ${r.model.padEnd(6)} ${r.medianMs.toFixed(3).padStart(9)}  ${String(budget).padStart(9)}  ${ratio.toFixed(0).padStart(12)}×${ratio >= TARGET_RATIO ? '' : `  (target ≥ ${TARGET_RATIO}×)`}`);
+  console.log(
+    `${r.hotPath.padEnd(19)} ${r.model.padEnd(6)} ${r.medianMs.toFixed(3).padStart(9)}  ${String(budget).padStart(9)}  ${ratio.toFixed(0).padStart(12)}×${ratio >= TARGET_RATIO ? '' : `  (target ≥ ${TARGET_RATIO}×)`}`,
+  );
 }
 
 const report = runVerify({});
 ok &&= report.ok && report.durationMs < VERIFY_LIMIT_MS;
-console.log(`\nrollout verify (default: ${report.properties.length} property runs × ${report.runs} cases, seed ${report.seed}): ` +
-  `${(report.durationMs / 1000).toFixed(2)} s (limit ${VERIFY_LIMIT_MS / 1000} s), ${report.passed} passed, ${report.failed} failed`);
-console.log(`model_accuracy_delta = ${report.accuracy.delta.toFixed(4)} (v1.0 ${report.accuracy.perModel['v1.0'].passed}/${report.accuracy.perModel['v1.0'].cases}, ` +
-  `v1.1 ${report.accuracy.perModel['v1.1'].passed}/${report.accuracy.perModel['v1.1'].cases})`);
+console.log(
+  `\nrollout verify (default: ${report.properties.length} property runs × ${report.runs} cases, seed ${report.seed}): ` +
+    `${(report.durationMs / 1000).toFixed(2)} s (limit ${VERIFY_LIMIT_MS / 1000} s), ${report.passed} passed, ${report.failed} failed`,
+);
+console.log(
+  `model_accuracy_delta = ${report.accuracy.delta.toFixed(4)} (v1.0 ${report.accuracy.perModel['v1.0'].passed}/${report.accuracy.perModel['v1.0'].cases}, ` +
+    `v1.1 ${report.accuracy.perModel['v1.1'].passed}/${report.accuracy.perModel['v1.1'].cases})`,
+);
 process.exitCode = ok ? 0 : 1;

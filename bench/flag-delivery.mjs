@@ -16,14 +16,19 @@ const bin = path.join(root, 'bin/rollout');
 const dir = mkdtempSync(path.join(tmpdir(), 'rollout-bench-delivery-'));
 const volume = path.join(dir, 'volume');
 mkdirSync(volume);
-writeFileSync(path.join(dir, 'copy-to-volume.mjs'), `import { copyFileSync, renameSync } from 'node:fs';
+writeFileSync(
+  path.join(dir, 'copy-to-volume.mjs'),
+  `import { copyFileSync, renameSync } from 'node:fs';
 const [target] = process.argv.slice(2);
 copyFileSync(process.env.ROLLOUT_FLAG_FILE, target + '.tmp');
 renameSync(target + '.tmp', target);
-`);
+`,
+);
 writeFileSync(
   path.join(dir, 'rollout.yaml'),
-  benchPlan(`publish: { run: [node, copy-to-volume.mjs, ${JSON.stringify(path.join(volume, 'flags.json'))}], env: [PATH], timeout: 10s }`),
+  benchPlan(
+    `publish: { run: [node, copy-to-volume.mjs, ${JSON.stringify(path.join(volume, 'flags.json'))}], env: [PATH], timeout: 10s }`,
+  ),
 );
 const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
@@ -46,8 +51,14 @@ for (let i = 0; i < runs; i++) {
   // A fresh application: provider start-up, first read of the volume, one evaluation.
   t0 = process.hrtime.bigint();
   const domain = `bench-${i}`;
-  await OpenFeature.setProviderAndWait(domain, new FlagdProvider({ resolverType: 'in-process', offlineFlagSourcePath: path.join(volume, 'flags.json') }));
-  const value = await OpenFeature.getClient(domain).getStringValue('feature', 'code-default', { targetingKey: 'u-1', groups: ['internal'] });
+  await OpenFeature.setProviderAndWait(
+    domain,
+    new FlagdProvider({ resolverType: 'in-process', offlineFlagSourcePath: path.join(volume, 'flags.json') }),
+  );
+  const value = await OpenFeature.getClient(domain).getStringValue('feature', 'code-default', {
+    targetingKey: 'u-1',
+    groups: ['internal'],
+  });
   served.push(Number(process.hrtime.bigint() - t0) / 1e6);
   if (value !== 'off') throw new Error(`a fresh client got ${value}, not the fallback`);
   if (run(['retry', '--reason', 'bench']).status !== 0) throw new Error('retry failed');
@@ -57,6 +68,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const n = median(nodeMs);
 const [w, a, s] = [median(written), median(acked), median(served)];
 console.log(`kill switch delivery, flagd-file + publish to a shared volume (median of ${runs})`);
-console.log(`  local file written       ${w.toFixed(0)} ms after process start (${(w / n).toFixed(2)}× a bare node start)`);
-console.log(`  publish acknowledged     ${a.toFixed(0)} ms after process start (${(a / n).toFixed(2)}×; read-back + one node publish command after the write)`);
-console.log(`  fresh SDK client serves the fallback ${s.toFixed(0)} ms after it starts (${(s / n).toFixed(2)}×; running clients: within one file poll, about 5 s)`);
+console.log(
+  `  local file written       ${w.toFixed(0)} ms after process start (${(w / n).toFixed(2)}× a bare node start)`,
+);
+console.log(
+  `  publish acknowledged     ${a.toFixed(0)} ms after process start (${(a / n).toFixed(2)}×; read-back + one node publish command after the write)`,
+);
+console.log(
+  `  fresh SDK client serves the fallback ${s.toFixed(0)} ms after it starts (${(s / n).toFixed(2)}×; running clients: within one file poll, about 5 s)`,
+);

@@ -21,7 +21,12 @@ const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 
 function run(dir, args, ok = [0]) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (!ok.includes(r.status)) throw new Error(`rollout ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -34,7 +39,9 @@ function project(size) {
   run(dir, ['advance']);
   const t0 = process.hrtime.bigint();
   writeAuditLog(path.join(dir, '.rollout/audit.jsonl'), size);
-  console.log(`  generated ${size.toLocaleString('en-US')} entries in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
+  console.log(
+    `  generated ${size.toLocaleString('en-US')} entries in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`,
+  );
   run(dir, ['report', '--out', 'report.md']); // the first report reads everything and leaves the checkpoint
   return dir;
 }
@@ -43,7 +50,10 @@ const cases = {
   status: { args: ['status'] },
   'log --limit 5': { args: ['log', '--limit', '5'] },
   'advance --dry-run': { args: ['advance', '--dry-run'], ok: [0, 1, 3] }, // no metrics source: inconclusive is fine
-  'rollback (real)': { args: ['rollback', '--mode', 'immediate', '--reason', 'bench'], after: ['retry', '--reason', 'bench'] },
+  'rollback (real)': {
+    args: ['rollback', '--mode', 'immediate', '--reason', 'bench'],
+    after: ['retry', '--reason', 'bench'],
+  },
   // Each sample follows a rollback and a retry (four new entries) and the previous sample's checkpoint.
   report: { args: ['report', '--out', 'report.md'] },
   'report (whole log)': { args: ['report', '--no-checkpoint', '--out', 'report.md'] },
@@ -63,11 +73,15 @@ for (let i = 0; i < runs; i++) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const [small, large] = SIZES;
-console.log(`history scale (median of ${runs}; ${small.toLocaleString('en-US')} vs ${large.toLocaleString('en-US')} audit entries)`);
+console.log(
+  `history scale (median of ${runs}; ${small.toLocaleString('en-US')} vs ${large.toLocaleString('en-US')} audit entries)`,
+);
 for (const name of Object.keys(cases)) {
   const a = median(samples[name][small]);
   const b = median(samples[name][large]);
-  console.log(`  ${name.padEnd(18)} ${a.toFixed(0).padStart(6)} ms → ${b.toFixed(0).padStart(6)} ms   ratio ${(b / a).toFixed(2)}×`);
+  console.log(
+    `  ${name.padEnd(18)} ${a.toFixed(0).padStart(6)} ms → ${b.toFixed(0).padStart(6)} ms   ratio ${(b / a).toFixed(2)}×`,
+  );
 }
 
 // Throughput of the verifier itself, in process (the CLI figure includes start-up).
@@ -92,9 +106,12 @@ for (let i = 0; i < Math.max(3, runs); i++) {
   const v = await verifyAuditFile(logPath, { splitAt: null });
   singleRates.push(v.entries / (Number(process.hrtime.bigint() - t0) / 1e9));
 }
-const cliRate = (large - small) / ((median(samples['log --verify'][large]) - median(samples['log --verify'][small])) / 1000);
+const cliRate =
+  (large - small) / ((median(samples['log --verify'][large]) - median(samples['log --verify'][small])) / 1000);
 const rate = median(rates);
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
-console.log(`  log --verify       ${fmt(rate)} entries/s in process (${fmt(median(cpuRates))} per CPU-second), ${fmt(cliRate)} entries/s through the CLI (target ≥ 500,000: ${rate >= 500_000 ? 'ok' : 'UNDER'}); one pass on one core ${fmt(median(singleRates))} entries/s (two parts: ${(rate / median(singleRates)).toFixed(2)}×)`);
+console.log(
+  `  log --verify       ${fmt(rate)} entries/s in process (${fmt(median(cpuRates))} per CPU-second), ${fmt(cliRate)} entries/s through the CLI (target ≥ 500,000: ${rate >= 500_000 ? 'ok' : 'UNDER'}); one pass on one core ${fmt(median(singleRates))} entries/s (two parts: ${(rate / median(singleRates)).toFixed(2)}×)`,
+);
 // On a shared machine the wall-clock rate depends on the load; the CPU-second rate much less.
 for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,20 @@ const phis = (process.argv[4] ?? '1,2,4').split(',').map(Number);
 const root = new URL('..', import.meta.url).pathname;
 const loaded = await loadConfig({ file: 'rollout.yaml', cwd: root });
 const triggers = resolveTriggers(loaded.config).filter((t) => t.kind === 'ratio');
-const base = { scenario: 'aa', metric: null, stages: aaStages, looks: 60, requestsPerLook: 200, baselineRate: null, effect: null, canaryRate: null, seed: 1, autocorrelation: 0, intervalMs: 60_000, recorded: null };
+const base = {
+  scenario: 'aa',
+  metric: null,
+  stages: aaStages,
+  looks: 60,
+  requestsPerLook: 200,
+  baselineRate: null,
+  effect: null,
+  canaryRate: null,
+  seed: 1,
+  autocorrelation: 0,
+  intervalMs: 60_000,
+  recorded: null,
+};
 
 const rate = (count, n) => {
   const [lo, hi] = computeWilsonInterval(count, n, 0.95);
@@ -26,13 +39,23 @@ function run(overdispersion, mode, extra) {
   return simulateCanaryPolicy(planSimulation(canary, triggers, { ...base, overdispersion, ...extra }, []));
 }
 
-console.log(`A/A: ${aaStages} stages × 60 looks × 200 requests per arm per look (seed 1); regression error_rate 0.5 % → 1 %: ${regressionStages} stages`);
-console.log('| φ | correction | A/A stage-end false fails | A/A watch false rollbacks | power: stage end at 10,000/arm | power: watch rollback within the hour |');
+console.log(
+  `A/A: ${aaStages} stages × 60 looks × 200 requests per arm per look (seed 1); regression error_rate 0.5 % → 1 %: ${regressionStages} stages`,
+);
+console.log(
+  '| φ | correction | A/A stage-end false fails | A/A watch false rollbacks | power: stage end at 10,000/arm | power: watch rollback within the hour |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const phi of phis) {
   for (const mode of ['off', 'estimate']) {
     const aa = run(phi, mode, {});
-    const reg = run(phi, mode, { scenario: 'regression', metric: 'error_rate', baselineRate: 0.005, canaryRate: 0.01, stages: regressionStages });
+    const reg = run(phi, mode, {
+      scenario: 'regression',
+      metric: 'error_rate',
+      baselineRate: 0.005,
+      canaryRate: 0.01,
+      stages: regressionStages,
+    });
     const m = reg.metrics.find((x) => x.id === 'error_rate');
     const n = aa.stages;
     console.log(

@@ -11,10 +11,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin/rollout');
 const dir = mkdtempSync(path.join(tmpdir(), 'rollout-bench-rollback-'));
-writeFileSync(
-  path.join(dir, 'rollout.yaml'),
-  benchPlan(),
-);
+writeFileSync(path.join(dir, 'rollout.yaml'), benchPlan());
 const env = { ...process.env, NO_COLOR: '1', ROLLOUT_ACTOR: 'bench' };
 const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
 if (run(['advance']).status !== 0) throw new Error('could not start the rollout');
@@ -41,8 +38,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f = median(flagMs);
 const n = median(nodeMs);
 console.log(`rollback --mode immediate (median of ${runs})`);
-console.log(`  flag file written      ${f.toFixed(0)} ms after process start  (target < 300 ms: ${f < 300 ? 'ok' : 'OVER'})`);
+console.log(
+  `  flag file written      ${f.toFixed(0)} ms after process start  (target < 300 ms: ${f < 300 ? 'ok' : 'OVER'})`,
+);
 console.log(`  node -e 0 (whole run)  ${n.toFixed(0)} ms  → flag written at ${(f / n).toFixed(2)}× a bare node start`);
 const v = median(verifyMs);
-console.log(`  read-back + flagd check ${v.toFixed(0)} ms after the write (target ≤ 100 ms: ${v <= 100 ? 'ok' : 'OVER'}; ${(v / n).toFixed(2)}× a bare node start)`);
-console.log(`  whole rollback command ${median(totalMs).toFixed(0)} ms (state, audit and notifications after the flag)`);
+console.log(
+  `  read-back + flagd check ${v.toFixed(0)} ms after the write (target ≤ 100 ms: ${v <= 100 ? 'ok' : 'OVER'}; ${(v / n).toFixed(2)}× a bare node start)`,
+);
+console.log(
+  `  whole rollback command ${median(totalMs).toFixed(0)} ms (state, audit and notifications after the flag)`,
+);

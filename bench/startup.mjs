@@ -21,7 +21,13 @@ const cases = {
   'rollout validate': [process.execPath, [bin, 'validate']],
   'validate --no-cache': [process.execPath, [bin, 'validate', '--no-cache']],
 };
-const budgets = { 'rollout --version': 1.3, 'rollout --help': 1.3, 'rollout status': 2, 'rollout validate': 2.5, 'validate --no-cache': 2 };
+const budgets = {
+  'rollout --version': 1.3,
+  'rollout --help': 1.3,
+  'rollout status': 2,
+  'rollout validate': 2.5,
+  'validate --no-cache': 2,
+};
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 
 for (let i = 0; i < runs; i++) {
@@ -43,8 +49,17 @@ const rows = Object.keys(cases).map((name) => {
   const m = median(samples[name]);
   const ratio = m / base;
   const budget = budgets[name];
-  return { name, medianMs: Number(m.toFixed(1)), ratio: Number(ratio.toFixed(2)), budget: budget ?? null, within: budget ? ratio <= budget : null };
+  return {
+    name,
+    medianMs: Number(m.toFixed(1)),
+    ratio: Number(ratio.toFixed(2)),
+    budget: budget ?? null,
+    within: budget ? ratio <= budget : null,
+  };
 });
 console.log(`startup (median of ${runs - 1} interleaved runs)`);
-for (const r of rows) console.log(`  ${r.name.padEnd(18)} ${String(r.medianMs).padStart(7)} ms  ${r.ratio.toFixed(2)}×${r.budget ? `  (budget ${r.budget}×: ${r.within ? 'ok' : 'OVER'})` : ''}`);
+for (const r of rows)
+  console.log(
+    `  ${r.name.padEnd(18)} ${String(r.medianMs).padStart(7)} ms  ${r.ratio.toFixed(2)}×${r.budget ? `  (budget ${r.budget}×: ${r.within ? 'ok' : 'OVER'})` : ''}`,
+  );
 if (process.env.BENCH_JSON) console.log(JSON.stringify({ startup: rows }));

@@ -53,7 +53,9 @@ function benchMannWhitney() {
     writeFileSync(file, Buffer.from(bytes.buffer));
     const ours = timeIt(() => mannWhitney(x, y), REPEATS);
     const script = fileURLToPath(new URL('./scipy_mwu.py', import.meta.url));
-    const scipy = JSON.parse(execFileSync('/usr/bin/python3', [script, file, String(N), String(N), String(REPEATS)], { encoding: 'utf8' }));
+    const scipy = JSON.parse(
+      execFileSync('/usr/bin/python3', [script, file, String(N), String(N), String(REPEATS)], { encoding: 'utf8' }),
+    );
     const hl = timeIt(() => hodgesLehmann(x, y, { confidence: 0.95 }), 1);
     return { ours, scipy, hl };
   } finally {
@@ -78,18 +80,32 @@ const pct = (v) => `${(100 * v).toFixed(1)} %`;
 const { ours, scipy, hl } = benchMannWhitney();
 const oursBest = ours.seconds[0];
 const scipyBest = scipy.seconds[0];
-console.log(`Mann–Whitney U, ${N.toLocaleString('en')} + ${N.toLocaleString('en')} normal samples (best of ${REPEATS}):`);
-console.log(`  rollout  ${oursBest.toFixed(3)} s   U = ${ours.result.statistic}, p = ${ours.result.pValue.toPrecision(10)}`);
-console.log(`  SciPy ${scipy.scipy}  ${scipyBest.toFixed(3)} s   U = ${scipy.statistic}, p = ${scipy.pValue.toPrecision(10)}`);
-console.log(`  ratio rollout / SciPy = ${(oursBest / scipyBest).toFixed(3)}  (SciPy is ${(scipyBest / oursBest).toFixed(1)}× slower)`);
-console.log(`  same U: ${ours.result.statistic === scipy.statistic}, |Δp|/p = ${(Math.abs(ours.result.pValue - scipy.pValue) / scipy.pValue).toExponential(2)}`);
-console.log(`Hodges–Lehmann on the same data: ${hl.seconds[0].toFixed(3)} s, estimate ${hl.result.estimate.toPrecision(6)} [${hl.result.lower.toPrecision(6)}, ${hl.result.upper.toPrecision(6)}]`);
+console.log(
+  `Mann–Whitney U, ${N.toLocaleString('en')} + ${N.toLocaleString('en')} normal samples (best of ${REPEATS}):`,
+);
+console.log(
+  `  rollout  ${oursBest.toFixed(3)} s   U = ${ours.result.statistic}, p = ${ours.result.pValue.toPrecision(10)}`,
+);
+console.log(
+  `  SciPy ${scipy.scipy}  ${scipyBest.toFixed(3)} s   U = ${scipy.statistic}, p = ${scipy.pValue.toPrecision(10)}`,
+);
+console.log(
+  `  ratio rollout / SciPy = ${(oursBest / scipyBest).toFixed(3)}  (SciPy is ${(scipyBest / oursBest).toFixed(1)}× slower)`,
+);
+console.log(
+  `  same U: ${ours.result.statistic === scipy.statistic}, |Δp|/p = ${(Math.abs(ours.result.pValue - scipy.pValue) / scipy.pValue).toExponential(2)}`,
+);
+console.log(
+  `Hodges–Lehmann on the same data: ${hl.seconds[0].toFixed(3)} s, estimate ${hl.result.estimate.toPrecision(6)} [${hl.result.lower.toPrecision(6)}, ${hl.result.upper.toPrecision(6)}]`,
+);
 
 console.log('\nSequential mSPRT (one-sided, alpha 0.01, τ = MDE), seeded simulations:');
 const aa = runSequential(0.02, 0.02, 200, 60, 1000, 0.01, 2024);
 console.log(`  A/A 2 % vs 2 %, 1,000 stages × 60 looks × 200 req/arm: false-fail rate ${pct(aa.falseFailRate)}`);
 const aaRare = runSequential(0.002, 0.002, 500, 60, 1000, 0.004, 2025);
-console.log(`  A/A 0.2 % vs 0.2 %, 1,000 stages × 60 looks × 500 req/arm: false-fail rate ${pct(aaRare.falseFailRate)}`);
+console.log(
+  `  A/A 0.2 % vs 0.2 %, 1,000 stages × 60 looks × 500 req/arm: false-fail rate ${pct(aaRare.falseFailRate)}`,
+);
 for (const seed of [1, 2, 3]) {
   const p23 = runSequential(0.02, 0.03, 100, 100, 1000, 0.01, seed);
   const p13 = runSequential(0.01, 0.03, 20, 100, 1000, 0.02, seed);

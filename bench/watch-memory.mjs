@@ -48,7 +48,12 @@ const source = {
       const minutes = (t) => Math.max(0, (t - origin) / MIN);
       value = RATES[kind] * (minutes(at) - minutes(at - w));
     }
-    return { ...base, kind: 'ok', resultType: 'vector', series: [{ labels: {}, values: [{ t: at / 1000, v: value }] }] };
+    return {
+      ...base,
+      kind: 'ok',
+      resultType: 'vector',
+      series: [{ labels: {}, values: [{ t: at / 1000, v: value }] }],
+    };
   },
   async range(query) {
     return { query, url: 'memory:', durationMs: 0, attempts: 0, kind: 'empty' };
@@ -60,12 +65,33 @@ const source = {
 
 const at = new Date(start.getTime() - 3_600_000).toISOString();
 const state = {
-  schemaVersion: 1, release: 'v2.1.0', lineage: 'bench', serial: 1, configHash: 'bench', status: 'in-progress', phase: 'P2', phaseStartedAt: at,
-  stage: { index: 0, id: 'week-1', startedAt: at }, flags: { 'reserves_v1.1': { percent: 1, groups: ['internal'], killSwitch: false, updatedAt: at } },
-  signoffs: [], evidence: {}, intent: null, rollback: null, history: [],
+  schemaVersion: 1,
+  release: 'v2.1.0',
+  lineage: 'bench',
+  serial: 1,
+  configHash: 'bench',
+  status: 'in-progress',
+  phase: 'P2',
+  phaseStartedAt: at,
+  stage: { index: 0, id: 'week-1', startedAt: at },
+  flags: { 'reserves_v1.1': { percent: 1, groups: ['internal'], killSwitch: false, updatedAt: at } },
+  signoffs: [],
+  evidence: {},
+  intent: null,
+  rollback: null,
+  history: [],
 };
 const clock = createFakeClock(start);
-const ctx = { cwd: root, env: {}, clock, actor: 'bench', global: { config: 'rollout.yaml', json: true, color: false }, progress: () => {}, isTTY: false, redact: (s) => s };
+const ctx = {
+  cwd: root,
+  env: {},
+  clock,
+  actor: 'bench',
+  global: { config: 'rollout.yaml', json: true, color: false },
+  progress: () => {},
+  isTTY: false,
+  redact: (s) => s,
+};
 let rollbacks = 0;
 const ports = {
   readRelease: async () => state,
@@ -84,7 +110,13 @@ const loaded = await loadConfig({ file: 'rollout.yaml', cwd: root });
 const heap = {};
 const t0 = performance.now();
 const summary = await runWatch({
-  ctx, loaded, source, ports, intervalMs: MIN, forMs: CYCLES * MIN, metrics: new WatchMetrics(),
+  ctx,
+  loaded,
+  source,
+  ports,
+  intervalMs: MIN,
+  forMs: CYCLES * MIN,
+  metrics: new WatchMetrics(),
   onLook: (look) => {
     if (CHECKPOINTS.includes(look.index)) {
       globalThis.gc();
@@ -96,6 +128,10 @@ const summary = await runWatch({
 const seconds = (performance.now() - t0) / 1000;
 const mb = (b) => (b / 1024 / 1024).toFixed(2);
 const ratio = heap[CYCLES] / heap[1_000];
-console.log(`watch memory: ${summary.looks} cycles in ${seconds.toFixed(1)} s (${((seconds * 1000) / summary.looks).toFixed(2)} ms/cycle), stop=${summary.stop}, rollbacks=${rollbacks}`);
-console.log(`heap after GC: cycle 1,000 ${mb(heap[1_000])} MB, cycle ${CYCLES.toLocaleString('en')} ${mb(heap[CYCLES])} MB, ratio ${ratio.toFixed(3)} (target ≤ 1.10: flat)`);
+console.log(
+  `watch memory: ${summary.looks} cycles in ${seconds.toFixed(1)} s (${((seconds * 1000) / summary.looks).toFixed(2)} ms/cycle), stop=${summary.stop}, rollbacks=${rollbacks}`,
+);
+console.log(
+  `heap after GC: cycle 1,000 ${mb(heap[1_000])} MB, cycle ${CYCLES.toLocaleString('en')} ${mb(heap[CYCLES])} MB, ratio ${ratio.toFixed(3)} (target ≤ 1.10: flat)`,
+);
 process.exitCode = summary.looks === CYCLES && rollbacks === 0 && ratio <= 1.1 ? 0 : 1;

@@ -34,27 +34,51 @@ export function buildPerfPortfolio(companies = 500, quarters = 40): PerfPortfoli
   for (let i = 0; i < companies; i++) {
     const id = `pc-${String(i).padStart(4, '0')}`;
     const check = Math.round(50_000_000 + random() * 450_000_000);
-    const firstDay = start + Math.floor((random() * (valuationDay - start)) * 0.8);
+    const firstDay = start + Math.floor(random() * (valuationDay - start) * 0.8);
     const followDay = firstDay + Math.floor(random() * (valuationDay - firstDay));
     const exitDay = followDay + Math.floor(random() * (valuationDay - followDay));
     reserveCompanies.push({
-      id, stage: STAGES[i % STAGES.length] ?? 'seed', invested: check, ownership: 0.02 + random() * 0.18,
+      id,
+      stage: STAGES[i % STAGES.length] ?? 'seed',
+      invested: check,
+      ownership: 0.02 + random() * 0.18,
       status: i % 10 === 9 ? 'written-off' : 'active',
     });
     cohortCompanies.push({
       id,
-      investments: [{ date: formatIsoDay(firstDay), amount: check }, { date: formatIsoDay(followDay), amount: Math.round(check * random()) + 1 }],
+      investments: [
+        { date: formatIsoDay(firstDay), amount: check },
+        { date: formatIsoDay(followDay), amount: Math.round(check * random()) + 1 },
+      ],
       distributions: i % 3 === 0 ? [{ date: formatIsoDay(exitDay), amount: Math.round(check * 3 * random()) }] : [],
       nav: i % 10 === 9 ? 0 : Math.round(check * 2 * random()),
     });
   }
   const invested = cohortCompanies.reduce((s, c) => s + c.investments.reduce((t, f) => t + f.amount, 0), 0);
   return {
-    reserves: { fundSize, reserveRatio: 0.5, companies: reserveCompanies, feeSchedule: new Array<number>(10).fill(0.02), expenses: 500_000_000 },
-    pacing: {
-      fundSize, startYear: 2015, startQuarter: 1, investmentPeriodQuarters: quarters, deployable: 80_000_000_000,
-      reserveRatio: 0.4, curve: 's-curve', followOnDelayQuarters: 6, horizonQuarters: quarters + 6,
+    reserves: {
+      fundSize,
+      reserveRatio: 0.5,
+      companies: reserveCompanies,
+      feeSchedule: new Array<number>(10).fill(0.02),
+      expenses: 500_000_000,
     },
-    cohorts: { valuationDate: formatIsoDay(valuationDay), availableCapital: Math.max(fundSize, invested), companies: cohortCompanies, grouping: 'quarter' },
+    pacing: {
+      fundSize,
+      startYear: 2015,
+      startQuarter: 1,
+      investmentPeriodQuarters: quarters,
+      deployable: 80_000_000_000,
+      reserveRatio: 0.4,
+      curve: 's-curve',
+      followOnDelayQuarters: 6,
+      horizonQuarters: quarters + 6,
+    },
+    cohorts: {
+      valuationDate: formatIsoDay(valuationDay),
+      availableCapital: Math.max(fundSize, invested),
+      companies: cohortCompanies,
+      grouping: 'quarter',
+    },
   };
 }

@@ -5,7 +5,9 @@ import { MODEL_VERSIONS } from './types.js';
 import type { EngineName, ModelVersion } from './types.js';
 
 /** `.perf-budget.json` hotPaths key of each engine (the worker files of the product). */
-export const HOT_PATH_BY_ENGINE: Readonly<Record<EngineName, 'reserve-worker.ts' | 'pacing-worker.ts' | 'cohort-worker.ts'>> = {
+export const HOT_PATH_BY_ENGINE: Readonly<
+  Record<EngineName, 'reserve-worker.ts' | 'pacing-worker.ts' | 'cohort-worker.ts'>
+> = {
   reserves: 'reserve-worker.ts',
   pacing: 'pacing-worker.ts',
   cohorts: 'cohort-worker.ts',
@@ -55,7 +57,14 @@ export async function measureHotPaths(opts: MeasureHotPathsOptions = {}): Promis
     for (const model of MODEL_VERSIONS) {
       await new Promise((resolve) => setImmediate(resolve));
       const samples = timeRuns(() => calls[engine](model), runs);
-      results.push({ hotPath: HOT_PATH_BY_ENGINE[engine], engine, model, medianMs: medianOfSorted(samples), runs, samples });
+      results.push({
+        hotPath: HOT_PATH_BY_ENGINE[engine],
+        engine,
+        model,
+        medianMs: medianOfSorted(samples),
+        runs,
+        samples,
+      });
     }
   }
   return results;
@@ -76,5 +85,7 @@ function timeRuns(fn: () => unknown, runs: number): number[] {
 /** Median of an ascending, non-empty list. */
 export function medianOfSorted(samples: readonly number[]): number {
   const mid = samples.length >> 1;
-  return samples.length % 2 === 1 ? (samples[mid] as number) : ((samples[mid - 1] as number) + (samples[mid] as number)) / 2;
+  return samples.length % 2 === 1
+    ? (samples[mid] as number)
+    : ((samples[mid - 1] as number) + (samples[mid] as number)) / 2;
 }

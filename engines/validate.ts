@@ -38,7 +38,11 @@ export function assertObject(value: unknown, field: string): asserts value is Re
   }
 }
 
-export function assertOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): asserts value is T {
+export function assertOneOf<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  field: string,
+): asserts value is T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new EngineInputError(field, `must be one of ${allowed.join(', ')} (got ${String(value)})`);
   }
@@ -48,7 +52,8 @@ export function assertOneOf<T extends string>(value: unknown, allowed: readonly 
 export function assertUniqueIds(ids: readonly unknown[], field: string): void {
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    if (typeof id !== 'string' || id.length === 0) throw new EngineInputError(`${field}[${i}].id`, 'must be a non-empty string');
+    if (typeof id !== 'string' || id.length === 0)
+      throw new EngineInputError(`${field}[${i}].id`, 'must be a non-empty string');
     if (seen.has(id)) throw new EngineInputError(`${field}[${i}].id`, `duplicate id "${id}"`);
     seen.add(id);
   });

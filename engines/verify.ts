@@ -112,28 +112,41 @@ export function runVerify(options: VerifyOptions = {}): VerifyReport {
   const started = performance.now();
   const properties = selected.map(([def, model]) => runOne(def, model, { engines, seed, runs, path: options.path }));
   const failed = properties.filter((p) => p.status === 'fail').length;
-  const accuracy = options.accuracy === false
-    ? undefined
-    : scoreAccuracy({ engine: options.engine as EngineName | undefined, impls: options.impls });
+  const accuracy =
+    options.accuracy === false
+      ? undefined
+      : scoreAccuracy({ engine: options.engine as EngineName | undefined, impls: options.impls });
   // Selecting only an older model (--model v1.0) asks about that model: its known golden gaps are reported, not failed.
-  const goldenFailures = accuracy && (options.model === undefined || options.model === RELEASE_MODEL)
-    ? listGoldenFailures(accuracy, RELEASE_MODEL)
-    : [];
+  const goldenFailures =
+    accuracy && (options.model === undefined || options.model === RELEASE_MODEL)
+      ? listGoldenFailures(accuracy, RELEASE_MODEL)
+      : [];
   return {
-    ok: failed === 0 && goldenFailures.length === 0, releaseModel: RELEASE_MODEL, seed, runs, durationMs: performance.now() - started,
-    passed: properties.length - failed, failed, properties, ...(accuracy ? { accuracy } : {}), goldenFailures,
+    ok: failed === 0 && goldenFailures.length === 0,
+    releaseModel: RELEASE_MODEL,
+    seed,
+    runs,
+    durationMs: performance.now() - started,
+    passed: properties.length - failed,
+    failed,
+    properties,
+    ...(accuracy ? { accuracy } : {}),
+    goldenFailures,
   };
 }
 
 /** The golden cases `model` does not reproduce, each with what differed. */
 export function listGoldenFailures(accuracy: AccuracyReport, model: ModelVersion): GoldenFailure[] {
-  return accuracy.cases.filter((c) => !c.results[model].passed).map((c) => {
-    const r = c.results[model];
-    const detail = r.error !== undefined
-      ? `engine threw: ${r.error}`
-      : r.mismatches.map((x) => `${x.key}: expected ${String(x.expected)}, got ${String(x.actual)}`).join('; ');
-    return { id: c.id, engine: c.engine, model, title: c.title, detail, relativeError: r.relativeError };
-  });
+  return accuracy.cases
+    .filter((c) => !c.results[model].passed)
+    .map((c) => {
+      const r = c.results[model];
+      const detail =
+        r.error !== undefined
+          ? `engine threw: ${r.error}`
+          : r.mismatches.map((x) => `${x.key}: expected ${String(x.expected)}, got ${String(x.actual)}`).join('; ');
+      return { id: c.id, engine: c.engine, model, title: c.title, detail, relativeError: r.relativeError };
+    });
 }
 
 function selectProperties(options: VerifyOptions): Array<[PropertyDef, ModelVersion]> {
@@ -146,12 +159,17 @@ function selectProperties(options: VerifyOptions): Array<[PropertyDef, ModelVers
   if (options.runs !== undefined && (!Number.isInteger(options.runs) || options.runs < 1)) {
     throw new VerifyUsageError('runs must be a positive integer');
   }
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new VerifyUsageError('seed must be an integer');
-  const pairs = PROPERTIES
-    .filter((p) => options.engine === undefined || p.engine === options.engine)
+  if (options.seed !== undefined && !Number.isInteger(options.seed))
+    throw new VerifyUsageError('seed must be an integer');
+  const pairs = PROPERTIES.filter((p) => options.engine === undefined || p.engine === options.engine)
     .filter((p) => options.property === undefined || p.id === options.property)
-    .flatMap((p) => p.models.filter((m) => options.model === undefined || m === options.model).map((m): [PropertyDef, ModelVersion] => [p, m]));
-  if (options.property !== undefined && pairs.length === 0) throw new VerifyUsageError(`no property "${options.property}" for the selected engine/model`);
+    .flatMap((p) =>
+      p.models
+        .filter((m) => options.model === undefined || m === options.model)
+        .map((m): [PropertyDef, ModelVersion] => [p, m]),
+    );
+  if (options.property !== undefined && pairs.length === 0)
+    throw new VerifyUsageError(`no property "${options.property}" for the selected engine/model`);
   // A replay path is only meaningful for the one property that produced it.
   if (options.path !== undefined && pairs.length !== 1) {
     throw new VerifyUsageError('path replays one failure: also give --engine, --model and --property');
@@ -159,16 +177,29 @@ function selectProperties(options: VerifyOptions): Array<[PropertyDef, ModelVers
   return pairs;
 }
 
-interface RunContext { engines: ReturnType<typeof resolveEngines>; seed: number; runs: number; path: string | undefined }
+interface RunContext {
+  engines: ReturnType<typeof resolveEngines>;
+  seed: number;
+  runs: number;
+  path: string | undefined;
+}
 
 function runOne(def: PropertyDef, model: ModelVersion, ctx: RunContext): PropertyResult {
   const started = performance.now();
   const details = fc.check(def.build(ctx.engines, model), {
-    seed: ctx.seed, numRuns: ctx.runs, ...(ctx.path !== undefined ? { path: ctx.path } : {}),
+    seed: ctx.seed,
+    numRuns: ctx.runs,
+    ...(ctx.path !== undefined ? { path: ctx.path } : {}),
   });
   const base = {
-    id: def.id, engine: def.engine, model, title: def.title, ...(def.precondition ? { precondition: def.precondition } : {}),
-    runs: details.numRuns, durationMs: performance.now() - started, seed: ctx.seed,
+    id: def.id,
+    engine: def.engine,
+    model,
+    title: def.title,
+    ...(def.precondition ? { precondition: def.precondition } : {}),
+    runs: details.numRuns,
+    durationMs: performance.now() - started,
+    seed: ctx.seed,
   };
   if (!details.failed) return { ...base, status: 'pass' };
   const path = details.counterexamplePath ?? '';
@@ -195,6 +226,11 @@ function describeError(details: { errorInstance: unknown; interrupted: boolean; 
 }
 
 /** The `rollout verify` command line that replays one failure. */
-export function formatReplayCommand(def: Pick<PropertyDef, 'id' | 'engine'>, model: ModelVersion, seed: number, path: string): string {
+export function formatReplayCommand(
+  def: Pick<PropertyDef, 'id' | 'engine'>,
+  model: ModelVersion,
+  seed: number,
+  path: string,
+): string {
   return `rollout verify --engine ${def.engine} --model ${model} --property ${def.id} --seed ${seed} --path "${path}" --runs 1`;
 }

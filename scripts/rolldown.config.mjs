@@ -4,6 +4,23 @@
 export default {
   input: { main: 'dist/src/main.js', 'audit-verify-worker': 'dist/src/state/audit-verify-worker.js' },
   platform: 'node',
-  external: [/^node:/, 'prometheus-query', '@slack/web-api', 'pg', '@openfeature/flagd-core', 'execa', 'fast-check', 'simple-statistics', 'chalk'],
-  output: { dir: 'dist/bundle', cleanDir: true, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+  external: [
+    /^node:/,
+    'prometheus-query',
+    '@slack/web-api',
+    'pg',
+    '@openfeature/flagd-core',
+    'execa',
+    'fast-check',
+    'simple-statistics',
+    'chalk',
+  ],
+  output: {
+    dir: 'dist/bundle',
+    cleanDir: true,
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    sourcemap: true,
+  },
 };

@@ -53,7 +53,7 @@ if ! npm run --silent build; then
   exit 1
 fi
 
-# Type-check everything (sources, engines, tests, benches) and lint: a failure counts as a failed check
+# Type-check everything (sources, engines, tests, benches), lint and check formatting: a failure counts as a failed check
 # in the closing line, and the suite still runs so one run reports everything.
 checks_failed=0
 if ! npm run --silent typecheck; then
@@ -64,6 +64,12 @@ if ! npm run --silent lint; then
   echo "test: lint failed (npm run lint)" >&2
   checks_failed=$((checks_failed + 1))
 fi
+if ! npm run --silent format:check >/dev/null 2>.format-check.log; then
+  cat .format-check.log >&2
+  echo "test: formatting differs from prettier (npm run format fixes it)" >&2
+  checks_failed=$((checks_failed + 1))
+fi
+rm -f .format-check.log
 
 results=.test-results.json
 rm -f "$results"

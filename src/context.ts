@@ -36,7 +36,14 @@ export interface Ctx {
   metricsSource?: MetricsSource;
 }
 
-const CI_ACTOR_VARIABLES = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BUILDKITE_BUILD_CREATOR', 'CIRCLE_USERNAME', 'BITBUCKET_STEP_TRIGGERER_UUID', 'BUILD_REQUESTEDFOR'];
+const CI_ACTOR_VARIABLES = [
+  'GITHUB_ACTOR',
+  'GITLAB_USER_LOGIN',
+  'BUILDKITE_BUILD_CREATOR',
+  'CIRCLE_USERNAME',
+  'BITBUCKET_STEP_TRIGGERER_UUID',
+  'BUILD_REQUESTEDFOR',
+];
 
 /** The operating system's name for the user running the process; null where it has none (a container's bare uid). */
 function osUserName(): string | null {
@@ -48,7 +55,11 @@ function osUserName(): string | null {
 }
 
 /** `--actor`, then `$ROLLOUT_ACTOR`, then the CI's user variables, then `$USER`, then the OS user name. */
-export function resolveActor(explicit: string | undefined, env: NodeJS.ProcessEnv, osUser: () => string | null = osUserName): string {
+export function resolveActor(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  osUser: () => string | null = osUserName,
+): string {
   if (explicit) return explicit;
   if (env.ROLLOUT_ACTOR) return env.ROLLOUT_ACTOR;
   for (const name of CI_ACTOR_VARIABLES) {

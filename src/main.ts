@@ -17,7 +17,10 @@ function readVersion(): string {
   // src/main.ts (in-process tests) one.
   for (const relative of ['../../package.json', '../../../package.json', '../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
       if (pkg.name === 'rollout') return pkg.version;
     } catch {
       // try the next candidate
@@ -35,7 +38,11 @@ export interface Streams {
  * The one place that prints results and exits. Commands return results; errors with catalogue codes
  * become their documented exit codes; anything else is a bug (exit 70) without a bare stack trace.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, streams: Streams = process): Promise<never> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  streams: Streams = process,
+): Promise<never> {
   const redact = createRedactor(env);
   // Libraries unref their timers (Slack's retry waits, deadlines). Without a referenced handle the
   // event loop could empty while a command awaits one of them, and Node would exit 0 silently.
@@ -53,7 +60,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
 }
 
 /** Parses, runs and prints one command; the exit code is returned, not taken (in-process tests use this mapping). */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: Streams, redact: Redactor): Promise<ExitCode> {
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  streams: Streams,
+  redact: Redactor,
+): Promise<ExitCode> {
   const wantsJson = argv.includes('--json');
   let selected: Selected | null = null;
   let usage = '';
@@ -71,7 +83,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.ok;
-      return printError(streams, redact, wantsJson, { code: 'E_USAGE', message: usage.trim() || error.message, exitCode: EXIT.usage });
+      return printError(streams, redact, wantsJson, {
+        code: 'E_USAGE',
+        message: usage.trim() || error.message,
+        exitCode: EXIT.usage,
+      });
     }
     throw error;
   }
@@ -95,13 +111,21 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
     const handler = await chosen.load();
     const outcome: CommandResult = await handler(chosen.options, chosen.args, ctx);
     if (global.json) {
-      const doc = { ok: outcome.exitCode === EXIT.ok, exitCode: outcome.exitCode, command: chosen.name, result: redactDeep(outcome.result, redact), ...warningsField(redact) };
+      const doc = {
+        ok: outcome.exitCode === EXIT.ok,
+        exitCode: outcome.exitCode,
+        command: chosen.name,
+        result: redactDeep(outcome.result, redact),
+        ...warningsField(redact),
+      };
       streams.stdout.write(escapeJsonText(JSON.stringify(doc, null, 2)) + '\n');
     } else {
       // Values from files, the environment and other people's command lines reach the terminal only
       // escaped: identities (actor, reason, …) on one line, everything else without control sequences;
       // the style's own colours are placeholders until the text is escaped.
-      const marked = shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env }) ? createMarkedStyle() : null;
+      const marked = shouldColor({ flag: global.color, json: false, isTTY: Boolean(streams.stdout.isTTY), env })
+        ? createMarkedStyle()
+        : null;
       escapeIdentitiesInPlace(outcome.result);
       const rendered = escapeControl(outcome.human(marked?.style ?? plainStyle));
       const text = marked ? marked.finish(rendered) : rendered;
@@ -121,14 +145,19 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, streams: St
     }
     const message = error instanceof Error ? error.message : String(error);
     if (env.ROLLOUT_DEBUG && error instanceof Error && error.stack) streams.stderr.write(redact(error.stack) + '\n');
-    return printError(streams, redact, global.json, { code: 'E_INTERNAL', message: `internal error: ${message}`, exitCode: EXIT.internal });
+    return printError(streams, redact, global.json, {
+      code: 'E_INTERNAL',
+      message: `internal error: ${message}`,
+      exitCode: EXIT.internal,
+    });
   }
 }
 
 /** `--json` with `--help` or `--version`: the help or the version as one JSON document instead of text. */
 function jsonHelpOrVersion(program: Command, args: string[]): { command: string; result: unknown } | null {
   const words = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
-  if (words.includes('--version') || words.includes('-V')) return { command: 'version', result: { version: program.version() } };
+  if (words.includes('--version') || words.includes('-V'))
+    return { command: 'version', result: { version: program.version() } };
   if (!words.includes('--help') && !words.includes('-h')) return null;
   return { command: 'help', result: describeHelp(findCommand(program, words)) };
 }
@@ -145,12 +174,30 @@ function printError(streams: Streams, redact: Redactor, json: boolean, e: Printe
   const hint = CATALOGUE[e.code].hint;
   const runbook = 'runbook' in CATALOGUE[e.code] ? (CATALOGUE[e.code] as { runbook?: string }).runbook : undefined;
   if (json) {
-    const error = { code: e.code, message: e.message, hint, runbook, problems: e.problems ?? [], details: e.details ?? {} };
-    streams.stdout.write(escapeJsonText(JSON.stringify({ ok: false, exitCode: e.exitCode, error: redactDeep(error, redact), ...warningsField(redact) }, null, 2)) + '\n');
+    const error = {
+      code: e.code,
+      message: e.message,
+      hint,
+      runbook,
+      problems: e.problems ?? [],
+      details: e.details ?? {},
+    };
+    streams.stdout.write(
+      escapeJsonText(
+        JSON.stringify(
+          { ok: false, exitCode: e.exitCode, error: redactDeep(error, redact), ...warningsField(redact) },
+          null,
+          2,
+        ),
+      ) + '\n',
+    );
   } else {
     const lines = [...(e.problems ?? []).map(escapeInline), `rollout: ${escapeControl(e.message)}`, `hint: ${hint}`];
     if (runbook) lines.push(`runbook: rollout runbook show ${runbook}`);
-    if (e.code === 'E_INTERNAL') lines.push('Set ROLLOUT_DEBUG=1 for the stack trace, and report it with `rollout --version` and the command you ran.');
+    if (e.code === 'E_INTERNAL')
+      lines.push(
+        'Set ROLLOUT_DEBUG=1 for the stack trace, and report it with `rollout --version` and the command you ran.',
+      );
     streams.stderr.write(redact(lines.join('\n')) + '\n');
   }
   return e.exitCode;

@@ -10,7 +10,11 @@ export const AUDIT_GENESIS = `sha256:${hash('sha256', 'rollout-audit-v1:genesis'
 export function canonical(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  return `{${Object.keys(value)
+    .sort()
+    .filter((k) => value[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+    .join(',')}}`;
 }
 
 const canonicalCache = new WeakMap();
@@ -20,7 +24,11 @@ const sortedCache = new WeakMap();
 function sortKeysDeep(value) {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(sortKeysDeep);
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeysDeep(value[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortKeysDeep(value[k])]),
+  );
 }
 function sortedData(data) {
   if (data === null || typeof data !== 'object') return data;
@@ -69,7 +77,8 @@ export function chainLine(seq, prev, fields) {
   const hashed = `sha256:${hash('sha256', `{"actor":${actor},${dataCanonical}"op":${op},"prev":"${prev}",${reason}"seq":${seq},${serial}"ts":${ts},"v":1}`)}`;
   // As JSON.stringify(entry) writes it: v, seq, ts, actor, op, prev, reason, data, stateSerial, hash.
   const line = `{"v":1,"seq":${seq},"ts":${ts},"actor":${actor},"op":${op},"prev":"${prev}"${reason ? `,${reason.slice(0, -1)}` : ''}${
-    data === undefined ? '' : `,"data":${json(data)}`}${serial ? `,${serial.slice(0, -1)}` : ''},"hash":"${hashed}"}\n`;
+    data === undefined ? '' : `,"data":${json(data)}`
+  }${serial ? `,${serial.slice(0, -1)}` : ''},"hash":"${hashed}"}\n`;
   return { hash: hashed, line };
 }
 
@@ -90,7 +99,11 @@ const STAGES = ['week-1', 'week-2', 'week-3', 'week-4'];
 const DATA = {
   rollback: { mode: 'immediate', from: { phase: 'P2' }, to: { mode: 'immediate', killSwitch: true } },
   retry: { from: { status: 'rolled-back' }, to: { phase: 'P2', stage: { index: 0, id: 'week-1', percent: 1 } } },
-  advance: STAGES.map((id, k) => ({ from: { phase: 'P2', stage: { id: STAGES[(k + 3) % 4] } }, to: { phase: 'P2', stage: { index: k, id } }, evidence: { verdict: 'pass', summary: 'gates passed' } })),
+  advance: STAGES.map((id, k) => ({
+    from: { phase: 'P2', stage: { id: STAGES[(k + 3) % 4] } },
+    to: { phase: 'P2', stage: { index: k, id } },
+    evidence: { verdict: 'pass', summary: 'gates passed' },
+  })),
   analyze: { stage: 'week-2', verdict: 'pass', metrics: 6 },
   signoff: { item: 'backlog-clean', phase: 'P2' },
   takeover: { operation: 'advance', previous: { pid: 4242, host: 'ci-7' } },
@@ -100,15 +113,35 @@ const START = Date.UTC(2026, 0, 1);
 
 export function typicalEntry(i, serial) {
   const ts = new Date(START + i * 60_000).toISOString();
-  if (i % 400 === 398) return { ts, actor: 'rollout-watch', op: 'rollback', reason: 'trigger error-rate', data: DATA.rollback, stateSerial: serial };
-  if (i % 400 === 399) return { ts, actor: 'bob', op: 'retry', reason: 'fix deployed', data: DATA.retry, stateSerial: serial };
+  if (i % 400 === 398)
+    return {
+      ts,
+      actor: 'rollout-watch',
+      op: 'rollback',
+      reason: 'trigger error-rate',
+      data: DATA.rollback,
+      stateSerial: serial,
+    };
+  if (i % 400 === 399)
+    return { ts, actor: 'bob', op: 'retry', reason: 'fix deployed', data: DATA.retry, stateSerial: serial };
   const op = OPS[i % OPS.length];
   switch (op) {
-    case 'advance': return { ts, actor: 'ci', op, data: DATA.advance[Math.floor(i / 8) % STAGES.length], stateSerial: serial };
-    case 'analyze': return { ts, actor: 'ci', op, data: DATA.analyze };
-    case 'signoff': return { ts, actor: 'alice', op, reason: 'checked', data: DATA.signoff };
-    case 'lock:takeover': return { ts, actor: 'ci', op, reason: 'previous holder (pid 4242 on ci-7) is no longer running', data: DATA.takeover };
-    default: return { ts, actor: 'ci', op, data: DATA.preflight };
+    case 'advance':
+      return { ts, actor: 'ci', op, data: DATA.advance[Math.floor(i / 8) % STAGES.length], stateSerial: serial };
+    case 'analyze':
+      return { ts, actor: 'ci', op, data: DATA.analyze };
+    case 'signoff':
+      return { ts, actor: 'alice', op, reason: 'checked', data: DATA.signoff };
+    case 'lock:takeover':
+      return {
+        ts,
+        actor: 'ci',
+        op,
+        reason: 'previous holder (pid 4242 on ci-7) is no longer running',
+        data: DATA.takeover,
+      };
+    default:
+      return { ts, actor: 'ci', op, data: DATA.preflight };
   }
 }
 

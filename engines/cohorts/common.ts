@@ -24,12 +24,19 @@ export function parseCohortInput(input: CohortInput): ParsedCohortInput {
   assertCents(input.availableCapital, 'availableCapital');
   assertArray(input.companies, 'companies');
   if (input.grouping !== undefined) assertOneOf(input.grouping, ['year', 'quarter'] as const, 'grouping');
-  assertUniqueIds(input.companies.map((c) => c.id), 'companies');
+  assertUniqueIds(
+    input.companies.map((c) => c.id),
+    'companies',
+  );
   const companies = input.companies.map((c, i) => parseCompany(c, `companies[${i}]`, valuationDay));
   const totalInvestment = companies.reduce((s, c) => s + c.row.investment, 0);
-  if (!Number.isSafeInteger(totalInvestment)) throw new EngineInputError('companies', 'investments sum beyond 2^53 cents');
+  if (!Number.isSafeInteger(totalInvestment))
+    throw new EngineInputError('companies', 'investments sum beyond 2^53 cents');
   if (totalInvestment > input.availableCapital) {
-    throw new EngineInputError('availableCapital', `total investment ${totalInvestment} exceeds available capital ${input.availableCapital}`);
+    throw new EngineInputError(
+      'availableCapital',
+      `total investment ${totalInvestment} exceeds available capital ${input.availableCapital}`,
+    );
   }
   return { valuationDay, companies, totalInvestment };
 }
@@ -37,7 +44,8 @@ export function parseCohortInput(input: CohortInput): ParsedCohortInput {
 function parseCompany(c: CohortInput['companies'][number], field: string, valuationDay: number): ParsedCompany {
   assertObject(c, field);
   assertArray(c.investments, `${field}.investments`);
-  if (c.investments.length === 0) throw new EngineInputError(`${field}.investments`, 'needs at least one investment (a cohort is keyed by it)');
+  if (c.investments.length === 0)
+    throw new EngineInputError(`${field}.investments`, 'needs at least one investment (a cohort is keyed by it)');
   const flows: DayFlow[] = [];
   let firstDay = Infinity;
   let investment = 0;
@@ -48,13 +56,20 @@ function parseCompany(c: CohortInput['companies'][number], field: string, valuat
   }
   let distributed = 0;
   parseAmounts(c.distributions ?? [], `${field}.distributions`, valuationDay, false).forEach((d, j) => {
-    if (d.day < firstDay) throw new EngineInputError(`${field}.distributions[${j}].date`, "is before the company's first investment");
+    if (d.day < firstDay)
+      throw new EngineInputError(`${field}.distributions[${j}].date`, "is before the company's first investment");
     distributed += d.amount;
     flows.push(d);
   });
   const nav = c.nav ?? 0;
   assertCents(nav, `${field}.nav`);
-  const row: CohortCompanyRow = { id: c.id, investment, distributions: distributed, nav, firstInvestmentDate: formatIsoDay(firstDay) };
+  const row: CohortCompanyRow = {
+    id: c.id,
+    investment,
+    distributions: distributed,
+    nav,
+    firstInvestmentDate: formatIsoDay(firstDay),
+  };
   return { row, firstDay, flows };
 }
 
@@ -71,7 +86,10 @@ function parseAmounts(list: unknown, field: string, valuationDay: number, positi
 }
 
 /** Groups companies by the period of their first investment; only non-empty groups exist. */
-export function groupByVintage(companies: readonly ParsedCompany[], grouping: 'year' | 'quarter'): Array<[string, ParsedCompany[]]> {
+export function groupByVintage(
+  companies: readonly ParsedCompany[],
+  grouping: 'year' | 'quarter',
+): Array<[string, ParsedCompany[]]> {
   const groups = new Map<string, ParsedCompany[]>();
   for (const c of companies) {
     const key = periodKey(c.firstDay, grouping);

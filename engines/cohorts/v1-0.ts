@@ -29,8 +29,12 @@ export function calculateCohortsV10(input: CohortInput): CohortResult {
     };
   });
   return {
-    model: 'v1.0', valuationDate: input.valuationDate, grouping: 'year', cohorts,
-    totalInvestment: parsed.totalInvestment, availableCapital: input.availableCapital,
+    model: 'v1.0',
+    valuationDate: input.valuationDate,
+    grouping: 'year',
+    cohorts,
+    totalInvestment: parsed.totalInvestment,
+    availableCapital: input.availableCapital,
   };
 }
 

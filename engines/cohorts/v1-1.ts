@@ -27,8 +27,12 @@ export function calculateCohortsV11(input: CohortInput): CohortResult {
     };
   });
   return {
-    model: 'v1.1', valuationDate: input.valuationDate, grouping, cohorts,
-    totalInvestment: parsed.totalInvestment, availableCapital: input.availableCapital,
+    model: 'v1.1',
+    valuationDate: input.valuationDate,
+    grouping,
+    cohorts,
+    totalInvestment: parsed.totalInvestment,
+    availableCapital: input.availableCapital,
   };
 }
 

@@ -28,7 +28,12 @@ const GRID_X_MAX = Math.log(101); // r = 10 000 %
 // 256 cells of 0.054 in ln(1 + r): two roots closer than ~5.5 % in (1 + r) can hide in one cell.
 const GRID_STEPS = 256;
 
-interface Prepared { t: number[]; a: number[]; tMax: number; scale: number }
+interface Prepared {
+  t: number[];
+  a: number[];
+  tMax: number;
+  scale: number;
+}
 
 /** XIRR of `{date: 'YYYY-MM-DD', amount}` flows (dates in any order). */
 export function computeXirr(flows: ReadonlyArray<{ date: string; amount: number }>): IrrResult {
@@ -43,7 +48,11 @@ export function computeXirr(flows: ReadonlyArray<{ date: string; amount: number 
  */
 export function solveXirr(flows: readonly DayFlow[]): IrrResult {
   const netted = netByDay(flows);
-  if (netted.length < 2) return { defined: false, reason: netted.length === 0 && flows.length >= 2 ? 'no-sign-change' : 'insufficient-flows' };
+  if (netted.length < 2)
+    return {
+      defined: false,
+      reason: netted.length === 0 && flows.length >= 2 ? 'no-sign-change' : 'insufficient-flows',
+    };
   const changes = countSignChanges(netted.map((f) => f.amount));
   if (changes === 0) return { defined: false, reason: 'no-sign-change' };
   const p = prepare(netted);
@@ -57,12 +66,16 @@ export function solveXirr(flows: readonly DayFlow[]): IrrResult {
 function netByDay(flows: readonly DayFlow[]): DayFlow[] {
   const byDay = new Map<number, number>();
   for (const f of flows) if (f.amount !== 0) byDay.set(f.day, (byDay.get(f.day) ?? 0) + f.amount);
-  return [...byDay.entries()].filter(([, a]) => a !== 0).sort((x, y) => x[0] - y[0]).map(([day, amount]) => ({ day, amount }));
+  return [...byDay.entries()]
+    .filter(([, a]) => a !== 0)
+    .sort((x, y) => x[0] - y[0])
+    .map(([day, amount]) => ({ day, amount }));
 }
 
 function countSignChanges(amounts: readonly number[]): number {
   let changes = 0;
-  for (let i = 1; i < amounts.length; i++) if (Math.sign(amounts[i] as number) !== Math.sign(amounts[i - 1] as number)) changes++;
+  for (let i = 1; i < amounts.length; i++)
+    if (Math.sign(amounts[i] as number) !== Math.sign(amounts[i - 1] as number)) changes++;
   return changes;
 }
 
@@ -125,7 +138,12 @@ function bisect(p: Prepared, lo: number, hi: number): IrrResult | null {
     if (mid === lo || mid === hi) break;
     const fMid = scaledNpv(p, mid);
     if (fMid === 0) return { defined: true, value: Math.expm1(mid), method: 'bisection', iterations: iter };
-    if (Math.sign(fMid) === Math.sign(fLo)) { lo = mid; fLo = fMid; } else { hi = mid; }
+    if (Math.sign(fMid) === Math.sign(fLo)) {
+      lo = mid;
+      fLo = fMid;
+    } else {
+      hi = mid;
+    }
   }
   return { defined: true, value: Math.expm1((lo + hi) / 2), method: 'bisection', iterations: iter };
 }
@@ -135,7 +153,8 @@ function solveByGrid(p: Prepared): IrrResult {
   const values = scanScaledNpv(p);
   for (let k = 1; k <= GRID_STEPS; k++) {
     // An exact zero on a grid point counts as positive so that it is bracketed once, not twice.
-    if (Math.sign(values[k - 1] || Number.MIN_VALUE) !== Math.sign(values[k] || Number.MIN_VALUE)) brackets.push([gridX(k - 1), gridX(k)]);
+    if (Math.sign(values[k - 1] || Number.MIN_VALUE) !== Math.sign(values[k] || Number.MIN_VALUE))
+      brackets.push([gridX(k - 1), gridX(k)]);
   }
   if (brackets.length === 0) return { defined: false, reason: 'no-root-in-bounds' };
   if (brackets.length > 1) return { defined: false, reason: 'multiple-roots' };
@@ -162,7 +181,10 @@ function scanScaledNpv(p: Prepared): Float64Array {
   let negativeSide = gridX(0) < 0;
   for (let k = 0; k <= GRID_STEPS; k++) {
     const x = gridX(k);
-    if (x < 0 !== negativeSide) { negativeSide = x < 0; reset = true; }
+    if (x < 0 !== negativeSide) {
+      negativeSide = x < 0;
+      reset = true;
+    }
     if (reset || k % 32 === 0) {
       const shift = x < 0 ? -x * p.tMax : 0;
       for (let i = 0; i < n; i++) {

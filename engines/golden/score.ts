@@ -85,13 +85,18 @@ export function scoreAccuracy(options: ScoreAccuracyOptions = {}): AccuracyRepor
   const engines = resolveEngines(options.impls);
   const selected = GOLDEN_CASES.filter((c) => options.engine === undefined || c.engine === options.engine);
   const cases = selected.map((c): GoldenCaseReport => ({
-    id: c.id, engine: c.engine, title: c.title, source: c.source,
+    id: c.id,
+    engine: c.engine,
+    title: c.title,
+    source: c.source,
     results: { 'v1.0': evaluateCase(c, engines, 'v1.0'), 'v1.1': evaluateCase(c, engines, 'v1.1') },
   }));
-  const perModel = Object.fromEntries(MODEL_VERSIONS.map((m) => {
-    const passed = cases.filter((c) => c.results[m].passed).length;
-    return [m, { score: cases.length === 0 ? 0 : passed / cases.length, cases: cases.length, passed }];
-  })) as Record<ModelVersion, ModelScore>;
+  const perModel = Object.fromEntries(
+    MODEL_VERSIONS.map((m) => {
+      const passed = cases.filter((c) => c.results[m].passed).length;
+      return [m, { score: cases.length === 0 ? 0 : passed / cases.length, cases: cases.length, passed }];
+    }),
+  ) as Record<ModelVersion, ModelScore>;
   const perEngine: AccuracyReport['perEngine'] = {};
   for (const engine of ENGINE_NAMES) {
     const ofEngine = cases.filter((c) => c.engine === engine);
@@ -104,10 +109,21 @@ export function scoreAccuracy(options: ScoreAccuracyOptions = {}): AccuracyRepor
 }
 
 function summariseByModel(cases: readonly GoldenCaseReport[]): Record<ModelVersion, ModelAccuracy> {
-  return Object.fromEntries(MODEL_VERSIONS.map((m) => {
-    const meanError = cases.length === 0 ? 1 : cases.reduce((s, c) => s + c.results[m].relativeError, 0) / cases.length;
-    return [m, { cases: cases.length, passed: cases.filter((c) => c.results[m].passed).length, meanError, accuracy: 1 - meanError }];
-  })) as Record<ModelVersion, ModelAccuracy>;
+  return Object.fromEntries(
+    MODEL_VERSIONS.map((m) => {
+      const meanError =
+        cases.length === 0 ? 1 : cases.reduce((s, c) => s + c.results[m].relativeError, 0) / cases.length;
+      return [
+        m,
+        {
+          cases: cases.length,
+          passed: cases.filter((c) => c.results[m].passed).length,
+          meanError,
+          accuracy: 1 - meanError,
+        },
+      ];
+    }),
+  ) as Record<ModelVersion, ModelAccuracy>;
 }
 
 function evaluateCase(c: GoldenCase, engines: ReturnType<typeof resolveEngines>, model: ModelVersion): GoldenOutcome {
@@ -115,7 +131,12 @@ function evaluateCase(c: GoldenCase, engines: ReturnType<typeof resolveEngines>,
   try {
     actual = c.measure(engines, model);
   } catch (error) {
-    return { passed: false, mismatches: [], error: error instanceof Error ? error.message : String(error), relativeError: 1 };
+    return {
+      passed: false,
+      mismatches: [],
+      error: error instanceof Error ? error.message : String(error),
+      relativeError: 1,
+    };
   }
   const entries = Object.entries(c.expected);
   const mismatches = entries

@@ -22,16 +22,19 @@ export function calculatePacingV11(input: PacingInput): PacingResult {
   const followOnParts = splitLargestRemainder(followOnPool, weights).parts;
   const initial = new Array<number>(horizon).fill(0);
   const followOn = new Array<number>(horizon).fill(0);
-  initialParts.forEach((amount, i) => { initial[i] = amount; });
+  initialParts.forEach((amount, i) => {
+    initial[i] = amount;
+  });
   followOnParts.forEach((amount, i) => {
     if (i + delay < horizon) followOn[i + delay] = amount;
   });
   const quarters = buildQuarters(input, initial, followOn);
   const totalDeployed = sumCents(quarters.map((x) => x.investments));
   const followOnTotal = sumCents(followOn);
-  const warnings = followOnTotal < followOnPool
-    ? [`${followOnPool - followOnTotal} cents of follow-ons fall past the ${horizon}-quarter horizon`]
-    : [];
+  const warnings =
+    followOnTotal < followOnPool
+      ? [`${followOnPool - followOnTotal} cents of follow-ons fall past the ${horizon}-quarter horizon`]
+      : [];
   return {
     model: 'v1.1',
     fundSize: input.fundSize,

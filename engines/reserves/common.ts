@@ -1,8 +1,6 @@
 import { EngineInputError } from '../errors.js';
 import { sumCents } from '../money.js';
-import {
-  assertArray, assertCents, assertFraction, assertObject, assertOneOf, assertUniqueIds,
-} from '../validate.js';
+import { assertArray, assertCents, assertFraction, assertObject, assertOneOf, assertUniqueIds } from '../validate.js';
 import { STAGES } from './types.js';
 import type { GraduationStep, ReserveInput, Stage } from './types.js';
 
@@ -29,10 +27,17 @@ export function validateReserveInput(input: ReserveInput): void {
     assertOneOf(c.stage, STAGES, `companies[${i}].stage`);
     assertCents(c.invested, `companies[${i}].invested`);
     assertFraction(c.ownership, `companies[${i}].ownership`);
-    if (c.status !== undefined) assertOneOf(c.status, ['active', 'exited', 'written-off'] as const, `companies[${i}].status`);
+    if (c.status !== undefined)
+      assertOneOf(c.status, ['active', 'exited', 'written-off'] as const, `companies[${i}].status`);
   });
-  assertUniqueIds(input.companies.map((c) => c.id), 'companies');
-  assertSafeSum(input.companies.map((c) => c.invested), 'companies');
+  assertUniqueIds(
+    input.companies.map((c) => c.id),
+    'companies',
+  );
+  assertSafeSum(
+    input.companies.map((c) => c.invested),
+    'companies',
+  );
   if (input.expenses !== undefined) assertCents(input.expenses, 'expenses');
   if (input.feeSchedule !== undefined) {
     assertArray(input.feeSchedule, 'feeSchedule');

@@ -13,8 +13,13 @@ export function calculateReservesV10(input: ReserveInput): ReserveResult {
   const needs = weighByInvested(input);
   const demand = sumCents(needs);
   const total = demand > 0 ? cap : 0;
-  const { parts } = splitLargestRemainder(total, needs, input.companies.map((c) => c.id));
-  const warnings = demand === 0 && input.companies.length > 0 ? ['no active company with invested capital; nothing reserved'] : [];
+  const { parts } = splitLargestRemainder(
+    total,
+    needs,
+    input.companies.map((c) => c.id),
+  );
+  const warnings =
+    demand === 0 && input.companies.length > 0 ? ['no active company with invested capital; nothing reserved'] : [];
   return {
     model: 'v1.0',
     fundSize: input.fundSize,

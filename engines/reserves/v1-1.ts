@@ -1,5 +1,11 @@
 import { floorMulFraction, splitLargestRemainder, sumCents } from '../money.js';
-import { DEFAULT_GRADUATION, assertSafeSum, computeInvestable, validateReserveInput, weighByInvested } from './common.js';
+import {
+  DEFAULT_GRADUATION,
+  assertSafeSum,
+  computeInvestable,
+  validateReserveInput,
+  weighByInvested,
+} from './common.js';
 import { STAGES } from './types.js';
 import type { GraduationStep, ReserveCompany, ReserveInput, ReserveResult, Stage } from './types.js';
 
@@ -32,16 +38,22 @@ export function calculateReservesV11(input: ReserveInput): ReserveResult {
   const cap = floorMulFraction(base === 'investable' ? investableCapital : input.fundSize, input.reserveRatio);
   const method = input.method ?? 'graduation';
   const table: GraduationTable = { ...DEFAULT_GRADUATION, ...input.graduation };
-  const needs = method === 'graduation'
-    ? input.companies.map((c) => computeGraduationNeed(c, table, input.participation ?? 1))
-    : weighByInvested(input);
+  const needs =
+    method === 'graduation'
+      ? input.companies.map((c) => computeGraduationNeed(c, table, input.participation ?? 1))
+      : weighByInvested(input);
   assertSafeSum(needs, 'graduation');
   const demand = sumCents(needs);
   // pro-rata-initial has no demand model: like v1.0 it hands out the whole cap.
   const total = demand === 0 ? 0 : method === 'graduation' ? Math.min(cap, demand) : cap;
-  const { parts } = splitLargestRemainder(total, needs, input.companies.map((c) => c.id));
+  const { parts } = splitLargestRemainder(
+    total,
+    needs,
+    input.companies.map((c) => c.id),
+  );
   const warnings: string[] = [];
-  if (method === 'graduation' && demand > cap) warnings.push(`demand ${demand} exceeds cap ${cap}; allocations scaled down`);
+  if (method === 'graduation' && demand > cap)
+    warnings.push(`demand ${demand} exceeds cap ${cap}; allocations scaled down`);
   if (demand === 0 && input.companies.length > 0) warnings.push('no follow-on demand; nothing reserved');
   return {
     model: 'v1.1',

@@ -22,7 +22,11 @@ export function hasPromql(metric: MetricConfig): boolean {
 }
 
 function varsFor(canary: CanaryConfig, arm: Arm, window: string, release: string | undefined): Record<string, string> {
-  return { variant: arm === 'canary' ? canary.arms.canary : canary.arms.baseline, window, ...(release !== undefined ? { release } : {}) };
+  return {
+    variant: arm === 'canary' ? canary.arms.canary : canary.arms.baseline,
+    window,
+    ...(release !== undefined ? { release } : {}),
+  };
 }
 
 /**
@@ -30,7 +34,13 @@ function varsFor(canary: CanaryConfig, arm: Arm, window: string, release: string
  * otherwise. Values go through `renderQuery`, which escapes the variant and release and rejects a bad
  * window; `release` is the plan's release, as `analyze` and `watch` pass it.
  */
-export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: Arm, window: string, release?: string): string {
+export function renderArmQuery(
+  metric: MetricConfig,
+  canary: CanaryConfig,
+  arm: Arm,
+  window: string,
+  release?: string,
+): string {
   const vars = varsFor(canary, arm, window, release);
   if (metric.kind === 'ratio') return `(${renderQuery(metric.events, vars)}) / (${renderQuery(metric.total, vars)})`;
   if (!hasPromql(metric) || metric.query === undefined) throw new Error(`metric ${metric.id} has no PromQL query`);
@@ -43,7 +53,13 @@ export function renderArmQuery(metric: MetricConfig, canary: CanaryConfig, arm: 
 }
 
 /** The number of trials one arm saw in the window (ratio metrics only). */
-export function renderArmTotal(metric: MetricConfig & { kind: 'ratio' }, canary: CanaryConfig, arm: Arm, window: string, release?: string): string {
+export function renderArmTotal(
+  metric: MetricConfig & { kind: 'ratio' },
+  canary: CanaryConfig,
+  arm: Arm,
+  window: string,
+  release?: string,
+): string {
   return renderQuery(metric.total, varsFor(canary, arm, window, release));
 }
 
@@ -52,7 +68,11 @@ export function asConfigError<T>(build: () => T): T {
   try {
     return build();
   } catch (error) {
-    if (error instanceof PromqlTemplateError) throw new RolloutError('E_CONFIG', `a PromQL template cannot be rendered: ${error.message}; run \`rollout validate\` for its position`);
+    if (error instanceof PromqlTemplateError)
+      throw new RolloutError(
+        'E_CONFIG',
+        `a PromQL template cannot be rendered: ${error.message}; run \`rollout validate\` for its position`,
+      );
     throw error;
   }
 }

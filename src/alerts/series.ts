@@ -26,7 +26,8 @@ export function collectPlanQueries(config: RawConfig): string[] {
   for (const phase of config.phases) {
     for (const gate of phase.gates) if (gate.kind === 'prometheus') queries.push(gate.query);
   }
-  for (const experiment of config.chaos) if (experiment.probe.kind === 'prometheus') queries.push(experiment.probe.query);
+  for (const experiment of config.chaos)
+    if (experiment.probe.kind === 'prometheus') queries.push(experiment.probe.query);
   for (const metric of config.canary?.metrics ?? []) {
     if (metric.kind === 'ratio') queries.push(metric.events, metric.total);
     else if (metric.query) queries.push(metric.query);

@@ -4,7 +4,11 @@ import { DEFAULT_ALERT_RUNBOOK, type AlertNote, type AlertRule } from './types.j
 
 /** `error-rate` → `RolloutErrorRate`: alert names must be PromQL identifiers. */
 export function toAlertName(id: string): string {
-  return `Rollout${id.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
+  return `Rollout${id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('')}`;
 }
 
 function describeLimit(limit: number | string): string {
@@ -13,7 +17,14 @@ function describeLimit(limit: number | string): string {
 }
 
 /** One condition `canary <op> limit`; a relative limit compares with the baseline arm of the same query. */
-function renderCondition(metric: MetricConfig, canary: CanaryConfig, window: string, op: '>' | '<', limit: number | string, release?: string): string {
+function renderCondition(
+  metric: MetricConfig,
+  canary: CanaryConfig,
+  window: string,
+  op: '>' | '<',
+  limit: number | string,
+  release?: string,
+): string {
   const canarySide = `(${renderArmQuery(metric, canary, 'canary', window, release)})`;
   const parsed = parseLimit(limit);
   if (parsed.kind === 'absolute') return `${canarySide} ${op} ${parsed.value}`;
@@ -27,16 +38,26 @@ function renderCondition(metric: MetricConfig, canary: CanaryConfig, window: str
  * each arm they read, so a 1-error-in-20-requests blip at a 1 % stage pages nobody — the same
  * evidence threshold the canary analysis applies.
  */
-export function renderTriggerExpr(trigger: TriggerConfig, metric: MetricConfig, canary: CanaryConfig, window: string, release?: string): string {
+export function renderTriggerExpr(
+  trigger: TriggerConfig,
+  metric: MetricConfig,
+  canary: CanaryConfig,
+  window: string,
+  release?: string,
+): string {
   const conditions: string[] = [];
-  if (trigger.above !== undefined) conditions.push(renderCondition(metric, canary, window, '>', trigger.above, release));
-  if (trigger.below !== undefined) conditions.push(renderCondition(metric, canary, window, '<', trigger.below, release));
+  if (trigger.above !== undefined)
+    conditions.push(renderCondition(metric, canary, window, '>', trigger.above, release));
+  if (trigger.below !== undefined)
+    conditions.push(renderCondition(metric, canary, window, '<', trigger.below, release));
   let expr = conditions.length === 1 ? conditions[0]! : conditions.map((c) => `(${c})`).join(' or ');
   if (metric.kind === 'ratio') {
     const min = metric.minSamples ?? canary.minSamples;
     const relative = [trigger.above, trigger.below].some((l) => l !== undefined && parseLimit(l).kind === 'relative');
     const arms = relative ? (['canary', 'baseline'] as const) : (['canary'] as const);
-    const guards = arms.map((arm) => ` and on() (${renderArmTotal(metric, canary, arm, window, release)}) >= ${min}`).join('');
+    const guards = arms
+      .map((arm) => ` and on() (${renderArmTotal(metric, canary, arm, window, release)}) >= ${min}`)
+      .join('');
     expr = `(${expr})${guards}`;
   }
   return expr;
@@ -48,15 +69,29 @@ function describeAction(trigger: TriggerConfig, config: RawConfig): string {
     : 'Alert + manual review: this trigger never rolls back by itself. Run `rollout analyze` and decide.';
 }
 
-function buildMetricRule(trigger: TriggerConfig, metric: MetricConfig, config: RawConfig, canary: CanaryConfig): AlertRule {
+function buildMetricRule(
+  trigger: TriggerConfig,
+  metric: MetricConfig,
+  config: RawConfig,
+  canary: CanaryConfig,
+): AlertRule {
   const window = trigger.window ?? config.watch.interval;
-  const limits = [trigger.above !== undefined ? `> ${describeLimit(trigger.above)}` : '', trigger.below !== undefined ? `< ${describeLimit(trigger.below)}` : ''].filter(Boolean).join(' or ');
+  const limits = [
+    trigger.above !== undefined ? `> ${describeLimit(trigger.above)}` : '',
+    trigger.below !== undefined ? `< ${describeLimit(trigger.below)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' or ');
   const name = metric.title ? `${metric.id} (${metric.title})` : metric.id;
   return {
     alert: toAlertName(trigger.id),
     expr: renderTriggerExpr(trigger, metric, canary, window, config.release),
     for: config.watch.interval,
-    labels: { severity: trigger.action === 'rollback' ? 'critical' : 'warning', release: config.release, trigger: trigger.id },
+    labels: {
+      severity: trigger.action === 'rollback' ? 'critical' : 'warning',
+      release: config.release,
+      trigger: trigger.id,
+    },
     annotations: {
       summary: `${config.release}: ${metric.id} on ${canary.arms.canary} ${limits} over ${window}`,
       description: `Canary ${canary.arms.canary} vs baseline ${canary.arms.baseline}, metric ${name}, trigger ${trigger.id}. ${describeAction(trigger, config)}`,
@@ -87,9 +122,15 @@ export function buildTriggerRules(config: RawConfig): { rules: AlertRule[]; note
     }
     const metric = config.canary?.metrics.find((m) => m.id === trigger.metric);
     if (!config.canary || !metric) {
-      notes.push({ trigger: trigger.id, message: `trigger refers to metric "${trigger.metric}", which the canary section does not define` });
+      notes.push({
+        trigger: trigger.id,
+        message: `trigger refers to metric "${trigger.metric}", which the canary section does not define`,
+      });
     } else if (!hasPromql(metric)) {
-      notes.push({ trigger: trigger.id, message: `metric ${metric.id} comes from \`rollout verify\` (golden cases), not from Prometheus; \`rollout watch\` evaluates it, no rule is generated` });
+      notes.push({
+        trigger: trigger.id,
+        message: `metric ${metric.id} comes from \`rollout verify\` (golden cases), not from Prometheus; \`rollout watch\` evaluates it, no rule is generated`,
+      });
     } else {
       rules.push(buildMetricRule(trigger, metric, config, config.canary));
     }

@@ -17,9 +17,20 @@ function tolerance(metric: MetricConfig): number {
  * false fail) AND the estimated change is beyond the metric's tolerance. Overall: fail if a critical
  * rollback metric fails; pass only when every metric passed with enough data; otherwise inconclusive.
  */
-export function combineVerdicts(metrics: MetricConfig[], judged: MetricVerdict[], canary: CanaryConfig, at: Date, window: string): CanaryVerdict {
-  const tested = judged.map((m, i) => ({ m, i })).filter(({ m }) => m.pValue !== undefined && m.verdict !== 'inconclusive');
-  const holm = adjustHolm(tested.map(({ m }) => m.pValue as number), canary.alpha);
+export function combineVerdicts(
+  metrics: MetricConfig[],
+  judged: MetricVerdict[],
+  canary: CanaryConfig,
+  at: Date,
+  window: string,
+): CanaryVerdict {
+  const tested = judged
+    .map((m, i) => ({ m, i }))
+    .filter(({ m }) => m.pValue !== undefined && m.verdict !== 'inconclusive');
+  const holm = adjustHolm(
+    tested.map(({ m }) => m.pValue as number),
+    canary.alpha,
+  );
   const usesHolm = canary.multipleComparisons === 'holm';
   const final = judged.map((m) => ({ ...m }));
   tested.forEach(({ i }, k) => {
@@ -48,12 +59,25 @@ export function combineVerdicts(metrics: MetricConfig[], judged: MetricVerdict[]
       : verdict === 'pass'
         ? `all ${final.length} metrics passed`
         : [
-            inconclusive.length ? `${inconclusive.map((m) => `${m.id} (${m.inconclusive})`).join(', ')} inconclusive: ${inconclusive[0]?.reason}` : '',
-            failing.length ? `${failing.map((m) => m.id).join(', ')} failed${alerts.length ? ' — manual review' : ''} (not a rollback metric)` : '',
+            inconclusive.length
+              ? `${inconclusive.map((m) => `${m.id} (${m.inconclusive})`).join(', ')} inconclusive: ${inconclusive[0]?.reason}`
+              : '',
+            failing.length
+              ? `${failing.map((m) => m.id).join(', ')} failed${alerts.length ? ' — manual review' : ''} (not a rollback metric)`
+              : '',
           ]
             .filter(Boolean)
             .join('; ');
-  return { verdict, summary, alerts, metrics: final, window, at: at.toISOString(), multipleComparisons: canary.multipleComparisons, alpha: canary.alpha };
+  return {
+    verdict,
+    summary,
+    alerts,
+    metrics: final,
+    window,
+    at: at.toISOString(),
+    multipleComparisons: canary.multipleComparisons,
+    alpha: canary.alpha,
+  };
 }
 
 export interface AnalyzeOptions {
@@ -71,8 +95,18 @@ export interface AnalyzeOptions {
 /** Collects every metric's evidence at once and judges it. Pure apart from the queries. */
 export async function analyzeCanary(opts: AnalyzeOptions): Promise<CanaryVerdict> {
   const window = opts.window ?? opts.canary.window;
-  const collectOptions = { source: opts.source, canary: opts.canary, window, now: opts.now, release: opts.release, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
-  const [collected, accuracyDelta] = await Promise.all([Promise.all(opts.canary.metrics.map((m) => collectMetric(m, collectOptions))), opts.accuracyDelta ?? null]);
+  const collectOptions = {
+    source: opts.source,
+    canary: opts.canary,
+    window,
+    now: opts.now,
+    release: opts.release,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  };
+  const [collected, accuracyDelta] = await Promise.all([
+    Promise.all(opts.canary.metrics.map((m) => collectMetric(m, collectOptions))),
+    opts.accuracyDelta ?? null,
+  ]);
   const judgeCtx = { canary: opts.canary, budget: opts.budget, accuracyDelta };
   const judged = opts.canary.metrics.map((m, i) => judgeMetric(m, collected[i]!, judgeCtx));
   return combineVerdicts(opts.canary.metrics, judged, opts.canary, opts.now, window);

@@ -52,5 +52,8 @@ export function readDispersion(intervals: Extract<Collected, { kind: 'ratio' }>[
   if (typeof baseline === 'string') return BINOMIAL(`dispersion not estimated: baseline intervals ${baseline}`);
   if (typeof canary === 'string') return BINOMIAL(`dispersion not estimated: canary intervals ${canary}`);
   const estimate = estimateDispersion([baseline]);
-  return { ...estimate, note: estimate.estimate === null ? 'dispersion not estimated: too few intervals with events' : null };
+  return {
+    ...estimate,
+    note: estimate.estimate === null ? 'dispersion not estimated: too few intervals with events' : null,
+  };
 }

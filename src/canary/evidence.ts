@@ -2,7 +2,8 @@ import type { QueryOutcome } from '../metrics/types.js';
 import type { InconclusiveReason } from './types.js';
 
 export type Scalar = { ok: true; value: number } | { ok: false; reason: InconclusiveReason; detail: string };
-export type Points = { ok: true; values: number[]; dropped: number } | { ok: false; reason: InconclusiveReason; detail: string };
+export type Points =
+  { ok: true; values: number[]; dropped: number } | { ok: false; reason: InconclusiveReason; detail: string };
 
 export function describeError(o: QueryOutcome): string {
   switch (o.kind) {
@@ -36,9 +37,11 @@ const formatValue = (v: number): string => (v === Infinity ? '+Inf' : v === -Inf
 /** Why `value` cannot be an answer in `domain`, or undefined when it can (NaN is reported apart). */
 export function describeImpossible(value: number, domain: ValueDomain): string | undefined {
   if (Number.isNaN(value)) return undefined;
-  if (value === Infinity) return `impossible value +Inf (a count, rate or latency is never infinite; histogram_quantile answers +Inf when the quantile lies in the +Inf bucket)`;
+  if (value === Infinity)
+    return `impossible value +Inf (a count, rate or latency is never infinite; histogram_quantile answers +Inf when the quantile lies in the +Inf bucket)`;
   if (value === -Infinity) return 'impossible value -Inf (never a measurement)';
-  if (domain === 'non-negative' && value < 0) return `impossible value ${formatValue(value)} (a count, rate, ratio or latency is never negative: a counter reset or a subtraction in the query?)`;
+  if (domain === 'non-negative' && value < 0)
+    return `impossible value ${formatValue(value)} (a count, rate, ratio or latency is never negative: a counter reset or a subtraction in the query?)`;
   return undefined;
 }
 
@@ -47,7 +50,8 @@ export function readScalar(o: QueryOutcome, domain: ValueDomain = 'finite'): Sca
   if (o.kind === 'empty') return { ok: false, reason: 'no-data', detail: 'the query returned no series' };
   if (o.kind === 'nan') return { ok: false, reason: 'nan', detail: 'the query returned NaN' };
   if (o.kind !== 'ok') return { ok: false, reason: 'query-error', detail: describeError(o) };
-  if (o.series.length !== 1) return { ok: false, reason: 'query-error', detail: `${o.series.length} series where one was expected` };
+  if (o.series.length !== 1)
+    return { ok: false, reason: 'query-error', detail: `${o.series.length} series where one was expected` };
   const samples = o.series[0]?.values ?? [];
   const value = samples[samples.length - 1]?.v;
   if (value === undefined) return { ok: false, reason: 'no-data', detail: 'the series has no sample' };
@@ -66,7 +70,8 @@ export function readPoints(o: QueryOutcome, domain: ValueDomain = 'non-negative'
   if (o.kind === 'empty') return { ok: false, reason: 'no-data', detail: 'the range query returned no series' };
   if (o.kind === 'nan') return { ok: false, reason: 'nan', detail: 'every value was NaN' };
   if (o.kind !== 'ok') return { ok: false, reason: 'query-error', detail: describeError(o) };
-  if (o.series.length !== 1) return { ok: false, reason: 'query-error', detail: `${o.series.length} series where one was expected` };
+  if (o.series.length !== 1)
+    return { ok: false, reason: 'query-error', detail: `${o.series.length} series where one was expected` };
   const all = o.series[0]?.values.map((s) => s.v) ?? [];
   for (const v of all) {
     const impossible = describeImpossible(v, domain);

@@ -1,5 +1,11 @@
 import type { CanaryConfig, MetricConfig, PerfBudget } from '../config/schema.js';
-import { compareProportions, computeRulePower, computeRuleSampleSize, hodgesLehmann, mannWhitneyAutocorrelated } from '../stats/index.js';
+import {
+  compareProportions,
+  computeRulePower,
+  computeRuleSampleSize,
+  hodgesLehmann,
+  mannWhitneyAutocorrelated,
+} from '../stats/index.js';
 import type { Collected } from './collect.js';
 import type { QueryOutcome } from '../metrics/types.js';
 import { readPoints, readScalar, type Scalar } from './evidence.js';
@@ -19,20 +25,37 @@ export interface JudgeContext {
 
 const pct = (x: number) => `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`;
 
-export function base(metric: MetricConfig, threshold: string, queries: string[]): Omit<MetricVerdict, 'verdict' | 'reason' | 'baseline' | 'canary' | 'relativeChange'> {
-  return { id: metric.id, ...(metric.title ? { title: metric.title } : {}), kind: metric.kind, critical: metric.critical, action: metric.action, threshold, queries };
+export function base(
+  metric: MetricConfig,
+  threshold: string,
+  queries: string[],
+): Omit<MetricVerdict, 'verdict' | 'reason' | 'baseline' | 'canary' | 'relativeChange'> {
+  return {
+    id: metric.id,
+    ...(metric.title ? { title: metric.title } : {}),
+    kind: metric.kind,
+    critical: metric.critical,
+    action: metric.action,
+    threshold,
+    queries,
+  };
 }
 
 /** Judges one metric before the multiple-comparison adjustment; `significant` is decided later. */
 export function judgeMetric(metric: MetricConfig, collected: Collected, ctx: JudgeContext): MetricVerdict {
   if (metric.kind === 'ratio' && collected.kind === 'ratio') return judgeRatio(metric, collected, ctx);
-  if (metric.kind === 'distribution' && collected.kind === 'distribution') return judgeDistribution(metric, collected, ctx);
+  if (metric.kind === 'distribution' && collected.kind === 'distribution')
+    return judgeDistribution(metric, collected, ctx);
   if (metric.kind === 'distribution' && collected.kind === 'histogram') return judgeHistogram(metric, collected, ctx);
   if (metric.kind === 'threshold' && collected.kind === 'threshold') return judgeThreshold(metric, collected, ctx);
   throw new Error(`metric ${metric.id}: collected ${collected.kind} evidence for a ${metric.kind} metric`);
 }
 
-function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract<Collected, { kind: 'ratio' }>, ctx: JudgeContext): MetricVerdict {
+function judgeRatio(
+  metric: Extract<MetricConfig, { kind: 'ratio' }>,
+  c: Extract<Collected, { kind: 'ratio' }>,
+  ctx: JudgeContext,
+): MetricVerdict {
   const worse = metric.direction === 'lower-is-better' ? 'higher' : 'lower';
   const threshold = `canary ≤ ${Math.round(metric.maxRelativeChange * 100)} % ${worse} than baseline${metric.maxAbsolute !== undefined ? `, ≤ ${pct(metric.maxAbsolute)}` : ''}${metric.minAbsolute !== undefined ? `, ≥ ${pct(metric.minAbsolute)}` : ''}`;
   const head = base(metric, threshold, c.queries);
@@ -41,17 +64,46 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
   for (const [i, v] of values.entries()) {
     if (!v.ok) {
       const arm = i < 2 ? 'baseline' : 'canary';
-      return { ...head, verdict: 'inconclusive', inconclusive: v.reason, reason: `${arm} ${i % 2 === 0 ? 'events' : 'total'}: ${v.detail}`, baseline: empty, canary: empty, relativeChange: null };
+      return {
+        ...head,
+        verdict: 'inconclusive',
+        inconclusive: v.reason,
+        reason: `${arm} ${i % 2 === 0 ? 'events' : 'total'}: ${v.detail}`,
+        baseline: empty,
+        canary: empty,
+        relativeChange: null,
+      };
     }
   }
-  const [eb, tb, ec, tc] = values.map((v) => Math.round((v as { value: number }).value)) as [number, number, number, number];
+  const [eb, tb, ec, tc] = values.map((v) => Math.round((v as { value: number }).value)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const baseline = { value: tb > 0 ? eb / tb : null, n: tb, events: eb };
   const canary = { value: tc > 0 ? ec / tc : null, n: tc, events: ec };
   if (tb === 0 || tc === 0) {
-    return { ...head, verdict: 'inconclusive', inconclusive: 'no-data', reason: `no traffic on the ${tc === 0 ? 'canary' : 'baseline'} arm in the window`, baseline, canary, relativeChange: null };
+    return {
+      ...head,
+      verdict: 'inconclusive',
+      inconclusive: 'no-data',
+      reason: `no traffic on the ${tc === 0 ? 'canary' : 'baseline'} arm in the window`,
+      baseline,
+      canary,
+      relativeChange: null,
+    };
   }
   if (eb > tb || ec > tc || eb < 0 || ec < 0) {
-    return { ...head, verdict: 'inconclusive', inconclusive: 'query-error', reason: 'the events query counts more than the total query: check the metric definition', baseline, canary, relativeChange: null };
+    return {
+      ...head,
+      verdict: 'inconclusive',
+      inconclusive: 'query-error',
+      reason: 'the events query counts more than the total query: check the metric definition',
+      baseline,
+      canary,
+      relativeChange: null,
+    };
   }
   const pb = eb / tb;
   const pc = ec / tc;
@@ -71,13 +123,24 @@ function judgeRatio(metric: Extract<MetricConfig, { kind: 'ratio' }>, c: Extract
       baseline,
       canary,
       relativeChange,
-      power: { achieved: advice.achieved(n), neededPerArm: advice.neededPerArm, morePerArm: more, effect: advice.effect },
+      power: {
+        achieved: advice.achieved(n),
+        neededPerArm: advice.neededPerArm,
+        morePerArm: more,
+        effect: advice.effect,
+      },
     };
   }
-  const dispersion = ctx.canary.overdispersion === 'off' ? BINOMIAL('overdispersion: off') : readDispersion(c.intervals);
-  const test = compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor });
+  const dispersion =
+    ctx.canary.overdispersion === 'off' ? BINOMIAL('overdispersion: off') : readDispersion(c.intervals);
+  const test = compareProportions(
+    { events: eb, total: tb },
+    { events: ec, total: tc },
+    { alternative, alpha: ctx.canary.alpha, dispersion: dispersion.factor },
+  );
   const absoluteBreach =
-    (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
+    (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) ||
+    (metric.minAbsolute !== undefined && pc < metric.minAbsolute);
   return {
     ...head,
     verdict: absoluteBreach ? 'fail' : 'pass',
@@ -103,13 +166,26 @@ const ADVICE_EFFECT = 2;
  * tolerance with the configured power: one-sided significance after Holm (alpha / the metrics
  * tested), the estimate beyond the tolerance, at least the minimum samples.
  */
-function adviseSampleSize(metric: Extract<MetricConfig, { kind: 'ratio' }>, pb: number, minSamples: number, ctx: JudgeContext): { neededPerArm: number; effect: string; achieved: (n: number) => number } {
+function adviseSampleSize(
+  metric: Extract<MetricConfig, { kind: 'ratio' }>,
+  pb: number,
+  minSamples: number,
+  ctx: JudgeContext,
+): { neededPerArm: number; effect: string; achieved: (n: number) => number } {
   const sign = metric.direction === 'lower-is-better' ? 1 : -1;
   const change = ADVICE_EFFECT * metric.maxRelativeChange;
   const p0 = Math.min(0.999999, Math.max(1e-6, pb));
   const p1 = Math.min(0.999999, Math.max(1e-6, p0 * (1 + sign * change)));
-  const tests = ctx.canary.multipleComparisons === 'holm' ? ctx.canary.metrics.filter((m) => m.kind !== 'threshold').length : 1;
-  const rule = { p0, p1, direction: metric.direction, alpha: ctx.canary.alpha, tests, tolerance: metric.maxRelativeChange };
+  const tests =
+    ctx.canary.multipleComparisons === 'holm' ? ctx.canary.metrics.filter((m) => m.kind !== 'threshold').length : 1;
+  const rule = {
+    p0,
+    p1,
+    direction: metric.direction,
+    alpha: ctx.canary.alpha,
+    tests,
+    tolerance: metric.maxRelativeChange,
+  };
   const effect = `a ${Math.round(change * 100)} % change (${pct(p0)} → ${pct(p1)}; the rule: p < alpha/${tests} (Holm) and beyond the ${Math.round(metric.maxRelativeChange * 100)} % tolerance)`;
   if (p0 === p1) return { neededPerArm: minSamples, effect, achieved: () => 0 };
   const { perArm } = computeRuleSampleSize({ ...rule, power: ctx.canary.power, minSamples });
@@ -119,13 +195,20 @@ function adviseSampleSize(metric: Extract<MetricConfig, { kind: 'ratio' }>, pb: 
 function describeDispersion(d: DispersionReading): string {
   if (d.note) return ` (${d.note})`;
   const phi = (d.estimate as number).toFixed(2);
-  return d.factor > 1 ? `, quasi-binomial: widened for overdispersion φ = ${phi} (${d.degreesOfFreedom} df)` : `, binomial (dispersion φ = ${phi} ≤ 1)`;
+  return d.factor > 1
+    ? `, quasi-binomial: widened for overdispersion φ = ${phi} (${d.degreesOfFreedom} df)`
+    : `, binomial (dispersion φ = ${phi} ≤ 1)`;
 }
 
 /** Counts are finite, ≥ 0 and exact: beyond 2^53 a double no longer counts requests one by one. */
 function readCount(o: QueryOutcome): Scalar {
   const v = readScalar(o, 'non-negative');
-  if (v.ok && v.value > Number.MAX_SAFE_INTEGER) return { ok: false, reason: 'impossible-value', detail: `impossible value ${v.value} (more than 2^53 requests is not a count)` };
+  if (v.ok && v.value > Number.MAX_SAFE_INTEGER)
+    return {
+      ok: false,
+      reason: 'impossible-value',
+      detail: `impossible value ${v.value} (more than 2^53 requests is not a count)`,
+    };
   return v;
 }
 
@@ -136,14 +219,33 @@ function median(values: number[]): number {
   return s.length % 2 ? (s[mid] as number) : (s[mid - 1] as number) / 2 + (s[mid] as number) / 2;
 }
 
-function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' }>, c: Extract<Collected, { kind: 'distribution' }>, ctx: JudgeContext): MetricVerdict {
-  const threshold = metric.maxRelativeShift !== undefined ? `shift ≤ ${Math.round(metric.maxRelativeShift * 100)} % in the bad direction` : 'no significant shift in the bad direction';
+function judgeDistribution(
+  metric: Extract<MetricConfig, { kind: 'distribution' }>,
+  c: Extract<Collected, { kind: 'distribution' }>,
+  ctx: JudgeContext,
+): MetricVerdict {
+  const threshold =
+    metric.maxRelativeShift !== undefined
+      ? `shift ≤ ${Math.round(metric.maxRelativeShift * 100)} % in the bad direction`
+      : 'no significant shift in the bad direction';
   const head = base(metric, threshold, c.queries);
   const empty = { value: null, n: null };
   const pb = readPoints(c.baseline);
   const pcn = readPoints(c.canary);
-  for (const [arm, p] of [['baseline', pb], ['canary', pcn]] as const) {
-    if (!p.ok) return { ...head, verdict: 'inconclusive', inconclusive: p.reason, reason: `${arm}: ${p.detail}`, baseline: empty, canary: empty, relativeChange: null };
+  for (const [arm, p] of [
+    ['baseline', pb],
+    ['canary', pcn],
+  ] as const) {
+    if (!p.ok)
+      return {
+        ...head,
+        verdict: 'inconclusive',
+        inconclusive: p.reason,
+        reason: `${arm}: ${p.detail}`,
+        baseline: empty,
+        canary: empty,
+        relativeChange: null,
+      };
   }
   const xb = (pb as { values: number[] }).values;
   const xc = (pcn as { values: number[] }).values;
@@ -151,7 +253,15 @@ function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' 
   const canary = { value: xc.length ? median(xc) : null, n: xc.length };
   const minPoints = metric.minSamples ?? DEFAULT_DISTRIBUTION_MIN_POINTS;
   if (xb.length < minPoints || xc.length < minPoints) {
-    return { ...head, verdict: 'inconclusive', inconclusive: xb.length === 0 || xc.length === 0 ? 'no-data' : 'too-few-samples', reason: `${Math.min(xb.length, xc.length)} intervals in the smaller arm, ${minPoints} needed`, baseline, canary, relativeChange: null };
+    return {
+      ...head,
+      verdict: 'inconclusive',
+      inconclusive: xb.length === 0 || xc.length === 0 ? 'no-data' : 'too-few-samples',
+      reason: `${Math.min(xb.length, xc.length)} intervals in the smaller arm, ${minPoints} needed`,
+      baseline,
+      canary,
+      relativeChange: null,
+    };
   }
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
   // Points of a stepped range query are time series: the test is widened for their autocorrelation.
@@ -159,7 +269,8 @@ function judgeDistribution(metric: Extract<MetricConfig, { kind: 'distribution' 
   const hl = hodgesLehmann(xb, xc, { confidence: 1 - 2 * ctx.canary.alpha });
   const sign = metric.direction === 'lower-is-better' ? 1 : -1;
   const scale = Math.abs(baseline.value ?? 0);
-  const relativeChange = scale === 0 ? (hl.estimate === 0 ? 0 : sign * Math.sign(hl.estimate) * Infinity) : (sign * hl.estimate) / scale;
+  const relativeChange =
+    scale === 0 ? (hl.estimate === 0 ? 0 : sign * Math.sign(hl.estimate) * Infinity) : (sign * hl.estimate) / scale;
   return {
     ...head,
     verdict: 'pass',
@@ -180,24 +291,52 @@ function resolveLimit(limit: number | string | undefined, budget: PerfBudget | n
   return typeof value === 'number' ? value : undefined;
 }
 
-function judgeThreshold(metric: Extract<MetricConfig, { kind: 'threshold' }>, c: Extract<Collected, { kind: 'threshold' }>, ctx: JudgeContext): MetricVerdict {
+function judgeThreshold(
+  metric: Extract<MetricConfig, { kind: 'threshold' }>,
+  c: Extract<Collected, { kind: 'threshold' }>,
+  ctx: JudgeContext,
+): MetricVerdict {
   const max = resolveLimit(metric.max, ctx.budget);
   const min = metric.min;
-  const threshold = [max !== undefined ? `≤ ${max}${typeof metric.max === 'string' ? ` (${metric.max})` : ''}` : '', min !== undefined ? `≥ ${min}` : ''].filter(Boolean).join(', ');
+  const threshold = [
+    max !== undefined ? `≤ ${max}${typeof metric.max === 'string' ? ` (${metric.max})` : ''}` : '',
+    min !== undefined ? `≥ ${min}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const head = base(metric, threshold, c.queries);
   const empty = { value: null, n: null };
   let value: number;
   let baseline: { value: number | null; n: null } = empty;
   if (metric.source === 'verify') {
     if (ctx.accuracyDelta === undefined || ctx.accuracyDelta === null || Number.isNaN(ctx.accuracyDelta)) {
-      return { ...head, verdict: 'inconclusive', inconclusive: 'no-data', reason: 'no accuracy score: the golden cases were not scored', baseline: empty, canary: empty, relativeChange: null };
+      return {
+        ...head,
+        verdict: 'inconclusive',
+        inconclusive: 'no-data',
+        reason: 'no accuracy score: the golden cases were not scored',
+        baseline: empty,
+        canary: empty,
+        relativeChange: null,
+      };
     }
     value = ctx.accuracyDelta;
   } else {
     // A latency or a rate is never negative; a limit below zero says this query may be (a delta).
     const domain = (min !== undefined && min < 0) || (max !== undefined && max < 0) ? 'finite' : 'non-negative';
-    const canary = c.canary ? readScalar(c.canary, domain) : ({ ok: false, reason: 'no-data', detail: 'no query' } as const);
-    if (!canary.ok) return { ...head, verdict: 'inconclusive', inconclusive: canary.reason, reason: `canary: ${canary.detail}`, baseline: empty, canary: empty, relativeChange: null };
+    const canary = c.canary
+      ? readScalar(c.canary, domain)
+      : ({ ok: false, reason: 'no-data', detail: 'no query' } as const);
+    if (!canary.ok)
+      return {
+        ...head,
+        verdict: 'inconclusive',
+        inconclusive: canary.reason,
+        reason: `canary: ${canary.detail}`,
+        baseline: empty,
+        canary: empty,
+        relativeChange: null,
+      };
     value = canary.value;
     const b = c.baseline ? readScalar(c.baseline, domain) : null;
     if (b?.ok) baseline = { value: b.value, n: null };
@@ -208,7 +347,11 @@ function judgeThreshold(metric: Extract<MetricConfig, { kind: 'threshold' }>, c:
   return {
     ...head,
     verdict: over || under ? 'fail' : 'pass',
-    reason: over ? `canary ${value.toPrecision(4)} is above ${max}` : under ? `canary ${value.toPrecision(4)} is below ${min}` : `canary ${value.toPrecision(4)} within ${threshold}`,
+    reason: over
+      ? `canary ${value.toPrecision(4)} is above ${max}`
+      : under
+        ? `canary ${value.toPrecision(4)} is below ${min}`
+        : `canary ${value.toPrecision(4)} within ${threshold}`,
     baseline,
     canary: { value, n: null },
     relativeChange,

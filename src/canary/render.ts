@@ -34,7 +34,12 @@ export function renderCanary(v: CanaryVerdict, s: Style): string {
   ]);
   const lines = [renderTable(['metric', 'baseline', 'canary', 'change', 'interval', 'verdict', 'why'], rows), ''];
   lines.push(`${s.bold('verdict')} ${verdictColor(s, v.verdict)}: ${v.summary}`);
-  if (v.alerts.length) lines.push(s.yellow(`manual review needed: ${v.alerts.join(', ')} (alert metrics do not roll back)`));
-  lines.push(s.dim(`window ${v.window} ending ${v.at}; alpha ${v.alpha}${v.multipleComparisons === 'holm' ? ', Holm-adjusted across metrics' : ''}`));
+  if (v.alerts.length)
+    lines.push(s.yellow(`manual review needed: ${v.alerts.join(', ')} (alert metrics do not roll back)`));
+  lines.push(
+    s.dim(
+      `window ${v.window} ending ${v.at}; alpha ${v.alpha}${v.multipleComparisons === 'holm' ? ', Holm-adjusted across metrics' : ''}`,
+    ),
+  );
   return lines.join('\n');
 }

@@ -34,11 +34,13 @@ export function describeFault(fault: ChaosExperiment['fault']): string {
 
 function createProxyDriver(experiment: ChaosExperiment): FaultDriver {
   const { fault } = experiment;
-  if (!fault.listen || !fault.target) throw new Error(`experiment ${experiment.id}: a ${fault.type} fault needs fault.listen and fault.target`);
+  if (!fault.listen || !fault.target)
+    throw new Error(`experiment ${experiment.id}: a ${fault.type} fault needs fault.listen and fault.target`);
   const listen = parseEndpoint(fault.listen);
   const target = parseEndpoint(fault.target);
   const latencyMs = fault.latency ? parseDuration(fault.latency) : null;
-  if (fault.type === 'latency' && latencyMs === null) throw new Error(`experiment ${experiment.id}: a latency fault needs fault.latency (e.g. 200ms)`);
+  if (fault.type === 'latency' && latencyMs === null)
+    throw new Error(`experiment ${experiment.id}: a latency fault needs fault.latency (e.g. 200ms)`);
   let proxy: FaultProxy | null = null;
   return {
     describe: () => describeFault(fault),
@@ -68,7 +70,11 @@ function createProxyDriver(experiment: ChaosExperiment): FaultDriver {
   };
 }
 
-function createMemoryDriver(experiment: ChaosExperiment, maxLifetimeMs: number, onProcess: OnFaultProcess): FaultDriver {
+function createMemoryDriver(
+  experiment: ChaosExperiment,
+  maxLifetimeMs: number,
+  onProcess: OnFaultProcess,
+): FaultDriver {
   const megabytes = experiment.fault.megabytes;
   if (!megabytes) throw new Error(`experiment ${experiment.id}: a memory-pressure fault needs fault.megabytes`);
   let hog: MemoryPressure | null = null;
@@ -90,6 +96,11 @@ function createMemoryDriver(experiment: ChaosExperiment, maxLifetimeMs: number, 
 }
 
 /** The driver for an experiment's fault type. `maxLifetimeMs` bounds processes a killed run leaves behind. */
-export function createFaultDriver(experiment: ChaosExperiment, options: { maxLifetimeMs: number; onProcess: OnFaultProcess }): FaultDriver {
-  return experiment.fault.type === 'memory-pressure' ? createMemoryDriver(experiment, options.maxLifetimeMs, options.onProcess) : createProxyDriver(experiment);
+export function createFaultDriver(
+  experiment: ChaosExperiment,
+  options: { maxLifetimeMs: number; onProcess: OnFaultProcess },
+): FaultDriver {
+  return experiment.fault.type === 'memory-pressure'
+    ? createMemoryDriver(experiment, options.maxLifetimeMs, options.onProcess)
+    : createProxyDriver(experiment);
 }

@@ -10,7 +10,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * - `latency`: every chunk is delivered `ms` later, in both directions, in order;
  * - `blackhole`: connections are accepted, nothing is forwarded either way (exposes missing timeouts).
  */
-export type FaultMode = { kind: 'pass' } | { kind: 'down' } | { kind: 'reset' } | { kind: 'blackhole' } | { kind: 'latency'; ms: number };
+export type FaultMode =
+  { kind: 'pass' } | { kind: 'down' } | { kind: 'reset' } | { kind: 'blackhole' } | { kind: 'latency'; ms: number };
 
 /** A host and port, as written in `rollout.yaml` (`127.0.0.1:15432`). */
 export interface Endpoint {
@@ -87,7 +88,11 @@ class DelayQueue {
 }
 
 /** Start a proxy from `listen` to `target`, initially in `pass` mode (or the mode given). */
-export async function startFaultProxy(options: { listen: Endpoint; target: Endpoint; mode?: FaultMode }): Promise<FaultProxy> {
+export async function startFaultProxy(options: {
+  listen: Endpoint;
+  target: Endpoint;
+  mode?: FaultMode;
+}): Promise<FaultProxy> {
   let mode: FaultMode = options.mode ?? { kind: 'pass' };
   const links = new Set<Link>();
   let server: Server | null = null;
@@ -171,7 +176,8 @@ export async function startFaultProxy(options: { listen: Endpoint; target: Endpo
     }
     if (next.kind === 'reset') for (const link of [...links]) drop(link, 'reset');
     // Connections accepted while black-holed never got an upstream: close them so clients reconnect.
-    if (previous.kind === 'blackhole' && next.kind !== 'blackhole') for (const link of [...links]) if (!link.upstream) drop(link, 'close');
+    if (previous.kind === 'blackhole' && next.kind !== 'blackhole')
+      for (const link of [...links]) if (!link.upstream) drop(link, 'close');
     await openListener();
   };
 

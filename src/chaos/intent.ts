@@ -107,7 +107,8 @@ export async function cleanStaleIntent(stateDir: string, host: string = hostname
     // A torn record parses as null but still blocks the exclusive create: remove it once it is old
     // enough that it cannot be a record another run is writing right now.
     const info = await stat(intentPath(stateDir)).catch(() => null);
-    if (info && Date.now() - info.mtimeMs > TORN_RECORD_AGE_MS) await unlink(intentPath(stateDir)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > TORN_RECORD_AGE_MS)
+      await unlink(intentPath(stateDir)).catch(() => undefined);
     return null;
   }
   if (intent.host !== host || isProcessAlive(intent.pid)) return null;
@@ -120,7 +121,10 @@ export async function cleanStaleIntent(stateDir: string, host: string = hostname
       notes.push(`killed ${p.marker} process ${p.pid}`);
     }
   }
-  if (intent.fault.listen) notes.push(`the fault proxy on ${intent.fault.listen} died with the run: nothing forwards to ${intent.fault.target ?? 'the target'} there until the next run`);
+  if (intent.fault.listen)
+    notes.push(
+      `the fault proxy on ${intent.fault.listen} died with the run: nothing forwards to ${intent.fault.target ?? 'the target'} there until the next run`,
+    );
   await unlink(intentPath(stateDir)).catch(() => undefined);
   return { intent, killed, notes };
 }

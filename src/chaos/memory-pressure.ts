@@ -24,11 +24,26 @@ export interface MemoryPressure {
 }
 
 /** Allocate `megabytes` MB in a child process that lives at most `maxLifetimeMs`. */
-export function startMemoryPressure(options: { megabytes: number; maxLifetimeMs: number; experimentId: string }): Promise<MemoryPressure> {
-  const child = spawn(process.execPath, ['-e', ALLOCATOR, MEMORY_MARKER, String(options.megabytes), String(Math.max(1, Math.round(options.maxLifetimeMs))), options.experimentId], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { PATH: process.env.PATH ?? '' },
-  });
+export function startMemoryPressure(options: {
+  megabytes: number;
+  maxLifetimeMs: number;
+  experimentId: string;
+}): Promise<MemoryPressure> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      ALLOCATOR,
+      MEMORY_MARKER,
+      String(options.megabytes),
+      String(Math.max(1, Math.round(options.maxLifetimeMs))),
+      options.experimentId,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { PATH: process.env.PATH ?? '' },
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -37,7 +52,9 @@ export function startMemoryPressure(options: { megabytes: number; maxLifetimeMs:
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`the memory-pressure process exited before allocating (code ${code}, signal ${signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the memory-pressure process exited before allocating (code ${code}, signal ${signal})`)),
+    );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /ready (\d+)/.exec(out);

@@ -40,9 +40,19 @@ export function createHttpProbe(options: { env: NodeJS.ProcessEnv; fetch?: typeo
   return async (gate) => {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    if (gate.kind !== 'http') return { status: 'inconclusive', reason: `probe kind "${gate.kind}" is not supported by the built-in HTTP probe`, durationMs: 0 };
+    if (gate.kind !== 'http')
+      return {
+        status: 'inconclusive',
+        reason: `probe kind "${gate.kind}" is not supported by the built-in HTTP probe`,
+        durationMs: 0,
+      };
     const url = resolveProbeUrl(gate, options.env);
-    if (!url) return { status: 'inconclusive', reason: `no URL: set ${gate.urlEnv ?? 'url'} for probe ${gate.id}`, durationMs: 0 };
+    if (!url)
+      return {
+        status: 'inconclusive',
+        reason: `no URL: set ${gate.urlEnv ?? 'url'} for probe ${gate.id}`,
+        durationMs: 0,
+      };
     const timeoutMs = parseDuration(gate.timeout) ?? 10_000;
     const headers: Record<string, string> = { ...gate.headers };
     const token = gate.bearerTokenEnv ? options.env[gate.bearerTokenEnv] : undefined;
@@ -52,10 +62,13 @@ export function createHttpProbe(options: { env: NodeJS.ProcessEnv; fetch?: typeo
       // Read the body in full either way: the probe measures the whole answer, not just the headers.
       const body = await response.text();
       const durationMs = elapsed();
-      if (!isExpectedStatus(gate, response.status)) return { status: 'fail', reason: `HTTP ${response.status}`, durationMs };
-      if (gate.bodyMatches && !new RegExp(gate.bodyMatches).test(body)) return { status: 'fail', reason: `body does not match /${gate.bodyMatches}/`, durationMs };
+      if (!isExpectedStatus(gate, response.status))
+        return { status: 'fail', reason: `HTTP ${response.status}`, durationMs };
+      if (gate.bodyMatches && !new RegExp(gate.bodyMatches).test(body))
+        return { status: 'fail', reason: `body does not match /${gate.bodyMatches}/`, durationMs };
       const maxLatency = gate.maxLatency ? parseDuration(gate.maxLatency) : null;
-      if (maxLatency !== null && durationMs > maxLatency) return { status: 'fail', reason: `latency ${durationMs} ms > ${maxLatency} ms`, durationMs };
+      if (maxLatency !== null && durationMs > maxLatency)
+        return { status: 'fail', reason: `latency ${durationMs} ms > ${maxLatency} ms`, durationMs };
       return { status: 'pass', reason: `HTTP ${response.status} in ${durationMs} ms`, durationMs };
     } catch (error) {
       const durationMs = elapsed();

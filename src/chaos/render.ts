@@ -31,13 +31,21 @@ export function renderStaleCleanup(c: StaleCleanup, s: Style): string {
 }
 
 export function renderExperiment(r: ExperimentResult, s: Style): string {
-  const out = [`${s.bold(`${r.id}`)}  ${r.title}${r.item ? s.dim(` (${r.item})`) : ''}`, `fault    ${r.fault} for ${formatDuration(r.durationMs)}`];
+  const out = [
+    `${s.bold(`${r.id}`)}  ${r.title}${r.item ? s.dim(` (${r.item})`) : ''}`,
+    `fault    ${r.fault} for ${formatDuration(r.durationMs)}`,
+  ];
   out.push(phaseLine('steady', r.steady), phaseLine('during', r.during), phaseLine('after', r.after));
   const recovery = r.recoveryMs === null ? 'not measured' : formatDuration(r.recoveryMs);
-  out.push(`recovery ${recovery} (objective ${formatDuration(r.recoveryObjectiveMs)}, ${r.streak} passing probes in a row, every ${r.intervalMs} ms)`);
+  out.push(
+    `recovery ${recovery} (objective ${formatDuration(r.recoveryObjectiveMs)}, ${r.streak} passing probes in a row, every ${r.intervalMs} ms)`,
+  );
   out.push('', s.bold('timeline'));
   for (const e of condenseTimeline(r.timeline)) {
-    const what = e.event === 'probe' ? `probe ${e.status}${e.reason ? ` — ${e.reason}` : ''}` : `${e.event}${e.reason ? ` — ${e.reason}` : ''}${e.durationMs !== undefined ? ` (${formatDuration(e.durationMs)})` : ''}`;
+    const what =
+      e.event === 'probe'
+        ? `probe ${e.status}${e.reason ? ` — ${e.reason}` : ''}`
+        : `${e.event}${e.reason ? ` — ${e.reason}` : ''}${e.durationMs !== undefined ? ` (${formatDuration(e.durationMs)})` : ''}`;
     out.push(`  +${(e.t / 1000).toFixed(2).padStart(6)}s  ${e.phase.padEnd(8)} ${what}`);
   }
   out.push('', `${verdictText(s, r.verdict)}  ${r.reason}`);

@@ -108,7 +108,9 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     if (steadyAt === null) {
       verdict = aborted() ? 'aborted' : 'not-steady';
       const last = rec.timeline.at(-1);
-      reason = aborted() ? 'interrupted before the fault' : `not steady: the probe did not pass ${x.streak} times in a row before the fault${last?.reason ? ` (last: ${last.reason})` : ''}; nothing was injected`;
+      reason = aborted()
+        ? 'interrupted before the fault'
+        : `not steady: the probe did not pass ${x.streak} times in a row before the fault${last?.reason ? ` (last: ${last.reason})` : ''}; nothing was injected`;
       rec.add('steady', verdict === 'aborted' ? 'aborted' : 'not-steady', { reason });
     } else {
       await o.beforeInject?.();
@@ -171,9 +173,25 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 }
 
 /** Pass when the probe held `streak` passes in a row starting within the objective. */
-export function judgeRecovery(recoveryMs: number | null, objectiveMs: number, streak: number, wasAborted: boolean): { verdict: ExperimentResult['verdict']; reason: string } {
+export function judgeRecovery(
+  recoveryMs: number | null,
+  objectiveMs: number,
+  streak: number,
+  wasAborted: boolean,
+): { verdict: ExperimentResult['verdict']; reason: string } {
   if (wasAborted) return { verdict: 'aborted', reason: 'interrupted while measuring recovery; no verdict' };
-  if (recoveryMs === null) return { verdict: 'fail', reason: `not recovered: the probe did not pass ${streak} times in a row within ${formatDuration(objectiveMs)} of the fault's end` };
-  if (recoveryMs > objectiveMs) return { verdict: 'fail', reason: `recovered in ${formatDuration(recoveryMs)}, beyond the objective of ${formatDuration(objectiveMs)}` };
-  return { verdict: 'pass', reason: `recovered in ${formatDuration(recoveryMs)} (objective ${formatDuration(objectiveMs)})` };
+  if (recoveryMs === null)
+    return {
+      verdict: 'fail',
+      reason: `not recovered: the probe did not pass ${streak} times in a row within ${formatDuration(objectiveMs)} of the fault's end`,
+    };
+  if (recoveryMs > objectiveMs)
+    return {
+      verdict: 'fail',
+      reason: `recovered in ${formatDuration(recoveryMs)}, beyond the objective of ${formatDuration(objectiveMs)}`,
+    };
+  return {
+    verdict: 'pass',
+    reason: `recovered in ${formatDuration(recoveryMs)} (objective ${formatDuration(objectiveMs)})`,
+  };
 }

@@ -30,7 +30,9 @@ async function indexRunbooks(loaded: LoadedConfig): Promise<(trigger: string) =>
   return (trigger) => {
     const declared = runbooks.find((r) => r.triggers.includes(trigger));
     if (declared) return `${loaded.config.runbooks}/${declared.id}.md`;
-    return own.has(DEFAULT_ALERT_RUNBOOK) ? `${loaded.config.runbooks}/${DEFAULT_ALERT_RUNBOOK}.md` : `rollout runbook show ${DEFAULT_ALERT_RUNBOOK}`;
+    return own.has(DEFAULT_ALERT_RUNBOOK)
+      ? `${loaded.config.runbooks}/${DEFAULT_ALERT_RUNBOOK}.md`
+      : `rollout runbook show ${DEFAULT_ALERT_RUNBOOK}`;
   };
 }
 
@@ -45,13 +47,22 @@ export async function runAlerts(options: OutOptions, _args: string[], ctx: Ctx):
   const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
   if (out) await writeFile(out, yaml, { mode: 0o644 });
   const rules = built.groups.reduce((n, g) => n + g.rules.length, 0);
-  const result: AlertsResult = { release: loaded.config.release, file: out, rules, groups: built.groups, notes: built.notes, yaml };
+  const result: AlertsResult = {
+    release: loaded.config.release,
+    file: out,
+    rules,
+    groups: built.groups,
+    notes: built.notes,
+    yaml,
+  };
   return {
     exitCode: EXIT.ok,
     result,
     human: (s) => {
       if (!out) return yaml;
-      const lines = [`${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${rules} rules in ${built.groups.length} groups (check with \`promtool check rules\`)`];
+      const lines = [
+        `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${rules} rules in ${built.groups.length} groups (check with \`promtool check rules\`)`,
+      ];
       for (const note of built.notes) {
         lines.push(`${s.yellow('note')} ${note.trigger}: ${note.message}`);
         if (note.sketch) lines.push(`     ${note.sketch}`);

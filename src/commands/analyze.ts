@@ -21,7 +21,11 @@ export interface AnalyzeResult extends CanaryVerdict {
   recorded?: string;
 }
 
-export const VERDICT_EXIT: Record<CanaryVerdict['verdict'], ExitCode> = { pass: EXIT.ok, fail: EXIT.fail, inconclusive: EXIT.inconclusive };
+export const VERDICT_EXIT: Record<CanaryVerdict['verdict'], ExitCode> = {
+  pass: EXIT.ok,
+  fail: EXIT.fail,
+  inconclusive: EXIT.inconclusive,
+};
 
 function findStage(loaded: LoadedConfig, id: string | undefined, current: string | null): StageConfig | null {
   const stages = loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []);
@@ -29,8 +33,14 @@ function findStage(loaded: LoadedConfig, id: string | undefined, current: string
   if (!wanted) return null;
   const stage = stages.find((s) => s.id === wanted);
   if (!stage && id) {
-    const hint = suggest(id, stages.map((s) => s.id));
-    throw new RolloutError('E_USAGE', `--stage ${id}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`);
+    const hint = suggest(
+      id,
+      stages.map((s) => s.id),
+    );
+    throw new RolloutError(
+      'E_USAGE',
+      `--stage ${id}: no such stage${hint ? ` (did you mean ${hint}?)` : ''}; stages: ${stages.map((s) => s.id).join(', ')}`,
+    );
   }
   return stage ?? null;
 }
@@ -44,7 +54,11 @@ export interface AnalyzeOptions {
   dryRun?: boolean;
 }
 
-export async function runAnalyze(options: AnalyzeOptions, _args: string[], ctx: Ctx): Promise<CommandResult<AnalyzeResult>> {
+export async function runAnalyze(
+  options: AnalyzeOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<AnalyzeResult>> {
   const loaded = await loadConfigFor(ctx);
   const canary = loaded.config.canary;
   if (!canary) throw new RolloutError('E_NO_CANARY', `${ctx.global.config} has no canary section`);
@@ -59,7 +73,11 @@ export async function runAnalyze(options: AnalyzeOptions, _args: string[], ctx: 
   // evidence gives the same verdict.
   const now = replay ? await readRecordedInstant(recordings, replay) : (ctx.clock.wallNow?.() ?? ctx.clock.now());
   const recording = recordFile ? recordings.createRecording('rollout analyze', now) : undefined;
-  const source = await openMetrics(ctx, loaded, { ...(replay ? { replay } : {}), ...(recording ? { record: recording } : {}), now: () => now });
+  const source = await openMetrics(ctx, loaded, {
+    ...(replay ? { replay } : {}),
+    ...(recording ? { record: recording } : {}),
+    now: () => now,
+  });
   const policy = stage?.minSamples ? { ...canary, minSamples: stage.minSamples } : canary;
   const verdict = await analyzeCanary({
     canary: policy,
@@ -71,9 +89,18 @@ export async function runAnalyze(options: AnalyzeOptions, _args: string[], ctx: 
     ...(window ? { window } : {}),
   });
   if (recording && recordFile) await recordings.writeRecording(recordFile, recording);
-  const result: AnalyzeResult = { ...verdict, stage: stage?.id ?? null, source: source.description, ...(recordFile ? { recorded: recordFile } : {}) };
+  const result: AnalyzeResult = {
+    ...verdict,
+    stage: stage?.id ?? null,
+    source: source.description,
+    ...(recordFile ? { recorded: recordFile } : {}),
+  };
   if (!replay && !ctx.global.dryRun) await recordEvidence(ctx, loaded, result);
-  return { exitCode: VERDICT_EXIT[verdict.verdict], result, human: (s) => renderCanary(verdict, s) + (recordFile ? `\nrecorded every query and answer to ${recordFile}` : '') };
+  return {
+    exitCode: VERDICT_EXIT[verdict.verdict],
+    result,
+    human: (s) => renderCanary(verdict, s) + (recordFile ? `\nrecorded every query and answer to ${recordFile}` : ''),
+  };
 }
 
 async function readRecordedInstant(recordings: typeof Recordings, file: string): Promise<Date> {
@@ -88,8 +115,22 @@ async function readRecordedInstant(recordings: typeof Recordings, file: string):
 async function recordEvidence(ctx: Ctx, loaded: LoadedConfig, result: AnalyzeResult): Promise<void> {
   const key = `canary:${result.stage ?? 'adhoc'}`;
   await changeRelease(ctx, loaded, { operation: 'analyze' }, async (state) => ({
-    next: { ...state, evidence: { ...state.evidence, [key]: { verdict: result.verdict, summary: result.summary, at: result.at, metrics: result.metrics } } },
-    audit: { op: 'analyze', data: { stage: result.stage, verdict: result.verdict, summary: result.summary, metrics: result.metrics.map((m) => ({ id: m.id, verdict: m.verdict, reason: m.reason })) } },
+    next: {
+      ...state,
+      evidence: {
+        ...state.evidence,
+        [key]: { verdict: result.verdict, summary: result.summary, at: result.at, metrics: result.metrics },
+      },
+    },
+    audit: {
+      op: 'analyze',
+      data: {
+        stage: result.stage,
+        verdict: result.verdict,
+        summary: result.summary,
+        metrics: result.metrics.map((m) => ({ id: m.id, verdict: m.verdict, reason: m.reason })),
+      },
+    },
     result: undefined,
   }));
 }

@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { createFaultDriver, describeFault } from '../chaos/fault-driver.js';
-import { claimIntent, cleanStaleIntent, readIntent, releaseIntent, resolveIntentDir, updateIntent, type ChaosIntent, type StaleCleanup } from '../chaos/intent.js';
+import {
+  claimIntent,
+  cleanStaleIntent,
+  readIntent,
+  releaseIntent,
+  resolveIntentDir,
+  updateIntent,
+  type ChaosIntent,
+  type StaleCleanup,
+} from '../chaos/intent.js';
 import { createGateProbe } from '../chaos/gate-probe.js';
 import { createHttpProbe, type ProbeRunner } from '../chaos/probe.js';
 import { renderExperiment, renderStaleCleanup } from '../chaos/render.js';
@@ -20,7 +29,16 @@ import { openState, resolveStateUrl } from '../state/open-state.js';
 import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface ChaosListResult {
-  experiments: Array<{ id: string; title: string; item?: string; fault: string; duration: string; recoveryObjective: string; streak: number; probe: string }>;
+  experiments: Array<{
+    id: string;
+    title: string;
+    item?: string;
+    fault: string;
+    duration: string;
+    recoveryObjective: string;
+    streak: number;
+    probe: string;
+  }>;
   active: ChaosIntent | null;
   cleaned: StaleCleanup | null;
 }
@@ -40,13 +58,27 @@ export interface ChaosDeps {
   signal?: AbortSignal;
 }
 
-const EXIT_BY_VERDICT: Record<ExperimentResult['verdict'], ExitCode> = { pass: EXIT.ok, fail: EXIT.fail, 'not-steady': EXIT.inconclusive, aborted: EXIT.inconclusive };
+const EXIT_BY_VERDICT: Record<ExperimentResult['verdict'], ExitCode> = {
+  pass: EXIT.ok,
+  fail: EXIT.fail,
+  'not-steady': EXIT.inconclusive,
+  aborted: EXIT.inconclusive,
+};
 
-export function runChaos(options: MutatingOptions, args: string[], ctx: Ctx): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
+export function runChaos(
+  options: MutatingOptions,
+  args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
   return runChaosWith(options, args, ctx, {});
 }
 
-export async function runChaosWith(options: MutatingOptions, args: string[], ctx: Ctx, deps: ChaosDeps): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
+export async function runChaosWith(
+  options: MutatingOptions,
+  args: string[],
+  ctx: Ctx,
+  deps: ChaosDeps,
+): Promise<CommandResult<ChaosListResult | ChaosRunResult>> {
   const [action, id] = args;
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
@@ -54,26 +86,55 @@ export async function runChaosWith(options: MutatingOptions, args: string[], ctx
   const cleaned = await cleanStaleIntent(dir);
   if (cleaned) {
     ctx.progress(renderStaleCleanup(cleaned, plainStyle));
-    await audit(ctx, store, 'chaos:cleanup', `a killed run of ${cleaned.intent.experimentId} left its fault behind`, cleaned);
+    await audit(
+      ctx,
+      store,
+      'chaos:cleanup',
+      `a killed run of ${cleaned.intent.experimentId} left its fault behind`,
+      cleaned,
+    );
   }
   if (action === 'list' || action === undefined) return listExperiments(loaded, dir, cleaned);
   if (action !== 'run') throw new RolloutError('E_USAGE', `unknown chaos action "${action}": use list or run <id>`);
   const experiment = loaded.config.chaos.find((x) => x.id === id);
   if (!experiment) {
     const known = loaded.config.chaos.map((x) => x.id).join(', ') || 'none';
-    throw new RolloutError('E_USAGE', id ? `no chaos experiment "${id}" in ${loaded.file} (known: ${known})` : `chaos run needs an experiment id (known: ${known})`);
+    throw new RolloutError(
+      'E_USAGE',
+      id
+        ? `no chaos experiment "${id}" in ${loaded.file} (known: ${known})`
+        : `chaos run needs an experiment id (known: ${known})`,
+    );
   }
   if (options.dryRun === true) {
-    const plan = { fault: describeFault(experiment.fault), duration: experiment.duration, probe: experiment.probe.id, recoveryObjective: experiment.recoveryObjective };
+    const plan = {
+      fault: describeFault(experiment.fault),
+      duration: experiment.duration,
+      probe: experiment.probe.id,
+      recoveryObjective: experiment.recoveryObjective,
+    };
     const result: ChaosRunResult = { experiment: null, dryRun: true, plan, cleaned };
-    return { exitCode: EXIT.ok, result, human: (s) => `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}; recovery objective ${plan.recoveryObjective}. Nothing was injected.` };
+    return {
+      exitCode: EXIT.ok,
+      result,
+      human: (s) =>
+        `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}; recovery objective ${plan.recoveryObjective}. Nothing was injected.`,
+    };
   }
   const experimentResult = await runGuarded(ctx, loaded, dir, experiment, deps, options.reason);
   const result: ChaosRunResult = { experiment: experimentResult, dryRun: false, cleaned };
-  return { exitCode: EXIT_BY_VERDICT[experimentResult.verdict], result, human: (s) => renderExperiment(experimentResult, s) };
+  return {
+    exitCode: EXIT_BY_VERDICT[experimentResult.verdict],
+    result,
+    human: (s) => renderExperiment(experimentResult, s),
+  };
 }
 
-function listExperiments(loaded: LoadedConfig, dir: string, cleaned: StaleCleanup | null): Promise<CommandResult<ChaosListResult>> {
+function listExperiments(
+  loaded: LoadedConfig,
+  dir: string,
+  cleaned: StaleCleanup | null,
+): Promise<CommandResult<ChaosListResult>> {
   return readIntent(dir).then((active) => {
     const experiments = loaded.config.chaos.map((x) => ({
       id: x.id,
@@ -90,8 +151,16 @@ function listExperiments(loaded: LoadedConfig, dir: string, cleaned: StaleCleanu
       exitCode: EXIT.ok,
       result,
       human: (s) => {
-        const lines = experiments.map((x) => `${s.bold(x.id.padEnd(22))} ${x.title}\n${' '.repeat(23)}${s.dim(`${x.fault}, ${x.duration}; recovery ≤ ${x.recoveryObjective}`)}`);
-        if (active) lines.push(s.yellow(`running now: ${active.experimentId} (pid ${active.pid} on ${active.host}, until ${active.expiresAt})`));
+        const lines = experiments.map(
+          (x) =>
+            `${s.bold(x.id.padEnd(22))} ${x.title}\n${' '.repeat(23)}${s.dim(`${x.fault}, ${x.duration}; recovery ≤ ${x.recoveryObjective}`)}`,
+        );
+        if (active)
+          lines.push(
+            s.yellow(
+              `running now: ${active.experimentId} (pid ${active.pid} on ${active.host}, until ${active.expiresAt})`,
+            ),
+          );
         if (cleaned) lines.push(renderStaleCleanup(cleaned, s));
         return lines.length ? lines.join('\n') : 'no chaos experiments in this plan';
       },
@@ -100,7 +169,14 @@ function listExperiments(loaded: LoadedConfig, dir: string, cleaned: StaleCleanu
 }
 
 /** Record the intent, install the signal handlers, run, and always undo both. */
-async function runGuarded(ctx: Ctx, loaded: LoadedConfig, dir: string, x: ChaosExperiment, deps: ChaosDeps, reason: string | undefined): Promise<ExperimentResult> {
+async function runGuarded(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  dir: string,
+  x: ChaosExperiment,
+  deps: ChaosDeps,
+  reason: string | undefined,
+): Promise<ExperimentResult> {
   const store = openState(ctx, loaded);
   const steadyTimeoutMs = deps.steadyTimeoutMs ?? DEFAULT_STEADY_TIMEOUT_MS;
   const durationMs = parseDuration(x.duration) ?? 0;
@@ -113,12 +189,21 @@ async function runGuarded(ctx: Ctx, loaded: LoadedConfig, dir: string, x: ChaosE
     host: hostname(),
     startedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + windowMs).toISOString(),
-    fault: { type: x.fault.type, ...(x.fault.listen ? { listen: x.fault.listen } : {}), ...(x.fault.target ? { target: x.fault.target } : {}), ...(x.fault.megabytes ? { megabytes: x.fault.megabytes } : {}) },
+    fault: {
+      type: x.fault.type,
+      ...(x.fault.listen ? { listen: x.fault.listen } : {}),
+      ...(x.fault.target ? { target: x.fault.target } : {}),
+      ...(x.fault.megabytes ? { megabytes: x.fault.megabytes } : {}),
+    },
     processes: [],
   };
   const holder = await claimIntent(dir, intent);
   if (holder) {
-    throw new RolloutError('E_LOCK_BUSY', `chaos experiment ${holder.experimentId} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, { details: { holder } });
+    throw new RolloutError(
+      'E_LOCK_BUSY',
+      `chaos experiment ${holder.experimentId} is already running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+      { details: { holder } },
+    );
   }
   const abort = new AbortController();
   deps.signal?.addEventListener('abort', () => abort.abort(), { once: true });
@@ -131,7 +216,11 @@ async function runGuarded(ctx: Ctx, loaded: LoadedConfig, dir: string, x: ChaosE
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await audit(ctx, store, 'chaos:start', reason, { experiment: x.id, fault: intent.fault, expiresAt: intent.expiresAt });
+    await audit(ctx, store, 'chaos:start', reason, {
+      experiment: x.id,
+      fault: intent.fault,
+      expiresAt: intent.expiresAt,
+    });
     const driver = createFaultDriver(x, {
       // A process the fault starts ends on its own shortly after the window, even if this run is killed.
       maxLifetimeMs: durationMs + 5_000,
@@ -179,6 +268,12 @@ async function defaultProbe(ctx: Ctx, loaded: LoadedConfig): Promise<ProbeRunner
   return createGateProbe(gctx, http);
 }
 
-async function audit(ctx: Ctx, store: StateStore, op: string, reason: string | undefined, data: unknown): Promise<void> {
+async function audit(
+  ctx: Ctx,
+  store: StateStore,
+  op: string,
+  reason: string | undefined,
+  data: unknown,
+): Promise<void> {
   await store.appendAudit(redactDeep({ actor: ctx.actor, op, ...(reason ? { reason } : {}), data }, ctx.redact));
 }

@@ -50,15 +50,26 @@ export interface CompletionResult {
 }
 
 /** `rollout completion bash|zsh|fish`: the script to source. */
-export async function runCompletion(_options: object, args: string[], _ctx: Ctx): Promise<CommandResult<CompletionResult>> {
+export async function runCompletion(
+  _options: object,
+  args: string[],
+  _ctx: Ctx,
+): Promise<CommandResult<CompletionResult>> {
   const shell = args[0];
-  if (!SHELLS.includes(shell as Shell)) throw new RolloutError('E_USAGE', `unknown shell "${shell ?? ''}"; expected one of ${SHELLS.join(', ')}`, { details: { shell } });
+  if (!SHELLS.includes(shell as Shell))
+    throw new RolloutError('E_USAGE', `unknown shell "${shell ?? ''}"; expected one of ${SHELLS.join(', ')}`, {
+      details: { shell },
+    });
   const result = { shell: shell as Shell, script: SCRIPTS[shell as Shell] };
   return { exitCode: EXIT.ok, result, human: () => result.script };
 }
 
 /** `rollout __complete -- WORD… CURRENT`: one candidate per line for the word being typed. */
-export async function runComplete(_options: object, args: string[], ctx: Ctx): Promise<CommandResult<{ candidates: string[] }>> {
+export async function runComplete(
+  _options: object,
+  args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<{ candidates: string[] }>> {
   const { buildProgram } = await import('../cli.js');
   const program = buildProgram('', () => undefined, { writeOut: () => undefined, writeErr: () => undefined });
   const candidates = await completeWords(program, args, () => planIds(ctx));
@@ -92,8 +103,14 @@ const OPTION_VALUES: Record<string, (ids: PlanIds) => string[]> = {
 
 /** Positional arguments: `flags <action> [flag]`, `runbook <action> [id]`, … */
 const POSITIONALS: Record<string, Array<(ids: PlanIds, previous: string[]) => string[]>> = {
-  flags: [() => ['list', 'show', 'eval', 'export'], (ids, prev) => (prev[0] === 'show' || prev[0] === 'eval' ? ids.flags : [])],
-  runbook: [() => ['list', 'show', 'run'], (ids, prev) => (prev[0] === 'show' || prev[0] === 'run' ? ids.runbooks : [])],
+  flags: [
+    () => ['list', 'show', 'eval', 'export'],
+    (ids, prev) => (prev[0] === 'show' || prev[0] === 'eval' ? ids.flags : []),
+  ],
+  runbook: [
+    () => ['list', 'show', 'run'],
+    (ids, prev) => (prev[0] === 'show' || prev[0] === 'run' ? ids.runbooks : []),
+  ],
   chaos: [() => ['list', 'run'], (ids, prev) => (prev[0] === 'run' ? ids.chaos : [])],
   signoff: [(ids) => ids.checklist],
   completion: [() => [...SHELLS]],
@@ -160,13 +177,19 @@ async function planIds(ctx: Ctx): Promise<PlanIds> {
     // A plan that does not load completes no ids; commands and options still complete.
   }
   const dirs = runbookDirs(runbooksDir);
-  const runbooks = (await Promise.all(dirs.map((d) => readdir(d).catch(() => [] as string[])))).flat().filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3));
+  const runbooks = (await Promise.all(dirs.map((d) => readdir(d).catch(() => [] as string[]))))
+    .flat()
+    .filter((n) => n.endsWith('.md') && n !== 'README.md')
+    .map((n) => n.slice(0, -3));
   const phases = config?.phases ?? [];
   return {
     phases: phases.map((p) => p.id),
     stages: phases.flatMap((p) => p.rollout?.stages.map((s) => s.id) ?? []),
     gates: phases.flatMap((p) => p.gates.map((g) => g.id)),
-    checklist: [...phases.flatMap((p) => p.checklist.map((c) => c.id)), ...(config?.completionChecklist.map((c) => c.id) ?? [])],
+    checklist: [
+      ...phases.flatMap((p) => p.checklist.map((c) => c.id)),
+      ...(config?.completionChecklist.map((c) => c.id) ?? []),
+    ],
     flags: config?.flags.map((f) => f.key) ?? [],
     chaos: config?.chaos.map((c) => c.id) ?? [],
     runbooks: [...new Set(runbooks)].sort(),

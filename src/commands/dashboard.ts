@@ -14,7 +14,11 @@ export interface DashboardResult {
   dashboard: GrafanaDashboard;
 }
 
-export async function runDashboard(options: OutOptions, _args: string[], ctx: Ctx): Promise<CommandResult<DashboardResult>> {
+export async function runDashboard(
+  options: OutOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<DashboardResult>> {
   const loaded = await loadConfigFor(ctx);
   const dashboard = buildDashboard(loaded.config, loaded.budget);
   const json = `${JSON.stringify(dashboard, null, 2)}\n`;
@@ -24,6 +28,9 @@ export async function runDashboard(options: OutOptions, _args: string[], ctx: Ct
   return {
     exitCode: EXIT.ok,
     result: { release: loaded.config.release, file: out, panels, dashboard },
-    human: (s) => (out ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: dashboard "${dashboard.title}" (uid ${dashboard.uid}), ${panels} panels; import it in Grafana and pick the Prometheus datasource` : json),
+    human: (s) =>
+      out
+        ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: dashboard "${dashboard.title}" (uid ${dashboard.uid}), ${panels} panels; import it in Grafana and pick the Prometheus datasource`
+        : json,
   };
 }

@@ -19,7 +19,10 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions, _args: string[], ctx: Ctx): Promise<CommandResult<DemoResult>> {
   const seed = options.seed ?? randomInt(1, 2 ** 31);
-  const [{ runDemoRelease }, { renderDemo }] = await Promise.all([import('../demo/run.js'), import('../demo/render.js')]);
+  const [{ runDemoRelease }, { renderDemo }] = await Promise.all([
+    import('../demo/run.js'),
+    import('../demo/render.js'),
+  ]);
   const result = await runDemoRelease(ctx, { seed, keep: options.keep === true });
   return { exitCode: result.ok ? EXIT.ok : EXIT.fail, result, human: (s) => renderDemo(result, s) };
 }

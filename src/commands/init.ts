@@ -10,7 +10,12 @@ import type { CommandResult } from '../output/command-result.js';
 async function genericRunbooks(dir: string): Promise<Array<[string, string]>> {
   const source = genericRunbookDir();
   const names = (await readdir(source)).filter((n) => n.endsWith('.md') && n !== 'README.md').sort();
-  return Promise.all(names.map(async (n): Promise<[string, string]> => [path.join(dir, n), await readFile(path.join(source, n), 'utf8')]));
+  return Promise.all(
+    names.map(async (n): Promise<[string, string]> => [
+      path.join(dir, n),
+      await readFile(path.join(source, n), 'utf8'),
+    ]),
+  );
 }
 
 const STARTER_PLAN = `# yaml-language-server: $schema=./rollout.schema.json
@@ -96,7 +101,10 @@ export async function runInit(_options: object, _args: string[], ctx: Ctx): Prom
       // Remove only the files this run created empty a moment ago.
       await Promise.all(files.slice(0, handles.length).map(([file]) => rm(file)));
       const existing = (error as NodeJS.ErrnoException).path ?? '';
-      throw new RolloutError('E_INIT_EXISTS', `${path.relative(ctx.cwd, existing) || existing} already exists; nothing was written`);
+      throw new RolloutError(
+        'E_INIT_EXISTS',
+        `${path.relative(ctx.cwd, existing) || existing} already exists; nothing was written`,
+      );
     }
     throw error;
   }
@@ -106,6 +114,10 @@ export async function runInit(_options: object, _args: string[], ctx: Ctx): Prom
   return {
     exitCode: EXIT.ok,
     result: { written },
-    human: (s) => [...written.map((f) => `${s.green('wrote')} ${f}`), 'next: edit the plan, then `rollout validate` and `rollout plan`; adapt runbooks/ to your service.'].join('\n'),
+    human: (s) =>
+      [
+        ...written.map((f) => `${s.green('wrote')} ${f}`),
+        'next: edit the plan, then `rollout validate` and `rollout plan`; adapt runbooks/ to your service.',
+      ].join('\n'),
   };
 }

@@ -35,9 +35,17 @@ export async function runLog(options: LogOptions, _args: string[], ctx: Ctx): Pr
       exitCode: verification.tampered ? EXIT.fail : EXIT.ok,
       result,
       human: (s) => {
-        if (verification.problems.length === 0) return `${s.green('ok')} audit log verifies: ${verification.entries} entries, head ${verification.head ?? '(empty)'}`;
-        const lines = verification.problems.map((p) => `${p.kind === 'truncated-tail' ? s.yellow(p.kind) : s.red(p.kind)} line ${p.line}${p.seq !== undefined ? ` (seq ${p.seq})` : ''}: ${p.message}`);
-        lines.push(verification.tampered ? s.red('the audit log does NOT verify') : s.yellow('the last entry was torn by a crash; the next write repairs it'));
+        if (verification.problems.length === 0)
+          return `${s.green('ok')} audit log verifies: ${verification.entries} entries, head ${verification.head ?? '(empty)'}`;
+        const lines = verification.problems.map(
+          (p) =>
+            `${p.kind === 'truncated-tail' ? s.yellow(p.kind) : s.red(p.kind)} line ${p.line}${p.seq !== undefined ? ` (seq ${p.seq})` : ''}: ${p.message}`,
+        );
+        lines.push(
+          verification.tampered
+            ? s.red('the audit log does NOT verify')
+            : s.yellow('the last entry was torn by a crash; the next write repairs it'),
+        );
         return lines.join('\n');
       },
     };
@@ -59,7 +67,8 @@ export async function runLog(options: LogOptions, _args: string[], ctx: Ctx): Pr
 /** What the entry moved: `P2 week-1 1 % → P2 week-2 5 %` for an advance, `→ fallback (immediate)` for a rollback. */
 export function describeChange(entry: AuditEntry): string {
   const data = (entry.data ?? {}) as Record<string, unknown>;
-  if (data.from !== undefined || data.to !== undefined) return `${describePosition(data.from)} → ${describePosition(data.to)}`;
+  if (data.from !== undefined || data.to !== undefined)
+    return `${describePosition(data.from)} → ${describePosition(data.to)}`;
   if (entry.op === 'rollback' && typeof data.mode === 'string') return `→ fallback (${data.mode})`;
   return '';
 }
@@ -68,6 +77,8 @@ function describePosition(value: unknown): string {
   if (value === undefined || value === null) return '–';
   if (typeof value !== 'object') return String(value);
   const v = value as Record<string, unknown>;
-  const parts = [v.phase, v.stage, typeof v.percent === 'number' ? `${v.percent} %` : undefined].filter((x) => typeof x === 'string' || typeof x === 'number');
+  const parts = [v.phase, v.stage, typeof v.percent === 'number' ? `${v.percent} %` : undefined].filter(
+    (x) => typeof x === 'string' || typeof x === 'number',
+  );
   return parts.length ? parts.join(' ') : JSON.stringify(value).slice(0, 40);
 }

@@ -7,8 +7,13 @@ import { loadConfigFor } from './load-config.js';
 import type { CommandResult } from '../output/command-result.js';
 
 /** `rollout notify --flush`: deliver every waiting notification now (backoff ignored). */
-export async function runNotify(options: { flush?: boolean }, _args: string[], ctx: Ctx): Promise<CommandResult<FlushResult>> {
-  if (!options.flush) throw new RolloutError('E_USAGE', 'notify needs --flush (deliver the notifications waiting in the outbox)');
+export async function runNotify(
+  options: { flush?: boolean },
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<FlushResult>> {
+  if (!options.flush)
+    throw new RolloutError('E_USAGE', 'notify needs --flush (deliver the notifications waiting in the outbox)');
   const loaded = await loadConfigFor(ctx);
   const result = await flushNotifications(ctx, loaded, { force: true, deadlineMs: 20_000 });
   return {

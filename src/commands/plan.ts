@@ -54,26 +54,54 @@ export function buildPlan(config: RawConfig, state: ReleaseState | null, now: Da
       id: p.id,
       title: p.title,
       current: (state?.phase ?? config.phases[0]?.id) === p.id && state?.status !== 'completed',
-      gates: p.gates.map((g) => ({ id: g.id, kind: g.kind, item: g.item, title: g.title, checks: describeGate(g), basis: basisOf(g.kind) })),
+      gates: p.gates.map((g) => ({
+        id: g.id,
+        kind: g.kind,
+        item: g.item,
+        title: g.title,
+        checks: describeGate(g),
+        basis: basisOf(g.kind),
+      })),
       counts: countBases(p.gates),
-      checklist: [...p.checklist, ...(p.completion === 'default' ? config.completionChecklist : [])].map((c) => ({ id: c.id, title: c.title })),
-      stages: (p.rollout?.stages ?? []).map((s) => ({ id: s.id, percent: s.percent, groups: s.groups, bake: s.bake, label: s.label })),
+      checklist: [...p.checklist, ...(p.completion === 'default' ? config.completionChecklist : [])].map((c) => ({
+        id: c.id,
+        title: c.title,
+      })),
+      stages: (p.rollout?.stages ?? []).map((s) => ({
+        id: s.id,
+        percent: s.percent,
+        groups: s.groups,
+        bake: s.bake,
+        label: s.label,
+      })),
     })),
     canary: (config.canary?.metrics ?? []).map((m) => ({ id: m.id, title: m.title, rule: describeMetric(m) })),
     triggers: config.triggers.map((t) => ({ id: t.id, rule: describeTrigger(t) })),
     rollback: config.rollback,
-    counts: { gates: config.phases.reduce((n, p) => n + p.gates.length, 0), ...countBases(config.phases.flatMap((p) => p.gates)) },
+    counts: {
+      gates: config.phases.reduce((n, p) => n + p.gates.length, 0),
+      ...countBases(config.phases.flatMap((p) => p.gates)),
+    },
   };
 }
 
 export function renderPlan(plan: PlanResult, s: Style): string {
   const c = plan.counts;
-  const out: string[] = [s.bold(`Release ${plan.release}`), `${c.gates} gates: ${c.evidence} judged from evidence, ${c.signoffs} human sign-offs`, ''];
+  const out: string[] = [
+    s.bold(`Release ${plan.release}`),
+    `${c.gates} gates: ${c.evidence} judged from evidence, ${c.signoffs} human sign-offs`,
+    '',
+  ];
   for (const phase of plan.phases) {
-    out.push(`${phase.current ? s.cyan('▶') : ' '} ${s.bold(phase.id)}  ${phase.title}  ${s.dim(`(${phase.counts.evidence} evidence, ${phase.counts.signoffs} sign-off gates)`)}`);
-    for (const g of phase.gates) out.push(`    ${s.dim(g.kind.padEnd(11))} ${g.id}${g.item ? s.dim(` [${g.item}]`) : ''}: ${g.checks}`);
+    out.push(
+      `${phase.current ? s.cyan('▶') : ' '} ${s.bold(phase.id)}  ${phase.title}  ${s.dim(`(${phase.counts.evidence} evidence, ${phase.counts.signoffs} sign-off gates)`)}`,
+    );
+    for (const g of phase.gates)
+      out.push(`    ${s.dim(g.kind.padEnd(11))} ${g.id}${g.item ? s.dim(` [${g.item}]`) : ''}: ${g.checks}`);
     if (phase.stages.length) {
-      out.push(`    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent === 0 && st.groups.length ? `${st.groups.join(', ')} only` : `${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}`}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`);
+      out.push(
+        `    ${s.dim('stages')}      ${phase.stages.map((st) => `${st.id} ${st.percent === 0 && st.groups.length ? `${st.groups.join(', ')} only` : `${st.percent} %${st.groups.length ? ` (+${st.groups.join(', ')})` : ''}`}${st.bake !== '0s' ? ` ${st.bake}` : ''}`).join(' → ')}`,
+      );
     }
     if (phase.checklist.length) out.push(`    ${s.dim('sign-offs')}   ${phase.checklist.map((c) => c.id).join(', ')}`);
   }
@@ -86,7 +114,11 @@ export function renderPlan(plan: PlanResult, s: Style): string {
     for (const t of plan.triggers) out.push(`  ${t.id}: ${t.rule}`);
   }
   const r = plan.rollback;
-  out.push('', s.bold('Rollback'), `  default ${r.defaultMode}; immediate target ${r.immediate.target}; progressive over ${r.progressive.over} in ${r.progressive.steps} steps; full verifies ${r.full.healthChecks.join(', ') || 'no health checks'} within ${r.full.deadline}`);
+  out.push(
+    '',
+    s.bold('Rollback'),
+    `  default ${r.defaultMode}; immediate target ${r.immediate.target}; progressive over ${r.progressive.over} in ${r.progressive.steps} steps; full verifies ${r.full.healthChecks.join(', ') || 'no health checks'} within ${r.full.deadline}`,
+  );
   out.push('', `${s.bold('Next:')} ${plan.nextText}`);
   return out.join('\n');
 }

@@ -14,7 +14,12 @@ import { changeRelease } from '../lifecycle/transaction.js';
 import { currentPhase } from '../lifecycle/planner.js';
 import { isGitHubActions } from '../output/annotations.js';
 import { renderJUnit } from '../output/junit.js';
-import { renderAnnotations, renderPreflight, type GatePositions, type PreflightResult } from '../output/preflight-render.js';
+import {
+  renderAnnotations,
+  renderPreflight,
+  type GatePositions,
+  type PreflightResult,
+} from '../output/preflight-render.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
@@ -24,26 +29,43 @@ import type { CommandResult } from '../output/command-result.js';
 export type { PreflightResult } from '../output/preflight-render.js';
 
 /** `--phase ID`, or the current phase; an unknown id is a usage error with a suggestion. */
-export function resolvePhase(config: RawConfig, state: ReleaseState | null, requested: string | undefined): PhaseConfig {
+export function resolvePhase(
+  config: RawConfig,
+  state: ReleaseState | null,
+  requested: string | undefined,
+): PhaseConfig {
   if (requested === undefined || requested === '') return currentPhase(config, state).phase;
   const phase = config.phases.find((p) => p.id === requested);
   if (phase) return phase;
   const ids = config.phases.map((p) => p.id);
   const guess = suggest(requested, ids);
-  throw new RolloutError('E_USAGE', `unknown phase "${requested}"${guess ? ` (did you mean "${guess}"?)` : ''}; phases: ${ids.join(', ')}`, { details: { phase: requested, phases: ids } });
+  throw new RolloutError(
+    'E_USAGE',
+    `unknown phase "${requested}"${guess ? ` (did you mean "${guess}"?)` : ''}; phases: ${ids.join(', ')}`,
+    { details: { phase: requested, phases: ids } },
+  );
 }
 
 /** `--only a b` or `--only a,b`: the phase's gates with those ids, in plan order. */
 export function selectGates(config: RawConfig, phase: PhaseConfig, only: string[] | undefined): GateConfig[] {
-  const wanted = (only ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const wanted = (only ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (wanted.length === 0) return phase.gates;
   const ids = phase.gates.map((g) => g.id);
   for (const id of wanted) {
     if (ids.includes(id)) continue;
     const elsewhere = config.phases.find((p) => p.gates.some((g) => g.id === id));
     const guess = suggest(id, ids);
-    const note = elsewhere ? ` (it is a gate of ${elsewhere.id}: add --phase ${elsewhere.id})` : guess ? ` (did you mean "${guess}"?)` : '';
-    throw new RolloutError('E_USAGE', `unknown gate "${id}" in phase ${phase.id}${note}; gates: ${ids.join(', ')}`, { details: { gate: id, gates: ids } });
+    const note = elsewhere
+      ? ` (it is a gate of ${elsewhere.id}: add --phase ${elsewhere.id})`
+      : guess
+        ? ` (did you mean "${guess}"?)`
+        : '';
+    throw new RolloutError('E_USAGE', `unknown gate "${id}" in phase ${phase.id}${note}; gates: ${ids.join(', ')}`, {
+      details: { gate: id, gates: ids },
+    });
   }
   return phase.gates.filter((g) => wanted.includes(g.id));
 }
@@ -60,7 +82,11 @@ export interface PreflightOptions {
 }
 
 /** `rollout preflight [--phase ID] [--only GATE…] [--junit FILE]`: run a phase's gates; record the result. */
-export async function runPreflight(options: PreflightOptions, _args: string[], ctx: Ctx): Promise<CommandResult<PreflightResult>> {
+export async function runPreflight(
+  options: PreflightOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<PreflightResult>> {
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
   const phase = resolvePhase(loaded.config, state, options.phase);
@@ -68,7 +94,9 @@ export async function runPreflight(options: PreflightOptions, _args: string[], c
   const started = ctx.clock.now();
   const t0 = performance.now();
   const gctx = buildGateContext(ctx, loaded, phase.id, state);
-  const progressStyle = await loadStyle(shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }));
+  const progressStyle = await loadStyle(
+    shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }),
+  );
   const results = await runWithProgress(gates, gctx, ctx, progressStyle);
   const { verdict, counts } = summarizeVerdicts(results);
   const exitCode = exitCodeFor(verdict);
@@ -92,7 +120,11 @@ export async function runPreflight(options: PreflightOptions, _args: string[], c
   await recordResult(ctx, loaded, result);
   // With --json, stdout is one document: annotations go to stderr, which the Actions runner also reads.
   if (github && ctx.global.json) for (const line of renderAnnotations(result, positions)) ctx.progress(line);
-  return { exitCode, result, human: (s: Style) => renderPreflight(result, s, { annotations: github, ...(positions ? { positions } : {}) }) };
+  return {
+    exitCode,
+    result,
+    human: (s: Style) => renderPreflight(result, s, { annotations: github, ...(positions ? { positions } : {}) }),
+  };
 }
 
 /** Gate lines in the plan, relative to the working directory as CI annotations and JUnit want them. */
@@ -101,9 +133,22 @@ async function gatePositions(ctx: Ctx, loaded: LoadedConfig, phase: string): Pro
   return findGatePositions(loaded.file, path.relative(ctx.cwd, loaded.file) || loaded.file, phase);
 }
 
-async function writeJUnit(ctx: Ctx, file: string, result: PreflightResult, positions: GatePositions | undefined): Promise<string> {
+async function writeJUnit(
+  ctx: Ctx,
+  file: string,
+  result: PreflightResult,
+  positions: GatePositions | undefined,
+): Promise<string> {
   const target = path.resolve(ctx.cwd, file);
-  const xml = renderJUnit({ name: `${result.phase} ${result.phaseTitle}`, phase: result.phase, release: result.release, timestamp: result.at, durationMs: result.durationMs, results: result.gates, ...(positions ? { positions } : {}) });
+  const xml = renderJUnit({
+    name: `${result.phase} ${result.phaseTitle}`,
+    phase: result.phase,
+    release: result.release,
+    timestamp: result.at,
+    durationMs: result.durationMs,
+    results: result.gates,
+    ...(positions ? { positions } : {}),
+  });
   await writeFile(target, ctx.redact(xml));
   return path.relative(ctx.cwd, target) || file;
 }
@@ -115,7 +160,13 @@ async function recordResult(ctx: Ctx, loaded: LoadedConfig, result: PreflightRes
     summary: `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.inconclusive} inconclusive`,
     at: result.at,
     ...(result.only ? { only: result.only } : {}),
-    gates: result.gates.map((g) => ({ id: g.id, kind: g.kind, verdict: g.verdict, reason: g.reason, summary: g.summary })),
+    gates: result.gates.map((g) => ({
+      id: g.id,
+      kind: g.kind,
+      verdict: g.verdict,
+      reason: g.reason,
+      summary: g.summary,
+    })),
   };
   try {
     await changeRelease(ctx, loaded, { operation: 'preflight' }, async (state) => ({

@@ -43,7 +43,11 @@ export interface ReportOptions {
   checkpoint?: boolean;
 }
 
-export async function runReport(options: ReportOptions, _args: string[], ctx: Ctx): Promise<CommandResult<ReportResult>> {
+export async function runReport(
+  options: ReportOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<ReportResult>> {
   const format = options.format === 'html' ? 'html' : 'md';
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
@@ -51,10 +55,15 @@ export async function runReport(options: ReportOptions, _args: string[], ctx: Ct
   // The log is streamed through the report builder (memory does not grow with the history), from the
   // previous report's checkpoint when it still holds (time does not grow with it either).
   const { report, history } = await buildReportIncrementally({
-    config: loaded.config, state, history: auditHistoryOf(store), now: ctx.clock.now(), version: await rolloutVersion(),
+    config: loaded.config,
+    state,
+    history: auditHistoryOf(store),
+    now: ctx.clock.now(),
+    version: await rolloutVersion(),
     file: checkpointFile(store, loaded.config.release, options, ctx),
   });
-  if (!state && history.entries === 0) throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
+  if (!state && history.entries === 0)
+    throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
   const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;
@@ -62,6 +71,9 @@ export async function runReport(options: ReportOptions, _args: string[], ctx: Ct
   return {
     exitCode: EXIT.ok,
     result: { format, file: out, report, history },
-    human: (s) => (out ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${format} report of ${report.release} (${report.omitted?.events ?? report.timeline.length} events, ${report.delivery.rollbacks} rollbacks)` : document),
+    human: (s) =>
+      out
+        ? `${s.green('wrote')} ${path.relative(ctx.cwd, out) || out}: ${format} report of ${report.release} (${report.omitted?.events ?? report.timeline.length} events, ${report.delivery.rollbacks} rollbacks)`
+        : document,
   };
 }

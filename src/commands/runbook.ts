@@ -59,24 +59,49 @@ export function runRunbook(options: RunbookOptions, args: string[], ctx: Ctx): P
   return runRunbookWith(options, args, ctx, terminalIo);
 }
 
-export async function runRunbookWith(options: RunbookOptions, args: string[], ctx: Ctx, io: RunbookIo): Promise<CommandResult> {
+export async function runRunbookWith(
+  options: RunbookOptions,
+  args: string[],
+  ctx: Ctx,
+  io: RunbookIo,
+): Promise<CommandResult> {
   const [action, id] = args;
   const loaded = await tryLoadConfig(ctx);
   const projectDir = loaded ? path.resolve(loaded.dir, loaded.config.runbooks) : path.resolve(ctx.cwd, 'runbooks');
   const dirs = runbookDirs(projectDir);
   if (action === 'list') {
     const { runbooks, problems } = await listRunbooks(dirs);
-    const result: RunbookListResult = { runbooks: runbooks.map((r) => ({ id: r.id, title: r.title, when: r.when, codes: r.codes, triggers: r.triggers, file: r.file, steps: r.steps.length })), problems: problems.map(formatProblem) };
-    return { exitCode: problems.length ? EXIT.usage : EXIT.ok, result, human: (s) => renderList(result, s.bold, s.dim, problems) };
+    const result: RunbookListResult = {
+      runbooks: runbooks.map((r) => ({
+        id: r.id,
+        title: r.title,
+        when: r.when,
+        codes: r.codes,
+        triggers: r.triggers,
+        file: r.file,
+        steps: r.steps.length,
+      })),
+      problems: problems.map(formatProblem),
+    };
+    return {
+      exitCode: problems.length ? EXIT.usage : EXIT.ok,
+      result,
+      human: (s) => renderList(result, s.bold, s.dim, problems),
+    };
   }
-  if (action !== 'show' && action !== 'run') throw new RolloutError('E_USAGE', `unknown runbook action "${action}": use list, show <id> or run <id>`);
-  if (!id) throw new RolloutError('E_USAGE', `runbook ${action} needs a runbook id; \`rollout runbook list\` shows them`);
+  if (action !== 'show' && action !== 'run')
+    throw new RolloutError('E_USAGE', `unknown runbook action "${action}": use list, show <id> or run <id>`);
+  if (!id)
+    throw new RolloutError('E_USAGE', `runbook ${action} needs a runbook id; \`rollout runbook list\` shows them`);
   const runbook = await findRunbook(dirs, id);
   if (action === 'show') return { exitCode: EXIT.ok, result: runbook, human: (s) => renderRunbook(runbook, s) };
   const yes = options.yes === true;
   const dryRun = options.dryRun === true;
   if (!yes && !dryRun && !io.interactive) {
-    throw new RolloutError('E_USAGE', 'stdin is not a terminal, so the steps cannot be confirmed one by one: pass --yes to run them all without asking, or --dry-run to only print them');
+    throw new RolloutError(
+      'E_USAGE',
+      'stdin is not a terminal, so the steps cannot be confirmed one by one: pass --yes to run them all without asking, or --dry-run to only print them',
+    );
   }
   const result = await walkRunbook({
     runbook,
@@ -86,7 +111,12 @@ export async function runRunbookWith(options: RunbookOptions, args: string[], ct
     exec: execStep,
     rolloutPrefix: rolloutPrefix(ctx),
     env: ctx.env,
-    vars: { reason: options.reason || `runbook ${runbook.id}`, actor: ctx.actor, runbook: runbook.id, release: loaded?.config.release ?? 'unknown' },
+    vars: {
+      reason: options.reason || `runbook ${runbook.id}`,
+      actor: ctx.actor,
+      runbook: runbook.id,
+      release: loaded?.config.release ?? 'unknown',
+    },
     clock: ctx.clock,
     progress: ctx.progress,
     audit: async (op, data) => {
@@ -110,8 +140,15 @@ function rolloutPrefix(ctx: Ctx): string[] {
   return [process.execPath, bin, ...globals];
 }
 
-function renderList(r: RunbookListResult, bold: (s: string) => string, dim: (s: string) => string, problems: Problem[]): string {
-  const lines = r.runbooks.map((b) => `${bold(b.id.padEnd(34))} ${b.title}\n${' '.repeat(35)}${dim(b.when.replace(/\s+/g, ' ').slice(0, 110))}`);
+function renderList(
+  r: RunbookListResult,
+  bold: (s: string) => string,
+  dim: (s: string) => string,
+  problems: Problem[],
+): string {
+  const lines = r.runbooks.map(
+    (b) => `${bold(b.id.padEnd(34))} ${b.title}\n${' '.repeat(35)}${dim(b.when.replace(/\s+/g, ' ').slice(0, 110))}`,
+  );
   if (problems.length) lines.push('', 'problems:', ...r.problems.map((p) => `  ${p}`));
   return lines.join('\n') || 'no runbooks found';
 }

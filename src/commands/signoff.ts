@@ -42,26 +42,39 @@ export interface SignoffResult {
 }
 
 /** `rollout signoff ITEM --reason R [--phase ID]`: record a checklist item (actor, time, reason), audited. */
-export async function runSignoff(options: MutatingOptions & { phase?: string }, args: string[], ctx: Ctx): Promise<CommandResult<SignoffResult>> {
+export async function runSignoff(
+  options: MutatingOptions & { phase?: string },
+  args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<SignoffResult>> {
   const item = args[0] ?? '';
   const reason = options.reason?.trim() ?? '';
   const loaded = await loadConfigFor(ctx);
   const state = await openState(ctx, loaded).read();
   const phase = resolvePhase(loaded.config, state, options.phase);
   const title = assertKnownItem(loaded.config, phase, item);
-  if (!reason) throw new RolloutError('E_USAGE', `--reason is required: say why ${item} is done (it is recorded in the audit log)`);
+  if (!reason)
+    throw new RolloutError(
+      'E_USAGE',
+      `--reason is required: say why ${item} is done (it is recorded in the audit log)`,
+    );
   const dryRun = options.dryRun === true;
-  const outcome = await changeRelease<{ signoff: Signoff; alreadySigned: boolean }>(ctx, loaded, { operation: 'signoff', dryRun }, async (current) => {
-    const existing = current.signoffs.find((s) => s.item === item && s.phase === phase.id);
-    if (existing) return { unchanged: { signoff: existing, alreadySigned: true } };
-    const signoff: Signoff = { item, phase: phase.id, actor: ctx.actor, at: ctx.clock.now().toISOString(), reason };
-    return {
-      next: { ...current, signoffs: [...current.signoffs, signoff] },
-      history: { action: 'signoff', to: { phase: phase.id, item }, reason },
-      audit: { op: 'signoff', reason, data: { phase: phase.id, item, title } },
-      result: { signoff, alreadySigned: false },
-    };
-  });
+  const outcome = await changeRelease<{ signoff: Signoff; alreadySigned: boolean }>(
+    ctx,
+    loaded,
+    { operation: 'signoff', dryRun },
+    async (current) => {
+      const existing = current.signoffs.find((s) => s.item === item && s.phase === phase.id);
+      if (existing) return { unchanged: { signoff: existing, alreadySigned: true } };
+      const signoff: Signoff = { item, phase: phase.id, actor: ctx.actor, at: ctx.clock.now().toISOString(), reason };
+      return {
+        next: { ...current, signoffs: [...current.signoffs, signoff] },
+        history: { action: 'signoff', to: { phase: phase.id, item }, reason },
+        audit: { op: 'signoff', reason, data: { phase: phase.id, item, title } },
+        result: { signoff, alreadySigned: false },
+      };
+    },
+  );
   const { signoff, alreadySigned } = outcome.result;
   const signedAfter = new Set(outcome.state.signoffs.filter((s) => s.phase === phase.id).map((s) => s.item));
   const result: SignoffResult = {
@@ -78,7 +91,9 @@ export async function runSignoff(options: MutatingOptions & { phase?: string }, 
   if (result.event) {
     const { announce } = await import('../lifecycle/announce.js');
     const e = result.event;
-    await announce(ctx, loaded, [{ type: 'signoff', release: e.release, at: e.at, item: e.item, phase: e.phase, actor: e.actor, reason: e.reason }]);
+    await announce(ctx, loaded, [
+      { type: 'signoff', release: e.release, at: e.at, item: e.item, phase: e.phase, actor: e.actor, reason: e.reason },
+    ]);
   }
   return { exitCode: EXIT.ok, result, human: (s) => renderSignoff(result, s) };
 }
@@ -86,15 +101,26 @@ export async function runSignoff(options: MutatingOptions & { phase?: string }, 
 /** The items a phase can be signed off on: its checklist, its manual gates, the completion checklist. */
 function assertKnownItem(config: RawConfig, phase: PhaseConfig, item: string): string {
   const titles = new Map<string, string>();
-  for (const c of [...phase.checklist, ...(phase.completion === 'default' ? config.completionChecklist : [])]) titles.set(c.id, c.title);
-  for (const g of phase.gates) if (g.kind === 'manual' && !titles.has(g.signoff)) titles.set(g.signoff, g.title ?? g.signoff);
+  for (const c of [...phase.checklist, ...(phase.completion === 'default' ? config.completionChecklist : [])])
+    titles.set(c.id, c.title);
+  for (const g of phase.gates)
+    if (g.kind === 'manual' && !titles.has(g.signoff)) titles.set(g.signoff, g.title ?? g.signoff);
   const ids = requiredSignoffs(config, phase);
   if (item && ids.includes(item)) return titles.get(item) ?? item;
-  if (!item) throw new RolloutError('E_USAGE', `name the checklist item to sign off; ${phase.id} has: ${ids.join(', ')}`);
+  if (!item)
+    throw new RolloutError('E_USAGE', `name the checklist item to sign off; ${phase.id} has: ${ids.join(', ')}`);
   const elsewhere = config.phases.find((p) => p.id !== phase.id && requiredSignoffs(config, p).includes(item));
   const guess = suggest(item, ids);
-  const note = elsewhere ? ` (it belongs to ${elsewhere.id}: add --phase ${elsewhere.id})` : guess ? ` (did you mean "${guess}"?)` : '';
-  throw new RolloutError('E_USAGE', `unknown checklist item "${item}" in phase ${phase.id}${note}; items: ${ids.join(', ') || 'none'}`, { details: { item, items: ids } });
+  const note = elsewhere
+    ? ` (it belongs to ${elsewhere.id}: add --phase ${elsewhere.id})`
+    : guess
+      ? ` (did you mean "${guess}"?)`
+      : '';
+  throw new RolloutError(
+    'E_USAGE',
+    `unknown checklist item "${item}" in phase ${phase.id}${note}; items: ${ids.join(', ') || 'none'}`,
+    { details: { item, items: ids } },
+  );
 }
 
 function renderSignoff(r: SignoffResult, s: Style): string {
@@ -102,6 +128,8 @@ function renderSignoff(r: SignoffResult, s: Style): string {
   const head = r.alreadySigned
     ? `${s.yellow('already signed')} ${r.phase} ${s.bold(r.item)} by ${who} (the first sign-off is kept)`
     : `${r.dryRun ? s.dim('[dry run] would sign') : s.green('signed')} ${r.phase} ${s.bold(r.item)} (${r.title}) — ${who}`;
-  const tail = r.remaining.length ? `${r.phase} still needs: ${r.remaining.join(', ')}` : `every sign-off of ${r.phase} is recorded`;
+  const tail = r.remaining.length
+    ? `${r.phase} still needs: ${r.remaining.join(', ')}`
+    : `every sign-off of ${r.phase} is recorded`;
   return `${head}\n${s.dim(tail)}`;
 }

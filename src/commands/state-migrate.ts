@@ -55,7 +55,11 @@ async function closeStore(store: StateStore | undefined): Promise<void> {
  * verbatim (their hashes still verify), the serial and lineage are kept, both locks are held
  * during the copy, and the target's chain is verified before anything is reported as done.
  */
-export async function runStateMigrate(options: StateMigrateOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StateMigrateResult>> {
+export async function runStateMigrate(
+  options: StateMigrateOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<StateMigrateResult>> {
   const { from, to } = options;
   if (!from || !to) throw new RolloutError('E_USAGE', 'state migrate needs --from <url> and --to <url>');
   if (from === to) throw new RolloutError('E_USAGE', '--from and --to name the same state');
@@ -66,14 +70,24 @@ export async function runStateMigrate(options: StateMigrateOptions, _args: strin
     const peek = await source.read();
     if (!peek) throw new RolloutError('E_NO_RELEASE', `${source.describe()} holds no release to migrate`);
     target = openStore(to, ctx, releaseName ?? peek.release);
-    const result = await migrate(source, target, { force: options.force === true, dryRun: options.dryRun === true, reason: options.reason }, ctx);
+    const result = await migrate(
+      source,
+      target,
+      { force: options.force === true, dryRun: options.dryRun === true, reason: options.reason },
+      ctx,
+    );
     return { exitCode: EXIT.ok, result, human: (s) => renderMigrate(result, s.green('ok')) };
   } finally {
     await Promise.all([closeStore(source), closeStore(target)]);
   }
 }
 
-async function migrate(source: StateStore, target: StateStore, opts: { force: boolean; dryRun: boolean; reason: string | undefined }, ctx: Ctx): Promise<StateMigrateResult> {
+async function migrate(
+  source: StateStore,
+  target: StateStore,
+  opts: { force: boolean; dryRun: boolean; reason: string | undefined },
+  ctx: Ctx,
+): Promise<StateMigrateResult> {
   const lockInfo = { actor: ctx.actor, operation: 'state migrate' };
   const held: Array<[StateStore, LockHandle]> = [];
   try {
@@ -81,16 +95,31 @@ async function migrate(source: StateStore, target: StateStore, opts: { force: bo
     const state = (await source.read())!;
     const entries = await source.readAudit();
     const check = await source.verifyAudit();
-    if (check.tampered) throw new RolloutError('E_AUDIT_TAMPERED', `the audit log of ${source.describe()} does not verify (${check.problems[0]?.message ?? 'damaged'}); refusing to copy it`);
+    if (check.tampered)
+      throw new RolloutError(
+        'E_AUDIT_TAMPERED',
+        `the audit log of ${source.describe()} does not verify (${check.problems[0]?.message ?? 'damaged'}); refusing to copy it`,
+      );
     const existing = await target.read();
     const existingAudit = (await target.readAudit()).length;
     const occupied = existing !== null || existingAudit > 0;
     if (occupied && !opts.force) {
-      throw new RolloutError('E_USAGE', `${target.describe()} already holds ${existing ? `release ${existing.release} at serial ${existing.serial}` : `${existingAudit} audit entries`}; pass --force to replace it`);
+      throw new RolloutError(
+        'E_USAGE',
+        `${target.describe()} already holds ${existing ? `release ${existing.release} at serial ${existing.serial}` : `${existingAudit} audit entries`}; pass --force to replace it`,
+      );
     }
     const result: StateMigrateResult = {
-      from: source.describe(), to: target.describe(), release: state.release, serial: state.serial, lineage: state.lineage,
-      historyEntries: state.history.length, auditEntries: entries.length, head: check.head, replaced: occupied, dryRun: opts.dryRun,
+      from: source.describe(),
+      to: target.describe(),
+      release: state.release,
+      serial: state.serial,
+      lineage: state.lineage,
+      historyEntries: state.history.length,
+      auditEntries: entries.length,
+      head: check.head,
+      replaced: occupied,
+      dryRun: opts.dryRun,
     };
     if (opts.dryRun) return result;
     const targetLock = await target.acquireLock(lockInfo);
@@ -98,7 +127,10 @@ async function migrate(source: StateStore, target: StateStore, opts: { force: bo
     await importRelease(target, state, entries, { lock: targetLock, replace: opts.force });
     await assertCopied(target, state.serial, state.lineage, entries.length, check.head);
     const { reason } = opts;
-    const data = redactDeep({ from: result.from, to: result.to, serial: state.serial, auditEntries: entries.length, head: check.head }, ctx.redact);
+    const data = redactDeep(
+      { from: result.from, to: result.to, serial: state.serial, auditEntries: entries.length, head: check.head },
+      ctx.redact,
+    );
     await target.appendAudit({ actor: ctx.actor, op: 'state:migrate-in', reason, data, stateSerial: state.serial });
     await source.appendAudit({ actor: ctx.actor, op: 'state:migrate-out', reason, data, stateSerial: state.serial });
     return result;
@@ -108,16 +140,32 @@ async function migrate(source: StateStore, target: StateStore, opts: { force: bo
 }
 
 /** The copy is done only when the target reads back the same serial and lineage and its chain verifies to the same head. */
-async function assertCopied(target: StateStore, serial: number, lineage: string, entries: number, head: string | null): Promise<void> {
+async function assertCopied(
+  target: StateStore,
+  serial: number,
+  lineage: string,
+  entries: number,
+  head: string | null,
+): Promise<void> {
   const copied = await target.read();
   const verification = await target.verifyAudit();
-  if (copied?.serial !== serial || copied.lineage !== lineage || !verification.ok || verification.entries !== entries || verification.head !== head) {
-    throw new RolloutError('E_AUDIT_WRITE', `the copy in ${target.describe()} does not match the source (serial ${copied?.serial}, ${verification.entries} entries, ok=${verification.ok}); the source is unchanged`);
+  if (
+    copied?.serial !== serial ||
+    copied.lineage !== lineage ||
+    !verification.ok ||
+    verification.entries !== entries ||
+    verification.head !== head
+  ) {
+    throw new RolloutError(
+      'E_AUDIT_WRITE',
+      `the copy in ${target.describe()} does not match the source (serial ${copied?.serial}, ${verification.entries} entries, ok=${verification.ok}); the source is unchanged`,
+    );
   }
 }
 
 function renderMigrate(r: StateMigrateResult, ok: string): string {
   const what = `release ${r.release} (serial ${r.serial}, ${r.historyEntries} history entries, ${r.auditEntries} audit entries)`;
-  if (r.dryRun) return `dry run: would copy ${what}\n  from ${r.from}\n  to   ${r.to}${r.replaced ? '\n  replacing what the target holds (--force)' : ''}`;
-  return `${ok} copied ${what}\n  from ${r.from}\n  to   ${r.to}\n  audit chain verified in the target, head ${r.head ?? '(empty)'}${r.replaced ? '\n  the target\'s previous release was replaced (--force)' : ''}`;
+  if (r.dryRun)
+    return `dry run: would copy ${what}\n  from ${r.from}\n  to   ${r.to}${r.replaced ? '\n  replacing what the target holds (--force)' : ''}`;
+  return `${ok} copied ${what}\n  from ${r.from}\n  to   ${r.to}\n  audit chain verified in the target, head ${r.head ?? '(empty)'}${r.replaced ? "\n  the target's previous release was replaced (--force)" : ''}`;
 }

@@ -40,11 +40,18 @@ export interface StateRepairOptions {
  * default: prints the document it would write. `--write` renames the broken file aside, writes the
  * rebuilt one under the release lock and records `state:repair` in the audit log.
  */
-export async function runStateRepair(options: StateRepairOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StateRepairResult>> {
+export async function runStateRepair(
+  options: StateRepairOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<StateRepairResult>> {
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   if (!(store instanceof FileStateStore)) {
-    throw new RolloutError('E_USAGE', `state repair works on a file: state; for ${store.describe()} restore the rollout_state row from a database backup (rollout runbook show state-corrupt)`);
+    throw new RolloutError(
+      'E_USAGE',
+      `state repair works on a file: state; for ${store.describe()} restore the rollout_state row from a database backup (rollout runbook show state-corrupt)`,
+    );
   }
   const base = { store: store.describe(), written: false, brokenCopy: null, usedEntries: [], notes: [] };
   let problem: string | null = null;
@@ -60,11 +67,20 @@ export async function runStateRepair(options: StateRepairOptions, _args: string[
   }
   const verification = await store.verifyAudit();
   if (verification.tampered) {
-    throw new RolloutError('E_AUDIT_TAMPERED', `the audit log does not verify (${verification.problems.length} problem(s)): it cannot be trusted to rebuild the state; restore from a backup instead`);
+    throw new RolloutError(
+      'E_AUDIT_TAMPERED',
+      `the audit log does not verify (${verification.problems.length} problem(s)): it cannot be trusted to rebuild the state; restore from a backup instead`,
+    );
   }
   const rebuilt = rebuildStateFromAudit(await store.readAudit(), loaded.config);
   if (options.write !== true) {
-    const result: StateRepairResult = { ...base, problem, state: rebuilt.state, usedEntries: rebuilt.usedEntries, notes: rebuilt.notes };
+    const result: StateRepairResult = {
+      ...base,
+      problem,
+      state: rebuilt.state,
+      usedEntries: rebuilt.usedEntries,
+      notes: rebuilt.notes,
+    };
     return { exitCode: EXIT.ok, result, human: (s) => render(result, s) };
   }
   const lock = await store.acquireLock({ actor: ctx.actor, operation: 'state repair' });
@@ -74,10 +90,23 @@ export async function runStateRepair(options: StateRepairOptions, _args: string[
       actor: ctx.actor,
       op: 'state:repair',
       ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      data: { problem: ctx.redact(problem), brokenCopy, fromEntries: rebuilt.usedEntries.map((e) => e.seq), position: { phase: rebuilt.state.phase, stage: rebuilt.state.stage?.id ?? null, status: rebuilt.state.status } },
+      data: {
+        problem: ctx.redact(problem),
+        brokenCopy,
+        fromEntries: rebuilt.usedEntries.map((e) => e.seq),
+        position: { phase: rebuilt.state.phase, stage: rebuilt.state.stage?.id ?? null, status: rebuilt.state.status },
+      },
       stateSerial: rebuilt.state.serial,
     });
-    const result: StateRepairResult = { ...base, problem, written: true, brokenCopy, state: rebuilt.state, usedEntries: rebuilt.usedEntries, notes: rebuilt.notes };
+    const result: StateRepairResult = {
+      ...base,
+      problem,
+      written: true,
+      brokenCopy,
+      state: rebuilt.state,
+      usedEntries: rebuilt.usedEntries,
+      notes: rebuilt.notes,
+    };
     return { exitCode: EXIT.ok, result, human: (s) => render(result, s) };
   } finally {
     await store.releaseLock(lock);
@@ -86,13 +115,23 @@ export async function runStateRepair(options: StateRepairOptions, _args: string[
 
 function render(r: StateRepairResult, s: Style): string {
   const st = r.state;
-  const position = st ? `${st.status}, phase ${st.phase ?? '-'}, stage ${st.stage?.id ?? '-'}, serial ${st.serial}${Object.entries(st.flags).map(([k, f]) => `, ${k} ${f.killSwitch ? 'kill switch on' : `${f.percent}%`}`).join('')}` : '';
+  const position = st
+    ? `${st.status}, phase ${st.phase ?? '-'}, stage ${st.stage?.id ?? '-'}, serial ${st.serial}${Object.entries(
+        st.flags,
+      )
+        .map(([k, f]) => `, ${k} ${f.killSwitch ? 'kill switch on' : `${f.percent}%`}`)
+        .join('')}`
+    : '';
   const lines = [
     s.yellow(`state cannot be used: ${r.problem ?? ''}`),
     `rebuilt from ${r.usedEntries.length} audit entr${r.usedEntries.length === 1 ? 'y' : 'ies'}: ${position}`,
     ...r.notes.map((n) => `  note: ${n}`),
   ];
   if (r.written) lines.push(s.green(`written; the broken file was kept as ${r.brokenCopy ?? '(there was none)'}`));
-  else lines.push('dry run: nothing was changed. Check the position above against `rollout flags show`, then run `rollout state repair --write`.', JSON.stringify(st, null, 2));
+  else
+    lines.push(
+      'dry run: nothing was changed. Check the position above against `rollout flags show`, then run `rollout state repair --write`.',
+      JSON.stringify(st, null, 2),
+    );
   return lines.join('\n');
 }

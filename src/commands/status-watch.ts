@@ -48,7 +48,9 @@ export async function watchStatus(options: StatusOptions, ctx: Ctx): Promise<Com
 function parseInterval(value: string | undefined): number {
   const ms = parseDuration(value ?? '5s');
   if (ms === null || ms <= 0 || ms > MAX_INTERVAL_MS) {
-    throw new RolloutError('E_USAGE', `--interval ${value}: a duration between 1ms and 1h, e.g. 5s`, { details: { interval: value } });
+    throw new RolloutError('E_USAGE', `--interval ${value}: a duration between 1ms and 1h, e.g. 5s`, {
+      details: { interval: value },
+    });
   }
   return ms;
 }
@@ -60,8 +62,12 @@ function describeWatch(r: StatusResult, now: Date, intervalMs: number): string {
 /** One line for logs: what changed is easy to spot line by line. */
 export function statusLine(r: StatusResult): string {
   const parts = [`${r.status}`, `phase ${r.phase}`];
-  if (r.stage) parts.push(`stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}`);
-  for (const [key, f] of Object.entries(r.flags)) parts.push(`${key} ${f.killSwitch ? 'KILL SWITCH' : `${f.percent} %`}`);
+  if (r.stage)
+    parts.push(
+      `stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}`,
+    );
+  for (const [key, f] of Object.entries(r.flags))
+    parts.push(`${key} ${f.killSwitch ? 'KILL SWITCH' : `${f.percent} %`}`);
   const verdicts = r.latestEvidence.filter((e) => e.key.startsWith('canary:') || e.key.startsWith('preflight:'));
   if (verdicts.length) parts.push(`verdicts ${verdicts.map((e) => `${e.key}=${e.verdict}`).join(' ')}`);
   parts.push(r.lock ? `lock held by ${r.lock.actor} (${r.lock.operation})` : 'lock free');

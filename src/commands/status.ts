@@ -31,11 +31,24 @@ export interface StatusResult {
   /** Set while ROLLOUT_TIME_OFFSET shifts the release's clock (rehearsals). */
   timeOffset?: string;
   /** A step a crash interrupted (an intent in the state), with what the flag files actually serve. */
-  interrupted?: { kind: string; actor: string; startedAt: string; to: unknown; files: Array<{ file: string; flag: string; serves: string }> };
+  interrupted?: {
+    kind: string;
+    actor: string;
+    startedAt: string;
+    to: unknown;
+    files: Array<{ file: string; flag: string; serves: string }>;
+  };
   /** Each flag file against the sha256 the state recorded for it: does this machine's copy serve the release? */
   flagFiles?: FlagFileCheck[];
   /** A progressive rollback that is ramping down (or was interrupted), with the process running it. */
-  rampDown?: { id: string; done: number; steps: number; running: boolean; runner: string; next: { percent: number; notBefore: string } | null };
+  rampDown?: {
+    id: string;
+    done: number;
+    steps: number;
+    running: boolean;
+    runner: string;
+    next: { percent: number; notBefore: string } | null;
+  };
 }
 
 export interface FlagFileCheck {
@@ -49,7 +62,11 @@ export interface FlagFileCheck {
 }
 
 /** Compares each local flag file with the digest the state recorded (a PostgreSQL state is shared; the files are per machine). */
-async function checkFlagFiles(ctx: Ctx, loaded: Awaited<ReturnType<typeof loadConfigFor>>, state: ReleaseState | null): Promise<{ flagFiles?: FlagFileCheck[] }> {
+async function checkFlagFiles(
+  ctx: Ctx,
+  loaded: Awaited<ReturnType<typeof loadConfigFor>>,
+  state: ReleaseState | null,
+): Promise<{ flagFiles?: FlagFileCheck[] }> {
   const recorded = loaded.config.flags.filter((f) => state?.flags[f.key]?.sha256);
   if (!recorded.length) return {};
   const { openProvider } = await import('../flags/providers/registry.js');
@@ -75,11 +92,14 @@ async function checkFlagFiles(ctx: Ctx, loaded: Awaited<ReturnType<typeof loadCo
  */
 export function summarizeEvidence(state: ReleaseState | null): StatusResult['latestEvidence'] {
   const ended = state && (state.status === 'completed' || state.status === 'rolled-back') ? endedAt(state) : null;
-  const stale = (key: string, value: unknown) => key === 'canary:adhoc' && ended !== null && !(String((value as { at?: unknown } | null)?.at ?? '') > ended);
-  return Object.entries(state?.evidence ?? {}).filter(([key, value]) => !stale(key, value)).map(([key, value]) => {
-    const v = value as { verdict?: string; summary?: string } | null;
-    return { key, verdict: v?.verdict ?? 'unknown', summary: v?.summary ?? '' };
-  });
+  const stale = (key: string, value: unknown) =>
+    key === 'canary:adhoc' && ended !== null && !(String((value as { at?: unknown } | null)?.at ?? '') > ended);
+  return Object.entries(state?.evidence ?? {})
+    .filter(([key, value]) => !stale(key, value))
+    .map(([key, value]) => {
+      const v = value as { verdict?: string; summary?: string } | null;
+      return { key, verdict: v?.verdict ?? 'unknown', summary: v?.summary ?? '' };
+    });
 }
 
 /** `rollout status` options as cli.ts parses them (--interval is a duration from 1ms to 1h, as written). */
@@ -91,11 +111,17 @@ export interface StatusOptions {
 
 /** When the release ended: its last rollback, or the advance that completed it. */
 function endedAt(state: ReleaseState): string {
-  const last = [...state.history].reverse().find((h) => (state.status === 'rolled-back' ? h.action === 'rollback' : h.action === 'advance'));
+  const last = [...state.history]
+    .reverse()
+    .find((h) => (state.status === 'rolled-back' ? h.action === 'rollback' : h.action === 'advance'));
   return last?.at ?? state.history[state.history.length - 1]?.at ?? '';
 }
 
-export async function runStatus(options: StatusOptions, _args: string[], ctx: Ctx): Promise<CommandResult<StatusResult>> {
+export async function runStatus(
+  options: StatusOptions,
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<StatusResult>> {
   if (options.watch) return (await import('./status-watch.js')).watchStatus(options, ctx);
   const result = await collectStatus(options, ctx, await loadConfigFor(ctx));
   return { exitCode: EXIT.ok, result, human: (s) => renderStatus(result, s) };
@@ -105,7 +131,11 @@ export async function runStatus(options: StatusOptions, _args: string[], ctx: Ct
 export async function collectStatus(options: StatusOptions, ctx: Ctx, loaded: LoadedConfig): Promise<StatusResult> {
   const store = openState(ctx, loaded);
   const { countPendingNotifications } = await import('../lifecycle/announce.js');
-  const [state, lock, pendingNotifications] = await Promise.all([store.read(), store.readLock(), countPendingNotifications(ctx, loaded)]);
+  const [state, lock, pendingNotifications] = await Promise.all([
+    store.read(),
+    store.readLock(),
+    countPendingNotifications(ctx, loaded),
+  ]);
   const now = ctx.clock.now();
   const next = planNextStep(loaded.config, state, now);
   const { phase } = currentPhase(loaded.config, state);
@@ -137,37 +167,65 @@ export async function collectStatus(options: StatusOptions, ctx: Ctx, loaded: Lo
 }
 
 export function renderStatus(r: StatusResult, s: Style): string {
-  const out = [`${s.bold(`Release ${r.release}`)}  ${r.status}${r.started ? '' : s.dim(' (no state yet: `rollout advance` starts it)')}  ${s.dim(r.state)}`];
-  out.push(`phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`);
+  const out = [
+    `${s.bold(`Release ${r.release}`)}  ${r.status}${r.started ? '' : s.dim(' (no state yet: `rollout advance` starts it)')}  ${s.dim(r.state)}`,
+  ];
+  out.push(
+    `phase   ${r.phase}${r.stage ? `   stage ${r.stage.id}${r.stage.bakeRemaining && r.stage.bakeRemaining !== '0ms' ? ` (bake ends in ${r.stage.bakeRemaining})` : ''}` : ''}`,
+  );
   for (const [key, f] of Object.entries(r.flags)) {
-    out.push(`flag    ${key}: ${f.killSwitch ? s.red('KILL SWITCH on (fallback for everyone)') : `${f.percent} %`}${f.groups.length ? ` + ${f.groups.join(', ')}` : ''}`);
+    out.push(
+      `flag    ${key}: ${f.killSwitch ? s.red('KILL SWITCH on (fallback for everyone)') : `${f.percent} %`}${f.groups.length ? ` + ${f.groups.join(', ')}` : ''}`,
+    );
   }
   for (const f of r.flagFiles ?? []) {
-    out.push(f.matches
-      ? `file    ${f.file}: matches the release (sha256 ${f.recorded.slice(0, 12)}…)`
-      : s.yellow(`file    ${f.file}: ${f.local === null ? 'missing on this machine' : `differs from what the release wrote (local sha256 ${f.local.slice(0, 12)}…, release ${f.recorded.slice(0, 12)}…)`}; \`rollout flags sync\` rewrites and publishes it`));
+    out.push(
+      f.matches
+        ? `file    ${f.file}: matches the release (sha256 ${f.recorded.slice(0, 12)}…)`
+        : s.yellow(
+            `file    ${f.file}: ${f.local === null ? 'missing on this machine' : `differs from what the release wrote (local sha256 ${f.local.slice(0, 12)}…, release ${f.recorded.slice(0, 12)}…)`}; \`rollout flags sync\` rewrites and publishes it`,
+          ),
+    );
   }
-  for (const e of r.latestEvidence) out.push(`verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`);
+  for (const e of r.latestEvidence)
+    out.push(
+      `verdict ${e.key}: ${e.verdict === 'pass' ? s.green(e.verdict) : e.verdict === 'fail' ? s.red(e.verdict) : s.yellow(e.verdict)}${e.summary ? ` — ${e.summary}` : ''}`,
+    );
   if (r.signoffsMissing.length) out.push(`sign-offs pending: ${r.signoffsMissing.join(', ')}`);
-  if (r.pendingNotifications > 0) out.push(s.yellow(`${r.pendingNotifications} notification(s) waiting in the outbox (rollout notify --flush)`));
+  if (r.pendingNotifications > 0)
+    out.push(s.yellow(`${r.pendingNotifications} notification(s) waiting in the outbox (rollout notify --flush)`));
   if (r.timeOffset) out.push(s.yellow(`clock shifted by ${r.timeOffset} (ROLLOUT_TIME_OFFSET)`));
   if (r.interrupted) {
-    out.push(s.yellow(`interrupted ${r.interrupted.kind} by ${r.interrupted.actor} at ${r.interrupted.startedAt} (\`rollout advance\` finishes it)`));
+    out.push(
+      s.yellow(
+        `interrupted ${r.interrupted.kind} by ${r.interrupted.actor} at ${r.interrupted.startedAt} (\`rollout advance\` finishes it)`,
+      ),
+    );
     for (const f of r.interrupted.files) out.push(s.yellow(`  ${f.file}: ${f.flag} actually serves ${f.serves}`));
   }
   if (r.rampDown) {
     const rd = r.rampDown;
-    out.push(s.yellow(`ramp-down ${rd.done}/${rd.steps} steps done${rd.next ? `, next ${rd.next.percent} % at ${rd.next.notBefore}` : ''}; ${rd.running ? `running: ${rd.runner}` : 'NOT running (interrupted): `rollout rollback --resume` finishes it'}`));
+    out.push(
+      s.yellow(
+        `ramp-down ${rd.done}/${rd.steps} steps done${rd.next ? `, next ${rd.next.percent} % at ${rd.next.notBefore}` : ''}; ${rd.running ? `running: ${rd.runner}` : 'NOT running (interrupted): `rollout rollback --resume` finishes it'}`,
+      ),
+    );
   }
   const lockText = r.lock
-    ? s.yellow(`held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`)
-    : r.rampDown?.running ? s.yellow(`between steps of the ramp-down run by ${r.rampDown.runner}`) : 'free';
+    ? s.yellow(
+        `held by ${r.lock.actor} (${r.lock.operation}, pid ${r.lock.pid} on ${r.lock.host}, since ${r.lock.startedAt})`,
+      )
+    : r.rampDown?.running
+      ? s.yellow(`between steps of the ramp-down run by ${r.rampDown.runner}`)
+      : 'free';
   out.push(`lock    ${lockText}`);
-  if (r.configChanged) out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
+  if (r.configChanged)
+    out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
   out.push(`${s.bold('next')}    ${r.nextText}`);
   if (r.history.length) {
     out.push('', s.bold('history'));
-    for (const h of r.history) out.push(`  ${h.at}  ${h.action.padEnd(10)} ${h.actor}${h.reason ? ` — ${h.reason}` : ''}`);
+    for (const h of r.history)
+      out.push(`  ${h.at}  ${h.action.padEnd(10)} ${h.actor}${h.reason ? ` — ${h.reason}` : ''}`);
   }
   return out.join('\n');
 }
@@ -175,17 +233,44 @@ export function renderStatus(r: StatusResult, s: Style): string {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the flag files of an interrupted step serve right now (read from the files, not from the state). */
-async function describeIntent(loaded: LoadedConfig, state: ReleaseState): Promise<NonNullable<StatusResult['interrupted']>> {
+async function describeIntent(
+  loaded: LoadedConfig,
+  state: ReleaseState,
+): Promise<NonNullable<StatusResult['interrupted']>> {
   const intent = state.intent as NonNullable<ReleaseState['intent']>;
   const { readServing } = await import('../lifecycle/flag-sync.js');
-  const files = await Promise.all(loaded.config.flags.map(async (f) => ({ file: f.file, flag: f.key, serves: await readServing(loaded.dir, f.file, f.key) })));
-  return { kind: intent.kind, actor: intent.actor, startedAt: intent.startedAt, to: isRecord(intent.target) ? (intent.target.to ?? null) : null, files };
+  const files = await Promise.all(
+    loaded.config.flags.map(async (f) => ({
+      file: f.file,
+      flag: f.key,
+      serves: await readServing(loaded.dir, f.file, f.key),
+    })),
+  );
+  return {
+    kind: intent.kind,
+    actor: intent.actor,
+    startedAt: intent.startedAt,
+    to: isRecord(intent.target) ? (intent.target.to ?? null) : null,
+    files,
+  };
 }
 
-async function describeRampDown(state: ReleaseState | null, now: Date): Promise<{ rampDown?: NonNullable<StatusResult['rampDown']> }> {
+async function describeRampDown(
+  state: ReleaseState | null,
+  now: Date,
+): Promise<{ rampDown?: NonNullable<StatusResult['rampDown']> }> {
   const rb = state?.rollback;
   if (!rb || rb.mode !== 'progressive' || rb.completedAt || !rb.steps) return {};
   const { isRunnerAlive, describeRunner } = await import('../lifecycle/ramp-down.js');
   const next = rb.steps.find((x) => !x.done);
-  return { rampDown: { id: rb.id, done: rb.steps.filter((x) => x.done).length, steps: rb.steps.length, running: isRunnerAlive(rb, now), runner: describeRunner(rb), next: next ? { percent: next.percent, notBefore: next.notBefore } : null } };
+  return {
+    rampDown: {
+      id: rb.id,
+      done: rb.steps.filter((x) => x.done).length,
+      steps: rb.steps.length,
+      running: isRunnerAlive(rb, now),
+      runner: describeRunner(rb),
+      next: next ? { percent: next.percent, notBefore: next.notBefore } : null,
+    },
+  };
 }

@@ -13,15 +13,26 @@ export interface UnlockResult {
 }
 
 /** Breaking a lock is deliberate: it needs --force and a --reason, and it is audited. */
-export async function runUnlock(options: MutatingOptions & { force?: boolean }, _args: string[], ctx: Ctx): Promise<CommandResult<UnlockResult>> {
-  if (!options.force) throw new RolloutError('E_USAGE', 'unlock needs --force: breaking a lock can let two operations change the release at once');
+export async function runUnlock(
+  options: MutatingOptions & { force?: boolean },
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<UnlockResult>> {
+  if (!options.force)
+    throw new RolloutError(
+      'E_USAGE',
+      'unlock needs --force: breaking a lock can let two operations change the release at once',
+    );
   const reason = options.reason?.trim() ?? '';
   if (!reason) throw new RolloutError('E_USAGE', 'unlock needs --reason "<why>": it is recorded in the audit log');
   const loaded = await loadConfigFor(ctx);
   const store = openState(ctx, loaded);
   const dryRun = options.dryRun === true;
   const broken = dryRun ? await store.readLock() : await store.forceUnlock();
-  if (!dryRun && broken) await store.appendAudit(redactDeep({ actor: ctx.actor, op: 'unlock', reason, data: { brokenLock: broken } }, ctx.redact));
+  if (!dryRun && broken)
+    await store.appendAudit(
+      redactDeep({ actor: ctx.actor, op: 'unlock', reason, data: { brokenLock: broken } }, ctx.redact),
+    );
   const result: UnlockResult = { broken, dryRun };
   return {
     exitCode: EXIT.ok,
@@ -29,7 +40,9 @@ export async function runUnlock(options: MutatingOptions & { force?: boolean }, 
     human: (s) => {
       if (!broken) return 'no lock is held; nothing to do';
       const who = `${broken.actor} (${broken.operation}, pid ${broken.pid} on ${broken.host}, since ${broken.startedAt})`;
-      return dryRun ? `${s.yellow('dry run')}: would break the lock held by ${who}` : `${s.yellow('broke')} the lock held by ${who}; recorded in the audit log`;
+      return dryRun
+        ? `${s.yellow('dry run')}: would break the lock held by ${who}`
+        : `${s.yellow('broke')} the lock held by ${who}; recorded in the audit log`;
     },
   };
 }

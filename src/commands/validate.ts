@@ -9,17 +9,30 @@ import { loadConfigFor } from './load-config.js';
 export interface ValidateResult {
   file: string;
   budget: string | null;
-  counts: { phases: number; gates: number; checklist: number; stages: number; metrics: number; triggers: number; chaos: number };
+  counts: {
+    phases: number;
+    gates: number;
+    checklist: number;
+    stages: number;
+    metrics: number;
+    triggers: number;
+    chaos: number;
+  };
   warnings: string[];
 }
 
-export async function runValidate(options: { cache?: boolean }, _args: string[], ctx: Ctx): Promise<CommandResult<ValidateResult>> {
+export async function runValidate(
+  options: { cache?: boolean },
+  _args: string[],
+  ctx: Ctx,
+): Promise<CommandResult<ValidateResult>> {
   // Validation is a pure function of the bytes (plan and budget) and the rollout version, so a result
   // cached for exactly those is the same answer; --no-cache validates from scratch.
   const github = isGitHubActions(ctx.env);
   const loaded = await loadConfigFor(ctx, { noCache: options.cache === false }).catch((error: unknown) => {
     // In GitHub Actions every positioned problem also becomes an annotation on its line of the plan.
-    if (github && error instanceof RolloutError) for (const line of problemAnnotations(error.problems)) ctx.progress(line);
+    if (github && error instanceof RolloutError)
+      for (const line of problemAnnotations(error.problems)) ctx.progress(line);
     throw error;
   });
   if (github) for (const line of problemAnnotations(loaded.warnings)) ctx.progress(line);

@@ -16,7 +16,11 @@ export interface VerifyOptions {
 }
 
 /** The engines' property suites and golden accuracy, exactly as the `property` gate runs them. */
-export async function runVerifyCommand(options: VerifyOptions, _args: string[], _ctx: Ctx): Promise<CommandResult<VerifyReport>> {
+export async function runVerifyCommand(
+  options: VerifyOptions,
+  _args: string[],
+  _ctx: Ctx,
+): Promise<CommandResult<VerifyReport>> {
   const { runVerify, VerifyUsageError } = await import('../../engines/verify.js');
   const { model } = options;
   let report: VerifyReport;
@@ -37,15 +41,32 @@ export async function runVerifyCommand(options: VerifyOptions, _args: string[], 
 }
 
 function renderVerify(r: VerifyReport, s: Style): string {
-  const golden = r.goldenFailures.length > 0 ? `, ${r.goldenFailures.length} golden case(s) wrong in ${r.releaseModel}` : '';
-  const rows = r.properties.map((p) => [p.engine, p.model, p.id, verdictColor(s, p.status), String(p.runs), `${p.durationMs.toFixed(0)} ms`]);
+  const golden =
+    r.goldenFailures.length > 0 ? `, ${r.goldenFailures.length} golden case(s) wrong in ${r.releaseModel}` : '';
+  const rows = r.properties.map((p) => [
+    p.engine,
+    p.model,
+    p.id,
+    verdictColor(s, p.status),
+    String(p.runs),
+    `${p.durationMs.toFixed(0)} ms`,
+  ]);
   const out = [renderTable(['engine', 'model', 'property', 'result', 'runs', 'time'], rows)];
   for (const p of r.properties.filter((x) => x.failure)) {
     const f = p.failure!;
-    out.push('', s.red(`✗ ${p.engine} ${p.model} ${p.id}: ${f.error}`), `  counterexample (after ${f.shrinks} shrinks): ${f.counterexampleText}`, `  seed ${f.seed}, path ${f.path}`, `  replay: ${f.replayCommand}`);
+    out.push(
+      '',
+      s.red(`✗ ${p.engine} ${p.model} ${p.id}: ${f.error}`),
+      `  counterexample (after ${f.shrinks} shrinks): ${f.counterexampleText}`,
+      `  seed ${f.seed}, path ${f.path}`,
+      `  replay: ${f.replayCommand}`,
+    );
   }
   if (r.accuracy) out.push('', ...renderAccuracy(r, s));
-  out.push('', `${r.ok ? s.green('ok') : s.red('FAILED')}: ${r.passed} passed, ${r.failed} failed${golden}, ${r.runs} runs each, seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s`);
+  out.push(
+    '',
+    `${r.ok ? s.green('ok') : s.red('FAILED')}: ${r.passed} passed, ${r.failed} failed${golden}, ${r.runs} runs each, seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s`,
+  );
   return out.join('\n');
 }
 
@@ -57,12 +78,25 @@ function renderAccuracy(r: VerifyReport, s: Style): string[] {
   const a = r.accuracy!;
   const out = [s.bold('accuracy on the golden cases (1 − mean relative error against the expected values)')];
   const rows = Object.entries(a.perEngine).map(([engine, m]) => [
-    engine, `${m['v1.0'].passed}/${m['v1.0'].cases}`, percent(m['v1.0'].accuracy), `${m['v1.1'].passed}/${m['v1.1'].cases}`, percent(m['v1.1'].accuracy),
+    engine,
+    `${m['v1.0'].passed}/${m['v1.0'].cases}`,
+    percent(m['v1.0'].accuracy),
+    `${m['v1.1'].passed}/${m['v1.1'].cases}`,
+    percent(m['v1.1'].accuracy),
   ]);
-  rows.push(['all', `${a.accuracy['v1.0'].passed}/${a.accuracy['v1.0'].cases}`, percent(a.accuracy['v1.0'].accuracy), `${a.accuracy['v1.1'].passed}/${a.accuracy['v1.1'].cases}`, percent(a.accuracy['v1.1'].accuracy)]);
+  rows.push([
+    'all',
+    `${a.accuracy['v1.0'].passed}/${a.accuracy['v1.0'].cases}`,
+    percent(a.accuracy['v1.0'].accuracy),
+    `${a.accuracy['v1.1'].passed}/${a.accuracy['v1.1'].cases}`,
+    percent(a.accuracy['v1.1'].accuracy),
+  ]);
   out.push(renderTable(['engine', 'v1.0 cases', 'v1.0 accuracy', 'v1.1 cases', 'v1.1 accuracy'], rows));
-  out.push(`  improvement of v1.1 over v1.0: ${a.improvement === null ? 'n/a' : `${a.improvement >= 0 ? '+' : ''}${percent(a.improvement)}`}`);
+  out.push(
+    `  improvement of v1.1 over v1.0: ${a.improvement === null ? 'n/a' : `${a.improvement >= 0 ? '+' : ''}${percent(a.improvement)}`}`,
+  );
   out.push(`  model_accuracy_delta (share of cases, v1.1 − v1.0): ${a.delta >= 0 ? '+' : ''}${a.delta.toFixed(3)}`);
-  for (const g of r.goldenFailures) out.push(s.red(`✗ golden ${g.id} (${g.engine} ${g.model}, error ${percent(g.relativeError)}): ${g.detail}`));
+  for (const g of r.goldenFailures)
+    out.push(s.red(`✗ golden ${g.id} (${g.engine} ${g.model}, error ${percent(g.relativeError)}): ${g.detail}`));
   return out;
 }

@@ -43,7 +43,10 @@ export async function rolloutVersion(): Promise<string> {
   if (versionCache) return versionCache;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => '{}')) as { name?: string; version?: string };
+    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => '{}')) as {
+      name?: string;
+      version?: string;
+    };
     if (pkg.name === 'rollout' && pkg.version) return (versionCache = pkg.version);
     const parent = path.dirname(dir);
     if (parent === dir) return (versionCache = 'unknown');
@@ -65,7 +68,11 @@ async function schemaFingerprint(): Promise<string> {
     const st = await stat(path.join(here, own));
     return (fingerprintCache = `${own}:${st.size}:${st.mtimeMs}`);
   }
-  return (fingerprintCache = names.filter((n) => /^schema-.*\.js$/.test(n)).sort().join(',') || 'unknown');
+  return (fingerprintCache =
+    names
+      .filter((n) => /^schema-.*\.js$/.test(n))
+      .sort()
+      .join(',') || 'unknown');
 }
 
 async function entryFile(dir: string, key: CacheKey): Promise<string> {
@@ -76,13 +83,18 @@ async function entryFile(dir: string, key: CacheKey): Promise<string> {
 async function hashFile(file: string | undefined): Promise<string | null> {
   if (!file) return null;
   try {
-    return createHash('sha256').update(await readFile(file)).digest('hex');
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   } catch {
     return null;
   }
 }
 
-export async function readConfigCache(dir: string, key: CacheKey): Promise<Omit<Entry, 'format' | 'version' | 'budgetHash'> | null> {
+export async function readConfigCache(
+  dir: string,
+  key: CacheKey,
+): Promise<Omit<Entry, 'format' | 'version' | 'budgetHash'> | null> {
   try {
     const entry = JSON.parse(await readFile(await entryFile(dir, key), 'utf8')) as Entry;
     if (entry.format !== FORMAT || entry.version !== (await rolloutVersion())) return null;
@@ -94,9 +106,18 @@ export async function readConfigCache(dir: string, key: CacheKey): Promise<Omit<
 }
 
 /** Best effort: a cache that cannot be written is no cache, never an error. */
-export async function writeConfigCache(dir: string, key: CacheKey, value: { config: RawConfig; budget: PerfBudget | null; warnings: Problem[]; budgetFile?: string }): Promise<void> {
+export async function writeConfigCache(
+  dir: string,
+  key: CacheKey,
+  value: { config: RawConfig; budget: PerfBudget | null; warnings: Problem[]; budgetFile?: string },
+): Promise<void> {
   try {
-    const entry: Entry = { format: FORMAT, version: await rolloutVersion(), ...value, budgetHash: await hashFile(value.budgetFile) };
+    const entry: Entry = {
+      format: FORMAT,
+      version: await rolloutVersion(),
+      ...value,
+      budgetHash: await hashFile(value.budgetFile),
+    };
     const file = await entryFile(dir, key);
     await writeFileAtomic(file, JSON.stringify(entry), { dirMode: 0o700 });
   } catch {

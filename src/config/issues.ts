@@ -4,7 +4,16 @@ import { suggest } from './suggest.js';
 import { locate, type YamlSource } from './yaml-source.js';
 
 type AnySchema = z.core.$ZodType;
-type Def = { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; innerType?: AnySchema; options?: AnySchema[]; discriminator?: string; valueType?: AnySchema; in?: AnySchema };
+type Def = {
+  type: string;
+  shape?: Record<string, AnySchema>;
+  element?: AnySchema;
+  innerType?: AnySchema;
+  options?: AnySchema[];
+  discriminator?: string;
+  valueType?: AnySchema;
+  in?: AnySchema;
+};
 
 function defOf(schema: AnySchema): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
@@ -14,7 +23,11 @@ function unwrap(schema: AnySchema): AnySchema {
   let s = schema;
   for (;;) {
     const def = defOf(s);
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) s = def.innerType;
+    if (
+      (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') &&
+      def.innerType
+    )
+      s = def.innerType;
     else if (def.type === 'pipe' && def.in) s = def.in;
     else return s;
   }
@@ -57,7 +70,12 @@ function allowedKeys(root: AnySchema, path: PropertyKey[], data: unknown): strin
 }
 
 function describePath(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(top level)'
+  );
 }
 
 /** Turn every zod issue into a positioned, actionable problem. Never only the first one. */
@@ -72,7 +90,11 @@ export function issuesToProblems(issues: z.core.$ZodIssue[], source: YamlSource,
         const hint = suggest(key, known);
         const shown = preview(key).slice(1, -1);
         const pos = locate(source, path as string[], key);
-        problems.push({ file: source.file, ...pos, message: `unknown key "${shown}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}` });
+        problems.push({
+          file: source.file,
+          ...pos,
+          message: `unknown key "${shown}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        });
       }
       continue;
     }
@@ -105,7 +127,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
       if ((issue.path as PropertyKey[]).length === 0 && value !== undefined) {
         return `the file is not a rollout plan: expected a mapping of settings (version, release, phases, …), got ${describeKind(value)}`;
       }
-      return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
+      return value === undefined
+        ? `required (${issue.expected})`
+        : `expected ${issue.expected}, got ${describeValue(value)}`;
     case 'invalid_value': {
       if (value === undefined) return `required (${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`;
       const values = issue.values.map((v) => JSON.stringify(v));
@@ -115,7 +139,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
     case 'too_big':
       return `${preview(value)} is too large (at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''})`;
     case 'too_small':
-      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : `${preview(value)} is too small (at least ${String(issue.minimum)})`;
+      return issue.origin === 'array'
+        ? `needs at least ${String(issue.minimum)} item(s)`
+        : `${preview(value)} is too small (at least ${String(issue.minimum)})`;
     case 'invalid_format':
       return `${preview(value)} is not valid: expected ${issue.message.startsWith('Invalid') ? issue.format : issue.message}`;
     default:
@@ -141,6 +167,9 @@ function describeKind(value: unknown): string {
 export function preview(value: unknown, max = 40): string {
   const text = JSON.stringify(value) ?? String(value);
   // JSON escapes C0 controls; bidi overrides and C1 controls must not reach a terminal either.
-  const safe = text.replace(/[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
+  const safe = text.replace(
+    /[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
+  );
   return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }

@@ -55,7 +55,9 @@ function innermostListItem(path: Array<string | number>): Array<string | number>
 function dedupe(paths: Array<Array<string | number>>): Array<Array<string | number>> {
   const keys = new Set(paths.map((p) => JSON.stringify(p)));
   // An item whose ancestor is removed anyway needs no removal of its own.
-  return [...keys].map((k) => JSON.parse(k) as Array<string | number>).filter((p, _, all) => !all.some((q) => q.length < p.length && q.every((s, i) => s === p[i])));
+  return [...keys]
+    .map((k) => JSON.parse(k) as Array<string | number>)
+    .filter((p, _, all) => !all.some((q) => q.length < p.length && q.every((s, i) => s === p[i])));
 }
 
 /** Later list items first, so removing one does not shift the index of another still to remove. */

@@ -15,7 +15,11 @@ export interface PlanPosition {
  * error, since positions only decorate a verdict that is already decided. Loads the YAML parser, so
  * callers import this only when a position is wanted (GITHUB_ACTIONS, `--junit`).
  */
-export async function findGatePositions(file: string, display: string, phaseId: string): Promise<Map<string, PlanPosition>> {
+export async function findGatePositions(
+  file: string,
+  display: string,
+  phaseId: string,
+): Promise<Map<string, PlanPosition>> {
   const out = new Map<string, PlanPosition>();
   const text = await readPlanFile(file, display).catch(() => null);
   if (text === null) return out;

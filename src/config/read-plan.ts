@@ -11,12 +11,21 @@ export const MAX_PLAN_BYTES = 1024 * 1024;
  * `maxBytes + 1` bytes are read whatever the size claims. Errors never quote the file's content.
  * Loads no parser: the rollback fast path calls it too.
  */
-export async function readPlanFile(file: string, display: string, maxBytes: number = MAX_PLAN_BYTES): Promise<string | null> {
+export async function readPlanFile(
+  file: string,
+  display: string,
+  maxBytes: number = MAX_PLAN_BYTES,
+): Promise<string | null> {
   return readRegularFile(file, display, maxBytes, { strictUtf8: true });
 }
 
 /** The same checks for any text file the plan names (a file gate's CHANGELOG, say), with its own size limit. */
-export async function readRegularFile(file: string, display: string, maxBytes: number, opts: { strictUtf8?: boolean } = {}): Promise<string | null> {
+export async function readRegularFile(
+  file: string,
+  display: string,
+  maxBytes: number,
+  opts: { strictUtf8?: boolean } = {},
+): Promise<string | null> {
   let handle;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before fstat can refuse it.
@@ -29,7 +38,8 @@ export async function readRegularFile(file: string, display: string, maxBytes: n
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new RolloutError('E_CONFIG', `${display}: not a regular file (${describeType(stat)})`);
-    if (stat.size > maxBytes) throw new RolloutError('E_CONFIG', `${display}: file is larger than ${maxBytes} bytes (${stat.size} bytes)`);
+    if (stat.size > maxBytes)
+      throw new RolloutError('E_CONFIG', `${display}: file is larger than ${maxBytes} bytes (${stat.size} bytes)`);
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     for (;;) {
@@ -41,7 +51,10 @@ export async function readRegularFile(file: string, display: string, maxBytes: n
     return opts.strictUtf8 ? decodeUtf8(buffer.subarray(0, length), display) : buffer.toString('utf8', 0, length);
   } catch (error) {
     if (error instanceof RolloutError) throw error;
-    throw new RolloutError('E_CONFIG', `${display}: cannot read: ${describeErrno((error as NodeJS.ErrnoException).code)}`);
+    throw new RolloutError(
+      'E_CONFIG',
+      `${display}: cannot read: ${describeErrno((error as NodeJS.ErrnoException).code)}`,
+    );
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -55,9 +68,13 @@ function decodeUtf8(bytes: Buffer, display: string): string {
     const before = bytes.subarray(0, offset);
     const line = before.filter((b) => b === 0x0a).length + 1;
     const col = offset - (before.lastIndexOf(0x0a) + 1) + 1;
-    throw new RolloutError('E_CONFIG', `${display}: not UTF-8 text (invalid byte at line ${line}, column ${col}); is this the plan file?`, {
-      problems: [{ file: display, line, col, message: 'not UTF-8 text: a plan is a YAML text file' }],
-    });
+    throw new RolloutError(
+      'E_CONFIG',
+      `${display}: not UTF-8 text (invalid byte at line ${line}, column ${col}); is this the plan file?`,
+      {
+        problems: [{ file: display, line, col, message: 'not UTF-8 text: a plan is a YAML text file' }],
+      },
+    );
   }
 }
 
@@ -77,7 +94,13 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return lo;
 }
 
-function describeType(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function describeType(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a named pipe';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';

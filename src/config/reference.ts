@@ -30,9 +30,17 @@ function describeType(s: Schema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.anyOf || s.oneOf) return (s.anyOf ?? s.oneOf ?? []).map(describeType).join(' or ');
   if (s.type === 'array') return `list of ${s.items ? describeType(s.items) : 'values'}`;
-  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return `map of ${describeType(s.additionalProperties)}`;
+  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object')
+    return `map of ${describeType(s.additionalProperties)}`;
   if (s.type === 'string' && s.pattern === DURATION) return 'duration';
-  const bounds = [s.minimum !== undefined ? `≥ ${s.minimum}` : '', s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '', s.maximum !== undefined ? `≤ ${s.maximum}` : '', s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : ''].filter(Boolean).join(', ');
+  const bounds = [
+    s.minimum !== undefined ? `≥ ${s.minimum}` : '',
+    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '',
+    s.maximum !== undefined ? `≤ ${s.maximum}` : '',
+    s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'value')}${bounds ? ` (${bounds})` : ''}`;
 }
 
@@ -44,10 +52,18 @@ function table(path: string, s: Schema, out: string[], nested: Array<[string, Sc
   const required = new Set(s.required ?? []);
   out.push('| key | type | required | default | meaning |', '|---|---|---|---|---|');
   for (const [key, prop] of Object.entries(s.properties ?? {})) {
-    const def = prop.default !== undefined && typeof prop.default !== 'object' ? `\`${String(prop.default)}\`` : prop.default !== undefined ? 'see below' : '';
-    out.push(`| \`${key}\` | ${cell(describeType(prop))} | ${required.has(key) ? 'yes' : ''} | ${cell(def)} | ${cell(prop.description ?? '')} |`);
+    const def =
+      prop.default !== undefined && typeof prop.default !== 'object'
+        ? `\`${String(prop.default)}\``
+        : prop.default !== undefined
+          ? 'see below'
+          : '';
+    out.push(
+      `| \`${key}\` | ${cell(describeType(prop))} | ${required.has(key) ? 'yes' : ''} | ${cell(def)} | ${cell(prop.description ?? '')} |`,
+    );
     const child = prop.type === 'array' ? prop.items : prop;
-    if (child && (child.properties || child.oneOf)) nested.push([`${path ? `${path}.` : ''}${key}${prop.type === 'array' ? '[]' : ''}`, child]);
+    if (child && (child.properties || child.oneOf))
+      nested.push([`${path ? `${path}.` : ''}${key}${prop.type === 'array' ? '[]' : ''}`, child]);
   }
 }
 
@@ -93,5 +109,8 @@ export function renderConfigReference(schema: Record<string, unknown>): string {
     '',
   ];
   section('', schema as Schema, out);
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -25,16 +25,24 @@ export function checkRules(config: RawConfig, source: YamlSource, budget: PerfBu
       problems.push({ file: source.file, ...locate(source, path), message, severity });
     },
   };
-  for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos]) rule(ctx);
+  for (const rule of [checkUniqueIds, checkPhases, checkFlags, checkCanary, checkTriggers, checkRollback, checkChaos])
+    rule(ctx);
   checkTemplates(config, (path, message, severity) => ctx.report(path, message, severity));
   checkPlanText(source.data, (path, message) => ctx.report(path, message));
   return problems;
 }
 
-function unique(ctx: RuleContext, items: { id: string }[], base: Path, what: string, seen = new Map<string, Path>()): void {
+function unique(
+  ctx: RuleContext,
+  items: { id: string }[],
+  base: Path,
+  what: string,
+  seen = new Map<string, Path>(),
+): void {
   items.forEach((item, i) => {
     const first = seen.get(item.id);
-    if (first) ctx.report([...base, i, 'id'], `duplicate ${what} id "${item.id}" (first defined at ${first.join('.')})`);
+    if (first)
+      ctx.report([...base, i, 'id'], `duplicate ${what} id "${item.id}" (first defined at ${first.join('.')})`);
     else seen.set(item.id, [...base, i]);
   });
 }
@@ -49,7 +57,12 @@ function checkUniqueIds(ctx: RuleContext): void {
     unique(ctx, phase.checklist, ['phases', p, 'checklist'], 'checklist item', checklist);
     if (phase.rollout) unique(ctx, phase.rollout.stages, ['phases', p, 'rollout', 'stages'], 'stage');
   });
-  unique(ctx, config.flags.map((f) => ({ id: f.key })), ['flags'], 'flag');
+  unique(
+    ctx,
+    config.flags.map((f) => ({ id: f.key })),
+    ['flags'],
+    'flag',
+  );
   if (config.canary) unique(ctx, config.canary.metrics, ['canary', 'metrics'], 'metric');
   unique(ctx, config.triggers, ['triggers'], 'trigger');
   unique(ctx, config.chaos, ['chaos'], 'chaos experiment');
@@ -81,15 +94,25 @@ function checkPhases(ctx: RuleContext): void {
       stages.forEach((stage, s) => {
         const prev = stages[s - 1];
         if (stage.percent === 0 && stage.groups.length === 0) {
-          ctx.report([...base, 'stages', s, 'percent'], `stage ${stage.id} serves the new variant to nobody: give it groups (0 % with groups = those groups only) or a percentage`);
+          ctx.report(
+            [...base, 'stages', s, 'percent'],
+            `stage ${stage.id} serves the new variant to nobody: give it groups (0 % with groups = those groups only) or a percentage`,
+          );
         }
         if (prev && stage.percent <= prev.percent) {
-          ctx.report([...base, 'stages', s, 'percent'], `stage percentages must increase: ${stage.percent} follows ${prev.percent}`);
+          ctx.report(
+            [...base, 'stages', s, 'percent'],
+            `stage percentages must increase: ${stage.percent} follows ${prev.percent}`,
+          );
         }
       });
       const last = stages[stages.length - 1];
       if (last && last.percent !== 100) {
-        ctx.report([...base, 'stages', stages.length - 1, 'percent'], `the last stage stops at ${last.percent} %; the release is never complete`, 'warning');
+        ctx.report(
+          [...base, 'stages', stages.length - 1, 'percent'],
+          `the last stage stops at ${last.percent} %; the release is never complete`,
+          'warning',
+        );
       }
     }
   });
@@ -99,7 +122,13 @@ function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][
   if (gate.kind === 'command') {
     const [program] = gate.run;
     if (gate.run.length === 1 && program !== undefined && SHELL_SYNTAX.test(program)) {
-      ctx.report([...at, 'run'], `"${program}" looks like a shell string; write the argv as a list, e.g. [${program.split(/\s+/).map((w) => JSON.stringify(w)).join(', ')}]`);
+      ctx.report(
+        [...at, 'run'],
+        `"${program}" looks like a shell string; write the argv as a list, e.g. [${program
+          .split(/\s+/)
+          .map((w) => JSON.stringify(w))
+          .join(', ')}]`,
+      );
     }
   }
   if (gate.kind === 'http' && (gate.url === undefined) === (gate.urlEnv === undefined)) {
@@ -108,15 +137,20 @@ function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][
   if (gate.kind === 'prometheus') {
     for (const m of gate.query.matchAll(QUERY_VARS)) {
       const name = m[1] as string;
-      if (name === 'window' && !gate.window) ctx.report([...at, 'query'], 'the query uses {{window}} but the gate has no window');
-      else if (name !== 'window' && name !== 'release') ctx.report([...at, 'query'], `unknown template variable {{${name}}} (gates know {{window}} and {{release}})`);
+      if (name === 'window' && !gate.window)
+        ctx.report([...at, 'query'], 'the query uses {{window}} but the gate has no window');
+      else if (name !== 'window' && name !== 'release')
+        ctx.report([...at, 'query'], `unknown template variable {{${name}}} (gates know {{window}} and {{release}})`);
     }
   }
   if (gate.kind === 'file') {
     if (gate.contains === undefined && gate.matches === undefined && gate.releaseSection === undefined) {
       ctx.report(at, `file gate "${gate.id}" needs contains, matches or releaseSection`);
     } else if (gate.releaseSection !== undefined && (gate.contains !== undefined || gate.matches !== undefined)) {
-      ctx.report([...at, 'releaseSection'], `file gate "${gate.id}": releaseSection is a check of its own; use a second gate for contains or matches`);
+      ctx.report(
+        [...at, 'releaseSection'],
+        `file gate "${gate.id}": releaseSection is a check of its own; use a second gate for contains or matches`,
+      );
     }
   }
   if (gate.kind === 'file' && gate.matches !== undefined) {
@@ -132,12 +166,21 @@ function checkFlags(ctx: RuleContext): void {
   const publishByFile = new Map<string, { index: number; publish: string }>();
   ctx.config.flags.forEach((flag, f) => {
     if (flag.variants.new === flag.variants.fallback) {
-      ctx.report(['flags', f, 'variants', 'fallback'], `the fallback variant must differ from the new variant "${flag.variants.new}"`);
+      ctx.report(
+        ['flags', f, 'variants', 'fallback'],
+        `the fallback variant must differ from the new variant "${flag.variants.new}"`,
+      );
     }
     if (flag.publish) {
       const [program] = flag.publish.run;
       if (flag.publish.run.length === 1 && program !== undefined && SHELL_SYNTAX.test(program)) {
-        ctx.report(['flags', f, 'publish', 'run'], `"${program}" looks like a shell string; write the argv as a list, e.g. [${program.split(/\s+/).map((w) => JSON.stringify(w)).join(', ')}]`);
+        ctx.report(
+          ['flags', f, 'publish', 'run'],
+          `"${program}" looks like a shell string; write the argv as a list, e.g. [${program
+            .split(/\s+/)
+            .map((w) => JSON.stringify(w))
+            .join(', ')}]`,
+        );
       }
     }
     if (flag.provider !== 'flagd-file') return;
@@ -145,7 +188,10 @@ function checkFlags(ctx: RuleContext): void {
     const publish = JSON.stringify(flag.publish ?? null);
     const first = publishByFile.get(flag.file);
     if (first && first.publish !== publish) {
-      ctx.report(['flags', f, 'publish'], `flags ${ctx.config.flags[first.index]?.key} and ${flag.key} share ${flag.file} but publish it differently; give them the same publish (or none)`);
+      ctx.report(
+        ['flags', f, 'publish'],
+        `flags ${ctx.config.flags[first.index]?.key} and ${flag.key} share ${flag.file} but publish it differently; give them the same publish (or none)`,
+      );
     } else if (!first) publishByFile.set(flag.file, { index: f, publish });
   });
   checkProviderLimits(ctx);
@@ -159,7 +205,10 @@ function checkProviderLimits(ctx: RuleContext): void {
     const { percentStep } = PROVIDERS[flag.provider].capabilities;
     phase.rollout.stages.forEach((stage, s) => {
       if (!fitsPercentStep(stage.percent, percentStep)) {
-        ctx.report(['phases', p, 'rollout', 'stages', s, 'percent'], `${stage.percent} % cannot be served by the ${flag.provider} provider of flag ${flag.key}: it takes percentages in steps of ${percentStep}`);
+        ctx.report(
+          ['phases', p, 'rollout', 'stages', s, 'percent'],
+          `${stage.percent} % cannot be served by the ${flag.provider} provider of flag ${flag.key}: it takes percentages in steps of ${percentStep}`,
+        );
       }
     });
   });
@@ -168,22 +217,35 @@ function checkProviderLimits(ctx: RuleContext): void {
 function checkCanary(ctx: RuleContext): void {
   const canary = ctx.config.canary;
   if (!canary) return;
-  if (canary.arms.canary === canary.arms.baseline) ctx.report(['canary', 'arms', 'baseline'], 'the baseline arm must differ from the canary arm');
+  if (canary.arms.canary === canary.arms.baseline)
+    ctx.report(['canary', 'arms', 'baseline'], 'the baseline arm must differ from the canary arm');
   canary.metrics.forEach((metric, m) => {
     const at: Path = ['canary', 'metrics', m];
-    const queries = metric.kind === 'ratio' ? [metric.events, metric.total] : metric.kind === 'threshold' ? [metric.query ?? ''] : [metric.query];
+    const queries =
+      metric.kind === 'ratio'
+        ? [metric.events, metric.total]
+        : metric.kind === 'threshold'
+          ? [metric.query ?? '']
+          : [metric.query];
     for (const q of queries) {
       for (const v of q.matchAll(QUERY_VARS)) {
-        if (!['variant', 'window', 'release'].includes(v[1] as string)) ctx.report(at, `unknown template variable {{${v[1]}}} (metrics know {{variant}}, {{window}} and {{release}})`);
+        if (!['variant', 'window', 'release'].includes(v[1] as string))
+          ctx.report(
+            at,
+            `unknown template variable {{${v[1]}}} (metrics know {{variant}}, {{window}} and {{release}})`,
+          );
       }
     }
     if (metric.kind === 'threshold') {
-      if (metric.source === 'prometheus' && !metric.query) ctx.report(at, `threshold metric "${metric.id}" reads Prometheus and needs a query`);
-      if (metric.max === undefined && metric.min === undefined) ctx.report(at, `threshold metric "${metric.id}" needs max or min`);
+      if (metric.source === 'prometheus' && !metric.query)
+        ctx.report(at, `threshold metric "${metric.id}" reads Prometheus and needs a query`);
+      if (metric.max === undefined && metric.min === undefined)
+        ctx.report(at, `threshold metric "${metric.id}" needs max or min`);
       if (typeof metric.max === 'string') {
         const key = metric.max.slice('budget.'.length);
         const value = ctx.budget ? (ctx.budget as Record<string, unknown>)[key] : undefined;
-        if (typeof value !== 'number') ctx.report([...at, 'max'], `${metric.max} is not a number in the performance budget file`);
+        if (typeof value !== 'number')
+          ctx.report([...at, 'max'], `${metric.max} is not a number in the performance budget file`);
       }
     }
   });
@@ -202,10 +264,14 @@ function checkTriggers(ctx: RuleContext): void {
     if (trigger.metric !== undefined) {
       const metric = metrics.get(trigger.metric);
       if (!metric) {
-        ctx.report([...at, 'metric'], `trigger "${trigger.id}" watches metric "${trigger.metric}", which is not defined under canary.metrics`);
+        ctx.report(
+          [...at, 'metric'],
+          `trigger "${trigger.id}" watches metric "${trigger.metric}", which is not defined under canary.metrics`,
+        );
         return;
       }
-      if (trigger.above === undefined && trigger.below === undefined) ctx.report(at, `trigger "${trigger.id}" needs above or below`);
+      if (trigger.above === undefined && trigger.below === undefined)
+        ctx.report(at, `trigger "${trigger.id}" needs above or below`);
       const relative = [trigger.above, trigger.below].some((l) => typeof l === 'string');
       if (relative && metric.kind === 'threshold' && metric.source === 'verify') {
         ctx.report(at, `metric "${metric.id}" has no baseline arm; use an absolute limit`);
@@ -219,16 +285,23 @@ function checkTriggers(ctx: RuleContext): void {
 function checkRollback(ctx: RuleContext): void {
   const health = httpGateIds(ctx.config);
   ctx.config.rollback.full.healthChecks.forEach((id, i) => {
-    if (!health.has(id)) ctx.report(['rollback', 'full', 'healthChecks', i], `health check "${id}" is not an http gate of any phase`);
+    if (!health.has(id))
+      ctx.report(['rollback', 'full', 'healthChecks', i], `health check "${id}" is not an http gate of any phase`);
   });
 }
 
 function checkChaos(ctx: RuleContext): void {
   ctx.config.chaos.forEach((exp, e) => {
     const at: Path = ['chaos', e];
-    if (!['http', 'prometheus', 'command'].includes(exp.probe.kind)) ctx.report([...at, 'probe', 'kind'], `a steady-state probe is an http, prometheus or command check, not ${exp.probe.kind}`);
+    if (!['http', 'prometheus', 'command'].includes(exp.probe.kind))
+      ctx.report(
+        [...at, 'probe', 'kind'],
+        `a steady-state probe is an http, prometheus or command check, not ${exp.probe.kind}`,
+      );
     const needsProxy = exp.fault.type !== 'memory-pressure';
-    if (needsProxy && (!exp.fault.target || !exp.fault.listen)) ctx.report([...at, 'fault'], `fault ${exp.fault.type} needs target and listen (host:port)`);
-    if (exp.fault.type === 'latency' && !exp.fault.latency) ctx.report([...at, 'fault'], 'a latency fault needs latency, e.g. 200ms');
+    if (needsProxy && (!exp.fault.target || !exp.fault.listen))
+      ctx.report([...at, 'fault'], `fault ${exp.fault.type} needs target and listen (host:port)`);
+    if (exp.fault.type === 'latency' && !exp.fault.latency)
+      ctx.report([...at, 'fault'], 'a latency fault needs latency, e.g. 200ms');
   });
 }

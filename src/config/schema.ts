@@ -8,7 +8,12 @@ import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SEC
  */
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids use letters, digits, ".", "_" and "-"');
-const duration = z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 10m, 48h or 7d (compound: largest unit first, each once, e.g. 1h30m)');
+const duration = z
+  .string()
+  .regex(
+    DURATION_PATTERN,
+    'a duration such as 30s, 10m, 48h or 7d (compound: largest unit first, each once, e.g. 1h30m)',
+  );
 /**
  * A duration bounded by what it is used for. Timers (timeouts, intervals, latencies) stay far below
  * Node's 24.8-day setTimeout limit, past which a timer fires at once; windows stay within what a
@@ -33,7 +38,10 @@ const YEAR = 365 * DAY;
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PROMETHEUS_TOKEN');
 const comparison = z
   .string()
-  .regex(/^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/, 'a comparison such as "< 0.01", ">= 0.95" or "== 1"');
+  .regex(
+    /^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/,
+    'a comparison such as "< 0.01", ">= 0.95" or "== 1"',
+  );
 /** A limit: an absolute number, or relative to the baseline arm as "baseline * 1.5". */
 const limit = z.union([
   z.number(),
@@ -42,7 +50,7 @@ const limit = z.union([
 
 const gateCommon = {
   id: id.describe('unique within the phase; `preflight --only` and reports use it'),
-  title: z.string().optional().describe('what the gate proves, in the plan\'s words'),
+  title: z.string().optional().describe("what the gate proves, in the plan's words"),
   item: z.string().optional().describe('the plan item this gate evidences, e.g. P0-1'),
   onInconclusive: z.enum(['inconclusive', 'fail']).optional().describe('treat missing evidence as a failure'),
 };
@@ -52,7 +60,9 @@ export const commandGate = z.strictObject({
   kind: z.literal('command'),
   run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string'),
   cwd: z.string().optional().describe('working directory, relative to the plan'),
-  timeout: durationWithin(1, DAY, 'a command timeout').default('10m').describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; at most 24h'),
+  timeout: durationWithin(1, DAY, 'a command timeout')
+    .default('10m')
+    .describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; at most 24h'),
   env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
 });
 
@@ -61,7 +71,9 @@ export const prometheusGate = z.strictObject({
   kind: z.literal('prometheus'),
   query: z.string().min(1).describe('PromQL; {{window}} and {{release}} are substituted and escaped'),
   expect: comparison.describe('the comparison the single result must satisfy, e.g. "< 0.01"'),
-  window: durationWithin(SECOND, YEAR, 'a query window').optional().describe('substituted for {{window}} in the query; 1s to 365d'),
+  window: durationWithin(SECOND, YEAR, 'a query window')
+    .optional()
+    .describe('substituted for {{window}} in the query; 1s to 365d'),
   expectSeries: z.enum(['one', 'any']).default('one').describe('more series than expected is inconclusive unless any'),
 });
 
@@ -76,11 +88,18 @@ export const httpGate = z.strictObject({
   bearerTokenEnv: envName.optional(),
   expectStatus: z.union([z.number().int(), z.array(z.number().int())]).default(200),
   expectHeaders: z.record(z.string(), z.string()).default({}),
-  preset: z.enum(['security-headers']).optional().describe('HSTS, CSP, X-Content-Type-Options, frame protection, Referrer-Policy'),
+  preset: z
+    .enum(['security-headers'])
+    .optional()
+    .describe('HSTS, CSP, X-Content-Type-Options, frame protection, Referrer-Policy'),
   bodyMatches: z.string().optional().describe('a regular expression the body must match'),
-  maxLatency: durationWithin(1, 10 * MINUTE, 'a latency budget').optional().describe('latency budget of the response; at most 10m'),
+  maxLatency: durationWithin(1, 10 * MINUTE, 'a latency budget')
+    .optional()
+    .describe('latency budget of the response; at most 10m'),
   burst: z.number().int().min(1).max(1000).optional().describe('send N requests and judge the last (rate limiting)'),
-  timeout: durationWithin(1, 10 * MINUTE, 'an http timeout').default('10s').describe('at most 10m'),
+  timeout: durationWithin(1, 10 * MINUTE, 'an http timeout')
+    .default('10s')
+    .describe('at most 10m'),
 });
 
 export const propertyGate = z.strictObject({
@@ -90,8 +109,18 @@ export const propertyGate = z.strictObject({
   model: z.enum(['v1.0', 'v1.1']).optional(),
   runs: z.number().int().min(1).optional(),
   seed: z.number().int().optional(),
-  minAccuracyDelta: z.number().optional().describe('fail when the v1.1 − v1.0 share of golden cases passed is below this'),
-  minAccuracyImprovement: z.number().min(-1).max(100).optional().describe('fail when v1.1 accuracy (1 − mean relative error on the golden cases) is not this much above v1.0 (0.10 = +10 %), or any engine is less accurate than in v1.0'),
+  minAccuracyDelta: z
+    .number()
+    .optional()
+    .describe('fail when the v1.1 − v1.0 share of golden cases passed is below this'),
+  minAccuracyImprovement: z
+    .number()
+    .min(-1)
+    .max(100)
+    .optional()
+    .describe(
+      'fail when v1.1 accuracy (1 − mean relative error on the golden cases) is not this much above v1.0 (0.10 = +10 %), or any engine is less accurate than in v1.0',
+    ),
 });
 
 export const perfBudgetGate = z.strictObject({
@@ -101,9 +130,21 @@ export const perfBudgetGate = z.strictObject({
   runs: z.number().int().min(1).default(7),
   regression: z
     .strictObject({
-      baseline: z.string().default('.perf-baseline.json').describe('the samples of the last accepted run, relative to the plan; a passing run replaces them'),
-      alpha: z.number().gt(0).lt(0.5).default(0.01).describe('one-sided Mann–Whitney level: slower than the accepted run'),
-      minRelativeChange: z.number().min(0).default(0.1).describe('and the median at least this much slower (0.10 = 10 %)'),
+      baseline: z
+        .string()
+        .default('.perf-baseline.json')
+        .describe('the samples of the last accepted run, relative to the plan; a passing run replaces them'),
+      alpha: z
+        .number()
+        .gt(0)
+        .lt(0.5)
+        .default(0.01)
+        .describe('one-sided Mann–Whitney level: slower than the accepted run'),
+      minRelativeChange: z
+        .number()
+        .min(0)
+        .default(0.1)
+        .describe('and the median at least this much slower (0.10 = 10 %)'),
     })
     .optional()
     .describe('fail on a significant slowdown against the last accepted run ("performance regression: 0 %")'),
@@ -115,13 +156,20 @@ export const fileGate = z.strictObject({
   path: z.string().min(1),
   contains: z.string().optional().describe('text that must appear; {{release}} is replaced'),
   matches: z.string().optional().describe('a regular expression that must match'),
-  releaseSection: z.string().optional().describe('a Keep a Changelog release section for this version must exist with entries (`## [2.1.0] - date`); {{release}} is replaced; a mention under [Unreleased] does not count'),
+  releaseSection: z
+    .string()
+    .optional()
+    .describe(
+      'a Keep a Changelog release section for this version must exist with entries (`## [2.1.0] - date`); {{release}} is replaced; a mention under [Unreleased] does not count',
+    ),
 });
 
 export const soakGate = z.strictObject({
   ...gateCommon,
   kind: z.literal('soak'),
-  duration: durationWithin(0, YEAR, 'a soak').describe('time since the phase or stage began (wall clock); at most 365d'),
+  duration: durationWithin(0, YEAR, 'a soak').describe(
+    'time since the phase or stage began (wall clock); at most 365d',
+  ),
   since: z.enum(['phase', 'stage']).default('phase'),
 });
 
@@ -131,8 +179,26 @@ export const manualGate = z.strictObject({
   signoff: id.describe('the checklist item whose sign-off this gate requires'),
 });
 
-export const gate = z.discriminatedUnion('kind', [commandGate, prometheusGate, httpGate, propertyGate, perfBudgetGate, fileGate, soakGate, manualGate]);
-export const GATE_KINDS = ['command', 'prometheus', 'http', 'property', 'perf-budget', 'file', 'soak', 'manual'] as const;
+export const gate = z.discriminatedUnion('kind', [
+  commandGate,
+  prometheusGate,
+  httpGate,
+  propertyGate,
+  perfBudgetGate,
+  fileGate,
+  soakGate,
+  manualGate,
+]);
+export const GATE_KINDS = [
+  'command',
+  'prometheus',
+  'http',
+  'property',
+  'perf-budget',
+  'file',
+  'soak',
+  'manual',
+] as const;
 
 export const checklistItem = z.strictObject({
   id,
@@ -142,9 +208,20 @@ export const checklistItem = z.strictObject({
 
 export const stage = z.strictObject({
   id,
-  percent: z.number().min(0).max(100).describe('share of users outside the groups served the new variant; must increase stage by stage; 0 with groups = those groups only'),
-  groups: z.array(z.string().min(1)).default([]).describe('groups that always get the new variant, e.g. internal, beta_users (required when percent is 0)'),
-  bake: durationWithin(0, YEAR, 'a bake time').default('0s').describe('minimum time at this stage before the next (wall clock); at most 365d'),
+  percent: z
+    .number()
+    .min(0)
+    .max(100)
+    .describe(
+      'share of users outside the groups served the new variant; must increase stage by stage; 0 with groups = those groups only',
+    ),
+  groups: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('groups that always get the new variant, e.g. internal, beta_users (required when percent is 0)'),
+  bake: durationWithin(0, YEAR, 'a bake time')
+    .default('0s')
+    .describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
 });
@@ -161,24 +238,42 @@ export const phase = z.strictObject({
   gates: z.array(gate).default([]).describe('all must pass before the phase ends (or the rollout starts)'),
   checklist: z.array(checklistItem).default([]).describe('sign-offs recorded with `rollout signoff ITEM --reason …`'),
   rollout: progressiveRollout.optional().describe('a progressive rollout of a flag inside this phase'),
-  completion: z.enum(['default', 'none']).default('default').describe('whether the plan-wide completion checklist applies'),
+  completion: z
+    .enum(['default', 'none'])
+    .default('default')
+    .describe('whether the plan-wide completion checklist applies'),
 });
 
 export const flag = z.strictObject({
   key: z.string().min(1).describe('the flag key applications evaluate'),
-  variants: z.strictObject({ new: z.string().min(1), fallback: z.string().min(1) }).describe('the new variant and the fallback every rollback returns to'),
-  provider: z.enum(PROVIDER_KINDS).default(DEFAULT_PROVIDER).describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
-  file: z.string().default('flags/flags.json').describe('flagd-file: the flagd JSON file applications read (offline file mode)'),
+  variants: z
+    .strictObject({ new: z.string().min(1), fallback: z.string().min(1) })
+    .describe('the new variant and the fallback every rollback returns to'),
+  provider: z
+    .enum(PROVIDER_KINDS)
+    .default(DEFAULT_PROVIDER)
+    .describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
+  file: z
+    .string()
+    .default('flags/flags.json')
+    .describe('flagd-file: the flagd JSON file applications read (offline file mode)'),
   publish: z
     .strictObject({
-      run: z.array(z.string().min(1)).min(1).describe('argv; never a shell string. ROLLOUT_FLAG_FILE (absolute path) and ROLLOUT_FLAG_SHA256 are set'),
+      run: z
+        .array(z.string().min(1))
+        .min(1)
+        .describe('argv; never a shell string. ROLLOUT_FLAG_FILE (absolute path) and ROLLOUT_FLAG_SHA256 are set'),
       cwd: z.string().optional().describe('working directory, relative to the plan'),
-      timeout: durationWithin(SECOND, 10 * MINUTE, 'a publish timeout').default(DEFAULT_PUBLISH_TIMEOUT).describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; 1s to 10m'),
+      timeout: durationWithin(SECOND, 10 * MINUTE, 'a publish timeout')
+        .default(DEFAULT_PUBLISH_TIMEOUT)
+        .describe('SIGTERM at the timeout, SIGKILL of the process group after a grace period; 1s to 10m'),
       env: z.array(envName).default([]).describe('variables passed through from the environment (allow-list)'),
     })
     .optional()
-    .describe('flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6'),
-  groupAttribute: z.string().default('groups').describe('evaluation-context attribute holding the user\'s groups'),
+    .describe(
+      'flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6',
+    ),
+  groupAttribute: z.string().default('groups').describe("evaluation-context attribute holding the user's groups"),
   killSwitch: z.boolean().default(true),
   monitoring: z
     .strictObject({
@@ -194,7 +289,12 @@ const metricCommon = {
   title: z.string().optional(),
   critical: z.boolean().default(true),
   action: z.enum(['rollback', 'alert']).default('rollback').describe('alert = notify and ask for manual review'),
-  onFail: z.enum(['rollback', 'hold']).optional().describe('(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed'),
+  onFail: z
+    .enum(['rollback', 'hold'])
+    .optional()
+    .describe(
+      '(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed',
+    ),
   minSamples: z.number().int().min(1).optional(),
 };
 
@@ -215,43 +315,89 @@ export const distributionMetric = z.strictObject({
   method: z
     .enum(['points', 'histogram'])
     .default('points')
-    .describe('histogram: compare the requests themselves from bucket counts (each request counts once); points: one value per step of a range query'),
+    .describe(
+      'histogram: compare the requests themselves from bucket counts (each request counts once); points: one value per step of a range query',
+    ),
   query: z
     .string()
     .min(1)
-    .describe('points: a range query returning one value per interval for {{variant}}; histogram: an instant query returning one series per `le` bucket with the requests of the window, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))'),
-  step: durationWithin(SECOND, DAY, 'a query step').default('1m').describe('points: resolution of the range query (use a query range equal to it); 1s to 24h, and at most 11,000 steps per window'),
-  quantile: z.number().gt(0).lt(1).default(0.95).describe('histogram: the quantile compared (canary / baseline ratio and its interval)'),
-  scale: z.number().positive().default(1).describe('histogram: multiplies the bucket bounds for display, e.g. 1000 for seconds → ms'),
+    .describe(
+      'points: a range query returning one value per interval for {{variant}}; histogram: an instant query returning one series per `le` bucket with the requests of the window, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))',
+    ),
+  step: durationWithin(SECOND, DAY, 'a query step')
+    .default('1m')
+    .describe(
+      'points: resolution of the range query (use a query range equal to it); 1s to 24h, and at most 11,000 steps per window',
+    ),
+  quantile: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.95)
+    .describe('histogram: the quantile compared (canary / baseline ratio and its interval)'),
+  scale: z
+    .number()
+    .positive()
+    .default(1)
+    .describe('histogram: multiplies the bucket bounds for display, e.g. 1000 for seconds → ms'),
   direction: z.enum(['lower-is-better', 'higher-is-better']),
-  maxRelativeShift: z.number().positive().optional().describe('points: shift relative to the baseline median; histogram: relative change of the quantile'),
+  maxRelativeShift: z
+    .number()
+    .positive()
+    .optional()
+    .describe('points: shift relative to the baseline median; histogram: relative change of the quantile'),
 });
 
 export const thresholdMetric = z.strictObject({
   ...metricCommon,
   kind: z.literal('threshold'),
   query: z.string().optional().describe('PromQL; {{variant}} selects the arm'),
-  source: z.enum(['prometheus', 'verify']).default('prometheus').describe('verify = model_accuracy_delta from the golden cases'),
-  max: z.union([z.number(), z.string().regex(/^budget\.[A-Za-z0-9_]+$/, 'a number or budget.<key> from .perf-budget.json')]).optional(),
+  source: z
+    .enum(['prometheus', 'verify'])
+    .default('prometheus')
+    .describe('verify = model_accuracy_delta from the golden cases'),
+  max: z
+    .union([z.number(), z.string().regex(/^budget\.[A-Za-z0-9_]+$/, 'a number or budget.<key> from .perf-budget.json')])
+    .optional(),
   min: z.number().optional(),
 });
 
 export const metric = z.discriminatedUnion('kind', [ratioMetric, distributionMetric, thresholdMetric]);
 
 export const canary = z.strictObject({
-  window: durationWithin(SECOND, 30 * DAY, 'the canary window').default('30m').describe('both arms are judged over the same window; 1s to 30d'),
-  minSamples: z.number().int().min(1).default(1000).describe('per arm, for rate metrics; fewer → inconclusive with the samples still needed'),
-  alpha: z.number().gt(0).lt(0.5).default(0.01).describe('false-fail level of the whole analysis (Holm across metrics)'),
+  window: durationWithin(SECOND, 30 * DAY, 'the canary window')
+    .default('30m')
+    .describe('both arms are judged over the same window; 1s to 30d'),
+  minSamples: z
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('per arm, for rate metrics; fewer → inconclusive with the samples still needed'),
+  alpha: z
+    .number()
+    .gt(0)
+    .lt(0.5)
+    .default(0.01)
+    .describe('false-fail level of the whole analysis (Holm across metrics)'),
   power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
-  arms: z.strictObject({ label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), canary: z.string(), baseline: z.string() }),
+  arms: z.strictObject({
+    label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/),
+    canary: z.string(),
+    baseline: z.string(),
+  }),
   multipleComparisons: z.enum(['holm', 'none']).default('holm'),
   overdispersion: z
     .enum(['estimate', 'off'])
     .default('estimate')
-    .describe('rate metrics: estimate: widen the stage-end and watch tests for clustered counts (quasi-binomial); off: binomial tests as if every request were independent'),
+    .describe(
+      'rate metrics: estimate: widen the stage-end and watch tests for clustered counts (quasi-binomial); off: binomial tests as if every request were independent',
+    ),
   dispersionInterval: durationWithin(SECOND, DAY, 'the dispersion interval')
     .default('1m')
-    .describe('rate metrics: the window is also read in intervals this long, and counts that vary more between intervals than binomial chance allows (clustered errors) widen the test; 1s to 24h'),
+    .describe(
+      'rate metrics: the window is also read in intervals this long, and counts that vary more between intervals than binomial chance allows (clustered errors) widen the test; 1s to 24h',
+    ),
   metrics: z.array(metric).min(1),
 });
 
@@ -262,14 +408,23 @@ export const trigger = z.strictObject({
   above: limit.optional(),
   below: limit.optional(),
   consecutiveFailures: z.number().int().min(1).optional(),
-  window: durationWithin(SECOND, 30 * DAY, 'a trigger window').optional().describe('evaluation window; omit for immediate; 1s to 30d'),
+  window: durationWithin(SECOND, 30 * DAY, 'a trigger window')
+    .optional()
+    .describe('evaluation window; omit for immediate; 1s to 30d'),
   action: z.enum(['rollback', 'alert']).default('rollback'),
 });
 
 export const rollback = z.strictObject({
   defaultMode: z.enum(['immediate', 'progressive', 'full']).default('immediate'),
-  immediate: z.strictObject({ target: durationWithin(1, HOUR, 'the kill-switch target').default('30s').describe('at most 1h') }).default({ target: '30s' }),
-  progressive: z.strictObject({ over: durationWithin(0, DAY, 'a ramp-down').default('5m').describe('the ramp-down\'s length; at most 24h'), steps: z.number().int().min(1).max(100).default(5) }).default({ over: '5m', steps: 5 }),
+  immediate: z
+    .strictObject({ target: durationWithin(1, HOUR, 'the kill-switch target').default('30s').describe('at most 1h') })
+    .default({ target: '30s' }),
+  progressive: z
+    .strictObject({
+      over: durationWithin(0, DAY, 'a ramp-down').default('5m').describe("the ramp-down's length; at most 24h"),
+      steps: z.number().int().min(1).max(100).default(5),
+    })
+    .default({ over: '5m', steps: 5 }),
   full: z
     .strictObject({
       healthChecks: z.array(z.string()).default([]),
@@ -281,7 +436,9 @@ export const rollback = z.strictObject({
 });
 
 export const watch = z.strictObject({
-  interval: durationWithin(1000, DAY, 'the watch interval').default('1m').describe('1s to 24h (a shorter interval would hammer the metrics source; watch --interval has the same floor)'),
+  interval: durationWithin(1000, DAY, 'the watch interval')
+    .default('1m')
+    .describe('1s to 24h (a shorter interval would hammer the metrics source; watch --interval has the same floor)'),
   consecutiveErrorLimit: z.number().int().min(1).default(4),
   onSourceErrors: z.enum(['hold-and-alert', 'rollback']).default('hold-and-alert'),
 });
@@ -296,7 +453,9 @@ export const prometheusSource = z.strictObject({
   bearerTokenEnv: envName.optional(),
   usernameEnv: envName.optional().describe('basic auth: variable holding the user name'),
   passwordEnv: envName.optional().describe('basic auth: variable holding the password'),
-  timeout: durationWithin(100, 10 * MINUTE, 'a Prometheus query timeout').default('10s').describe('100ms to 10m'),
+  timeout: durationWithin(100, 10 * MINUTE, 'a Prometheus query timeout')
+    .default('10s')
+    .describe('100ms to 10m'),
   retries: z.number().int().min(0).max(5).default(2),
 });
 
@@ -308,7 +467,9 @@ export const chaosExperiment = z.strictObject({
     type: z.enum(['connection-drop', 'unavailable', 'latency', 'memory-pressure']),
     target: z.string().optional().describe('host:port of the dependency behind the fault proxy'),
     listen: z.string().optional().describe('host:port the application connects to'),
-    latency: durationWithin(0, 10 * MINUTE, 'an injected latency').optional().describe('at most 10m'),
+    latency: durationWithin(0, 10 * MINUTE, 'an injected latency')
+      .optional()
+      .describe('at most 10m'),
     megabytes: z.number().int().positive().optional(),
   }),
   duration: durationWithin(SECOND, DAY, 'a chaos experiment').describe('how long the fault is on; 1s to 24h'),
@@ -323,7 +484,9 @@ export const config = z.strictObject({
   description: z.string().optional(),
   budget: z.string().default('.perf-budget.json'),
   state: z.string().optional().describe('file:<dir> or postgres://host/db (no credentials in this file)'),
-  metrics: z.strictObject({ prometheus: prometheusSource.default(prometheusSource.parse({})) }).default({ prometheus: prometheusSource.parse({}) }),
+  metrics: z
+    .strictObject({ prometheus: prometheusSource.default(prometheusSource.parse({})) })
+    .default({ prometheus: prometheusSource.parse({}) }),
   flags: z.array(flag).default([]),
   phases: z.array(phase).min(1).describe('in order; advance moves from one to the next'),
   completionChecklist: z.array(checklistItem).default([]).describe('items required before leaving any phase'),

@@ -40,7 +40,10 @@ export function checkTemplates(config: RawConfig, report: Report): void {
   config.triggers.forEach((t, i) => {
     const metric = canary.metrics.find((m) => m.id === t.metric);
     if (metric?.kind === 'distribution') {
-      report(['triggers', i, 'metric'], `trigger "${t.id}" watches the distribution metric "${metric.id}", which watch cannot evaluate (analyze judges it); trigger on a ratio or threshold metric`);
+      report(
+        ['triggers', i, 'metric'],
+        `trigger "${t.id}" watches the distribution metric "${metric.id}", which watch cannot evaluate (analyze judges it); trigger on a ratio or threshold metric`,
+      );
     }
   });
 }
@@ -48,17 +51,29 @@ export function checkTemplates(config: RawConfig, report: Report): void {
 /** A `[5m]` range in a query (not a `{{window}}` one, which the window decides). */
 const RANGE = /\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*(?::[^\]]*)?\]/g;
 
-function checkDistribution(metric: Extract<MetricConfig, { kind: 'distribution' }>, window: string, at: Path, report: Report): void {
+function checkDistribution(
+  metric: Extract<MetricConfig, { kind: 'distribution' }>,
+  window: string,
+  at: Path,
+  report: Report,
+): void {
   if (metric.method === 'histogram') {
     if (!/\ble\b/.test(metric.query)) {
-      report([...at, 'query'], 'a histogram metric needs one series per bucket: group by `le`, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))', 'warning');
+      report(
+        [...at, 'query'],
+        'a histogram metric needs one series per bucket: group by `le`, e.g. sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))',
+        'warning',
+      );
     }
     return;
   }
   const windowMs = parseDuration(window);
   const stepMs = parseDuration(metric.step);
   if (windowMs !== null && stepMs !== null && stepMs > 0 && windowMs / stepMs > MAX_RANGE_POINTS) {
-    report([...at, 'step'], `step ${metric.step} over the canary window ${window} asks Prometheus for more than ${MAX_RANGE_POINTS} points; use a longer step`);
+    report(
+      [...at, 'step'],
+      `step ${metric.step} over the canary window ${window} asks Prometheus for more than ${MAX_RANGE_POINTS} points; use a longer step`,
+    );
   }
   for (const match of metric.query.matchAll(RANGE)) {
     const rangeMs = parseDuration(match[1] as string);
@@ -81,7 +96,11 @@ function checkGateTemplate(gate: GateConfig, at: Path, release: string, report: 
 }
 
 function templatesOf(metric: MetricConfig): Array<[string, string]> {
-  if (metric.kind === 'ratio') return [['events', metric.events], ['total', metric.total]];
+  if (metric.kind === 'ratio')
+    return [
+      ['events', metric.events],
+      ['total', metric.total],
+    ];
   if (metric.kind === 'distribution') return [['query', metric.query]];
   return metric.source === 'prometheus' && metric.query !== undefined ? [['query', metric.query]] : [];
 }

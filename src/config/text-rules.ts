@@ -3,7 +3,16 @@ import { findUnsafeCharacter } from '../output/escape.js';
 type Path = (string | number)[];
 
 /** Fields that may span lines (PromQL, descriptions, regular expressions, argv items); the rest are one line. */
-const MULTILINE_KEYS = new Set(['description', 'query', 'events', 'total', 'contains', 'matches', 'bodyMatches', 'run']);
+const MULTILINE_KEYS = new Set([
+  'description',
+  'query',
+  'events',
+  'total',
+  'contains',
+  'matches',
+  'bodyMatches',
+  'run',
+]);
 
 /**
  * Control characters (ESC, NUL, other C0/C1) and bidi overrides have no place in a plan: names,
@@ -17,7 +26,11 @@ export function checkPlanText(data: unknown, report: (path: Path, message: strin
 function walk(value: unknown, path: Path, multiline: boolean, report: (path: Path, message: string) => void): void {
   if (typeof value === 'string') {
     const bad = findUnsafeCharacter(value, { multiline });
-    if (bad) report(path, `contains the control character ${bad.shown} at position ${bad.index + 1}${multiline ? '' : ' (this field is one line of plain text)'}; remove it`);
+    if (bad)
+      report(
+        path,
+        `contains the control character ${bad.shown} at position ${bad.index + 1}${multiline ? '' : ' (this field is one line of plain text)'}; remove it`,
+      );
     return;
   }
   if (Array.isArray(value)) {

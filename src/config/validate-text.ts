@@ -40,30 +40,57 @@ function sortByPosition(problems: Problem[]): Problem[] {
 }
 
 /** Budget file and cross-field rules, for a plan that passed the schema (or the part of one that did). */
-async function checkAll(display: string, config: RawConfig, source: YamlSource, dir: string, cwd: string): Promise<{ problems: Problem[]; budget: PerfBudget | null; budgetFile: string }> {
+async function checkAll(
+  display: string,
+  config: RawConfig,
+  source: YamlSource,
+  dir: string,
+  cwd: string,
+): Promise<{ problems: Problem[]; budget: PerfBudget | null; budgetFile: string }> {
   const parsed = { source };
   const budgetFile = path.resolve(dir, config.budget);
-  const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget).catch((error: unknown) => {
-    // An unreadable budget (a directory, a pipe, too large) is a problem of the plan's `budget:` line.
-    if (!(error instanceof RolloutError)) throw error;
-    return { budget: null, missing: false, problems: [{ file: display, ...locate(parsed.source as YamlSource, ['budget']), message: `budget: ${error.message}` }] };
-  });
+  const budgetResult = await loadBudget(budgetFile, path.relative(cwd, budgetFile) || config.budget).catch(
+    (error: unknown) => {
+      // An unreadable budget (a directory, a pipe, too large) is a problem of the plan's `budget:` line.
+      if (!(error instanceof RolloutError)) throw error;
+      return {
+        budget: null,
+        missing: false,
+        problems: [
+          { file: display, ...locate(parsed.source as YamlSource, ['budget']), message: `budget: ${error.message}` },
+        ],
+      };
+    },
+  );
   const needsBudget = config.phases.some((p) => p.gates.some((g) => g.kind === 'perf-budget'));
   const problems = [...budgetResult.problems];
   if (budgetResult.missing && needsBudget) {
-    problems.push({ file: display, line: 1, col: 1, message: `performance budget ${config.budget} does not exist, and a perf-budget gate needs it` });
+    problems.push({
+      file: display,
+      line: 1,
+      col: 1,
+      message: `performance budget ${config.budget} does not exist, and a perf-budget gate needs it`,
+    });
   }
   problems.push(...checkRules(config, parsed.source, budgetResult.budget));
   return { problems, budget: budgetResult.budget, budgetFile };
 }
 
 /** `.perf-budget.json` is JSON, which is YAML: parsing it as YAML keeps line and column for errors. */
-export async function loadBudget(file: string, display: string): Promise<{ budget: PerfBudget | null; problems: Problem[]; missing: boolean }> {
+export async function loadBudget(
+  file: string,
+  display: string,
+): Promise<{ budget: PerfBudget | null; problems: Problem[]; missing: boolean }> {
   const text = await readText(file, display);
   if (text === null) return { budget: null, problems: [], missing: true };
   const parsed = parseYamlSource(display, text);
   if (!parsed.source) return { budget: null, problems: parsed.problems, missing: false };
   const result = budgetSchema.safeParse(parsed.source.data);
-  if (!result.success) return { budget: null, problems: issuesToProblems(result.error.issues, parsed.source, budgetSchema), missing: false };
+  if (!result.success)
+    return {
+      budget: null,
+      problems: issuesToProblems(result.error.issues, parsed.source, budgetSchema),
+      missing: false,
+    };
   return { budget: result.data, problems: [], missing: false };
 }

@@ -26,13 +26,24 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   // expressions, which can abort the process), so deep nesting is refused before parsing.
   const deep = findDeepNesting(text, YAML_LIMITS.maxDepth, YAML_LIMITS.maxDepth * 2);
   if (deep) {
-    problems.push({ file, line: deep.line, col: deep.col, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
+    problems.push({
+      file,
+      line: deep.line,
+      col: deep.col,
+      message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels`,
+    });
     return { source: null, problems };
   }
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, customTags: [] });
+    doc = parseDocument(text, {
+      lineCounter: lines,
+      uniqueKeys: true,
+      prettyErrors: false,
+      strict: true,
+      customTags: [],
+    });
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     problems.push({ file, line: 1, col: 1, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
@@ -54,7 +65,12 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   const tooDeep = findTooDeep(doc.contents as Node | null, 0);
   if (tooDeep) {
     const pos = at(tooDeep.range?.[0] ?? 0);
-    problems.push({ file, line: pos.line, col: pos.col, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
+    problems.push({
+      file,
+      line: pos.line,
+      col: pos.col,
+      message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels`,
+    });
     return { source: null, problems };
   }
   let data: unknown;
@@ -62,7 +78,9 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     data = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? 'cannot read the document';
-    const aliases = /alias count/i.test(message) ? `more than ${YAML_LIMITS.maxAliasCount} aliases (*name) would be expanded; write the values out instead` : message.slice(0, 200);
+    const aliases = /alias count/i.test(message)
+      ? `more than ${YAML_LIMITS.maxAliasCount} aliases (*name) would be expanded; write the values out instead`
+      : message.slice(0, 200);
     problems.push({ file, line: 1, col: 1, message: aliases });
     return { source: null, problems };
   }
@@ -73,7 +91,8 @@ function describeYamlError(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
   if (code === 'TAG_RESOLVE_FAILED') return `unknown tag: ${first.replace(/^.*?tag:?\s*/i, '').slice(0, 60)}`;
-  if (code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (after "---"); a plan is one document: remove the separator or split the file';
+  if (code === 'MULTIPLE_DOCS')
+    return 'a second YAML document starts here (after "---"); a plan is one document: remove the separator or split the file';
   if (code === 'RESOURCE_EXHAUSTION') return `nesting deeper than ${YAML_LIMITS.maxDepth} levels, or too many aliases`;
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -22,21 +22,51 @@ export function toDashboardUid(release: string): string {
 function canaryShare(config: RawConfig): string | null {
   const canary = config.canary;
   if (!canary) return null;
-  const arm = renderQuery(`sum(rate(${SERIES.requests}{${canary.arms.label}="{{variant}}"}[{{window}}]))`, { variant: canary.arms.canary, window: '5m' });
+  const arm = renderQuery(`sum(rate(${SERIES.requests}{${canary.arms.label}="{{variant}}"}[{{window}}]))`, {
+    variant: canary.arms.canary,
+    window: '5m',
+  });
   return `${arm} / ${SERVICE_QUERIES.requestRate('5m')}`;
 }
 
 function buildStats(config: RawConfig, budget: PerfBudget | null): PanelDraft[] {
   const stats: PanelDraft[] = [];
   if (isSeriesInPlan(config, SERIES.requests)) {
-    stats.push(makeStat({ title: 'Requests/s now', unit: 'reqps', queries: [{ expr: SERVICE_QUERIES.requestRate('5m'), legend: 'req/s' }] }));
+    stats.push(
+      makeStat({
+        title: 'Requests/s now',
+        unit: 'reqps',
+        queries: [{ expr: SERVICE_QUERIES.requestRate('5m'), legend: 'req/s' }],
+      }),
+    );
     const errorMax = budget?.errorRateMax;
-    stats.push(makeStat({ title: 'Error rate', unit: 'percentunit', queries: [{ expr: SERVICE_QUERIES.errorRatio('5m'), legend: '5xx' }], limits: errorMax !== undefined ? { upper: errorMax / 100 } : {} }));
+    stats.push(
+      makeStat({
+        title: 'Error rate',
+        unit: 'percentunit',
+        queries: [{ expr: SERVICE_QUERIES.errorRatio('5m'), legend: '5xx' }],
+        limits: errorMax !== undefined ? { upper: errorMax / 100 } : {},
+      }),
+    );
     const share = canaryShare(config);
-    if (share) stats.push(makeStat({ title: 'Canary share of traffic', unit: 'percentunit', queries: [{ expr: share, legend: 'canary' }] }));
+    if (share)
+      stats.push(
+        makeStat({
+          title: 'Canary share of traffic',
+          unit: 'percentunit',
+          queries: [{ expr: share, legend: 'canary' }],
+        }),
+      );
   }
   if (isSeriesInPlan(config, SERIES.latency)) {
-    stats.push(makeStat({ title: 'p95 latency', unit: 'ms', queries: [{ expr: SERVICE_QUERIES.latencyMs(0.95, '5m'), legend: 'p95' }], limits: budget?.p95Max !== undefined ? { upper: budget.p95Max } : {} }));
+    stats.push(
+      makeStat({
+        title: 'p95 latency',
+        unit: 'ms',
+        queries: [{ expr: SERVICE_QUERIES.latencyMs(0.95, '5m'), legend: 'p95' }],
+        limits: budget?.p95Max !== undefined ? { upper: budget.p95Max } : {},
+      }),
+    );
   }
   return stats;
 }
@@ -44,28 +74,62 @@ function buildStats(config: RawConfig, budget: PerfBudget | null): PanelDraft[] 
 function buildGoldenSignals(config: RawConfig, budget: PerfBudget | null): PanelDraft[] {
   const panels: PanelDraft[] = [];
   if (isSeriesInPlan(config, SERIES.latency)) {
-    panels.push(makeTimeseries({
-      title: 'Latency p50 / p95',
-      unit: 'ms',
-      queries: [{ expr: SERVICE_QUERIES.latencyMs(0.5, RATE), legend: 'p50' }, { expr: SERVICE_QUERIES.latencyMs(0.95, RATE), legend: 'p95' }],
-      limits: budget?.p95Max !== undefined ? { upper: budget.p95Max } : {},
-      description: `Service-wide; the red line is p95Max from ${config.budget}.`,
-    }));
+    panels.push(
+      makeTimeseries({
+        title: 'Latency p50 / p95',
+        unit: 'ms',
+        queries: [
+          { expr: SERVICE_QUERIES.latencyMs(0.5, RATE), legend: 'p50' },
+          { expr: SERVICE_QUERIES.latencyMs(0.95, RATE), legend: 'p95' },
+        ],
+        limits: budget?.p95Max !== undefined ? { upper: budget.p95Max } : {},
+        description: `Service-wide; the red line is p95Max from ${config.budget}.`,
+      }),
+    );
   }
   if (isSeriesInPlan(config, SERIES.requests)) {
-    const byArm = config.canary ? [{ expr: `sum by (${config.canary.arms.label}) (rate(${SERIES.requests}[${RATE}]))`, legend: `{{${config.canary.arms.label}}}` }] : [];
-    panels.push(makeTimeseries({ title: 'Traffic', unit: 'reqps', queries: [{ expr: SERVICE_QUERIES.requestRate(RATE), legend: 'all' }, ...byArm] }));
-    panels.push(makeTimeseries({
-      title: 'Errors (5xx share)',
-      unit: 'percentunit',
-      queries: [{ expr: SERVICE_QUERIES.errorRatio(RATE), legend: '5xx share' }],
-      limits: budget?.errorRateMax !== undefined ? { upper: budget.errorRateMax / 100 } : {},
-      description: `The red line is errorRateMax from ${config.budget}.`,
-    }));
+    const byArm = config.canary
+      ? [
+          {
+            expr: `sum by (${config.canary.arms.label}) (rate(${SERIES.requests}[${RATE}]))`,
+            legend: `{{${config.canary.arms.label}}}`,
+          },
+        ]
+      : [];
+    panels.push(
+      makeTimeseries({
+        title: 'Traffic',
+        unit: 'reqps',
+        queries: [{ expr: SERVICE_QUERIES.requestRate(RATE), legend: 'all' }, ...byArm],
+      }),
+    );
+    panels.push(
+      makeTimeseries({
+        title: 'Errors (5xx share)',
+        unit: 'percentunit',
+        queries: [{ expr: SERVICE_QUERIES.errorRatio(RATE), legend: '5xx share' }],
+        limits: budget?.errorRateMax !== undefined ? { upper: budget.errorRateMax / 100 } : {},
+        description: `The red line is errorRateMax from ${config.budget}.`,
+      }),
+    );
   }
   const saturation = [];
-  if (isSeriesInPlan(config, SERIES.memory)) saturation.push(makeTimeseries({ title: 'Saturation: resident memory', unit: 'bytes', queries: [{ expr: SERVICE_QUERIES.memoryBytes(), legend: '{{instance}}' }] }));
-  saturation.push(makeTimeseries({ title: 'Saturation: CPU', unit: 'short', queries: [{ expr: SERVICE_QUERIES.cpuCores(RATE), legend: '{{instance}}' }], description: `Cores in use per instance (${SERIES.cpu}, exported by the standard client libraries).` }));
+  if (isSeriesInPlan(config, SERIES.memory))
+    saturation.push(
+      makeTimeseries({
+        title: 'Saturation: resident memory',
+        unit: 'bytes',
+        queries: [{ expr: SERVICE_QUERIES.memoryBytes(), legend: '{{instance}}' }],
+      }),
+    );
+  saturation.push(
+    makeTimeseries({
+      title: 'Saturation: CPU',
+      unit: 'short',
+      queries: [{ expr: SERVICE_QUERIES.cpuCores(RATE), legend: '{{instance}}' }],
+      description: `Cores in use per instance (${SERIES.cpu}, exported by the standard client libraries).`,
+    }),
+  );
   return [...panels, ...saturation];
 }
 
@@ -85,13 +149,30 @@ export function buildDashboard(config: RawConfig, budget: PerfBudget | null): Gr
     refresh: config.watch.interval,
     time: { from: 'now-6h', to: 'now' },
     templating: {
-      list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] }],
+      list: [
+        {
+          name: 'datasource',
+          label: 'Prometheus',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          refresh: 1,
+          regex: '',
+          options: [],
+        },
+      ],
     },
     annotations: { list: [] },
     panels: layoutSections([
       { title: 'Now', width: 6, height: 4, panels: buildStats(config, budget) },
       { title: 'Golden signals', width: 12, height: 8, panels: buildGoldenSignals(config, budget) },
-      { title: `Canary ${config.canary?.arms.canary ?? ''} vs baseline ${config.canary?.arms.baseline ?? ''}`.trim(), width: 12, height: 9, panels: canary.panels },
+      {
+        title: `Canary ${config.canary?.arms.canary ?? ''} vs baseline ${config.canary?.arms.baseline ?? ''}`.trim(),
+        width: 12,
+        height: 9,
+        panels: canary.panels,
+      },
     ]),
   };
 }

@@ -43,7 +43,13 @@ function absoluteLimits(metric: MetricConfig, triggers: TriggerConfig[], budget:
 }
 
 /** `factor × baseline` lines for relative triggers, labelled with what crossing them does. */
-function relativeLines(metric: MetricConfig, canary: CanaryConfig, triggers: TriggerConfig[], window: string, release: string): QuerySpec[] {
+function relativeLines(
+  metric: MetricConfig,
+  canary: CanaryConfig,
+  triggers: TriggerConfig[],
+  window: string,
+  release: string,
+): QuerySpec[] {
   const lines: QuerySpec[] = [];
   for (const t of triggers) {
     for (const limit of [t.above, t.below]) {
@@ -51,14 +57,20 @@ function relativeLines(metric: MetricConfig, canary: CanaryConfig, triggers: Tri
       const parsed = parseLimit(limit);
       if (parsed.kind !== 'relative') continue;
       const what = t.action === 'rollback' ? 'rollback' : 'alert';
-      lines.push({ expr: `${parsed.factor} * (${renderArmQuery(metric, canary, 'baseline', window, release)})`, legend: `${what}: ${t.id} (baseline × ${parsed.factor})` });
+      lines.push({
+        expr: `${parsed.factor} * (${renderArmQuery(metric, canary, 'baseline', window, release)})`,
+        legend: `${what}: ${t.id} (baseline × ${parsed.factor})`,
+      });
     }
   }
   return lines;
 }
 
 /** One panel per canary metric with a PromQL series: canary and baseline as two queries, limits drawn. */
-export function buildCanaryPanels(config: RawConfig, budget: PerfBudget | null): { panels: Array<Omit<GrafanaPanel, 'id' | 'gridPos'>>; skipped: string[] } {
+export function buildCanaryPanels(
+  config: RawConfig,
+  budget: PerfBudget | null,
+): { panels: Array<Omit<GrafanaPanel, 'id' | 'gridPos'>>; skipped: string[] } {
   const canary = config.canary;
   if (!canary) return { panels: [], skipped: [] };
   const panels: Array<Omit<GrafanaPanel, 'id' | 'gridPos'>> = [];
@@ -77,8 +89,14 @@ export function buildCanaryPanels(config: RawConfig, budget: PerfBudget | null):
         description: `${metric.title ?? metric.id}. ${canary.arms.label}=${canary.arms.canary} (canary) vs ${canary.arms.baseline} (baseline); the plan's ${metric.kind} query over ${window}.`,
         unit: unitOf(metric),
         queries: [
-          { expr: renderArmQuery(metric, canary, 'canary', window, config.release), legend: `canary ${canary.arms.canary}` },
-          { expr: renderArmQuery(metric, canary, 'baseline', window, config.release), legend: `baseline ${canary.arms.baseline}` },
+          {
+            expr: renderArmQuery(metric, canary, 'canary', window, config.release),
+            legend: `canary ${canary.arms.canary}`,
+          },
+          {
+            expr: renderArmQuery(metric, canary, 'baseline', window, config.release),
+            legend: `baseline ${canary.arms.baseline}`,
+          },
           ...thresholds,
         ],
         limits: absoluteLimits(metric, triggers, budget),

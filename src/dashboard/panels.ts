@@ -24,7 +24,12 @@ export function toThresholdSteps(limits: Limits): ThresholdStep[] {
 }
 
 function toTargets(queries: QuerySpec[]): GrafanaTarget[] {
-  return queries.map((q, i) => ({ refId: String.fromCharCode(65 + i), expr: q.expr, legendFormat: q.legend, datasource: DATASOURCE }));
+  return queries.map((q, i) => ({
+    refId: String.fromCharCode(65 + i),
+    expr: q.expr,
+    legendFormat: q.legend,
+    datasource: DATASOURCE,
+  }));
 }
 
 interface PanelSpec {
@@ -61,7 +66,10 @@ export function makeTimeseries(spec: PanelSpec): Omit<GrafanaPanel, 'id' | 'grid
         ],
       })),
     },
-    options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi' } },
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] },
+      tooltip: { mode: 'multi' },
+    },
   };
 }
 
@@ -73,8 +81,15 @@ export function makeStat(spec: PanelSpec): Omit<GrafanaPanel, 'id' | 'gridPos'> 
     ...(spec.description ? { description: spec.description } : {}),
     datasource: DATASOURCE,
     targets: toTargets(spec.queries),
-    fieldConfig: { defaults: { unit: spec.unit, thresholds: { mode: 'absolute', steps: toThresholdSteps(spec.limits ?? {}) } }, overrides: [] },
-    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'area' },
+    fieldConfig: {
+      defaults: { unit: spec.unit, thresholds: { mode: 'absolute', steps: toThresholdSteps(spec.limits ?? {}) } },
+      overrides: [],
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'background',
+      graphMode: 'area',
+    },
   };
 }
 
@@ -82,12 +97,26 @@ export function makeStat(spec: PanelSpec): Omit<GrafanaPanel, 'id' | 'gridPos'> 
  * Lays panels out on Grafana's 24-column grid: rows of the given width, a row header before each
  * section, ids numbered from 1 in reading order (Grafana requires them unique).
  */
-export function layoutSections(sections: Array<{ title: string; width: number; height: number; panels: Array<Omit<GrafanaPanel, 'id' | 'gridPos'>> }>): GrafanaPanel[] {
+export function layoutSections(
+  sections: Array<{
+    title: string;
+    width: number;
+    height: number;
+    panels: Array<Omit<GrafanaPanel, 'id' | 'gridPos'>>;
+  }>,
+): GrafanaPanel[] {
   const out: GrafanaPanel[] = [];
   let y = 0;
   for (const section of sections) {
     if (section.panels.length === 0) continue;
-    out.push({ id: out.length + 1, type: 'row', title: section.title, collapsed: false, panels: [], gridPos: { x: 0, y, w: 24, h: 1 } });
+    out.push({
+      id: out.length + 1,
+      type: 'row',
+      title: section.title,
+      collapsed: false,
+      panels: [],
+      gridPos: { x: 0, y, w: 24, h: 1 },
+    });
     y += 1;
     let x = 0;
     for (const panel of section.panels) {

@@ -82,7 +82,12 @@ export function createUsers(count: number, shares: Record<string, number>, rando
  * group set (the same resolve an application makes per request; batched because the answer for a
  * user only changes when the file does).
  */
-export function assignVariants(doc: FlagdDocument | null, flagKey: string, users: readonly SimulatedUser[], newVariant: string): Uint8Array<ArrayBuffer> {
+export function assignVariants(
+  doc: FlagdDocument | null,
+  flagKey: string,
+  users: readonly SimulatedUser[],
+  newVariant: string,
+): Uint8Array<ArrayBuffer> {
   const isNew = new Uint8Array(users.length);
   if (!doc) return isNew;
   const byGroups = new Map<string, number[]>();
@@ -94,13 +99,16 @@ export function assignVariants(doc: FlagdDocument | null, flagKey: string, users
   });
   for (const [k, indexes] of byGroups) {
     const keys = indexes.map((i) => (users[i] as SimulatedUser).key);
-    const share = evaluateShare(doc, flagKey, keys, { groups: k ? k.split(',') : [], variant: newVariant, collectKeys: true });
+    const share = evaluateShare(doc, flagKey, keys, {
+      groups: k ? k.split(',') : [],
+      variant: newVariant,
+      collectKeys: true,
+    });
     const chosen = new Set(share.keysWithNewVariant);
     for (const i of indexes) if (chosen.has((users[i] as SimulatedUser).key)) isNew[i] = 1;
   }
   return isNew;
 }
-
 
 export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
   const random = createPrng(opts.seed);
@@ -138,7 +146,14 @@ export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
     isNew = assignVariants(doc, opts.flagKey, users, opts.newVariant);
     versions += 1;
   };
-  const idx = { requests: counterIndex('requests'), errors: counterIndex('errors'), ws: counterIndex('wizardStarted'), wc: counterIndex('wizardCompleted'), fa: counterIndex('fundAttempts'), fs: counterIndex('fundSuccess') };
+  const idx = {
+    requests: counterIndex('requests'),
+    errors: counterIndex('errors'),
+    ws: counterIndex('wizardStarted'),
+    wc: counterIndex('wizardCompleted'),
+    fa: counterIndex('fundAttempts'),
+    fs: counterIndex('fundSuccess'),
+  };
   return {
     users,
     ledger,

@@ -1,7 +1,14 @@
 import { parseDuration } from '../config/duration.js';
 import type { RawConfig } from '../config/schema.js';
 import { renderQuery } from '../metrics/promql.js';
-import type { InstantOptions, MetricsSource, OnlineResult, QueryOutcome, RangeOptions, Sample } from '../metrics/types.js';
+import type {
+  InstantOptions,
+  MetricsSource,
+  OnlineResult,
+  QueryOutcome,
+  RangeOptions,
+  Sample,
+} from '../metrics/types.js';
 import { computeHistogramQuantile, type CounterName, type TrafficLedger } from './traffic-ledger.js';
 
 /** What one query of the demo plan measures in the simulated application's counters. */
@@ -16,11 +23,20 @@ export type Measure =
  * A metric or gate missing here is never answered: its queries come back `not-recorded`, so a plan
  * and source that disagree show up as inconclusive instead of passing.
  */
-export const DEMO_MEASURES: { metrics: Record<string, { events: Measure; total: Measure } | Measure>; gates: Record<string, Measure> } = {
+export const DEMO_MEASURES: {
+  metrics: Record<string, { events: Measure; total: Measure } | Measure>;
+  gates: Record<string, Measure>;
+} = {
   metrics: {
     error_rate: { events: { kind: 'count', counter: 'errors' }, total: { kind: 'count', counter: 'requests' } },
-    wizard_completion_rate: { events: { kind: 'count', counter: 'wizardCompleted' }, total: { kind: 'count', counter: 'wizardStarted' } },
-    fund_setup_success_rate: { events: { kind: 'count', counter: 'fundSuccess' }, total: { kind: 'count', counter: 'fundAttempts' } },
+    wizard_completion_rate: {
+      events: { kind: 'count', counter: 'wizardCompleted' },
+      total: { kind: 'count', counter: 'wizardStarted' },
+    },
+    fund_setup_success_rate: {
+      events: { kind: 'count', counter: 'fundSuccess' },
+      total: { kind: 'count', counter: 'fundAttempts' },
+    },
     latency_p95: { kind: 'quantile', q: 0.95, unit: 'ms' },
     latency: { kind: 'quantile', q: 0.5, unit: 'ms' },
   },
@@ -70,9 +86,13 @@ export function buildQueryPatterns(config: RawConfig): QueryPattern[] {
     const bound = DEMO_MEASURES.metrics[metric.id];
     if (!canary || !bound) continue;
     for (const variant of [canary.arms.canary, canary.arms.baseline]) {
-      const render = (template: string) => renderQuery(template, { variant, window: SENTINEL, release: config.release });
+      const render = (template: string) =>
+        renderQuery(template, { variant, window: SENTINEL, release: config.release });
       if (metric.kind === 'ratio' && !isMeasure(bound)) {
-        patterns.push(toPattern(render(metric.events), variant, bound.events, metric.id), toPattern(render(metric.total), variant, bound.total, metric.id));
+        patterns.push(
+          toPattern(render(metric.events), variant, bound.events, metric.id),
+          toPattern(render(metric.total), variant, bound.total, metric.id),
+        );
       } else if (metric.kind !== 'ratio' && metric.query && isMeasure(bound)) {
         patterns.push(toPattern(render(metric.query), variant, bound, metric.id));
       }
@@ -80,7 +100,8 @@ export function buildQueryPatterns(config: RawConfig): QueryPattern[] {
   }
   for (const gate of config.phases.flatMap((p) => p.gates)) {
     const bound = DEMO_MEASURES.gates[gate.id];
-    if (gate.kind === 'prometheus' && bound) patterns.push(toPattern(renderQuery(gate.query, { window: SENTINEL }), null, bound, gate.id));
+    if (gate.kind === 'prometheus' && bound)
+      patterns.push(toPattern(renderQuery(gate.query, { window: SENTINEL }), null, bound, gate.id));
   }
   return patterns;
 }
@@ -108,7 +129,10 @@ function evaluate(p: QueryPattern, windowMs: number, atMs: number, ledger: Traff
     case 'ratio': {
       const total = ledger.sum(m.total, p.variant, atMs, windowMs);
       if (!total.seen) return { ok: false };
-      return { ok: true, v: total.value === 0 ? Number.NaN : ledger.sum(m.events, p.variant, atMs, windowMs).value / total.value };
+      return {
+        ok: true,
+        v: total.value === 0 ? Number.NaN : ledger.sum(m.events, p.variant, atMs, windowMs).value / total.value,
+      };
     }
     case 'quantile': {
       const h = ledger.histogram(p.variant, atMs, windowMs);
@@ -137,7 +161,12 @@ export function createSimulatedSource(opts: SimulatedSourceOptions): MetricsSour
     }
     return null;
   };
-  const notRecorded = (query: string): QueryOutcome => ({ ...base(query), kind: 'not-recorded', message: 'the simulated source has no series for this query (rollout demo answers only the queries of its own plan)' });
+  const notRecorded = (query: string): QueryOutcome => ({
+    ...base(query),
+    kind: 'not-recorded',
+    message:
+      'the simulated source has no series for this query (rollout demo answers only the queries of its own plan)',
+  });
   const labels = (p: QueryPattern): Record<string, string> => (p.variant ? { variant: p.variant } : {});
   return {
     description: 'simulated metrics (rollout demo: in-process traffic, not Prometheus)',
@@ -148,7 +177,9 @@ export function createSimulatedSource(opts: SimulatedSourceOptions): MetricsSour
       const point = evaluate(hit.pattern, hit.windowMs, atMs, opts.ledger);
       if (!point.ok) return { ...base(query), kind: 'empty' };
       const series = [{ labels: labels(hit.pattern), values: [{ t: atMs / 1000, v: point.v }] }];
-      return Number.isNaN(point.v) ? { ...base(query), kind: 'nan', series } : { ...base(query), kind: 'ok', resultType: 'vector', series };
+      return Number.isNaN(point.v)
+        ? { ...base(query), kind: 'nan', series }
+        : { ...base(query), kind: 'ok', resultType: 'vector', series };
     },
     async range(query: string, o: RangeOptions): Promise<QueryOutcome> {
       if (!(o.stepSeconds > 0)) throw new RangeError(`stepSeconds must be positive, got ${o.stepSeconds}`);
@@ -161,10 +192,20 @@ export function createSimulatedSource(opts: SimulatedSourceOptions): MetricsSour
       }
       if (values.length === 0) return { ...base(query), kind: 'empty' };
       const series = [{ labels: labels(hit.pattern), values }];
-      return values.every((s) => Number.isNaN(s.v)) ? { ...base(query), kind: 'nan', series } : { ...base(query), kind: 'ok', resultType: 'matrix', series };
+      return values.every((s) => Number.isNaN(s.v))
+        ? { ...base(query), kind: 'nan', series }
+        : { ...base(query), kind: 'ok', resultType: 'matrix', series };
     },
     async checkOnline(): Promise<OnlineResult> {
-      return { online: true, outcome: { ...base('vector(1)'), kind: 'ok', resultType: 'vector', series: [{ labels: {}, values: [{ t: opts.now().getTime() / 1000, v: 1 }] }] } };
+      return {
+        online: true,
+        outcome: {
+          ...base('vector(1)'),
+          kind: 'ok',
+          resultType: 'vector',
+          series: [{ labels: {}, values: [{ t: opts.now().getTime() / 1000, v: 1 }] }],
+        },
+      };
     },
   };
 }

@@ -20,7 +20,9 @@ export async function readAudit(w: DemoWorld): Promise<DemoResult['audit']> {
     head: v?.head ?? null,
     lines: log.human(plainStyle).split('\n'),
   };
-  w.narrate(`rollout log --verify: ${audit.verified ? 'the hash chain verifies' : 'the audit log does NOT verify'} (${audit.entries} entries)`);
+  w.narrate(
+    `rollout log --verify: ${audit.verified ? 'the hash chain verifies' : 'the audit log does NOT verify'} (${audit.entries} entries)`,
+  );
   return audit;
 }
 
@@ -28,7 +30,9 @@ export async function readAudit(w: DemoWorld): Promise<DemoResult['audit']> {
 function pickUsers(users: readonly SimulatedUser[]): SimulatedUser[] {
   const first = (test: (u: SimulatedUser) => boolean) => users.find(test);
   const plain = users.filter((u) => u.groups.length === 0).slice(0, 2);
-  return [first((u) => u.groups.includes('internal')), first((u) => u.groups.includes('beta_users')), ...plain].filter((u): u is SimulatedUser => u !== undefined);
+  return [first((u) => u.groups.includes('internal')), first((u) => u.groups.includes('beta_users')), ...plain].filter(
+    (u): u is SimulatedUser => u !== undefined,
+  );
 }
 
 async function readFlagDocument(file: string): Promise<FlagdDocument | null> {
@@ -50,5 +54,9 @@ export async function evaluateFinalFlag(w: DemoWorld): Promise<DemoResult['final
     const e = evaluateFlag(doc, flag.key, { targetingKey: u.key, groups: u.groups });
     return { key: u.key, groups: u.groups, variant: e.variant, reason: e.reason, detail: e.detail };
   });
-  return { allFallback: onNew === 0 && users.every((u) => u.variant === flag.variants.fallback), usersOnNewVariant: onNew, users };
+  return {
+    allFallback: onNew === 0 && users.every((u) => u.variant === flag.variants.fallback),
+    usersOnNewVariant: onNew,
+    users,
+  };
 }

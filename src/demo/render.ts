@@ -3,7 +3,10 @@ import { formatSimTime } from './steps.js';
 import type { DemoResult } from './types.js';
 
 const pct = (x: number) => `${Number((x * 100).toFixed(2))} %`;
-const counts = (r: Record<string, number>) => Object.entries(r).map(([v, n]) => `${v} ${n.toLocaleString('en-US')}`).join(', ');
+const counts = (r: Record<string, number>) =>
+  Object.entries(r)
+    .map(([v, n]) => `${v} ${n.toLocaleString('en-US')}`)
+    .join(', ');
 
 function renderSteps(r: DemoResult, s: Style): string[] {
   const start = new Date(r.clock.startedAt);
@@ -12,7 +15,9 @@ function renderSteps(r: DemoResult, s: Style): string[] {
   const lines = [s.bold('Decisions taken by the real commands (simulated time)')];
   for (const x of shown) {
     const mark = x.exitCode === 0 ? s.green(x.outcome) : x.exitCode === 4 ? s.red(x.outcome) : s.yellow(x.outcome);
-    lines.push(`  ${formatSimTime(start, new Date(x.at)).padEnd(13)} ${x.step.padEnd(14)} ${mark} ${s.dim(`(exit ${x.exitCode})`)} ${x.detail}`);
+    lines.push(
+      `  ${formatSimTime(start, new Date(x.at)).padEnd(13)} ${x.step.padEnd(14)} ${mark} ${s.dim(`(exit ${x.exitCode})`)} ${x.detail}`,
+    );
   }
   lines.push(s.dim(`  + ${signoffs} sign-offs recorded by simulated people with \`rollout signoff\``));
   return lines;
@@ -23,32 +28,53 @@ function renderDetection(r: DemoResult, s: Style): string[] {
   const lines: string[] = [];
   if (r.regression) {
     const g = r.regression;
-    lines.push(`${s.bold('Regression (simulated)')}: ${g.variant} at ${g.stage} (${g.percent} %) from ${g.injectedAt}: error rate ${pct(g.before.errorRate)} → ${pct(g.after.errorRate)}, median latency ${g.before.latencyMedianMs} → ${g.after.latencyMedianMs} ms`);
+    lines.push(
+      `${s.bold('Regression (simulated)')}: ${g.variant} at ${g.stage} (${g.percent} %) from ${g.injectedAt}: error rate ${pct(g.before.errorRate)} → ${pct(g.after.errorRate)}, median latency ${g.before.latencyMedianMs} → ${g.after.latencyMedianMs} ms`,
+    );
   }
   if (!d.detected) {
     lines.push(s.red(`NOT detected: ${d.detail}`));
     return lines;
   }
-  lines.push(`${s.bold('Detected')} by trigger ${s.bold(d.trigger ?? '?')} after ${d.minutes} simulated minutes (${d.looks} looks of rollout watch): ${d.detail}`);
+  lines.push(
+    `${s.bold('Detected')} by trigger ${s.bold(d.trigger ?? '?')} after ${d.minutes} simulated minutes (${d.looks} looks of rollout watch): ${d.detail}`,
+  );
   lines.push(`  requests since the injection (simulated app): ${counts(d.requestsSinceInjection)}`);
-  if (d.watchSamples) lines.push(`  requests watch had counted since it started: canary ${d.watchSamples.canary.toLocaleString('en-US')}, baseline ${d.watchSamples.baseline.toLocaleString('en-US')}`);
-  if (r.rollback) lines.push(`${s.bold('Rolled back')}: ${r.rollback.mode}, rollback ${r.rollback.rollbackId}: ${r.rollback.ok ? 'done' : `incomplete — ${r.rollback.problems.join('; ')}`} (watch exit ${r.watch?.exitCode}: regression detected, release rolled back)`);
+  if (d.watchSamples)
+    lines.push(
+      `  requests watch had counted since it started: canary ${d.watchSamples.canary.toLocaleString('en-US')}, baseline ${d.watchSamples.baseline.toLocaleString('en-US')}`,
+    );
+  if (r.rollback)
+    lines.push(
+      `${s.bold('Rolled back')}: ${r.rollback.mode}, rollback ${r.rollback.rollbackId}: ${r.rollback.ok ? 'done' : `incomplete — ${r.rollback.problems.join('; ')}`} (watch exit ${r.watch?.exitCode}: regression detected, release rolled back)`,
+    );
   if (r.watch?.alerted.length) lines.push(`  alerts sent for manual review: ${r.watch.alerted.join(', ')}`);
-  if (r.afterRollback) lines.push(`After the rollback (${r.afterRollback.minutes} simulated minutes): ${counts(r.afterRollback.requests)} requests`);
+  if (r.afterRollback)
+    lines.push(
+      `After the rollback (${r.afterRollback.minutes} simulated minutes): ${counts(r.afterRollback.requests)} requests`,
+    );
   return lines;
 }
 
 function renderFlag(r: DemoResult, s: Style): string[] {
   const f = r.finalFlag;
   const head = `${s.bold('The flag now')} (flag file evaluated with flagd-core for all ${r.traffic.users.toLocaleString('en-US')} simulated users): ${f.allFallback ? s.green('fallback for everyone') : s.red(`${f.usersOnNewVariant} users still on the new variant`)}`;
-  return [head, ...f.users.map((u) => `  ${u.key} ${(u.groups.length ? `[${u.groups.join(',')}]` : '[no group]').padEnd(13)} → ${u.variant ?? '(none)'}: ${u.detail}`)];
+  return [
+    head,
+    ...f.users.map(
+      (u) =>
+        `  ${u.key} ${(u.groups.length ? `[${u.groups.join(',')}]` : '[no group]').padEnd(13)} → ${u.variant ?? '(none)'}: ${u.detail}`,
+    ),
+  ];
 }
 
 /** The human summary of `rollout demo` (stdout); the step-by-step story went to stderr as it happened. */
 export function renderDemo(r: DemoResult, s: Style): string {
   const out = [
     s.bold(`rollout demo — a SIMULATED release of ${r.release} (seed ${r.seed})`),
-    s.dim('No real users, services or Prometheus: traffic, metrics and the clock are simulated in-process; notifications went to the console.'),
+    s.dim(
+      'No real users, services or Prometheus: traffic, metrics and the clock are simulated in-process; notifications went to the console.',
+    ),
     s.dim(r.clock.note),
     '',
     ...renderSteps(r, s),
@@ -60,11 +86,15 @@ export function renderDemo(r: DemoResult, s: Style): string {
     '',
     s.bold(`Audit log (${r.audit.entries} entries, simulated times)`),
     ...r.audit.lines.map((l) => `  ${l}`),
-    r.audit.verified ? s.green(`audit log verifies: hash chain intact, head ${r.audit.head ?? '(empty)'}`) : s.red('the audit log does NOT verify'),
+    r.audit.verified
+      ? s.green(`audit log verifies: hash chain intact, head ${r.audit.head ?? '(empty)'}`)
+      : s.red('the audit log does NOT verify'),
     '',
     `Simulated traffic: ${counts(r.traffic.requests)} requests from ${r.traffic.users.toLocaleString('en-US')} users (${r.traffic.requestsPerMinute}/min) over ${r.clock.simulatedMinutes} simulated minutes`,
     `Project: ${r.dir} ${r.kept ? '(kept)' : '(removed; --keep keeps it)'}`,
-    r.ok ? s.green('The demo ran as designed: the simulated regression was caught by watch and rolled back.') : s.red('The demo did NOT run as designed (see above): this is a bug, please report it with the seed.'),
+    r.ok
+      ? s.green('The demo ran as designed: the simulated regression was caught by watch and rolled back.')
+      : s.red('The demo did NOT run as designed (see above): this is a bug, please report it with the seed.'),
   ];
   return out.join('\n');
 }

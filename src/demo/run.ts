@@ -12,7 +12,15 @@ import { evaluateFinalFlag, readAudit } from './outcome.js';
 import { writeDemoProject } from './plan.js';
 import { createSimulatedSource } from './metrics.js';
 import { createSimulationClock } from './sim-clock.js';
-import { advanceOnce, formatSimTime, readRelease, recordStep, runPhasePreflight, signItems, type DemoWorld } from './steps.js';
+import {
+  advanceOnce,
+  formatSimTime,
+  readRelease,
+  recordStep,
+  runPhasePreflight,
+  signItems,
+  type DemoWorld,
+} from './steps.js';
 import type { DemoResult } from './types.js';
 
 /** Options of one demo run. */
@@ -33,7 +41,8 @@ const WATCH_WARMUP_MS = 10 * MINUTE;
 const REGRESSION_AFTER_MS = 20 * MINUTE;
 const WATCH_LIMIT_MS = 6 * 60 * MINUTE;
 const AFTER_ROLLBACK_MS = 5 * MINUTE;
-const CLOCK_NOTE = 'simulated clock: only the hour before each decision (and the 25 % stage under watch) is simulated minute by minute; the rest of each 7-day bake is skipped without traffic';
+const CLOCK_NOTE =
+  'simulated clock: only the hour before each decision (and the 25 % stage under watch) is simulated minute by minute; the rest of each 7-day bake is skipped without traffic';
 
 /** The environment the real commands see: no Slack token, no Prometheus URL, no state URL. */
 function pickEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -45,7 +54,13 @@ async function createWorld(outer: Ctx, dir: string, seed: number): Promise<DemoW
   const project = await writeDemoProject(dir);
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
   const flag = loaded.config.flags[0] as RawConfig['flags'][number];
-  const app = createSimulatedApp({ seed, flagFile: project.flagFile, flagKey: flag.key, newVariant: flag.variants.new, fallbackVariant: flag.variants.fallback });
+  const app = createSimulatedApp({
+    seed,
+    flagFile: project.flagFile,
+    flagKey: flag.key,
+    newVariant: flag.variants.new,
+    fallbackVariant: flag.variants.fallback,
+  });
   const clock = createSimulationClock(DEMO_START, (end) => app.simulateMinute(end));
   const source = createSimulatedSource({ ledger: app.ledger, config: loaded.config, now: () => clock.now() });
   const ctx: Ctx = {
@@ -66,7 +81,12 @@ async function createWorld(outer: Ctx, dir: string, seed: number): Promise<DemoW
 /** Sign-offs a phase needs before `advance` leaves it (a rollout phase: before its rollout starts). */
 function itemsToSign(config: RawConfig, phase: PhaseConfig): string[] {
   if (!phase.rollout) return requiredSignoffs(config, phase);
-  return [...new Set([...phase.checklist.map((c) => c.id), ...phase.gates.flatMap((g) => (g.kind === 'manual' ? [g.signoff] : []))])];
+  return [
+    ...new Set([
+      ...phase.checklist.map((c) => c.id),
+      ...phase.gates.flatMap((g) => (g.kind === 'manual' ? [g.signoff] : [])),
+    ]),
+  ];
 }
 
 /** Phases up to the rollout: sign-offs, preflight of the first phase, advance. False if a step was refused. */
@@ -93,7 +113,9 @@ async function walkStages(w: DemoWorld, until: string): Promise<string[]> {
     const bake = parseDuration(stages.find((s) => s.id === state.stage?.id)?.bake ?? '0s') ?? 0;
     const skip = Date.parse(state.stage.startedAt) + bake - BEFORE_DECISION_MS - w.clock.now().getTime();
     if (skip > 0) {
-      w.narrate(`${state.stage.id}: skipping ${formatDuration(skip)} of the bake (no traffic simulated), then simulating its last ${BEFORE_DECISION_MS / MINUTE} minutes`);
+      w.narrate(
+        `${state.stage.id}: skipping ${formatDuration(skip)} of the bake (no traffic simulated), then simulating its last ${BEFORE_DECISION_MS / MINUTE} minutes`,
+      );
       w.clock.jump(skip);
     }
     await w.clock.simulate(BEFORE_DECISION_MS);
@@ -105,7 +127,9 @@ async function walkStages(w: DemoWorld, until: string): Promise<string[]> {
 async function watchRegression(w: DemoWorld): Promise<{ summary: WatchSummary; injectAt: number }> {
   const { runWatch } = await import('../watch/loop.js');
   const { createWatchPorts } = await import('../watch/ports.js');
-  w.narrate(`${REGRESSION_STAGE} began; simulating ${WATCH_WARMUP_MS / MINUTE} minutes of traffic, then starting rollout watch (1-minute looks)`);
+  w.narrate(
+    `${REGRESSION_STAGE} began; simulating ${WATCH_WARMUP_MS / MINUTE} minutes of traffic, then starting rollout watch (1-minute looks)`,
+  );
   await w.clock.simulate(WATCH_WARMUP_MS);
   const injectAt = w.clock.now().getTime() + REGRESSION_AFTER_MS;
   w.app.injectRegression(REGRESSION_PROFILE, injectAt);
@@ -121,10 +145,17 @@ async function watchRegression(w: DemoWorld): Promise<{ summary: WatchSummary; i
       if (announced || Date.parse(look.at) < injectAt) return;
       announced = true;
       const { fallback, new: healthy } = w.app.profiles;
-      w.narrate(`REGRESSION INJECTED into ${w.app.newVariant} (simulated): error rate ${pct(healthy.errorRate)} → ${pct(REGRESSION_PROFILE.errorRate)} (baseline ${pct(fallback.errorRate)}), median latency ${healthy.latencyMedianMs} → ${REGRESSION_PROFILE.latencyMedianMs} ms`);
+      w.narrate(
+        `REGRESSION INJECTED into ${w.app.newVariant} (simulated): error rate ${pct(healthy.errorRate)} → ${pct(REGRESSION_PROFILE.errorRate)} (baseline ${pct(fallback.errorRate)}), median latency ${healthy.latencyMedianMs} → ${REGRESSION_PROFILE.latencyMedianMs} ms`,
+      );
     },
   });
-  recordStep(w, { step: `watch ${REGRESSION_STAGE}`, outcome: summary.stop === 'rollback' ? 'rolled back' : summary.stop, exitCode: summary.exitCode, detail: summary.message });
+  recordStep(w, {
+    step: `watch ${REGRESSION_STAGE}`,
+    outcome: summary.stop === 'rollback' ? 'rolled back' : summary.stop,
+    exitCode: summary.exitCode,
+    detail: summary.message,
+  });
   w.narrate(`rollout watch stopped (exit ${summary.exitCode}): ${summary.message}`);
   return { summary, injectAt };
 }
@@ -137,18 +168,53 @@ function pct(x: number): string {
 async function serveAfterRollback(w: DemoWorld): Promise<NonNullable<DemoResult['afterRollback']>> {
   await w.clock.simulate(AFTER_ROLLBACK_MS);
   const at = w.clock.now().getTime();
-  const requests = Object.fromEntries([w.app.newVariant, w.app.fallbackVariant].map((v) => [v, w.app.ledger.sum('requests', v, at, AFTER_ROLLBACK_MS).value]));
-  w.narrate(`after the rollback, ${AFTER_ROLLBACK_MS / MINUTE} simulated minutes: ${Object.entries(requests).map(([v, n]) => `${v} ${n} requests`).join(', ')}`);
+  const requests = Object.fromEntries(
+    [w.app.newVariant, w.app.fallbackVariant].map((v) => [
+      v,
+      w.app.ledger.sum('requests', v, at, AFTER_ROLLBACK_MS).value,
+    ]),
+  );
+  w.narrate(
+    `after the rollback, ${AFTER_ROLLBACK_MS / MINUTE} simulated minutes: ${Object.entries(requests)
+      .map(([v, n]) => `${v} ${n} requests`)
+      .join(', ')}`,
+  );
   return { minutes: AFTER_ROLLBACK_MS / MINUTE, requests };
 }
 
-function describeDetection(w: DemoWorld, watched: { summary: WatchSummary; injectAt: number } | null): DemoResult['detection'] {
+function describeDetection(
+  w: DemoWorld,
+  watched: { summary: WatchSummary; injectAt: number } | null,
+): DemoResult['detection'] {
   const fired = watched?.summary.fired;
-  if (!watched || !fired) return { detected: false, trigger: null, detail: watched?.summary.message ?? `the release never reached ${REGRESSION_STAGE}`, at: null, minutes: null, looks: watched?.summary.looks ?? 0, sequentialPValue: null, requestsSinceInjection: {}, watchSamples: null };
+  if (!watched || !fired)
+    return {
+      detected: false,
+      trigger: null,
+      detail: watched?.summary.message ?? `the release never reached ${REGRESSION_STAGE}`,
+      at: null,
+      minutes: null,
+      looks: watched?.summary.looks ?? 0,
+      sequentialPValue: null,
+      requestsSinceInjection: {},
+      watchSamples: null,
+    };
   const at = Date.parse(watched.summary.endedAt);
   const span = at - watched.injectAt;
-  const requestsSinceInjection = Object.fromEntries([w.app.newVariant, w.app.fallbackVariant].map((v) => [v, w.app.ledger.sum('requests', v, at, span).value]));
-  return { detected: fired.action === 'rollback', trigger: fired.id, detail: fired.detail, at: new Date(at).toISOString(), minutes: span / MINUTE, looks: watched.summary.looks, sequentialPValue: fired.pValue ?? null, requestsSinceInjection, watchSamples: fired.samples ?? null };
+  const requestsSinceInjection = Object.fromEntries(
+    [w.app.newVariant, w.app.fallbackVariant].map((v) => [v, w.app.ledger.sum('requests', v, at, span).value]),
+  );
+  return {
+    detected: fired.action === 'rollback',
+    trigger: fired.id,
+    detail: fired.detail,
+    at: new Date(at).toISOString(),
+    minutes: span / MINUTE,
+    looks: watched.summary.looks,
+    sequentialPValue: fired.pValue ?? null,
+    requestsSinceInjection,
+    watchSamples: fired.samples ?? null,
+  };
 }
 
 /** The whole simulated release, start to audit; the temporary project is removed unless `keep`. */
@@ -156,8 +222,12 @@ export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<Dem
   const dir = await mkdtemp(path.join(opts.parent ?? tmpdir(), 'rollout-demo-'));
   try {
     const w = await createWorld(outer, dir, opts.seed);
-    w.narrate(`project ${dir}: embedded plan ${w.loaded.config.release}, ${w.app.users.length} simulated users, seed ${opts.seed}; no external service is contacted`);
-    w.narrate(`simulating ${BEFORE_DECISION_MS / MINUTE} minutes of traffic before the release (no flag file yet: everyone on ${w.app.fallbackVariant})`);
+    w.narrate(
+      `project ${dir}: embedded plan ${w.loaded.config.release}, ${w.app.users.length} simulated users, seed ${opts.seed}; no external service is contacted`,
+    );
+    w.narrate(
+      `simulating ${BEFORE_DECISION_MS / MINUTE} minutes of traffic before the release (no flag file yet: everyone on ${w.app.fallbackVariant})`,
+    );
     await w.clock.simulate(BEFORE_DECISION_MS);
     const inRollout = await walkPhases(w);
     const stagesReached = inRollout ? await walkStages(w, REGRESSION_STAGE) : [];
@@ -167,7 +237,9 @@ export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<Dem
     const detection = describeDetection(w, watched);
     const [audit, finalFlag] = await Promise.all([readAudit(w), evaluateFinalFlag(w)]);
     const healthy = w.app.profiles.new;
-    const percent = w.loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === REGRESSION_STAGE)?.percent ?? 0;
+    const percent =
+      w.loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === REGRESSION_STAGE)?.percent ??
+      0;
     const ok = detection.detected && Boolean(rollback?.ok) && finalFlag.allFallback && audit.verified;
     return {
       simulated: true,
@@ -176,14 +248,42 @@ export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<Dem
       release: w.loaded.config.release,
       dir,
       kept: opts.keep,
-      clock: { startedAt: DEMO_START.toISOString(), endedAt: w.clock.now().toISOString(), simulatedMinutes: w.clock.simulatedMinutes, note: CLOCK_NOTE },
-      traffic: { users: w.app.users.length, requestsPerMinute: w.app.requestsPerMinute, requests: w.app.ledger.totals() },
+      clock: {
+        startedAt: DEMO_START.toISOString(),
+        endedAt: w.clock.now().toISOString(),
+        simulatedMinutes: w.clock.simulatedMinutes,
+        note: CLOCK_NOTE,
+      },
+      traffic: {
+        users: w.app.users.length,
+        requestsPerMinute: w.app.requestsPerMinute,
+        requests: w.app.ledger.totals(),
+      },
       steps: w.steps,
       stagesReached,
-      regression: watched ? { stage: REGRESSION_STAGE, percent, variant: w.app.newVariant, injectedAt: new Date(watched.injectAt).toISOString(), before: { errorRate: healthy.errorRate, latencyMedianMs: healthy.latencyMedianMs }, after: { errorRate: REGRESSION_PROFILE.errorRate, latencyMedianMs: REGRESSION_PROFILE.latencyMedianMs } } : null,
+      regression: watched
+        ? {
+            stage: REGRESSION_STAGE,
+            percent,
+            variant: w.app.newVariant,
+            injectedAt: new Date(watched.injectAt).toISOString(),
+            before: { errorRate: healthy.errorRate, latencyMedianMs: healthy.latencyMedianMs },
+            after: { errorRate: REGRESSION_PROFILE.errorRate, latencyMedianMs: REGRESSION_PROFILE.latencyMedianMs },
+          }
+        : null,
       detection,
-      watch: watched ? { exitCode: watched.summary.exitCode, stop: watched.summary.stop, message: watched.summary.message, looks: watched.summary.looks, alerted: watched.summary.alerted } : null,
-      rollback: rollback ? { ok: rollback.ok, mode: rollback.mode, rollbackId: rollback.rollbackId, problems: rollback.problems } : null,
+      watch: watched
+        ? {
+            exitCode: watched.summary.exitCode,
+            stop: watched.summary.stop,
+            message: watched.summary.message,
+            looks: watched.summary.looks,
+            alerted: watched.summary.alerted,
+          }
+        : null,
+      rollback: rollback
+        ? { ok: rollback.ok, mode: rollback.mode, rollbackId: rollback.rollbackId, problems: rollback.problems }
+        : null,
       afterRollback,
       finalFlag,
       audit,

@@ -43,8 +43,17 @@ export async function signItems(w: DemoWorld, phaseId: string, items: string[]):
   w.narrate(`${phaseId}: sign-offs by simulated people: ${items.join(', ')}`);
   for (const [i, item] of items.entries()) {
     const actor = PERSONAS[i % PERSONAS.length] as string;
-    const out = await runSignoff({ phase: phaseId, reason: `simulated sign-off: ${item} checked (rollout demo)` }, [item], { ...w.ctx, actor });
-    recordStep(w, { step: `signoff ${phaseId} ${item}`, outcome: out.result.alreadySigned ? 'already signed' : 'signed', exitCode: out.exitCode, detail: `by ${actor}` });
+    const out = await runSignoff(
+      { phase: phaseId, reason: `simulated sign-off: ${item} checked (rollout demo)` },
+      [item],
+      { ...w.ctx, actor },
+    );
+    recordStep(w, {
+      step: `signoff ${phaseId} ${item}`,
+      outcome: out.result.alreadySigned ? 'already signed' : 'signed',
+      exitCode: out.exitCode,
+      detail: `by ${actor}`,
+    });
   }
 }
 
@@ -54,7 +63,12 @@ export async function runPhasePreflight(w: DemoWorld, phaseId: string): Promise<
   w.narrate(`rollout preflight --phase ${phaseId} (real gates; Prometheus gates read the simulated metrics)`);
   const out = await runPreflight({ phase: phaseId }, [], w.ctx);
   const c = out.result.counts;
-  const step = recordStep(w, { step: `preflight ${phaseId}`, outcome: out.result.verdict, exitCode: out.exitCode, detail: `${c.pass} passed, ${c.fail} failed, ${c.inconclusive} inconclusive` });
+  const step = recordStep(w, {
+    step: `preflight ${phaseId}`,
+    outcome: out.result.verdict,
+    exitCode: out.exitCode,
+    detail: `${c.pass} passed, ${c.fail} failed, ${c.inconclusive} inconclusive`,
+  });
   w.narrate(`preflight ${phaseId}: ${step.outcome} (${step.detail})`);
   return step;
 }
@@ -64,15 +78,29 @@ export async function advanceOnce(w: DemoWorld): Promise<{ moved: boolean; step:
   const { runAdvance } = await import('../commands/advance.js');
   const out = await runAdvance({}, [], w.ctx);
   const r = out.result;
-  const where = (p: typeof r.to) => (p ? `${p.phase ?? 'complete'}${p.stage ? `/${p.stage}` : ''}${p.percent !== null && p.percent !== undefined ? ` (${p.percent} %)` : ''}` : '?');
+  const where = (p: typeof r.to) =>
+    p
+      ? `${p.phase ?? 'complete'}${p.stage ? `/${p.stage}` : ''}${p.percent !== null && p.percent !== undefined ? ` (${p.percent} %)` : ''}`
+      : '?';
   const canary = r.evidence?.canary ? `; canary ${r.evidence.canary.verdict}: ${r.evidence.canary.summary}` : '';
-  const detail = r.moved ? `${where(r.from)} → ${where(r.to)}${canary}` : `${r.description}: ${(r.evidence?.reasons ?? []).join('; ')}${canary}`;
-  const step = recordStep(w, { step: 'advance', outcome: r.moved ? 'advanced' : 'not advanced', exitCode: out.exitCode, detail });
+  const detail = r.moved
+    ? `${where(r.from)} → ${where(r.to)}${canary}`
+    : `${r.description}: ${(r.evidence?.reasons ?? []).join('; ')}${canary}`;
+  const step = recordStep(w, {
+    step: 'advance',
+    outcome: r.moved ? 'advanced' : 'not advanced',
+    exitCode: out.exitCode,
+    detail,
+  });
   w.narrate(`rollout advance → ${step.outcome}: ${detail}`);
   const canaryVerdict = r.evidence?.canary;
-  if (canaryVerdict) w.narrate(`  canary evidence: the last ${canaryVerdict.window} of simulated traffic (model_accuracy_delta: the real golden cases)`);
+  if (canaryVerdict)
+    w.narrate(
+      `  canary evidence: the last ${canaryVerdict.window} of simulated traffic (model_accuracy_delta: the real golden cases)`,
+    );
   for (const m of canaryVerdict?.metrics ?? []) {
-    const n = m.canary.n !== null && m.baseline.n !== null ? ` [n: canary ${m.canary.n}, baseline ${m.baseline.n}]` : '';
+    const n =
+      m.canary.n !== null && m.baseline.n !== null ? ` [n: canary ${m.canary.n}, baseline ${m.baseline.n}]` : '';
     w.narrate(`    ${m.id}: ${m.verdict} — ${m.reason}${n}`);
   }
   return { moved: r.moved, step };

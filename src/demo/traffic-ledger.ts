@@ -5,7 +5,14 @@
  * `increase(x[w])` over counters scraped once a minute would see.
  */
 
-export const COUNTER_NAMES = ['requests', 'errors', 'wizardStarted', 'wizardCompleted', 'fundAttempts', 'fundSuccess'] as const;
+export const COUNTER_NAMES = [
+  'requests',
+  'errors',
+  'wizardStarted',
+  'wizardCompleted',
+  'fundAttempts',
+  'fundSuccess',
+] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
 /** Latency histogram: buckets of 5 ms up to 3 s, then +Inf (like `le` buckets of a Prometheus histogram). */
@@ -65,7 +72,14 @@ export function createTrafficLedger(): TrafficLedger {
       let byVariant = minutes.get(minute);
       if (!byVariant) minutes.set(minute, (byVariant = new Map()));
       let a = byVariant.get(variant);
-      if (!a) byVariant.set(variant, (a = { counts: new Float64Array(COUNTER_NAMES.length), latency: new Uint32Array(LATENCY_FINITE_BUCKETS + 1) }));
+      if (!a)
+        byVariant.set(
+          variant,
+          (a = {
+            counts: new Float64Array(COUNTER_NAMES.length),
+            latency: new Uint32Array(LATENCY_FINITE_BUCKETS + 1),
+          }),
+        );
       return a;
     },
     sum(counter, variant, atMs, windowMs) {
@@ -89,7 +103,8 @@ export function createTrafficLedger(): TrafficLedger {
     },
     totals() {
       const out: Record<string, number> = {};
-      for (const byVariant of minutes.values()) for (const [v, a] of byVariant) out[v] = (out[v] ?? 0) + (a.counts[requests] as number);
+      for (const byVariant of minutes.values())
+        for (const [v, a] of byVariant) out[v] = (out[v] ?? 0) + (a.counts[requests] as number);
       return out;
     },
   };

@@ -39,7 +39,14 @@ export interface DemoResult {
   traffic: { users: number; requestsPerMinute: number; requests: Record<string, number> };
   steps: DemoStep[];
   stagesReached: string[];
-  regression: { stage: string; percent: number; variant: string; injectedAt: string; before: ProfileSummary; after: ProfileSummary } | null;
+  regression: {
+    stage: string;
+    percent: number;
+    variant: string;
+    injectedAt: string;
+    before: ProfileSummary;
+    after: ProfileSummary;
+  } | null;
   detection: {
     detected: boolean;
     trigger: string | null;

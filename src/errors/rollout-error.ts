@@ -15,7 +15,11 @@ export class RolloutError extends Error {
   readonly details: Record<string, unknown>;
   readonly problems: Problem[];
 
-  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; problems?: Problem[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; problems?: Problem[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RolloutError';
     this.code = code;

@@ -39,9 +39,15 @@ function unionKeys(a: object, b: object): string[] {
   return keys;
 }
 
-function diffValues(before: Json, after: Json, path: string, emit: (field: string, before: Json, after: Json) => void): void {
+function diffValues(
+  before: Json,
+  after: Json,
+  path: string,
+  emit: (field: string, before: Json, after: Json) => void,
+): void {
   if (Array.isArray(before) && Array.isArray(after)) {
-    for (let i = 0; i < Math.max(before.length, after.length); i++) diffValues(before[i], after[i], `${path}[${i}]`, emit);
+    for (let i = 0; i < Math.max(before.length, after.length); i++)
+      diffValues(before[i], after[i], `${path}[${i}]`, emit);
     return;
   }
   if (isObject(before) && isObject(after)) {
@@ -57,7 +63,8 @@ function diffValues(before: Json, after: Json, path: string, emit: (field: strin
  */
 export function diffDocuments(before: FlagdDocument | null, after: FlagdDocument): FlagDiff {
   const changes: FlagChange[] = [];
-  const push = (flag: string) => (field: string, b: Json, a: Json) => changes.push({ flag, field, before: b, after: a });
+  const push = (flag: string) => (field: string, b: Json, a: Json) =>
+    changes.push({ flag, field, before: b, after: a });
   const { flags: beforeFlags = {}, ...beforeTop } = before ?? { flags: {} };
   const { flags: afterFlags, ...afterTop } = after;
   diffValues(beforeTop as unknown as JsonValue, afterTop as unknown as JsonValue, '', push(DOCUMENT_SCOPE));
@@ -80,6 +87,8 @@ function show(value: Json): string {
  */
 export function formatFlagDiff(diff: FlagDiff): string {
   const explained = new Set((diff.meanings ?? []).map((m) => m.flag));
-  const rest = diff.changes.filter((c) => !explained.has(c.flag)).map((c) => `${c.flag}  ${c.field}: ${show(c.before)} → ${show(c.after)}`);
+  const rest = diff.changes
+    .filter((c) => !explained.has(c.flag))
+    .map((c) => `${c.flag}  ${c.field}: ${show(c.before)} → ${show(c.after)}`);
   return [...(diff.meanings ?? []).map(formatFlagMeaning), ...rest].join('\n');
 }

@@ -97,7 +97,11 @@ interface Explanation {
 function explainBucket(shape: RolloutShape, flagKey: string, ctx: FlagEvalContext): Explanation {
   const raw = shape.bucketBy === 'targetingKey' ? ctx.targetingKey : ctx.attrs?.[shape.bucketBy];
   if (!raw) {
-    return { variant: shape.fallbackVariant, reason: 'no-bucket-key', detail: `no "${shape.bucketBy}" in the context → ${shape.fallbackVariant}` };
+    return {
+      variant: shape.fallbackVariant,
+      reason: 'no-bucket-key',
+      detail: `no "${shape.bucketBy}" in the context → ${shape.fallbackVariant}`,
+    };
   }
   const bucketPercent = (computeBucket(flagKey + raw, shape.totalWeight) * 100) / shape.totalWeight;
   const share = shape.killSwitch ? shape.stagePercent : (shape.newWeight * 100) / shape.totalWeight;
@@ -117,7 +121,11 @@ function explainRollout(shape: RolloutShape, flagKey: string, ctx: FlagEvalConte
   if (matched.length === 0) return explainBucket(shape, flagKey, ctx);
   const why = `member of ${matched.map((g) => `"${g}"`).join(', ')} (context attribute "${shape.groupAttribute}")`;
   if (shape.killSwitch) {
-    return { variant: shape.fallbackVariant, reason: 'kill-switch', detail: `kill switch engaged → ${shape.fallbackVariant}; ${why}, so ${shape.newVariant} when it is undone` };
+    return {
+      variant: shape.fallbackVariant,
+      reason: 'kill-switch',
+      detail: `kill switch engaged → ${shape.fallbackVariant}; ${why}, so ${shape.newVariant} when it is undone`,
+    };
   }
   return { variant: shape.newVariant, reason: 'group-rule', detail: `${why} → ${shape.newVariant}` };
 }
@@ -125,11 +133,16 @@ function explainRollout(shape: RolloutShape, flagKey: string, ctx: FlagEvalConte
 function mapFlagdReason(reason: string | undefined, errorCode: string | undefined): FlagEvalReason {
   if (errorCode === 'FLAG_NOT_FOUND') return 'flag-not-found';
   switch (reason) {
-    case 'TARGETING_MATCH': return 'targeting-match';
-    case 'STATIC': return 'static';
-    case 'DEFAULT': return 'default';
-    case 'DISABLED': return 'disabled';
-    default: return 'error';
+    case 'TARGETING_MATCH':
+      return 'targeting-match';
+    case 'STATIC':
+      return 'static';
+    case 'DEFAULT':
+      return 'default';
+    case 'DISABLED':
+      return 'disabled';
+    default:
+      return 'error';
   }
 }
 
@@ -151,9 +164,18 @@ export function evaluateFlag(doc: FlagdDocument, flagKey: string, ctx: FlagEvalC
   }
   const why = explainRollout(shape, flagKey, ctx);
   if (why.variant !== variant) {
-    return { ...base, reason: 'unexplained', detail: `flagd served ${variant} but the rollout layout predicts ${why.variant} (${why.detail})` };
+    return {
+      ...base,
+      reason: 'unexplained',
+      detail: `flagd served ${variant} but the rollout layout predicts ${why.variant} (${why.detail})`,
+    };
   }
-  return { ...base, reason: why.reason, detail: why.detail, ...(why.bucketPercent === undefined ? {} : { bucketPercent: why.bucketPercent }) };
+  return {
+    ...base,
+    reason: why.reason,
+    detail: why.detail,
+    ...(why.bucketPercent === undefined ? {} : { bucketPercent: why.bucketPercent }),
+  };
 }
 
 /** Options for evaluateShare. */
@@ -178,7 +200,12 @@ export interface ShareResult {
 }
 
 /** Evaluates `flagKey` for every key with flagd-core and counts the variants served. */
-export function evaluateShare(doc: FlagdDocument, flagKey: string, keys: string[], options: EvaluateShareOptions = {}): ShareResult {
+export function evaluateShare(
+  doc: FlagdDocument,
+  flagKey: string,
+  keys: string[],
+  options: EvaluateShareOptions = {},
+): ShareResult {
   const core = loadCore(doc);
   const flag = doc.flags[flagKey];
   const configured = flag?.metadata?.['rollout.new_variant'];
@@ -193,5 +220,12 @@ export function evaluateShare(doc: FlagdDocument, flagKey: string, keys: string[
   }
   const withNewVariant = newVariant === undefined ? 0 : (counts[newVariant] ?? 0);
   const percent = keys.length === 0 ? 0 : (withNewVariant * 100) / keys.length;
-  return { total: keys.length, counts, newVariant, withNewVariant, percent, ...(options.collectKeys ? { keysWithNewVariant: collected } : {}) };
+  return {
+    total: keys.length,
+    counts,
+    newVariant,
+    withNewVariant,
+    percent,
+    ...(options.collectKeys ? { keysWithNewVariant: collected } : {}),
+  };
 }

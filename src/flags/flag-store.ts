@@ -58,7 +58,11 @@ export interface FlagWriteOptions {
 export type FlagStoreErrorCode = 'FLAG_FILE_INVALID' | 'FLAG_FILE_UNREADABLE';
 
 export class FlagStoreError extends Error {
-  constructor(readonly code: FlagStoreErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: FlagStoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'FlagStoreError';
   }
@@ -93,7 +97,13 @@ function parseDocument(text: string, path: string): FlagdDocument {
     throw new FlagStoreError('FLAG_FILE_INVALID', `${path} is not valid JSON`, { cause: err });
   }
   const flags = (parsed as { flags?: unknown } | null)?.flags;
-  if (typeof parsed !== 'object' || parsed === null || typeof flags !== 'object' || flags === null || Array.isArray(flags)) {
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof flags !== 'object' ||
+    flags === null ||
+    Array.isArray(flags)
+  ) {
     throw new FlagStoreError('FLAG_FILE_INVALID', `${path} has no "flags" map`);
   }
   return parsed as FlagdDocument;
@@ -118,7 +128,9 @@ async function ensureFlagDirectory(dir: string): Promise<void> {
   }
   const info = await stat(dir).catch(() => null);
   if (info && (info.mode & 0o022) !== 0) {
-    warn(`flag directory ${dir} has mode 0${(info.mode & 0o777).toString(8)}: other users can replace the flag file applications read (fix: chmod 755 ${dir})`);
+    warn(
+      `flag directory ${dir} has mode 0${(info.mode & 0o777).toString(8)}: other users can replace the flag file applications read (fix: chmod 755 ${dir})`,
+    );
   }
 }
 
@@ -147,7 +159,8 @@ export function createFileFlagStore({ path, dryRun }: FileFlagStoreOptions): Fla
     }
     const diff = diffDocuments(current, doc);
     const content = serializeFlagDocument(doc);
-    const changed = diff.changes.length > 0 || previousInvalid || (options.force === true && (await readText(path)) !== content);
+    const changed =
+      diff.changes.length > 0 || previousInvalid || (options.force === true && (await readText(path)) !== content);
     if (!changed || dryRun) return { changed, diff, written: false, previousInvalid };
     await writeFlagFile(path, content);
     return { changed, diff, written: true, previousInvalid };

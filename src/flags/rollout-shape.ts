@@ -54,14 +54,16 @@ export function readRolloutShape(flag: FlagdFlag): RolloutShape | null {
   const args = findFractional(flag.targeting);
   const weights = args ? readWeights(args, newVariant) : null;
   if (!weights) return null;
-  const groups = typeof m['rollout.groups'] === 'string' && m['rollout.groups'] !== '' ? m['rollout.groups'].split(',') : [];
+  const groups =
+    typeof m['rollout.groups'] === 'string' && m['rollout.groups'] !== '' ? m['rollout.groups'].split(',') : [];
   return {
     newVariant,
     fallbackVariant,
     stagePercent: typeof m['rollout.stage_percent'] === 'number' ? m['rollout.stage_percent'] : NaN,
     killSwitch: m['rollout.kill_switch'] === true,
     groups,
-    groupAttribute: typeof m['rollout.group_attribute'] === 'string' ? m['rollout.group_attribute'] : DEFAULT_GROUP_ATTRIBUTE,
+    groupAttribute:
+      typeof m['rollout.group_attribute'] === 'string' ? m['rollout.group_attribute'] : DEFAULT_GROUP_ATTRIBUTE,
     bucketBy: typeof m['rollout.bucket_by'] === 'string' ? m['rollout.bucket_by'] : DEFAULT_BUCKET_BY,
     ...weights,
   };

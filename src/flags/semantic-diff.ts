@@ -29,9 +29,12 @@ export function describeFlagMeanings(before: FlagdDocument | null, after: FlagdD
       groupsAdded: next.groups.filter((g) => !prev?.groups.includes(g)),
       groupsRemoved: prev ? prev.groups.filter((g) => !next.groups.includes(g)) : [],
     };
-    if (prev?.stagePercent !== next.stagePercent) change.percent = { before: prev ? prev.stagePercent : null, after: next.stagePercent };
-    if ((prev?.killSwitch ?? false) !== next.killSwitch) change.killSwitch = { before: prev?.killSwitch ?? false, after: next.killSwitch };
-    if (change.percent || change.killSwitch || change.groupsAdded.length || change.groupsRemoved.length) out.push(change);
+    if (prev?.stagePercent !== next.stagePercent)
+      change.percent = { before: prev ? prev.stagePercent : null, after: next.stagePercent };
+    if ((prev?.killSwitch ?? false) !== next.killSwitch)
+      change.killSwitch = { before: prev?.killSwitch ?? false, after: next.killSwitch };
+    if (change.percent || change.killSwitch || change.groupsAdded.length || change.groupsRemoved.length)
+      out.push(change);
   }
   return out;
 }
@@ -39,8 +42,10 @@ export function describeFlagMeanings(before: FlagdDocument | null, after: FlagdD
 /** `reserves_v1.1: 5 % → 25 %; groups +beta_users −internal; kill switch on` */
 export function formatFlagMeaning(c: FlagMeaningChange): string {
   const parts: string[] = [];
-  if (c.percent) parts.push(`${c.percent.before === null ? 'new flag' : `${c.percent.before} %`} → ${c.percent.after} %`);
-  if (c.groupsAdded.length || c.groupsRemoved.length) parts.push(`groups ${[...c.groupsAdded.map((g) => `+${g}`), ...c.groupsRemoved.map((g) => `−${g}`)].join(' ')}`);
+  if (c.percent)
+    parts.push(`${c.percent.before === null ? 'new flag' : `${c.percent.before} %`} → ${c.percent.after} %`);
+  if (c.groupsAdded.length || c.groupsRemoved.length)
+    parts.push(`groups ${[...c.groupsAdded.map((g) => `+${g}`), ...c.groupsRemoved.map((g) => `−${g}`)].join(' ')}`);
   if (c.killSwitch) parts.push(`kill switch ${c.killSwitch.after ? 'on (fallback for everyone)' : 'off'}`);
   return `${c.flag}: ${parts.join('; ')}`;
 }

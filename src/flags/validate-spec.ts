@@ -67,7 +67,8 @@ function checkOne(spec: FlagSpec, add: (code: FlagSpecIssueCode, field: string, 
   else {
     // Commas are the separator of the flat `rollout.groups` metadata value.
     spec.groups.forEach((g, i) => {
-      if (isBlank(g) || g.includes(',')) add('GROUP_INVALID', `groups[${i}]`, 'must be a non-empty string without commas');
+      if (isBlank(g) || g.includes(','))
+        add('GROUP_INVALID', `groups[${i}]`, 'must be a non-empty string without commas');
     });
   }
   for (const field of ['groupAttribute', 'bucketBy'] as const) {
@@ -75,14 +76,20 @@ function checkOne(spec: FlagSpec, add: (code: FlagSpecIssueCode, field: string, 
     // "" would make {"var": ""} return the whole context; "$flagd.*" is flagd's own namespace; a dot
     // makes JsonLogic read a nested attribute, which the flat FlagEvalContext cannot express.
     if (value !== undefined && (isBlank(value) || value.startsWith('$flagd') || value.includes('.'))) {
-      add('ATTRIBUTE_INVALID', field, `must be a non-empty top-level context attribute name (no dots, not $flagd), got "${value}"`);
+      add(
+        'ATTRIBUTE_INVALID',
+        field,
+        `must be a non-empty top-level context attribute name (no dots, not $flagd), got "${value}"`,
+      );
     }
   }
   if (typeof spec.killSwitch !== 'boolean') add('KILL_SWITCH_INVALID', 'killSwitch', 'must be a boolean');
   for (const [k, v] of Object.entries(spec.metadata ?? {})) {
-    if (k.startsWith('rollout.')) add('METADATA_RESERVED', `metadata.${k}`, 'keys starting with "rollout." are written by rollout itself');
+    if (k.startsWith('rollout.'))
+      add('METADATA_RESERVED', `metadata.${k}`, 'keys starting with "rollout." are written by rollout itself');
     const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-    if (!ok) add('METADATA_INVALID', `metadata.${k}`, 'flagd metadata values must be a string, a finite number or a boolean');
+    if (!ok)
+      add('METADATA_INVALID', `metadata.${k}`, 'flagd metadata values must be a string, a finite number or a boolean');
   }
 }
 

@@ -26,10 +26,20 @@ export function findReleaseSection(text: string, version: string): ReleaseSectio
     const m = HEADING.exec(line);
     if (!m || normaliseVersion(m[1] ?? m[2] ?? '') !== want) continue;
     const entries = countEntries(lines, i + 1);
-    if (entries === 0) return { found: false, reason: 'empty', line: i + 1, detail: `line ${i + 1}: the ${version} section has no entries` };
+    if (entries === 0)
+      return {
+        found: false,
+        reason: 'empty',
+        line: i + 1,
+        detail: `line ${i + 1}: the ${version} section has no entries`,
+      };
     return { found: true, line: i + 1, heading: line.trim(), entries };
   }
-  return { found: false, reason: 'no-heading', detail: `no "## [${want}]" release section (a mention under [Unreleased] is not a release)` };
+  return {
+    found: false,
+    reason: 'no-heading',
+    detail: `no "## [${want}]" release section (a mention under [Unreleased] is not a release)`,
+  };
 }
 
 /** List items up to the next level-1 or level-2 heading. */

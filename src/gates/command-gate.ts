@@ -14,7 +14,10 @@ const DEFAULT_GRACE_MS = 5000;
  * On timeout the whole group gets SIGTERM, then SIGKILL after the grace period; when the command
  * ends, whatever it left running in its group is killed too, so no gate leaves orphans behind.
  */
-export async function judgeCommandGate(gate: CommandGate, ctx: Pick<GateContext, 'planDir' | 'env' | 'redact' | 'killGraceMs' | 'signal'>): Promise<GateOutcome> {
+export async function judgeCommandGate(
+  gate: CommandGate,
+  ctx: Pick<GateContext, 'planDir' | 'env' | 'redact' | 'killGraceMs' | 'signal'>,
+): Promise<GateOutcome> {
   const [program, ...args] = gate.run as [string, ...string[]];
   const cwd = path.resolve(ctx.planDir, gate.cwd ?? '.');
   const timeoutMs = parseDuration(gate.timeout) ?? 600_000;
@@ -25,7 +28,17 @@ export async function judgeCommandGate(gate: CommandGate, ctx: Pick<GateContext,
   const expected = `exit 0 within ${gate.timeout}`;
 
   const { execa } = await import('execa');
-  const child = execa(program, args, { cwd, env, extendEnv: false, detached: true, cleanup: false, stdin: 'ignore', buffer: false, reject: false, windowsHide: true });
+  const child = execa(program, args, {
+    cwd,
+    env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    windowsHide: true,
+  });
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
   const pid = child.pid;
@@ -51,19 +64,38 @@ export async function judgeCommandGate(gate: CommandGate, ctx: Pick<GateContext,
   untrack();
 
   const output = ctx.redact(tail.text());
-  const details = { cwd: path.relative(ctx.planDir, cwd) || '.', env: gate.env, exitCode: result.exitCode ?? null, signal: result.signal ?? null, outputBytes: tail.bytes };
+  const details = {
+    cwd: path.relative(ctx.planDir, cwd) || '.',
+    env: gate.env,
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    outputBytes: tail.bytes,
+  };
   const evidence = { source, expected, observed: result.exitCode ?? result.signal ?? null, details };
   if (stopped) {
-    const how = result.signal === 'SIGKILL' ? `SIGKILL after ${formatDuration(graceMs)} grace` : `${result.signal ?? 'SIGTERM'}`;
-    const summary = stopped === 'timeout' ? `timed out after ${gate.timeout}; process group killed (${how})` : `cancelled; process group killed (${how})`;
+    const how =
+      result.signal === 'SIGKILL' ? `SIGKILL after ${formatDuration(graceMs)} grace` : `${result.signal ?? 'SIGTERM'}`;
+    const summary =
+      stopped === 'timeout'
+        ? `timed out after ${gate.timeout}; process group killed (${how})`
+        : `cancelled; process group killed (${how})`;
     return { verdict: 'fail', reason: 'timeout', summary, evidence, output };
   }
   const spawnError = (result as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
   if (result.exitCode === undefined && spawnError?.code) {
-    return { verdict: 'fail', reason: 'spawn-error', summary: `cannot run ${program}: ${spawnError.code}`, hint: spawnError.code === 'ENOENT' ? `is ${program} installed, and PATH in the gate's env allow-list?` : undefined, evidence, output };
+    return {
+      verdict: 'fail',
+      reason: 'spawn-error',
+      summary: `cannot run ${program}: ${spawnError.code}`,
+      hint:
+        spawnError.code === 'ENOENT' ? `is ${program} installed, and PATH in the gate's env allow-list?` : undefined,
+      evidence,
+      output,
+    };
   }
   if (result.exitCode === 0) return { verdict: 'pass', reason: 'ok', summary: 'exit 0', evidence, output };
-  const summary = result.exitCode !== undefined ? `exit ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
+  const summary =
+    result.exitCode !== undefined ? `exit ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
   return { verdict: 'fail', reason: 'exit-code', summary, evidence, output };
 }
 

@@ -6,7 +6,12 @@ import { createGateMetrics } from './metrics.js';
 import type { GateContext } from './types.js';
 
 /** What every gate of `phase` runs with: preflight, advance's evidence, watch's gates and health verification share it. */
-export function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, state: ReleaseState | null): GateContext {
+export function buildGateContext(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  phase: string,
+  state: ReleaseState | null,
+): GateContext {
   return {
     planDir: loaded.dir,
     env: ctx.env,
@@ -17,6 +22,8 @@ export function buildGateContext(ctx: Ctx, loaded: LoadedConfig, phase: string, 
     state,
     budget: loaded.budget,
     budgetFile: loaded.config.budget,
-    metrics: ctx.metricsSource ? { get: async () => ({ source: ctx.metricsSource as MetricsSource }), timeoutMs: 10_000 } : createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
+    metrics: ctx.metricsSource
+      ? { get: async () => ({ source: ctx.metricsSource as MetricsSource }), timeoutMs: 10_000 }
+      : createGateMetrics(loaded.config.metrics.prometheus, ctx.env),
   };
 }

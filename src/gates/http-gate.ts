@@ -21,12 +21,25 @@ interface Answer {
  */
 export async function judgeHttpGate(gate: HttpGate, ctx: GateContext): Promise<GateOutcome> {
   const url = resolveUrl(gate, ctx.env);
-  if ('problem' in url) return { verdict: 'inconclusive', reason: 'no-url', summary: url.problem, hint: url.hint, evidence: { expected: describeExpected(gate) } };
+  if ('problem' in url)
+    return {
+      verdict: 'inconclusive',
+      reason: 'no-url',
+      summary: url.problem,
+      hint: url.hint,
+      evidence: { expected: describeExpected(gate) },
+    };
   const headers: Record<string, string> = { ...gate.headers };
   if (gate.bearerTokenEnv) {
     const token = ctx.env[gate.bearerTokenEnv];
     if (!token) {
-      return { verdict: 'inconclusive', reason: 'no-credentials', summary: `${gate.bearerTokenEnv} is not set`, hint: `set ${gate.bearerTokenEnv} to the token this check sends`, evidence: { source: url.href, expected: describeExpected(gate) } };
+      return {
+        verdict: 'inconclusive',
+        reason: 'no-credentials',
+        summary: `${gate.bearerTokenEnv} is not set`,
+        hint: `set ${gate.bearerTokenEnv} to the token this check sends`,
+        evidence: { source: url.href, expected: describeExpected(gate) },
+      };
     }
     headers.authorization = `Bearer ${token}`;
   }
@@ -53,13 +66,19 @@ function judgeAnswer(gate: HttpGate, answer: Answer, source: string): GateOutcom
   const headerProblems = checkHeaders(answer.headers, gate.expectHeaders, gate.preset);
   problems.push(...headerProblems);
   const maxLatency = gate.maxLatency ? parseDuration(gate.maxLatency) : null;
-  if (maxLatency !== null && answer.latencyMs > maxLatency) problems.push(`latency ${Math.round(answer.latencyMs)}ms over ${gate.maxLatency}`);
+  if (maxLatency !== null && answer.latencyMs > maxLatency)
+    problems.push(`latency ${Math.round(answer.latencyMs)}ms over ${gate.maxLatency}`);
   if (gate.bodyMatches !== undefined) {
     let pattern: RegExp;
     try {
       pattern = new RegExp(gate.bodyMatches);
     } catch (error) {
-      return { verdict: 'fail', reason: 'config', summary: `bodyMatches is not a regular expression: ${(error as Error).message}`, evidence: { source } };
+      return {
+        verdict: 'fail',
+        reason: 'config',
+        summary: `bodyMatches is not a regular expression: ${(error as Error).message}`,
+        evidence: { source },
+      };
     }
     if (!pattern.test(answer.body)) problems.push(`body does not match /${gate.bodyMatches}/`);
   }
@@ -67,10 +86,20 @@ function judgeAnswer(gate: HttpGate, answer: Answer, source: string): GateOutcom
     source,
     expected: describeExpected(gate),
     observed: answer.status,
-    details: { latencyMs: Math.round(answer.latencyMs), headers: pickHeaders(answer.headers), bodyExcerpt: answer.body.slice(0, 200) },
+    details: {
+      latencyMs: Math.round(answer.latencyMs),
+      headers: pickHeaders(answer.headers),
+      bodyExcerpt: answer.body.slice(0, 200),
+    },
   };
   const latency = `${Math.round(answer.latencyMs)}ms`;
-  if (problems.length === 0) return { verdict: 'pass', reason: 'ok', summary: `${answer.status} in ${latency}${gate.preset ? `, ${gate.preset} present` : ''}`, evidence };
+  if (problems.length === 0)
+    return {
+      verdict: 'pass',
+      reason: 'ok',
+      summary: `${answer.status} in ${latency}${gate.preset ? `, ${gate.preset} present` : ''}`,
+      evidence,
+    };
   return { verdict: 'fail', reason: 'threshold', summary: problems.join('; '), evidence };
 }
 
@@ -78,19 +107,32 @@ function resolveUrl(gate: HttpGate, env: NodeJS.ProcessEnv): URL | { problem: st
   const base = gate.url ?? (gate.urlEnv ? env[gate.urlEnv] : undefined);
   if (!base) {
     const name = gate.urlEnv ?? 'the gate url';
-    return { problem: `no URL: ${gate.urlEnv ? `${gate.urlEnv} is not set` : 'neither url nor urlEnv given'}`, hint: `set ${name} to the application's base URL (e.g. https://staging.example.com)` };
+    return {
+      problem: `no URL: ${gate.urlEnv ? `${gate.urlEnv} is not set` : 'neither url nor urlEnv given'}`,
+      hint: `set ${name} to the application's base URL (e.g. https://staging.example.com)`,
+    };
   }
   try {
     const url = new URL(base);
-    if (gate.path) url.pathname = url.pathname.replace(/\/$/, '') + (gate.path.startsWith('/') ? gate.path : `/${gate.path}`);
+    if (gate.path)
+      url.pathname = url.pathname.replace(/\/$/, '') + (gate.path.startsWith('/') ? gate.path : `/${gate.path}`);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     return url;
   } catch {
-    return { problem: `not an absolute http(s) URL: ${gate.urlEnv ? `$${gate.urlEnv}` : base}`, hint: `set ${gate.urlEnv ?? 'url'} to an absolute http(s) URL` };
+    return {
+      problem: `not an absolute http(s) URL: ${gate.urlEnv ? `$${gate.urlEnv}` : base}`,
+      hint: `set ${gate.urlEnv ?? 'url'} to an absolute http(s) URL`,
+    };
   }
 }
 
-async function request(url: string, method: string, headers: Record<string, string>, timeoutMs: number, cancel?: AbortSignal): Promise<Answer> {
+async function request(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<Answer> {
   const signal = cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs);
   const started = performance.now();
   const res = await fetch(url, { method, headers, signal, redirect: 'manual' });
@@ -139,7 +181,15 @@ function describeExpected(gate: HttpGate): string {
   return parts.join(', ');
 }
 
-const SHOWN_HEADERS = ['content-type', 'strict-transport-security', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'retry-after'];
+const SHOWN_HEADERS = [
+  'content-type',
+  'strict-transport-security',
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'retry-after',
+];
 
 function pickHeaders(headers: Headers): Record<string, string> {
   return Object.fromEntries(SHOWN_HEADERS.flatMap((h) => (headers.has(h) ? [[h, headers.get(h) as string]] : [])));

@@ -5,4 +5,12 @@ export type { GateConcurrency, RunGatesOptions } from './run-gates.js';
 export { createGateMetrics } from './metrics.js';
 export { parseComparison, isSatisfied, formatNumber } from './compare.js';
 export type { Comparison } from './compare.js';
-export type { GateContext, GateEvidence, GateMetrics, GateOutcome, GateReason, GateResult, GateVerdict } from './types.js';
+export type {
+  GateContext,
+  GateEvidence,
+  GateMetrics,
+  GateOutcome,
+  GateReason,
+  GateResult,
+  GateVerdict,
+} from './types.js';

@@ -23,6 +23,10 @@ export function judgeManualGate(gate: ManualGate, ctx: GateContext): GateOutcome
     verdict: 'pass',
     reason: 'ok',
     summary: `signed off by ${signoff.actor} at ${signoff.at}: ${signoff.reason}`,
-    evidence: { expected, observed: signoff.actor, details: { actor: signoff.actor, at: signoff.at, reason: signoff.reason } },
+    evidence: {
+      expected,
+      observed: signoff.actor,
+      details: { actor: signoff.actor, at: signoff.at, reason: signoff.reason },
+    },
   };
 }

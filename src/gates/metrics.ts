@@ -20,10 +20,17 @@ export function createGateMetrics(settings: PrometheusSettings, env: NodeJS.Proc
   };
 }
 
-async function openSource(settings: PrometheusSettings, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ source: MetricsSource } | { problem: string; hint: string }> {
+async function openSource(
+  settings: PrometheusSettings,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ source: MetricsSource } | { problem: string; hint: string }> {
   const url = env[settings.urlEnv];
   if (!url) {
-    return { problem: `no Prometheus URL: ${settings.urlEnv} is not set`, hint: `set ${settings.urlEnv} to your Prometheus (e.g. ${settings.urlEnv}=http://prometheus:9090)` };
+    return {
+      problem: `no Prometheus URL: ${settings.urlEnv} is not set`,
+      hint: `set ${settings.urlEnv} to your Prometheus (e.g. ${settings.urlEnv}=http://prometheus:9090)`,
+    };
   }
   const { env: authEnv, auth } = resolveAuth(settings, env);
   const { createMetricsSource, MetricsConfigError } = await import('../metrics/factory.js');
@@ -31,16 +38,31 @@ async function openSource(settings: PrometheusSettings, env: NodeJS.ProcessEnv, 
     const source = await createMetricsSource({ url, env: authEnv, auth, timeoutMs, retries: settings.retries });
     return { source };
   } catch (error) {
-    if (error instanceof MetricsConfigError) return { problem: error.message, hint: `set ${settings.urlEnv} to an absolute http(s) URL` };
+    if (error instanceof MetricsConfigError)
+      return { problem: error.message, hint: `set ${settings.urlEnv} to an absolute http(s) URL` };
     throw error;
   }
 }
 
 /** Only the variables the plan names reach the adapter: a stray PROMETHEUS_TOKEN is not sent anywhere. */
-function resolveAuth(settings: PrometheusSettings, env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; auth: AuthEnvNames } {
-  const names = [settings.bearerTokenEnv, settings.usernameEnv, settings.passwordEnv].filter((n): n is string => Boolean(n));
-  const authEnv: NodeJS.ProcessEnv = Object.fromEntries(names.flatMap((n) => (env[n] !== undefined ? [[n, env[n]]] : [])));
+function resolveAuth(
+  settings: PrometheusSettings,
+  env: NodeJS.ProcessEnv,
+): { env: NodeJS.ProcessEnv; auth: AuthEnvNames } {
+  const names = [settings.bearerTokenEnv, settings.usernameEnv, settings.passwordEnv].filter((n): n is string =>
+    Boolean(n),
+  );
+  const authEnv: NodeJS.ProcessEnv = Object.fromEntries(
+    names.flatMap((n) => (env[n] !== undefined ? [[n, env[n]]] : [])),
+  );
   // Unset names point at a variable that cannot exist, so the adapter's defaults are never read.
   const none = '-';
-  return { env: authEnv, auth: { tokenEnv: settings.bearerTokenEnv ?? none, usernameEnv: settings.usernameEnv ?? none, passwordEnv: settings.passwordEnv ?? none } };
+  return {
+    env: authEnv,
+    auth: {
+      tokenEnv: settings.bearerTokenEnv ?? none,
+      usernameEnv: settings.usernameEnv ?? none,
+      passwordEnv: settings.passwordEnv ?? none,
+    },
+  };
 }

@@ -26,13 +26,26 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
   if ('problem' in read) return { verdict: 'fail', reason: 'config', summary: read.problem, evidence: { source } };
   const hotPaths = read.budget.hotPaths;
   if (Object.keys(hotPaths).length === 0) {
-    return { verdict: 'inconclusive', reason: 'no-budget', summary: `${gate.budget} has no hotPaths`, hint: 'add hotPaths (milliseconds per hot path) to the budget file', evidence: { source } };
+    return {
+      verdict: 'inconclusive',
+      reason: 'no-budget',
+      summary: `${gate.budget} has no hotPaths`,
+      hint: 'add hotPaths (milliseconds per hot path) to the budget file',
+      evidence: { source },
+    };
   }
   const { measureHotPaths } = await import('../../engines/perf.js');
   const measured = await measureHotPaths({ runs: gate.runs });
   const rows: HotPathEvidence[] = measured.map((m) => {
     const budgetMs = hotPaths[m.hotPath] ?? null;
-    return { hotPath: m.hotPath, engine: m.engine, model: m.model, medianMs: round(m.medianMs), budgetMs, ratio: budgetMs ? round(m.medianMs / budgetMs, 3) : null };
+    return {
+      hotPath: m.hotPath,
+      engine: m.engine,
+      model: m.model,
+      medianMs: round(m.medianMs),
+      budgetMs,
+      ratio: budgetMs ? round(m.medianMs / budgetMs, 3) : null,
+    };
   });
   const judged = rows.filter((r) => r.ratio !== null);
   const over = judged.filter((r) => (r.ratio as number) > 1);
@@ -41,7 +54,9 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
   const evidence = {
     source,
     expected: 'every hot-path median ≤ its budget',
-    observed: worst ? `${worst.hotPath} ${worst.model}: ${formatNumber(worst.medianMs)}ms of ${worst.budgetMs}ms` : undefined,
+    observed: worst
+      ? `${worst.hotPath} ${worst.model}: ${formatNumber(worst.medianMs)}ms of ${worst.budgetMs}ms`
+      : undefined,
     details: { runs: gate.runs, hotPaths: rows, unmeasured },
   };
   if (judged.length === 0) {
@@ -52,7 +67,7 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
       verdict: 'inconclusive',
       reason: 'no-budget',
       summary: `no measured hot path has a budget: ${gate.budget} names ${unmeasured.join(', ') || 'none'}; this gate measures only rollout's engine hot paths (${known})`,
-      hint: "for your own code's hot paths, run your benchmark as a `command` gate that exits non-zero over budget (docs/operations.md, \"Performance budgets\")",
+      hint: 'for your own code\'s hot paths, run your benchmark as a `command` gate that exits non-zero over budget (docs/operations.md, "Performance budgets")',
       evidence,
     };
   }
@@ -68,7 +83,12 @@ export async function judgePerfBudgetGate(gate: PerfBudgetGate, ctx: GateContext
 type Regression = NonNullable<PerfBudgetGate['regression']>;
 
 /** Within budget: now compare with the last accepted run, and accept this one when it is no slower. */
-async function judgeAgainstAcceptedRun(policy: Regression, ctx: GateContext, measured: HotPathMeasurement[], r: { within: string; evidence: GateEvidence }): Promise<GateOutcome> {
+async function judgeAgainstAcceptedRun(
+  policy: Regression,
+  ctx: GateContext,
+  measured: HotPathMeasurement[],
+  r: { within: string; evidence: GateEvidence },
+): Promise<GateOutcome> {
   const file = path.resolve(ctx.planDir, policy.baseline);
   const current = Object.fromEntries(measured.map((m) => [`${m.hotPath} ${m.model}`, m.samples]));
   let baseline: PerfBaseline | null;
@@ -81,19 +101,38 @@ async function judgeAgainstAcceptedRun(policy: Regression, ctx: GateContext, mea
   const evidence: GateEvidence = {
     ...r.evidence,
     expected: `${r.evidence.expected}; no hot path significantly slower (p < ${policy.alpha}) and ≥ ${Math.round(policy.minRelativeChange * 100)} % slower than the run accepted ${baseline?.acceptedAt ?? '(none yet)'}`,
-    details: { ...r.evidence.details, regression: { baseline: policy.baseline, acceptedAt: baseline?.acceptedAt ?? null, checks } },
+    details: {
+      ...r.evidence.details,
+      regression: { baseline: policy.baseline, acceptedAt: baseline?.acceptedAt ?? null, checks },
+    },
   };
   const regressed = checks.filter((c) => c.regressed);
   if (regressed.length > 0) {
-    const list = regressed.map((c) => `${c.key} ${formatNumber(c.medianMs)}ms vs ${formatNumber(c.baselineMedianMs)}ms (+${Math.round(c.relativeChange * 100)} %, p ${c.pValue.toExponential(1)})`).join(', ');
-    return { verdict: 'fail', reason: 'regression', summary: `slower than the accepted run: ${list}`, hint: `a deliberate slowdown is accepted by deleting ${policy.baseline} (the next passing run becomes the baseline)`, evidence };
+    const list = regressed
+      .map(
+        (c) =>
+          `${c.key} ${formatNumber(c.medianMs)}ms vs ${formatNumber(c.baselineMedianMs)}ms (+${Math.round(c.relativeChange * 100)} %, p ${c.pValue.toExponential(1)})`,
+      )
+      .join(', ');
+    return {
+      verdict: 'fail',
+      reason: 'regression',
+      summary: `slower than the accepted run: ${list}`,
+      hint: `a deliberate slowdown is accepted by deleting ${policy.baseline} (the next passing run becomes the baseline)`,
+      evidence,
+    };
   }
   await writePerfBaseline(file, { version: 1, acceptedAt: ctx.clock.now().toISOString(), samples: current });
-  const note = baseline ? `no regression against the run accepted ${baseline.acceptedAt}` : `first accepted run recorded in ${policy.baseline}`;
+  const note = baseline
+    ? `no regression against the run accepted ${baseline.acceptedAt}`
+    : `first accepted run recorded in ${policy.baseline}`;
   return { verdict: 'pass', reason: 'ok', summary: `${r.within}; ${note}`, evidence };
 }
 
-async function readBudget(gate: PerfBudgetGate, ctx: GateContext): Promise<{ budget: PerfBudget } | { problem: string }> {
+async function readBudget(
+  gate: PerfBudgetGate,
+  ctx: GateContext,
+): Promise<{ budget: PerfBudget } | { problem: string }> {
   const file = path.resolve(ctx.planDir, gate.budget);
   if (ctx.budget && ctx.budgetFile && path.resolve(ctx.planDir, ctx.budgetFile) === file) return { budget: ctx.budget };
   const loaded = await loadBudget(file, gate.budget);

@@ -43,12 +43,25 @@ export async function readPerfBaseline(file: string, display: string): Promise<P
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${display}: not JSON (${(error as Error).message}); delete it to accept the next run as the baseline`);
+    throw new Error(
+      `${display}: not JSON (${(error as Error).message}); delete it to accept the next run as the baseline`,
+    );
   }
   const d = doc as Partial<PerfBaseline> | null;
-  const valid = d !== null && typeof d === 'object' && d.version === 1 && typeof d.acceptedAt === 'string' && typeof d.samples === 'object' && d.samples !== null
-    && Object.values(d.samples).every((s) => Array.isArray(s) && s.length > 0 && s.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0));
-  if (!valid) throw new Error(`${display}: not a perf baseline (version 1, acceptedAt, samples: finite non-negative ms per hot path); delete it to accept the next run`);
+  const valid =
+    d !== null &&
+    typeof d === 'object' &&
+    d.version === 1 &&
+    typeof d.acceptedAt === 'string' &&
+    typeof d.samples === 'object' &&
+    d.samples !== null &&
+    Object.values(d.samples).every(
+      (s) => Array.isArray(s) && s.length > 0 && s.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0),
+    );
+  if (!valid)
+    throw new Error(
+      `${display}: not a perf baseline (version 1, acceptedAt, samples: finite non-negative ms per hot path); delete it to accept the next run`,
+    );
   return d as PerfBaseline;
 }
 
@@ -57,16 +70,28 @@ export async function writePerfBaseline(file: string, baseline: PerfBaseline): P
 }
 
 /** Compares each measured hot path that the accepted run also measured. Pure. */
-export function checkRegressions(current: Record<string, number[]>, baseline: PerfBaseline, policy: RegressionPolicy): RegressionCheck[] {
+export function checkRegressions(
+  current: Record<string, number[]>,
+  baseline: PerfBaseline,
+  policy: RegressionPolicy,
+): RegressionCheck[] {
   const checks: RegressionCheck[] = [];
   for (const [key, samples] of Object.entries(current)) {
     const before = baseline.samples[key];
     if (!before || samples.length === 0) continue;
     const medianMs = median(samples);
     const baselineMedianMs = median(before);
-    const relativeChange = baselineMedianMs > 0 ? medianMs / baselineMedianMs - 1 : medianMs > 0 ? Number.POSITIVE_INFINITY : 0;
+    const relativeChange =
+      baselineMedianMs > 0 ? medianMs / baselineMedianMs - 1 : medianMs > 0 ? Number.POSITIVE_INFINITY : 0;
     const { pValue } = mannWhitney(samples, before, { alternative: 'greater' });
-    checks.push({ key, baselineMedianMs, medianMs, relativeChange, pValue, regressed: pValue < policy.alpha && relativeChange >= policy.minRelativeChange });
+    checks.push({
+      key,
+      baselineMedianMs,
+      medianMs,
+      relativeChange,
+      pValue,
+      regressed: pValue < policy.alpha && relativeChange >= policy.minRelativeChange,
+    });
   }
   return checks;
 }

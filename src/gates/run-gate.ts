@@ -13,7 +13,12 @@ export async function runGate(gate: GateConfig, ctx: GateContext): Promise<GateR
   try {
     outcome = await judge(gate, ctx);
   } catch (error) {
-    outcome = { verdict: 'inconclusive', reason: 'error', summary: `the gate could not run: ${(error as Error).message ?? String(error)}`, evidence: {} };
+    outcome = {
+      verdict: 'inconclusive',
+      reason: 'error',
+      summary: `the gate could not run: ${(error as Error).message ?? String(error)}`,
+      evidence: {},
+    };
   }
   const durationMs = Math.round(performance.now() - started);
   const asFail = outcome.verdict === 'inconclusive' && gate.onInconclusive === 'fail';
@@ -23,7 +28,9 @@ export async function runGate(gate: GateConfig, ctx: GateContext): Promise<GateR
     ...(gate.title ? { title: gate.title } : {}),
     ...(gate.item ? { item: gate.item } : {}),
     ...outcome,
-    ...(asFail ? { verdict: 'fail' as const, inconclusiveAsFail: true, summary: `${outcome.summary} (onInconclusive: fail)` } : {}),
+    ...(asFail
+      ? { verdict: 'fail' as const, inconclusiveAsFail: true, summary: `${outcome.summary} (onInconclusive: fail)` }
+      : {}),
     durationMs,
   };
   return redactDeep(stripUndefined(result), ctx.redact);

@@ -25,7 +25,11 @@ export const DEFAULT_CONCURRENCY: GateConcurrency = { io: 16, process: 4 };
  * distort latency checks, timeouts and durations; perf-budget gates run last and alone, so that
  * nothing competes with the timing. See README.md.
  */
-export async function runGates(gates: readonly GateConfig[], ctx: GateContext, options: RunGatesOptions = {}): Promise<GateResult[]> {
+export async function runGates(
+  gates: readonly GateConfig[],
+  ctx: GateContext,
+  options: RunGatesOptions = {},
+): Promise<GateResult[]> {
   const limits = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
   const results = new Array<GateResult | undefined>(gates.length);
   const indexed = gates.map((gate, index) => ({ gate, index }));
@@ -36,11 +40,27 @@ export async function runGates(gates: readonly GateConfig[], ctx: GateContext, o
     results[index] = result;
     options.onResult?.(result, gate);
   };
-  const io = runPool(lane((g) => !['command', 'property', 'perf-budget'].includes(g.kind)), limits.io, run);
-  const processes = runPool(lane((g) => g.kind === 'command'), limits.process, run);
+  const io = runPool(
+    lane((g) => !['command', 'property', 'perf-budget'].includes(g.kind)),
+    limits.io,
+    run,
+  );
+  const processes = runPool(
+    lane((g) => g.kind === 'command'),
+    limits.process,
+    run,
+  );
   await Promise.all([io, processes]);
-  await runPool(lane((g) => g.kind === 'property'), 1, run);
-  await runPool(lane((g) => g.kind === 'perf-budget'), 1, run);
+  await runPool(
+    lane((g) => g.kind === 'property'),
+    1,
+    run,
+  );
+  await runPool(
+    lane((g) => g.kind === 'perf-budget'),
+    1,
+    run,
+  );
   return results as GateResult[];
 }
 
@@ -57,7 +77,10 @@ export async function runPool<T>(items: readonly T[], limit: number, work: (item
 }
 
 /** Counts per verdict, and the overall verdict: any fail → fail; else any inconclusive → inconclusive. */
-export function summarizeVerdicts(results: readonly GateResult[]): { verdict: GateVerdict; counts: Record<GateVerdict, number> } {
+export function summarizeVerdicts(results: readonly GateResult[]): {
+  verdict: GateVerdict;
+  counts: Record<GateVerdict, number>;
+} {
   const counts: Record<GateVerdict, number> = { pass: 0, fail: 0, inconclusive: 0 };
   for (const r of results) counts[r.verdict]++;
   const verdict: GateVerdict = counts.fail > 0 ? 'fail' : counts.inconclusive > 0 ? 'inconclusive' : 'pass';

@@ -6,13 +6,25 @@ import { runGates } from './run-gates.js';
 import type { GateContext, GateResult } from './types.js';
 
 /** Plain lines in CI; on a terminal also a line when each gate starts. A heartbeat names what still runs. */
-export async function runWithProgress(gates: GateConfig[], gctx: GateContext, ctx: Ctx, s: Style): Promise<GateResult[]> {
+export async function runWithProgress(
+  gates: GateConfig[],
+  gctx: GateContext,
+  ctx: Ctx,
+  s: Style,
+): Promise<GateResult[]> {
   const running = new Map<string, number>();
-  const heartbeat = setInterval(() => {
-    if (running.size === 0) return;
-    const now = performance.now();
-    ctx.progress(s.dim(`… still running: ${[...running].map(([id, t]) => `${id} (${Math.round((now - t) / 1000)}s)`).join(', ')}`));
-  }, ctx.isTTY ? 10_000 : 30_000);
+  const heartbeat = setInterval(
+    () => {
+      if (running.size === 0) return;
+      const now = performance.now();
+      ctx.progress(
+        s.dim(
+          `… still running: ${[...running].map(([id, t]) => `${id} (${Math.round((now - t) / 1000)}s)`).join(', ')}`,
+        ),
+      );
+    },
+    ctx.isTTY ? 10_000 : 30_000,
+  );
   heartbeat.unref();
   try {
     return await runGates(gates, gctx, {

@@ -41,14 +41,25 @@ export interface AnnounceResult {
  * deadline: an undelivered notification waits in the outbox for the next command or `notify --flush`.
  * `fireAndForget` (rollback) returns once the outbox entry is safely written.
  */
-export async function announce(ctx: Ctx, loaded: LoadedConfig, events: ReleaseEvent[], opts: { fireAndForget?: boolean; deadlineMs?: number } = {}): Promise<AnnounceResult> {
+export async function announce(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  events: ReleaseEvent[],
+  opts: { fireAndForget?: boolean; deadlineMs?: number } = {},
+): Promise<AnnounceResult> {
   const out: AnnounceResult = { delivered: [], queued: [], errors: [], warnings: [] };
   try {
     const dir = notificationDir(ctx, loaded);
     const { notify, set, outbox } = await notifiersFor(ctx, loaded, dir);
     out.warnings.push(...set.warnings);
     for (const event of events) {
-      const r = await notify.dispatchEvent(event, { notifiers: set.notifiers, outbox, clock: ctx.clock, deadlineMs: opts.deadlineMs ?? 2000, ...(opts.fireAndForget ? { fireAndForget: true } : {}) });
+      const r = await notify.dispatchEvent(event, {
+        notifiers: set.notifiers,
+        outbox,
+        clock: ctx.clock,
+        deadlineMs: opts.deadlineMs ?? 2000,
+        ...(opts.fireAndForget ? { fireAndForget: true } : {}),
+      });
       out.delivered.push(...r.delivered);
       out.queued.push(...r.queued);
       out.errors.push(...r.errors);
@@ -60,12 +71,22 @@ export async function announce(ctx: Ctx, loaded: LoadedConfig, events: ReleaseEv
 }
 
 /** Deliver what earlier commands could not. Never throws. */
-export async function flushNotifications(ctx: Ctx, loaded: LoadedConfig, opts: { deadlineMs?: number; force?: boolean } = {}): Promise<FlushResult> {
+export async function flushNotifications(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  opts: { deadlineMs?: number; force?: boolean } = {},
+): Promise<FlushResult> {
   try {
     const dir = notificationDir(ctx, loaded);
     const { notify, set, outbox } = await notifiersFor(ctx, loaded, dir);
     if ((await outbox.list()).length === 0) return { delivered: 0, failed: 0, remaining: 0, errors: [] };
-    return await notify.flushOutbox({ notifiers: set.notifiers, outbox, clock: ctx.clock, deadlineMs: opts.deadlineMs ?? 5000, ...(opts.force ? { force: true } : {}) });
+    return await notify.flushOutbox({
+      notifiers: set.notifiers,
+      outbox,
+      clock: ctx.clock,
+      deadlineMs: opts.deadlineMs ?? 5000,
+      ...(opts.force ? { force: true } : {}),
+    });
   } catch (error) {
     return { delivered: 0, failed: 0, remaining: -1, errors: [ctx.redact((error as Error).message)] };
   }

@@ -35,7 +35,13 @@ export function filesOf(prev: FlagState | undefined, file: string | undefined): 
 }
 
 /** Pure: where `step` takes the release. */
-export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: NextStep, now: Date, extra: { override: boolean; reason?: string; evidence?: unknown }): StepTarget {
+export function computeTarget(
+  loaded: LoadedConfig,
+  state: ReleaseState,
+  step: NextStep,
+  now: Date,
+  extra: { override: boolean; reason?: string; evidence?: unknown },
+): StepTarget {
   const at = now.toISOString();
   const flags = { ...state.flags };
   const base = {
@@ -51,15 +57,43 @@ export function computeTarget(loaded: LoadedConfig, state: ReleaseState, step: N
       const flag = step.kind === 'finish-rollout' ? step.flag : null;
       const from = { phase: step.phase, stage: state.stage?.id ?? null, percent: flag ? fromPercent(flag) : null };
       if (step.nextPhase === null) {
-        return { ...base, phase: step.phase, phaseStartedAt: state.phaseStartedAt, stage: null, status: 'completed', flags, from, to: { phase: null, stage: null, percent: from.percent } };
+        return {
+          ...base,
+          phase: step.phase,
+          phaseStartedAt: state.phaseStartedAt,
+          stage: null,
+          status: 'completed',
+          flags,
+          from,
+          to: { phase: null, stage: null, percent: from.percent },
+        };
       }
-      return { ...base, phase: step.nextPhase, phaseStartedAt: at, stage: null, status: 'in-progress', flags, from, to: { phase: step.nextPhase, stage: null, percent: from.percent } };
+      return {
+        ...base,
+        phase: step.nextPhase,
+        phaseStartedAt: at,
+        stage: null,
+        status: 'in-progress',
+        flags,
+        from,
+        to: { phase: step.nextPhase, stage: null, percent: from.percent },
+      };
     }
     case 'start-rollout':
     case 'next-stage': {
       const file = loaded.config.flags.find((f) => f.key === step.flag)?.file;
-      flags[step.flag] = { percent: step.to.percent, groups: step.to.groups, killSwitch: false, updatedAt: at, ...filesOf(state.flags[step.flag], file) };
-      const from = { phase: step.phase, stage: step.kind === 'next-stage' ? step.from.id : null, percent: fromPercent(step.flag) };
+      flags[step.flag] = {
+        percent: step.to.percent,
+        groups: step.to.groups,
+        killSwitch: false,
+        updatedAt: at,
+        ...filesOf(state.flags[step.flag], file),
+      };
+      const from = {
+        phase: step.phase,
+        stage: step.kind === 'next-stage' ? step.from.id : null,
+        percent: fromPercent(step.flag),
+      };
       return {
         ...base,
         phase: step.phase,
@@ -86,7 +120,13 @@ export interface ApplyResult {
   auditPending?: string;
 }
 
-function finalState(state: ReleaseState, target: StepTarget, serial: number, ctx: Ctx, configHash: string): ReleaseState {
+function finalState(
+  state: ReleaseState,
+  target: StepTarget,
+  serial: number,
+  ctx: Ctx,
+  configHash: string,
+): ReleaseState {
   const entry: HistoryEntry = {
     at: ctx.clock.now().toISOString(),
     actor: ctx.actor,
@@ -127,39 +167,70 @@ export async function applyStep(
     const target = pending ?? opts.target;
     if (!target && state.serial !== opts.expectSerial) {
       // The caller saw an interrupted step, but another advance finished it before this one got the lock.
-      throw new RolloutError('E_STATE_STALE', `another advance finished the interrupted step while this one waited (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
+      throw new RolloutError(
+        'E_STATE_STALE',
+        `another advance finished the interrupted step while this one waited (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`,
+      );
     }
-    if (!target) throw new RolloutError('E_STATE_STALE', 'the interrupted step was already finished; nothing was changed');
+    if (!target)
+      throw new RolloutError('E_STATE_STALE', 'the interrupted step was already finished; nothing was changed');
     if (!resumed && state.serial !== opts.expectSerial) {
-      throw new RolloutError('E_STATE_STALE', `the release changed while the evidence was gathered (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`);
+      throw new RolloutError(
+        'E_STATE_STALE',
+        `the release changed while the evidence was gathered (serial ${opts.expectSerial} → ${state.serial}); nothing was changed`,
+      );
     }
     assertNotRollingBack(state);
-    const changedFlags = Object.keys(target.flags).filter((k) => JSON.stringify(target.flags[k]) !== JSON.stringify(state.flags[k]));
+    const changedFlags = Object.keys(target.flags).filter(
+      (k) => JSON.stringify(target.flags[k]) !== JSON.stringify(state.flags[k]),
+    );
     // Before the intent: a damaged flag file stops the step with nothing left half-done.
     await assertFlagFilesUsable(loaded, changedFlags);
     if (!resumed) {
-      const intent = { id: randomUUID(), kind: 'advance', target, startedAt: ctx.clock.now().toISOString(), actor: ctx.actor };
+      const intent = {
+        id: randomUUID(),
+        kind: 'advance',
+        target,
+        startedAt: ctx.clock.now().toISOString(),
+        actor: ctx.actor,
+      };
       state = await store.write({ ...state, configHash: loaded.hash, intent }, { expectSerial: state.serial, lock });
       crashPoint('advance:after-intent');
     }
     for (const key of Object.keys(target.flags)) {
       if (await isKillSwitchOn(loaded.config, loaded.dir, key)) {
         await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
-        throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`);
+        throw new RolloutError(
+          'E_ROLLBACK_IN_PROGRESS',
+          `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`,
+        );
       }
     }
-    const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, { dryRun: false, env: ctx.env, redact: ctx.redact });
+    const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, {
+      dryRun: false,
+      env: ctx.env,
+      redact: ctx.redact,
+    });
     const unpublished = publishProblems(flagWrites);
     if (unpublished.length) await abandonUnpublished(ctx, loaded, state, store, lock, unpublished);
     crashPoint('advance:after-flags');
-    const next = finalState(state, { ...target, flags: stampDigests(loaded.config, target.flags, flagWrites) }, state.serial + 1, ctx, loaded.hash);
+    const next = finalState(
+      state,
+      { ...target, flags: stampDigests(loaded.config, target.flags, flagWrites) },
+      state.serial + 1,
+      ctx,
+      loaded.hash,
+    );
     let saved: ReleaseState;
     try {
       saved = await store.write(next, { expectSerial: state.serial, lock });
     } catch (error) {
       if (error instanceof LockLostError) {
         const written = flagWrites.filter((w) => w.changed).map((w) => w.file);
-        throw new RolloutError('E_LOCK_LOST', `${error.message}. ${written.length ? `The flag file(s) ${written.join(', ')} were ALREADY written for this step; the state still holds it as an interrupted step: \`rollout advance\` finishes it, \`rollout status\` shows what the file serves.` : 'No flag file was changed.'}`);
+        throw new RolloutError(
+          'E_LOCK_LOST',
+          `${error.message}. ${written.length ? `The flag file(s) ${written.join(', ')} were ALREADY written for this step; the state still holds it as an interrupted step: \`rollout advance\` finishes it, \`rollout status\` shows what the file serves.` : 'No flag file was changed.'}`,
+        );
       }
       throw error;
     }
@@ -167,7 +238,18 @@ export async function applyStep(
     const auditPending = await auditCommitted(
       ctx,
       store,
-      { op: target.action, ...(target.reason ? { reason: target.reason } : {}), data: { from: target.from, to: target.to, step: target.step, flags: changedFlags, resumed, evidence: target.evidence } },
+      {
+        op: target.action,
+        ...(target.reason ? { reason: target.reason } : {}),
+        data: {
+          from: target.from,
+          to: target.to,
+          step: target.step,
+          flags: changedFlags,
+          resumed,
+          evidence: target.evidence,
+        },
+      },
       saved.serial,
     );
     return { state: saved, flagWrites, resumed, ...(auditPending ? { auditPending } : {}) };
@@ -183,7 +265,10 @@ export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]
     try {
       await createFileFlagStore({ path: file, dryRun: true }).read();
     } catch (error) {
-      throw new RolloutError('E_FLAG_FILE', `${flag.file} (flag ${key}): ${(error as Error).message}; advance stopped before changing anything`);
+      throw new RolloutError(
+        'E_FLAG_FILE',
+        `${flag.file} (flag ${key}): ${(error as Error).message}; advance stopped before changing anything`,
+      );
     }
   }
 }
@@ -192,16 +277,37 @@ export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]
  * A publish failed: applications did not get the step. Put the local files back to the position the state
  * holds (not published again: the publish just failed), drop the intent, and stop with nothing changed.
  */
-async function abandonUnpublished(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, store: StateStore, lock: LockHandle, problems: string[]): Promise<never> {
-  const restored = await syncFlagFiles(loaded.config, loaded.dir, state.flags, { dryRun: false, env: ctx.env, redact: ctx.redact, publish: 'never' }).then(
+async function abandonUnpublished(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  state: ReleaseState,
+  store: StateStore,
+  lock: LockHandle,
+  problems: string[],
+): Promise<never> {
+  const restored = await syncFlagFiles(loaded.config, loaded.dir, state.flags, {
+    dryRun: false,
+    env: ctx.env,
+    redact: ctx.redact,
+    publish: 'never',
+  }).then(
     () => 'the local flag file was restored to the current stage',
-    (error: unknown) => `the local flag file could NOT be restored (${(error as Error).message}); \`rollout flags sync\` rewrites it from the state`,
+    (error: unknown) =>
+      `the local flag file could NOT be restored (${(error as Error).message}); \`rollout flags sync\` rewrites it from the state`,
   );
   await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
-  throw new RolloutError('E_FLAG_PUBLISH', `${problems.join('; ')}. The step was NOT taken: the state is unchanged and ${restored}. If the publish may have gone through partly (a timeout), \`rollout flags sync\` publishes the current stage again`);
+  throw new RolloutError(
+    'E_FLAG_PUBLISH',
+    `${problems.join('; ')}. The step was NOT taken: the state is unchanged and ${restored}. If the publish may have gone through partly (a timeout), \`rollout flags sync\` publishes the current stage again`,
+  );
 }
 
 function assertNotRollingBack(state: ReleaseState): void {
-  if (state.status === 'rolled-back') throw new RolloutError('E_RELEASE_ROLLED_BACK', 'the release was rolled back; `rollout retry` re-opens it');
-  if (state.rollback && !state.rollback.completedAt) throw new RolloutError('E_ROLLBACK_IN_PROGRESS', 'a rollback is in progress; advance stopped before changing anything');
+  if (state.status === 'rolled-back')
+    throw new RolloutError('E_RELEASE_ROLLED_BACK', 'the release was rolled back; `rollout retry` re-opens it');
+  if (state.rollback && !state.rollback.completedAt)
+    throw new RolloutError(
+      'E_ROLLBACK_IN_PROGRESS',
+      'a rollback is in progress; advance stopped before changing anything',
+    );
 }

@@ -37,8 +37,10 @@ export function flagSpecsFor(config: RawConfig, flags: Record<string, FlagState>
 function flagMetadata(config: RawConfig, flag: RawConfig['flags'][number]): FlagdMetadata {
   const monitoring = flag.monitoring ?? {};
   const metadata: FlagdMetadata = { release: config.release };
-  if (monitoring.completionRateThreshold !== undefined) metadata['monitoring.completion_rate_threshold'] = monitoring.completionRateThreshold;
-  if (monitoring.errorRateThreshold !== undefined) metadata['monitoring.error_rate_threshold'] = monitoring.errorRateThreshold;
+  if (monitoring.completionRateThreshold !== undefined)
+    metadata['monitoring.completion_rate_threshold'] = monitoring.completionRateThreshold;
+  if (monitoring.errorRateThreshold !== undefined)
+    metadata['monitoring.error_rate_threshold'] = monitoring.errorRateThreshold;
   if (monitoring.latencyThreshold !== undefined) metadata['monitoring.latency_threshold'] = monitoring.latencyThreshold;
   return metadata;
 }
@@ -82,27 +84,58 @@ export function toProviderFlag(config: RawConfig, flag: RawConfig['flags'][numbe
  * nothing), then publishes what changed. A failed publish is in the result, never thrown: each caller
  * decides what it means (advance restores the file and stops, a rollback exits 6).
  */
-export async function syncFlagFiles(config: RawConfig, planDir: string, flags: Record<string, FlagState>, options: SyncOptions): Promise<FlagWrite[]> {
+export async function syncFlagFiles(
+  config: RawConfig,
+  planDir: string,
+  flags: Record<string, FlagState>,
+  options: SyncOptions,
+): Promise<FlagWrite[]> {
   const writes: FlagWrite[] = [];
   for (const kind of new Set(config.flags.map((f) => f.provider))) {
     const provider = await openProvider(kind, { planDir, env: options.env, redact: options.redact });
-    const entries = config.flags.filter((f) => f.provider === kind).map((f) => {
-      const state = flags[f.key];
-      return { flag: toProviderFlag(config, f), position: { percent: state?.percent ?? 0, groups: state?.groups ?? [], killSwitch: state?.killSwitch ?? false } };
+    const entries = config.flags
+      .filter((f) => f.provider === kind)
+      .map((f) => {
+        const state = flags[f.key];
+        return {
+          flag: toProviderFlag(config, f),
+          position: {
+            percent: state?.percent ?? 0,
+            groups: state?.groups ?? [],
+            killSwitch: state?.killSwitch ?? false,
+          },
+        };
+      });
+    const out = await provider.writeStage(entries, {
+      dryRun: options.dryRun,
+      publish: options.dryRun ? 'never' : (options.publish ?? 'changed'),
+      force: options.force === true,
     });
-    const out = await provider.writeStage(entries, { dryRun: options.dryRun, publish: options.dryRun ? 'never' : (options.publish ?? 'changed'), force: options.force === true });
-    for (const w of out) writes.push({ file: w.location, changed: w.changed, diff: w.diff, sha256: w.sha256, ...(w.publish ? { publish: w.publish } : {}) });
+    for (const w of out)
+      writes.push({
+        file: w.location,
+        changed: w.changed,
+        diff: w.diff,
+        sha256: w.sha256,
+        ...(w.publish ? { publish: w.publish } : {}),
+      });
   }
   return writes;
 }
 
 /** One message per failed publish: what was written locally and what did not reach applications. */
 export function publishProblems(writes: Array<{ file: string; publish?: PublishOutcome }>): string[] {
-  return writes.filter((w) => w.publish && !w.publish.ok).map((w) => `${w.file} was written locally but NOT published (${w.publish?.command}: ${w.publish?.summary})`);
+  return writes
+    .filter((w) => w.publish && !w.publish.ok)
+    .map((w) => `${w.file} was written locally but NOT published (${w.publish?.command}: ${w.publish?.summary})`);
 }
 
 /** The flags with the sha256 of the file each one now lives in (state records what every step wrote). */
-export function stampDigests(config: RawConfig, flags: Record<string, FlagState>, files: Array<{ file: string; sha256?: string }>): Record<string, FlagState> {
+export function stampDigests(
+  config: RawConfig,
+  flags: Record<string, FlagState>,
+  files: Array<{ file: string; sha256?: string }>,
+): Record<string, FlagState> {
   const out: Record<string, FlagState> = {};
   for (const [key, f] of Object.entries(flags)) {
     const file = config.flags.find((c) => c.key === key)?.file;
@@ -116,7 +149,9 @@ export function stampDigests(config: RawConfig, flags: Record<string, FlagState>
 export async function isKillSwitchOn(config: RawConfig, planDir: string, key: string): Promise<boolean> {
   const flag = config.flags.find((f) => f.key === key);
   if (!flag) return false;
-  const doc = await createFileFlagStore({ path: path.resolve(planDir, flag.file), dryRun: true }).read().catch(() => null);
+  const doc = await createFileFlagStore({ path: path.resolve(planDir, flag.file), dryRun: true })
+    .read()
+    .catch(() => null);
   const f = doc?.flags[key];
   return f ? readRolloutShape(f)?.killSwitch === true : false;
 }
@@ -130,7 +165,9 @@ export async function readServing(planDir: string, file: string, key: string): P
     if (!flag) return 'nothing (the flag is not in the file)';
     const shape = readRolloutShape(flag);
     if (!shape) return 'a flag rollout did not write (no rollout.* metadata)';
-    return shape.killSwitch ? `the fallback to everyone (kill switch, ${shape.fallbackVariant})` : `${shape.stagePercent} %${shape.groups.length ? ` + ${shape.groups.join(', ')}` : ''} on ${shape.newVariant}`;
+    return shape.killSwitch
+      ? `the fallback to everyone (kill switch, ${shape.fallbackVariant})`
+      : `${shape.stagePercent} %${shape.groups.length ? ` + ${shape.groups.join(', ')}` : ''} on ${shape.newVariant}`;
   } catch (error) {
     return `unknown: ${(error as Error).message}`;
   }

@@ -20,7 +20,13 @@ export async function verifyHealth(ctx: Ctx, loaded: LoadedConfig, state: Releas
   const gates = full.healthChecks
     .map((id) => loaded.config.phases.flatMap((p) => p.gates).find((g) => g.id === id))
     .filter((g): g is GateConfig => g !== undefined);
-  if (gates.length === 0) return { healthy: true, summary: 'no health checks configured (rollback.full.healthChecks)', attempts: 0, checks: [] };
+  if (gates.length === 0)
+    return {
+      healthy: true,
+      summary: 'no health checks configured (rollback.full.healthChecks)',
+      attempts: 0,
+      checks: [],
+    };
   const { runGate } = await import('../gates/index.js');
   const { buildGateContext } = await import('../gates/gate-context.js');
   const gctx = buildGateContext(ctx, loaded, state?.phase ?? loaded.config.phases[0]?.id ?? '', state);
@@ -32,9 +38,20 @@ export async function verifyHealth(ctx: Ctx, loaded: LoadedConfig, state: Releas
     const results = await Promise.all(gates.map((g) => runGate(g, gctx)));
     const checks = results.map((r) => ({ id: r.id, verdict: r.verdict, summary: r.summary }));
     const failing = checks.filter((c) => c.verdict !== 'pass');
-    if (failing.length === 0) return { healthy: true, summary: `${checks.length} health check(s) passed on the fallback (attempt ${attempts})`, attempts, checks };
+    if (failing.length === 0)
+      return {
+        healthy: true,
+        summary: `${checks.length} health check(s) passed on the fallback (attempt ${attempts})`,
+        attempts,
+        checks,
+      };
     if (ctx.clock.now().getTime() + interval > deadline) {
-      return { healthy: false, summary: `${failing.map((c) => `${c.id}: ${c.summary}`).join('; ')} — still failing at the ${full.deadline} deadline after ${attempts} attempt(s)`, attempts, checks };
+      return {
+        healthy: false,
+        summary: `${failing.map((c) => `${c.id}: ${c.summary}`).join('; ')} — still failing at the ${full.deadline} deadline after ${attempts} attempt(s)`,
+        attempts,
+        checks,
+      };
     }
     await ctx.clock.sleep(interval);
   }

@@ -1,11 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDuration } from '../config/duration.js';
-import { engageFileKillSwitch, type FileKillSwitchOptions, type KillSwitchResult } from '../flags/providers/flagd-file-kill-switch.js';
+import {
+  engageFileKillSwitch,
+  type FileKillSwitchOptions,
+  type KillSwitchResult,
+} from '../flags/providers/flagd-file-kill-switch.js';
 import { DEFAULT_PUBLISH_TIMEOUT } from '../flags/providers/registry.js';
 import type { FlagTarget, PublishSpec } from '../flags/providers/types.js';
 
-export type { KillSwitchFile, KillSwitchResult, KillSwitchVerification } from '../flags/providers/flagd-file-kill-switch.js';
+export type {
+  KillSwitchFile,
+  KillSwitchResult,
+  KillSwitchVerification,
+} from '../flags/providers/flagd-file-kill-switch.js';
 export type { FlagTarget } from '../flags/providers/types.js';
 
 /**
@@ -18,7 +26,13 @@ export type { FlagTarget } from '../flags/providers/types.js';
  * (src/flags/providers/flagd-file-kill-switch.ts).
  */
 
-interface RawFlag { key?: unknown; file?: unknown; variants?: { new?: unknown; fallback?: unknown }; groupAttribute?: unknown; publish?: { run?: unknown; env?: unknown; timeout?: unknown; cwd?: unknown } }
+interface RawFlag {
+  key?: unknown;
+  file?: unknown;
+  variants?: { new?: unknown; fallback?: unknown };
+  groupAttribute?: unknown;
+  publish?: { run?: unknown; env?: unknown; timeout?: unknown; cwd?: unknown };
+}
 interface RawPlanShape {
   release?: unknown;
   flags?: RawFlag[];
@@ -34,7 +48,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
  * then exits 6 with the plan's problems, so a broken publish is never silently skipped.
  */
 function rawPublish(raw: RawFlag['publish']): PublishSpec | undefined {
-  if (!raw || !Array.isArray(raw.run) || raw.run.length === 0 || !raw.run.every((a) => typeof a === 'string' && a.length > 0)) return undefined;
+  if (
+    !raw ||
+    !Array.isArray(raw.run) ||
+    raw.run.length === 0 ||
+    !raw.run.every((a) => typeof a === 'string' && a.length > 0)
+  )
+    return undefined;
   const env = Array.isArray(raw.env) ? raw.env.filter((e): e is string => typeof e === 'string') : [];
   // Not validated yet: a timeout the schema would refuse falls back to the default, so a typo cannot make a rollback wait for hours.
   const ms = parseDuration(str(raw.timeout) ?? '');
@@ -51,7 +71,9 @@ async function readPlanText(configFile: string): Promise<string> {
 }
 
 /** The flags, their files, variants and groups, and the default rollback mode, read straight from rollout.yaml. */
-export async function readRawPlan(configFile: string): Promise<{ targets: FlagTarget[]; defaultMode: string | undefined; release: string | undefined }> {
+export async function readRawPlan(
+  configFile: string,
+): Promise<{ targets: FlagTarget[]; defaultMode: string | undefined; release: string | undefined }> {
   const { parse } = await import('yaml');
   const raw = parse(await readPlanText(configFile), { maxAliasCount: 50 }) as RawPlanShape | null;
   const phases = Array.isArray(raw?.phases) ? raw.phases : [];
@@ -59,7 +81,8 @@ export async function readRawPlan(configFile: string): Promise<{ targets: FlagTa
     const all = new Set<string>();
     for (const p of phases) {
       if (p?.rollout?.flag !== key || !Array.isArray(p.rollout.stages)) continue;
-      for (const s of p.rollout.stages) if (Array.isArray(s?.groups)) for (const g of s.groups) if (typeof g === 'string') all.add(g);
+      for (const s of p.rollout.stages)
+        if (Array.isArray(s?.groups)) for (const g of s.groups) if (typeof g === 'string') all.add(g);
     }
     return [...all].sort();
   };
@@ -90,14 +113,22 @@ export async function readStateTargets(cwd: string, stateUrl: string | undefined
   const url = stateUrl ?? 'file:.rollout';
   if (!url.startsWith('file:') || url.startsWith('file://')) return [];
   try {
-    const state = JSON.parse(await readFile(path.resolve(cwd, url.slice('file:'.length), 'state.json'), 'utf8')) as { flags?: Record<string, { file?: unknown }> };
-    return Object.entries(state.flags ?? {}).flatMap(([key, f]) => (typeof f?.file === 'string' && f.file ? [{ key, file: f.file }] : []));
+    const state = JSON.parse(await readFile(path.resolve(cwd, url.slice('file:'.length), 'state.json'), 'utf8')) as {
+      flags?: Record<string, { file?: unknown }>;
+    };
+    return Object.entries(state.flags ?? {}).flatMap(([key, f]) =>
+      typeof f?.file === 'string' && f.file ? [{ key, file: f.file }] : [],
+    );
   } catch {
     return [];
   }
 }
 
 /** Engages the kill switch of every target through its provider (today every flag is a flagd-file flag). */
-export async function engageKillSwitch(planDir: string, targets: FlagTarget[], opts: FileKillSwitchOptions = {}): Promise<KillSwitchResult> {
+export async function engageKillSwitch(
+  planDir: string,
+  targets: FlagTarget[],
+  opts: FileKillSwitchOptions = {},
+): Promise<KillSwitchResult> {
   return engageFileKillSwitch(planDir, targets, opts);
 }

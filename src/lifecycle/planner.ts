@@ -8,7 +8,15 @@ export type NextStep =
   | { kind: 'complete-phase'; phase: string; nextPhase: string | null; gates: string[]; signoffsMissing: string[] }
   | { kind: 'start-rollout'; phase: string; flag: string; gates: string[]; signoffsMissing: string[]; to: StageTarget }
   | { kind: 'next-stage'; phase: string; flag: string; from: StageTarget; to: StageTarget; bake: BakeStatus }
-  | { kind: 'finish-rollout'; phase: string; flag: string; from: StageTarget; nextPhase: string | null; bake: BakeStatus; signoffsMissing: string[] }
+  | {
+      kind: 'finish-rollout';
+      phase: string;
+      flag: string;
+      from: StageTarget;
+      nextPhase: string | null;
+      bake: BakeStatus;
+      signoffsMissing: string[];
+    }
   | { kind: 'done' }
   | { kind: 'blocked'; reason: 'rolled-back' | 'rollback-in-progress' | 'plan-mismatch'; detail: string };
 
@@ -28,7 +36,13 @@ export interface BakeStatus {
 }
 
 export function stageTarget(stage: StageConfig, index: number): StageTarget {
-  return { index, id: stage.id, percent: stage.percent, groups: stage.groups, ...(stage.label ? { label: stage.label } : {}) };
+  return {
+    index,
+    id: stage.id,
+    percent: stage.percent,
+    groups: stage.groups,
+    ...(stage.label ? { label: stage.label } : {}),
+  };
 }
 
 /** The phase the release is in: the state's, or the first phase before anything happened. */
@@ -55,20 +69,37 @@ export function bakeStatus(stage: StageConfig, startedAt: string, now: Date): Ba
   const requiredMs = parseDuration(stage.bake) ?? 0;
   const start = Date.parse(startedAt);
   const elapsedMs = Math.max(0, now.getTime() - start);
-  return { requiredMs, elapsedMs, endsAt: new Date(start + requiredMs).toISOString(), remainingMs: Math.max(0, requiredMs - elapsedMs) };
+  return {
+    requiredMs,
+    elapsedMs,
+    endsAt: new Date(start + requiredMs).toISOString(),
+    remainingMs: Math.max(0, requiredMs - elapsedMs),
+  };
 }
 
 export function planNextStep(config: RawConfig, state: ReleaseState | null, now: Date): NextStep {
   if (state?.status === 'completed') return { kind: 'done' };
   if (state?.status === 'rolled-back') {
-    return { kind: 'blocked', reason: 'rolled-back', detail: `rolled back${state.rollback ? ` (${state.rollback.reason})` : ''}; \`rollout retry\` re-opens the release` };
+    return {
+      kind: 'blocked',
+      reason: 'rolled-back',
+      detail: `rolled back${state.rollback ? ` (${state.rollback.reason})` : ''}; \`rollout retry\` re-opens the release`,
+    };
   }
   if (state?.rollback && !state.rollback.completedAt) {
-    return { kind: 'blocked', reason: 'rollback-in-progress', detail: 'a rollback is in progress; `rollout rollback --resume` finishes it' };
+    return {
+      kind: 'blocked',
+      reason: 'rollback-in-progress',
+      detail: 'a rollback is in progress; `rollout rollback --resume` finishes it',
+    };
   }
   // The state names positions by id: an id the plan no longer has is never guessed at (and never "completed").
   if (state?.phase && !config.phases.some((p) => p.id === state.phase)) {
-    return { kind: 'blocked', reason: 'plan-mismatch', detail: `the state is in phase ${state.phase}, which rollout.yaml no longer has (phases: ${config.phases.map((p) => p.id).join(', ')}); put it back, or roll back and \`rollout retry --from <stage>\`` };
+    return {
+      kind: 'blocked',
+      reason: 'plan-mismatch',
+      detail: `the state is in phase ${state.phase}, which rollout.yaml no longer has (phases: ${config.phases.map((p) => p.id).join(', ')}); put it back, or roll back and \`rollout retry --from <stage>\``,
+    };
   }
   const { phase, index } = currentPhase(config, state);
   const nextPhase = config.phases[index + 1]?.id ?? null;
@@ -78,16 +109,29 @@ export function planNextStep(config: RawConfig, state: ReleaseState | null, now:
   if (!rollout) return { kind: 'complete-phase', phase: phase.id, nextPhase, gates, signoffsMissing };
   const position = state?.phase === phase.id ? state.stage : null;
   const first = rollout.stages[0] as StageConfig;
-  if (!position) return { kind: 'start-rollout', phase: phase.id, flag: rollout.flag, gates, signoffsMissing, to: stageTarget(first, 0) };
+  if (!position)
+    return {
+      kind: 'start-rollout',
+      phase: phase.id,
+      flag: rollout.flag,
+      gates,
+      signoffsMissing,
+      to: stageTarget(first, 0),
+    };
   const at = rollout.stages.findIndex((s) => s.id === position.id);
   if (at < 0) {
-    return { kind: 'blocked', reason: 'plan-mismatch', detail: `the state is at stage ${position.id} of ${phase.id}, which rollout.yaml no longer has (stages: ${rollout.stages.map((s) => s.id).join(', ')}); put the stage back, or roll back and \`rollout retry --from <stage>\`` };
+    return {
+      kind: 'blocked',
+      reason: 'plan-mismatch',
+      detail: `the state is at stage ${position.id} of ${phase.id}, which rollout.yaml no longer has (stages: ${rollout.stages.map((s) => s.id).join(', ')}); put the stage back, or roll back and \`rollout retry --from <stage>\``,
+    };
   }
   const currentStage = rollout.stages[at] as StageConfig;
   const from = stageTarget(currentStage, at);
   const bake = bakeStatus(currentStage, position.startedAt, now);
   const following = rollout.stages[at + 1];
-  if (following) return { kind: 'next-stage', phase: phase.id, flag: rollout.flag, from, to: stageTarget(following, at + 1), bake };
+  if (following)
+    return { kind: 'next-stage', phase: phase.id, flag: rollout.flag, from, to: stageTarget(following, at + 1), bake };
   return { kind: 'finish-rollout', phase: phase.id, flag: rollout.flag, from, nextPhase, bake, signoffsMissing };
 }
 
@@ -117,7 +161,11 @@ export function describeNextStep(step: NextStep): string {
 
 /** The error each blocked step ends in: its exit code, hint and runbook agree with what the operator must do. */
 export function blockedError(step: Extract<NextStep, { kind: 'blocked' }>): RolloutError {
-  const code = step.reason === 'rolled-back' ? 'E_RELEASE_ROLLED_BACK' : step.reason === 'rollback-in-progress' ? 'E_ROLLBACK_IN_PROGRESS' : 'E_STATE_POSITION';
+  const code =
+    step.reason === 'rolled-back'
+      ? 'E_RELEASE_ROLLED_BACK'
+      : step.reason === 'rollback-in-progress'
+        ? 'E_ROLLBACK_IN_PROGRESS'
+        : 'E_STATE_POSITION';
   return new RolloutError(code, step.detail);
 }
-

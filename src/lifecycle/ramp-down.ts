@@ -11,11 +11,25 @@ import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.j
 import { announce } from './announce.js';
 import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from './flag-sync.js';
 import { engageKillSwitch } from './kill-switch.js';
-import { finishedRollback, killAll, killSwitchProblems, planRampDown, planTargets, positionOf, publishContextOf, staleFileTargets, type RollbackOptions, type RollbackOutcome } from './rollback-parts.js';
+import {
+  finishedRollback,
+  killAll,
+  killSwitchProblems,
+  planRampDown,
+  planTargets,
+  positionOf,
+  publishContextOf,
+  staleFileTargets,
+  type RollbackOptions,
+  type RollbackOutcome,
+} from './rollback-parts.js';
 
 type Mutate = (state: ReleaseState) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
 interface Deps {
-  record(m: Mutate, crashAfterState?: CrashPointName): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }>;
+  record(
+    m: Mutate,
+    crashAfterState?: CrashPointName,
+  ): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }>;
 }
 
 /** The flag the ramp-down acts on: the current rollout phase's flag, else the one with most traffic. */
@@ -53,46 +67,145 @@ export function describeRunner(rb: RollbackState): string {
  * kill switch. A trigger during the ramp (checkTriggers) turns it into an immediate rollback.
  * `--resume` continues an interrupted ramp-down and nothing else.
  */
-export async function runRampDown(ctx: Ctx, loaded: LoadedConfig, store: StateStore, opts: RollbackOptions, deps: Deps): Promise<RollbackOutcome> {
+export async function runRampDown(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  store: StateStore,
+  opts: RollbackOptions,
+  deps: Deps,
+): Promise<RollbackOutcome> {
   const problems: string[] = [];
   const current = await store.read();
-  const resuming = current?.rollback?.mode === 'progressive' && !current.rollback.completedAt && Array.isArray(current.rollback.steps);
+  const resuming =
+    current?.rollback?.mode === 'progressive' && !current.rollback.completedAt && Array.isArray(current.rollback.steps);
   const already = finishedRollback(current);
-  if (already) return { ok: true, mode: 'progressive', rollbackId: already.id, flagWrittenAtMs: null, steps: [], recorded: false, problems, already };
-  if (opts.resume && !resuming) throw new RolloutError('E_NOTHING_TO_RESUME', `no interrupted progressive rollback to resume in ${current?.release ?? loaded.config.release}; nothing was changed`);
+  if (already)
+    return {
+      ok: true,
+      mode: 'progressive',
+      rollbackId: already.id,
+      flagWrittenAtMs: null,
+      steps: [],
+      recorded: false,
+      problems,
+      already,
+    };
+  if (opts.resume && !resuming)
+    throw new RolloutError(
+      'E_NOTHING_TO_RESUME',
+      `no interrupted progressive rollback to resume in ${current?.release ?? loaded.config.release}; nothing was changed`,
+    );
   if (resuming && current?.rollback && isRunnerAlive(current.rollback, ctx.clock.now())) {
-    throw new RolloutError('E_ROLLBACK_IN_PROGRESS', `a progressive rollback is already ramping down, run by ${describeRunner(current.rollback)}; nothing was changed`);
+    throw new RolloutError(
+      'E_ROLLBACK_IN_PROGRESS',
+      `a progressive rollback is already ramping down, run by ${describeRunner(current.rollback)}; nothing was changed`,
+    );
   }
   const flag = current ? rampFlag(loaded, current) : null;
   const rollbackId = resuming ? (current?.rollback?.id as string) : randomUUID();
   if (!current || !flag) {
-    return { ok: false, mode: 'progressive', rollbackId, flagWrittenAtMs: null, steps: [], recorded: false, problems: ['no flag has been rolled out in this release; nothing to ramp down (`rollout rollback --mode immediate` writes the kill switch anyway)'] };
+    return {
+      ok: false,
+      mode: 'progressive',
+      rollbackId,
+      flagWrittenAtMs: null,
+      steps: [],
+      recorded: false,
+      problems: [
+        'no flag has been rolled out in this release; nothing to ramp down (`rollout rollback --mode immediate` writes the kill switch anyway)',
+      ],
+    };
   }
   const { progressive } = loaded.config.rollback;
   const steps: RollbackStep[] = resuming
     ? (current.rollback?.steps as RollbackStep[])
-    : planRampDown(current.flags[flag]?.percent ?? 0, progressive.steps, parseDuration(progressive.over) ?? 300_000, ctx.clock.now());
-  if (opts.dryRun) return { ok: true, mode: 'progressive', rollbackId, flagWrittenAtMs: null, steps, recorded: false, problems };
+    : planRampDown(
+        current.flags[flag]?.percent ?? 0,
+        progressive.steps,
+        parseDuration(progressive.over) ?? 300_000,
+        ctx.clock.now(),
+      );
+  if (opts.dryRun)
+    return { ok: true, mode: 'progressive', rollbackId, flagWrittenAtMs: null, steps, recorded: false, problems };
   const at = ctx.clock.now().toISOString();
   const runner = { actor: ctx.actor, pid: process.pid, host: hostname(), startedAt: at, heartbeatAt: at };
   const started = await deps.record((state) => {
     if (resuming) {
       if (state.rollback?.id !== rollbackId || state.rollback.completedAt) return null;
-      return { next: { ...state, rollback: { ...state.rollback, runner } }, audit: { op: 'rollback:resume', reason: opts.reason, data: { rollbackId, flag, remaining: steps.filter((s) => !s.done).length } } };
+      return {
+        next: { ...state, rollback: { ...state.rollback, runner } },
+        audit: {
+          op: 'rollback:resume',
+          reason: opts.reason,
+          data: { rollbackId, flag, remaining: steps.filter((s) => !s.done).length },
+        },
+      };
     }
     return {
       next: {
         ...state,
         intent: null,
-        rollback: { id: rollbackId, mode: 'progressive', startedAt: at, reason: opts.reason, actor: ctx.actor, from: positionOf(state, loaded), steps, runner },
-        history: [...state.history, { at, actor: ctx.actor, action: 'rollback', from: { phase: state.phase, stage: state.stage?.id ?? null, percent: state.flags[flag]?.percent }, to: { mode: 'progressive', steps: steps.length }, reason: opts.reason, serial: state.serial + 1 }],
+        rollback: {
+          id: rollbackId,
+          mode: 'progressive',
+          startedAt: at,
+          reason: opts.reason,
+          actor: ctx.actor,
+          from: positionOf(state, loaded),
+          steps,
+          runner,
+        },
+        history: [
+          ...state.history,
+          {
+            at,
+            actor: ctx.actor,
+            action: 'rollback',
+            from: { phase: state.phase, stage: state.stage?.id ?? null, percent: state.flags[flag]?.percent },
+            to: { mode: 'progressive', steps: steps.length },
+            reason: opts.reason,
+            serial: state.serial + 1,
+          },
+        ],
       },
-      audit: { op: 'rollback', reason: opts.reason, data: { mode: 'progressive', rollbackId, flag, steps, trigger: opts.trigger } },
+      audit: {
+        op: 'rollback',
+        reason: opts.reason,
+        data: { mode: 'progressive', rollbackId, flag, steps, trigger: opts.trigger },
+      },
     };
   });
-  if (!started.state) return { ok: false, mode: 'progressive', rollbackId, flagWrittenAtMs: null, steps, recorded: false, problems: [...problems, started.problem ?? 'state not recorded'] };
-  if (!resuming) await announce(ctx, loaded, [{ type: 'rollback', release: loaded.config.release, at, rollbackId, flag, mode: 'progressive', reason: opts.reason, actor: ctx.actor, ...(opts.trigger ? { trigger: opts.trigger } : {}) }]);
-  return runSteps(ctx, loaded, store, opts, deps, { rollbackId, flag, steps, problems, auditPending: started.auditPending });
+  if (!started.state)
+    return {
+      ok: false,
+      mode: 'progressive',
+      rollbackId,
+      flagWrittenAtMs: null,
+      steps,
+      recorded: false,
+      problems: [...problems, started.problem ?? 'state not recorded'],
+    };
+  if (!resuming)
+    await announce(ctx, loaded, [
+      {
+        type: 'rollback',
+        release: loaded.config.release,
+        at,
+        rollbackId,
+        flag,
+        mode: 'progressive',
+        reason: opts.reason,
+        actor: ctx.actor,
+        ...(opts.trigger ? { trigger: opts.trigger } : {}),
+      },
+    ]);
+  return runSteps(ctx, loaded, store, opts, deps, {
+    rollbackId,
+    flag,
+    steps,
+    problems,
+    auditPending: started.auditPending,
+  });
 }
 
 async function runSteps(
@@ -125,17 +238,30 @@ async function runSteps(
       break;
     }
     const at = ctx.clock.now().toISOString();
-    let flags = last ? killAll(before, at) : { ...before.flags, [flag]: { ...(before.flags[flag] as ReleaseState['flags'][string]), percent: step.percent, updatedAt: at } };
+    let flags = last
+      ? killAll(before, at)
+      : {
+          ...before.flags,
+          [flag]: { ...(before.flags[flag] as ReleaseState['flags'][string]), percent: step.percent, updatedAt: at },
+        };
     let killed = true;
     if (last) {
-      const kill = await engageKillSwitch(loaded.dir, [...planTargets(loaded.config), ...staleFileTargets(loaded.config, before)], { publishContext: publishContextOf(ctx, loaded) });
+      const kill = await engageKillSwitch(
+        loaded.dir,
+        [...planTargets(loaded.config), ...staleFileTargets(loaded.config, before)],
+        { publishContext: publishContextOf(ctx, loaded) },
+      );
       const kp = killSwitchProblems(kill);
       problems.push(...kp);
       killed = kp.length === 0;
       flagWrittenAtMs = kill.flagWrittenAtMs ?? flagWrittenAtMs;
       flags = stampDigests(loaded.config, flags, kill.files);
     } else {
-      const writes = await syncFlagFiles(loaded.config, loaded.dir, flags, { dryRun: false, env: ctx.env, redact: ctx.redact });
+      const writes = await syncFlagFiles(loaded.config, loaded.dir, flags, {
+        dryRun: false,
+        env: ctx.env,
+        redact: ctx.redact,
+      });
       if (writes.some((w) => w.changed)) flagWrittenAtMs = performance.now();
       // The step is recorded (the local file serves it); the ramp goes on and the rollback ends with exit 6.
       problems.push(...publishProblems(writes));
@@ -149,10 +275,24 @@ async function runSteps(
         return null;
       }
       const finished = last && killed;
-      const doneSteps = state.rollback.steps?.map((s, k) => (k === i || (finished && k > i) ? { ...s, done: true } : s)) ?? [];
+      const doneSteps =
+        state.rollback.steps?.map((s, k) => (k === i || (finished && k > i) ? { ...s, done: true } : s)) ?? [];
       const { runner: _runner, ...withoutRunner } = state.rollback;
-      const rollback: RollbackState = finished ? { ...withoutRunner, steps: doneSteps, completedAt: at } : { ...state.rollback, steps: doneSteps, ...(state.rollback.runner ? { runner: { ...state.rollback.runner, heartbeatAt: at } } : {}) };
-      const data = { rollbackId, step: i + 1, of: steps.length, percent: last ? 0 : step.percent, killSwitch: last, verified: killed };
+      const rollback: RollbackState = finished
+        ? { ...withoutRunner, steps: doneSteps, completedAt: at }
+        : {
+            ...state.rollback,
+            steps: doneSteps,
+            ...(state.rollback.runner ? { runner: { ...state.rollback.runner, heartbeatAt: at } } : {}),
+          };
+      const data = {
+        rollbackId,
+        step: i + 1,
+        of: steps.length,
+        percent: last ? 0 : step.percent,
+        killSwitch: last,
+        verified: killed,
+      };
       const reason = fired ? `trigger ${fired} fired during the ramp-down: immediate` : undefined;
       return {
         next: {
@@ -161,14 +301,27 @@ async function runSteps(
           rollback,
           ...(finished ? { status: 'rolled-back' as const } : {}),
           // A history entry per step, so a step whose audit append was lost is backfilled as itself.
-          history: [...state.history, { at, actor: ctx.actor, action: 'rollback:step', to: data, ...(reason ? { reason } : {}), serial: state.serial + 1 }],
+          history: [
+            ...state.history,
+            {
+              at,
+              actor: ctx.actor,
+              action: 'rollback:step',
+              to: data,
+              ...(reason ? { reason } : {}),
+              serial: state.serial + 1,
+            },
+          ],
         },
         audit: { op: 'rollback:step', ...(reason ? { reason } : {}), data },
       };
     }, 'rollback:step-after-state');
     if (superseded) {
       // It was an immediate rollback: our step may have landed after its kill switch, so restore it.
-      await engageKillSwitch(loaded.dir, planTargets(loaded.config), { publish: 'changed', publishContext: publishContextOf(ctx, loaded) });
+      await engageKillSwitch(loaded.dir, planTargets(loaded.config), {
+        publish: 'changed',
+        publishContext: publishContextOf(ctx, loaded),
+      });
       problems.push('another rollback took over; this ramp-down stopped');
       break;
     }
@@ -178,8 +331,20 @@ async function runSteps(
     }
     auditPending = rec.auditPending ?? auditPending;
     steps.splice(0, steps.length, ...(rec.state.rollback?.steps ?? steps));
-    ctx.progress(`ramp-down ${i + 1}/${steps.length}: ${flag} ${last ? 'kill switch (fallback for everyone)' : `${step.percent} %`}${fired ? ` — trigger ${fired} fired, went straight to the kill switch` : ''}`);
+    ctx.progress(
+      `ramp-down ${i + 1}/${steps.length}: ${flag} ${last ? 'kill switch (fallback for everyone)' : `${step.percent} %`}${fired ? ` — trigger ${fired} fired, went straight to the kill switch` : ''}`,
+    );
     if (last) break;
   }
-  return { ok: problems.length === 0, mode: 'progressive', rollbackId, flagWrittenAtMs, steps, recorded: true, ...(escalated ? { escalated } : {}), problems, ...(auditPending ? { auditPending } : {}) };
+  return {
+    ok: problems.length === 0,
+    mode: 'progressive',
+    rollbackId,
+    flagWrittenAtMs,
+    steps,
+    recorded: true,
+    ...(escalated ? { escalated } : {}),
+    problems,
+    ...(auditPending ? { auditPending } : {}),
+  };
 }

@@ -54,14 +54,25 @@ export interface RollbackOutcome {
   auditPending?: string;
 }
 
-export type Mutate = (state: ReleaseState) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
+export type Mutate = (
+  state: ReleaseState,
+) => { next: ReleaseState; audit: Omit<AuditInput, 'actor' | 'stateSerial'> } | null;
 
 /** Every flag the plan names, with what is needed to rebuild its kill switch and check it. */
 export function planTargets(config: RawConfig): FlagTarget[] {
   return config.flags.map((f) => {
     const groups = new Set<string>();
-    for (const p of config.phases) if (p.rollout?.flag === f.key) for (const s of p.rollout.stages) for (const g of s.groups) groups.add(g);
-    return { key: f.key, file: f.file, newVariant: f.variants.new, fallbackVariant: f.variants.fallback, groupAttribute: f.groupAttribute, groups: [...groups].sort(), ...(f.publish ? { publish: f.publish } : {}) };
+    for (const p of config.phases)
+      if (p.rollout?.flag === f.key) for (const s of p.rollout.stages) for (const g of s.groups) groups.add(g);
+    return {
+      key: f.key,
+      file: f.file,
+      newVariant: f.variants.new,
+      fallbackVariant: f.variants.fallback,
+      groupAttribute: f.groupAttribute,
+      groups: [...groups].sort(),
+      ...(f.publish ? { publish: f.publish } : {}),
+    };
   });
 }
 
@@ -72,7 +83,8 @@ export function staleFileTargets(config: RawConfig, state: ReleaseState | null):
   for (const [key, f] of Object.entries(state?.flags ?? {})) {
     const t = targets.find((x) => x.key === key);
     if (!t) continue;
-    for (const file of new Set([...(f.file ? [f.file] : []), ...(f.files ?? [])])) if (file !== t.file) out.push({ ...t, file });
+    for (const file of new Set([...(f.file ? [f.file] : []), ...(f.files ?? [])]))
+      if (file !== t.file) out.push({ ...t, file });
   }
   return out;
 }
@@ -82,7 +94,12 @@ export function killSwitchProblems(kill: KillSwitchResult): string[] {
   return [
     ...kill.files.filter((f) => f.error).map((f) => `kill switch NOT in place in ${f.file}: ${f.error}`),
     ...(kill.verification?.problems ?? []).map((p) => `read-back: ${p}`),
-    ...kill.files.filter((f) => f.publish && !f.publish.ok).map((f) => `kill switch written in ${f.file} but NOT published (${f.publish?.command}: ${f.publish?.summary}): applications may still serve the stage; publish the file by hand (runbook flag-publish-failed)`),
+    ...kill.files
+      .filter((f) => f.publish && !f.publish.ok)
+      .map(
+        (f) =>
+          `kill switch written in ${f.file} but NOT published (${f.publish?.command}: ${f.publish?.summary}): applications may still serve the stage; publish the file by hand (runbook flag-publish-failed)`,
+      ),
   ];
 }
 
@@ -95,12 +112,24 @@ export function publishContextOf(ctx: Ctx, loaded: LoadedConfig): PublishContext
  * One locked read-modify-write that never throws (a rollback is never blocked by the state or the
  * audit sink: the flag was already switched). The lock wait is bounded.
  */
-export async function recordRollback(ctx: Ctx, loaded: LoadedConfig, store: StateStore, mutate: Mutate, waitMs: number, crashAfterState?: CrashPointName): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }> {
+export async function recordRollback(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  store: StateStore,
+  mutate: Mutate,
+  waitMs: number,
+  crashAfterState?: CrashPointName,
+): Promise<{ state: ReleaseState | null; problem?: string; auditPending?: string }> {
   try {
-    const outcome = await changeRelease<null>(ctx, loaded, { operation: 'rollback', lockWaitMs: waitMs, store, ...(crashAfterState ? { crashAfterState } : {}) }, async (state) => {
-      const change = mutate(state);
-      return change ? { ...change, result: null } : { unchanged: null };
-    });
+    const outcome = await changeRelease<null>(
+      ctx,
+      loaded,
+      { operation: 'rollback', lockWaitMs: waitMs, store, ...(crashAfterState ? { crashAfterState } : {}) },
+      async (state) => {
+        const change = mutate(state);
+        return change ? { ...change, result: null } : { unchanged: null };
+      },
+    );
     return { state: outcome.state, ...(outcome.auditError ? { auditPending: outcome.auditError } : {}) };
   } catch (error) {
     return { state: null, problem: `state not recorded: ${(error as Error).message}` };
@@ -108,7 +137,9 @@ export async function recordRollback(ctx: Ctx, loaded: LoadedConfig, store: Stat
 }
 
 export function killAll(state: ReleaseState, at: string): ReleaseState['flags'] {
-  return Object.fromEntries(Object.entries(state.flags).map(([k, f]) => [k, { ...f, killSwitch: true, updatedAt: at }]));
+  return Object.fromEntries(
+    Object.entries(state.flags).map(([k, f]) => [k, { ...f, killSwitch: true, updatedAt: at }]),
+  );
 }
 
 /** Where the release stood: `retry` restores this cohort by default. */
@@ -131,7 +162,10 @@ export function planRampDown(from: number, steps: number, overMs: number, start:
   return Array.from({ length: steps }, (_, i) => {
     const k = i + 1;
     // Rounded DOWN to the flag's 0.001 % grid: rounding to nearest could set a step above `from` (a ramp up).
-    return { percent: Math.floor(((from * (steps - k)) / steps) * 1000 + 1e-9) / 1000, notBefore: new Date(start.getTime() + (overMs * k) / steps).toISOString(), done: false };
+    return {
+      percent: Math.floor(((from * (steps - k)) / steps) * 1000 + 1e-9) / 1000,
+      notBefore: new Date(start.getTime() + (overMs * k) / steps).toISOString(),
+      done: false,
+    };
   });
 }
-

@@ -26,17 +26,44 @@ function worst(outcomes: StepOutcome[]): StepOutcome {
   return outcomes.includes('fail') ? 'fail' : outcomes.includes('wait') ? 'wait' : 'go';
 }
 
-async function checkGates(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, phase: PhaseConfig, style: Style): Promise<{ outcome: StepOutcome; reasons: string[]; gates: StepEvidence['gates'] }> {
+async function checkGates(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  state: ReleaseState,
+  phase: PhaseConfig,
+  style: Style,
+): Promise<{ outcome: StepOutcome; reasons: string[]; gates: StepEvidence['gates'] }> {
   if (phase.gates.length === 0) return { outcome: 'go', reasons: [], gates: [] };
-  const [{ buildGateContext }, { runWithProgress }] = await Promise.all([import('../gates/gate-context.js'), import('../gates/run-with-progress.js')]);
+  const [{ buildGateContext }, { runWithProgress }] = await Promise.all([
+    import('../gates/gate-context.js'),
+    import('../gates/run-with-progress.js'),
+  ]);
   const results = await runWithProgress(phase.gates, buildGateContext(ctx, loaded, phase.id, state), ctx, style);
   const effective = (r: GateResult) => (r.verdict === 'inconclusive' && r.inconclusiveAsFail ? 'fail' : r.verdict);
-  const reasons = results.filter((r) => effective(r) !== 'pass').map((r) => `gate ${r.id}: ${effective(r)} — ${r.summary}${r.hint ? ` (${r.hint})` : ''}`);
-  const outcome = worst(results.map((r) => (effective(r) === 'pass' ? 'go' : effective(r) === 'fail' ? 'fail' : 'wait')));
-  return { outcome, reasons, gates: results.map((r) => ({ id: r.id, kind: r.kind, verdict: effective(r), summary: r.summary, ...(r.hint ? { hint: r.hint } : {}) })) };
+  const reasons = results
+    .filter((r) => effective(r) !== 'pass')
+    .map((r) => `gate ${r.id}: ${effective(r)} — ${r.summary}${r.hint ? ` (${r.hint})` : ''}`);
+  const outcome = worst(
+    results.map((r) => (effective(r) === 'pass' ? 'go' : effective(r) === 'fail' ? 'fail' : 'wait')),
+  );
+  return {
+    outcome,
+    reasons,
+    gates: results.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      verdict: effective(r),
+      summary: r.summary,
+      ...(r.hint ? { hint: r.hint } : {}),
+    })),
+  };
 }
 
-async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Promise<{ outcome: StepOutcome; reasons: string[]; canary?: CanaryVerdict }> {
+async function checkCanary(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  stageId: string,
+): Promise<{ outcome: StepOutcome; reasons: string[]; canary?: CanaryVerdict }> {
   const canaryConfig = loaded.config.canary;
   if (!canaryConfig) return { outcome: 'wait', reasons: ['no canary section in the plan'] };
   const { openMetrics } = await import('../metrics/open-metrics.js');
@@ -50,9 +77,19 @@ async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Pro
   }
   const stage = loaded.config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === stageId);
   const policy = stage?.minSamples ? { ...canaryConfig, minSamples: stage.minSamples } : canaryConfig;
-  const canary = await analyzeCanary({ canary: policy, budget: loaded.budget, source, now: ctx.clock.wallNow?.() ?? ctx.clock.now(), release: loaded.config.release, accuracyDelta: computeAccuracyDelta(loaded) });
+  const canary = await analyzeCanary({
+    canary: policy,
+    budget: loaded.budget,
+    source,
+    now: ctx.clock.wallNow?.() ?? ctx.clock.now(),
+    release: loaded.config.release,
+    accuracyDelta: computeAccuracyDelta(loaded),
+  });
   const outcome: StepOutcome = canary.verdict === 'pass' ? 'go' : canary.verdict === 'fail' ? 'fail' : 'wait';
-  const reasons = canary.verdict === 'pass' ? [] : canary.metrics.filter((m) => m.verdict !== 'pass').map((m) => `canary ${m.id}: ${m.verdict} — ${m.reason}`);
+  const reasons =
+    canary.verdict === 'pass'
+      ? []
+      : canary.metrics.filter((m) => m.verdict !== 'pass').map((m) => `canary ${m.id}: ${m.verdict} — ${m.reason}`);
   return { outcome, reasons, canary };
 }
 
@@ -60,8 +97,15 @@ async function checkCanary(ctx: Ctx, loaded: LoadedConfig, stageId: string): Pro
  * Everything `advance` needs to know before it may take `step`: the phase's gates and sign-offs when
  * a phase ends or a rollout starts; bake time and the canary verdict between stages.
  */
-export async function gatherStepEvidence(ctx: Ctx, loaded: LoadedConfig, state: ReleaseState, step: NextStep, style: Style): Promise<StepEvidence> {
-  if (step.kind === 'done' || step.kind === 'blocked') return { outcome: 'fail', reasons: [step.kind === 'done' ? 'the release is complete' : step.detail] };
+export async function gatherStepEvidence(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  state: ReleaseState,
+  step: NextStep,
+  style: Style,
+): Promise<StepEvidence> {
+  if (step.kind === 'done' || step.kind === 'blocked')
+    return { outcome: 'fail', reasons: [step.kind === 'done' ? 'the release is complete' : step.detail] };
   const phase = loaded.config.phases.find((p) => p.id === step.phase) as PhaseConfig;
   const parts: Array<{ outcome: StepOutcome; reasons: string[] }> = [];
   const evidence: Omit<StepEvidence, 'outcome' | 'reasons'> = {};
@@ -72,7 +116,11 @@ export async function gatherStepEvidence(ctx: Ctx, loaded: LoadedConfig, state: 
   } else {
     const remaining = formatDuration(step.bake.remainingMs);
     evidence.bake = { ...step.bake, remaining };
-    if (step.bake.remainingMs > 0) parts.push({ outcome: 'wait', reasons: [`bake time of ${step.from.id} ends in ${remaining} (${step.bake.endsAt})`] });
+    if (step.bake.remainingMs > 0)
+      parts.push({
+        outcome: 'wait',
+        reasons: [`bake time of ${step.from.id} ends in ${remaining} (${step.bake.endsAt})`],
+      });
     const canary = await checkCanary(ctx, loaded, step.from.id);
     parts.push(canary);
     if (canary.canary) evidence.canary = canary.canary;
@@ -87,7 +135,11 @@ export async function gatherStepEvidence(ctx: Ctx, loaded: LoadedConfig, state: 
     const ownItems = new Set(phase.checklist.map((c) => c.id));
     const neededNow = (m: string) => step.kind === 'complete-phase' || ownItems.has(m);
     const extra = step.kind === 'finish-rollout' ? missing : missing.filter((m) => !viaGates.has(m) && neededNow(m));
-    if (extra.length) parts.push({ outcome: 'wait', reasons: [`sign-offs missing: ${extra.join(', ')} (rollout signoff ITEM --reason "…")`] });
+    if (extra.length)
+      parts.push({
+        outcome: 'wait',
+        reasons: [`sign-offs missing: ${extra.join(', ')} (rollout signoff ITEM --reason "…")`],
+      });
   }
   return { outcome: worst(parts.map((p) => p.outcome)), reasons: parts.flatMap((p) => p.reasons), ...evidence };
 }

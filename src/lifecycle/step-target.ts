@@ -9,7 +9,11 @@ import type { StepTarget } from './apply-step.js';
  * path, where a wrong guess moves real users: it is parsed, never cast. The state schema checks the
  * intent's envelope; this checks what `applyStep` stored in it.
  */
-const position = z.object({ phase: z.string().nullable(), stage: z.string().nullable(), percent: z.number().min(0).max(100).nullable() });
+const position = z.object({
+  phase: z.string().nullable(),
+  stage: z.string().nullable(),
+  percent: z.number().min(0).max(100).nullable(),
+});
 
 const stepTargetSchema = z.looseObject({
   action: z.enum(['advance', 'override']),
@@ -34,6 +38,13 @@ export function readPendingStep(state: Pick<ReleaseState, 'intent'> | null): Ste
   if (state?.intent?.kind !== 'advance') return null;
   const parsed = stepTargetSchema.safeParse(state.intent.target);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `state.intent.target${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
-  throw new RolloutError('E_STATE_CORRUPT', `the interrupted advance in the state cannot be resumed: ${problems.join('; ')}`, { details: { problems } });
+  const problems = parsed.error.issues.map(
+    (i) =>
+      `state.intent.target${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
+  );
+  throw new RolloutError(
+    'E_STATE_CORRUPT',
+    `the interrupted advance in the state cannot be resumed: ${problems.join('; ')}`,
+    { details: { problems } },
+  );
 }

@@ -60,7 +60,12 @@ export async function readOrInitial(store: StateStore, loaded: LoadedConfig, now
 }
 
 /** Appends the audit entry of a state that is already written; returns the error instead of throwing. */
-export async function auditCommitted(ctx: Ctx, store: StateStore, audit: Omit<AuditInput, 'actor' | 'stateSerial'>, serial: number): Promise<string | undefined> {
+export async function auditCommitted(
+  ctx: Ctx,
+  store: StateStore,
+  audit: Omit<AuditInput, 'actor' | 'stateSerial'>,
+  serial: number,
+): Promise<string | undefined> {
   try {
     await store.appendAudit(redactDeep({ ...audit, actor: ctx.actor, stateSerial: serial }, ctx.redact));
     return undefined;
@@ -78,7 +83,11 @@ export async function withReleaseLock<T>(
   ctx: Ctx,
   loaded: LoadedConfig,
   options: { operation: string; lockWaitMs?: number; store?: StateStore },
-  body: (state: ReleaseState, current: ReleaseState | null, helpers: { store: StateStore; lock: LockHandle }) => Promise<T>,
+  body: (
+    state: ReleaseState,
+    current: ReleaseState | null,
+    helpers: { store: StateStore; lock: LockHandle },
+  ) => Promise<T>,
 ): Promise<T> {
   const store = options.store ?? openState(ctx, loaded);
   const info = { actor: ctx.actor, operation: options.operation };
@@ -103,7 +112,10 @@ export async function changeRelease<T>(
   ctx: Ctx,
   loaded: LoadedConfig,
   options: TransactionOptions & { store?: StateStore },
-  decide: (state: ReleaseState, helpers: { store: StateStore; lock: LockHandle | null }) => Promise<Change<T> | { unchanged: T }>,
+  decide: (
+    state: ReleaseState,
+    helpers: { store: StateStore; lock: LockHandle | null },
+  ) => Promise<Change<T> | { unchanged: T }>,
 ): Promise<TransactionOutcome<T>> {
   const store = options.store ?? openState(ctx, loaded);
   if (options.dryRun) {

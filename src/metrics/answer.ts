@@ -24,22 +24,30 @@ export function parseAnswerBody(data: unknown): ParsedAnswer {
       return problem(`the body is not JSON: ${(error as Error).message}`);
     }
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return problem(`the body is ${describe(body)}, not a JSON object`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return problem(`the body is ${describe(body)}, not a JSON object`);
   const record = body as Record<string, unknown>;
   if (record.status !== 'success') {
     const detail = typeof record.error === 'string' ? `: ${record.error}` : '';
     return problem(record.status === undefined ? 'status is missing' : `status is ${short(record.status)}${detail}`);
   }
   const inner = record.data;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return problem(inner === undefined ? 'data is missing' : `data is ${describe(inner)}`);
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner))
+    return problem(inner === undefined ? 'data is missing' : `data is ${describe(inner)}`);
   const { resultType, result } = inner as Record<string, unknown>;
-  if (typeof resultType !== 'string') return problem(resultType === undefined ? 'data.resultType is missing' : `data.resultType is ${describe(resultType)}`);
+  if (typeof resultType !== 'string')
+    return problem(
+      resultType === undefined ? 'data.resultType is missing' : `data.resultType is ${describe(resultType)}`,
+    );
   if (result === undefined) return problem('data.result is missing');
   switch (resultType) {
     case 'scalar':
     case 'string': {
       // A string result is passed on as such: the caller reports it as a query that yields no number.
-      if (resultType === 'string') return Array.isArray(result) && result.length === 2 ? { ok: true, resultType, series: [] } : problem(`data.result is ${describe(result)}, not a [time, "text"] pair`);
+      if (resultType === 'string')
+        return Array.isArray(result) && result.length === 2
+          ? { ok: true, resultType, series: [] }
+          : problem(`data.result is ${describe(result)}, not a [time, "text"] pair`);
       const sample = readPair(result, 'data.result');
       if (typeof sample === 'string') return problem(sample);
       return { ok: true, resultType, series: [{ labels: {}, values: [sample] }] };
@@ -57,7 +65,8 @@ function readSeriesList(result: unknown, resultType: 'vector' | 'matrix'): Parse
   const series: Series[] = [];
   for (const [i, item] of result.entries()) {
     const at = `data.result[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return problem(`${at} is ${describe(item)}, not a series`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      return problem(`${at} is ${describe(item)}, not a series`);
     const { metric, value, values } = item as Record<string, unknown>;
     const labels = readLabels(metric, `${at}.metric`);
     if (typeof labels === 'string') return problem(labels);
@@ -67,7 +76,8 @@ function readSeriesList(result: unknown, resultType: 'vector' | 'matrix'): Parse
       if (typeof sample === 'string') return problem(sample);
       samples.push(sample);
     } else {
-      if (!Array.isArray(values)) return problem(values === undefined ? `${at}.values is missing` : `${at}.values is ${describe(values)}`);
+      if (!Array.isArray(values))
+        return problem(values === undefined ? `${at}.values is missing` : `${at}.values is ${describe(values)}`);
       for (const [j, pair] of values.entries()) {
         const sample = readPair(pair, `${at}.values[${j}]`);
         if (typeof sample === 'string') return problem(sample);

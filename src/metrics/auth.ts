@@ -4,9 +4,7 @@
  */
 
 /** Credentials sent to Prometheus. Never logged; see `redact.ts`. */
-export type PrometheusAuth =
-  | { type: 'bearer'; token: string }
-  | { type: 'basic'; username: string; password: string };
+export type PrometheusAuth = { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string };
 
 /** Names of the environment variables holding credentials. */
 export interface AuthEnvNames {
@@ -34,7 +32,11 @@ export function readAuth(env: NodeJS.ProcessEnv, url: string, names: AuthEnvName
   if (username && password) return { type: 'basic', username, password };
   const parsed = safeParse(url);
   if (parsed?.username) {
-    return { type: 'basic', username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+    return {
+      type: 'basic',
+      username: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+    };
   }
   return undefined;
 }

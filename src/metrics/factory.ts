@@ -43,14 +43,18 @@ export class MetricsConfigError extends Error {
 export async function createMetricsSource(config: MetricsSourceConfig): Promise<MetricsSource> {
   const now = config.now ?? (() => new Date());
   if (config.replay !== undefined) {
-    if (config.record) throw new MetricsConfigError('METRICS_REPLAY_AND_RECORD', 'cannot record while replaying a recording');
+    if (config.record)
+      throw new MetricsConfigError('METRICS_REPLAY_AND_RECORD', 'cannot record while replaying a recording');
     const recording = typeof config.replay === 'string' ? await readRecording(config.replay) : config.replay;
     const label = typeof config.replay === 'string' ? `replay:${config.replay}` : 'replay';
     return replaySource(recording, now, label);
   }
   const url = config.url ?? config.env[config.urlEnv ?? 'PROMETHEUS_URL'];
   if (!url) {
-    throw new MetricsConfigError('METRICS_NO_SOURCE', `no Prometheus URL: set it in the config or in ${config.urlEnv ?? 'PROMETHEUS_URL'}, or replay a recording`);
+    throw new MetricsConfigError(
+      'METRICS_NO_SOURCE',
+      `no Prometheus URL: set it in the config or in ${config.urlEnv ?? 'PROMETHEUS_URL'}, or replay a recording`,
+    );
   }
   if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) {
     throw new MetricsConfigError('METRICS_BAD_URL', 'the Prometheus URL must be an absolute http(s) URL');

@@ -6,7 +6,11 @@ import type { Recording } from './recording-format.js';
 import type { MetricsSource } from './types.js';
 
 /** The plan's Prometheus (URL and credentials from the environment), or a replayed recording. */
-export async function openMetrics(ctx: Ctx, loaded: LoadedConfig, opts: { replay?: string; record?: Recording; now?: () => Date } = {}): Promise<MetricsSource> {
+export async function openMetrics(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  opts: { replay?: string; record?: Recording; now?: () => Date } = {},
+): Promise<MetricsSource> {
   if (ctx.metricsSource && !opts.replay) return ctx.metricsSource;
   const { createMetricsSource, MetricsConfigError } = await import('./factory.js');
   const prom = loaded.config.metrics.prometheus;
@@ -27,7 +31,8 @@ export async function openMetrics(ctx: Ctx, loaded: LoadedConfig, opts: { replay
     });
   } catch (error) {
     if (error instanceof MetricsConfigError) {
-      if (error.code === 'METRICS_NO_SOURCE') throw new RolloutError('E_NO_METRICS_SOURCE', `no Prometheus URL: ${prom.urlEnv} is not set`);
+      if (error.code === 'METRICS_NO_SOURCE')
+        throw new RolloutError('E_NO_METRICS_SOURCE', `no Prometheus URL: ${prom.urlEnv} is not set`);
       throw new RolloutError('E_USAGE', error.message);
     }
     if ((error as Error).name === 'RecordingFormatError' || (error as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -30,9 +30,7 @@ export interface PrometheusSourceOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-type Call =
-  | { method: 'instant'; time?: Date }
-  | { method: 'range'; start: Date; end: Date; stepSeconds: number };
+type Call = { method: 'instant'; time?: Date } | { method: 'range'; start: Date; end: Date; stepSeconds: number };
 
 /** Creates the MetricsSource that talks to a real Prometheus over its HTTP API. */
 export function createPrometheusSource(options: PrometheusSourceOptions): MetricsSource {
@@ -86,7 +84,8 @@ interface AttemptInput {
   maxBodyBytes: number;
 }
 
-type AttemptAnswer = { result: { resultType: string; series: Series[] }; warnings: string[] } | { failure: AttemptFailure };
+type AttemptAnswer =
+  { result: { resultType: string; series: Series[] }; warnings: string[] } | { failure: AttemptFailure };
 
 /**
  * What the response interceptors saw; prometheus-query's own error objects lose the HTTP status of
@@ -125,7 +124,11 @@ async function requestOnce(input: AttemptInput): Promise<AttemptAnswer> {
   try {
     const settled = await Promise.race([work.then(() => 'answered' as const), expired]);
     if (settled === 'deadline') return { failure: { type: 'deadline', timeoutMs: input.timeoutMs } };
-    return readParsed(captured) ?? { failure: { type: 'malformed', status: captured.status ?? 200, problem: 'the answer could not be read' } };
+    return (
+      readParsed(captured) ?? {
+        failure: { type: 'malformed', status: captured.status ?? 200, problem: 'the answer could not be read' },
+      }
+    );
   } catch (error) {
     if (controller.signal.aborted) return { failure: { type: 'deadline', timeoutMs: input.timeoutMs } };
     // The library may choke on a body we already judged (e.g. a JSON string): our reading decides.
@@ -136,7 +139,12 @@ async function requestOnce(input: AttemptInput): Promise<AttemptAnswer> {
   }
 }
 
-function buildDriver(input: AttemptInput, signal: AbortSignal, captured: Captured, remaining: number): PrometheusDriver {
+function buildDriver(
+  input: AttemptInput,
+  signal: AbortSignal,
+  captured: Captured,
+  remaining: number,
+): PrometheusDriver {
   const headers: Record<string, string> = {};
   if (input.auth?.type === 'bearer') headers.Authorization = `Bearer ${input.auth.token}`;
   return new PrometheusDriver({
@@ -184,10 +192,16 @@ function describeFailure(error: unknown, captured: Captured, timeoutMs: number, 
   if (captured.status !== undefined) return { type: 'http', status: captured.status, body: captured.body };
   const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   const code = typeof record.code === 'string' ? record.code : 'EUNKNOWN';
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return { type: 'deadline', timeoutMs };
-  const message = typeof record.error === 'string' ? record.error : error instanceof Error ? error.message : String(error);
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED')
+    return { type: 'deadline', timeoutMs };
+  const message =
+    typeof record.error === 'string' ? record.error : error instanceof Error ? error.message : String(error);
   if (/maxContentLength size of \d+ exceeded/.test(message)) {
-    return { type: 'malformed', status: captured.status ?? 200, problem: `the body is larger than ${formatBytes(maxBodyBytes)}, the most an answer may be` };
+    return {
+      type: 'malformed',
+      status: captured.status ?? 200,
+      problem: `the body is larger than ${formatBytes(maxBodyBytes)}, the most an answer may be`,
+    };
   }
   return { type: 'network', code, message };
 }

@@ -25,7 +25,15 @@ export class PromqlTemplateError extends Error {
  */
 export const DURATION_PATTERN = /^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 
-const UNIT_MS: Record<string, number> = { y: 31_536_000_000, w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const UNIT_MS: Record<string, number> = {
+  y: 31_536_000_000,
+  w: 604_800_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
 /** Prometheus keeps durations as int64 nanoseconds; a longer one is "duration out of range". */
 const MAX_PROMQL_MS = Number(2n ** 63n / 1_000_000n);
 
@@ -46,7 +54,7 @@ type Context = { in: 'code' } | { in: 'string'; quote: '"' | "'" | '`'; regex: b
 export function renderQuery(template: string, vars: Readonly<Record<string, string>>): string {
   let out = '';
   let ctx: Context = { in: 'code' };
-  for (let i = 0; i < template.length; ) {
+  for (let i = 0; i < template.length;) {
     const placeholder = template.startsWith('{{', i) ? PLACEHOLDER.exec(template.slice(i)) : null;
     if (placeholder) {
       const name = placeholder[1] as string;
@@ -55,7 +63,10 @@ export function renderQuery(template: string, vars: Readonly<Record<string, stri
       continue;
     }
     if (template.startsWith('{{', i)) {
-      throw new PromqlTemplateError('PROMQL_BAD_TEMPLATE', `malformed placeholder at offset ${i}: ${template.slice(i, i + 20)}`);
+      throw new PromqlTemplateError(
+        'PROMQL_BAD_TEMPLATE',
+        `malformed placeholder at offset ${i}: ${template.slice(i, i + 20)}`,
+      );
     }
     const ch = template[i] as string;
     if (ctx.in === 'string' && ch === '\\' && ctx.quote !== '`') {
@@ -67,7 +78,8 @@ export function renderQuery(template: string, vars: Readonly<Record<string, stri
     out += ch;
     i += 1;
   }
-  if (ctx.in === 'string') throw new PromqlTemplateError('PROMQL_BAD_TEMPLATE', 'unterminated string literal in template');
+  if (ctx.in === 'string')
+    throw new PromqlTemplateError('PROMQL_BAD_TEMPLATE', 'unterminated string literal in template');
   return out;
 }
 
@@ -112,7 +124,11 @@ function substitute(name: string, vars: Readonly<Record<string, string>>, ctx: C
   if (ctx.in !== 'string') return assertDuration(value, name);
   if (ctx.quote === '`') {
     if (value.includes('`')) {
-      throw new PromqlTemplateError('PROMQL_UNSAFE_VALUE', `{{${name}}} sits in a raw \`string\` and its value contains a backtick`, name);
+      throw new PromqlTemplateError(
+        'PROMQL_UNSAFE_VALUE',
+        `{{${name}}} sits in a raw \`string\` and its value contains a backtick`,
+        name,
+      );
     }
     return ctx.regex ? escapeRegex(value) : value;
   }
@@ -123,7 +139,8 @@ function nextContext(ctx: Context, ch: string, before: string): Context {
   if (ctx.in === 'comment') return ch === '\n' ? { in: 'code' } : ctx;
   if (ctx.in === 'string') return ch === ctx.quote ? { in: 'code' } : ctx;
   if (ch === '#') return { in: 'comment' };
-  if (ch === '"' || ch === "'" || ch === '`') return { in: 'string', quote: ch, regex: /[=!]~\s*$/.test(before.slice(-64)) };
+  if (ch === '"' || ch === "'" || ch === '`')
+    return { in: 'string', quote: ch, regex: /[=!]~\s*$/.test(before.slice(-64)) };
   return ctx;
 }
 

@@ -45,7 +45,16 @@ export class RecordingFormatError extends Error {
 }
 
 const OUTCOME_KINDS = [
-  'ok', 'empty', 'nan', 'too-many-series', 'http-error', 'timeout', 'unreachable', 'bad-query', 'not-recorded', 'malformed',
+  'ok',
+  'empty',
+  'nan',
+  'too-many-series',
+  'http-error',
+  'timeout',
+  'unreachable',
+  'bad-query',
+  'not-recorded',
+  'malformed',
 ] as const;
 
 const sampleSchema = z.object({
@@ -87,7 +96,13 @@ export function encodeRecording(recording: Recording): string {
     if (!('series' in outcome)) return entry;
     return { ...entry, outcome: { ...outcome, series: outcome.series.map(encodeSeries) } };
   });
-  const file = { format: RECORDING_FORMAT, version: RECORDING_VERSION, createdAt: recording.createdAt, source: recording.source, entries };
+  const file = {
+    format: RECORDING_FORMAT,
+    version: RECORDING_VERSION,
+    createdAt: recording.createdAt,
+    source: recording.source,
+    entries,
+  };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
@@ -100,9 +115,12 @@ export function decodeRecording(text: string, name = 'recording'): Recording {
     throw new RecordingFormatError(`${name}: not JSON (${(error as Error).message})`);
   }
   const head = fileSchema.safeParse(raw);
-  if (!head.success) throw new RecordingFormatError(`${name}: not a ${RECORDING_FORMAT} file (${head.error.issues[0]?.message})`);
+  if (!head.success)
+    throw new RecordingFormatError(`${name}: not a ${RECORDING_FORMAT} file (${head.error.issues[0]?.message})`);
   if (head.data.version !== RECORDING_VERSION) {
-    throw new RecordingFormatError(`${name}: format version ${head.data.version}, this rollout reads version ${RECORDING_VERSION}`);
+    throw new RecordingFormatError(
+      `${name}: format version ${head.data.version}, this rollout reads version ${RECORDING_VERSION}`,
+    );
   }
   const entries = head.data.entries.map((item, index) => {
     const parsed = entrySchema.safeParse(item);
@@ -118,6 +136,9 @@ export function decodeRecording(text: string, name = 'recording'): Recording {
 function encodeSeries(series: Series): unknown {
   return {
     labels: series.labels,
-    values: series.values.map(({ t, v }) => ({ t, v: Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf' })),
+    values: series.values.map(({ t, v }) => ({
+      t,
+      v: Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf',
+    })),
   };
 }

@@ -16,8 +16,16 @@ export function createRecording(source: string, now: Date = new Date()): Recordi
  * Wraps `inner` so that every query and its outcome is appended to `sink.entries`. Times are stored
  * relative to the moment of the call, so a replay at another date matches "the last hour" again.
  */
-export function recordingSource(inner: MetricsSource, sink: Recording, now: () => Date = () => new Date()): MetricsSource {
-  const keep = (entry: Omit<RecordingEntry, 'outcome' | 'recordedAt'>, outcome: QueryOutcome, at: Date): QueryOutcome => {
+export function recordingSource(
+  inner: MetricsSource,
+  sink: Recording,
+  now: () => Date = () => new Date(),
+): MetricsSource {
+  const keep = (
+    entry: Omit<RecordingEntry, 'outcome' | 'recordedAt'>,
+    outcome: QueryOutcome,
+    at: Date,
+  ): QueryOutcome => {
     sink.entries.push({ ...entry, recordedAt: at.toISOString(), outcome });
     return outcome;
   };
@@ -45,7 +53,11 @@ export function recordingSource(inner: MetricsSource, sink: Recording, now: () =
  * method, `maxSeries` and its times relative to now (whole seconds). Repeated identical queries get
  * the recorded answers in order, then the last one again. Anything else is `not-recorded`.
  */
-export function replaySource(recording: Recording, now: () => Date = () => new Date(), label = 'replay'): MetricsSource {
+export function replaySource(
+  recording: Recording,
+  now: () => Date = () => new Date(),
+  label = 'replay',
+): MetricsSource {
   const byKey = new Map<string, QueryOutcome[]>();
   for (const entry of recording.entries) {
     const key = keyOf(entry);
@@ -84,7 +96,11 @@ export async function writeRecording(file: string, recording: Recording): Promis
   await writeFileAtomic(file, encodeRecording(recording));
 }
 
-function describeInstant(query: string, opts: InstantOptions, at: Date): Omit<RecordingEntry, 'outcome' | 'recordedAt'> {
+function describeInstant(
+  query: string,
+  opts: InstantOptions,
+  at: Date,
+): Omit<RecordingEntry, 'outcome' | 'recordedAt'> {
   return {
     method: 'instant',
     query,

@@ -6,10 +6,7 @@
 
 const SECRET_PARAM = /^(token|access_token|api_key|apikey|password|pass|secret|auth|key)$/i;
 const CENSOR = '[redacted]';
-const PATTERNS: RegExp[] = [
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /:\/\/[^/\s:@]+:[^/\s@]+@/g,
-];
+const PATTERNS: RegExp[] = [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, /:\/\/[^/\s:@]+:[^/\s@]+@/g];
 
 /** Returns `url` without user, password and secret query parameters; unparsable input is censored whole. */
 export function redactUrl(url: string): string {
@@ -36,7 +33,9 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     out = out.split(secret).join(CENSOR);
   }
   for (const pattern of PATTERNS) {
-    out = out.replace(pattern, (match) => (match.startsWith('://') ? `://${CENSOR}@` : `${match.split(/\s/)[0]} ${CENSOR}`));
+    out = out.replace(pattern, (match) =>
+      match.startsWith('://') ? `://${CENSOR}@` : `${match.split(/\s/)[0]} ${CENSOR}`,
+    );
   }
   return out;
 }

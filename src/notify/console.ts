@@ -13,7 +13,10 @@ export interface ConsoleNotifierOptions {
 export function formatConsoleLine(event: ReleaseEvent): string {
   const details = listEventFields(event)
     .filter((f) => f.label !== 'Release')
-    .map((f) => `${f.label.toLowerCase()}: ${f.label === 'Evidence' ? summarizeEvidence(f.value) : f.value.replace(/\s+/g, ' ')}`);
+    .map(
+      (f) =>
+        `${f.label.toLowerCase()}: ${f.label === 'Evidence' ? summarizeEvidence(f.value) : f.value.replace(/\s+/g, ' ')}`,
+    );
   return `[notify] ${[describeEvent(event), ...details].join(' · ')}\n`;
 }
 
@@ -30,12 +33,20 @@ export function summarizeEvidence(text: string): string {
     // Cut to a size limit upstream: read the complete pairs at its start.
   }
   if (doc !== null && typeof doc !== 'object') return clip(String(doc));
-  const named = doc && typeof doc === 'object' ? ((doc as Record<string, unknown>).summary ?? (doc as Record<string, unknown>).reason) : undefined;
+  const named =
+    doc && typeof doc === 'object'
+      ? ((doc as Record<string, unknown>).summary ?? (doc as Record<string, unknown>).reason)
+      : undefined;
   if (typeof named === 'string') return clip(named);
   const scalars: Array<[string, string]> =
     doc && typeof doc === 'object'
-      ? Object.entries(doc).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [k, String(v)])
-      : [...text.matchAll(SCALAR_PAIR)].map((m) => [m[1] as string, (m[2] as string).startsWith('"') ? (JSON.parse(m[2] as string) as string) : (m[2] as string)]);
+      ? Object.entries(doc)
+          .filter(([, v]) => v !== null && typeof v !== 'object')
+          .map(([k, v]) => [k, String(v)])
+      : [...text.matchAll(SCALAR_PAIR)].map((m) => [
+          m[1] as string,
+          (m[2] as string).startsWith('"') ? (JSON.parse(m[2] as string) as string) : (m[2] as string),
+        ]);
   const pairs: string[] = [];
   for (const [key, value] of scalars) {
     const next = `${key}=${value.replace(/\s+/g, ' ')}`;
@@ -60,7 +71,11 @@ export function createConsoleNotifier(options: ConsoleNotifierOptions = {}): Not
         stream.write(formatConsoleLine(event));
         return { status: 'delivered' };
       } catch (error) {
-        return { status: 'failed', retryable: false, error: `console: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          status: 'failed',
+          retryable: false,
+          error: `console: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
     },
   };

@@ -50,7 +50,11 @@ export function computeBackoffMs(attempts: number, backoff: BackoffOptions = DEF
 }
 
 /** Run `task` but give up after `ms`: the signal is aborted and `onTimeout()` is returned. Timers are unref'd. */
-export async function runWithDeadline<T>(ms: number, task: (signal: AbortSignal) => Promise<T>, onTimeout: () => T): Promise<T> {
+export async function runWithDeadline<T>(
+  ms: number,
+  task: (signal: AbortSignal) => Promise<T>,
+  onTimeout: () => T,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((resolve) => {
@@ -71,13 +75,21 @@ export async function runWithDeadline<T>(ms: number, task: (signal: AbortSignal)
 export function attemptDelivery(notifier: Notifier, event: ReleaseEvent, deadlineMs: number): Promise<DeliveryResult> {
   return runWithDeadline<DeliveryResult>(
     deadlineMs,
-    (signal) => notifier.send(event, { signal }).catch((error: unknown) => ({ status: 'failed', retryable: true, error: describeError(error) })),
+    (signal) =>
+      notifier
+        .send(event, { signal })
+        .catch((error: unknown) => ({ status: 'failed', retryable: true, error: describeError(error) })),
     () => ({ status: 'failed', retryable: true, error: `${notifier.name}: no answer within ${deadlineMs} ms` }),
   );
 }
 
 /** The entry after a failed attempt: one more attempt, the error, and when to try again. */
-export function recordFailure(entry: OutboxEntry, result: Extract<DeliveryResult, { status: 'failed' }>, now: number, backoff: BackoffOptions): OutboxEntry {
+export function recordFailure(
+  entry: OutboxEntry,
+  result: Extract<DeliveryResult, { status: 'failed' }>,
+  now: number,
+  backoff: BackoffOptions,
+): OutboxEntry {
   const attempts = entry.attempts + 1;
   const wait = Math.max(computeBackoffMs(attempts, backoff), result.retryAfterMs ?? 0);
   return { ...entry, attempts, lastError: result.error, nextAttemptAt: now + wait };
@@ -99,13 +111,23 @@ export async function dispatchEvent(event: ReleaseEvent, options: DispatchOption
   const targets = options.notifiers.filter((n) => n.accepts?.(event) ?? true);
   const errors: string[] = [];
   const guard = async (what: string, op: () => Promise<void>): Promise<boolean> => {
-    const outcome = await runWithDeadline(deadlineMs, () => op().then(() => 'ok', (e: unknown) => describeError(e)), () => 'timed out');
+    const outcome = await runWithDeadline(
+      deadlineMs,
+      () =>
+        op().then(
+          () => 'ok',
+          (e: unknown) => describeError(e),
+        ),
+      () => 'timed out',
+    );
     if (outcome !== 'ok') errors.push(`outbox ${what}: ${outcome}`);
     return outcome === 'ok';
   };
 
   const entries = targets.map((n) => createOutboxEntry(n.name, event, readNow(clock)));
-  const appended = await Promise.all(entries.map((entry) => guard(`append (${entry.target})`, () => options.outbox.append(entry))));
+  const appended = await Promise.all(
+    entries.map((entry) => guard(`append (${entry.target})`, () => options.outbox.append(entry))),
+  );
 
   const deliverOne = async (notifier: Notifier, index: number): Promise<boolean> => {
     const entry = entries[index] as OutboxEntry;
@@ -116,7 +138,9 @@ export async function dispatchEvent(event: ReleaseEvent, options: DispatchOption
     }
     const failed = recordFailure(entry, result, readNow(clock), backoff);
     // If the first append failed, try once more now: it is the only copy left.
-    await guard(`record failure (${entry.target})`, () => (appended[index] === true ? options.outbox.update(failed) : options.outbox.append(failed)));
+    await guard(`record failure (${entry.target})`, () =>
+      appended[index] === true ? options.outbox.update(failed) : options.outbox.append(failed),
+    );
     return false;
   };
   const settled = Promise.all(targets.map(deliverOne)).then((ok) => ({
@@ -200,7 +224,10 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
       result.errors.push(`outbox write: ${describeError(error)}`);
     }
   }
-  if (skipped > 0) result.errors.push(`flush deadline of ${deadlineMs} ms reached: ${skipped} notification(s) not attempted, still in the outbox`);
+  if (skipped > 0)
+    result.errors.push(
+      `flush deadline of ${deadlineMs} ms reached: ${skipped} notification(s) not attempted, still in the outbox`,
+    );
   result.remaining = await options.outbox.list().then(
     (left) => left.length,
     () => entries.length - result.delivered,

@@ -1,7 +1,13 @@
 import { createConsoleNotifier } from './console.js';
 import { createIncidentNotifier, createMemoryIncidentLedger, type IncidentLedger } from './incident.js';
 import type { PagerDutyOptions } from './pagerduty.js';
-import { createSlackApi, createSlackNotifier, readSlackClientOptions, SLACK_TOKEN_ENV, type SlackClientOptions } from './slack.js';
+import {
+  createSlackApi,
+  createSlackNotifier,
+  readSlackClientOptions,
+  SLACK_TOKEN_ENV,
+  type SlackClientOptions,
+} from './slack.js';
 import type { Notifier, TextSink } from './types.js';
 
 /** The `notifications` section of rollout.yaml (secrets are named by environment variable, never given). */
@@ -32,12 +38,20 @@ export interface NotifierSet {
 }
 
 /** Pick the notifiers from config and environment: Slack (+ incident) when a token is set, console otherwise. */
-export function createNotifiers(config: NotifyConfig, env: Record<string, string | undefined>, streams: NotifyStreams = {}, options: CreateNotifiersOptions = {}): NotifierSet {
+export function createNotifiers(
+  config: NotifyConfig,
+  env: Record<string, string | undefined>,
+  streams: NotifyStreams = {},
+  options: CreateNotifiersOptions = {},
+): NotifierSet {
   const warnings: string[] = [];
   const secrets: string[] = [];
   const notifiers: Notifier[] = [];
   const slackOptions = config.slack === undefined ? null : readSlackClientOptions(env);
-  if (config.slack !== undefined && slackOptions === null) warnings.push(`notifications.slack is configured but ${SLACK_TOKEN_ENV} is not set; notifications go to the console`);
+  if (config.slack !== undefined && slackOptions === null)
+    warnings.push(
+      `notifications.slack is configured but ${SLACK_TOKEN_ENV} is not set; notifications go to the console`,
+    );
   const api = slackOptions === null ? undefined : createSlackApi({ ...slackOptions, ...options.slackClient });
   if (api !== undefined && config.slack !== undefined && slackOptions !== null) {
     secrets.push(slackOptions.token);
@@ -49,18 +63,31 @@ export function createNotifiers(config: NotifyConfig, env: Record<string, string
   if (pagerduty !== undefined) secrets.push(pagerduty.routingKey);
   if (api !== undefined || pagerduty !== undefined) {
     const slack = api === undefined ? undefined : { api, channelPrefix: config.slack?.incidentChannelPrefix ?? 'inc' };
-    notifiers.push(createIncidentNotifier({ ledger: options.incidentLedger ?? createMemoryIncidentLedger(), slack, pagerduty, secrets }));
+    notifiers.push(
+      createIncidentNotifier({
+        ledger: options.incidentLedger ?? createMemoryIncidentLedger(),
+        slack,
+        pagerduty,
+        secrets,
+      }),
+    );
   }
   return { notifiers, warnings, secrets };
 }
 
-function readPagerDuty(config: NotifyConfig, env: Record<string, string | undefined>, warnings: string[]): PagerDutyOptions | undefined {
+function readPagerDuty(
+  config: NotifyConfig,
+  env: Record<string, string | undefined>,
+  warnings: string[],
+): PagerDutyOptions | undefined {
   const pd = config.pagerduty;
   if (pd === undefined) return undefined;
   const url = pd.url ?? (pd.urlEnv === undefined ? undefined : env[pd.urlEnv]);
   const routingKey = env[pd.routingKeyEnv];
   if (url === undefined || url === '') {
-    warnings.push(`notifications.pagerduty has no URL${pd.urlEnv === undefined ? '' : ` (${pd.urlEnv} is not set)`}; incidents are not paged`);
+    warnings.push(
+      `notifications.pagerduty has no URL${pd.urlEnv === undefined ? '' : ` (${pd.urlEnv} is not set)`}; incidents are not paged`,
+    );
     return undefined;
   }
   if (routingKey === undefined || routingKey === '') {

@@ -37,7 +37,13 @@ export function listEventFields(event: ReleaseEvent): EventField[] {
       fields.push(['Phase', `${event.from} → ${event.to}`], ['Actor', event.actor], ['Reason', event.reason]);
       break;
     case 'stage-changed':
-      fields.push(['Flag', event.flag], ['Percent', `${event.fromPercent}% → ${event.toPercent}%${event.toPercent === 0 && event.groups.length ? ` (${event.groups.join(', ')} only)` : ''}`]);
+      fields.push(
+        ['Flag', event.flag],
+        [
+          'Percent',
+          `${event.fromPercent}% → ${event.toPercent}%${event.toPercent === 0 && event.groups.length ? ` (${event.groups.join(', ')} only)` : ''}`,
+        ],
+      );
       fields.push(['Groups', event.groups.length > 0 ? event.groups.join(', ') : undefined], ['Actor', event.actor]);
       fields.push(['Evidence', event.verdictSummary]);
       break;

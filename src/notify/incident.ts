@@ -53,7 +53,9 @@ export function buildIncidentChannelName(prefix: string, release: string, at: st
       .replace(/[^a-z0-9_-]+/g, '-')
       .replace(/-{2,}/g, '-')
       .replace(/^-+|-+$/g, '');
-  const head = `${clean(prefix) || 'inc'}-${clean(release)}`.slice(0, SLACK_NAME_MAX - stamp.length - 1).replace(/-+$/, '');
+  const head = `${clean(prefix) || 'inc'}-${clean(release)}`
+    .slice(0, SLACK_NAME_MAX - stamp.length - 1)
+    .replace(/-+$/, '');
   return `${head}-${stamp}`;
 }
 
@@ -70,8 +72,15 @@ export async function openIncident(event: RollbackEvent, options: OpenIncidentOp
       await save(await createChannel(api, name, call));
     }
     if (record.messageTs === undefined) {
-      const blocks = [...buildSlackBlocks(event), { type: 'context', elements: [{ type: 'mrkdwn', text: `Incident key: \`${key}\`` }] }];
-      const posted = await api.call('chat.postMessage', { channel: record.channelId, text: buildSlackText(event), blocks }, call);
+      const blocks = [
+        ...buildSlackBlocks(event),
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `Incident key: \`${key}\`` }] },
+      ];
+      const posted = await api.call(
+        'chat.postMessage',
+        { channel: record.channelId, text: buildSlackText(event), blocks },
+        call,
+      );
       await save({ messageTs: String(posted.ts) });
     }
     if (record.pinned !== true) {
@@ -88,7 +97,11 @@ export async function openIncident(event: RollbackEvent, options: OpenIncidentOp
 }
 
 // `name_taken` means someone (or a lost earlier attempt) owns the name: use the next free suffix.
-async function createChannel(api: SlackApi, name: string, call: SendOptions): Promise<Pick<IncidentRecord, 'channelId' | 'channelName'>> {
+async function createChannel(
+  api: SlackApi,
+  name: string,
+  call: SendOptions,
+): Promise<Pick<IncidentRecord, 'channelId' | 'channelName'>> {
   for (let attempt = 1; ; attempt += 1) {
     const candidate = attempt === 1 ? name : `${name.slice(0, SLACK_NAME_MAX - 3)}-${attempt}`;
     try {
@@ -96,7 +109,8 @@ async function createChannel(api: SlackApi, name: string, call: SendOptions): Pr
       const channel = created.channel as { id: string; name?: string };
       return { channelId: channel.id, channelName: channel.name ?? candidate };
     } catch (error) {
-      if (!(error instanceof SlackCallError && error.slackError === 'name_taken') || attempt >= NAME_TAKEN_ATTEMPTS) throw error;
+      if (!(error instanceof SlackCallError && error.slackError === 'name_taken') || attempt >= NAME_TAKEN_ATTEMPTS)
+        throw error;
     }
   }
 }
@@ -125,11 +139,18 @@ interface LedgerDocument {
 }
 
 const isLedgerDocument = (value: unknown): value is LedgerDocument =>
-  value !== null && typeof value === 'object' && (value as LedgerDocument).version === 1 && typeof (value as LedgerDocument).incidents === 'object';
+  value !== null &&
+  typeof value === 'object' &&
+  (value as LedgerDocument).version === 1 &&
+  typeof (value as LedgerDocument).incidents === 'object';
 
 /** Ledger kept in `<dir>/incidents.json` (atomic writes, mode 0600), next to the file outbox. */
 export function createFileIncidentLedger(dir: string): IncidentLedger {
-  const file = createJsonFile<LedgerDocument>(join(dir, 'incidents.json'), () => ({ version: 1, incidents: {} }), isLedgerDocument);
+  const file = createJsonFile<LedgerDocument>(
+    join(dir, 'incidents.json'),
+    () => ({ version: 1, incidents: {} }),
+    isLedgerDocument,
+  );
   return {
     get: async (key) => (await file.read()).incidents[key],
     put: (record) => file.modify((doc) => void (doc.incidents[record.key] = { ...record })),
@@ -154,7 +175,9 @@ export function createIncidentNotifier(options: IncidentNotifierOptions): Notifi
       if (event.type !== 'rollback') return { status: 'delivered' };
       const key = computeIncidentKey(event);
       const previous = inFlight.get(key) ?? Promise.resolve();
-      const attempt = previous.catch(() => undefined).then(() => openIncident(event, { ...options, signal: sendOptions.signal }));
+      const attempt = previous
+        .catch(() => undefined)
+        .then(() => openIncident(event, { ...options, signal: sendOptions.signal }));
       inFlight.set(key, attempt);
       try {
         await attempt;
@@ -163,7 +186,9 @@ export function createIncidentNotifier(options: IncidentNotifierOptions): Notifi
         const retryable = error instanceof SlackCallError || error instanceof PagerDutyError ? error.retryable : true;
         const retryAfterMs = error instanceof SlackCallError ? error.retryAfterMs : undefined;
         const message = scrubSecrets(`incident: ${error instanceof Error ? error.message : String(error)}`, secrets);
-        return retryAfterMs === undefined ? { status: 'failed', retryable, error: message } : { status: 'failed', retryable, error: message, retryAfterMs };
+        return retryAfterMs === undefined
+          ? { status: 'failed', retryable, error: message }
+          : { status: 'failed', retryable, error: message, retryAfterMs };
       } finally {
         if (inFlight.get(key) === attempt) inFlight.delete(key);
       }

@@ -1,8 +1,22 @@
 // Public surface of the notification layer; see README.md in this folder.
 export type * from './types.js';
 export { createConsoleNotifier, formatConsoleLine } from './console.js';
-export { computeBackoffMs, dispatchEvent, flushOutbox, DEFAULT_BACKOFF, DEFAULT_DISPATCH_DEADLINE_MS, DEFAULT_FLUSH_DEADLINE_MS } from './dispatch.js';
-export type { BackoffOptions, DispatchOptions, DispatchReport, DispatchResult, FlushOptions, FlushResult } from './dispatch.js';
+export {
+  computeBackoffMs,
+  dispatchEvent,
+  flushOutbox,
+  DEFAULT_BACKOFF,
+  DEFAULT_DISPATCH_DEADLINE_MS,
+  DEFAULT_FLUSH_DEADLINE_MS,
+} from './dispatch.js';
+export type {
+  BackoffOptions,
+  DispatchOptions,
+  DispatchReport,
+  DispatchResult,
+  FlushOptions,
+  FlushResult,
+} from './dispatch.js';
 export { createNotifiers } from './factory.js';
 export type { CreateNotifiersOptions, NotifierSet, NotifyConfig, NotifyStreams } from './factory.js';
 export { describeEvent } from './format.js';

@@ -8,7 +8,10 @@ export const OUTBOX_FILE = 'outbox.json';
 
 /** Deterministic id of (target, event): the same event for the same notifier always gets the same id. */
 export function computeOutboxId(target: string, event: ReleaseEvent): string {
-  return createHash('sha256').update(`${target}\n${stringifyStably(event)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${target}\n${stringifyStably(event)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** A fresh entry, due immediately. */
@@ -71,7 +74,11 @@ function isOutboxDocument(value: unknown): value is OutboxDocument {
  * processes the release lock of the state layer serialises writers.
  */
 export function createFileOutbox(dir: string): Outbox {
-  const file = createJsonFile<OutboxDocument>(join(dir, OUTBOX_FILE), () => ({ version: 1, entries: [] }), isOutboxDocument);
+  const file = createJsonFile<OutboxDocument>(
+    join(dir, OUTBOX_FILE),
+    () => ({ version: 1, entries: [] }),
+    isOutboxDocument,
+  );
   return {
     append: (entry) => file.modify((doc) => applyAppend(doc.entries, entry)),
     list: async () => (await file.read()).entries,

@@ -45,8 +45,20 @@ export class PagerDutyError extends Error {
 const SUMMARY_MAX = 1024;
 const DEDUP_KEY_MAX = 255;
 
-export function buildPagerDutyTrigger(event: RollbackEvent, dedupKey: string, routingKey: string, source = 'rollout'): PagerDutyTrigger {
-  const details: Record<string, string> = { release: event.release, rollbackId: event.rollbackId, flag: event.flag, mode: event.mode, reason: event.reason, actor: event.actor };
+export function buildPagerDutyTrigger(
+  event: RollbackEvent,
+  dedupKey: string,
+  routingKey: string,
+  source = 'rollout',
+): PagerDutyTrigger {
+  const details: Record<string, string> = {
+    release: event.release,
+    rollbackId: event.rollbackId,
+    flag: event.flag,
+    mode: event.mode,
+    reason: event.reason,
+    actor: event.actor,
+  };
   if (event.trigger !== undefined) details.trigger = event.trigger;
   if (event.evidence !== undefined) details.evidence = event.evidence;
   return {
@@ -66,7 +78,11 @@ export function buildPagerDutyTrigger(event: RollbackEvent, dedupKey: string, ro
 }
 
 /** POST a trigger; resolves on 2xx, otherwise rejects with a redacted {@link PagerDutyError}. */
-export async function sendPagerDutyTrigger(body: PagerDutyTrigger, options: PagerDutyOptions, signal?: AbortSignal): Promise<void> {
+export async function sendPagerDutyTrigger(
+  body: PagerDutyTrigger,
+  options: PagerDutyOptions,
+  signal?: AbortSignal,
+): Promise<void> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000);
   let response: Response;
   try {
@@ -79,7 +95,10 @@ export async function sendPagerDutyTrigger(body: PagerDutyTrigger, options: Page
   } catch (error) {
     // Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, timeout) is in the cause.
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const what = [cause?.code, cause?.message, error instanceof Error ? error.message : undefined].find((v) => typeof v === 'string') ?? 'request failed';
+    const what =
+      [cause?.code, cause?.message, error instanceof Error ? error.message : undefined].find(
+        (v) => typeof v === 'string',
+      ) ?? 'request failed';
     throw new PagerDutyError(scrubSecrets(`pagerduty: ${what}`, [options.routingKey]), true);
   }
   // Drain the body so the socket is released; its content is not needed (and could echo input).

@@ -31,7 +31,10 @@ function truncate(text: string, max: number): string {
 
 /** Header, section fields (release, flag, percent, actor, reason, evidence…) and a context line. */
 export function buildSlackBlocks(event: ReleaseEvent): SlackBlock[] {
-  const header = { type: 'header', text: { type: 'plain_text', text: truncate(describeEvent(event), HEADER_MAX), emoji: true } };
+  const header = {
+    type: 'header',
+    text: { type: 'plain_text', text: truncate(describeEvent(event), HEADER_MAX), emoji: true },
+  };
   const fields = listEventFields(event).map((f) => ({
     type: 'mrkdwn',
     text: truncate(`*${f.label}*\n${escapeMrkdwn(f.value)}`, FIELD_MAX),
@@ -42,7 +45,9 @@ export function buildSlackBlocks(event: ReleaseEvent): SlackBlock[] {
   }
   const context = {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${EMOJI[event.type]} \`${event.type}\` at ${escapeMrkdwn(event.at)} · rollout` }],
+    elements: [
+      { type: 'mrkdwn', text: `${EMOJI[event.type]} \`${event.type}\` at ${escapeMrkdwn(event.at)} · rollout` },
+    ],
   };
   return [header, ...sections, context];
 }

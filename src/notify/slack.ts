@@ -55,7 +55,13 @@ export function readSlackClientOptions(env: Record<string, string | undefined>):
 }
 
 // `ok: false` answers worth retrying later; everything else (invalid_auth, channel_not_found…) needs a human.
-const RETRYABLE_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const RETRYABLE_PLATFORM_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
 
 // WebClient logs through this; we keep it silent because our own results carry the redacted error.
 const silentLogger: Logger = {
@@ -134,32 +140,53 @@ export function createSlackApi(options: SlackClientOptions): SlackApi {
 /** Map anything the WebClient throws to a redacted {@link SlackCallError}. */
 export function toSlackCallError(error: unknown, token: string, signal?: AbortSignal): SlackCallError {
   const scrub = (text: string): string => scrubSecrets(text, [token]);
-  if (signal?.aborted === true) return new SlackCallError('slack: deadline exceeded, request aborted', { retryable: true });
-  const e = (error ?? {}) as { code?: unknown; message?: unknown; retryAfter?: unknown; statusCode?: unknown; data?: { error?: unknown } };
+  if (signal?.aborted === true)
+    return new SlackCallError('slack: deadline exceeded, request aborted', { retryable: true });
+  const e = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    retryAfter?: unknown;
+    statusCode?: unknown;
+    data?: { error?: unknown };
+  };
   switch (e.code) {
     case 'slack_webapi_rate_limited_error': {
       const seconds = typeof e.retryAfter === 'number' ? e.retryAfter : 1;
-      return new SlackCallError(`slack: rate limited (retry after ${seconds}s)`, { retryable: true, retryAfterMs: seconds * 1000 });
+      return new SlackCallError(`slack: rate limited (retry after ${seconds}s)`, {
+        retryable: true,
+        retryAfterMs: seconds * 1000,
+      });
     }
     case 'slack_webapi_platform_error': {
       const slackError = typeof e.data?.error === 'string' ? e.data.error : 'unknown_error';
-      return new SlackCallError(scrub(`slack: ${slackError}`), { retryable: RETRYABLE_PLATFORM_ERRORS.has(slackError), slackError });
+      return new SlackCallError(scrub(`slack: ${slackError}`), {
+        retryable: RETRYABLE_PLATFORM_ERRORS.has(slackError),
+        slackError,
+      });
     }
     case 'slack_webapi_http_error': {
       const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
-      return new SlackCallError(`slack: HTTP ${status}`, { retryable: status >= 500 || status === 408 || status === 429 });
+      return new SlackCallError(`slack: HTTP ${status}`, {
+        retryable: status >= 500 || status === 408 || status === 429,
+      });
     }
     case 'slack_webapi_request_error':
       return new SlackCallError(scrub(`slack: ${String(e.message)}`), { retryable: true });
     default:
-      return new SlackCallError(scrub(`slack: ${error instanceof Error ? error.message : String(error)}`), { retryable: true });
+      return new SlackCallError(scrub(`slack: ${error instanceof Error ? error.message : String(error)}`), {
+        retryable: true,
+      });
   }
 }
 
 /** Turn a caught error into a failed {@link DeliveryResult}. */
 export function toFailedDelivery(error: unknown, secrets: readonly (string | undefined)[]): DeliveryResult {
   if (error instanceof SlackCallError) {
-    const failed = { status: 'failed' as const, retryable: error.retryable, error: scrubSecrets(error.message, secrets) };
+    const failed = {
+      status: 'failed' as const,
+      retryable: error.retryable,
+      error: scrubSecrets(error.message, secrets),
+    };
     return error.retryAfterMs === undefined ? failed : { ...failed, retryAfterMs: error.retryAfterMs };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -181,7 +208,12 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     name: 'slack',
     async send(event: ReleaseEvent, sendOptions?: SendOptions): Promise<DeliveryResult> {
       try {
-        const args = { channel: options.channel, text: buildSlackText(event), blocks: buildSlackBlocks(event), unfurl_links: false };
+        const args = {
+          channel: options.channel,
+          text: buildSlackText(event),
+          blocks: buildSlackBlocks(event),
+          unfurl_links: false,
+        };
         await options.api.call('chat.postMessage', args, sendOptions);
         return { status: 'delivered' };
       } catch (error) {

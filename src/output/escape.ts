@@ -31,7 +31,10 @@ export function escapeInline(text: string): string {
 }
 
 /** The first character `escapeInline` (or, with `multiline`, `escapeControl`) would escape, or null. */
-export function findUnsafeCharacter(text: string, opts: { multiline?: boolean } = {}): { index: number; shown: string } | null {
+export function findUnsafeCharacter(
+  text: string,
+  opts: { multiline?: boolean } = {},
+): { index: number; shown: string } | null {
   const pattern = new RegExp((opts.multiline ? UNSAFE : UNSAFE_INLINE).source);
   const match = pattern.exec(text);
   return match ? { index: match.index, shown: visible(match[0]) } : null;
@@ -39,7 +42,10 @@ export function findUnsafeCharacter(text: string, opts: { multiline?: boolean } 
 
 /** Makes JSON text terminal-safe without changing its value: JSON.stringify leaves C1 and bidi raw. */
 export function escapeJsonText(json: string): string {
-  return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
+  return json.replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Keys whose values are one-line identities (who, why, what): escaped inline wherever they are printed. */

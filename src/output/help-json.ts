@@ -33,14 +33,25 @@ export function describeHelp(cmd: Command): HelpDocument {
   for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
   const globals: Option[] = [];
   for (let c = cmd.parent; c; c = c.parent) globals.push(...c.options);
-  const option = (o: Option): HelpOption => ({ flags: o.flags, description: o.description, ...(o.defaultValue !== undefined ? { default: o.defaultValue as unknown } : {}) });
+  const option = (o: Option): HelpOption => ({
+    flags: o.flags,
+    description: o.description,
+    ...(o.defaultValue !== undefined ? { default: o.defaultValue as unknown } : {}),
+  });
   return {
     command: names.join(' '),
     usage: `${names.join(' ')} ${cmd.usage()}`,
     description: cmd.description(),
-    arguments: cmd.registeredArguments.map((a) => ({ name: a.name(), description: a.description, required: a.required, variadic: a.variadic })),
+    arguments: cmd.registeredArguments.map((a) => ({
+      name: a.name(),
+      description: a.description,
+      required: a.required,
+      variadic: a.variadic,
+    })),
     options: [...cmd.options.map(option), { flags: '-h, --help', description: 'display help for command' }],
     globalOptions: globals.map(option),
-    commands: cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden).map((c) => ({ name: c.name(), description: c.description() })),
+    commands: cmd.commands
+      .filter((c) => !(c as Command & { _hidden?: boolean })._hidden)
+      .map((c) => ({ name: c.name(), description: c.description() })),
   };
 }

@@ -63,18 +63,29 @@ function property(name: string, value: string): string {
 function renderCase(r: GateResult, phase: string, at: { file: string; line: number } | undefined): string[] {
   const name = r.title ? `${r.id}: ${r.title}` : r.id;
   const where = at ? ` file="${attr(at.file)}" line="${at.line}"` : '';
-  const body = [`    <testcase name="${attr(name)}" classname="rollout.preflight.${attr(phase)}.${attr(r.kind)}" time="${seconds(r.durationMs)}"${where}>`];
-  const detail = [r.summary, r.hint ? `hint: ${r.hint}` : '', r.evidence.source ? `source: ${r.evidence.source}` : ''].filter(Boolean).join('\n');
-  if (r.verdict === 'fail') body.push(`      <failure message="${attr(r.summary)}" type="${attr(r.reason)}">${text(detail)}</failure>`);
-  if (r.verdict === 'inconclusive') body.push(`      <skipped message="${attr(`inconclusive: ${r.summary}${r.hint ? ` (${r.hint})` : ''}`)}"/>`);
-  const evidence = caseProperties(r).map(([k, v]) => `${k}: ${v}`).join('\n');
+  const body = [
+    `    <testcase name="${attr(name)}" classname="rollout.preflight.${attr(phase)}.${attr(r.kind)}" time="${seconds(r.durationMs)}"${where}>`,
+  ];
+  const detail = [r.summary, r.hint ? `hint: ${r.hint}` : '', r.evidence.source ? `source: ${r.evidence.source}` : '']
+    .filter(Boolean)
+    .join('\n');
+  if (r.verdict === 'fail')
+    body.push(`      <failure message="${attr(r.summary)}" type="${attr(r.reason)}">${text(detail)}</failure>`);
+  if (r.verdict === 'inconclusive')
+    body.push(`      <skipped message="${attr(`inconclusive: ${r.summary}${r.hint ? ` (${r.hint})` : ''}`)}"/>`);
+  const evidence = caseProperties(r)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
   body.push(`      <system-out>${text(r.output ? `${evidence}\n\n${r.output}` : evidence)}</system-out>`);
   body.push('    </testcase>');
   return body;
 }
 
 function caseProperties(r: GateResult): Array<[string, string]> {
-  const out: Array<[string, string]> = [['verdict', r.verdict], ['reason', r.reason]];
+  const out: Array<[string, string]> = [
+    ['verdict', r.verdict],
+    ['reason', r.reason],
+  ];
   if (r.item) out.push(['item', r.item]);
   if (r.evidence.observed !== undefined) out.push(['observed', show(r.evidence.observed)]);
   if (r.evidence.expected !== undefined) out.push(['expected', r.evidence.expected]);
@@ -85,7 +96,7 @@ function caseProperties(r: GateResult): Array<[string, string]> {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }
 
 function seconds(ms: number): string {
@@ -104,7 +115,14 @@ function clean(s: string): string {
 
 /** Attribute value: quotes and newlines escaped so parsers keep them. */
 export function attr(s: string): string {
-  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return clean(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
 }
 
 /** Element text. */

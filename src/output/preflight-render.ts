@@ -36,9 +36,23 @@ export function formatProgressLine(r: GateResult, s: Style, tty: boolean): strin
 }
 
 /** The human report: a table in plan order, hints and output tails for what did not pass, a verdict line. */
-export function renderPreflight(result: PreflightResult, s: Style, opts: { annotations?: boolean; positions?: GatePositions } = {}): string {
-  const out = [s.bold(`Preflight ${result.phase}: ${result.phaseTitle}`) + s.dim(`  (${result.release}${result.only ? `, only ${result.only.join(', ')}` : ''})`), ''];
-  const rows = result.gates.map((g) => [verdictColor(s, g.verdict), g.id, g.kind, formatDuration(g.durationMs), oneLine(g.summary, 100)]);
+export function renderPreflight(
+  result: PreflightResult,
+  s: Style,
+  opts: { annotations?: boolean; positions?: GatePositions } = {},
+): string {
+  const out = [
+    s.bold(`Preflight ${result.phase}: ${result.phaseTitle}`) +
+      s.dim(`  (${result.release}${result.only ? `, only ${result.only.join(', ')}` : ''})`),
+    '',
+  ];
+  const rows = result.gates.map((g) => [
+    verdictColor(s, g.verdict),
+    g.id,
+    g.kind,
+    formatDuration(g.durationMs),
+    oneLine(g.summary, 100),
+  ]);
   out.push(renderTable(['verdict', 'gate', 'kind', 'time', 'evidence'], rows));
   const open = result.gates.filter((g) => g.verdict !== 'pass');
   if (open.length) out.push('');
@@ -46,11 +60,23 @@ export function renderPreflight(result: PreflightResult, s: Style, opts: { annot
     out.push(`${verdictColor(s, g.verdict)} ${s.bold(g.id)}${g.title ? ` — ${g.title}` : ''}`);
     out.push(`    ${g.summary}`);
     if (g.evidence.source) out.push(s.dim(`    ${g.kind === 'command' ? '$ ' : ''}${oneLine(g.evidence.source, 200)}`));
-    if (g.evidence.expected) out.push(s.dim(`    expected: ${g.evidence.expected}${g.evidence.observed !== undefined ? `; seen: ${oneLine(show(g.evidence.observed), 120)}` : ''}`));
+    if (g.evidence.expected)
+      out.push(
+        s.dim(
+          `    expected: ${g.evidence.expected}${g.evidence.observed !== undefined ? `; seen: ${oneLine(show(g.evidence.observed), 120)}` : ''}`,
+        ),
+      );
     if (g.hint) out.push(`    ${s.cyan('hint:')} ${g.hint}`);
-    if (g.verdict === 'fail' && g.output) out.push(...g.output.split('\n').slice(-15).map((l) => s.dim(`    │ ${l}`)));
+    if (g.verdict === 'fail' && g.output)
+      out.push(
+        ...g.output
+          .split('\n')
+          .slice(-15)
+          .map((l) => s.dim(`    │ ${l}`)),
+      );
   }
-  if (result.recordError) out.push('', s.yellow(`warning: the result was not recorded in the state: ${result.recordError}`));
+  if (result.recordError)
+    out.push('', s.yellow(`warning: the result was not recorded in the state: ${result.recordError}`));
   if (result.junit) out.push('', s.dim(`JUnit report: ${result.junit}`));
   out.push('', renderVerdictLine(result, s));
   if (opts.annotations) out.push(...renderAnnotations(result, opts.positions));
@@ -59,7 +85,11 @@ export function renderPreflight(result: PreflightResult, s: Style, opts: { annot
 
 export function renderVerdictLine(result: PreflightResult, s: Style): string {
   const c = result.counts;
-  const parts = [`${c.pass} passed`, c.fail ? s.red(`${c.fail} failed`) : '0 failed', c.inconclusive ? s.yellow(`${c.inconclusive} inconclusive`) : '0 inconclusive'];
+  const parts = [
+    `${c.pass} passed`,
+    c.fail ? s.red(`${c.fail} failed`) : '0 failed',
+    c.inconclusive ? s.yellow(`${c.inconclusive} inconclusive`) : '0 inconclusive',
+  ];
   return `${s.bold(`${result.phase} ${verdictColor(s, result.verdict)}`)}: ${parts.join(', ')} of ${c.total} gate(s) in ${formatDuration(result.durationMs)} (exit ${result.exitCode})`;
 }
 
@@ -88,5 +118,5 @@ function oneLine(s: string, max: number): string {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }

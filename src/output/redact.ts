@@ -3,7 +3,8 @@
  * values of secret-looking variables are known and replaced wherever they appear; well-known token
  * shapes and URL credentials are masked even when their source is unknown.
  */
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PASS|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|ROUTING_KEY|DSN|DATABASE_URL)/i;
+const SECRET_NAME =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|PASS|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|ROUTING_KEY|DSN|DATABASE_URL)/i;
 const PATTERNS: Array<[RegExp, string]> = [
   [/\bxox[abposr]-[A-Za-z0-9-]{8,}/g, 'xox*-[REDACTED]'],
   [/\b(gh[pousr]_[A-Za-z0-9]{20,})/g, '[REDACTED]'],

@@ -9,7 +9,14 @@ export interface Style {
 }
 
 const identity = (s: string) => s;
-export const plainStyle: Style = { bold: identity, dim: identity, red: identity, green: identity, yellow: identity, cyan: identity };
+export const plainStyle: Style = {
+  bold: identity,
+  dim: identity,
+  red: identity,
+  green: identity,
+  yellow: identity,
+  cyan: identity,
+};
 
 /** chalk is loaded only when colour is actually wanted, to keep start-up cheap. */
 export async function loadStyle(wantColor: boolean): Promise<Style> {
@@ -19,7 +26,14 @@ export async function loadStyle(wantColor: boolean): Promise<Style> {
   return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, cyan: c.cyan };
 }
 
-const SGR: Record<keyof Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] };
+const SGR: Record<keyof Style, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+};
 
 /**
  * A colour style whose codes are placeholders only `finish` turns into escape sequences. main.ts
@@ -30,8 +44,18 @@ const SGR: Record<keyof Style, [number, number]> = { bold: [1, 22], dim: [2, 22]
 export function createMarkedStyle(): { style: Style; finish(text: string): string } {
   const nonce = Math.random().toString(36).slice(2, 10);
   const mark = (code: number) => `\ue000${nonce}:${code}\ue001`;
-  const wrap = ([open, close]: [number, number]) => (s: string) => `${mark(open)}${s}${mark(close)}`;
-  const style: Style = { bold: wrap(SGR.bold), dim: wrap(SGR.dim), red: wrap(SGR.red), green: wrap(SGR.green), yellow: wrap(SGR.yellow), cyan: wrap(SGR.cyan) };
+  const wrap =
+    ([open, close]: [number, number]) =>
+    (s: string) =>
+      `${mark(open)}${s}${mark(close)}`;
+  const style: Style = {
+    bold: wrap(SGR.bold),
+    dim: wrap(SGR.dim),
+    red: wrap(SGR.red),
+    green: wrap(SGR.green),
+    yellow: wrap(SGR.yellow),
+    cyan: wrap(SGR.cyan),
+  };
   const pattern = new RegExp(`\ue000${nonce}:(\\d+)\ue001`, 'g');
   return { style, finish: (text) => text.replace(pattern, (_, code: string) => `\x1b[${code}m`) };
 }
@@ -56,6 +80,9 @@ export function renderTable(header: string[], rows: string[][]): string {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m|\ue000[a-z0-9]+:\d+\ue001/g, '').length;
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c)))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c))))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

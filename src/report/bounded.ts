@@ -12,7 +12,10 @@ export class KeepLast<T> {
   private items: T[] = [];
   dropped = 0;
 
-  constructor(readonly limit: number, saved?: KeepLastData<T>) {
+  constructor(
+    readonly limit: number,
+    saved?: KeepLastData<T>,
+  ) {
     if (saved) {
       this.items = saved.items;
       this.dropped = saved.dropped;
@@ -49,7 +52,10 @@ export class MinHeap<T> {
   private readonly items: T[];
 
   /** `saved` is the `contents` of an earlier heap under the same order. */
-  constructor(private readonly before: (a: T, b: T) => boolean, saved: T[] = []) {
+  constructor(
+    private readonly before: (a: T, b: T) => boolean,
+    saved: T[] = [],
+  ) {
     this.items = saved;
   }
 

@@ -5,7 +5,15 @@ import { computeDelivery, type DeliveryMetrics } from './delivery.js';
 import { KeepLast, type KeepLastData } from './bounded.js';
 import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
-import { REPORT_LIMITS, Walker, type Decision, type ReportLimits, type RollbackRecord, type Visit, type WalkerData } from './timeline.js';
+import {
+  REPORT_LIMITS,
+  Walker,
+  type Decision,
+  type ReportLimits,
+  type RollbackRecord,
+  type Visit,
+  type WalkerData,
+} from './timeline.js';
 
 /** One evaluation of one canary metric, for the canary-vs-baseline chart. */
 export interface CanaryPoint {
@@ -39,17 +47,33 @@ export interface ReleaseReport {
    * Present when the history is longer than the report shows: how many of the earliest timeline
    * events, visits, decisions, rollbacks and overrides were left out. Delivery figures count them all.
    */
-  omitted?: { events: number; timeline: number; visits: number; decisions: number; rollbacks: number; overrides: number };
+  omitted?: {
+    events: number;
+    timeline: number;
+    visits: number;
+    decisions: number;
+    rollbacks: number;
+    overrides: number;
+  };
 }
 
 function toPoints(decisions: Decision[], state: ReleaseState | null, runs: number): Record<string, CanaryPoint[]> {
   const series: Record<string, CanaryPoint[]> = {};
-  const add = (d: { at: string; stage: string | null; run: number }, label: string, evidence: ReturnType<typeof findCanaryEvidence>) => {
+  const add = (
+    d: { at: string; stage: string | null; run: number },
+    label: string,
+    evidence: ReturnType<typeof findCanaryEvidence>,
+  ) => {
     for (const ev of evidence) {
       for (const m of ev.metrics) {
         (series[m.id] ??= []).push({
-          label, at: d.at, stage: d.stage, run: d.run, verdict: m.verdict,
-          baseline: m.baseline?.value ?? null, canary: m.canary?.value ?? null,
+          label,
+          at: d.at,
+          stage: d.stage,
+          run: d.run,
+          verdict: m.verdict,
+          baseline: m.baseline?.value ?? null,
+          canary: m.canary?.value ?? null,
           ...(typeof m.baseline?.n === 'number' ? { baselineN: m.baseline.n } : {}),
           ...(typeof m.canary?.n === 'number' ? { canaryN: m.canary.n } : {}),
         });
@@ -61,9 +85,17 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
   const stage = state?.stage?.id;
   const run = Math.max(1, runs);
   const evidence = stage ? state?.evidence[`canary:${stage}`] : undefined;
-  if (stage && evidence !== undefined && !decisions.some((d) => d.run === run && d.stage === stage && d.canary.length > 0)) {
+  if (
+    stage &&
+    evidence !== undefined &&
+    !decisions.some((d) => d.run === run && d.stage === stage && d.canary.length > 0)
+  ) {
     const at = (evidence as { at?: unknown } | null)?.at;
-    add({ at: typeof at === 'string' ? at : state!.stage!.startedAt, stage, run }, `${stage}${runs > 1 ? ` #${run}` : ''} (latest)`, findCanaryEvidence(evidence));
+    add(
+      { at: typeof at === 'string' ? at : state!.stage!.startedAt, stage, run },
+      `${stage}${runs > 1 ? ` #${run}` : ''} (latest)`,
+      findCanaryEvidence(evidence),
+    );
   }
   return series;
 }
@@ -90,7 +122,13 @@ export class ReportBuilder {
    * history this state extends (check with `ReportBuilder.canResume`); the next entry to `add` is
    * the one after the last that builder took.
    */
-  constructor(private readonly config: RawConfig, private readonly state: ReleaseState | null, private readonly now: Date, limits: ReportLimits = REPORT_LIMITS, saved?: ReportBuilderData) {
+  constructor(
+    private readonly config: RawConfig,
+    private readonly state: ReleaseState | null,
+    private readonly now: Date,
+    limits: ReportLimits = REPORT_LIMITS,
+    saved?: ReportBuilderData,
+  ) {
     this.walker = new Walker(config, now, limits, saved?.walker);
     this.timeline = new KeepLast(limits.timeline, saved?.timeline);
     this.overrides = new KeepLast(limits.overrides, saved?.overrides);
@@ -108,7 +146,13 @@ export class ReportBuilder {
 
   /** The builder as plain data, before `finish` (which settles open visits and rollbacks against the clock and the state). */
   data(): ReportBuilderData {
-    return { events: this.events, timeline: this.timeline.data(), overrides: this.overrides.data(), walker: this.walker.data(), order: this.order.data(this.state) };
+    return {
+      events: this.events,
+      timeline: this.timeline.data(),
+      overrides: this.overrides.data(),
+      walker: this.walker.data(),
+      order: this.order.data(this.state),
+    };
   }
 
   finish(): ReleaseReport {
@@ -116,7 +160,12 @@ export class ReportBuilder {
     const walk = this.walker.finish(this.state);
     const timeline = this.timeline.toArray();
     const overrides = this.overrides.toArray();
-    const omitted = { events: this.events, timeline: this.timeline.dropped, ...walk.omitted, overrides: this.overrides.dropped };
+    const omitted = {
+      events: this.events,
+      timeline: this.timeline.dropped,
+      ...walk.omitted,
+      overrides: this.overrides.dropped,
+    };
     const truncated = omitted.timeline + omitted.visits + omitted.decisions + omitted.rollbacks + omitted.overrides > 0;
     return {
       release: this.config.release,
@@ -144,7 +193,13 @@ export class ReportBuilder {
 }
 
 /** The release report: pure over config, state, audit log and the clock. */
-export function buildReport(config: RawConfig, state: ReleaseState | null, audit: Iterable<AuditEntry>, now: Date, limits: ReportLimits = REPORT_LIMITS): ReleaseReport {
+export function buildReport(
+  config: RawConfig,
+  state: ReleaseState | null,
+  audit: Iterable<AuditEntry>,
+  now: Date,
+  limits: ReportLimits = REPORT_LIMITS,
+): ReleaseReport {
   const builder = new ReportBuilder(config, state, now, limits);
   for (const entry of audit) builder.add(entry);
   return builder.finish();

@@ -49,7 +49,11 @@ export interface CheckpointKey {
 const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
 function identity(key: CheckpointKey): { version: string; plan: string; limits: string } {
-  return { version: key.version, plan: sha256(JSON.stringify(key.config)).toString('hex'), limits: JSON.stringify(key.limits) };
+  return {
+    version: key.version,
+    plan: sha256(JSON.stringify(key.config)).toString('hex'),
+    limits: JSON.stringify(key.limits),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -82,13 +86,26 @@ export async function loadCheckpoint(file: string, key: CheckpointKey): Promise<
     return null;
   }
   const want = identity(key);
-  if (!isRecord(saved) || saved.format !== CHECKPOINT_FORMAT || saved.version !== want.version || saved.plan !== want.plan || saved.limits !== want.limits) return null;
+  if (
+    !isRecord(saved) ||
+    saved.format !== CHECKPOINT_FORMAT ||
+    saved.version !== want.version ||
+    saved.plan !== want.plan ||
+    saved.limits !== want.limits
+  )
+    return null;
   if (!Number.isSafeInteger(saved.entries) || !isRecord(saved.anchor) || !isRecord(saved.builder)) return null;
   return saved as unknown as Saved;
 }
 
 /** Replace the checkpoint in `file` (written whole or not at all: a scratch file renamed over it, mode 0600). */
-export async function saveCheckpoint(file: string, key: CheckpointKey, entries: number, anchor: AuditAnchor, builder: ReportBuilderData): Promise<void> {
+export async function saveCheckpoint(
+  file: string,
+  key: CheckpointKey,
+  entries: number,
+  anchor: AuditAnchor,
+  builder: ReportBuilderData,
+): Promise<void> {
   const saved: Saved = { format: CHECKPOINT_FORMAT, ...identity(key), entries, anchor, builder };
   const payload = v8.serialize(saved);
   await writeFileAtomic(file, Buffer.concat([sha256(payload), payload]), { dirMode: 0o700 });
@@ -124,7 +141,9 @@ export interface IncrementalReportOptions {
  * at the last entry read. The report is the same as one built from the first entry (tested in
  * test/unit/report/checkpoint.test.ts).
  */
-export async function buildReportIncrementally(options: IncrementalReportOptions): Promise<{ report: ReleaseReport; history: HistoryRead }> {
+export async function buildReportIncrementally(
+  options: IncrementalReportOptions,
+): Promise<{ report: ReleaseReport; history: HistoryRead }> {
   const { config, state, history, now, file } = options;
   const limits = options.limits ?? REPORT_LIMITS;
   const key: CheckpointKey = { version: options.version, config, limits };
@@ -148,7 +167,12 @@ export async function buildReportIncrementally(options: IncrementalReportOptions
     builder = new ReportBuilder(config, state, now, limits);
     scan = await history.scanAfter(null, visit);
   }
-  const result: HistoryRead = { entries: (saved?.entries ?? 0) + read, read, resumed: saved !== null, ...(rebuiltBecause ? { rebuiltBecause } : {}) };
+  const result: HistoryRead = {
+    entries: (saved?.entries ?? 0) + read,
+    read,
+    resumed: saved !== null,
+    ...(rebuiltBecause ? { rebuiltBecause } : {}),
+  };
   // Saved before `finish`, which settles what is still open against the clock and the state.
   if (file && scan.anchor && (read > 0 || !saved)) {
     try {

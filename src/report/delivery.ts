@@ -71,19 +71,51 @@ export class DeliveryTally {
   private previous: Visit | null = null;
 
   /** `now` only measures the visit still open when the report ends; `saved` continues an earlier tally. */
-  constructor(private readonly now: Date, saved?: DeliveryTallyData) {
+  constructor(
+    private readonly now: Date,
+    saved?: DeliveryTallyData,
+  ) {
     this.stages = saved?.stages ?? new Map();
     this.phases = saved?.phases ?? new Map();
     if (saved) {
-      ({ deployments: this.deployments, finishedDeployments: this.finishedDeployments, failedDeployments: this.failedDeployments } = saved);
-      ({ rollbacks: this.rollbacks, recovered: this.recovered, recoveryMsTotal: this.recoveryMsTotal, previous: this.previous } = saved);
+      ({
+        deployments: this.deployments,
+        finishedDeployments: this.finishedDeployments,
+        failedDeployments: this.failedDeployments,
+      } = saved);
+      ({
+        rollbacks: this.rollbacks,
+        recovered: this.recovered,
+        recoveryMsTotal: this.recoveryMsTotal,
+        previous: this.previous,
+      } = saved);
     }
   }
 
   /** The tally as plain data (everything but `now`), for a report checkpoint. */
   data(): DeliveryTallyData {
-    const { deployments, finishedDeployments, failedDeployments, rollbacks, recovered, recoveryMsTotal, stages, phases, previous } = this;
-    return { deployments, finishedDeployments, failedDeployments, rollbacks, recovered, recoveryMsTotal, stages, phases, previous };
+    const {
+      deployments,
+      finishedDeployments,
+      failedDeployments,
+      rollbacks,
+      recovered,
+      recoveryMsTotal,
+      stages,
+      phases,
+      previous,
+    } = this;
+    return {
+      deployments,
+      finishedDeployments,
+      failedDeployments,
+      rollbacks,
+      recovered,
+      recoveryMsTotal,
+      stages,
+      phases,
+      previous,
+    };
   }
 
   /** Count a visit once it will not change any more (left, or the current one at the end). */
@@ -121,7 +153,14 @@ export class DeliveryTally {
     let entry = map.get(key);
     if (!entry) {
       // Phase rows count entries into the phase (addVisit); stage rows count visits.
-      entry = { phase: v.phase, stage, ...(v.percent !== undefined ? { percent: v.percent } : {}), visits: 0, totalMs: 0, ongoing: false };
+      entry = {
+        phase: v.phase,
+        stage,
+        ...(v.percent !== undefined ? { percent: v.percent } : {}),
+        visits: 0,
+        totalMs: 0,
+        ongoing: false,
+      };
       map.set(key, entry);
     }
     if (stage !== null) entry.visits += 1;
@@ -134,7 +173,9 @@ export class DeliveryTally {
 export function computeDelivery(walk: Walk): DeliveryMetrics {
   const t = walk.tally;
   return {
-    deploymentSuccessRate: t.finishedDeployments ? (t.finishedDeployments - t.failedDeployments) / t.finishedDeployments : null,
+    deploymentSuccessRate: t.finishedDeployments
+      ? (t.finishedDeployments - t.failedDeployments) / t.finishedDeployments
+      : null,
     deployments: t.deployments,
     failedDeployments: t.failedDeployments,
     rollbackRate: walk.runs ? walk.rolledBackRuns / walk.runs : null,

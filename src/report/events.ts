@@ -91,7 +91,9 @@ export interface ReleaseEvent {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function fromAudit(entry: AuditEntry): ReleaseEvent {
@@ -198,7 +200,11 @@ export class EventOrder {
   private readonly future: number[];
   private readonly stateSerial: number;
 
-  constructor(state: ReleaseState | null, private readonly emit: (event: ReleaseEvent) => void, saved?: EventOrderData) {
+  constructor(
+    state: ReleaseState | null,
+    private readonly emit: (event: ReleaseEvent) => void,
+    saved?: EventOrderData,
+  ) {
     const history = state?.history ?? [];
     this.heap = new MinHeap<Queued>(comesFirst, saved?.queued);
     this.covered = new Set(saved?.covered);
@@ -223,7 +229,8 @@ export class EventOrder {
    */
   static canResume(state: ReleaseState | null, saved: EventOrderData): boolean {
     const history = state?.history ?? [];
-    if (history.length < saved.history.count || historyDigest(history, saved.history.count) !== saved.history.digest) return false;
+    if (history.length < saved.history.count || historyDigest(history, saved.history.count) !== saved.history.digest)
+      return false;
     const future = new Set(saved.future);
     for (let i = saved.history.count; i < history.length; i++) if (future.has(history[i]!.serial)) return false;
     return true;

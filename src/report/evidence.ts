@@ -16,7 +16,9 @@ export interface CanaryEvidence {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function isMetricVerdict(value: unknown): value is MetricVerdict {
@@ -51,6 +53,13 @@ export function summarizeEvidence(value: unknown): { verdict?: string; summary?:
   const verdict = typeof o.verdict === 'string' ? o.verdict : typeof o.outcome === 'string' ? o.outcome : undefined;
   const reasons = Array.isArray(o.reasons) ? o.reasons.filter((r): r is string => typeof r === 'string') : [];
   const gates = Array.isArray(o.gates) ? o.gates.length : 0;
-  const summary = typeof o.summary === 'string' ? o.summary : reasons.length ? reasons.join('; ') : gates ? `${gates} gate${gates === 1 ? '' : 's'} checked` : undefined;
+  const summary =
+    typeof o.summary === 'string'
+      ? o.summary
+      : reasons.length
+        ? reasons.join('; ')
+        : gates
+          ? `${gates} gate${gates === 1 ? '' : 's'} checked`
+          : undefined;
   return { ...(verdict ? { verdict } : {}), ...(summary ? { summary } : {}) };
 }

@@ -25,13 +25,16 @@ export function formatTime(iso: string | null): string {
 }
 
 /** A row per delivery figure: name, measured, target, whether the target is met. */
-export function deliveryRows(d: DeliveryMetrics): Array<{ name: string; value: string; target: string; met: boolean | null }> {
+export function deliveryRows(
+  d: DeliveryMetrics,
+): Array<{ name: string; value: string; target: string; met: boolean | null }> {
   return [
     {
       name: 'Deployment success rate',
       value: `${formatPercent(d.deploymentSuccessRate)} (${d.deployments - d.failedDeployments} of ${d.deployments} stage deployments)`,
       target: DELIVERY_TARGETS.deploymentSuccessRate.text,
-      met: d.deploymentSuccessRate === null ? null : d.deploymentSuccessRate >= DELIVERY_TARGETS.deploymentSuccessRate.min,
+      met:
+        d.deploymentSuccessRate === null ? null : d.deploymentSuccessRate >= DELIVERY_TARGETS.deploymentSuccessRate.min,
     },
     {
       name: 'Rollback rate',
@@ -52,8 +55,16 @@ function describePosition(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   const o = value as Record<string, unknown>;
-  const stage = typeof o.stage === 'string' ? o.stage : (o.stage as { id?: string } | null)?.id ?? (typeof o.id === 'string' ? o.id : undefined);
-  const parts = [typeof o.phase === 'string' ? o.phase : undefined, stage, typeof o.percent === 'number' ? `${o.percent} %` : undefined, typeof o.mode === 'string' ? `mode ${o.mode}` : undefined];
+  const stage =
+    typeof o.stage === 'string'
+      ? o.stage
+      : ((o.stage as { id?: string } | null)?.id ?? (typeof o.id === 'string' ? o.id : undefined));
+  const parts = [
+    typeof o.phase === 'string' ? o.phase : undefined,
+    stage,
+    typeof o.percent === 'number' ? `${o.percent} %` : undefined,
+    typeof o.mode === 'string' ? `mode ${o.mode}` : undefined,
+  ];
   return parts.filter(Boolean).join(' ');
 }
 
@@ -74,7 +85,13 @@ export function formatPValue(p: number | null | undefined): string {
 /** What a report of a long history leaves out, in one sentence. */
 export function omittedNote(o: NonNullable<ReleaseReport['omitted']>): string {
   const parts = [
-    [o.timeline, 'timeline events'], [o.visits, 'stage visits'], [o.decisions, 'decisions'], [o.rollbacks, 'rollbacks'], [o.overrides, 'overrides'],
-  ].filter(([n]) => (n as number) > 0).map(([n, what]) => `${(n as number).toLocaleString('en-US')} earlier ${what as string}`);
+    [o.timeline, 'timeline events'],
+    [o.visits, 'stage visits'],
+    [o.decisions, 'decisions'],
+    [o.rollbacks, 'rollbacks'],
+    [o.overrides, 'overrides'],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${(n as number).toLocaleString('en-US')} earlier ${what as string}`);
   return `A long history (${o.events.toLocaleString('en-US')} events): the lists below show the most recent ones; ${parts.join(', ')} are not listed. The delivery figures count everything.`;
 }

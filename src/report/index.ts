@@ -5,4 +5,11 @@ export { findCanaryEvidence, type CanaryEvidence, type MetricVerdict } from './e
 export { readPosition, type Position } from './position.js';
 export { renderHtml } from './render-html.js';
 export { renderMarkdown } from './render-markdown.js';
-export { REPORT_LIMITS, walkEvents, type Decision, type ReportLimits, type RollbackRecord, type Visit } from './timeline.js';
+export {
+  REPORT_LIMITS,
+  walkEvents,
+  type Decision,
+  type ReportLimits,
+  type RollbackRecord,
+  type Visit,
+} from './timeline.js';

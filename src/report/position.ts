@@ -8,7 +8,9 @@ export interface Position {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 const stageIndexes = new WeakMap<RawConfig, Map<string, { phase: string; percent: number }>>();
@@ -19,7 +21,8 @@ export function indexStages(config: RawConfig): Map<string, { phase: string; per
   if (cached) return cached;
   const map = new Map<string, { phase: string; percent: number }>();
   stageIndexes.set(config, map);
-  for (const p of config.phases) for (const s of p.rollout?.stages ?? []) map.set(s.id, { phase: p.id, percent: s.percent });
+  for (const p of config.phases)
+    for (const s of p.rollout?.stages ?? []) map.set(s.id, { phase: p.id, percent: s.percent });
   return map;
 }
 

@@ -19,7 +19,9 @@ th{background:#f5f5f5}.met-yes{color:#2e7d32;font-weight:600}.met-no{color:#c628
 function htmlTable(header: string[], rows: string[][], rawColumns: number[] = []): string {
   if (rows.length === 0) return '<p>None yet.</p>';
   const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td>${rawColumns.includes(i) ? c : escapeHtml(c)}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td>${rawColumns.includes(i) ? c : escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('');
   return `<table>${head}${body}</table>`;
 }
 
@@ -29,32 +31,82 @@ function verdict(v: string | undefined): string {
 
 function renderDecision(d: Decision): string {
   const where = [d.phase, d.stage].filter(Boolean).join(' · ') || '—';
-  const parts = [`<h3>${escapeHtml(`${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`)}</h3>`, `<p>${verdict(d.verdict)}${d.summary ? ` — ${escapeHtml(d.summary)}` : ''} · by ${escapeHtml(d.actor)}${d.reason ? ` · “${escapeHtml(d.reason)}”` : ''}</p>`];
+  const parts = [
+    `<h3>${escapeHtml(`${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`)}</h3>`,
+    `<p>${verdict(d.verdict)}${d.summary ? ` — ${escapeHtml(d.summary)}` : ''} · by ${escapeHtml(d.actor)}${d.reason ? ` · “${escapeHtml(d.reason)}”` : ''}</p>`,
+  ];
   for (const c of d.canary) {
     parts.push(`<p>Canary analysis: ${verdict(c.verdict)}${c.summary ? ` — ${escapeHtml(c.summary)}` : ''}</p>`);
-    parts.push(htmlTable(['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'], c.metrics.map((m) => [
-      escapeHtml(m.id), verdict(m.verdict), escapeHtml(`${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`), escapeHtml(`${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`),
-      escapeHtml(formatPValue(m.pValue)), escapeHtml(m.reason ?? ''),
-    ]), [0, 1, 2, 3, 4, 5]));
+    parts.push(
+      htmlTable(
+        ['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'],
+        c.metrics.map((m) => [
+          escapeHtml(m.id),
+          verdict(m.verdict),
+          escapeHtml(`${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`),
+          escapeHtml(`${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`),
+          escapeHtml(formatPValue(m.pValue)),
+          escapeHtml(m.reason ?? ''),
+        ]),
+        [0, 1, 2, 3, 4, 5],
+      ),
+    );
   }
   return `<section class="decision">${parts.join('')}</section>`;
 }
 
 /** The release report as ONE self-contained HTML file: inline CSS, inline SVG charts, no scripts. */
 export function renderHtml(r: ReleaseReport): string {
-  const delivery = htmlTable(['figure', 'measured', 'target', 'met'], deliveryRows(r.delivery).map((d) => [
-    escapeHtml(d.name), escapeHtml(d.value), escapeHtml(d.target), d.met === null ? 'n/a' : `<span class="met-${d.met ? 'yes' : 'no'}">${d.met ? 'yes' : 'no'}</span>`,
-  ]), [0, 1, 2, 3]);
-  const steps = htmlTable(['step', 'visits', 'time', ''], [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [
-    s.stage ? `${s.phase} · ${s.stage}${s.percent !== undefined ? ` (${s.percent} %)` : ''}` : s.phase, String(s.visits), formatMs(s.totalMs), s.ongoing ? 'ongoing' : '',
-  ]));
-  const rollbacks = r.rollbacks.length === 0 ? '<p>None.</p>' : htmlTable(['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'], r.rollbacks.map((b) => [
-    formatTime(b.startedAt), b.failed ? 'FAILED' : formatTime(b.completedAt), b.completedAt ? formatMs(Date.parse(b.completedAt) - Date.parse(b.startedAt)) : '—',
-    b.mode ?? '—', [b.phase, b.stage].filter(Boolean).join(' · ') || '—', b.actor, b.reason ?? '',
-  ]));
-  const overrides = r.overrides.length === 0 ? '<p>None.</p>' : htmlTable(['time', 'op', 'by', 'detail'], r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)]));
-  const charts = Object.entries(r.canarySeries).map(([id, points]) => `<figure><figcaption>${escapeHtml(id)}</figcaption>${renderCanaryChart(id, points)}</figure>`).join('');
-  const timeline = htmlTable(['time', 'event', 'op', 'by', 'detail'], r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)]));
+  const delivery = htmlTable(
+    ['figure', 'measured', 'target', 'met'],
+    deliveryRows(r.delivery).map((d) => [
+      escapeHtml(d.name),
+      escapeHtml(d.value),
+      escapeHtml(d.target),
+      d.met === null ? 'n/a' : `<span class="met-${d.met ? 'yes' : 'no'}">${d.met ? 'yes' : 'no'}</span>`,
+    ]),
+    [0, 1, 2, 3],
+  );
+  const steps = htmlTable(
+    ['step', 'visits', 'time', ''],
+    [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [
+      s.stage ? `${s.phase} · ${s.stage}${s.percent !== undefined ? ` (${s.percent} %)` : ''}` : s.phase,
+      String(s.visits),
+      formatMs(s.totalMs),
+      s.ongoing ? 'ongoing' : '',
+    ]),
+  );
+  const rollbacks =
+    r.rollbacks.length === 0
+      ? '<p>None.</p>'
+      : htmlTable(
+          ['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'],
+          r.rollbacks.map((b) => [
+            formatTime(b.startedAt),
+            b.failed ? 'FAILED' : formatTime(b.completedAt),
+            b.completedAt ? formatMs(Date.parse(b.completedAt) - Date.parse(b.startedAt)) : '—',
+            b.mode ?? '—',
+            [b.phase, b.stage].filter(Boolean).join(' · ') || '—',
+            b.actor,
+            b.reason ?? '',
+          ]),
+        );
+  const overrides =
+    r.overrides.length === 0
+      ? '<p>None.</p>'
+      : htmlTable(
+          ['time', 'op', 'by', 'detail'],
+          r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)]),
+        );
+  const charts = Object.entries(r.canarySeries)
+    .map(
+      ([id, points]) => `<figure><figcaption>${escapeHtml(id)}</figcaption>${renderCanaryChart(id, points)}</figure>`,
+    )
+    .join('');
+  const timeline = htmlTable(
+    ['time', 'event', 'op', 'by', 'detail'],
+    r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)]),
+  );
   const title = `Release report ${r.release}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${CSS}</style></head>

@@ -32,40 +32,113 @@ function stepName(s: TimeInStep): string {
 
 function renderDecision(d: Decision): string[] {
   const where = [d.phase, d.stage].filter(Boolean).join(' · ') || '—';
-  const out = [`### ${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`, '', `${d.verdict ? `**${d.verdict}**` : 'no verdict recorded'}${d.summary ? ` — ${d.summary}` : ''} · by ${d.actor}${d.reason ? ` · “${d.reason}”` : ''}`];
+  const out = [
+    `### ${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`,
+    '',
+    `${d.verdict ? `**${d.verdict}**` : 'no verdict recorded'}${d.summary ? ` — ${d.summary}` : ''} · by ${d.actor}${d.reason ? ` · “${d.reason}”` : ''}`,
+  ];
   for (const c of d.canary) {
     append(out, '', `Canary analysis: **${c.verdict}**${c.summary ? ` — ${c.summary}` : ''}`, '');
-    append(out, table(['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'], c.metrics.map((m) => [
-      m.id,
-      m.verdict,
-      `${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`,
-      `${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`,
-      formatPValue(m.pValue),
-      m.reason ?? '',
-    ])));
+    append(
+      out,
+      table(
+        ['metric', 'verdict', 'baseline (n)', 'canary (n)', 'p-value', 'reason'],
+        c.metrics.map((m) => [
+          m.id,
+          m.verdict,
+          `${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`,
+          `${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`,
+          formatPValue(m.pValue),
+          m.reason ?? '',
+        ]),
+      ),
+    );
   }
   return out;
 }
 
 /** The release report as Markdown (GitHub-flavoured tables). */
 export function renderMarkdown(r: ReleaseReport): string {
-  const out: string[] = [`# Release report ${r.release}`, '', `Status **${r.status}**${r.phase ? `, phase ${r.phase}` : ''}${r.stage ? `, stage ${r.stage}` : ''}. Generated ${formatTime(r.generatedAt)}.`, ''];
+  const out: string[] = [
+    `# Release report ${r.release}`,
+    '',
+    `Status **${r.status}**${r.phase ? `, phase ${r.phase}` : ''}${r.stage ? `, stage ${r.stage}` : ''}. Generated ${formatTime(r.generatedAt)}.`,
+    '',
+  ];
   if (r.omitted) append(out, `_${omittedNote(r.omitted)}_`, '');
-  append(out, '## Delivery', '', table(['figure', 'measured', 'target', 'met'], deliveryRows(r.delivery).map((d) => [d.name, d.value, d.target, d.met === null ? 'n/a' : d.met ? 'yes' : 'no'])), '');
-  append(out, '## Time per stage', '', table(['step', 'visits', 'time', ''], [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [stepName(s), String(s.visits), formatMs(s.totalMs), s.ongoing ? 'ongoing' : ''])), '');
-  append(out, '## Stages', '', table(['run', 'phase', 'stage', 'entered', 'left', 'time', 'outcome'], r.visits.map((v) => [
-    String(v.run), v.phase, v.stage ? `${v.stage}${v.percent !== undefined ? ` (${v.percent} %)` : ''}` : '—', formatTime(v.enteredAt), formatTime(v.leftAt),
-    formatMs((v.leftAt ? Date.parse(v.leftAt) : Date.parse(r.generatedAt)) - Date.parse(v.enteredAt)), v.outcome,
-  ])), '');
+  append(
+    out,
+    '## Delivery',
+    '',
+    table(
+      ['figure', 'measured', 'target', 'met'],
+      deliveryRows(r.delivery).map((d) => [d.name, d.value, d.target, d.met === null ? 'n/a' : d.met ? 'yes' : 'no']),
+    ),
+    '',
+  );
+  append(
+    out,
+    '## Time per stage',
+    '',
+    table(
+      ['step', 'visits', 'time', ''],
+      [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [
+        stepName(s),
+        String(s.visits),
+        formatMs(s.totalMs),
+        s.ongoing ? 'ongoing' : '',
+      ]),
+    ),
+    '',
+  );
+  append(
+    out,
+    '## Stages',
+    '',
+    table(
+      ['run', 'phase', 'stage', 'entered', 'left', 'time', 'outcome'],
+      r.visits.map((v) => [
+        String(v.run),
+        v.phase,
+        v.stage ? `${v.stage}${v.percent !== undefined ? ` (${v.percent} %)` : ''}` : '—',
+        formatTime(v.enteredAt),
+        formatTime(v.leftAt),
+        formatMs((v.leftAt ? Date.parse(v.leftAt) : Date.parse(r.generatedAt)) - Date.parse(v.enteredAt)),
+        v.outcome,
+      ]),
+    ),
+    '',
+  );
   append(out, '## Rollbacks', '');
   if (r.rollbacks.length === 0) append(out, 'None.', '');
-  else append(out, table(['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'], r.rollbacks.map((b) => [
-    formatTime(b.startedAt), b.failed ? 'FAILED' : formatTime(b.completedAt), b.completedAt ? formatMs(Date.parse(b.completedAt) - Date.parse(b.startedAt)) : '—',
-    b.mode ?? '—', [b.phase, b.stage].filter(Boolean).join(' · ') || '—', b.actor, b.reason ?? '',
-  ])), '');
+  else
+    append(
+      out,
+      table(
+        ['started', 'completed', 'recovery', 'mode', 'at', 'by', 'reason'],
+        r.rollbacks.map((b) => [
+          formatTime(b.startedAt),
+          b.failed ? 'FAILED' : formatTime(b.completedAt),
+          b.completedAt ? formatMs(Date.parse(b.completedAt) - Date.parse(b.startedAt)) : '—',
+          b.mode ?? '—',
+          [b.phase, b.stage].filter(Boolean).join(' · ') || '—',
+          b.actor,
+          b.reason ?? '',
+        ]),
+      ),
+      '',
+    );
   append(out, '## Overrides', '');
   if (r.overrides.length === 0) append(out, 'None.', '');
-  else append(out, table(['time', 'op', 'by', 'detail'], r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)])), '');
+  else
+    append(
+      out,
+      table(
+        ['time', 'op', 'by', 'detail'],
+        r.overrides.map((o) => [formatTime(o.at), o.op, o.actor, describeEvent(o)]),
+      ),
+      '',
+    );
   append(out, '## Decisions and evidence', '');
   if (r.decisions.length === 0) append(out, 'No decision carried evidence.', '');
   for (const d of r.decisions) append(out, renderDecision(d), '');
@@ -73,10 +146,31 @@ export function renderMarkdown(r: ReleaseReport): string {
   if (metrics.length) {
     append(out, '## Canary vs baseline over the stages', '');
     for (const [id, points] of metrics) {
-      append(out, `### ${id}`, '', table(['evaluation', 'baseline', 'canary', 'verdict'], points.map((p) => [p.label, formatValue(p.baseline), formatValue(p.canary), p.verdict])), '');
+      append(
+        out,
+        `### ${id}`,
+        '',
+        table(
+          ['evaluation', 'baseline', 'canary', 'verdict'],
+          points.map((p) => [p.label, formatValue(p.baseline), formatValue(p.canary), p.verdict]),
+        ),
+        '',
+      );
     }
   }
-  append(out, '## Timeline', '', table(['time', 'event', 'op', 'by', 'detail'], r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)])), '');
-  append(out, `_Rates: deployment success = stage deployments not rolled back / stage deployments that finished; rollback rate = runs ending in a rollback / runs (first run + retries); recovery = rollback start → completion. n/a = nothing to measure yet._`);
+  append(
+    out,
+    '## Timeline',
+    '',
+    table(
+      ['time', 'event', 'op', 'by', 'detail'],
+      r.timeline.map((e) => [formatTime(e.at), e.kind, e.op, e.actor, describeEvent(e)]),
+    ),
+    '',
+  );
+  append(
+    out,
+    `_Rates: deployment success = stage deployments not rolled back / stage deployments that finished; rollback rate = runs ending in a rollback / runs (first run + retries); recovery = rollback start → completion. n/a = nothing to measure yet._`,
+  );
   return `${out.join('\n')}\n`;
 }

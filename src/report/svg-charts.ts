@@ -4,10 +4,20 @@ import type { RollbackRecord, Visit } from './timeline.js';
 
 /** Escapes text for HTML/SVG content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
-const OUTCOME_COLOURS: Record<Visit['outcome'], string> = { advanced: '#2e7d32', 'rolled-back': '#c62828', completed: '#1565c0', current: '#f9a825' };
+const OUTCOME_COLOURS: Record<Visit['outcome'], string> = {
+  advanced: '#2e7d32',
+  'rolled-back': '#c62828',
+  completed: '#1565c0',
+  current: '#f9a825',
+};
 
 function visitLabel(v: Visit): string {
   return v.stage ? `${v.phase} · ${v.stage}${v.percent !== undefined ? ` ${v.percent}%` : ''}` : v.phase;
@@ -46,25 +56,37 @@ export function renderTimelineChart(visits: Visit[], rollbacks: RollbackRecord[]
     const w = Math.max(2, x(v.leftAt ?? now) - x0);
     const y = top + i * row;
     const label = visitLabel(v);
-    return `<g class="visit"><text x="${left - 8}" y="${y + 14}" text-anchor="end">${escapeHtml(label)}</text>`
-      + `<rect class="bar" data-phase="${escapeHtml(v.phase)}" data-stage="${escapeHtml(v.stage ?? '')}" data-run="${v.run}" data-outcome="${v.outcome}" data-start="${v.enteredAt}" data-end="${v.leftAt ?? ''}" x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${row - 6}" fill="${OUTCOME_COLOURS[v.outcome]}"><title>${escapeHtml(`${label} (run ${v.run}): ${formatTime(v.enteredAt)} → ${formatTime(v.leftAt)} ${v.outcome}`)}</title></rect></g>`;
+    return (
+      `<g class="visit"><text x="${left - 8}" y="${y + 14}" text-anchor="end">${escapeHtml(label)}</text>` +
+      `<rect class="bar" data-phase="${escapeHtml(v.phase)}" data-stage="${escapeHtml(v.stage ?? '')}" data-run="${v.run}" data-outcome="${v.outcome}" data-start="${v.enteredAt}" data-end="${v.leftAt ?? ''}" x="${x0.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${row - 6}" fill="${OUTCOME_COLOURS[v.outcome]}"><title>${escapeHtml(`${label} (run ${v.run}): ${formatTime(v.enteredAt)} → ${formatTime(v.leftAt)} ${v.outcome}`)}</title></rect></g>`
+    );
   });
   const laneEnds: number[] = Array.from({ length: LABEL_LANES }, () => -Infinity);
-  const markers = [...rollbacks].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).map((r) => {
-    const rx = x(r.startedAt);
-    // The first line whose previous label ends before this one starts; with none free, the label is left
-    // out (the marker and its tooltip stay) rather than drawn over another.
-    const lane = laneEnds.findIndex((e) => rx - LABEL_WIDTH / 2 > e);
-    if (lane >= 0) laneEnds[lane] = rx + LABEL_WIDTH / 2;
-    const label = lane >= 0 ? `<text class="rollback-label" data-lane="${lane}" x="${rx.toFixed(1)}" y="${plotBottom + 12 + lane * 13}" text-anchor="middle" fill="#c62828">rollback</text>` : '';
-    return `<g class="rollback-marker" data-at="${r.startedAt}"><title>${escapeHtml(`rollback ${formatTime(r.startedAt)}${r.reason ? `: ${r.reason}` : ''}`)}</title><line x1="${rx.toFixed(1)}" x2="${rx.toFixed(1)}" y1="${top - 4}" y2="${plotBottom}" stroke="#c62828" stroke-dasharray="4 3"/>${label}</g>`;
-  });
+  const markers = [...rollbacks]
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+    .map((r) => {
+      const rx = x(r.startedAt);
+      // The first line whose previous label ends before this one starts; with none free, the label is left
+      // out (the marker and its tooltip stay) rather than drawn over another.
+      const lane = laneEnds.findIndex((e) => rx - LABEL_WIDTH / 2 > e);
+      if (lane >= 0) laneEnds[lane] = rx + LABEL_WIDTH / 2;
+      const label =
+        lane >= 0
+          ? `<text class="rollback-label" data-lane="${lane}" x="${rx.toFixed(1)}" y="${plotBottom + 12 + lane * 13}" text-anchor="middle" fill="#c62828">rollback</text>`
+          : '';
+      return `<g class="rollback-marker" data-at="${r.startedAt}"><title>${escapeHtml(`rollback ${formatTime(r.startedAt)}${r.reason ? `: ${r.reason}` : ''}`)}</title><line x1="${rx.toFixed(1)}" x2="${rx.toFixed(1)}" y1="${top - 4}" y2="${plotBottom}" stroke="#c62828" stroke-dasharray="4 3"/>${label}</g>`;
+    });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const iso = new Date(start + f * span).toISOString();
     const anchor = f === 0 ? 'start' : f === 1 ? 'end' : 'middle';
     return `<text class="tick" data-at="${iso}" x="${(left + f * plot).toFixed(1)}" y="${height - 6}" text-anchor="${anchor}">${escapeHtml(formatTime(iso).slice(5))}</text>`;
   });
-  const legendItems: Array<[string, string]> = [['advanced', OUTCOME_COLOURS.advanced], ['rolled back', OUTCOME_COLOURS['rolled-back']], ['completed', OUTCOME_COLOURS.completed], ['current', OUTCOME_COLOURS.current]];
+  const legendItems: Array<[string, string]> = [
+    ['advanced', OUTCOME_COLOURS.advanced],
+    ['rolled back', OUTCOME_COLOURS['rolled-back']],
+    ['completed', OUTCOME_COLOURS.completed],
+    ['current', OUTCOME_COLOURS.current],
+  ];
   const legend = `<g class="legend">${legendItems.map(([name, colour], i) => `<g class="legend-item" data-name="${name}"><rect x="${left + i * 110}" y="4" width="12" height="12" fill="${colour}"/><text x="${left + i * 110 + 16}" y="14">${name}</text></g>`).join('')}<g class="legend-item" data-name="rollback"><line x1="${left + 446}" x2="${left + 446}" y1="2" y2="18" stroke="#c62828" stroke-dasharray="4 3"/><text x="${left + 452}" y="14">rollback</text></g></g>`;
   return `<svg class="chart timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Stage timeline">${legend}${parts.join('')}${markers.join('')}${ticks.join('')}</svg>`;
 }
@@ -74,7 +96,9 @@ export function renderCanaryChart(metric: string, points: CanaryPoint[]): string
   const width = 560;
   const height = 240;
   const pad = { left: 96, right: 60, top: 24, bottom: 40 };
-  const values = points.flatMap((p) => [p.baseline, p.canary]).filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = points
+    .flatMap((p) => [p.baseline, p.canary])
+    .filter((v): v is number => v !== null && Number.isFinite(v));
   if (values.length === 0) return `<p>No values recorded for ${escapeHtml(metric)}.</p>`;
   const lo = values.reduce((a, b) => Math.min(a, b));
   const hi = values.reduce((a, b) => Math.max(a, b));
@@ -84,13 +108,24 @@ export function renderCanaryChart(metric: string, points: CanaryPoint[]): string
   const px = (i: number) => (points.length > 1 ? pad.left + i * step : (width + pad.left - pad.right) / 2);
   const py = (v: number) => pad.top + (1 - (v - yMin) / (yMax - yMin)) * (height - pad.top - pad.bottom);
   const series = (['baseline', 'canary'] as const).map((name) => {
-    const coords = points.map((p, i) => ({ p, i, v: p[name] })).filter((c): c is { p: CanaryPoint; i: number; v: number } => c.v !== null && Number.isFinite(c.v));
+    const coords = points
+      .map((p, i) => ({ p, i, v: p[name] }))
+      .filter((c): c is { p: CanaryPoint; i: number; v: number } => c.v !== null && Number.isFinite(c.v));
     const line = `<polyline class="line ${name}" fill="none" stroke-width="2" points="${coords.map((c) => `${px(c.i).toFixed(1)},${py(c.v).toFixed(1)}`).join(' ')}"/>`;
-    const dots = coords.map((c) => `<circle class="point ${name}${name === 'canary' && c.p.verdict === 'fail' ? ' fail' : ''}" data-series="${name}" data-stage="${escapeHtml(c.p.label)}" data-value="${c.v}" data-verdict="${escapeHtml(c.p.verdict)}" cx="${px(c.i).toFixed(1)}" cy="${py(c.v).toFixed(1)}" r="4"><title>${escapeHtml(`${name} ${c.p.label}: ${formatValue(c.v)} (${c.p.verdict})`)}</title></circle>`);
+    const dots = coords.map(
+      (c) =>
+        `<circle class="point ${name}${name === 'canary' && c.p.verdict === 'fail' ? ' fail' : ''}" data-series="${name}" data-stage="${escapeHtml(c.p.label)}" data-value="${c.v}" data-verdict="${escapeHtml(c.p.verdict)}" cx="${px(c.i).toFixed(1)}" cy="${py(c.v).toFixed(1)}" r="4"><title>${escapeHtml(`${name} ${c.p.label}: ${formatValue(c.v)} (${c.p.verdict})`)}</title></circle>`,
+    );
     return line + dots.join('');
   });
-  const labels = points.map((p, i) => `<text class="x-label" x="${px(i).toFixed(1)}" y="${height - 20}" text-anchor="middle">${escapeHtml(p.label)}</text>`);
-  const axis = [yMin, (yMin + yMax) / 2, yMax].map((v) => `<text class="y-label" x="${pad.left - 6}" y="${py(v).toFixed(1)}" text-anchor="end">${escapeHtml(formatValue(v))}</text>`);
+  const labels = points.map(
+    (p, i) =>
+      `<text class="x-label" x="${px(i).toFixed(1)}" y="${height - 20}" text-anchor="middle">${escapeHtml(p.label)}</text>`,
+  );
+  const axis = [yMin, (yMin + yMax) / 2, yMax].map(
+    (v) =>
+      `<text class="y-label" x="${pad.left - 6}" y="${py(v).toFixed(1)}" text-anchor="end">${escapeHtml(formatValue(v))}</text>`,
+  );
   const legend = `<text x="${pad.left}" y="12" class="legend"><tspan class="canary-key">● canary</tspan>  <tspan class="baseline-key">● baseline</tspan></text>`;
   return `<svg class="chart canary-chart" data-metric="${escapeHtml(metric)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(metric)}: canary vs baseline">${legend}${axis.join('')}${series.join('')}${labels.join('')}</svg>`;
 }

@@ -54,7 +54,13 @@ export interface ReportLimits {
   overrides: number;
 }
 
-export const REPORT_LIMITS: ReportLimits = { timeline: 1_000, visits: 500, decisions: 200, rollbacks: 200, overrides: 200 };
+export const REPORT_LIMITS: ReportLimits = {
+  timeline: 1_000,
+  visits: 500,
+  decisions: 200,
+  rollbacks: 200,
+  overrides: 200,
+};
 
 export interface Walk {
   /** The most recent visits (at most `limits.visits`). */
@@ -111,19 +117,44 @@ export class Walker {
   private runOutcome: 'rolled-back' | 'completed' | 'in-progress' = 'in-progress';
   private open: Visit | null = null;
 
-  constructor(private readonly config: RawConfig, now: Date, limits: ReportLimits = REPORT_LIMITS, saved?: WalkerData) {
+  constructor(
+    private readonly config: RawConfig,
+    now: Date,
+    limits: ReportLimits = REPORT_LIMITS,
+    saved?: WalkerData,
+  ) {
     this.visits = new KeepLast(limits.visits, saved?.visits);
     this.rollbacks = new KeepLast(limits.rollbacks, saved?.rollbacks);
     this.decisions = new KeepLast(limits.decisions, saved?.decisions);
     this.tally = new DeliveryTally(now, saved?.tally);
     this.pending = saved?.pending ?? [];
-    if (saved) ({ last: this.last, run: this.run, runs: this.runs, rolledBackRuns: this.rolledBackRuns, runOutcome: this.runOutcome, open: this.open } = saved);
+    if (saved)
+      ({
+        last: this.last,
+        run: this.run,
+        runs: this.runs,
+        rolledBackRuns: this.rolledBackRuns,
+        runOutcome: this.runOutcome,
+        open: this.open,
+      } = saved);
   }
 
   /** Everything needed to go on with more events (call before `finish`, which settles what is open). */
   data(): WalkerData {
     const { pending, last, run, runs, rolledBackRuns, runOutcome, open } = this;
-    return { visits: this.visits.data(), rollbacks: this.rollbacks.data(), decisions: this.decisions.data(), tally: this.tally.data(), pending, last, run, runs, rolledBackRuns, runOutcome, open };
+    return {
+      visits: this.visits.data(),
+      rollbacks: this.rollbacks.data(),
+      decisions: this.decisions.data(),
+      tally: this.tally.data(),
+      pending,
+      last,
+      run,
+      runs,
+      rolledBackRuns,
+      runOutcome,
+      open,
+    };
   }
 
   push(e: ReleaseEvent): void {
@@ -136,9 +167,15 @@ export class Walker {
       const before = readPosition(e.from, this.config);
       const here = this.current();
       this.decisions.push({
-        at: e.at, op: e.op, actor: e.actor, ...(e.reason ? { reason: e.reason } : {}),
-        phase: before.phase ?? here.phase, stage: before.stage !== undefined ? before.stage : here.stage, run: this.run,
-        ...summary, canary,
+        at: e.at,
+        op: e.op,
+        actor: e.actor,
+        ...(e.reason ? { reason: e.reason } : {}),
+        phase: before.phase ?? here.phase,
+        stage: before.stage !== undefined ? before.stage : here.stage,
+        run: this.run,
+        ...summary,
+        canary,
       });
     }
     switch (e.kind) {
@@ -154,7 +191,16 @@ export class Walker {
         const startedAt = pickString(to.startedAt, e.data?.startedAt) ?? e.at;
         const mode = pickString(to.mode, e.data?.mode);
         const completedAt = pickString(to.completedAt, e.data?.completedAt) ?? null;
-        const record: RollbackRecord = { startedAt, completedAt, failed: false, mode, reason: e.reason ?? pickString(to.reason), actor: e.actor, ...this.current(), run: this.run };
+        const record: RollbackRecord = {
+          startedAt,
+          completedAt,
+          failed: false,
+          mode,
+          reason: e.reason ?? pickString(to.reason),
+          actor: e.actor,
+          ...this.current(),
+          run: this.run,
+        };
         this.rollbacks.push(record);
         if (this.last && !this.last.pending) this.tally.addRollback(this.last.record);
         this.last = { record, pending: completedAt === null };
@@ -193,7 +239,12 @@ export class Walker {
   /** The state knows the latest rollback's completion and whether the release completed, even when the log does not say. */
   finish(state: ReleaseState | null): Walk {
     const last = this.last?.record;
-    if (last && last.completedAt === null && state?.rollback?.completedAt && Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)) {
+    if (
+      last &&
+      last.completedAt === null &&
+      state?.rollback?.completedAt &&
+      Date.parse(state.rollback.completedAt) >= Date.parse(last.startedAt)
+    ) {
       last.completedAt = state.rollback.completedAt;
     }
     if (this.last && !this.last.pending) this.tally.addRollback(this.last.record);
@@ -239,10 +290,23 @@ export class Walker {
     const prev = this.open;
     const phase = pos.phase ?? prev?.phase;
     if (!phase) return;
-    const stage = pos.stage !== undefined ? pos.stage : pos.phase !== undefined && pos.phase !== prev?.phase ? null : (prev?.stage ?? null);
+    const stage =
+      pos.stage !== undefined
+        ? pos.stage
+        : pos.phase !== undefined && pos.phase !== prev?.phase
+          ? null
+          : (prev?.stage ?? null);
     if (prev && prev.phase === phase && prev.stage === stage) return;
     this.close(at, 'advanced');
-    this.open = { phase, stage, ...(pos.percent !== undefined ? { percent: pos.percent } : {}), enteredAt: at, leftAt: null, outcome: 'current', run: this.run };
+    this.open = {
+      phase,
+      stage,
+      ...(pos.percent !== undefined ? { percent: pos.percent } : {}),
+      enteredAt: at,
+      leftAt: null,
+      outcome: 'current',
+      run: this.run,
+    };
     this.visits.push(this.open);
   }
 
@@ -255,7 +319,13 @@ export class Walker {
  * Replays the events in order, keeping the current position, and cuts time into visits. A rollback
  * ends the current visit (outcome rolled-back) and the run; a retry starts the next run.
  */
-export function walkEvents(events: ReleaseEvent[], config: RawConfig, state: ReleaseState | null, now: Date, limits?: ReportLimits): Walk {
+export function walkEvents(
+  events: ReleaseEvent[],
+  config: RawConfig,
+  state: ReleaseState | null,
+  now: Date,
+  limits?: ReportLimits,
+): Walk {
   const walker = new Walker(config, now, limits);
   for (const e of events) walker.push(e);
   return walker.finish(state);

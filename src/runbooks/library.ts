@@ -61,7 +61,9 @@ export async function listRunbooks(dirs: string[]): Promise<{ runbooks: Runbook[
       } catch (error) {
         const known = toRolloutError(error);
         if (!known) throw error;
-        problems.push(...(known.problems.length ? known.problems : [{ file, line: 1, col: 1, message: known.message }]));
+        problems.push(
+          ...(known.problems.length ? known.problems : [{ file, line: 1, col: 1, message: known.message }]),
+        );
       }
     }
   }
@@ -70,7 +72,8 @@ export async function listRunbooks(dirs: string[]): Promise<{ runbooks: Runbook[
 
 /** The runbook with this id, parsed; unknown ids are a usage error that lists the known ones. */
 export async function findRunbook(dirs: string[], id: string): Promise<Runbook> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new RolloutError('E_USAGE', `"${id}" is not a runbook id (lower-case letters, digits and "-")`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(id))
+    throw new RolloutError('E_USAGE', `"${id}" is not a runbook id (lower-case letters, digits and "-")`);
   for (const dir of dirs) {
     const file = path.join(dir, `${id}.md`);
     if (existsSync(file)) return readRunbook(file);

@@ -119,7 +119,12 @@ function parseStep(file: string, block: Block, index: number, problems: Problem[
   const s = result.data;
   const kinds = (['run', 'rollout', 'check'] as const).filter((k) => s[k] !== undefined);
   if (kinds.length !== 1) {
-    problems.push({ file, line: block.line, col: 1, message: `a step needs exactly one of run, rollout or check (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+    problems.push({
+      file,
+      line: block.line,
+      col: 1,
+      message: `a step needs exactly one of run, rollout or check (found ${kinds.length ? kinds.join(', ') : 'none'})`,
+    });
     return null;
   }
   const kind = kinds[0] as RunbookStep['kind'];
@@ -142,7 +147,9 @@ function splitFrontMatter(file: string, text: string): { yaml: string; bodyLines
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const end = lines[0]?.trim() === '---' ? lines.findIndex((l, i) => i > 0 && l.trim() === '---') : -1;
   if (end < 0) {
-    throw new RolloutError('E_CONFIG', `${file}: a runbook starts with YAML front matter between two --- lines`, { problems: [{ file, line: 1, col: 1, message: 'missing front matter (--- … ---)' }] });
+    throw new RolloutError('E_CONFIG', `${file}: a runbook starts with YAML front matter between two --- lines`, {
+      problems: [{ file, line: 1, col: 1, message: 'missing front matter (--- … ---)' }],
+    });
   }
   return { yaml: lines.slice(1, end).join('\n'), bodyLines: lines.slice(end + 1), bodyStart: end + 2 };
 }
@@ -160,14 +167,19 @@ export function parseRunbook(file: string, text: string): Runbook {
     else problems.push(...shift(issuesToProblems(result.error.issues, fm.source, runbookFrontMatter), 1));
   }
   const expectedId = path.basename(file, '.md');
-  if (meta && meta.id !== expectedId) problems.push({ file, line: 2, col: 1, message: `id "${meta.id}" must match the file name "${expectedId}"` });
-  for (const code of meta?.codes ?? []) if (!(code in CATALOGUE)) problems.push({ file, line: 2, col: 1, message: `unknown error code ${code}` });
+  if (meta && meta.id !== expectedId)
+    problems.push({ file, line: 2, col: 1, message: `id "${meta.id}" must match the file name "${expectedId}"` });
+  for (const code of meta?.codes ?? [])
+    if (!(code in CATALOGUE)) problems.push({ file, line: 2, col: 1, message: `unknown error code ${code}` });
   const steps: RunbookStep[] = [];
   for (const block of findBlocks(bodyLines, bodyStart).filter((b) => b.info === 'step')) {
     const step = parseStep(file, block, steps.length + 1, problems);
     if (step) steps.push(step);
   }
-  if (problems.length > 0 || !meta) throw new RolloutError('E_CONFIG', `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems });
+  if (problems.length > 0 || !meta)
+    throw new RolloutError('E_CONFIG', `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, {
+      problems,
+    });
   return {
     ...meta,
     escalation: Array.isArray(meta.escalation) ? meta.escalation : [meta.escalation],

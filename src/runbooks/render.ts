@@ -24,7 +24,12 @@ export function renderRunbook(r: Runbook, s: Style): string {
     if (!inStep && STEP_FENCE.test(line)) {
       inStep = true;
       const step = r.steps[n++];
-      if (step) body.push(s.cyan(`  [${step.index}] ${step.kind === 'check' ? 'check: ' + step.text.trim() : `$ ${step.kind === 'rollout' ? 'rollout ' : ''}${quoteArgv(step.argv)}`}`));
+      if (step)
+        body.push(
+          s.cyan(
+            `  [${step.index}] ${step.kind === 'check' ? 'check: ' + step.text.trim() : `$ ${step.kind === 'rollout' ? 'rollout ' : ''}${quoteArgv(step.argv)}`}`,
+          ),
+        );
       continue;
     }
     if (inStep) {
@@ -33,7 +38,12 @@ export function renderRunbook(r: Runbook, s: Style): string {
     }
     body.push(line);
   }
-  return [...head, body.join('\n').trim(), '', s.dim(`rollout runbook run ${r.id}   (--dry-run to print the steps, --yes to skip the questions)`)].join('\n');
+  return [
+    ...head,
+    body.join('\n').trim(),
+    '',
+    s.dim(`rollout runbook run ${r.id}   (--dry-run to print the steps, --yes to skip the questions)`),
+  ].join('\n');
 }
 
 function statusText(o: StepOutcome, s: Style): string {
@@ -44,14 +54,22 @@ function statusText(o: StepOutcome, s: Style): string {
 
 export function renderRun(r: RunbookRunResult, s: Style): string {
   const lines = [s.bold(`${r.id}: ${r.title}`)];
-  for (const o of r.steps) lines.push(`  [${o.index}] ${statusText(o, s).padEnd(10)} ${formatDuration(o.durationMs).padStart(7)}  ${o.title}`);
+  for (const o of r.steps)
+    lines.push(`  [${o.index}] ${statusText(o, s).padEnd(10)} ${formatDuration(o.durationMs).padStart(7)}  ${o.title}`);
   if (r.status === 'dry-run') {
     lines.push('', s.yellow('dry run: nothing was run'));
     return lines.join('\n');
   }
-  const vsTarget = r.targetMs === null ? '' : ` (target ${formatDuration(r.targetMs)}${r.durationMs > r.targetMs ? `, ${s.red('over')}` : ''})`;
-  lines.push('', `${r.status === 'completed' ? s.green('completed') : s.red('stopped')} in ${formatDuration(r.durationMs)}${vsTarget}; steps and timings are in the audit log (rollout log)`);
-  if (r.steps.some((o) => o.status === 'assumed')) lines.push(s.yellow('manual checks were passed over by --yes: nobody confirmed them'));
+  const vsTarget =
+    r.targetMs === null
+      ? ''
+      : ` (target ${formatDuration(r.targetMs)}${r.durationMs > r.targetMs ? `, ${s.red('over')}` : ''})`;
+  lines.push(
+    '',
+    `${r.status === 'completed' ? s.green('completed') : s.red('stopped')} in ${formatDuration(r.durationMs)}${vsTarget}; steps and timings are in the audit log (rollout log)`,
+  );
+  if (r.steps.some((o) => o.status === 'assumed'))
+    lines.push(s.yellow('manual checks were passed over by --yes: nobody confirmed them'));
   if (r.next) lines.push('', s.bold('next'), r.next);
   for (const w of r.auditWarnings) lines.push(s.yellow(`audit not written: ${w}`));
   return lines.join('\n');

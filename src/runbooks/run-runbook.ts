@@ -32,7 +32,10 @@ export interface RunbookRunResult {
 }
 
 /** Runs an argv without a shell; output is streamed to `onOutput` and its tail returned. */
-export type StepExecutor = (argv: string[], options: { timeoutMs: number; env: Record<string, string>; onOutput(line: string): void }) => Promise<{ exitCode: number | null; timedOut: boolean; outputTail: string }>;
+export type StepExecutor = (
+  argv: string[],
+  options: { timeoutMs: number; env: Record<string, string>; onOutput(line: string): void },
+) => Promise<{ exitCode: number | null; timedOut: boolean; outputTail: string }>;
 
 export interface RunRunbookOptions {
   runbook: Runbook;
@@ -60,12 +63,20 @@ export const BASE_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TERM', 'TZ',
  * `{{reason}}`, `{{actor}}`, `{{release}}`, `{{runbook}}` from `vars`; `{{env:NAME}}` from `env`
  * (for `run` steps only the allow-listed variables are in it). Unresolved names are collected.
  */
-export function interpolate(arg: string, vars: Record<string, string>, env: Record<string, string> = {}, missing: string[] = []): string {
-  return arg.replace(/\{\{\s*(env:)?([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (whole, isEnv: string | undefined, name: string) => {
-    const value = isEnv ? env[name] : vars[name];
-    if (value === undefined) missing.push(isEnv ? `$${name}` : name);
-    return value ?? whole;
-  });
+export function interpolate(
+  arg: string,
+  vars: Record<string, string>,
+  env: Record<string, string> = {},
+  missing: string[] = [],
+): string {
+  return arg.replace(
+    /\{\{\s*(env:)?([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g,
+    (whole, isEnv: string | undefined, name: string) => {
+      const value = isEnv ? env[name] : vars[name];
+      if (value === undefined) missing.push(isEnv ? `$${name}` : name);
+      return value ?? whole;
+    },
+  );
 }
 
 /** Shell-like quoting for display only: nothing is ever run through a shell. */
@@ -74,12 +85,17 @@ export function quoteArgv(argv: string[]): string {
 }
 
 /** The argv a step runs, how it is shown (rollout steps show as `rollout …`) and what it lacks. */
-export function stepArgv(step: RunbookStep, o: Pick<RunRunbookOptions, 'rolloutPrefix' | 'vars' | 'env'>): { argv: string[]; display: string; env: Record<string, string>; missing: string[] } {
+export function stepArgv(
+  step: RunbookStep,
+  o: Pick<RunRunbookOptions, 'rolloutPrefix' | 'vars' | 'env'>,
+): { argv: string[]; display: string; env: Record<string, string>; missing: string[] } {
   const env = stepEnv(step, o.env);
   const missing: string[] = [];
-  if (step.kind === 'check') return { argv: [], display: interpolate(step.text, o.vars, env, missing).trim(), env, missing };
+  if (step.kind === 'check')
+    return { argv: [], display: interpolate(step.text, o.vars, env, missing).trim(), env, missing };
   const args = step.argv.map((a) => interpolate(a, o.vars, env, missing));
-  if (step.kind === 'rollout') return { argv: [...o.rolloutPrefix, ...args], display: `rollout ${quoteArgv(args)}`, env, missing };
+  if (step.kind === 'rollout')
+    return { argv: [...o.rolloutPrefix, ...args], display: `rollout ${quoteArgv(args)}`, env, missing };
   return { argv: args, display: quoteArgv(args), env, missing };
 }
 
@@ -101,18 +117,36 @@ async function runStep(step: RunbookStep, o: RunRunbookOptions): Promise<StepOut
     const ok = await o.confirm(`    ${display}\n    Confirmed? [y/N] `);
     return { ...base, status: ok ? 'confirmed' : 'rejected', durationMs: elapsed() };
   }
-  if (missing.length) return { ...base, status: 'failed', exitCode: null, durationMs: 0, outputTail: `not set: ${missing.join(', ')}${step.kind === 'run' ? ' (a run step sees only the variables its env: lists)' : ''}` };
+  if (missing.length)
+    return {
+      ...base,
+      status: 'failed',
+      exitCode: null,
+      durationMs: 0,
+      outputTail: `not set: ${missing.join(', ')}${step.kind === 'run' ? ' (a run step sees only the variables its env: lists)' : ''}`,
+    };
   if (!o.yes && !(await o.confirm('    Run it? [y/N] '))) return { ...base, status: 'declined', durationMs: elapsed() };
   const run = await o.exec(argv, { timeoutMs: step.timeoutMs, env, onOutput: (line) => o.progress(`    │ ${line}`) });
   const ok = !run.timedOut && run.exitCode !== null && step.okExit.includes(run.exitCode);
-  return { ...base, status: ok ? 'ok' : 'failed', exitCode: run.exitCode, durationMs: elapsed(), outputTail: run.timedOut ? `${run.outputTail}\n(timed out after ${formatDuration(step.timeoutMs)})` : run.outputTail };
+  return {
+    ...base,
+    status: ok ? 'ok' : 'failed',
+    exitCode: run.exitCode,
+    durationMs: elapsed(),
+    outputTail: run.timedOut
+      ? `${run.outputTail}\n(timed out after ${formatDuration(step.timeoutMs)})`
+      : run.outputTail,
+  };
 }
 
 function whatNext(runbook: Runbook, step: RunbookStep, outcome: StepOutcome): string {
   const why =
-    outcome.status === 'declined' ? 'you declined to run it'
-      : outcome.status === 'rejected' ? 'the check was not confirmed'
-        : outcome.exitCode === null ? (outcome.outputTail ?? 'it did not finish')
+    outcome.status === 'declined'
+      ? 'you declined to run it'
+      : outcome.status === 'rejected'
+        ? 'the check was not confirmed'
+        : outcome.exitCode === null
+          ? (outcome.outputTail ?? 'it did not finish')
           : `it ended with exit code ${outcome.exitCode}`;
   const advice = step.onFailure ?? `Escalate: ${runbook.escalation.join(' → ')}.`;
   return `Stopped at step ${step.index} (${outcome.title}): ${why}.\n${advice}`;
@@ -127,7 +161,9 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookRunResult
   // The audit log may be the very thing that is broken (exit-70 runbook): a failed append is reported, never fatal.
   const record = async (op: 'runbook:step' | 'runbook:run', data: Record<string, unknown>) => {
     if (o.dryRun) return;
-    await o.audit(op, { runbook: runbook.id, ...data }).catch((error: Error) => auditWarnings.push(`${op}: ${error.message}`));
+    await o
+      .audit(op, { runbook: runbook.id, ...data })
+      .catch((error: Error) => auditWarnings.push(`${op}: ${error.message}`));
   };
   let next: string | undefined;
   for (const step of runbook.steps) {
@@ -143,6 +179,22 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookRunResult
   const status: RunbookRunResult['status'] = o.dryRun ? 'dry-run' : next ? 'stopped' : 'completed';
   const durationMs = o.clock.now().getTime() - started.getTime();
   const targetMs = runbook.target ? parseDuration(runbook.target) : null;
-  await record('runbook:run', { status, durationMs, targetMs, steps: steps.length, ...(next ? { stoppedAt: steps.at(-1)?.index ?? null } : {}) });
-  return { id: runbook.id, title: runbook.title, status, startedAt: started.toISOString(), durationMs, targetMs, steps, ...(next ? { next } : {}), auditWarnings };
+  await record('runbook:run', {
+    status,
+    durationMs,
+    targetMs,
+    steps: steps.length,
+    ...(next ? { stoppedAt: steps.at(-1)?.index ?? null } : {}),
+  });
+  return {
+    id: runbook.id,
+    title: runbook.title,
+    status,
+    startedAt: started.toISOString(),
+    durationMs,
+    targetMs,
+    steps,
+    ...(next ? { next } : {}),
+    auditWarnings,
+  };
 }

@@ -38,27 +38,47 @@ export class SimulationInputError extends Error {
 
 function selectMetric(metrics: readonly RatioMetric[], request: SimulationRequest): RatioMetric | null {
   if (request.metric === null) {
-    const flag = request.baselineRate !== null ? '--baseline-rate' : request.canaryRate !== null ? '--canary-rate' : null;
-    if (flag && metrics.length > 1) throw new SimulationInputError(flag, `say which metric it is for with --metric (ratio metrics: ${metrics.map((m) => m.id).join(', ')})`);
+    const flag =
+      request.baselineRate !== null ? '--baseline-rate' : request.canaryRate !== null ? '--canary-rate' : null;
+    if (flag && metrics.length > 1)
+      throw new SimulationInputError(
+        flag,
+        `say which metric it is for with --metric (ratio metrics: ${metrics.map((m) => m.id).join(', ')})`,
+      );
     return null;
   }
   const found = metrics.find((m) => m.id === request.metric);
   if (found) return found;
-  const hint = suggest(request.metric, metrics.map((m) => m.id));
-  throw new SimulationInputError('--metric', `${request.metric} is not a ratio metric of the canary policy${hint ? ` (did you mean ${hint}?)` : ''}; ratio metrics: ${metrics.map((m) => m.id).join(', ')}`);
+  const hint = suggest(
+    request.metric,
+    metrics.map((m) => m.id),
+  );
+  throw new SimulationInputError(
+    '--metric',
+    `${request.metric} is not a ratio metric of the canary policy${hint ? ` (did you mean ${hint}?)` : ''}; ratio metrics: ${metrics.map((m) => m.id).join(', ')}`,
+  );
 }
 
-function volumeFor(request: SimulationRequest, recorded: RecordedBaseline | undefined): MetricTraffic['requestsPerLook'] {
+function volumeFor(
+  request: SimulationRequest,
+  recorded: RecordedBaseline | undefined,
+): MetricTraffic['requestsPerLook'] {
   if (request.requestsPerLook !== null) return { baseline: request.requestsPerLook, canary: request.requestsPerLook };
   if (!recorded) return { baseline: DEFAULT_REQUESTS_PER_LOOK, canary: DEFAULT_REQUESTS_PER_LOOK };
   const perLook = (total: number) => Math.max(1, Math.round((total * request.intervalMs) / recorded.windowMs));
   return { baseline: perLook(recorded.total), canary: perLook(recorded.canaryTotal ?? recorded.total) };
 }
 
-function buildTraffic(metric: RatioMetric, selected: RatioMetric | null, request: SimulationRequest, notes: string[]): MetricTraffic {
+function buildTraffic(
+  metric: RatioMetric,
+  selected: RatioMetric | null,
+  request: SimulationRequest,
+  notes: string[],
+): MetricTraffic {
   const chosen = selected === null || selected.id === metric.id;
   const recorded = request.recorded?.get(metric.id);
-  if (request.recorded && !recorded) notes.push(`${metric.id}: no recorded baseline in the recording; simulated at the default rate`);
+  if (request.recorded && !recorded)
+    notes.push(`${metric.id}: no recorded baseline in the recording; simulated at the default rate`);
   const flagRate = chosen ? request.baselineRate : null;
   const source: MetricTraffic['source'] = flagRate !== null ? 'flag' : recorded ? 'recording' : 'default';
   const baselineRate = flagRate ?? (recorded ? recorded.events / recorded.total : chooseDefaultRate(metric));
@@ -82,13 +102,22 @@ function buildTraffic(metric: RatioMetric, selected: RatioMetric | null, request
 }
 
 /** The simulation of `canary` and its `watch` ratio triggers that `request` describes. */
-export function planSimulation(canary: CanaryConfig, triggers: readonly RatioTrigger[], request: SimulationRequest, notes: string[]): SimulationPlan {
+export function planSimulation(
+  canary: CanaryConfig,
+  triggers: readonly RatioTrigger[],
+  request: SimulationRequest,
+  notes: string[],
+): SimulationPlan {
   const metrics = canary.metrics.filter((m): m is RatioMetric => m.kind === 'ratio');
-  if (metrics.length === 0) throw new SimulationInputError('--config', 'the canary policy has no ratio metric to simulate');
+  if (metrics.length === 0)
+    throw new SimulationInputError('--config', 'the canary policy has no ratio metric to simulate');
   const selected = selectMetric(metrics, request);
   const traffic = metrics.map((m) => buildTraffic(m, selected, request, notes));
   const skipped = canary.metrics.filter((m) => m.kind !== 'ratio').map((m) => m.id);
-  if (skipped.length) notes.push(`not simulated (not ratio metrics): ${skipped.join(', ')}; the stage-end Holm family here is the ratio metrics only`);
+  if (skipped.length)
+    notes.push(
+      `not simulated (not ratio metrics): ${skipped.join(', ')}; the stage-end Holm family here is the ratio metrics only`,
+    );
   return {
     scenario: request.scenario,
     canary: { ...canary, metrics },

@@ -36,7 +36,12 @@ function matchQuery(template: string, variant: string, release: string): ((query
   };
 }
 
-function findValue(recording: Recording, template: string, variant: string, release: string): { value: number; windowMs: number } | null {
+function findValue(
+  recording: Recording,
+  template: string,
+  variant: string,
+  release: string,
+): { value: number; windowMs: number } | null {
   const match = matchQuery(template, variant, release);
   if (!match) return null;
   // The last answer wins: a recording can hold several analyses, the latest is the freshest baseline.
@@ -53,7 +58,12 @@ function findValue(recording: Recording, template: string, variant: string, rele
  * The recorded baseline of each ratio metric (by id). A metric whose baseline events or total were
  * not recorded, or recorded without traffic, is absent: the caller says so and uses its default.
  */
-export function readRecordedBaselines(recording: Recording, canary: CanaryConfig, release: string, metrics: readonly RatioMetric[]): Map<string, RecordedBaseline> {
+export function readRecordedBaselines(
+  recording: Recording,
+  canary: CanaryConfig,
+  release: string,
+  metrics: readonly RatioMetric[],
+): Map<string, RecordedBaseline> {
   const out = new Map<string, RecordedBaseline>();
   const { baseline, canary: canaryArm } = canary.arms;
   const fallbackWindow = parseDuration(canary.window) ?? 1_800_000;

@@ -67,14 +67,23 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
     const draw = () =>
       plan.traffic.map((t, m) => {
         const past = history[m] as PairCounts[];
-        const counts = drawLook(past[past.length - 1] as PairCounts, rates[m] as { baseline: number; canary: number }, t.requestsPerLook, random, plan.noise, current[m]);
+        const counts = drawLook(
+          past[past.length - 1] as PairCounts,
+          rates[m] as { baseline: number; canary: number },
+          t.requestsPerLook,
+          random,
+          plan.noise,
+          current[m],
+        );
         past.push(counts);
         return counts;
       });
     for (let i = 0; i < lead; i += 1) draw();
     const start = history.map((h) => h[lead] as PairCounts);
     const stageHistory: PairCounts[][] = plan.traffic.map(() => [EMPTY_COUNTS]);
-    const runs: TriggerRun[] = plan.triggers.map((spec, i) => startTriggerRun(spec, triggerIndex[i] as number, windows[i] as number, alpha, plan.canary.overdispersion));
+    const runs: TriggerRun[] = plan.triggers.map((spec, i) =>
+      startTriggerRun(spec, triggerIndex[i] as number, windows[i] as number, alpha, plan.canary.overdispersion),
+    );
     for (let look = 1; look <= plan.looks; look += 1) {
       // The stage-end decision judges the stage's own looks (and their intervals, for the dispersion).
       const now = draw().map((counts, m) => subtractCounts(counts, start[m] as PairCounts));
@@ -84,14 +93,21 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
       recordStageEnd(tally, decideStage(metrics, now, plan.canary, last, stageHistory), stage, look, last);
       const at = new Date(plan.intervalMs * look).toISOString();
       runs.forEach((run, i) => {
-        if (run.firedAt === 0 && lookTrigger(run, history[run.metricIndex] as PairCounts[], lead + look, at, look)) (tally.triggerFiredAt[i] as Int32Array)[stage] = look;
+        if (run.firedAt === 0 && lookTrigger(run, history[run.metricIndex] as PairCounts[], lead + look, at, look))
+          (tally.triggerFiredAt[i] as Int32Array)[stage] = look;
       });
     }
   }
   return tally;
 }
 
-function recordStageEnd(tally: SimulationTally, outcome: StageOutcome, stage: number, look: number, last: boolean): void {
+function recordStageEnd(
+  tally: SimulationTally,
+  outcome: StageOutcome,
+  stage: number,
+  look: number,
+  last: boolean,
+): void {
   const index = look - 1;
   outcome.metrics.forEach((m, i) => {
     if (!m.fail) return;

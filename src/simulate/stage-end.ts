@@ -32,11 +32,27 @@ export interface StageOutcome {
 const EPOCH = new Date(0);
 
 function answer(value: number): QueryOutcome {
-  return { kind: 'ok', query: 'simulated', url: 'simulation', durationMs: 0, attempts: 0, resultType: 'vector', series: [{ labels: {}, values: [{ t: 0, v: value }] }] };
+  return {
+    kind: 'ok',
+    query: 'simulated',
+    url: 'simulation',
+    durationMs: 0,
+    attempts: 0,
+    resultType: 'vector',
+    series: [{ labels: {}, values: [{ t: 0, v: value }] }],
+  };
 }
 
 function series(values: number[]): QueryOutcome {
-  return { kind: 'ok', query: 'simulated', url: 'simulation', durationMs: 0, attempts: 0, resultType: 'matrix', series: [{ labels: {}, values: values.map((v, t) => ({ t, v })) }] };
+  return {
+    kind: 'ok',
+    query: 'simulated',
+    url: 'simulation',
+    durationMs: 0,
+    attempts: 0,
+    resultType: 'matrix',
+    series: [{ labels: {}, values: values.map((v, t) => ({ t, v })) }],
+  };
 }
 
 /**
@@ -71,7 +87,12 @@ export function toCollected(c: PairCounts, history?: readonly PairCounts[]): Col
  * Judges the stage as `advance` does: `judgeMetric` on each metric's counts, then `combineVerdicts`
  * (Holm across the tested metrics, tolerance, critical rollback metrics decide).
  */
-export function judgeStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, histories?: ReadonlyArray<readonly PairCounts[]>): StageOutcome {
+export function judgeStage(
+  metrics: readonly RatioMetric[],
+  counts: readonly PairCounts[],
+  canary: CanaryConfig,
+  histories?: ReadonlyArray<readonly PairCounts[]>,
+): StageOutcome {
   const ctx = { canary, budget: null };
   const judged = metrics.map((m, i) => judgeMetric(m, toCollected(counts[i] as PairCounts, histories?.[i]), ctx));
   const combined = combineVerdicts([...metrics], judged, canary, EPOCH, canary.window);
@@ -79,10 +100,14 @@ export function judgeStage(metrics: readonly RatioMetric[], counts: readonly Pai
     const metric = metrics[i] as RatioMetric;
     // Mirrors combineVerdicts' own rule, to tell a significant regression from an absolute-limit breach.
     const adjusted = m.adjustedPValue;
-    const significant = adjusted !== undefined && (canary.multipleComparisons === 'holm' ? adjusted <= canary.alpha : adjusted < canary.alpha);
+    const significant =
+      adjusted !== undefined &&
+      (canary.multipleComparisons === 'holm' ? adjusted <= canary.alpha : adjusted < canary.alpha);
     return { fail: m.verdict === 'fail', byTest: significant && (m.relativeChange ?? 0) > metric.maxRelativeChange };
   });
-  const byTest = combined.verdict === 'fail' && outcomes.some((o, i) => o.byTest && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
+  const byTest =
+    combined.verdict === 'fail' &&
+    outcomes.some((o, i) => o.byTest && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
   return { verdict: combined.verdict, byTest, metrics: outcomes };
 }
 
@@ -97,14 +122,27 @@ export type Screened = 'inconclusive' | 'pass' | 'limit-fail' | 'maybe-fail';
  */
 export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryConfig): Screened {
   const { baselineEvents: eb, baselineTotal: tb, canaryEvents: ec, canaryTotal: tc } = c;
-  if (tb === 0 || tc === 0 || tb < (metric.minSamples ?? canary.minSamples) || tc < (metric.minSamples ?? canary.minSamples)) return 'inconclusive';
+  if (
+    tb === 0 ||
+    tc === 0 ||
+    tb < (metric.minSamples ?? canary.minSamples) ||
+    tc < (metric.minSamples ?? canary.minSamples)
+  )
+    return 'inconclusive';
   const pb = eb / tb;
   const pc = ec / tc;
-  if ((metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) || (metric.minAbsolute !== undefined && pc < metric.minAbsolute)) return 'limit-fail';
+  if (
+    (metric.maxAbsolute !== undefined && pc > metric.maxAbsolute) ||
+    (metric.minAbsolute !== undefined && pc < metric.minAbsolute)
+  )
+    return 'limit-fail';
   const worse = metric.direction === 'lower-is-better' ? pc - pb : pb - pc;
   if (worse <= 0 || (pb > 0 && worse / pb <= metric.maxRelativeChange)) return 'pass';
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
-  return compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: canary.alpha }).pValue <= canary.alpha ? 'maybe-fail' : 'pass';
+  return compareProportions({ events: eb, total: tb }, { events: ec, total: tc }, { alternative, alpha: canary.alpha })
+    .pValue <= canary.alpha
+    ? 'maybe-fail'
+    : 'pass';
 }
 
 /**
@@ -114,11 +152,22 @@ export function screenMetric(metric: RatioMetric, c: PairCounts, canary: CanaryC
  * `byTest` flags are then false). Otherwise the real judge and combination decide. A property test
  * holds this equal to {@link judgeStage}.
  */
-export function decideStage(metrics: readonly RatioMetric[], counts: readonly PairCounts[], canary: CanaryConfig, split = true, histories?: ReadonlyArray<readonly PairCounts[]>): StageOutcome {
+export function decideStage(
+  metrics: readonly RatioMetric[],
+  counts: readonly PairCounts[],
+  canary: CanaryConfig,
+  split = true,
+  histories?: ReadonlyArray<readonly PairCounts[]>,
+): StageOutcome {
   const screened = metrics.map((m, i) => screenMetric(m, counts[i] as PairCounts, canary));
-  if (screened.includes('maybe-fail') || (split && screened.includes('limit-fail'))) return judgeStage(metrics, counts, canary, histories);
+  if (screened.includes('maybe-fail') || (split && screened.includes('limit-fail')))
+    return judgeStage(metrics, counts, canary, histories);
   const fails = screened.map((v) => v === 'limit-fail');
   const blocking = fails.some((fail, i) => fail && metrics[i]?.critical === true && metrics[i]?.action === 'rollback');
-  const verdict = blocking ? 'fail' : fails.includes(true) || screened.includes('inconclusive') ? 'inconclusive' : 'pass';
+  const verdict = blocking
+    ? 'fail'
+    : fails.includes(true) || screened.includes('inconclusive')
+      ? 'inconclusive'
+      : 'pass';
   return { verdict, byTest: false, metrics: fails.map((fail) => ({ fail, byTest: false })) };
 }

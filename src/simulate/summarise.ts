@@ -2,7 +2,14 @@ import { gammaln } from 'simple-statistics';
 import { formatDuration } from '../config/duration.js';
 import type { SimulationTally } from './run-simulation.js';
 import { isRegressed, nominalCanaryRate } from './traffic.js';
-import type { DetectionSummary, LevelCheck, MetricSummary, SimulationPlan, SimulationReport, StageEndSummary } from './types.js';
+import type {
+  DetectionSummary,
+  LevelCheck,
+  MetricSummary,
+  SimulationPlan,
+  SimulationReport,
+  StageEndSummary,
+} from './types.js';
 import { describeTrigger } from './watch-rule.js';
 
 /** Confidence of the Monte-Carlo margin: a policy exactly at alpha passes the A/A check in 99 % of runs. */
@@ -12,17 +19,29 @@ function computeMedian(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Rate and median look of the non-zero entries of a per-stage "first look" array. */
 export function summariseFirstLooks(firstLooks: Int32Array, canaryPerLook: number): DetectionSummary {
   const hits = Array.from(firstLooks).filter((look) => look > 0);
   const medianLooks = computeMedian(hits);
-  return { rate: hits.length / firstLooks.length, medianLooks, medianRequestsPerArm: medianLooks === null ? null : medianLooks * canaryPerLook };
+  return {
+    rate: hits.length / firstLooks.length,
+    medianLooks,
+    medianRequestsPerArm: medianLooks === null ? null : medianLooks * canaryPerLook,
+  };
 }
 
-function summariseStageEnd(failsByLook: Int32Array, testFails: number, stages: number, power: number, canaryPerLook: number): StageEndSummary {
+function summariseStageEnd(
+  failsByLook: Int32Array,
+  testFails: number,
+  stages: number,
+  power: number,
+  canaryPerLook: number,
+): StageEndSummary {
   const failRateByLook = Array.from(failsByLook, (n) => n / stages);
   const failRate = failRateByLook.at(-1) ?? 0;
   const reached = failRateByLook.findIndex((rate) => rate >= power);
@@ -67,12 +86,17 @@ export function checkLevel(alpha: number, stages: number, rates: { watch: number
 
 function earliest(arrays: Int32Array[], stages: number): Int32Array {
   const out = new Int32Array(stages);
-  for (const a of arrays) for (let s = 0; s < stages; s += 1) if (a[s]! > 0 && (out[s] === 0 || a[s]! < out[s]!)) out[s] = a[s]!;
+  for (const a of arrays)
+    for (let s = 0; s < stages; s += 1) if (a[s]! > 0 && (out[s] === 0 || a[s]! < out[s]!)) out[s] = a[s]!;
   return out;
 }
 
 /** Turns the raw tally into the report `rollout simulate` prints. */
-export function summariseSimulation(plan: SimulationPlan, tally: SimulationTally, notes: string[] = []): SimulationReport {
+export function summariseSimulation(
+  plan: SimulationPlan,
+  tally: SimulationTally,
+  notes: string[] = [],
+): SimulationReport {
   const { stages, canary } = plan;
   const perLook = plan.traffic[0]?.requestsPerLook.canary ?? 0;
   const metrics: MetricSummary[] = plan.traffic.map((t, i) => ({
@@ -85,13 +109,33 @@ export function summariseSimulation(plan: SimulationPlan, tally: SimulationTally
     baselineRate: t.baselineRate,
     canaryRate: nominalCanaryRate(t),
     requestsPerLook: t.requestsPerLook,
-    stageEnd: summariseStageEnd(tally.metricFailsByLook[i] as Int32Array, tally.metricTestFails[i] as number, stages, canary.power, t.requestsPerLook.canary),
+    stageEnd: summariseStageEnd(
+      tally.metricFailsByLook[i] as Int32Array,
+      tally.metricTestFails[i] as number,
+      stages,
+      canary.power,
+      t.requestsPerLook.canary,
+    ),
     naive: summariseFirstLooks(tally.metricFirstFail[i] as Int32Array, t.requestsPerLook.canary),
     triggers: plan.triggers.flatMap((spec, k) =>
-      spec.metric.id === t.metric.id ? [{ id: spec.id, metric: t.metric.id, action: spec.action, rule: describeTrigger(spec), ...summariseFirstLooks(tally.triggerFiredAt[k] as Int32Array, t.requestsPerLook.canary) }] : [],
+      spec.metric.id === t.metric.id
+        ? [
+            {
+              id: spec.id,
+              metric: t.metric.id,
+              action: spec.action,
+              rule: describeTrigger(spec),
+              ...summariseFirstLooks(tally.triggerFiredAt[k] as Int32Array, t.requestsPerLook.canary),
+            },
+          ]
+        : [],
     ),
   }));
-  const byAction = (action: 'rollback' | 'alert') => earliest(tally.triggerFiredAt.filter((_, k) => plan.triggers[k]?.action === action), stages);
+  const byAction = (action: 'rollback' | 'alert') =>
+    earliest(
+      tally.triggerFiredAt.filter((_, k) => plan.triggers[k]?.action === action),
+      stages,
+    );
   const stageEnd = summariseStageEnd(tally.overallFailsByLook, tally.overallTestFails, stages, canary.power, perLook);
   const rollback = summariseFirstLooks(byAction('rollback'), perLook);
   return {
@@ -107,11 +151,18 @@ export function summariseSimulation(plan: SimulationPlan, tally: SimulationTally
     multipleComparisons: canary.multipleComparisons,
     metrics,
     overall: {
-      stageEnd: { ...stageEnd, passRate: tally.overallPasses / stages, inconclusiveRate: 1 - stageEnd.failRate - tally.overallPasses / stages },
+      stageEnd: {
+        ...stageEnd,
+        passRate: tally.overallPasses / stages,
+        inconclusiveRate: 1 - stageEnd.failRate - tally.overallPasses / stages,
+      },
       naive: summariseFirstLooks(tally.overallFirstFail, perLook),
       watch: { rollback, alert: summariseFirstLooks(byAction('alert'), perLook) },
     },
-    level: plan.scenario === 'aa' ? checkLevel(canary.alpha, stages, { watch: rollback.rate, stageEnd: stageEnd.failRate }) : null,
+    level:
+      plan.scenario === 'aa'
+        ? checkLevel(canary.alpha, stages, { watch: rollback.rate, stageEnd: stageEnd.failRate })
+        : null,
     notes,
   };
 }

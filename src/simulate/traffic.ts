@@ -15,7 +15,8 @@ export const DEFAULT_EFFECT = 1.5;
  * for with `--baseline-rate`).
  */
 export function chooseDefaultRate(metric: RatioMetric): number {
-  if (metric.direction === 'lower-is-better') return metric.maxAbsolute === undefined ? 0.02 : Math.min(0.02, metric.maxAbsolute / 2);
+  if (metric.direction === 'lower-is-better')
+    return metric.maxAbsolute === undefined ? 0.02 : Math.min(0.02, metric.maxAbsolute / 2);
   return metric.minAbsolute === undefined ? 0.97 : Math.max(0.97, (1 + metric.minAbsolute) / 2);
 }
 
@@ -30,7 +31,9 @@ export function applyEffect(metric: RatioMetric, baselineRate: number, effect: n
 
 /** True rates of both arms for one stage (a recorded baseline is redrawn from its counts each stage). */
 export function drawStageRates(t: MetricTraffic, random: Random): { baseline: number; canary: number } {
-  const baseline = t.resample ? sampleBinomial(random, t.resample.total, t.resample.events / t.resample.total) / t.resample.total : t.baselineRate;
+  const baseline = t.resample
+    ? sampleBinomial(random, t.resample.total, t.resample.events / t.resample.total) / t.resample.total
+    : t.baselineRate;
   const canary = t.canaryRate ?? applyEffect(t.metric, baseline, t.effect ?? 1);
   return { baseline, canary };
 }
@@ -82,4 +85,9 @@ export function drawLook(
   };
 }
 
-export const EMPTY_COUNTS: PairCounts = Object.freeze({ baselineEvents: 0, baselineTotal: 0, canaryEvents: 0, canaryTotal: 0 });
+export const EMPTY_COUNTS: PairCounts = Object.freeze({
+  baselineEvents: 0,
+  baselineTotal: 0,
+  canaryEvents: 0,
+  canaryTotal: 0,
+});

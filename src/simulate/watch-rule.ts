@@ -23,14 +23,25 @@ export interface TriggerRun {
 }
 
 /** A fresh run of `spec` for a new stage. */
-export function startTriggerRun(spec: RatioTrigger, metricIndex: number, windowLooks: number, alpha: number, overdispersion: 'estimate' | 'off' = 'estimate'): TriggerRun {
+export function startTriggerRun(
+  spec: RatioTrigger,
+  metricIndex: number,
+  windowLooks: number,
+  alpha: number,
+  overdispersion: 'estimate' | 'off' = 'estimate',
+): TriggerRun {
   return { spec, metricIndex, windowLooks, alpha, overdispersion, progress: createTriggerProgress(), firedAt: 0 };
 }
 
 const value = (v: number): Scalar => ({ ok: true, value: v });
 
 function toScalars(c: PairCounts): RatioScalars {
-  return { canaryEvents: value(c.canaryEvents), canaryTotal: value(c.canaryTotal), baselineEvents: value(c.baselineEvents), baselineTotal: value(c.baselineTotal) };
+  return {
+    canaryEvents: value(c.canaryEvents),
+    canaryTotal: value(c.canaryTotal),
+    baselineEvents: value(c.baselineEvents),
+    baselineTotal: value(c.baselineTotal),
+  };
 }
 
 /** Counts between two cumulative snapshots (`from` exclusive). */
@@ -50,12 +61,24 @@ export function subtractCounts(to: PairCounts, from: PairCounts): PairCounts {
  * ones are the interval since the previous look. Returns true when it fires; a fired trigger stays
  * fired (`look` is recorded as the stage's look number).
  */
-export function lookTrigger(run: TriggerRun, cumulative: readonly PairCounts[], index: number, at: string, look = index): boolean {
+export function lookTrigger(
+  run: TriggerRun,
+  cumulative: readonly PairCounts[],
+  index: number,
+  at: string,
+  look = index,
+): boolean {
   if (run.firedAt > 0) return true;
   const now = cumulative[index] as PairCounts;
   const window = subtractCounts(now, cumulative[Math.max(0, index - run.windowLooks)] as PairCounts);
-  const increment = run.progress.coveredUntil === undefined ? window : subtractCounts(now, cumulative[index - 1] as PairCounts);
-  const evaluated = evaluateRatioTrigger(run.spec, run.progress, { window: toScalars(window), increment: toScalars(increment), at }, { alpha: run.alpha, overdispersion: run.overdispersion });
+  const increment =
+    run.progress.coveredUntil === undefined ? window : subtractCounts(now, cumulative[index - 1] as PairCounts);
+  const evaluated = evaluateRatioTrigger(
+    run.spec,
+    run.progress,
+    { window: toScalars(window), increment: toScalars(increment), at },
+    { alpha: run.alpha, overdispersion: run.overdispersion },
+  );
   run.progress = evaluated.progress;
   if (evaluated.outcome.status === 'fired') run.firedAt = look;
   return run.firedAt > 0;

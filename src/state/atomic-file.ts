@@ -45,7 +45,11 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Replace `path` with `data` atomically and durably (the policy above). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = opts.mode ?? 0o600;
   const point = opts.crashPoints ? crashPoint : () => undefined;
   if (opts.dirMode !== undefined) await mkdir(dirname(path), { recursive: true, mode: opts.dirMode });

@@ -28,7 +28,10 @@ export interface AuditHistory {
    * longer holds the anchored entry where it was (rewritten, replaced, truncated). The returned anchor
    * is that of the last entry visited (the given one when there was none).
    */
-  scanAfter(anchor: AuditAnchor | null, visit: (entry: AuditEntry) => void): Promise<{ resumed: boolean; anchor: AuditAnchor | null }>;
+  scanAfter(
+    anchor: AuditAnchor | null,
+    visit: (entry: AuditEntry) => void,
+  ): Promise<{ resumed: boolean; anchor: AuditAnchor | null }>;
   /** Same findings as `StateStore.verifyAudit`, streamed. */
   verify(): Promise<AuditVerification>;
   /** Throws when the log cannot be used at all (a symlinked audit.jsonl): call before changing anything. */
@@ -54,12 +57,20 @@ export interface AuditHistorySource {
   readAuditTail(limit: number): Promise<AuditTailRead>;
   readLastAuditedSerial(): Promise<number>;
   scanAudit(visit: (entry: AuditEntry) => void): Promise<void>;
-  scanAuditAfter(anchor: AuditAnchor | null, visit: (entry: AuditEntry) => void): Promise<{ resumed: boolean; anchor: AuditAnchor | null }>;
+  scanAuditAfter(
+    anchor: AuditAnchor | null,
+    visit: (entry: AuditEntry) => void,
+  ): Promise<{ resumed: boolean; anchor: AuditAnchor | null }>;
 }
 
 function isHistorySource(store: StateStore): store is StateStore & AuditHistorySource {
   const s = store as Partial<AuditHistorySource>;
-  return typeof s.readAuditTail === 'function' && typeof s.readLastAuditedSerial === 'function' && typeof s.scanAudit === 'function' && typeof s.scanAuditAfter === 'function';
+  return (
+    typeof s.readAuditTail === 'function' &&
+    typeof s.readLastAuditedSerial === 'function' &&
+    typeof s.scanAudit === 'function' &&
+    typeof s.scanAuditAfter === 'function'
+  );
 }
 
 /** The longest line an anchor may span (a larger one cannot be an entry this tool wrote). */
@@ -68,7 +79,8 @@ const MAX_ANCHOR_LINE = 64 * 1024 * 1024;
 /** True when the file still holds the anchored entry's line, as a whole line, where it was. */
 async function anchorHolds(fh: FileHandle, anchor: AuditAnchor, size: number): Promise<boolean> {
   const { start, end } = anchor;
-  if (start === undefined || end === undefined || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return false;
+  if (start === undefined || end === undefined || !Number.isSafeInteger(start) || !Number.isSafeInteger(end))
+    return false;
   if (start < 0 || end <= start || end > size || end - start > MAX_ANCHOR_LINE) return false;
   // One byte before the line (a newline, unless it is the first) and the line with its newline.
   const from = Math.max(0, start - 1);
@@ -83,7 +95,11 @@ async function anchorHolds(fh: FileHandle, anchor: AuditAnchor, size: number): P
  * Stream the parseable entries of a JSONL log file after `anchor` (from the first when null); a torn
  * last line is left out, as `readAudit` does. See `AuditHistory.scanAfter`.
  */
-export async function scanAuditFileAfter(path: string, anchor: AuditAnchor | null, visit: (entry: AuditEntry) => void): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
+export async function scanAuditFileAfter(
+  path: string,
+  anchor: AuditAnchor | null,
+  visit: (entry: AuditEntry) => void,
+): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
   const fh = await openAuditForRead(path);
   if (!fh) return { resumed: anchor === null, anchor: null };
   try {
@@ -91,14 +107,18 @@ export async function scanAuditFileAfter(path: string, anchor: AuditAnchor | nul
     const size = (await fh.stat()).size;
     if (anchor && !(await anchorHolds(fh, anchor, size))) return { resumed: false, anchor: null };
     let last = anchor;
-    await visitLinesForward(fh, (line, _lineNo, start, end) => {
-      const entry = parseAuditLine(line);
-      if (entry) {
-        visit(entry);
-        last = { seq: entry.seq, hash: entry.hash, start, end };
-      }
-      return true;
-    }, { start: anchor?.end ?? 0, end: size });
+    await visitLinesForward(
+      fh,
+      (line, _lineNo, start, end) => {
+        const entry = parseAuditLine(line);
+        if (entry) {
+          visit(entry);
+          last = { seq: entry.seq, hash: entry.hash, start, end };
+        }
+        return true;
+      },
+      { start: anchor?.end ?? 0, end: size },
+    );
     return { resumed: true, anchor: last };
   } finally {
     await fh.close();

@@ -10,7 +10,11 @@ import type { ReleaseState } from './types.js';
  * `backfilled`; if the history has no entry for the current serial, a `state:unaudited` entry says so.
  * It runs before every change, so it reads only the end of the log (`lastAuditedSerial`).
  */
-export async function backfillAudit(store: StateStore, state: ReleaseState | null, actor: string): Promise<AuditEntry[]> {
+export async function backfillAudit(
+  store: StateStore,
+  state: ReleaseState | null,
+  actor: string,
+): Promise<AuditEntry[]> {
   const history = auditHistoryOf(store);
   if (!state) {
     // A log that cannot be written (a symlink) is reported before the first state is written.
@@ -23,16 +27,20 @@ export async function backfillAudit(store: StateStore, state: ReleaseState | nul
   const missing = state.history.filter((h) => h.serial > audited && h.serial <= state.serial);
   for (const h of missing) {
     const data = { from: h.from, to: h.to, evidence: h.evidence, at: h.at, backfilled: true, backfilledBy: actor };
-    written.push(await store.appendAudit({ actor: h.actor, op: h.action, reason: h.reason, data, stateSerial: h.serial }));
+    written.push(
+      await store.appendAudit({ actor: h.actor, op: h.action, reason: h.reason, data, stateSerial: h.serial }),
+    );
   }
   if (!missing.some((h) => h.serial === state.serial)) {
-    written.push(await store.appendAudit({
-      actor,
-      op: 'state:unaudited',
-      reason: 'the state was written but its audit entry was not (interrupted command)',
-      data: { auditedSerial: audited },
-      stateSerial: state.serial,
-    }));
+    written.push(
+      await store.appendAudit({
+        actor,
+        op: 'state:unaudited',
+        reason: 'the state was written but its audit entry was not (interrupted command)',
+        data: { auditedSerial: audited },
+        stateSerial: state.serial,
+      }),
+    );
   }
   return written;
 }

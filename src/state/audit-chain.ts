@@ -67,22 +67,40 @@ export function parseAuditLog(text: string): ParsedAuditLog {
   return parsed;
 }
 
-function findContentProblems(entries: ParsedAuditLog['entries'], bySeq: Map<number, { entry: AuditEntry; line: number }>): AuditProblem[] {
+function findContentProblems(
+  entries: ParsedAuditLog['entries'],
+  bySeq: Map<number, { entry: AuditEntry; line: number }>,
+): AuditProblem[] {
   const problems: AuditProblem[] = [];
   let highest = 0;
   let highestLine = 0;
   for (const { entry, line } of entries) {
     if (hashAuditEntry(entry) !== entry.hash) {
-      problems.push({ kind: 'edited', line, seq: entry.seq, message: `entry seq ${entry.seq} was edited: its content no longer matches its hash` });
+      problems.push({
+        kind: 'edited',
+        line,
+        seq: entry.seq,
+        message: `entry seq ${entry.seq} was edited: its content no longer matches its hash`,
+      });
     }
     const first = bySeq.get(entry.seq);
     if (first) {
-      problems.push({ kind: 'duplicate', line, seq: entry.seq, message: `seq ${entry.seq} appears again (first at line ${first.line})` });
+      problems.push({
+        kind: 'duplicate',
+        line,
+        seq: entry.seq,
+        message: `seq ${entry.seq} appears again (first at line ${first.line})`,
+      });
       continue;
     }
     bySeq.set(entry.seq, { entry, line });
     if (entry.seq < highest) {
-      problems.push({ kind: 'reordered', line, seq: entry.seq, message: `entry seq ${entry.seq} (line ${line}) comes after seq ${highest} (line ${highestLine})` });
+      problems.push({
+        kind: 'reordered',
+        line,
+        seq: entry.seq,
+        message: `entry seq ${entry.seq} (line ${line}) comes after seq ${highest} (line ${highestLine})`,
+      });
     } else if (entry.seq > highest) {
       highest = entry.seq;
       highestLine = line;
@@ -105,9 +123,21 @@ function findChainProblems(bySeq: Map<number, { entry: AuditEntry; line: number 
     const before = seq === 1 ? { entry: { hash: AUDIT_GENESIS }, line: 0 } : bySeq.get(seq - 1);
     const selfIntact = hashAuditEntry(entry) === entry.hash;
     if (before && selfIntact && entry.prev !== before.entry.hash) {
-      problems.push(seq === 1
-        ? { kind: 'edited', line, seq, message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced' }
-        : { kind: 'edited', line: before.line, seq: seq - 1, message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${line}) recorded a different hash for it` });
+      problems.push(
+        seq === 1
+          ? {
+              kind: 'edited',
+              line,
+              seq,
+              message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced',
+            }
+          : {
+              kind: 'edited',
+              line: before.line,
+              seq: seq - 1,
+              message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${line}) recorded a different hash for it`,
+            },
+      );
     }
   }
   return problems;
@@ -117,15 +147,25 @@ function findChainProblems(bySeq: Map<number, { entry: AuditEntry; line: number 
 export function verifyAuditLog(parsed: ParsedAuditLog): AuditVerification {
   const bySeq = new Map<number, { entry: AuditEntry; line: number }>();
   const problems: AuditProblem[] = [
-    ...parsed.malformed.map((line): AuditProblem => ({ kind: 'malformed', line, message: `line ${line} is not a valid audit entry` })),
+    ...parsed.malformed.map((line): AuditProblem => ({
+      kind: 'malformed',
+      line,
+      message: `line ${line} is not a valid audit entry`,
+    })),
     ...findContentProblems(parsed.entries, bySeq),
   ];
   problems.push(...findChainProblems(bySeq));
   if (parsed.tornTail) {
     const { line } = parsed.tornTail;
-    problems.push({ kind: 'truncated-tail', line, message: `line ${line} is incomplete (interrupted append); the next append removes it and records a repair entry` });
+    problems.push({
+      kind: 'truncated-tail',
+      line,
+      message: `line ${line} is incomplete (interrupted append); the next append removes it and records a repair entry`,
+    });
   }
-  const unique = problems.filter((p, i) => problems.findIndex((q) => q.kind === p.kind && q.seq === p.seq && q.line === p.line) === i);
+  const unique = problems.filter(
+    (p, i) => problems.findIndex((q) => q.kind === p.kind && q.seq === p.seq && q.line === p.line) === i,
+  );
   unique.sort((a, b) => a.line - b.line);
   const last = parsed.entries.at(-1);
   return {

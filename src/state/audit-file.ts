@@ -43,7 +43,11 @@ async function readAuditTail(fh: FileHandle, path: string): Promise<AuditTail> {
     const torn = tornFrom < buf.length ? { offset: start + tornFrom, bytes: buf.subarray(tornFrom) } : null;
     if (lastNl === -1) return { last: null, torn };
     const last = parseAuditLine(buf.subarray(prevNl + 1, lastNl).toString('utf8'));
-    if (!last) throw new AuditWriteError(path, 'the last complete line is not a valid entry (tampering?): run `rollout log --verify`');
+    if (!last)
+      throw new AuditWriteError(
+        path,
+        'the last complete line is not a valid entry (tampering?): run `rollout log --verify`',
+      );
     return { last, torn };
   }
 }
@@ -87,8 +91,12 @@ async function repairTornTail(fh: FileHandle, tail: AuditTail, actor: string, cl
 async function lockAppends(path: string, actor: string, opts: AuditAppendOptions): Promise<() => Promise<void>> {
   const lockPath = `${path}.lock`;
   const info: LockInfo = {
-    actor, operation: 'audit-append', pid: process.pid, host: opts.hostname,
-    startedAt: opts.clock.now().toISOString(), token: randomUUID(),
+    actor,
+    operation: 'audit-append',
+    pid: process.pid,
+    host: opts.hostname,
+    startedAt: opts.clock.now().toISOString(),
+    token: randomUUID(),
   };
   const deadline = Date.now() + APPEND_WAIT_MS;
   for (;;) {
@@ -96,11 +104,16 @@ async function lockAppends(path: string, actor: string, opts: AuditAppendOptions
       await acquireLockFile(lockPath, info, opts.hostname);
       return async () => {
         const removed = await removeLockFile(lockPath);
-        if (removed && removed.token !== info.token) throw new AuditWriteError(path, 'append lock was taken over mid-append');
+        if (removed && removed.token !== info.token)
+          throw new AuditWriteError(path, 'append lock was taken over mid-append');
       };
     } catch (error) {
       if (!(error instanceof LockBusyError)) throw error;
-      if (Date.now() > deadline) throw new AuditWriteError(path, `another append has held the log for over ${APPEND_WAIT_MS} ms (pid ${error.holder.pid})`);
+      if (Date.now() > deadline)
+        throw new AuditWriteError(
+          path,
+          `another append has held the log for over ${APPEND_WAIT_MS} ms (pid ${error.holder.pid})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     }
   }
@@ -117,7 +130,12 @@ export async function appendAuditEntry(path: string, input: AuditInput, opts: Au
       if ((await fh.stat()).size === 0) await syncDirectory(dirname(path));
       const tail = await readAuditTail(fh, path);
       const last = tail.torn ? await repairTornTail(fh, tail, input.actor, opts.clock) : tail.last;
-      const entry = createAuditEntry(input, (last?.seq ?? 0) + 1, last?.hash ?? AUDIT_GENESIS, opts.clock.now().toISOString());
+      const entry = createAuditEntry(
+        input,
+        (last?.seq ?? 0) + 1,
+        last?.hash ?? AUDIT_GENESIS,
+        opts.clock.now().toISOString(),
+      );
       await writeEntry(fh, entry);
       return entry;
     } finally {

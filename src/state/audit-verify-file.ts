@@ -16,7 +16,9 @@ const PLAIN = '"(?:[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]|[\\ud800-\\udbff][\\ud
 /** A number whose text `JSON.stringify(Number(text))` gives back (no sign, exponent or leading zero; ≤ 15 digits). */
 const DIGITS = '(?:0|[1-9]\\d{0,14})';
 /** The members before `data`, exactly as `JSON.stringify(entry)` writes them (see `checkWrittenLine`). */
-const WRITTEN_HEAD = new RegExp(`^\\{"v":1,"seq":(${DIGITS}),"ts":(${PLAIN}),"actor":(${PLAIN}),"op":(${PLAIN}),"prev":(${PLAIN})(?:,"reason":(${PLAIN}))?`);
+const WRITTEN_HEAD = new RegExp(
+  `^\\{"v":1,"seq":(${DIGITS}),"ts":(${PLAIN}),"actor":(${PLAIN}),"op":(${PLAIN}),"prev":(${PLAIN})(?:,"reason":(${PLAIN}))?`,
+);
 const SERIAL_MEMBER = ',"stateSerial":';
 const SERIAL_DIGITS = new RegExp(`^${DIGITS}$`);
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -47,7 +49,15 @@ export function checkWrittenLine(line: string): LineFacts | null {
   const hex = line.slice(tailAt + HASH_MEMBER.length, line.length - 2);
   const m = WRITTEN_HEAD.exec(line);
   if (!m) return null;
-  const [head, seqText, ts, actor, op, prev, reason] = m as unknown as [string, string, string, string, string, string, string | undefined];
+  const [head, seqText, ts, actor, op, prev, reason] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   const seq = Number(seqText);
   if (seq < 1) return null;
   let restEnd = tailAt;
@@ -82,7 +92,9 @@ function factsOf(line: string): LineFacts | null {
   const fast = checkWrittenLine(line);
   if (fast) return fast;
   const entry = parseAuditLine(line);
-  return entry ? { seq: entry.seq, prev: entry.prev, hash: entry.hash, intact: hashAuditEntry(entry) === entry.hash } : null;
+  return entry
+    ? { seq: entry.seq, prev: entry.prev, hash: entry.hash, intact: hashAuditEntry(entry) === entry.hash }
+    : null;
 }
 
 /** Chain state while every entry so far is the next seq after the previous one (the normal log). */
@@ -127,11 +139,29 @@ export class LinearChain {
       }
     }
     if (seq !== this.entries + 1) return false;
-    if (!facts.intact) this.content.push({ kind: 'edited', line: lineNo, seq, message: `entry seq ${seq} was edited: its content no longer matches its hash` });
+    if (!facts.intact)
+      this.content.push({
+        kind: 'edited',
+        line: lineNo,
+        seq,
+        message: `entry seq ${seq} was edited: its content no longer matches its hash`,
+      });
     else if (facts.prev !== this.prevHash) {
-      this.chain.push(seq === 1
-        ? { kind: 'edited', line: lineNo, seq, message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced' }
-        : { kind: 'edited', line: this.prevLine, seq: seq - 1, message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${lineNo}) recorded a different hash for it` });
+      this.chain.push(
+        seq === 1
+          ? {
+              kind: 'edited',
+              line: lineNo,
+              seq,
+              message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced',
+            }
+          : {
+              kind: 'edited',
+              line: this.prevLine,
+              seq: seq - 1,
+              message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${lineNo}) recorded a different hash for it`,
+            },
+      );
     }
     this.entries = seq;
     this.prevHash = facts.hash;
@@ -142,12 +172,20 @@ export class LinearChain {
 
   result(tornLine: number | null): AuditVerification {
     const problems: AuditProblem[] = [
-      ...this.malformed.map((line): AuditProblem => ({ kind: 'malformed', line, message: `line ${line} is not a valid audit entry` })),
+      ...this.malformed.map((line): AuditProblem => ({
+        kind: 'malformed',
+        line,
+        message: `line ${line} is not a valid audit entry`,
+      })),
       ...this.content,
       ...this.chain,
     ];
     if (tornLine !== null) {
-      problems.push({ kind: 'truncated-tail', line: tornLine, message: `line ${tornLine} is incomplete (interrupted append); the next append removes it and records a repair entry` });
+      problems.push({
+        kind: 'truncated-tail',
+        line: tornLine,
+        message: `line ${tornLine} is incomplete (interrupted append); the next append removes it and records a repair entry`,
+      });
     }
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
@@ -155,7 +193,13 @@ export class LinearChain {
       return seen.has(key) ? false : (seen.add(key), true);
     });
     unique.sort((a, b) => a.line - b.line);
-    return { ok: unique.length === 0, tampered: unique.some((p) => p.kind !== 'truncated-tail'), entries: this.entries, head: this.head, problems: unique };
+    return {
+      ok: unique.length === 0,
+      tampered: unique.some((p) => p.kind !== 'truncated-tail'),
+      entries: this.entries,
+      head: this.head,
+      problems: unique,
+    };
   }
 }
 
@@ -166,7 +210,10 @@ export class LinearChain {
  * the way; the first entry out of that order (deleted, duplicated, reordered) hands the whole file
  * to the reference checker, which needs the order of all seqs to name the damage.
  */
-export async function verifyAuditFile(path: string, opts: { splitAt?: number | null } = {}): Promise<AuditVerification> {
+export async function verifyAuditFile(
+  path: string,
+  opts: { splitAt?: number | null } = {},
+): Promise<AuditVerification> {
   const split = await verifySplit(path, opts.splitAt);
   if (split) return split;
   const fh = await openAuditForRead(path);

@@ -40,7 +40,18 @@ export async function verifyRange(file: string, start: number, end: number, floa
   const chain = new LinearChain(floating);
   try {
     const read = await visitLinesForward(fh, (line, lineNo) => chain.add(line, lineNo), { start, end });
-    return { lines: read.lines, pending: read.pending, linear: read.finished, first: chain.first, entries: chain.entries, head: chain.head, lastLine: chain.lastLine, malformed: chain.malformed, content: chain.content, chain: chain.chain };
+    return {
+      lines: read.lines,
+      pending: read.pending,
+      linear: read.finished,
+      first: chain.first,
+      entries: chain.entries,
+      head: chain.head,
+      lastLine: chain.lastLine,
+      malformed: chain.malformed,
+      content: chain.content,
+      chain: chain.chain,
+    };
   } finally {
     await fh.close();
   }
@@ -89,7 +100,11 @@ async function verifyRangeElsewhere(file: string, start: number, end: number): P
   });
 }
 
-const shift = (p: AuditProblem, by: number): AuditProblem => ({ ...p, line: p.line + by, message: p.message.replace(/\(line (\d+)\)/, (_m, n: string) => `(line ${Number(n) + by})`) });
+const shift = (p: AuditProblem, by: number): AuditProblem => ({
+  ...p,
+  line: p.line + by,
+  message: p.message.replace(/\(line (\d+)\)/, (_m, n: string) => `(line ${Number(n) + by})`),
+});
 
 /**
  * Verifies a long log in two parts; null when the file is short (or `splitAt` is null) and one pass
@@ -123,9 +138,21 @@ export async function verifySplit(file: string, splitAt: number | null | undefin
     if (seq !== a.entries + 1) return reference();
     const at = line + a.lines;
     if (intact && prev !== (a.head ?? AUDIT_GENESIS)) {
-      joined.chain.push(seq === 1
-        ? { kind: 'edited', line: at, seq, message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced' }
-        : { kind: 'edited', line: a.lastLine, seq: seq - 1, message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${at}) recorded a different hash for it` });
+      joined.chain.push(
+        seq === 1
+          ? {
+              kind: 'edited',
+              line: at,
+              seq,
+              message: 'entry seq 1 does not start from the genesis hash: the start of the log was replaced',
+            }
+          : {
+              kind: 'edited',
+              line: a.lastLine,
+              seq: seq - 1,
+              message: `entry seq ${seq - 1} was rewritten and re-hashed: seq ${seq} (line ${at}) recorded a different hash for it`,
+            },
+      );
     }
     joined.chain.push(...b.chain.map((p) => shift(p, a.lines)));
     joined.entries = b.entries;

@@ -52,5 +52,9 @@ export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   const record = value as Record<string, unknown>;
   // fromEntries defines own properties, so a "__proto__" key stays data instead of setting the prototype.
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, sortKeysDeep(record[k])]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((k) => [k, sortKeysDeep(record[k])]),
+  );
 }

@@ -9,9 +9,11 @@ export abstract class StateError extends Error {
 export class LockBusyError extends StateError {
   readonly code = 'E_LOCK_BUSY';
   constructor(readonly holder: LockInfo) {
-    super(holder.token === '' && holder.pid === 0
-      ? 'release lock file exists but does not name its holder (damaged or written by hand); if no rollout operation is running, `rollout unlock --force --reason "…"` removes it'
-      : `release lock is held by ${holder.actor} (${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`);
+    super(
+      holder.token === '' && holder.pid === 0
+        ? 'release lock file exists but does not name its holder (damaged or written by hand); if no rollout operation is running, `rollout unlock --force --reason "…"` removes it'
+        : `release lock is held by ${holder.actor} (${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+    );
     this.name = 'LockBusyError';
   }
 }
@@ -19,10 +21,15 @@ export class LockBusyError extends StateError {
 /** The lock this handle took is no longer ours (force-unlocked or taken over): the write is refused. */
 export class LockLostError extends StateError {
   readonly code = 'E_LOCK_LOST';
-  constructor(readonly token: string, readonly holder: LockInfo | null) {
-    super(holder
-      ? `release lock was lost: now held by ${holder.actor} (${holder.operation}, token ${holder.token})`
-      : 'release lock was lost: it was removed while this operation held it');
+  constructor(
+    readonly token: string,
+    readonly holder: LockInfo | null,
+  ) {
+    super(
+      holder
+        ? `release lock was lost: now held by ${holder.actor} (${holder.operation}, token ${holder.token})`
+        : 'release lock was lost: it was removed while this operation held it',
+    );
     this.name = 'LockLostError';
   }
 }
@@ -35,9 +42,11 @@ export class StaleStateError extends StateError {
     readonly actualSerial: number,
     readonly reason: 'serial' | 'lineage' = 'serial',
   ) {
-    super(reason === 'serial'
-      ? `state changed underneath: expected serial ${expectedSerial}, found ${actualSerial}; re-read and retry`
-      : `state belongs to another release history (lineage differs); refusing to overwrite`);
+    super(
+      reason === 'serial'
+        ? `state changed underneath: expected serial ${expectedSerial}, found ${actualSerial}; re-read and retry`
+        : `state belongs to another release history (lineage differs); refusing to overwrite`,
+    );
     this.name = 'StaleStateError';
   }
 }
@@ -57,8 +66,15 @@ export interface StateProblem {
 export class StateCorruptError extends StateError {
   readonly code = 'E_STATE_CORRUPT';
   readonly problems: StateProblem[];
-  constructor(readonly path: string, detail: string, options?: { cause?: unknown; problems?: StateProblem[] }) {
-    super(`state ${path} cannot be used: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown; problems?: StateProblem[] },
+  ) {
+    super(
+      `state ${path} cannot be used: ${detail}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'StateCorruptError';
     this.problems = options?.problems ?? [];
   }
@@ -67,7 +83,10 @@ export class StateCorruptError extends StateError {
 /** A state or lock path is a symbolic link: following it could read or clobber a file outside the state directory. */
 export class StateUnsafePathError extends StateError {
   readonly code = 'E_STATE_UNSAFE';
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`refusing to use ${path}: ${detail}`);
     this.name = 'StateUnsafePathError';
   }
@@ -76,7 +95,11 @@ export class StateUnsafePathError extends StateError {
 /** An audit entry could not be written (or the log's tail is damaged in a way that is not a crash). */
 export class AuditWriteError extends StateError {
   readonly code = 'E_AUDIT_WRITE';
-  constructor(readonly path: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`cannot append to audit log ${path}: ${detail}`, options);
     this.name = 'AuditWriteError';
   }
@@ -85,7 +108,10 @@ export class AuditWriteError extends StateError {
 /** The `--state` URL could not be understood. */
 export class StateUrlError extends StateError {
   readonly code = 'E_STATE_URL';
-  constructor(readonly url: string, detail: string) {
+  constructor(
+    readonly url: string,
+    detail: string,
+  ) {
     super(`invalid --state URL '${url}': ${detail} (expected file:.rollout, file:/abs/dir or postgres://…)`);
     this.name = 'StateUrlError';
   }

@@ -56,7 +56,8 @@ export class FileStateStore implements StateStore {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR' || code === 'EEXIST') throw new StateCorruptError(this.dir, 'a part of this path is a file, not a directory', { cause: error });
+      if (code === 'ENOTDIR' || code === 'EEXIST')
+        throw new StateCorruptError(this.dir, 'a part of this path is a file, not a directory', { cause: error });
       throw toStatePathError(error, this.dir);
     }
   }
@@ -108,7 +109,9 @@ export class FileStateStore implements StateStore {
     };
     const { takenOverFrom } = await acquireLockFile(this.lockPath, record, this.hostname);
     crashPoint('lock:after-create');
-    const handle: LockHandle = takenOverFrom ? { token: record.token, info: record, takenOverFrom } : { token: record.token, info: record };
+    const handle: LockHandle = takenOverFrom
+      ? { token: record.token, info: record, takenOverFrom }
+      : { token: record.token, info: record };
     try {
       // Holding the lock, nobody else writes state: scratch files of dead processes are garbage.
       await sweepDeadTempFiles(this.dir);

@@ -16,7 +16,9 @@ const LOOSE_BITS = 0o022;
 export function warnIfLoose(path: string, mode: number, what: 'file' | 'directory', expected: number): void {
   if ((mode & LOOSE_BITS) === 0) return;
   const octal = (m: number) => `0${(m & 0o777).toString(8)}`;
-  report(`${path} is ${what === 'file' ? 'a file' : 'a directory'} with mode ${octal(mode)}, writable by other users; rollout creates it ${octal(expected)} (fix: chmod ${octal(expected)} ${path})`);
+  report(
+    `${path} is ${what === 'file' ? 'a file' : 'a directory'} with mode ${octal(mode)}, writable by other users; rollout creates it ${octal(expected)} (fix: chmod ${octal(expected)} ${path})`,
+  );
 }
 
 /**
@@ -24,19 +26,27 @@ export function warnIfLoose(path: string, mode: number, what: 'file' | 'director
  * layer keeps importing nothing but node built-ins (tests run it alone in child processes).
  */
 function report(message: string): void {
-  void import('../output/warnings.js').then((m) => m.warn(message), () => undefined);
+  void import('../output/warnings.js').then(
+    (m) => m.warn(message),
+    () => undefined,
+  );
 }
 
 /** Turn a file-system error on a state path into the error the user can act on; others pass through. */
 export function toStatePathError(error: unknown, path: string): unknown {
   switch ((error as NodeJS.ErrnoException).code) {
     case 'ELOOP':
-      return new StateUnsafePathError(path, 'it is a symbolic link, and state and lock files are never followed through links');
+      return new StateUnsafePathError(
+        path,
+        'it is a symbolic link, and state and lock files are never followed through links',
+      );
     case 'EISDIR':
       return new StateCorruptError(path, 'it is a directory where a file belongs', { cause: error });
     case 'ENOTDIR':
     case 'EEXIST':
-      return new StateCorruptError(dirname(path), 'it is not a directory (the state location must be a directory)', { cause: error });
+      return new StateCorruptError(dirname(path), 'it is not a directory (the state location must be a directory)', {
+        cause: error,
+      });
     case 'EACCES':
     case 'EPERM':
       return new StateCorruptError(path, `permission denied (${(error as Error).message})`, { cause: error });
@@ -82,13 +92,16 @@ export async function checkStateDirectory(dir: string): Promise<boolean> {
   if (info.isSymbolicLink()) {
     // A linked state directory is a deliberate setup (a shared volume); a link to nothing is not.
     info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new StateCorruptError(dir, 'it is a symbolic link to something that does not exist');
+      if (error.code === 'ENOENT')
+        throw new StateCorruptError(dir, 'it is a symbolic link to something that does not exist');
       throw toStatePathError(error, dir);
     });
-    if (!info.isDirectory()) throw new StateCorruptError(dir, 'it is a symbolic link to something that is not a directory');
+    if (!info.isDirectory())
+      throw new StateCorruptError(dir, 'it is a symbolic link to something that is not a directory');
     return true;
   }
-  if (!info.isDirectory()) throw new StateCorruptError(dir, 'it is not a directory (the state location must be a directory)');
+  if (!info.isDirectory())
+    throw new StateCorruptError(dir, 'it is not a directory (the state location must be a directory)');
   warnIfLoose(dir, info.mode, 'directory', 0o700);
   return true;
 }

@@ -1,11 +1,35 @@
-export type { ReleaseState, ReleaseStatus, StagePosition, FlagState, Signoff, Intent, RollbackState, RollbackStep, HistoryEntry } from './types.js';
+export type {
+  ReleaseState,
+  ReleaseStatus,
+  StagePosition,
+  FlagState,
+  Signoff,
+  Intent,
+  RollbackState,
+  RollbackStep,
+  HistoryEntry,
+} from './types.js';
 export { createInitialState } from './types.js';
 export type {
-  AuditEntry, AuditInput, AuditProblem, AuditProblemKind, AuditVerification, Clock, LockHandle, LockInfo, StateStore,
+  AuditEntry,
+  AuditInput,
+  AuditProblem,
+  AuditProblemKind,
+  AuditVerification,
+  Clock,
+  LockHandle,
+  LockInfo,
+  StateStore,
 } from './store.js';
 export {
-  AuditWriteError, LockBusyError, LockLostError, StaleStateError, StateBackendUnavailableError, StateCorruptError,
-  StateError, StateUrlError,
+  AuditWriteError,
+  LockBusyError,
+  LockLostError,
+  StaleStateError,
+  StateBackendUnavailableError,
+  StateCorruptError,
+  StateError,
+  StateUrlError,
 } from './errors.js';
 export { createStateStore } from './factory.js';
 export type { StateStoreContext } from './factory.js';

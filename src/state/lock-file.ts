@@ -7,7 +7,12 @@ import type { LockInfo } from './store.js';
 
 /** Shown as the holder when a lock file exists but cannot be read as a lock. */
 export const UNKNOWN_HOLDER: LockInfo = {
-  actor: 'unknown', operation: 'unknown', pid: 0, host: 'unknown', startedAt: '', token: '',
+  actor: 'unknown',
+  operation: 'unknown',
+  pid: 0,
+  host: 'unknown',
+  startedAt: '',
+  token: '',
 };
 
 /** Name of a scratch file beside `target`, carrying our pid so that a dead writer's leftovers can be swept. */
@@ -143,8 +148,10 @@ export async function sweepDeadTempFiles(dir: string): Promise<string[]> {
   for (const name of await readdir(dir)) {
     const match = /\.tmp-(\d+)-/.exec(name);
     if (!match || isProcessAlive(Number(match[1]))) continue;
-    await unlink(join(dir, name)).then(() => removed.push(name), () => undefined);
+    await unlink(join(dir, name)).then(
+      () => removed.push(name),
+      () => undefined,
+    );
   }
   return removed;
 }
-

@@ -4,7 +4,10 @@ import { createInitialState, type FlagState, type HistoryEntry, type ReleaseStat
 /** The parts of the plan a rebuild needs: phase order, and each rollout's flag and stages. */
 export interface RebuildPlan {
   release: string;
-  phases: Array<{ id: string; rollout?: { flag: string; stages: Array<{ id: string; percent: number; groups?: string[] }> } }>;
+  phases: Array<{
+    id: string;
+    rollout?: { flag: string; stages: Array<{ id: string; percent: number; groups?: string[] }> };
+  }>;
 }
 
 /** A rebuilt state and what the operator should know about it. */
@@ -67,7 +70,12 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
   };
   const use = (entry: AuditEntry) => usedEntries.push({ seq: entry.seq, op: entry.op, ts: entry.ts });
   const record = (entry: AuditEntry, action: string, to?: unknown) => {
-    const h: HistoryEntry = { at: entry.ts, actor: String(entry.actor ?? 'unknown'), action, serial: serialOf(entry) ?? state.serial };
+    const h: HistoryEntry = {
+      at: entry.ts,
+      actor: String(entry.actor ?? 'unknown'),
+      action,
+      serial: serialOf(entry) ?? state.serial,
+    };
     if (to !== undefined) h.to = to;
     if (typeof entry.reason === 'string') h.reason = entry.reason;
     state.history.push(h);
@@ -79,7 +87,8 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
     }
     state.status = 'in-progress';
     const phase = plan.phases.find((p) => p.id === to.phase);
-    if (phase === undefined && to.phase !== null) notes.push(`entry ${entry.seq}: phase ${String(to.phase)} is not in the plan`);
+    if (phase === undefined && to.phase !== null)
+      notes.push(`entry ${entry.seq}: phase ${String(to.phase)} is not in the plan`);
     const rollout = phase?.rollout;
     if (to.stage === null || rollout === undefined) {
       state.stage = null;
@@ -91,7 +100,12 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
     const stage = rollout.stages[index];
     const percent = to.percent ?? stage?.percent ?? 0;
     if (percent < 0 || percent > 100) notes.push(`entry ${entry.seq}: percent ${percent} is outside 0–100; clamped`);
-    const flag: FlagState = { percent: Math.min(100, Math.max(0, percent)), groups: stage?.groups ?? [], killSwitch: false, updatedAt: entry.ts };
+    const flag: FlagState = {
+      percent: Math.min(100, Math.max(0, percent)),
+      groups: stage?.groups ?? [],
+      killSwitch: false,
+      updatedAt: entry.ts,
+    };
     state.flags[rollout.flag] = flag;
   };
 
@@ -124,16 +138,32 @@ export function rebuildStateFromAudit(entries: readonly AuditEntry[], plan: Rebu
       use(entry);
       state.status = 'in-progress';
       const stage = nonEmpty(d.stage) ?? state.stage?.id ?? null;
-      moveTo(entry, { phase: state.phase, stage, percent: typeof d.percent === 'number' && Number.isFinite(d.percent) ? d.percent : null });
+      moveTo(entry, {
+        phase: state.phase,
+        stage,
+        percent: typeof d.percent === 'number' && Number.isFinite(d.percent) ? d.percent : null,
+      });
       record(entry, 'retry', { stage });
     } else if (entry.op === 'signoff' && nonEmpty(d.item) !== null) {
       use(entry);
-      state.signoffs.push({ item: d.item as string, phase: typeof d.phase === 'string' ? d.phase : state.phase ?? '', actor: String(entry.actor ?? 'unknown'), at: entry.ts, reason: typeof entry.reason === 'string' ? entry.reason : '' });
+      state.signoffs.push({
+        item: d.item as string,
+        phase: typeof d.phase === 'string' ? d.phase : (state.phase ?? ''),
+        actor: String(entry.actor ?? 'unknown'),
+        at: entry.ts,
+        reason: typeof entry.reason === 'string' ? entry.reason : '',
+      });
     }
   }
-  if (usedEntries.length === 0) notes.push('the audit log records no transition: the rebuilt state is a release that has not started');
-  if (state.rollback?.mode === 'progressive') notes.push('a progressive ramp-down is recorded as finished: check what the flag file serves (`rollout flags show`)');
-  notes.push('evidence and the plan hash are not in the audit log: the next `advance` asks you to confirm the plan with --accept-config-change');
+  if (usedEntries.length === 0)
+    notes.push('the audit log records no transition: the rebuilt state is a release that has not started');
+  if (state.rollback?.mode === 'progressive')
+    notes.push(
+      'a progressive ramp-down is recorded as finished: check what the flag file serves (`rollout flags show`)',
+    );
+  notes.push(
+    'evidence and the plan hash are not in the audit log: the next `advance` asks you to confirm the plan with --accept-config-change',
+  );
   if (first === undefined) notes.push('the audit log is empty');
   return { state, usedEntries, notes };
 }

@@ -30,24 +30,39 @@ function syntaxMessage(error: unknown): string {
 async function locateIssues(file: string, text: string, issues: StateIssue[]): Promise<StateProblem[]> {
   const { parseYamlSource, locate } = await import('../config/yaml-source.js');
   const { source } = parseYamlSource(file, text);
-  return issues.map((issue) => ({ file, ...(source ? locate(source, issue.path) : { line: 1, col: 1 }), message: `${issue.where}: ${issue.message}` }));
+  return issues.map((issue) => ({
+    file,
+    ...(source ? locate(source, issue.path) : { line: 1, col: 1 }),
+    message: `${issue.where}: ${issue.message}`,
+  }));
 }
 
 /** Parse `state.json`'s text: every defect is reported at once, with its line and column, as `StateCorruptError`. */
 export async function parseStateText(text: string, file: string): Promise<ReleaseState> {
-  if (text.trim() === '') throw new StateCorruptError(file, text.length === 0 ? 'the file is empty (0 bytes)' : 'the file holds only white space');
+  if (text.trim() === '')
+    throw new StateCorruptError(
+      file,
+      text.length === 0 ? 'the file is empty (0 bytes)' : 'the file holds only white space',
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const pos = syntaxPosition(text, error);
     const detail = `not valid JSON (${syntaxMessage(error)})`;
-    throw new StateCorruptError(file, `${detail}; the file may be truncated or overwritten`, { cause: error, problems: [{ file, ...pos, message: detail }] });
+    throw new StateCorruptError(file, `${detail}; the file may be truncated or overwritten`, {
+      cause: error,
+      problems: [{ file, ...pos, message: detail }],
+    });
   }
   const issues = await checkState(value);
   if (issues.length > 0) {
     const problems = await locateIssues(file, text, issues);
-    throw new StateCorruptError(file, `${issues.length} problem(s) in the document: it is not a release state this rollout can use`, { problems });
+    throw new StateCorruptError(
+      file,
+      `${issues.length} problem(s) in the document: it is not a release state this rollout can use`,
+      { problems },
+    );
   }
   return value as ReleaseState;
 }
@@ -65,7 +80,10 @@ async function checkState(value: unknown): Promise<StateIssue[]> {
 export async function assertStateDocument(value: unknown, where: string): Promise<ReleaseState> {
   const issues = await checkState(value);
   if (issues.length === 0) return value as ReleaseState;
-  const list = issues.slice(0, 20).map((i) => `\n  ${i.where}: ${i.message}`).join('');
+  const list = issues
+    .slice(0, 20)
+    .map((i) => `\n  ${i.where}: ${i.message}`)
+    .join('');
   const more = issues.length > 20 ? `\n  … and ${issues.length - 20} more` : '';
   throw new StateCorruptError(where, `${issues.length} problem(s) in the stored document:${list}${more}`);
 }

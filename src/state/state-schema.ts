@@ -21,12 +21,27 @@ export const flagStateSchema = z.looseObject({
   updatedAt: isoTime,
   file: z.string().optional(),
   files: z.array(z.string()).optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'a sha256 in hex')
+    .optional(),
 });
 
-const signoff = z.looseObject({ item: z.string().min(1), phase: z.string(), actor: z.string(), at: isoTime, reason: z.string() });
+const signoff = z.looseObject({
+  item: z.string().min(1),
+  phase: z.string(),
+  actor: z.string(),
+  at: isoTime,
+  reason: z.string(),
+});
 
-const intent = z.looseObject({ id: z.string().min(1), kind: z.string().min(1), target: z.unknown(), startedAt: isoTime, actor: z.string() });
+const intent = z.looseObject({
+  id: z.string().min(1),
+  kind: z.string().min(1),
+  target: z.unknown(),
+  startedAt: isoTime,
+  actor: z.string(),
+});
 
 const rollbackStep = z.looseObject({ percent, notBefore: isoTime, done: z.boolean() });
 
@@ -88,7 +103,10 @@ function describePath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+  return path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    data,
+  );
 }
 
 function describeValue(value: unknown): string {
@@ -103,7 +121,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   const value = valueAt(data, issue.path);
   switch (issue.code) {
     case 'invalid_type':
-      return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
+      return value === undefined
+        ? `required (${issue.expected})`
+        : `expected ${issue.expected}, got ${describeValue(value)}`;
     case 'invalid_value':
       return value === undefined
         ? `required (${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`

@@ -32,7 +32,7 @@ export function estimateLag1Autocorrelation(series: Sample): number {
   if (n < 3) return 0;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (series[a] as number) - (series[b] as number));
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && series[order[j + 1] as number] === series[order[i] as number]) j += 1;
     for (let k = i; k <= j; k += 1) ranks[order[k] as number] = (i + j) / 2;
@@ -50,7 +50,11 @@ export function estimateLag1Autocorrelation(series: Sample): number {
 }
 
 /** Mann–Whitney U of time-ordered x against time-ordered y with the variance widened for autocorrelation. */
-export function mannWhitneyAutocorrelated(x: Sample, y: Sample, opts: { alternative?: Alternative } = {}): AutocorrelatedMannWhitneyResult {
+export function mannWhitneyAutocorrelated(
+  x: Sample,
+  y: Sample,
+  opts: { alternative?: Alternative } = {},
+): AutocorrelatedMannWhitneyResult {
   const alternative = opts.alternative ?? 'two-sided';
   assertAlternative(alternative);
   const plain = mannWhitney(x, y, { alternative, method: 'asymptotic' });

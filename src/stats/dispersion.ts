@@ -42,9 +42,15 @@ export const EMPTY_DISPERSION_SUMS: DispersionSums = Object.freeze({ intervals: 
 
 /** Adds one interval (skipped when it has no requests). */
 export function addInterval(sums: DispersionSums, c: IntervalCounts): DispersionSums {
-  if (!(c.events >= 0 && c.events <= c.total && Number.isFinite(c.total))) throw new RangeError(`interval counts must have 0 ≤ events ≤ total, got ${c.events} of ${c.total}`);
+  if (!(c.events >= 0 && c.events <= c.total && Number.isFinite(c.total)))
+    throw new RangeError(`interval counts must have 0 ≤ events ≤ total, got ${c.events} of ${c.total}`);
   if (c.total === 0) return sums;
-  return { intervals: sums.intervals + 1, events: sums.events + c.events, total: sums.total + c.total, squares: sums.squares + (c.events * c.events) / c.total };
+  return {
+    intervals: sums.intervals + 1,
+    events: sums.events + c.events,
+    total: sums.total + c.total,
+    squares: sums.squares + (c.events * c.events) / c.total,
+  };
 }
 
 /** φ̂ from the running sums of each arm. */

@@ -20,9 +20,16 @@ export interface FisherExactResult {
  * Fisher's exact test on the table [[a, b], [c, d]]. `greater` means the odds ratio of the first
  * row exceeds 1 (a larger than expected), as in SciPy's `fisher_exact` and R's `fisher.test`.
  */
-export function testFisherExact(a: number, b: number, c: number, d: number, alternative: Alternative): FisherExactResult {
+export function testFisherExact(
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  alternative: Alternative,
+): FisherExactResult {
   for (const v of [a, b, c, d]) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`Fisher table cells must be non-negative integers, got ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`Fisher table cells must be non-negative integers, got ${v}`);
   }
   const oddsRatio = b * c === 0 ? (a * d === 0 ? Number.NaN : Number.POSITIVE_INFINITY) : (a * d) / (b * c);
   const row1 = a + b;

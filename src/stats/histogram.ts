@@ -60,7 +60,12 @@ export interface CompareHistogramsResult {
 }
 
 /** Compare the request-level distributions of x and y from bucket counts. Pure; throws RangeError on bad input. */
-export function compareHistograms(upperBounds: readonly number[], x: HistogramArm, y: HistogramArm, opts: CompareHistogramsOptions = {}): CompareHistogramsResult {
+export function compareHistograms(
+  upperBounds: readonly number[],
+  x: HistogramArm,
+  y: HistogramArm,
+  opts: CompareHistogramsOptions = {},
+): CompareHistogramsResult {
   const alternative = opts.alternative ?? 'two-sided';
   assertAlternative(alternative);
   const q = opts.quantile ?? 0.95;
@@ -184,9 +189,14 @@ function estimateQuantile(upperBounds: readonly number[], counts: number[], q: n
 }
 
 /** Ratio x/y with a log-scale interval whose half-width combines the two arms' (delta method). */
-function compareQuantiles(x: QuantileEstimate, y: QuantileEstimate, z: number): { ratio: number; interval: readonly [number, number] } {
+function compareQuantiles(
+  x: QuantileEstimate,
+  y: QuantileEstimate,
+  z: number,
+): { ratio: number; interval: readonly [number, number] } {
   const ratio = y.value === 0 ? (x.value === 0 ? 1 : Infinity) : x.value / y.value;
-  const se = (e: QuantileEstimate) => (e.lower > 0 && Number.isFinite(e.upper) ? (Math.log(e.upper) - Math.log(e.lower)) / (2 * z) : Infinity);
+  const se = (e: QuantileEstimate) =>
+    e.lower > 0 && Number.isFinite(e.upper) ? (Math.log(e.upper) - Math.log(e.lower)) / (2 * z) : Infinity;
   const s = Math.hypot(se(x), se(y));
   if (!Number.isFinite(s) || !(ratio > 0) || !Number.isFinite(ratio)) return { ratio, interval: [0, Infinity] };
   return { ratio, interval: [ratio * Math.exp(-z * s), ratio * Math.exp(z * s)] };
@@ -196,14 +206,16 @@ function assertBounds(bounds: readonly number[]): void {
   if (bounds.length === 0) throw new RangeError('a histogram needs at least one bucket');
   bounds.forEach((b, i) => {
     if (Number.isNaN(b) || b === -Infinity) throw new RangeError(`bucket bound ${i} is ${b}`);
-    if (i > 0 && !(b > (bounds[i - 1] as number))) throw new RangeError(`bucket bounds must increase: ${bounds[i - 1]} then ${b}`);
+    if (i > 0 && !(b > (bounds[i - 1] as number)))
+      throw new RangeError(`bucket bounds must increase: ${bounds[i - 1]} then ${b}`);
   });
 }
 
 function readCounts(name: string, counts: readonly number[], buckets: number): number[] {
   if (counts.length !== buckets) throw new RangeError(`${name}: ${counts.length} counts for ${buckets} buckets`);
   return counts.map((c, i) => {
-    if (!Number.isInteger(c) || c < 0) throw new RangeError(`${name}: bucket ${i} count must be a non-negative integer, got ${c}`);
+    if (!Number.isInteger(c) || c < 0)
+      throw new RangeError(`${name}: bucket ${i} count must be a non-negative integer, got ${c}`);
     return c;
   });
 }

@@ -25,10 +25,25 @@ export { achievedPower, requiredSampleSize } from './power.js';
 export type { PowerOptions, ProportionEffect, SampleSizeOptions, SampleSizeResult } from './power.js';
 export { adjustHolm } from './multiple-testing.js';
 export type { HolmResult } from './multiple-testing.js';
-export { createPrng, sampleBeta, sampleBetaBinomial, sampleBinomial, sampleGamma, sampleIntervalRate, sampleNormal } from './random.js';
+export {
+  createPrng,
+  sampleBeta,
+  sampleBetaBinomial,
+  sampleBinomial,
+  sampleGamma,
+  sampleIntervalRate,
+  sampleNormal,
+} from './random.js';
 export type { Random } from './random.js';
 export { simulatePolicy } from './simulate.js';
-export type { PolicyStep, SimulatedLook, SimulatePolicyOptions, SimulationReport, SimulationScenario, Verdict } from './simulate.js';
+export type {
+  PolicyStep,
+  SimulatedLook,
+  SimulatePolicyOptions,
+  SimulationReport,
+  SimulationScenario,
+  Verdict,
+} from './simulate.js';
 export { compareHistograms, valueAtRank } from './histogram.js';
 export type { CompareHistogramsOptions, CompareHistogramsResult, HistogramArm, QuantileEstimate } from './histogram.js';
 export { estimateLag1Autocorrelation, mannWhitneyAutocorrelated } from './autocorrelated.js';

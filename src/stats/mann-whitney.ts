@@ -78,7 +78,12 @@ export function mannWhitney(x: Sample, y: Sample, opts: MannWhitneyOptions = {})
   };
 }
 
-function chooseMethod(requested: 'auto' | 'exact' | 'asymptotic', n1: number, n2: number, hasTies: boolean): 'exact' | 'asymptotic' {
+function chooseMethod(
+  requested: 'auto' | 'exact' | 'asymptotic',
+  n1: number,
+  n2: number,
+  hasTies: boolean,
+): 'exact' | 'asymptotic' {
   if (requested === 'exact') {
     if (hasTies) throw new RangeError('exact Mann–Whitney p-values need samples without ties');
     return 'exact';

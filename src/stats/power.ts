@@ -46,11 +46,17 @@ export function achievedPower(opts: PowerOptions): number {
   const mean = (p0 + p1) / 2;
   // For a one-sided test, an effect in the wrong direction has (almost) no power.
   const signed = alternative === 'less' ? p0 - p1 : alternative === 'greater' ? p1 - p0 : Math.abs(p1 - p0);
-  const z = (Math.sqrt(opts.n) * signed - zAlpha * Math.sqrt(2 * mean * (1 - mean))) / Math.sqrt(p0 * (1 - p0) + p1 * (1 - p1));
+  const z =
+    (Math.sqrt(opts.n) * signed - zAlpha * Math.sqrt(2 * mean * (1 - mean))) / Math.sqrt(p0 * (1 - p0) + p1 * (1 - p1));
   return normalCdf(z);
 }
 
-function readEffect(opts: (SampleSizeOptions | PowerOptions) & { alternative?: Alternative }): { p0: number; p1: number; zAlpha: number; alternative: Alternative } {
+function readEffect(opts: (SampleSizeOptions | PowerOptions) & { alternative?: Alternative }): {
+  p0: number;
+  p1: number;
+  zAlpha: number;
+  alternative: Alternative;
+} {
   const alternative = opts.alternative ?? 'two-sided';
   assertAlternative(alternative);
   assertProbability('alpha', opts.alpha);

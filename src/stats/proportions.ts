@@ -82,7 +82,8 @@ export function compareProportions(
   const confidence = opts.confidence ?? (alternative === 'two-sided' ? 1 - alpha : 1 - 2 * alpha);
   assertProbability('confidence', confidence);
   const dispersion = opts.dispersion ?? 1;
-  if (!(dispersion >= 1 && Number.isFinite(dispersion))) throw new RangeError(`dispersion must be a finite number ≥ 1, got ${dispersion}`);
+  if (!(dispersion >= 1 && Number.isFinite(dispersion)))
+    throw new RangeError(`dispersion must be a finite number ≥ 1, got ${dispersion}`);
   const b = readArm('baseline', baseline);
   const c = readArm('canary', canary);
   // φ > 1: the quasi-binomial test is the binomial test on counts worth 1/φ of a request each.
@@ -93,11 +94,17 @@ export function compareProportions(
   const pooled = (b.events + c.events) / (b.total + c.total);
   const n = b.total + c.total;
   const minExpectedCount = Math.min(tb, tc) * Math.min(pooled, 1 - pooled);
-  const method = opts.method === undefined || opts.method === 'auto' ? (minExpectedCount < 5 ? 'fisher-exact' : 'score') : opts.method;
+  const method =
+    opts.method === undefined || opts.method === 'auto'
+      ? minExpectedCount < 5
+        ? 'fisher-exact'
+        : 'score'
+      : opts.method;
   const se0 = Math.sqrt(dispersion * pooled * (1 - pooled) * (1 / b.total + 1 / c.total));
   const difference = c.rate - b.rate;
   const statistic = se0 === 0 ? 0 : difference / se0;
-  const pValue = method === 'fisher-exact' ? fisherPValue(b, c, dispersion, alternative) : scorePValue(statistic, alternative);
+  const pValue =
+    method === 'fisher-exact' ? fisherPValue(b, c, dispersion, alternative) : scorePValue(statistic, alternative);
   return {
     method,
     alternative,
@@ -118,7 +125,8 @@ export function compareProportions(
 }
 
 function fisherPValue(b: ArmSummary, c: ArmSummary, dispersion: number, alternative: Alternative): number {
-  if (dispersion === 1) return testFisherExact(c.events, c.total - c.events, b.events, b.total - b.events, alternative).pValue;
+  if (dispersion === 1)
+    return testFisherExact(c.events, c.total - c.events, b.events, b.total - b.events, alternative).pValue;
   const shrink = (arm: ArmSummary) => {
     const total = Math.max(1, Math.round(arm.total / dispersion));
     return { events: Math.min(total, Math.round(arm.events / dispersion)), total };
@@ -138,7 +146,8 @@ function readArm(name: string, arm: ProportionArm): ArmSummary {
   const events = arm.events ?? arm.successes;
   const { total } = arm;
   if (events === undefined) throw new RangeError(`${name}: events (or successes) is required`);
-  if (!Number.isInteger(total) || total <= 0) throw new RangeError(`${name}: total must be a positive integer, got ${total}`);
+  if (!Number.isInteger(total) || total <= 0)
+    throw new RangeError(`${name}: total must be a positive integer, got ${total}`);
   if (!Number.isInteger(events) || events < 0 || events > total) {
     throw new RangeError(`${name}: events must be an integer in [0, total], got ${events}`);
   }

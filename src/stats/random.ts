@@ -60,7 +60,8 @@ function invertFromZero(random: Random, n: number, p: number): number {
 
 function invertFromMode(random: Random, n: number, p: number): number {
   const mode = Math.floor((n + 1) * p);
-  const logPmf = gammaln(n + 1) - gammaln(mode + 1) - gammaln(n - mode + 1) + mode * Math.log(p) + (n - mode) * Math.log1p(-p);
+  const logPmf =
+    gammaln(n + 1) - gammaln(mode + 1) - gammaln(n - mode + 1) + mode * Math.log(p) + (n - mode) * Math.log1p(-p);
   const odds = p / (1 - p);
   let u = random() - Math.exp(logPmf);
   if (u < 0) return mode;
@@ -117,7 +118,8 @@ export function sampleBeta(random: Random, a: number, b: number): number {
  * (φ − 1)/(n − 1)). φ = 1 (or a degenerate p) is `p` itself.
  */
 export function sampleIntervalRate(random: Random, n: number, p: number, phi: number): number {
-  if (!(phi >= 1 && Number.isFinite(phi))) throw new RangeError(`overdispersion must be a finite number ≥ 1, got ${phi}`);
+  if (!(phi >= 1 && Number.isFinite(phi)))
+    throw new RangeError(`overdispersion must be a finite number ≥ 1, got ${phi}`);
   if (phi === 1 || n <= 1 || p === 0 || p === 1) return p;
   const rho = Math.min(0.999, (phi - 1) / (n - 1));
   const scale = 1 / rho - 1;

@@ -36,7 +36,8 @@ export function computeRulePower(opts: RulePowerOptions & { n: number }): number
   assertProbability('p1', p1);
   assertProbability('alpha', opts.alpha);
   if (!(n > 0)) throw new RangeError(`n must be positive, got ${n}`);
-  if (!(opts.tests >= 1 && Number.isInteger(opts.tests))) throw new RangeError(`tests must be a positive integer, got ${opts.tests}`);
+  if (!(opts.tests >= 1 && Number.isInteger(opts.tests)))
+    throw new RangeError(`tests must be a positive integer, got ${opts.tests}`);
   if (!(tol >= 0)) throw new RangeError(`tolerance must be ≥ 0, got ${tol}`);
   const phi = opts.dispersion ?? 1;
   const s = opts.direction === 'lower-is-better' ? 1 : -1;
@@ -69,7 +70,10 @@ export function computeRulePower(opts: RulePowerOptions & { n: number }): number
 }
 
 /** Requests per arm for the rule to fail the metric with probability `power` (never below `minSamples`). */
-export function computeRuleSampleSize(opts: RulePowerOptions & { power: number; minSamples: number }): { perArm: number; achieved: number } {
+export function computeRuleSampleSize(opts: RulePowerOptions & { power: number; minSamples: number }): {
+  perArm: number;
+  achieved: number;
+} {
   assertProbability('power', opts.power);
   const at = (n: number) => computeRulePower({ ...opts, n });
   let hi = Math.max(1, opts.minSamples);

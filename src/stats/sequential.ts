@@ -49,7 +49,8 @@ export interface MomentArm {
 }
 
 /** What one look sees: CUMULATIVE data of both arms since the test started. */
-export type SequentialObservation = { baseline: CountArm; canary: CountArm } | { baseline: MomentArm; canary: MomentArm };
+export type SequentialObservation =
+  { baseline: CountArm; canary: CountArm } | { baseline: MomentArm; canary: MomentArm };
 
 /** Persistable state of a sequential test (plain JSON). */
 export interface SequentialState {
@@ -85,7 +86,8 @@ export function createSequentialTest(opts: SequentialTestOptions): SequentialSta
   assertProbability('alpha', opts.alpha);
   const alternative = opts.alternative ?? 'greater';
   assertAlternative(alternative);
-  if (!(opts.mixingSd > 0 && Number.isFinite(opts.mixingSd))) throw new RangeError('mixingSd must be a positive number');
+  if (!(opts.mixingSd > 0 && Number.isFinite(opts.mixingSd)))
+    throw new RangeError('mixingSd must be a positive number');
   if (opts.kind !== 'proportions' && opts.kind !== 'means') throw new RangeError(`unknown kind ${String(opts.kind)}`);
   return {
     version: 1,
@@ -122,19 +124,49 @@ export function evaluateSequential(state: SequentialState, observation: Sequenti
   };
   const ready = summary.ready && summary.variance > 0;
   if (!ready || state.decision === 'reject') {
-    return { state: base, decision: state.decision, pValue: state.pValue, estimate: summary.estimate, variance: ready ? summary.variance : null, logLikelihoodRatio: null, evaluated: false };
+    return {
+      state: base,
+      decision: state.decision,
+      pValue: state.pValue,
+      estimate: summary.estimate,
+      variance: ready ? summary.variance : null,
+      logLikelihoodRatio: null,
+      evaluated: false,
+    };
   }
   const logLr = computeLogMixtureRatio(summary.estimate, summary.variance, options.mixingSd, options.alternative);
   const pValue = Math.min(state.pValue, Math.min(1, Math.exp(-logLr)));
   const half = computeConfidenceHalfWidth(summary.variance, options.mixingSd, options.alpha);
-  const interval: [number, number] = [Math.max(base.interval[0], summary.estimate - half), Math.min(base.interval[1], summary.estimate + half)];
+  const interval: [number, number] = [
+    Math.max(base.interval[0], summary.estimate - half),
+    Math.min(base.interval[1], summary.estimate + half),
+  ];
   const decision = pValue <= options.alpha ? 'reject' : 'continue';
-  const next: SequentialState = { ...base, pValue, interval, decision, rejectedAtLook: decision === 'reject' ? looks : null };
-  return { state: next, decision, pValue, estimate: summary.estimate, variance: summary.variance, logLikelihoodRatio: logLr, evaluated: true };
+  const next: SequentialState = {
+    ...base,
+    pValue,
+    interval,
+    decision,
+    rejectedAtLook: decision === 'reject' ? looks : null,
+  };
+  return {
+    state: next,
+    decision,
+    pValue,
+    estimate: summary.estimate,
+    variance: summary.variance,
+    logLikelihoodRatio: logLr,
+    evaluated: true,
+  };
 }
 
 /** log Λ of the normal-mixture SPRT (half-normal mixture for one-sided alternatives). */
-export function computeLogMixtureRatio(estimate: number, variance: number, mixingSd: number, alternative: Alternative): number {
+export function computeLogMixtureRatio(
+  estimate: number,
+  variance: number,
+  mixingSd: number,
+  alternative: Alternative,
+): number {
   const tau2 = mixingSd * mixingSd;
   const total = variance + tau2;
   const twoSided = 0.5 * Math.log(variance / total) + (tau2 * estimate * estimate) / (2 * variance * total);
@@ -159,12 +191,16 @@ interface ObservationSummary {
   ready: boolean;
 }
 
-function summariseObservation(options: Required<SequentialTestOptions>, observation: SequentialObservation): ObservationSummary {
+function summariseObservation(
+  options: Required<SequentialTestOptions>,
+  observation: SequentialObservation,
+): ObservationSummary {
   if (options.kind === 'proportions') {
     const b = observation.baseline as CountArm;
     const c = observation.canary as CountArm;
     for (const arm of [b, c]) {
-      if (!(arm.total >= 0 && arm.events >= 0 && arm.events <= arm.total)) throw new RangeError('events must be in [0, total]');
+      if (!(arm.total >= 0 && arm.events >= 0 && arm.events <= arm.total))
+        throw new RangeError('events must be in [0, total]');
     }
     const pooled = (b.events + c.events) / (b.total + c.total || 1);
     const ready = Math.min(b.total, c.total) >= options.minSamplesPerArm && b.events + c.events >= options.minEvents;

@@ -61,8 +61,12 @@ export interface SimulationReport {
 export function simulatePolicy<S>(opts: SimulatePolicyOptions<S>): SimulationReport {
   const { scenario, stages } = opts;
   if (!Number.isInteger(stages) || stages <= 0) throw new RangeError('stages must be a positive integer');
-  if (!Number.isInteger(scenario.looks) || scenario.looks <= 0) throw new RangeError('looks must be a positive integer');
-  const perLook = typeof scenario.requestsPerLook === 'number' ? { baseline: scenario.requestsPerLook, canary: scenario.requestsPerLook } : scenario.requestsPerLook;
+  if (!Number.isInteger(scenario.looks) || scenario.looks <= 0)
+    throw new RangeError('looks must be a positive integer');
+  const perLook =
+    typeof scenario.requestsPerLook === 'number'
+      ? { baseline: scenario.requestsPerLook, canary: scenario.requestsPerLook }
+      : scenario.requestsPerLook;
   const random = createPrng(opts.seed);
   const failLooks: number[] = [];
   let passes = 0;
@@ -110,5 +114,7 @@ function computeMedian(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

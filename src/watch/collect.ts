@@ -15,7 +15,14 @@ export interface QueryContext {
 }
 
 /** A template that cannot be rendered is reported as a query error of that look, never thrown. */
-async function ask(q: QueryContext, template: string, variant: string, window: string, sent: string[], domain: ValueDomain): Promise<Scalar> {
+async function ask(
+  q: QueryContext,
+  template: string,
+  variant: string,
+  window: string,
+  sent: string[],
+  domain: ValueDomain,
+): Promise<Scalar> {
   let query: string;
   try {
     query = renderQuery(template, { variant, window, release: q.release });
@@ -23,11 +30,20 @@ async function ask(q: QueryContext, template: string, variant: string, window: s
     return { ok: false, reason: 'query-error', detail: (error as Error).message };
   }
   sent.push(query);
-  const outcome = await q.source.instant(query, { time: q.at, maxSeries: 1, ...(q.timeoutMs ? { timeoutMs: q.timeoutMs } : {}) });
+  const outcome = await q.source.instant(query, {
+    time: q.at,
+    maxSeries: 1,
+    ...(q.timeoutMs ? { timeoutMs: q.timeoutMs } : {}),
+  });
   return readScalar(outcome, domain);
 }
 
-async function askRatio(q: QueryContext, spec: Extract<TriggerSpec, { kind: 'ratio' }>, window: string, sent: string[]): Promise<RatioScalars> {
+async function askRatio(
+  q: QueryContext,
+  spec: Extract<TriggerSpec, { kind: 'ratio' }>,
+  window: string,
+  sent: string[],
+): Promise<RatioScalars> {
   const { canary, baseline } = q.canary.arms;
   const [canaryEvents, canaryTotal, baselineEvents, baselineTotal] = await Promise.all([
     ask(q, spec.metric.events, canary, window, sent, 'non-negative'),
@@ -42,14 +58,24 @@ async function askRatio(q: QueryContext, spec: Extract<TriggerSpec, { kind: 'rat
  * A ratio trigger's look: the window's counts (point estimate) and, for relative triggers, the
  * counts since the previous look (`incrementWindow`, e.g. `60s`), all eight queries at once.
  */
-export async function collectRatio(q: QueryContext, spec: Extract<TriggerSpec, { kind: 'ratio' }>, incrementWindow: string | null): Promise<RatioLook> {
+export async function collectRatio(
+  q: QueryContext,
+  spec: Extract<TriggerSpec, { kind: 'ratio' }>,
+  incrementWindow: string | null,
+): Promise<RatioLook> {
   const sent: string[] = [];
-  const [window, increment] = await Promise.all([askRatio(q, spec, spec.window, sent), incrementWindow ? askRatio(q, spec, incrementWindow, sent) : Promise.resolve(null)]);
+  const [window, increment] = await Promise.all([
+    askRatio(q, spec, spec.window, sent),
+    incrementWindow ? askRatio(q, spec, incrementWindow, sent) : Promise.resolve(null),
+  ]);
   return { window, increment, at: q.at.toISOString(), queries: sent };
 }
 
 /** A threshold trigger's look: the canary's value, and the baseline's when the limit is relative. */
-export async function collectThreshold(q: QueryContext, spec: Extract<TriggerSpec, { kind: 'threshold' }>): Promise<{ canary: Scalar; baseline: Scalar | null; queries: string[] }> {
+export async function collectThreshold(
+  q: QueryContext,
+  spec: Extract<TriggerSpec, { kind: 'threshold' }>,
+): Promise<{ canary: Scalar; baseline: Scalar | null; queries: string[] }> {
   const sent: string[] = [];
   const template = spec.metric.query as string;
   const relative = 'factor' in spec.limit;

@@ -2,7 +2,13 @@ import type { GateConfig } from '../config/schema.js';
 import type { ReleaseState } from '../state/types.js';
 import { collectRatio, collectThreshold, type QueryContext } from './collect.js';
 import { formatRange, type TriggerSpec } from './specs.js';
-import { evaluateAccuracyTrigger, evaluateHealthTrigger, evaluateRatioTrigger, evaluateThresholdTrigger, type Evaluated } from './triggers.js';
+import {
+  evaluateAccuracyTrigger,
+  evaluateHealthTrigger,
+  evaluateRatioTrigger,
+  evaluateThresholdTrigger,
+  type Evaluated,
+} from './triggers.js';
 import { createTriggerProgress, type TriggerOutcome, type WatchProgress } from './types.js';
 
 type HttpGate = Extract<GateConfig, { kind: 'http' }>;
@@ -14,12 +20,19 @@ export interface LookDeps {
   /** `canary.overdispersion`: off keeps the binomial tests (default estimate). */
   overdispersion?: 'estimate' | 'off';
   state: ReleaseState | null;
-  checkHealth(gate: HttpGate, state: ReleaseState | null): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
+  checkHealth(
+    gate: HttpGate,
+    state: ReleaseState | null,
+  ): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
   accuracyDelta(): Promise<number | null>;
 }
 
 /** The range since the evidence last committed, or the trigger's window on the first look of a stage. */
-export function chooseIncrementWindow(spec: Extract<TriggerSpec, { kind: 'ratio' }>, coveredUntil: string | undefined, at: Date): string | null {
+export function chooseIncrementWindow(
+  spec: Extract<TriggerSpec, { kind: 'ratio' }>,
+  coveredUntil: string | undefined,
+  at: Date,
+): string | null {
   if ('absolute' in spec.limit) return null;
   if (!coveredUntil) return spec.window;
   const ms = at.getTime() - Date.parse(coveredUntil);
@@ -32,7 +45,10 @@ async function evaluateOne(spec: TriggerSpec, progress: WatchProgress, deps: Loo
     switch (spec.kind) {
       case 'ratio': {
         const look = await collectRatio(deps.query, spec, chooseIncrementWindow(spec, p.coveredUntil, deps.query.at));
-        return evaluateRatioTrigger(spec, p, look, { alpha: deps.alpha, overdispersion: deps.overdispersion ?? 'estimate' });
+        return evaluateRatioTrigger(spec, p, look, {
+          alpha: deps.alpha,
+          overdispersion: deps.overdispersion ?? 'estimate',
+        });
       }
       case 'threshold':
         return evaluateThresholdTrigger(spec, p, await collectThreshold(deps.query, spec));
@@ -43,16 +59,35 @@ async function evaluateOne(spec: TriggerSpec, progress: WatchProgress, deps: Loo
     }
   } catch (error) {
     // A bug or an unexpected library error in one trigger must not stop the others from being watched.
-    const outcome: TriggerOutcome = { id: spec.id, action: spec.action, kind: spec.kind, status: 'error', detail: `could not evaluate: ${(error as Error).message}`, value: null, baseline: null, limit: null, comparison: spec.kind === 'health' ? 'failing' : spec.comparison, consecutiveErrors: p.consecutiveErrors + 1 };
+    const outcome: TriggerOutcome = {
+      id: spec.id,
+      action: spec.action,
+      kind: spec.kind,
+      status: 'error',
+      detail: `could not evaluate: ${(error as Error).message}`,
+      value: null,
+      baseline: null,
+      limit: null,
+      comparison: spec.kind === 'health' ? 'failing' : spec.comparison,
+      consecutiveErrors: p.consecutiveErrors + 1,
+    };
     return { outcome, progress: { ...p, consecutiveErrors: p.consecutiveErrors + 1 } };
   }
 }
 
 /** Every trigger at once (their queries run concurrently); returns the outcomes and the next progress. */
-export async function evaluateLook(specs: readonly TriggerSpec[], progress: WatchProgress, deps: LookDeps): Promise<{ outcomes: TriggerOutcome[]; progress: WatchProgress }> {
+export async function evaluateLook(
+  specs: readonly TriggerSpec[],
+  progress: WatchProgress,
+  deps: LookDeps,
+): Promise<{ outcomes: TriggerOutcome[]; progress: WatchProgress }> {
   const results = await Promise.all(specs.map((s) => evaluateOne(s, progress, deps)));
   const at = deps.query.at.toISOString();
   const triggers = { ...progress.triggers };
-  for (const r of results) triggers[r.outcome.id] = { ...r.progress, last: { status: r.outcome.status, value: r.outcome.value, at } };
-  return { outcomes: results.map((r) => r.outcome), progress: { ...progress, triggers, looks: progress.looks + 1, updatedAt: at } };
+  for (const r of results)
+    triggers[r.outcome.id] = { ...r.progress, last: { status: r.outcome.status, value: r.outcome.value, at } };
+  return {
+    outcomes: results.map((r) => r.outcome),
+    progress: { ...progress, triggers, looks: progress.looks + 1, updatedAt: at },
+  };
 }

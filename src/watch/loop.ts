@@ -20,9 +20,17 @@ type HttpGate = Extract<GateConfig, { kind: 'http' }>;
 export interface WatchPorts {
   readRelease(): Promise<ReleaseState | null>;
   progress: ProgressStore;
-  rollback(opts: { mode: 'immediate' | 'progressive' | 'full'; reason: string; trigger?: string; evidence?: unknown }): Promise<RollbackOutcome>;
+  rollback(opts: {
+    mode: 'immediate' | 'progressive' | 'full';
+    reason: string;
+    trigger?: string;
+    evidence?: unknown;
+  }): Promise<RollbackOutcome>;
   announce(events: ReleaseEvent[]): Promise<AnnounceResult>;
-  checkHealth(gate: HttpGate, state: ReleaseState | null): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
+  checkHealth(
+    gate: HttpGate,
+    state: ReleaseState | null,
+  ): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
   accuracyDelta(): Promise<number | null>;
   /** Records a watch transition (hold, resume, stop) in the release state, audited. */
   recordEvidence(op: 'watch:hold' | 'watch:resume' | 'watch:stop', evidence: Record<string, unknown>): Promise<void>;
@@ -94,13 +102,47 @@ export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
   const start = ctx.clock.now();
   const state = await opts.ports.readRelease();
   const scope = findWatchScope(loaded.config, state);
-  const summary: WatchSummary = { watched: false, stop: 'nothing-to-watch', message: '', exitCode: EXIT.ok, scope: null, phase: null, stage: null, startedAt: start.toISOString(), endedAt: start.toISOString(), looks: 0, totalLooks: 0, resumed: false, triggers: [], alerted: [], holding: false, sourceErrors: 0 };
+  const summary: WatchSummary = {
+    watched: false,
+    stop: 'nothing-to-watch',
+    message: '',
+    exitCode: EXIT.ok,
+    scope: null,
+    phase: null,
+    stage: null,
+    startedAt: start.toISOString(),
+    endedAt: start.toISOString(),
+    looks: 0,
+    totalLooks: 0,
+    resumed: false,
+    triggers: [],
+    alerted: [],
+    holding: false,
+    sourceErrors: 0,
+  };
   if (!scope.active) return { ...summary, message: `nothing to watch: ${scope.reason}` };
   const saved = pickProgress(await opts.ports.progress.load(), state, scope.key, loaded.config.release);
   const resumed = saved !== null;
   const progress = saved ?? createWatchProgress(loaded.config.release, scope.key, start);
-  const run: Run = { opts, specs, progress, scope, state, summary: { ...summary, watched: true, resumed, holding: progress.holding, scope: scope.key, phase: scope.phase, stage: scope.stage } };
-  ctx.progress(`watching ${loaded.config.release} ${scope.phase}/${scope.stage} (${scope.flag} at ${scope.percent} %): ${specs.length} triggers every ${opts.intervalMs / 1000}s${resumed ? `, continuing from look ${progress.looks}` : ''}`);
+  const run: Run = {
+    opts,
+    specs,
+    progress,
+    scope,
+    state,
+    summary: {
+      ...summary,
+      watched: true,
+      resumed,
+      holding: progress.holding,
+      scope: scope.key,
+      phase: scope.phase,
+      stage: scope.stage,
+    },
+  };
+  ctx.progress(
+    `watching ${loaded.config.release} ${scope.phase}/${scope.stage} (${scope.flag} at ${scope.percent} %): ${specs.length} triggers every ${opts.intervalMs / 1000}s${resumed ? `, continuing from look ${progress.looks}` : ''}`,
+  );
   const deadline = opts.forMs !== undefined ? start.getTime() + opts.forMs : Infinity;
   for (let i = 0; ; i++) {
     const stop = await lookOnce(run);
@@ -117,9 +159,16 @@ export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
  * The progress of this stage to continue from: the progress file, or the copy the last run left in
  * the release state (another machine, with a shared state backend), whichever has more looks.
  */
-function pickProgress(file: WatchProgress | null, state: ReleaseState | null, scope: string, release: string): WatchProgress | null {
+function pickProgress(
+  file: WatchProgress | null,
+  state: ReleaseState | null,
+  scope: string,
+  release: string,
+): WatchProgress | null {
   const inState = (state?.evidence['watch'] as { progress?: WatchProgress } | undefined)?.progress ?? null;
-  const usable = [file, inState].filter((p): p is WatchProgress => p !== null && p.version === 1 && p.scope === scope && p.release === release);
+  const usable = [file, inState].filter(
+    (p): p is WatchProgress => p !== null && p.version === 1 && p.scope === scope && p.release === release,
+  );
   return usable.sort((a, b) => b.looks - a.looks)[0] ?? null;
 }
 
@@ -140,9 +189,21 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
   }
   const at = ctx.clock.wallNow?.() ?? ctx.clock.now();
   const alpha = loaded.config.canary?.alpha ?? 0.01;
-  const query = { source: run.opts.source, canary: loaded.config.canary as NonNullable<typeof loaded.config.canary>, release: loaded.config.release, at };
+  const query = {
+    source: run.opts.source,
+    canary: loaded.config.canary as NonNullable<typeof loaded.config.canary>,
+    release: loaded.config.release,
+    at,
+  };
   const overdispersion = loaded.config.canary?.overdispersion ?? 'estimate';
-  const { outcomes, progress } = await evaluateLook(run.specs, run.progress, { query, alpha, overdispersion, state: run.state, checkHealth: ports.checkHealth, accuracyDelta: ports.accuracyDelta });
+  const { outcomes, progress } = await evaluateLook(run.specs, run.progress, {
+    query,
+    alpha,
+    overdispersion,
+    state: run.state,
+    checkHealth: ports.checkHealth,
+    accuracyDelta: ports.accuracyDelta,
+  });
   run.progress = progress;
   run.summary.looks += 1;
   run.summary.triggers = outcomes;
@@ -167,12 +228,19 @@ async function saveProgress(run: Run): Promise<void> {
   try {
     await run.opts.ports.progress.save(run.progress);
   } catch (error) {
-    run.opts.ctx.progress(`watch: could not save progress to ${run.opts.ports.progress.location}: ${(error as Error).message}`);
+    run.opts.ctx.progress(
+      `watch: could not save progress to ${run.opts.ports.progress.location}: ${(error as Error).message}`,
+    );
   }
 }
 
 function reportLook(run: Run, outcomes: TriggerOutcome[]): void {
-  const look: LookReport = { index: run.progress.looks, at: run.progress.updatedAt, outcomes, holding: run.progress.holding };
+  const look: LookReport = {
+    index: run.progress.looks,
+    at: run.progress.updatedAt,
+    outcomes,
+    holding: run.progress.holding,
+  };
   run.opts.onLook?.(look);
   const marks = outcomes.map((o) => `${o.id} ${o.status === 'ok' ? 'ok' : o.status.toUpperCase()}`).join(', ');
   run.opts.ctx.progress(`look ${look.index} ${look.at}: ${marks}`);
@@ -183,22 +251,40 @@ async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promis
   const mode = loaded.config.rollback.watchAutoMode;
   ctx.progress(`watch: ${reason} → ${mode} rollback`);
   run.opts.metrics?.countRollback();
-  const evidence = { trigger: cause, look: run.progress.looks, scope: run.scope.key, triggers: run.summary.triggers.map(({ queries: _q, ...o }) => o) };
+  const evidence = {
+    trigger: cause,
+    look: run.progress.looks,
+    scope: run.scope.key,
+    triggers: run.summary.triggers.map(({ queries: _q, ...o }) => o),
+  };
   const outcome = await ports.rollback({ mode, reason: `watch: ${reason}`, trigger: cause.id, evidence });
   run.summary.fired = cause;
   run.summary.rollback = outcome;
   run.summary.exitCode = outcome.ok ? EXIT.rolledBack : EXIT.rollbackIncomplete;
-  run.summary.message = outcome.ok ? `rolled back (${mode}): ${reason}` : `rollback incomplete: ${outcome.problems.join('; ')}`;
+  run.summary.message = outcome.ok
+    ? `rolled back (${mode}): ${reason}`
+    : `rollback incomplete: ${outcome.problems.join('; ')}`;
   return 'rollback';
 }
 
 /** `alert` triggers: one announcement per trigger per stage, then keep watching. */
 async function announceAlerts(run: Run, outcomes: TriggerOutcome[]): Promise<void> {
   const { ctx, loaded, ports } = run.opts;
-  const fresh = outcomes.filter((o) => o.status === 'fired' && o.action === 'alert' && !run.progress.triggers[o.id]?.alerted);
+  const fresh = outcomes.filter(
+    (o) => o.status === 'fired' && o.action === 'alert' && !run.progress.triggers[o.id]?.alerted,
+  );
   if (fresh.length === 0) return;
   const at = ctx.clock.now().toISOString();
-  await ports.announce(fresh.map((o) => ({ type: 'alert' as const, release: loaded.config.release, at, severity: 'warning' as const, title: `${o.id}: manual review needed`, detail: `${o.detail}. Stage ${run.scope.stage}; no automatic rollback for this trigger.` })));
+  await ports.announce(
+    fresh.map((o) => ({
+      type: 'alert' as const,
+      release: loaded.config.release,
+      at,
+      severity: 'warning' as const,
+      title: `${o.id}: manual review needed`,
+      detail: `${o.detail}. Stage ${run.scope.stage}; no automatic rollback for this trigger.`,
+    })),
+  );
   for (const o of fresh) {
     const t = run.progress.triggers[o.id];
     if (t) run.progress.triggers[o.id] = { ...t, alerted: true };
@@ -215,7 +301,12 @@ async function handleSourceErrors(run: Run, outcomes: TriggerOutcome[]): Promise
   const action = loaded.config.watch.onSourceErrors;
   // An alert-only trigger never causes a rollback, not even by going dark: it can only hold.
   const rollbackCause = over.find((o) => o.action === 'rollback');
-  if (rollbackCause && action === 'rollback') return rollBack(run, rollbackCause, `${rollbackCause.consecutiveErrors} consecutive source errors on ${rollbackCause.id} (limit ${limit}): ${rollbackCause.detail}`);
+  if (rollbackCause && action === 'rollback')
+    return rollBack(
+      run,
+      rollbackCause,
+      `${rollbackCause.consecutiveErrors} consecutive source errors on ${rollbackCause.id} (limit ${limit}): ${rollbackCause.detail}`,
+    );
   const holding = over.length > 0;
   if (holding === run.progress.holding) return null;
   run.progress = { ...run.progress, holding };
@@ -223,9 +314,22 @@ async function handleSourceErrors(run: Run, outcomes: TriggerOutcome[]): Promise
   await saveProgress(run);
   const worst = over[0];
   if (worst) {
-    ctx.progress(`watch: holding — ${over.map((o) => `${o.id} (${o.consecutiveErrors} errors)`).join(', ')} exceed the limit ${limit}`);
-    await ports.announce([{ type: 'watch-error', release: loaded.config.release, at: ctx.clock.now().toISOString(), error: `${worst.id}: ${worst.detail}`, consecutiveErrors: worst.consecutiveErrors, action: 'hold-and-alert' }]);
-    await record(run, 'watch:hold', { triggers: over.map((o) => ({ id: o.id, consecutiveErrors: o.consecutiveErrors, detail: o.detail })) });
+    ctx.progress(
+      `watch: holding — ${over.map((o) => `${o.id} (${o.consecutiveErrors} errors)`).join(', ')} exceed the limit ${limit}`,
+    );
+    await ports.announce([
+      {
+        type: 'watch-error',
+        release: loaded.config.release,
+        at: ctx.clock.now().toISOString(),
+        error: `${worst.id}: ${worst.detail}`,
+        consecutiveErrors: worst.consecutiveErrors,
+        action: 'hold-and-alert',
+      },
+    ]);
+    await record(run, 'watch:hold', {
+      triggers: over.map((o) => ({ id: o.id, consecutiveErrors: o.consecutiveErrors, detail: o.detail })),
+    });
   } else {
     ctx.progress('watch: sources answer again; hold lifted');
     await record(run, 'watch:resume', {});
@@ -233,9 +337,19 @@ async function handleSourceErrors(run: Run, outcomes: TriggerOutcome[]): Promise
   return null;
 }
 
-async function record(run: Run, op: 'watch:hold' | 'watch:resume' | 'watch:stop', data: Record<string, unknown>): Promise<void> {
+async function record(
+  run: Run,
+  op: 'watch:hold' | 'watch:resume' | 'watch:stop',
+  data: Record<string, unknown>,
+): Promise<void> {
   try {
-    await run.opts.ports.recordEvidence(op, { ...data, scope: run.scope.key, looks: run.progress.looks, holding: run.progress.holding, at: run.opts.ctx.clock.now().toISOString() });
+    await run.opts.ports.recordEvidence(op, {
+      ...data,
+      scope: run.scope.key,
+      looks: run.progress.looks,
+      holding: run.progress.holding,
+      at: run.opts.ctx.clock.now().toISOString(),
+    });
   } catch (error) {
     run.opts.ctx.progress(`watch: could not record ${op} in the release state: ${(error as Error).message}`);
   }
@@ -250,10 +364,18 @@ async function finishRun(run: Run, stop: WatchStop): Promise<WatchSummary> {
   if (stop !== 'rollback' && stop !== 'release-changed') {
     // Ending while the sources are dark is inconclusive, never a clean bill of health.
     s.exitCode = s.holding ? EXIT.inconclusive : EXIT.ok;
-    s.message = s.holding ? `stopped (${stop}) while holding: metrics sources still failing` : `stopped (${stop}) after ${s.looks} looks; no trigger fired`;
+    s.message = s.holding
+      ? `stopped (${stop}) while holding: metrics sources still failing`
+      : `stopped (${stop}) after ${s.looks} looks; no trigger fired`;
   }
   if (stop !== 'release-changed') {
-    await record(run, 'watch:stop', { stop, exitCode: s.exitCode, fired: s.fired?.id ?? null, alerted: s.alerted, progress: run.progress });
+    await record(run, 'watch:stop', {
+      stop,
+      exitCode: s.exitCode,
+      fired: s.fired?.id ?? null,
+      alerted: s.alerted,
+      progress: run.progress,
+    });
   }
   return s;
 }

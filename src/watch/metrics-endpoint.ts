@@ -15,7 +15,8 @@ export class WatchMetrics {
 
   setStage(release: string, flags: Record<string, { percent: number; killSwitch: boolean }>): void {
     this.stage.clear();
-    for (const [flag, f] of Object.entries(flags)) this.stage.set(flag, { release, flag, percent: f.killSwitch ? 0 : f.percent });
+    for (const [flag, f] of Object.entries(flags))
+      this.stage.set(flag, { release, flag, percent: f.killSwitch ? 0 : f.percent });
   }
 
   observeLook(outcomes: readonly TriggerOutcome[]): void {
@@ -34,13 +35,40 @@ export class WatchMetrics {
   /** The exposition text; label values escaped as the format requires. */
   render(): string {
     const out: string[] = [];
-    const family = (name: string, type: string, help: string, lines: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
-    family('rollout_stage_percent', 'gauge', 'Percentage of users served the new variant (0 while the kill switch is on).', [...this.stage.values()].map((s) => `rollout_stage_percent{release="${esc(s.release)}",flag="${esc(s.flag)}"} ${s.percent}`));
-    family('rollout_trigger_state', 'gauge', 'Rollback trigger state at the last look: 0 ok, 1 fired, 2 error or no data.', [...this.triggers].map(([id, t]) => `rollout_trigger_state{trigger="${esc(id)}"} ${t.state}`));
-    family('rollout_trigger_value', 'gauge', "The trigger's canary value at the last look (NaN when none).", [...this.triggers].map(([id, t]) => `rollout_trigger_value{trigger="${esc(id)}"} ${num(t.value)}`));
-    family('rollout_watch_evaluations_total', 'counter', 'Looks evaluated by this watch process.', [`rollout_watch_evaluations_total ${this.evaluations}`]);
-    family('rollout_rollbacks_total', 'counter', 'Rollbacks started by this watch process.', [`rollout_rollbacks_total ${this.rollbacks}`]);
-    family('rollout_watch_source_errors_total', 'counter', 'Trigger evaluations that ended in a query error or no data.', [`rollout_watch_source_errors_total ${this.sourceErrors}`]);
+    const family = (name: string, type: string, help: string, lines: string[]) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+    family(
+      'rollout_stage_percent',
+      'gauge',
+      'Percentage of users served the new variant (0 while the kill switch is on).',
+      [...this.stage.values()].map(
+        (s) => `rollout_stage_percent{release="${esc(s.release)}",flag="${esc(s.flag)}"} ${s.percent}`,
+      ),
+    );
+    family(
+      'rollout_trigger_state',
+      'gauge',
+      'Rollback trigger state at the last look: 0 ok, 1 fired, 2 error or no data.',
+      [...this.triggers].map(([id, t]) => `rollout_trigger_state{trigger="${esc(id)}"} ${t.state}`),
+    );
+    family(
+      'rollout_trigger_value',
+      'gauge',
+      "The trigger's canary value at the last look (NaN when none).",
+      [...this.triggers].map(([id, t]) => `rollout_trigger_value{trigger="${esc(id)}"} ${num(t.value)}`),
+    );
+    family('rollout_watch_evaluations_total', 'counter', 'Looks evaluated by this watch process.', [
+      `rollout_watch_evaluations_total ${this.evaluations}`,
+    ]);
+    family('rollout_rollbacks_total', 'counter', 'Rollbacks started by this watch process.', [
+      `rollout_rollbacks_total ${this.rollbacks}`,
+    ]);
+    family(
+      'rollout_watch_source_errors_total',
+      'counter',
+      'Trigger evaluations that ended in a query error or no data.',
+      [`rollout_watch_source_errors_total ${this.sourceErrors}`],
+    );
     return out.join('\n') + '\n';
   }
 }
@@ -77,9 +105,10 @@ export async function serveWatchMetrics(metrics: WatchMetrics, port: number): Pr
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}/metrics`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

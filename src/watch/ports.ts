@@ -28,7 +28,10 @@ export function createWatchPorts(ctx: Ctx, loaded: LoadedConfig, opts: { progres
     },
     announce: (events) => announce(ctx, loaded, events),
     async checkHealth(gate, state) {
-      const [{ runGate }, { buildGateContext }] = await Promise.all([import('../gates/index.js'), import('../gates/gate-context.js')]);
+      const [{ runGate }, { buildGateContext }] = await Promise.all([
+        import('../gates/index.js'),
+        import('../gates/gate-context.js'),
+      ]);
       const result = await runGate(gate, buildGateContext(ctx, loaded, state?.phase ?? '', state));
       return { verdict: result.verdict, summary: result.summary };
     },

@@ -33,7 +33,9 @@ export function createFileProgressStore(file: string): ProgressStore {
 }
 
 /** Progress held in memory only (benchmarks, dry runs). */
-export function createMemoryProgressStore(initial: WatchProgress | null = null): ProgressStore & { current(): WatchProgress | null } {
+export function createMemoryProgressStore(
+  initial: WatchProgress | null = null,
+): ProgressStore & { current(): WatchProgress | null } {
   let saved = initial ? JSON.stringify(initial) : null;
   return {
     location: 'memory',

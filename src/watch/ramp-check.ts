@@ -27,7 +27,14 @@ export async function createRampTriggerCheck(ctx: Ctx, loaded: LoadedConfig): Pr
     const state = await ports.readRelease().catch(() => null);
     const at = ctx.clock.wallNow?.() ?? ctx.clock.now();
     const query = { source: source as NonNullable<typeof source>, canary, release: loaded.config.release, at };
-    const look = await evaluateLook(usable, progress, { query, alpha: canary.alpha, overdispersion: canary.overdispersion, state, checkHealth: ports.checkHealth, accuracyDelta: ports.accuracyDelta });
+    const look = await evaluateLook(usable, progress, {
+      query,
+      alpha: canary.alpha,
+      overdispersion: canary.overdispersion,
+      state,
+      checkHealth: ports.checkHealth,
+      accuracyDelta: ports.accuracyDelta,
+    });
     progress = look.progress;
     return look.outcomes.find((o) => o.status === 'fired' && o.action === 'rollback')?.id ?? null;
   };

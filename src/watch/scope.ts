@@ -13,13 +13,29 @@ export type WatchScope =
  */
 export function findWatchScope(config: RawConfig, state: ReleaseState | null): WatchScope {
   if (!state || state.status === 'not-started') return { active: false, reason: 'the release has not started' };
-  if (state.status === 'rolled-back') return { active: false, reason: `the release was rolled back${state.rollback ? ` (${state.rollback.reason})` : ''}` };
+  if (state.status === 'rolled-back')
+    return {
+      active: false,
+      reason: `the release was rolled back${state.rollback ? ` (${state.rollback.reason})` : ''}`,
+    };
   if (state.status === 'completed') return { active: false, reason: 'the release is completed' };
   const phase = config.phases.find((p) => p.id === state.phase);
-  if (!phase?.rollout || !state.stage) return { active: false, reason: `phase ${state.phase ?? '(none)'} has no progressive rollout stage in progress` };
+  if (!phase?.rollout || !state.stage)
+    return { active: false, reason: `phase ${state.phase ?? '(none)'} has no progressive rollout stage in progress` };
   const flag = phase.rollout.flag;
   const f = state.flags[flag];
   if (f?.killSwitch) return { active: false, reason: `the kill switch of ${flag} is on` };
-  if (state.rollback && !state.rollback.completedAt) return { active: false, reason: `${/^[aeiou]/.test(state.rollback.mode) ? 'an' : 'a'} ${state.rollback.mode} rollback is in progress` };
-  return { active: true, key: `${phase.id}/${state.stage.id}@${state.stage.startedAt}`, phase: phase.id, stage: state.stage.id, flag, percent: f?.percent ?? 0 };
+  if (state.rollback && !state.rollback.completedAt)
+    return {
+      active: false,
+      reason: `${/^[aeiou]/.test(state.rollback.mode) ? 'an' : 'a'} ${state.rollback.mode} rollback is in progress`,
+    };
+  return {
+    active: true,
+    key: `${phase.id}/${state.stage.id}@${state.stage.startedAt}`,
+    phase: phase.id,
+    stage: state.stage.id,
+    flag,
+    percent: f?.percent ?? 0,
+  };
 }

@@ -16,7 +16,13 @@ interface SpecBase {
 /** A trigger resolved against the plan, ready to be evaluated each look. */
 export type TriggerSpec =
   | (SpecBase & { kind: 'ratio'; metric: RatioMetric; comparison: 'above' | 'below'; limit: Limit; window: string })
-  | (SpecBase & { kind: 'threshold'; metric: ThresholdMetric; comparison: 'above' | 'below'; limit: Limit; window: string })
+  | (SpecBase & {
+      kind: 'threshold';
+      metric: ThresholdMetric;
+      comparison: 'above' | 'below';
+      limit: Limit;
+      window: string;
+    })
   | (SpecBase & { kind: 'accuracy'; metric: ThresholdMetric; comparison: 'above' | 'below'; limit: number })
   | (SpecBase & { kind: 'health'; gate: HttpGate; consecutiveFailures: number });
 
@@ -44,7 +50,9 @@ export function resolveTriggers(config: RawConfig): TriggerSpec[] {
     try {
       specs.push(resolveTrigger(t, config));
     } catch (error) {
-      problems.push(`trigger ${t.id}: ${error instanceof TriggerConfigError ? error.problems.join('; ') : (error as Error).message}`);
+      problems.push(
+        `trigger ${t.id}: ${error instanceof TriggerConfigError ? error.problems.join('; ') : (error as Error).message}`,
+      );
     }
   }
   if (problems.length) throw new TriggerConfigError(problems);
@@ -56,18 +64,24 @@ function resolveTrigger(t: TriggerConfig, config: RawConfig): TriggerSpec {
   if (t.healthCheck) {
     const gate = config.phases.flatMap((p) => p.gates).find((g) => g.id === t.healthCheck);
     if (!gate) throw new Error(`health check ${t.healthCheck} is not a gate of any phase`);
-    if (gate.kind !== 'http') throw new Error(`health check ${t.healthCheck} is a ${gate.kind} gate; an http gate is needed`);
+    if (gate.kind !== 'http')
+      throw new Error(`health check ${t.healthCheck} is a ${gate.kind} gate; an http gate is needed`);
     return { ...base, kind: 'health', gate, consecutiveFailures: t.consecutiveFailures ?? 1 };
   }
   const metric = config.canary?.metrics.find((m) => m.id === t.metric);
-  if (!metric) throw new Error(t.metric ? `metric ${t.metric} is not a canary metric` : 'names neither a metric nor a health check');
+  if (!metric)
+    throw new Error(
+      t.metric ? `metric ${t.metric} is not a canary metric` : 'names neither a metric nor a health check',
+    );
   const raw = t.above ?? t.below;
-  if (raw === undefined || (t.above !== undefined && t.below !== undefined)) throw new Error('needs exactly one of above / below');
+  if (raw === undefined || (t.above !== undefined && t.below !== undefined))
+    throw new Error('needs exactly one of above / below');
   const comparison = t.above !== undefined ? 'above' : 'below';
   const limit = parseLimit(raw);
   const window = t.window ?? config.canary?.window ?? '30m';
   if (parseDuration(window) === null) throw new Error(`window ${window} is not a duration`);
-  if (metric.kind === 'ratio') return { ...base, kind: 'ratio', metric, comparison, limit, window: toPromDuration(window) };
+  if (metric.kind === 'ratio')
+    return { ...base, kind: 'ratio', metric, comparison, limit, window: toPromDuration(window) };
   if (metric.kind === 'threshold' && metric.source === 'verify') {
     if (!('absolute' in limit)) throw new Error('the golden-case accuracy has no baseline arm: use an absolute limit');
     return { ...base, kind: 'accuracy', metric, comparison, limit: limit.absolute };
@@ -76,7 +90,9 @@ function resolveTrigger(t: TriggerConfig, config: RawConfig): TriggerSpec {
     if (!metric.query) throw new Error(`metric ${metric.id} has no query`);
     return { ...base, kind: 'threshold', metric, comparison, limit, window: toPromDuration(window) };
   }
-  throw new Error(`metric ${metric.id} is a distribution (a range of points, judged by analyze); watch a threshold or ratio metric instead`);
+  throw new Error(
+    `metric ${metric.id} is a distribution (a range of points, judged by analyze); watch a threshold or ratio metric instead`,
+  );
 }
 
 /** PromQL accepts one unit only: `1h30m` becomes `5400s`. */

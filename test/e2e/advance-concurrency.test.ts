@@ -36,7 +36,12 @@ let project: PlanProject;
 let offsetMs = 0;
 
 function run(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-  const env = { ROLLOUT_PROMETHEUS_URL: prom.url, APP_BASE_URL: app.url, ROLLOUT_TIME_OFFSET: String(offsetMs), ...extra };
+  const env = {
+    ROLLOUT_PROMETHEUS_URL: prom.url,
+    APP_BASE_URL: app.url,
+    ROLLOUT_TIME_OFFSET: String(offsetMs),
+    ...extra,
+  };
   return runCli(args, { cwd: project.dir, env, timeoutMs: 240_000 });
 }
 
@@ -49,7 +54,11 @@ async function status(): Promise<StatusDoc> {
 const steps = (s: StatusDoc) => s.history.filter((h) => h.action === 'advance' || h.action === 'override').length;
 
 beforeAll(async () => {
-  [prom, app, project] = await Promise.all([startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }), startAppServer(), createPlanProject({ edit: relaxLatency })]);
+  [prom, app, project] = await Promise.all([
+    startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }),
+    startAppServer(),
+    createPlanProject({ edit: relaxLatency }),
+  ]);
   await advanceToFirstStage(await project.readPlan(), (args) => run(args));
 }, 300_000);
 
@@ -65,19 +74,29 @@ describe('concurrent advances', () => {
   async function race(round: string): Promise<CliRun> {
     const stages = rolloutStages(await project.readPlan());
     const before = await status();
-    const runs = await Promise.all(Array.from({ length: RACERS }, (_, i) => run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` })));
+    const runs = await Promise.all(
+      Array.from({ length: RACERS }, (_, i) => run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` })),
+    );
     const codes = runs.map((r) => r.code);
-    const detail = runs.map((r, i) => `#${i} exit ${r.code}: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-400)}`).join('\n');
+    const detail = runs
+      .map((r, i) => `#${i} exit ${r.code}: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-400)}`)
+      .join('\n');
     const expected = stages[(before.stage?.index ?? -1) + 1];
-    expect(codes.filter((c) => c === 0), detail).toHaveLength(1);
+    expect(
+      codes.filter((c) => c === 0),
+      detail,
+    ).toHaveLength(1);
     // Two cores start ten processes over a second or two: one that reads the state only after the step
     // was taken is not a loser of the race but a later advance, and waits for the new stage's bake.
     const late = runs.filter((r) => r.code === 3);
-    for (const r of late) expect(r.json<{ result: { step: { from: { id: string } } } }>().result.step.from.id, detail).toBe(expected?.id);
+    for (const r of late)
+      expect(r.json<{ result: { step: { from: { id: string } } } }>().result.step.from.id, detail).toBe(expected?.id);
     expect(codes.filter((c) => c === 5).length, detail).toBe(RACERS - 1 - late.length);
     losers += RACERS - 1 - late.length;
     for (const r of runs.filter((x) => x.code === 5)) {
-      expect(['E_LOCK_BUSY', 'E_STATE_STALE', 'E_LOCK_LOST']).toContain(r.json<{ error: { code: string } }>().error.code);
+      expect(['E_LOCK_BUSY', 'E_STATE_STALE', 'E_LOCK_LOST']).toContain(
+        r.json<{ error: { code: string } }>().error.code,
+      );
     }
 
     const after = await status();

@@ -62,13 +62,23 @@ async function status(project: PlanProject): Promise<StatusDoc> {
   return r.json<{ result: StatusDoc }>().result;
 }
 
-async function flagPercent(project: PlanProject): Promise<{ share: number; stagePercent: unknown; doc: FlagdDocument }> {
+async function flagPercent(
+  project: PlanProject,
+): Promise<{ share: number; stagePercent: unknown; doc: FlagdDocument }> {
   const doc = (await readFlagDocument(project)) as FlagdDocument;
-  return { share: evaluateCohort(doc, KEYS).percent, stagePercent: doc.flags[FLAG_KEY]?.metadata?.['rollout.stage_percent'], doc };
+  return {
+    share: evaluateCohort(doc, KEYS).percent,
+    stagePercent: doc.flags[FLAG_KEY]?.metadata?.['rollout.stage_percent'],
+    doc,
+  };
 }
 
 beforeAll(async () => {
-  [prom, app, base] = await Promise.all([startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }), startAppServer(), createPlanProject({ edit: relaxLatency })]);
+  [prom, app, base] = await Promise.all([
+    startPrometheus({ series: buildPlanSeries({ now: Math.floor(Date.now() / 1000) }) }),
+    startAppServer(),
+    createPlanProject({ edit: relaxLatency }),
+  ]);
   await advanceToFirstStage(await base.readPlan(), (args) => run(base, args));
 }, 300_000);
 
@@ -78,52 +88,71 @@ afterAll(async () => {
 });
 
 describe('advance killed mid-step', () => {
-  it.each(POINTS.map((p) => [p.point, p] as const))('SIGKILL at %s: old or new stage, then the next advance completes the same step once', async (_name, c) => {
-    const project = await cloneProject(base);
-    try {
-      const bakeOver = { ROLLOUT_TIME_OFFSET: BAKE_PASSED };
-      const crashed = await run(project, ['advance'], { ...bakeOver, ROLLOUT_CRASH_AT: c.point });
-      expect(crashed.signal, `advance did not reach ${c.point}:\n${crashed.stdout}\n${crashed.stderr}`).toBe('SIGKILL');
+  it.each(POINTS.map((p) => [p.point, p] as const))(
+    'SIGKILL at %s: old or new stage, then the next advance completes the same step once',
+    async (_name, c) => {
+      const project = await cloneProject(base);
+      try {
+        const bakeOver = { ROLLOUT_TIME_OFFSET: BAKE_PASSED };
+        const crashed = await run(project, ['advance'], { ...bakeOver, ROLLOUT_CRASH_AT: c.point });
+        expect(crashed.signal, `advance did not reach ${c.point}:\n${crashed.stdout}\n${crashed.stderr}`).toBe(
+          'SIGKILL',
+        );
 
-      const atCrash = await status(project);
-      const where = STAGE[c.state];
-      expect({ stage: atCrash.stage?.id, percent: atCrash.flags[FLAG_KEY]?.percent }).toEqual({ stage: where.id, percent: where.percent });
-      expect(atCrash.lock, 'the dead process still holds the lock').not.toBeNull();
-      const flagsAtCrash = await flagPercent(project);
-      expect(flagsAtCrash.stagePercent).toBe(STAGE[c.flags].percent);
-      expect(Math.abs(flagsAtCrash.share - STAGE[c.flags].percent)).toBeLessThanOrEqual(1);
+        const atCrash = await status(project);
+        const where = STAGE[c.state];
+        expect({ stage: atCrash.stage?.id, percent: atCrash.flags[FLAG_KEY]?.percent }).toEqual({
+          stage: where.id,
+          percent: where.percent,
+        });
+        expect(atCrash.lock, 'the dead process still holds the lock').not.toBeNull();
+        const flagsAtCrash = await flagPercent(project);
+        expect(flagsAtCrash.stagePercent).toBe(STAGE[c.flags].percent);
+        expect(Math.abs(flagsAtCrash.share - STAGE[c.flags].percent)).toBeLessThanOrEqual(1);
 
-      const again = await run(project, ['advance'], bakeOver);
-      expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(c.resumes ? 0 : 3);
-      if (c.resumes) expect(again.stdout).toMatch(/advanced P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\) \(finished an interrupted step\)/);
-      else expect(again.stdout).toMatch(/bake time of week-2 ends in/);
+        const again = await run(project, ['advance'], bakeOver);
+        expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(c.resumes ? 0 : 3);
+        if (c.resumes)
+          expect(again.stdout).toMatch(
+            /advanced P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\) \(finished an interrupted step\)/,
+          );
+        else expect(again.stdout).toMatch(/bake time of week-2 ends in/);
 
-      // A third advance at the same moment finds nothing to do: the bake of week-2 has just begun.
-      const third = await run(project, ['advance'], bakeOver);
-      expect(third.code, third.stdout).toBe(3);
+        // A third advance at the same moment finds nothing to do: the bake of week-2 has just begun.
+        const third = await run(project, ['advance'], bakeOver);
+        expect(third.code, third.stdout).toBe(3);
 
-      const after = await status(project);
-      expect({ stage: after.stage?.id, percent: after.flags[FLAG_KEY]?.percent }).toEqual({ stage: 'week-2', percent: 5 });
-      expect(after.history.filter((h) => h.action === 'advance' && h.to?.stage === 'week-2')).toHaveLength(1);
-      expect(after.history.filter((h) => h.action === 'advance' || h.action === 'override')).toHaveLength(4);
-      const flags = await flagPercent(project);
-      expect(flags.stagePercent).toBe(5);
-      expect(Math.abs(flags.share - 5)).toBeLessThanOrEqual(1);
-      expect(variantFor(flags.doc, 'beta-tester-1', ['beta_users'])).toBe(NEW_VARIANT);
+        const after = await status(project);
+        expect({ stage: after.stage?.id, percent: after.flags[FLAG_KEY]?.percent }).toEqual({
+          stage: 'week-2',
+          percent: 5,
+        });
+        expect(after.history.filter((h) => h.action === 'advance' && h.to?.stage === 'week-2')).toHaveLength(1);
+        expect(after.history.filter((h) => h.action === 'advance' || h.action === 'override')).toHaveLength(4);
+        const flags = await flagPercent(project);
+        expect(flags.stagePercent).toBe(5);
+        expect(Math.abs(flags.share - 5)).toBeLessThanOrEqual(1);
+        expect(variantFor(flags.doc, 'beta-tester-1', ['beta_users'])).toBe(NEW_VARIANT);
 
-      // The next mutating command backfills an audit entry a crash left out (and takes over a dead lock).
-      const signed = await run(project, ['signoff', 'phase-tasks-done', '--reason', 'all P2 tasks done'], bakeOver);
-      expect(signed.code, signed.stderr).toBe(0);
-      const log = await run(project, ['log', '--json', '--limit', '1000']);
-      const entries = log.json<{ result: { entries: Array<{ op: string; data?: { to?: { stage?: string } } }> } }>().result.entries;
-      expect(entries.filter((e) => e.op === 'advance' && e.data?.to?.stage === 'week-2'), 'one audited step').toHaveLength(1);
-      const verify = await run(project, ['log', '--verify']);
-      expect(verify.code, verify.stdout).toBe(0);
-      expect((await status(project)).lock).toBeNull();
-    } finally {
-      await project.remove();
-    }
-  }, 300_000);
+        // The next mutating command backfills an audit entry a crash left out (and takes over a dead lock).
+        const signed = await run(project, ['signoff', 'phase-tasks-done', '--reason', 'all P2 tasks done'], bakeOver);
+        expect(signed.code, signed.stderr).toBe(0);
+        const log = await run(project, ['log', '--json', '--limit', '1000']);
+        const entries = log.json<{ result: { entries: Array<{ op: string; data?: { to?: { stage?: string } } }> } }>()
+          .result.entries;
+        expect(
+          entries.filter((e) => e.op === 'advance' && e.data?.to?.stage === 'week-2'),
+          'one audited step',
+        ).toHaveLength(1);
+        const verify = await run(project, ['log', '--verify']);
+        expect(verify.code, verify.stdout).toBe(0);
+        expect((await status(project)).lock).toBeNull();
+      } finally {
+        await project.remove();
+      }
+    },
+    300_000,
+  );
 
   it('an advance that saw the interrupted step, while another advance finished it, exits 5 and changes nothing', async () => {
     const project = await cloneProject(base);
@@ -140,8 +169,19 @@ describe('advance killed mid-step', () => {
       expect(signed.code, signed.stderr).toBe(0);
       const callsBefore = slack.calls.length;
 
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ROLLOUT_PROMETHEUS_URL: prom.url, ...at(2 * DAY_MS), ...slackEnv };
-      const slow = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'advance', '--json'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NO_COLOR: '1',
+        ROLLOUT_PROMETHEUS_URL: prom.url,
+        ...at(2 * DAY_MS),
+        ...slackEnv,
+      };
+      const slow = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'advance', '--json'], {
+        cwd: project.dir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       slow.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<number | null>((resolve) => slow.on('close', (code) => resolve(code)));
@@ -158,7 +198,10 @@ describe('advance killed mid-step', () => {
       expect(JSON.parse(out)).toMatchObject({ error: { code: 'E_STATE_STALE' } });
 
       const after = await status(project);
-      expect({ stage: after.stage?.id, percent: after.flags[FLAG_KEY]?.percent }).toEqual({ stage: 'week-2', percent: 5 });
+      expect({ stage: after.stage?.id, percent: after.flags[FLAG_KEY]?.percent }).toEqual({
+        stage: 'week-2',
+        percent: 5,
+      });
       expect(after.history.filter((h) => h.action === 'advance' && h.to?.stage === 'week-2')).toHaveLength(1);
       expect(after.lock).toBeNull();
       expect((await run(project, ['log', '--verify'])).code).toBe(0);

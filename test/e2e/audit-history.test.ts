@@ -1,4 +1,16 @@
-import { chmodSync, closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +44,13 @@ function editActorNear(file: string, share: number): number {
   }
 }
 
-interface Json<T> { ok: boolean; exitCode: number; result: T; warnings?: string[]; error?: { code: string; message: string } }
+interface Json<T> {
+  ok: boolean;
+  exitCode: number;
+  result: T;
+  warnings?: string[];
+  error?: { code: string; message: string };
+}
 
 describe('a log of 1,000,000 entries', () => {
   it('report, log --limit, log --verify and status all work on it (report lists the latest and counts everything)', async () => {
@@ -44,7 +62,14 @@ describe('a log of 1,000,000 entries', () => {
 
       const report = await run(['report', '--json']);
       expect(report.code, report.stderr).toBe(0);
-      type ReportJson = Json<{ history: { entries: number; read: number; resumed: boolean }; report: { omitted: { events: number }; timeline: unknown[]; delivery: { runs: number; rollbacks: number; rollbackRate: number } } }>;
+      type ReportJson = Json<{
+        history: { entries: number; read: number; resumed: boolean };
+        report: {
+          omitted: { events: number };
+          timeline: unknown[];
+          delivery: { runs: number; rollbacks: number; rollbackRate: number };
+        };
+      }>;
       const first = report.json<ReportJson>().result;
       expect(first.history).toEqual({ entries: 1_000_000, read: 1_000_000, resumed: false });
       const r = first.report;
@@ -63,12 +88,18 @@ describe('a log of 1,000,000 entries', () => {
 
       const verify = await run(['log', '--verify', '--json']);
       expect(verify.code, verify.stderr).toBe(0);
-      expect(verify.json<Json<{ verification: { ok: boolean; entries: number; head: string } }>>().result.verification).toMatchObject({ ok: true, entries: 1_000_000, head });
+      expect(
+        verify.json<Json<{ verification: { ok: boolean; entries: number; head: string } }>>().result.verification,
+      ).toMatchObject({ ok: true, entries: 1_000_000, head });
 
       expect((await run(['status'])).code).toBe(0);
 
       // The next report goes on from the checkpoint the previous one left: it reads only the new entry.
-      await new FileStateStore({ dir: path.join(dir, '.rollout'), clock: { now: () => new Date() } }).appendAudit({ actor: 'ci', op: 'analyze', data: { verdict: 'pass' } });
+      await new FileStateStore({ dir: path.join(dir, '.rollout'), clock: { now: () => new Date() } }).appendAudit({
+        actor: 'ci',
+        op: 'analyze',
+        data: { verdict: 'pass' },
+      });
       const again = await run(['report', '--json']);
       expect(again.code, again.stderr).toBe(0);
       const resumed = again.json<ReportJson>().result;
@@ -82,7 +113,10 @@ describe('a log of 1,000,000 entries', () => {
       const edits = [0.25, 0.75].map((share) => editActorNear(file, share));
       const tampered = await run(['log', '--verify', '--json']);
       expect(tampered.code).toBe(1);
-      const found = tampered.json<Json<{ verification: { entries: number; problems: Array<{ kind: string; line: number; seq: number }> } }>>().result.verification;
+      const found =
+        tampered.json<
+          Json<{ verification: { entries: number; problems: Array<{ kind: string; line: number; seq: number }> } }>
+        >().result.verification;
       expect(found.entries).toBe(1_000_001);
       expect(found.problems.map((p) => [p.kind, p.line, p.seq])).toEqual(edits.map((line) => ['edited', line, line]));
     } finally {
@@ -94,7 +128,8 @@ describe('a log of 1,000,000 entries', () => {
 describe('the audit log file is ours: never a symlink, created 0600, loose modes reported', () => {
   it('refuses a dangling symlinked audit.jsonl: log and report exit 2 naming it; nothing is ever created where it points', async () => {
     const dir = await miniProject();
-    for (const reason of ['first', 'second']) expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
+    for (const reason of ['first', 'second'])
+      expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
     const log = path.join(dir, '.rollout/audit.jsonl');
     const outside = path.join(dir, 'outside.jsonl');
     await rm(log);
@@ -114,7 +149,8 @@ describe('the audit log file is ours: never a symlink, created 0600, loose modes
 
   it('rollback still succeeds with a symlinked log and reports that the audit entry was not written', async () => {
     const dir = await miniProject();
-    for (const reason of ['first', 'second', 'third']) expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
+    for (const reason of ['first', 'second', 'third'])
+      expect((await runCli(['advance', '--override', '--reason', reason], { cwd: dir })).code).toBe(0);
     const log = path.join(dir, '.rollout/audit.jsonl');
     const outside = path.join(dir, 'outside.jsonl');
     await rm(log);

@@ -13,15 +13,27 @@ describe('validate in CI', () => {
     expect(plain.code).toBe(2);
     expect(plain.stderr).not.toContain('::error');
     const problems = plain.stderr.split('\n').filter((l) => l.startsWith('rollout.yaml:'));
-    expect(problems.map((l) => l.split(': ')[0])).toEqual(['rollout.yaml:15:24', 'rollout.yaml:16:51', 'rollout.yaml:20:13', 'rollout.yaml:23:30', 'rollout.yaml:31:11']);
+    expect(problems.map((l) => l.split(': ')[0])).toEqual([
+      'rollout.yaml:15:24',
+      'rollout.yaml:16:51',
+      'rollout.yaml:20:13',
+      'rollout.yaml:23:30',
+      'rollout.yaml:31:11',
+    ]);
 
     const gha = await runCli(['validate', '--no-cache'], { cwd: dir, env: { GITHUB_ACTIONS: 'true' } });
     expect(gha.code).toBe(2);
     const annotations = gha.stderr.split('\n').filter((l) => l.startsWith('::'));
     expect(annotations).toHaveLength(5);
-    expect(annotations[0]).toMatch(/^::error file=rollout\.yaml,line=15,col=24,title=rollout validate::phases\[0\]\.gates\[0\]\.kind: unknown kind "comand"/);
-    expect(annotations[2]).toBe('::error file=rollout.yaml,line=20,col=13,title=rollout validate::flag "reserves_v2" is not defined under flags');
-    expect(annotations[3]).toBe('::error file=rollout.yaml,line=23,col=30,title=rollout validate::stage percentages must increase: 5 follows 10');
+    expect(annotations[0]).toMatch(
+      /^::error file=rollout\.yaml,line=15,col=24,title=rollout validate::phases\[0\]\.gates\[0\]\.kind: unknown kind "comand"/,
+    );
+    expect(annotations[2]).toBe(
+      '::error file=rollout.yaml,line=20,col=13,title=rollout validate::flag "reserves_v2" is not defined under flags',
+    );
+    expect(annotations[3]).toBe(
+      '::error file=rollout.yaml,line=23,col=30,title=rollout validate::stage percentages must increase: 5 follows 10',
+    );
 
     // --json keeps stdout one document; the annotations still reach the runner on stderr.
     const json = await runCli(['validate', '--no-cache', '--json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true' } });

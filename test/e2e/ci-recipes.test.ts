@@ -10,7 +10,10 @@ import { miniProject, useHealthEndpoint } from '../helpers/mini-plan.js';
 
 /* The recipes of docs/ci.md, parsed from the page and run: what the page shows is what is tested. */
 
-interface Step { run?: string; uses?: string }
+interface Step {
+  run?: string;
+  uses?: string;
+}
 type Workflow = { on: unknown; jobs: Record<string, { env?: Record<string, string>; steps: Step[] }> };
 type GitLab = Record<string, { script?: string[]; artifacts?: { reports?: { junit?: string } }; rules?: unknown[] }>;
 
@@ -28,9 +31,17 @@ const BIN = `"${process.execPath}" "${path.join(REPO_ROOT, 'bin/rollout')}"`;
  * Runs a recipe's shell text as the CI would (GitHub: bash -eo pipefail), with `npx rollout` being this
  * checkout's CLI. Asynchronous: the health endpoint the plan's gate calls lives in this process.
  */
-function sh(script: string, cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+function sh(
+  script: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script.replaceAll('npx rollout', BIN)], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env } });
+    const child = spawn(
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script.replaceAll('npx rollout', BIN)],
+      { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env } },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,20 +52,39 @@ function sh(script: string, cwd: string, env: Record<string, string> = {}): Prom
 
 /** The same text with `npx rollout` a stand-in that exits with `code`: the exit-code handling alone. */
 function withExit(script: string, code: number): number | null {
-  return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', `fake() { return ${code}; }\n${script.replaceAll('npx rollout', 'fake')}`], { encoding: 'utf8' }).status;
+  return spawnSync(
+    'bash',
+    [
+      '--noprofile',
+      '--norc',
+      '-eo',
+      'pipefail',
+      '-c',
+      `fake() { return ${code}; }\n${script.replaceAll('npx rollout', 'fake')}`,
+    ],
+    { encoding: 'utf8' },
+  ).status;
 }
 
 describe('docs/ci.md recipes', () => {
   it('are valid YAML: three GitHub workflows and a GitLab pipeline with a JUnit report; no ${{ }} inside a script', () => {
-    expect([...byFile.keys()].sort()).toEqual(['.github/workflows/advance.yml', '.github/workflows/preflight.yml', '.github/workflows/rollback.yml', '.gitlab-ci.yml']);
+    expect([...byFile.keys()].sort()).toEqual([
+      '.github/workflows/advance.yml',
+      '.github/workflows/preflight.yml',
+      '.github/workflows/rollback.yml',
+      '.gitlab-ci.yml',
+    ]);
     expect(gitlab.preflight?.artifacts?.reports?.junit).toBe('preflight.xml');
-    for (const name of ['preflight', 'advance', 'rollback']) for (const run of runs(workflow(name))) expect(run).not.toContain('${{');
+    for (const name of ['preflight', 'advance', 'rollback'])
+      for (const run of runs(workflow(name))) expect(run).not.toContain('${{');
     for (const job of Object.values(gitlab)) for (const line of job.script ?? []) expect(line).not.toContain('${{');
   });
 
   it('preflight: validate and preflight pass on a healthy project, and the JUnit file they upload validates', async () => {
     const dir = await miniProject({ healthUrl: health.url });
-    for (const script of [...runs(workflow('preflight')), ...(gitlab.preflight?.script ?? [])].filter((s) => s.includes('rollout'))) {
+    for (const script of [...runs(workflow('preflight')), ...(gitlab.preflight?.script ?? [])].filter((s) =>
+      s.includes('rollout'),
+    )) {
       const r = await sh(script, dir);
       expect(r.code, `${script}\n${r.out}`).toBe(0);
     }
@@ -69,14 +99,23 @@ describe('docs/ci.md recipes', () => {
       const step = await sh(github, dir);
       expect(step.code, step.out).toBe(0);
     }
-    const stage = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { stage: { id: string } } }>().result.stage.id;
+    const stage = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { stage: { id: string } } }>()
+      .result.stage.id;
     expect(stage).toBe('s1');
     const notYet = await sh(github, dir);
     expect(notYet.code, notYet.out).toBe(0);
     expect(notYet.out).toContain('not yet (exit 3)');
     expect((await sh(lab, dir)).out).toContain('not yet (exit 3)');
     for (const script of [github, lab]) {
-      expect([0, 1, 2, 3, 4, 5, 6].map((c) => withExit(script, c) === 0)).toEqual([true, false, false, true, false, true, false]);
+      expect([0, 1, 2, 3, 4, 5, 6].map((c) => withExit(script, c) === 0)).toEqual([
+        true,
+        false,
+        false,
+        true,
+        false,
+        true,
+        false,
+      ]);
     }
   });
 
@@ -86,7 +125,9 @@ describe('docs/ci.md recipes', () => {
     const step = runs(workflow('rollback')).find((s) => s.includes('rollback')) as string;
     const r = await sh(step, dir, { REASON: 'error spike; $(touch pwned)', MODE: 'immediate' });
     expect(r.code, r.out).toBe(0);
-    const status = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string; history: Array<{ reason?: string }> } }>().result;
+    const status = (await runCli(['status', '--json'], { cwd: dir })).json<{
+      result: { status: string; history: Array<{ reason?: string }> };
+    }>().result;
     expect(status.status).toBe('rolled-back');
     expect(status.history.at(-1)?.reason).toBe('error spike; $(touch pwned)');
     expect(existsSync(path.join(dir, 'pwned')), 'the form text was run as shell').toBe(false);

@@ -6,7 +6,9 @@ import { runCli, tempProject } from '../helpers/cli.js';
 describe('the CLI contract', () => {
   it('prints the version and exits 0', async () => {
     const r = await runCli(['--version']);
-    const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
   });
@@ -37,11 +39,16 @@ describe('the CLI contract', () => {
   it('validate reports every problem with file:line:col, exit 2, no stack trace', async () => {
     const dir = await tempProject();
     const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
-    await writeFile(path.join(dir, 'rollout.yaml'), plan.replace('percent: 25,', 'percent: 250,').replace('triggers:', 'trigers:'));
+    await writeFile(
+      path.join(dir, 'rollout.yaml'),
+      plan.replace('percent: 25,', 'percent: 250,').replace('triggers:', 'trigers:'),
+    );
     const r = await runCli(['validate'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/rollout\.yaml:\d+:\d+: phases\[2\]\.rollout\.stages\[2\]\.percent: 250 is too large/);
-    expect(r.stderr).toMatch(/rollout\.yaml:\d+:1: unknown key "trigers" in \(top level\) \(did you mean "triggers"\?\)/);
+    expect(r.stderr).toMatch(
+      /rollout\.yaml:\d+:1: unknown key "trigers" in \(top level\) \(did you mean "triggers"\?\)/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const j = await runCli(['validate', '--json'], { cwd: dir });
     const doc = j.json<{ exitCode: number; error: { code: string; problems: string[] } }>();
@@ -62,14 +69,22 @@ describe('the CLI contract', () => {
     const dir = await tempProject();
     const r = await runCli(['plan'], { cwd: dir });
     expect(r.code).toBe(0);
-    for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health']) expect(r.stdout).toContain(id);
+    for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health'])
+      expect(r.stdout).toContain(id);
     expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
     expect(r.stdout).toMatch(/Next: check 15 gate\(s\) of P0/);
     // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
     expect(r.stdout).toContain('52 gates: 33 judged from evidence, 19 human sign-offs');
     expect(r.stdout).toContain('P3  Stability and operations  (3 evidence, 6 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
-    const doc = j.json<{ ok: boolean; result: { counts: unknown; phases: Array<{ id: string; stages: Array<{ percent: number }>; gates: Array<{ id: string; basis: string }> }>; next: { kind: string } } }>();
+    const doc = j.json<{
+      ok: boolean;
+      result: {
+        counts: unknown;
+        phases: Array<{ id: string; stages: Array<{ percent: number }>; gates: Array<{ id: string; basis: string }> }>;
+        next: { kind: string };
+      };
+    }>();
     expect(doc.result.counts).toEqual({ gates: 52, evidence: 33, signoffs: 19 });
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
@@ -100,7 +115,7 @@ describe('the CLI contract', () => {
     expect(second.stderr).toContain('already exists; nothing was written');
   });
 
-  it('init stands alone: the schema the plan references exists, runbooks for every exit code, nothing of this repository\'s product', async () => {
+  it("init stands alone: the schema the plan references exists, runbooks for every exit code, nothing of this repository's product", async () => {
     const dir = await tempProject([]);
     expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
     const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
@@ -108,12 +123,21 @@ describe('the CLI contract', () => {
     const schema = JSON.parse(await readFile(path.join(dir, ref), 'utf8')) as Record<string, unknown>;
     expect(schema).toEqual(JSON.parse((await runCli(['schema'])).stdout) as Record<string, unknown>);
     const runbooks = await readdir(path.join(dir, 'runbooks'));
-    for (const code of [1, 2, 3, 4, 5, 6, 70]) expect(runbooks.some((f) => f.startsWith(`exit-${code}-`)), `exit ${code}`).toBe(true);
+    for (const code of [1, 2, 3, 4, 5, 6, 70])
+      expect(
+        runbooks.some((f) => f.startsWith(`exit-${code}-`)),
+        `exit ${code}`,
+      ).toBe(true);
     const shown = await runCli(['runbook', 'show', 'exit-4-rolled-back'], { cwd: dir });
     expect(shown.code).toBe(0);
     const alerts = await runCli(['alerts'], { cwd: dir });
     expect(alerts.stdout).toContain('runbook: runbooks/release-alert.md');
-    const everything = [plan, shown.stdout, alerts.stdout, ...(await Promise.all(runbooks.map((f) => readFile(path.join(dir, 'runbooks', f), 'utf8'))))].join('\n');
+    const everything = [
+      plan,
+      shown.stdout,
+      alerts.stdout,
+      ...(await Promise.all(runbooks.map((f) => readFile(path.join(dir, 'runbooks', f), 'utf8')))),
+    ].join('\n');
     expect(everything).not.toMatch(/reserves|model-rollback|wizard|v2\.1\.0/);
     // Without init's runbooks, the fallback is the generic set too, and the alerts name it by command.
     await rm(path.join(dir, 'runbooks'), { recursive: true });
@@ -136,9 +160,14 @@ describe('the CLI contract', () => {
     const r = await runCli(['schema']);
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout) as Record<string, unknown>;
-    const pinned = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../docs/rollout.schema.json'), 'utf8')) as Record<string, unknown>;
+    const pinned = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../docs/rollout.schema.json'), 'utf8'),
+    ) as Record<string, unknown>;
     expect(printed).toEqual(pinned);
-    expect(printed).toMatchObject({ type: 'object', required: expect.arrayContaining(['version', 'release', 'phases']) });
+    expect(printed).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['version', 'release', 'phases']),
+    });
   });
 
   it('schema --format markdown prints the configuration reference that docs/configuration.md pins', async () => {

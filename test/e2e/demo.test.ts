@@ -12,11 +12,20 @@ interface DemoDoc {
     stagesReached: string[];
     steps: Array<{ at: string; step: string; outcome: string; exitCode: number; detail: string }>;
     regression: { stage: string; percent: number; variant: string } | null;
-    detection: { detected: boolean; trigger: string | null; minutes: number | null; requestsSinceInjection: Record<string, number> };
+    detection: {
+      detected: boolean;
+      trigger: string | null;
+      minutes: number | null;
+      requestsSinceInjection: Record<string, number>;
+    };
     watch: { exitCode: number; stop: string } | null;
     rollback: { ok: boolean; mode: string } | null;
     afterRollback: { requests: Record<string, number> } | null;
-    finalFlag: { allFallback: boolean; usersOnNewVariant: number; users: Array<{ variant: string | null; reason: string }> };
+    finalFlag: {
+      allFallback: boolean;
+      usersOnNewVariant: number;
+      users: Array<{ variant: string | null; reason: string }>;
+    };
     audit: { verified: boolean; ops: string[] };
     traffic: { requests: Record<string, number> };
   };
@@ -25,7 +34,18 @@ interface DemoDoc {
 /** What must not change between two runs with the same seed (times of day, counts, verdicts). */
 function decisions(doc: DemoDoc) {
   const r = doc.result;
-  return { steps: r.steps.map(({ at, step, outcome, exitCode, detail }) => ({ at, step, outcome, exitCode, detail: detail.replace(/rollback [0-9a-f-]{36}/, 'rollback <id>') })), detection: r.detection, traffic: r.traffic, stages: r.stagesReached };
+  return {
+    steps: r.steps.map(({ at, step, outcome, exitCode, detail }) => ({
+      at,
+      step,
+      outcome,
+      exitCode,
+      detail: detail.replace(/rollback [0-9a-f-]{36}/, 'rollback <id>'),
+    })),
+    detection: r.detection,
+    traffic: r.traffic,
+    stages: r.stagesReached,
+  };
 }
 
 describe('rollout demo', () => {
@@ -39,7 +59,7 @@ describe('rollout demo', () => {
     expect(r.seed).toBe(7);
     expect(r.stagesReached).toEqual(['week-1', 'week-2', 'week-3']);
     expect(r.steps.find((s) => s.step === 'preflight P0')).toMatchObject({ outcome: 'pass', exitCode: 0 });
-    expect(r.steps.filter((s) => s.step === 'advance').map((s) => s.outcome)).toEqual(Array(5).fill('advanced')) // P0 → P1 → P2 → 1 % → 5 % → 25 %;
+    expect(r.steps.filter((s) => s.step === 'advance').map((s) => s.outcome)).toEqual(Array(5).fill('advanced')); // P0 → P1 → P2 → 1 % → 5 % → 25 %;
     expect(r.regression).toMatchObject({ stage: 'week-3', percent: 25, variant: 'reserves_v1.1' });
     expect(r.detection).toMatchObject({ detected: true, trigger: 'error-rate' });
     expect(r.detection.minutes).toBeGreaterThan(0);
@@ -73,8 +93,14 @@ describe('rollout demo', () => {
       const status = await runCli(['status', '--json'], { cwd: dir as string });
       expect(status.json<{ result: { status: string } }>().result.status).toBe('rolled-back');
       expect((await runCli(['log', '--verify'], { cwd: dir as string })).code).toBe(0);
-      const evalRun = await runCli(['flags', 'eval', 'reserves_v1.1', '--key', 'user-00001', '--group', 'internal', '--json'], { cwd: dir as string });
-      expect(evalRun.json<{ result: { variant: string; reason: string } }>().result).toMatchObject({ variant: 'reserves_v1.0', reason: 'kill-switch' });
+      const evalRun = await runCli(
+        ['flags', 'eval', 'reserves_v1.1', '--key', 'user-00001', '--group', 'internal', '--json'],
+        { cwd: dir as string },
+      );
+      expect(evalRun.json<{ result: { variant: string; reason: string } }>().result).toMatchObject({
+        variant: 'reserves_v1.0',
+        reason: 'kill-switch',
+      });
     } finally {
       await rm(dir as string, { recursive: true, force: true });
     }

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { newVariantUsers, projectAtFirstStage, startHealthServer, statusOf, type SafetyProject } from '../helpers/safety-project.js';
+import {
+  newVariantUsers,
+  projectAtFirstStage,
+  startHealthServer,
+  statusOf,
+  type SafetyProject,
+} from '../helpers/safety-project.js';
 
 /**
  * flags[].publish through the real CLI: a real command (a node script standing for `kubectl apply` or an
@@ -26,7 +32,11 @@ else {
 }
 `;
 
-const withPublish = (plan: string) => plan.replace('    file: flags/flags.json', '    file: flags/flags.json\n    publish: { run: [./publish.mjs], env: [PATH], timeout: 2s }');
+const withPublish = (plan: string) =>
+  plan.replace(
+    '    file: flags/flags.json',
+    '    file: flags/flags.json\n    publish: { run: [./publish.mjs], env: [PATH], timeout: 2s }',
+  );
 
 let health: Awaited<ReturnType<typeof startHealthServer>>;
 let pg: TestPostgres;
@@ -37,7 +47,10 @@ afterAll(async () => {
   await Promise.all([health?.close(), pg?.stop()]);
 });
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /** Writes the publisher into a project directory before its first command (so the walk publishes too). */
 async function addPublisher(dir: string, mode = 'ok'): Promise<void> {
@@ -54,7 +67,12 @@ async function publishingProject(stateUrl?: string): Promise<SafetyProject> {
   });
 }
 
-interface FlagFileJson { file: string; recorded: string; local: string | null; matches: boolean }
+interface FlagFileJson {
+  file: string;
+  recorded: string;
+  local: string | null;
+  matches: boolean;
+}
 
 describe('flags[].publish', () => {
   it('every write is published with its digest; the state records it; status and flags sync repair a hand-edited file', async () => {
@@ -63,9 +81,13 @@ describe('flags[].publish', () => {
     const digest = await sha256(local);
     expect(await readFile(path.join(p.dir, 'published/flags.json'), 'utf8')).toBe(await readFile(local, 'utf8'));
     expect((await readFile(path.join(p.dir, 'published.log'), 'utf8')).trim().split('\n').at(-1)).toBe(digest);
-    const status = (await p.cli(['status', '--json'])).json<{ result: { flags: Record<string, { sha256?: string }>; flagFiles: FlagFileJson[] } }>().result;
+    const status = (await p.cli(['status', '--json'])).json<{
+      result: { flags: Record<string, { sha256?: string }>; flagFiles: FlagFileJson[] };
+    }>().result;
     expect(status.flags['reserves_v1.1']?.sha256).toBe(digest);
-    expect(status.flagFiles).toEqual([{ file: 'flags/flags.json', flags: ['reserves_v1.1'], recorded: digest, local: digest, matches: true }]);
+    expect(status.flagFiles).toEqual([
+      { file: 'flags/flags.json', flags: ['reserves_v1.1'], recorded: digest, local: digest, matches: true },
+    ]);
 
     // Reformatted by hand: the same meaning, other bytes. Status says so; sync restores the bytes and publishes.
     await writeFile(local, JSON.stringify(JSON.parse(await readFile(local, 'utf8'))));
@@ -73,7 +95,9 @@ describe('flags[].publish', () => {
     expect(human.stdout).toMatch(/flags\/flags\.json: differs from what the release wrote/);
     const sync = await p.cli(['flags', 'sync', '--reason', 'hand edit', '--json']);
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
-    expect(sync.json<{ result: { files: Array<{ changed: boolean; published: boolean }> } }>().result.files).toMatchObject([{ changed: true, published: true }]);
+    expect(
+      sync.json<{ result: { files: Array<{ changed: boolean; published: boolean }> } }>().result.files,
+    ).toMatchObject([{ changed: true, published: true }]);
     expect(await sha256(local)).toBe(digest);
     expect((await p.cli(['status'])).stdout).toMatch(/flags\/flags\.json: matches the release/);
     // Missing on this machine: said so, and sync writes it.
@@ -100,14 +124,21 @@ describe('flags[].publish', () => {
       expect(error.message).toMatch(/step was NOT taken/);
       // The intent written before the flag write is dropped again (two serials), the position is untouched.
       const after = await statusOf(p);
-      expect([after.status, after.stage?.id, after.flags, after.interrupted]).toEqual([position.status, 's1', position.flags, undefined]);
+      expect([after.status, after.stage?.id, after.flags, after.interrupted]).toEqual([
+        position.status,
+        's1',
+        position.flags,
+        undefined,
+      ]);
       expect(await readFile(local, 'utf8')).toBe(before);
     }
 
     await writeFile(path.join(p.dir, 'mode'), 'fail');
     const rollback = await p.cli(['rollback', '--reason', 'errors up']);
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(6);
-    expect(rollback.stdout).toMatch(/kill switch written in flags\/flags\.json but NOT published \(\.\/publish\.mjs: exit 4/);
+    expect(rollback.stdout).toMatch(
+      /kill switch written in flags\/flags\.json but NOT published \(\.\/publish\.mjs: exit 4/,
+    );
     expect(rollback.stdout).toMatch(/runbook/);
     expect(await newVariantUsers(p.dir)).toBe(0);
     expect((await statusOf(p)).status).not.toBe('rolled-back');
@@ -148,7 +179,8 @@ describe('flags[].publish', () => {
     await copyFile(path.join(a.dir, 'rollout.yaml'), path.join(b, 'rollout.yaml'));
     await addPublisher(b);
     const onB = (args: string[]) => runCli([...args, '--state', stateUrl], { cwd: b, timeoutMs: 120_000 });
-    const statusB = async () => (await onB(['status', '--json'])).json<{ result: { flagFiles: FlagFileJson[] } }>().result.flagFiles;
+    const statusB = async () =>
+      (await onB(['status', '--json'])).json<{ result: { flagFiles: FlagFileJson[] } }>().result.flagFiles;
     expect((await statusB())[0]).toMatchObject({ local: null, matches: false });
     const sync = await onB(['flags', 'sync']);
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
@@ -157,7 +189,8 @@ describe('flags[].publish', () => {
     // Machine B rolls back: A's status now says its local file is stale until it syncs.
     const rollback = await onB(['rollback', '--reason', 'from the on-call laptop']);
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
-    const statusA = (await a.cli(['status', '--json'])).json<{ result: { flagFiles: FlagFileJson[] } }>().result.flagFiles;
+    const statusA = (await a.cli(['status', '--json'])).json<{ result: { flagFiles: FlagFileJson[] } }>().result
+      .flagFiles;
     expect(statusA[0]?.matches).toBe(false);
     expect((await a.cli(['flags', 'sync'])).code).toBe(0);
     expect(await newVariantUsers(a.dir)).toBe(0);

@@ -33,7 +33,10 @@ describe('hostile actors and reasons are printed escaped', () => {
       expect(r.stdout).toContain('eve\\e[31m\\nforged: line');
       expectClean(r.stdout + r.stderr);
     }
-    const rolled = await runCli(['rollback', '--actor', HOSTILE_ACTOR, '--reason', HOSTILE_REASON], { cwd: dir, env: ENV });
+    const rolled = await runCli(['rollback', '--actor', HOSTILE_ACTOR, '--reason', HOSTILE_REASON], {
+      cwd: dir,
+      env: ENV,
+    });
     expect(rolled.code, rolled.stderr).toBe(0);
     expect(rolled.stdout).toContain('why\\e[2J\\u{202e}\\nforged: reason');
     expectClean(rolled.stdout + rolled.stderr);
@@ -41,7 +44,7 @@ describe('hostile actors and reasons are printed escaped', () => {
     expectClean(log.stdout + log.stderr);
   });
 
-  it('keeps its own colours with FORCE_COLOR while escaping the actor\'s', async () => {
+  it("keeps its own colours with FORCE_COLOR while escaping the actor's", async () => {
     const dir = await miniProject();
     await runCli(['advance', '--actor', HOSTILE_ACTOR], { cwd: dir, env: ENV });
     const r = await runCli(['status'], { cwd: dir, env: { ...ENV, NO_COLOR: undefined, FORCE_COLOR: '1' } });
@@ -80,7 +83,10 @@ describe('alerts output stays valid YAML with hostile text in its comments', () 
 describe('plans that used to validate and then fail at run time', () => {
   it('{{release}} in a canary metric renders in alerts and dashboard (it exited 70)', async () => {
     const dir = await miniProject();
-    const plan = miniPlan().replace('variant="{{variant}}",status', 'variant="{{variant}}",release="{{release}}",status');
+    const plan = miniPlan().replace(
+      'variant="{{variant}}",status',
+      'variant="{{variant}}",release="{{release}}",status',
+    );
     await writeFile(path.join(dir, 'rollout.yaml'), plan);
     expect((await runCli(['validate'], { cwd: dir, env: ENV })).code).toBe(0);
     const alerts = await runCli(['alerts'], { cwd: dir, env: ENV });
@@ -94,7 +100,10 @@ describe('plans that used to validate and then fail at run time', () => {
 
   it('a compound canary window (1h30m) renders in alerts and dashboard', async () => {
     const dir = await miniProject();
-    await writeFile(path.join(dir, 'rollout.yaml'), miniPlan().replace('  window: 30m', '  window: 1h30m').replace('window: 10m }', 'window: 1h30m }'));
+    await writeFile(
+      path.join(dir, 'rollout.yaml'),
+      miniPlan().replace('  window: 30m', '  window: 1h30m').replace('window: 10m }', 'window: 1h30m }'),
+    );
     expect((await runCli(['validate'], { cwd: dir, env: ENV })).code).toBe(0);
     const alerts = await runCli(['alerts'], { cwd: dir, env: ENV });
     expect(alerts.code, alerts.stderr).toBe(0);
@@ -108,9 +117,21 @@ describe('plans that used to validate and then fail at run time', () => {
   });
 
   it.each([
-    ['a command timeout of 30d', (p: string) => p.replace('env: [PATH] }', 'env: [PATH], timeout: 30d }'), 'a command timeout is at most'],
-    ['a bake of 99999999999999999999d', (p: string) => p.replace('bake: 0s }', 'bake: 99999999999999999999d }'), 'a bake time is at most'],
-    ['{{variant}} outside quotes', (p: string) => p.replace('variant="{{variant}}",status', 'variant={{variant}},status'), 'is used outside quotes'],
+    [
+      'a command timeout of 30d',
+      (p: string) => p.replace('env: [PATH] }', 'env: [PATH], timeout: 30d }'),
+      'a command timeout is at most',
+    ],
+    [
+      'a bake of 99999999999999999999d',
+      (p: string) => p.replace('bake: 0s }', 'bake: 99999999999999999999d }'),
+      'a bake time is at most',
+    ],
+    [
+      '{{variant}} outside quotes',
+      (p: string) => p.replace('variant="{{variant}}",status', 'variant={{variant}},status'),
+      'is used outside quotes',
+    ],
   ])('validate rejects %s with file:line:col and exit 2', async (_name, mutate, message) => {
     const dir = await miniProject();
     await writeFile(path.join(dir, 'rollout.yaml'), mutate(miniPlan()));
@@ -119,17 +140,30 @@ describe('plans that used to validate and then fail at run time', () => {
     expect(r.stderr).toMatch(new RegExp(`rollout\\.yaml:\\d+:\\d+: .*${message.replace(/[{}]/g, '\\$&')}`));
   });
 
-  it.each(['99999999999999999999d', '0s', '31d'])('analyze --window %s is a usage error (exit 2), not an internal one (it exited 70)', async (window) => {
-    const dir = await miniProject();
-    const r = await runCli(['analyze', '--window', window], { cwd: dir, env: { ...ENV, ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' } });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`option '--window <duration>' argument '${window}' is invalid. Expected a duration from 1s to 30d`);
-  });
+  it.each(['99999999999999999999d', '0s', '31d'])(
+    'analyze --window %s is a usage error (exit 2), not an internal one (it exited 70)',
+    async (window) => {
+      const dir = await miniProject();
+      const r = await runCli(['analyze', '--window', window], {
+        cwd: dir,
+        env: { ...ENV, ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' },
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `option '--window <duration>' argument '${window}' is invalid. Expected a duration from 1s to 30d`,
+      );
+    },
+  );
 
   it('-c on a FIFO and on /dev/zero ends at once with exit 2 (validate and the rollback fast path)', async () => {
     const dir = await miniProject();
     execFileSync('mkfifo', [path.join(dir, 'fifo.yaml')]);
-    for (const args of [['-c', 'fifo.yaml', 'validate'], ['-c', 'fifo.yaml', 'rollback'], ['-c', '/dev/zero', 'validate'], ['-c', '/dev/zero', 'rollback']]) {
+    for (const args of [
+      ['-c', 'fifo.yaml', 'validate'],
+      ['-c', 'fifo.yaml', 'rollback'],
+      ['-c', '/dev/zero', 'validate'],
+      ['-c', '/dev/zero', 'rollback'],
+    ]) {
       const r = await runCli(args, { cwd: dir, env: ENV, timeoutMs: 15_000 });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain('not a regular file');

@@ -40,7 +40,11 @@ describe('rollout completion', () => {
   function complete(line: string, cwd: string = REPO_ROOT): string[] {
     const words = line.split(' ');
     const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_rollout\nprintf '%s\\n' "\${COMPREPLY[@]}"`;
-    const r = spawnSync('bash', ['--norc', '-c', program], { cwd, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' } });
+    const r = spawnSync('bash', ['--norc', '-c', program], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' },
+    });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.split('\n').filter(Boolean);
   }
@@ -48,7 +52,9 @@ describe('rollout completion', () => {
   it('bash completes commands, options (global ones too) and option values', () => {
     expect(complete('rollout st')).toEqual(['status', 'state']);
     expect(complete('rollout state ')).toEqual(['migrate', 'repair']);
-    expect(complete('rollout advance --')).toEqual(expect.arrayContaining(['--dry-run', '--reason', '--override', '--config', '--json', '--actor', '--help']));
+    expect(complete('rollout advance --')).toEqual(
+      expect.arrayContaining(['--dry-run', '--reason', '--override', '--config', '--json', '--actor', '--help']),
+    );
     expect(complete('rollout rollback --mode ')).toEqual(['immediate', 'progressive', 'full']);
     expect(complete('rollout completion ')).toEqual(['bash', 'zsh', 'fish']);
     expect(complete('rollout __')).toEqual([]);
@@ -84,13 +90,22 @@ describe('--json with --help and --version', () => {
   it('gives one JSON document each', async () => {
     const version = await runCli(['--json', '--version']);
     expect(version.code).toBe(0);
-    expect(version.json()).toEqual({ ok: true, exitCode: 0, command: 'version', result: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown } });
+    expect(version.json()).toEqual({
+      ok: true,
+      exitCode: 0,
+      command: 'version',
+      result: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown },
+    });
     const help = await runCli(['state', 'migrate', '--help', '--json']);
     expect(help.code).toBe(0);
-    const doc = help.json<{ result: { command: string; options: Array<{ flags: string }>; globalOptions: Array<{ flags: string }> } }>();
+    const doc = help.json<{
+      result: { command: string; options: Array<{ flags: string }>; globalOptions: Array<{ flags: string }> };
+    }>();
     expect(doc.result.command).toBe('rollout state migrate');
     expect(doc.result.options.map((o) => o.flags)).toContain('--from <url>');
-    expect(doc.result.globalOptions.map((o) => o.flags)).toEqual(expect.arrayContaining(['-c, --config <file>', '--json', '--actor <name>']));
+    expect(doc.result.globalOptions.map((o) => o.flags)).toEqual(
+      expect.arrayContaining(['-c, --config <file>', '--json', '--actor <name>']),
+    );
     const top = (await runCli(['--help', '--json'])).json<{ result: { commands: Array<{ name: string }> } }>();
     expect(top.result.commands.map((c) => c.name)).toEqual(expect.arrayContaining(['status', 'completion']));
     expect(top.result.commands.map((c) => c.name)).not.toContain('__complete');
@@ -105,11 +120,17 @@ describe('--json with --help and --version', () => {
 describe('rollout status --watch', () => {
   it('not a TTY: plain lines when something changes; ends with exit 4 when the release is rolled back', async () => {
     const dir = await projectAtFirstStage();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'status', '--watch', '--interval', '100ms'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', USER: 'tester' } });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/rollout'), 'status', '--watch', '--interval', '100ms'],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', USER: 'tester' } },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const firstLine = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), stderr.includes('\n') && resolve())));
+    const firstLine = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), stderr.includes('\n') && resolve())),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await firstLine;
@@ -118,10 +139,13 @@ describe('rollout status --watch', () => {
     expect(await exited).toBe(4);
     clearTimeout(guard);
     const lines = stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^\S+Z in-progress \| phase P2 \| stage s1 \| reserves_v1\.1 10 % \| lock free \| last advance by tester/);
+    expect(lines[0]).toMatch(
+      /^\S+Z in-progress \| phase P2 \| stage s1 \| reserves_v1\.1 10 % \| lock free \| last advance by tester/,
+    );
     expect(lines[lines.length - 1]).toMatch(/rolled-back \| .*reserves_v1\.1 KILL SWITCH .*last rollback by tester/);
     // Unchanged looks print nothing: no two neighbouring lines say the same.
-    for (let i = 1; i < lines.length; i++) expect(lines[i]?.replace(/^\S+ /, '')).not.toBe(lines[i - 1]?.replace(/^\S+ /, ''));
+    for (let i = 1; i < lines.length; i++)
+      expect(lines[i]?.replace(/^\S+ /, '')).not.toBe(lines[i - 1]?.replace(/^\S+ /, ''));
     expect(stdout).toContain('rolled-back');
     expect(stderr).not.toContain('\x1b[');
 
@@ -141,7 +165,12 @@ describe('rollout status --watch', () => {
     const dir = await projectAtFirstStage();
     expect((await runCli(['rollback', '--mode', 'immediate', '--reason', 'x'], { cwd: dir })).code).toBe(0);
     const cmd = `"${process.execPath}" "${path.join(REPO_ROOT, 'bin/rollout')}" status --watch`;
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', TERM: 'xterm' }, timeout: 30_000 });
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', TERM: 'xterm' },
+      timeout: 30_000,
+    });
     expect(r.status).toBe(4);
     expect(r.stdout).toContain('\x1b[H\x1b[2J');
     expect(r.stdout).toMatch(/KILL SWITCH on/);

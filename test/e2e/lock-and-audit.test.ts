@@ -24,11 +24,15 @@ describe('the release lock and the audit log through the CLI', () => {
     const dry = await runCli(['unlock', '--force', '--reason', 'stuck', '--dry-run'], { cwd: dir });
     expect(dry.stdout).toContain('would break the lock held by alice');
     expect((await runCli(['advance'], { cwd: dir })).code).toBe(5);
-    const unlock = await runCli(['unlock', '--force', '--reason', 'the CI job was cancelled', '--actor', 'bob'], { cwd: dir });
+    const unlock = await runCli(['unlock', '--force', '--reason', 'the CI job was cancelled', '--actor', 'bob'], {
+      cwd: dir,
+    });
     expect(unlock.code, unlock.stderr).toBe(0);
     expect(unlock.stdout).toContain('broke the lock held by alice');
     const log = await runCli(['log', '--json'], { cwd: dir });
-    const entry = log.json<{ result: { entries: Array<{ op: string; actor: string; reason: string }> } }>().result.entries.find((e) => e.op === 'unlock');
+    const entry = log
+      .json<{ result: { entries: Array<{ op: string; actor: string; reason: string }> } }>()
+      .result.entries.find((e) => e.op === 'unlock');
     expect(entry).toMatchObject({ actor: 'bob', reason: 'the CI job was cancelled' });
     expect((await runCli(['advance'], { cwd: dir })).code).toBe(0);
     // The old holder wakes up: its lock is gone, so it can no longer write.
@@ -37,7 +41,8 @@ describe('the release lock and the audit log through the CLI', () => {
 
   it('log --verify names an edited, a deleted and a reordered entry', async () => {
     const dir = await miniProject();
-    for (let i = 0; i < 2; i++) expect((await runCli(['advance', '--override', '--reason', `step ${i}`], { cwd: dir })).code).toBe(0);
+    for (let i = 0; i < 2; i++)
+      expect((await runCli(['advance', '--override', '--reason', `step ${i}`], { cwd: dir })).code).toBe(0);
     expect((await runCli(['log', '--verify'], { cwd: dir })).code).toBe(0);
     const file = path.join(dir, '.rollout/audit.jsonl');
     const original = await readFile(file, 'utf8');
@@ -47,7 +52,10 @@ describe('the release lock and the audit log through the CLI', () => {
     await writeFile(file, original.replace('step 0', 'step zero'));
     const edited = await runCli(['log', '--verify', '--json'], { cwd: dir });
     expect(edited.code).toBe(1);
-    expect(edited.json<{ result: { verification: { problems: Array<{ kind: string; line: number }> } } }>().result.verification.problems[0]).toMatchObject({ kind: 'edited', line: 1 });
+    expect(
+      edited.json<{ result: { verification: { problems: Array<{ kind: string; line: number }> } } }>().result
+        .verification.problems[0],
+    ).toMatchObject({ kind: 'edited', line: 1 });
 
     await writeFile(file, [lines[1]].join('\n') + '\n');
     const deleted = await runCli(['log', '--verify'], { cwd: dir });

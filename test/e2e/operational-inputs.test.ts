@@ -24,7 +24,9 @@ describe('rollout watch inputs', () => {
     for (const interval of ['1ms', '999ms']) {
       const r = await runCli(['watch', '--interval', interval, '--for', '1s'], { cwd: dir });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`option '--interval <duration>' argument '${interval}' is invalid. Expected a duration of at least 1s`);
+      expect(r.stderr).toContain(
+        `option '--interval <duration>' argument '${interval}' is invalid. Expected a duration of at least 1s`,
+      );
     }
     const json = await runCli(['watch', '--interval', '1ms', '--json'], { cwd: dir });
     expect(json.json<{ error: { code: string } }>().error.code).toBe('E_USAGE');
@@ -66,7 +68,9 @@ describe('rollout notify --flush', () => {
     slack.respondWith('*', 'hang');
     expect((await runCli(['advance', '--reason', 'walk'], { cwd: dir, env })).code).toBe(0);
     expect((await runCli(['rollback', '--reason', 'drill'], { cwd: dir, env })).code).toBe(0);
-    const queued = JSON.parse(await readFile(path.join(dir, '.rollout/outbox.json'), 'utf8')) as { entries: Array<{ target: string }> };
+    const queued = JSON.parse(await readFile(path.join(dir, '.rollout/outbox.json'), 'utf8')) as {
+      entries: Array<{ target: string }>;
+    };
     expect(queued.entries.length).toBeGreaterThanOrEqual(2);
     // Without the deadline the flush would wait for Slack forever and runCli would kill it at 60 s.
     const r = await runCli(['notify', '--flush', '--json'], { cwd: dir, env, timeoutMs: 60_000 });
@@ -79,7 +83,12 @@ describe('rollout notify --flush', () => {
     expect(result).toMatchObject({ delivered: 0, remaining: queued.entries.length });
     expect(result.failed).toBeGreaterThanOrEqual(1);
     expect(result.failed).toBeLessThanOrEqual(targets);
-    const after = JSON.parse(await readFile(path.join(dir, '.rollout/outbox.json'), 'utf8')) as { entries: Array<{ lastError: string | null }> };
-    expect(after.entries.some((e) => /no answer within \d+ ms/.test(e.lastError ?? '')), JSON.stringify(after.entries.map((e) => e.lastError))).toBe(true);
+    const after = JSON.parse(await readFile(path.join(dir, '.rollout/outbox.json'), 'utf8')) as {
+      entries: Array<{ lastError: string | null }>;
+    };
+    expect(
+      after.entries.some((e) => /no answer within \d+ ms/.test(e.lastError ?? '')),
+      JSON.stringify(after.entries.map((e) => e.lastError)),
+    ).toBe(true);
   }, 90_000);
 });

@@ -58,7 +58,12 @@ function stateUrl(): string {
 }
 
 function run(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-  const env = { ROLLOUT_PROMETHEUS_URL: prom.url, APP_BASE_URL: app.url, ROLLOUT_TIME_OFFSET: String(offsetMs), ...extra };
+  const env = {
+    ROLLOUT_PROMETHEUS_URL: prom.url,
+    APP_BASE_URL: app.url,
+    ROLLOUT_TIME_OFFSET: String(offsetMs),
+    ...extra,
+  };
   return runCli(['--state', stateUrl(), ...args], { cwd: project.dir, env, timeoutMs: 240_000 });
 }
 
@@ -82,15 +87,27 @@ const steps = (s: StatusDoc) => s.history.filter((h) => h.action === 'advance' |
 
 /** Audit entries of the current release key with the given op, counted in the database itself. */
 async function countAudit(op: string): Promise<number> {
-  const rows = await db.sql<{ n: number }>("SELECT count(*)::int AS n FROM rollout_audit WHERE release_key = $1 AND entry->>'op' = $2", [releaseKey, op], db.database);
+  const rows = await db.sql<{ n: number }>(
+    "SELECT count(*)::int AS n FROM rollout_audit WHERE release_key = $1 AND entry->>'op' = $2",
+    [releaseKey, op],
+    db.database,
+  );
   return rows[0]?.n ?? 0;
 }
 
 /** A fresh release key holding `base`'s state and audit log exactly as they are (no lease row yet). */
 async function startCycle(n: number): Promise<void> {
   releaseKey = `cycle_${n}`;
-  await db.sql('INSERT INTO rollout_state (release_key, serial, lineage, doc) SELECT $1, serial, lineage, doc FROM rollout_state WHERE release_key = $2', [releaseKey, 'base'], db.database);
-  await db.sql('INSERT INTO rollout_audit (release_key, seq, entry) SELECT $1, seq, entry FROM rollout_audit WHERE release_key = $2 ORDER BY id', [releaseKey, 'base'], db.database);
+  await db.sql(
+    'INSERT INTO rollout_state (release_key, serial, lineage, doc) SELECT $1, serial, lineage, doc FROM rollout_state WHERE release_key = $2',
+    [releaseKey, 'base'],
+    db.database,
+  );
+  await db.sql(
+    'INSERT INTO rollout_audit (release_key, seq, entry) SELECT $1, seq, entry FROM rollout_audit WHERE release_key = $2 ORDER BY id',
+    [releaseKey, 'base'],
+    db.database,
+  );
   await writeFile(project.flagFile, week1FlagFile);
 }
 
@@ -109,7 +126,9 @@ afterAll(async () => {
   await Promise.all([prom?.stop(), app?.stop(), db?.stop()]);
   await project?.remove();
   const total = roundMs.reduce((a, b) => a + b, 0);
-  console.log(`postgres: ${roundMs.length} rounds of ${RACERS} concurrent advances in ${(total / 1000).toFixed(1)} s (per round ${roundMs.map((t) => (t / 1000).toFixed(1)).join(', ')} s)`);
+  console.log(
+    `postgres: ${roundMs.length} rounds of ${RACERS} concurrent advances in ${(total / 1000).toFixed(1)} s (per round ${roundMs.map((t) => (t / 1000).toFixed(1)).join(', ')} s)`,
+  );
   console.log(`postgres racers: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
 });
 
@@ -121,29 +140,42 @@ describe('concurrent advances on a PostgreSQL state', () => {
     const advancesBefore = await countAudit('advance');
     const t0 = performance.now();
     const endedMs: number[] = [];
-    const runs = await Promise.all(Array.from({ length: RACERS }, (_, i) => run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` }).then((r) => {
-      endedMs[i] = performance.now() - t0;
-      return r;
-    })));
+    const runs = await Promise.all(
+      Array.from({ length: RACERS }, (_, i) =>
+        run(['advance', '--json'], { ROLLOUT_ACTOR: `racer-${round}-${i}` }).then((r) => {
+          endedMs[i] = performance.now() - t0;
+          return r;
+        }),
+      ),
+    );
     roundMs.push(performance.now() - t0);
     const codes = runs.map((r) => r.code);
     for (const r of runs) outcomes.set(outcomeOf(r), (outcomes.get(outcomeOf(r)) ?? 0) + 1);
     const detail = `round ${round} (${releaseKey}):\n${runs.map((r, i) => `#${i} exit ${r.code} after ${endedMs[i]?.toFixed(0)} ms: ${r.stdout.slice(0, 400)} ${r.stderr.slice(-400)}`).join('\n')}`;
     const expected = stages[(before.stage?.index ?? -1) + 1];
     expect(expected, 'a next stage exists').toBeDefined();
-    expect(codes.filter((c) => c === 0), detail).toHaveLength(1);
+    expect(
+      codes.filter((c) => c === 0),
+      detail,
+    ).toHaveLength(1);
     // Two cores start twenty processes over a few seconds: one that reads the state only after the
     // step was taken is not a loser of the race but a later advance, and waits for the new stage's bake.
     const late = runs.filter((r) => r.code === 3);
-    for (const r of late) expect(r.json<{ result: { step: { from: { id: string } } } }>().result.step.from.id, detail).toBe(expected?.id);
+    for (const r of late)
+      expect(r.json<{ result: { step: { from: { id: string } } } }>().result.step.from.id, detail).toBe(expected?.id);
     expect(codes.filter((c) => c === 5).length, detail).toBe(RACERS - 1 - late.length);
     // How many raced rather than came late depends on how fast 2 cores start 20 processes while other
     // test files run: the per-round count is not asserted, the sum over all rounds is.
     for (const r of runs.filter((x) => x.code === 5)) {
-      expect(['E_LOCK_BUSY', 'E_STATE_STALE', 'E_LOCK_LOST'], detail).toContain(r.json<{ error: { code: string } }>().error.code);
+      expect(['E_LOCK_BUSY', 'E_STATE_STALE', 'E_LOCK_LOST'], detail).toContain(
+        r.json<{ error: { code: string } }>().error.code,
+      );
     }
     const winner = runs.find((r) => r.code === 0) as CliRun;
-    expect(winner.json<{ result: { moved: boolean; resumed: boolean } }>().result).toMatchObject({ moved: true, resumed: want.resumed });
+    expect(winner.json<{ result: { moved: boolean; resumed: boolean } }>().result).toMatchObject({
+      moved: true,
+      resumed: want.resumed,
+    });
 
     const after = await status();
     expect(after.stage?.index).toBe((before.stage?.index ?? -1) + 1);
@@ -154,7 +186,11 @@ describe('concurrent advances on a PostgreSQL state', () => {
     // The database agrees: one more advance in the audit log, only a dead holder's lease taken over, the lease free.
     expect(await countAudit('advance')).toBe(advancesBefore + 1);
     expect(await countAudit('lock:takeover')).toBe(want.takeovers);
-    const [lease] = await db.sql<{ token: string | null }>('SELECT token FROM rollout_lock WHERE release_key = $1', [releaseKey], db.database);
+    const [lease] = await db.sql<{ token: string | null }>(
+      'SELECT token FROM rollout_lock WHERE release_key = $1',
+      [releaseKey],
+      db.database,
+    );
     expect(lease).toEqual({ token: null });
     const doc = (await readFlagDocument(project)) as FlagdDocument;
     expect(doc.flags[FLAG_KEY]?.metadata?.['rollout.stage_percent']).toBe(expected?.percent);
@@ -173,8 +209,14 @@ describe('concurrent advances on a PostgreSQL state', () => {
     const losers = [...outcomes].filter(([k]) => k.startsWith('exit 5')).reduce((n, [, v]) => n + v, 0);
     expect(losers).toBeGreaterThanOrEqual(ROUNDS);
     // Every cycle's release kept its own row and its own verifying audit chain; `base` was never touched.
-    const keys = await db.sql<{ release_key: string; serial: string }>('SELECT release_key, serial FROM rollout_state ORDER BY release_key', [], db.database);
-    expect(keys.map((k) => k.release_key)).toEqual(['base', ...Array.from({ length: Math.ceil(ROUNDS / stagesPerCycle) }, (_, i) => `cycle_${i + 1}`)].sort());
+    const keys = await db.sql<{ release_key: string; serial: string }>(
+      'SELECT release_key, serial FROM rollout_state ORDER BY release_key',
+      [],
+      db.database,
+    );
+    expect(keys.map((k) => k.release_key)).toEqual(
+      ['base', ...Array.from({ length: Math.ceil(ROUNDS / stagesPerCycle) }, (_, i) => `cycle_${i + 1}`)].sort(),
+    );
     releaseKey = 'base';
     expect((await status()).stage?.id).toBe('week-1');
   }, 900_000);
@@ -184,7 +226,11 @@ describe('concurrent advances on a PostgreSQL state', () => {
     offsetMs += BAKE_PASSED_MS;
     const crashed = await run(['advance'], { ROLLOUT_CRASH_AT: 'advance:after-intent' });
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
-    const [lease] = await db.sql<{ live: boolean }>('SELECT token IS NOT NULL AND expires_at > now() AS live FROM rollout_lock WHERE release_key = $1', [releaseKey], db.database);
+    const [lease] = await db.sql<{ live: boolean }>(
+      'SELECT token IS NOT NULL AND expires_at > now() AS live FROM rollout_lock WHERE release_key = $1',
+      [releaseKey],
+      db.database,
+    );
     expect(lease, 'the killed process left its lease live').toEqual({ live: true });
     // Finishing an interrupted step skips the evidence and, on this backend, needs a few round trips:
     // measured here, the first process spawned is done about 2 s in, before most of the other nineteen

@@ -18,7 +18,9 @@ async function quickProject(command = '[node, -e, "process.exit(0)"]', extraEnv:
   const dir = await tempProject();
   const file = path.join(dir, 'rollout.yaml');
   const plan = await readFile(file, 'utf8');
-  const quick = plan.replace(/run: \[npm, [^\]]*\]/g, `run: ${command}`).replace(/env: \[PATH, HOME(, CI)?\]/g, (m) => `${m.slice(0, -1)}${extraEnv.map((e) => `, ${e}`).join('')}]`);
+  const quick = plan
+    .replace(/run: \[npm, [^\]]*\]/g, `run: ${command}`)
+    .replace(/env: \[PATH, HOME(, CI)?\]/g, (m) => `${m.slice(0, -1)}${extraEnv.map((e) => `, ${e}`).join('')}]`);
   expect(quick).not.toMatch(/run: \[npm/);
   await writeFile(file, quick);
   return dir;
@@ -46,7 +48,10 @@ print(json.dumps({'suites': dict(root.attrib), 'suite': dict(suite.attrib), 'cas
 describe('rollout preflight on the repository plan (P0)', () => {
   it('exits 3 with the hint when no Prometheus URL is set; JUnit is well-formed; the result is recorded', async () => {
     const dir = await quickProject();
-    const r = await runCli(['preflight', '--phase', 'P0', '--junit', 'preflight.xml'], { cwd: dir, timeoutMs: 120_000 });
+    const r = await runCli(['preflight', '--phase', 'P0', '--junit', 'preflight.xml'], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('set ROLLOUT_PROMETHEUS_URL to your Prometheus');
     expect(r.stdout).toMatch(/P0 inconclusive: 7 passed, 0 failed, 8 inconclusive of 15 gate\(s\)/);
@@ -74,7 +79,8 @@ describe('rollout preflight on the repository plan (P0)', () => {
     expect(doc.cases.find((c) => c.name?.startsWith('engine-invariants'))?.outcome).toBe('passed');
 
     const status = await runCli(['status', '--json'], { cwd: dir });
-    const evidence = status.json<{ result: { latestEvidence: Array<{ key: string; verdict: string }> } }>().result.latestEvidence;
+    const evidence = status.json<{ result: { latestEvidence: Array<{ key: string; verdict: string }> } }>().result
+      .latestEvidence;
     expect(evidence).toContainEqual(expect.objectContaining({ key: 'preflight:P0', verdict: 'inconclusive' }));
     const log = await runCli(['log', '--json'], { cwd: dir });
     expect(log.stdout).toContain('"preflight"');
@@ -88,24 +94,39 @@ describe('rollout preflight on the repository plan (P0)', () => {
     const unknownPhase = await runCli(['preflight', '--phase', 'P7', '--json'], { cwd: dir });
     expect(unknownPhase.code).toBe(2);
     expect(unknownPhase.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'E_USAGE' });
-    const gha = await runCli(['preflight', '--only', 'guardian-48h', 'lint'], { cwd: dir, env: { GITHUB_ACTIONS: 'true' } });
+    const gha = await runCli(['preflight', '--only', 'guardian-48h', 'lint'], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: 'true' },
+    });
     expect(gha.code).toBe(3);
-    const line = (await readFile(path.join(dir, 'rollout.yaml'), 'utf8')).split('\n').findIndex((l) => /- id: guardian-48h\b/.test(l)) + 1;
+    const line =
+      (await readFile(path.join(dir, 'rollout.yaml'), 'utf8'))
+        .split('\n')
+        .findIndex((l) => /- id: guardian-48h\b/.test(l)) + 1;
     expect(line).toBeGreaterThan(0);
-    expect(gha.stdout).toMatch(new RegExp(`::warning file=rollout\\.yaml,line=${line},col=\\d+,title=rollout preflight P0 / guardian-48h \\(inconclusive\\)::no Prometheus URL`));
+    expect(gha.stdout).toMatch(
+      new RegExp(
+        `::warning file=rollout\\.yaml,line=${line},col=\\d+,title=rollout preflight P0 / guardian-48h \\(inconclusive\\)::no Prometheus URL`,
+      ),
+    );
     expect(gha.stdout).not.toContain('::error');
   });
 
   it('a failing command exits 1, and a secret it prints is redacted in stdout, --json and JUnit', async () => {
     const secret = 'ci-deploy-7f3a9c2e1b';
-    const dir = await quickProject('[node, -e, "console.log(\'deploying with\', process.env.CI_DEPLOY_TOKEN); process.exit(2)"]', ['CI_DEPLOY_TOKEN']);
+    const dir = await quickProject(
+      '[node, -e, "console.log(\'deploying with\', process.env.CI_DEPLOY_TOKEN); process.exit(2)"]',
+      ['CI_DEPLOY_TOKEN'],
+    );
     const env = { CI_DEPLOY_TOKEN: secret };
     const r = await runCli(['preflight', '--only', 'tests', '--junit', 'out.xml'], { cwd: dir, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('deploying with [REDACTED]');
     const j = await runCli(['preflight', '--only', 'tests', '--json'], { cwd: dir, env });
     expect(j.code).toBe(1);
-    expect(j.json<{ result: { gates: Array<{ output: string }> } }>().result.gates[0]?.output).toBe('deploying with [REDACTED]');
+    expect(j.json<{ result: { gates: Array<{ output: string }> } }>().result.gates[0]?.output).toBe(
+      'deploying with [REDACTED]',
+    );
     const xml = await readFile(path.join(dir, 'out.xml'), 'utf8');
     expect(parseJUnit(xml).cases[0]?.outcome).toBe('failure');
     for (const text of [r.stdout, r.stderr, j.stdout, j.stderr, xml]) expect(text).not.toContain(secret);
@@ -122,13 +143,29 @@ describe('rollout preflight on the repository plan (P0)', () => {
     expect(otherPhase.stderr).toContain('add --phase P1');
     const noReason = await runCli(['signoff', 'backlog-clean'], { cwd: dir, env });
     expect(noReason.code).toBe(2);
-    const dry = await runCli(['signoff', 'backlog-clean', '--reason', 'triaged', '--dry-run', '--json'], { cwd: dir, env });
-    expect(dry.json<{ result: { dryRun: boolean; event: unknown } }>().result).toMatchObject({ dryRun: true, event: null });
+    const dry = await runCli(['signoff', 'backlog-clean', '--reason', 'triaged', '--dry-run', '--json'], {
+      cwd: dir,
+      env,
+    });
+    expect(dry.json<{ result: { dryRun: boolean; event: unknown } }>().result).toMatchObject({
+      dryRun: true,
+      event: null,
+    });
     const none = await runCli(['status', '--json'], { cwd: dir });
     expect(none.json<{ result: { started: boolean } }>().result.started).toBe(false);
-    const real = await runCli(['signoff', 'chaos-ready', '--phase', 'P1', '--reason', 'framework deployed', '--json'], { cwd: dir, env });
+    const real = await runCli(['signoff', 'chaos-ready', '--phase', 'P1', '--reason', 'framework deployed', '--json'], {
+      cwd: dir,
+      env,
+    });
     expect(real.code).toBe(0);
-    expect(real.json<{ result: { event: Record<string, string> } }>().result.event).toMatchObject({ type: 'signoff', release: 'v2.1.0', phase: 'P1', item: 'chaos-ready', actor: 'ana', reason: 'framework deployed' });
+    expect(real.json<{ result: { event: Record<string, string> } }>().result.event).toMatchObject({
+      type: 'signoff',
+      release: 'v2.1.0',
+      phase: 'P1',
+      item: 'chaos-ready',
+      actor: 'ana',
+      reason: 'framework deployed',
+    });
     const log = await runCli(['log', '--json'], { cwd: dir });
     expect(log.stdout).toContain('"signoff"');
   });
@@ -147,7 +184,8 @@ describe('rollout preflight on the repository plan (P0)', () => {
       const env = { ROLLOUT_PROMETHEUS_URL: prom.url, ROLLOUT_ACTOR: 'release-captain' };
       const before = await runCli(['preflight', '--phase', 'P0', '--json'], { cwd: dir, env, timeoutMs: 120_000 });
       expect(before.code).toBe(3);
-      const gates = before.json<{ result: { gates: Array<{ id: string; verdict: string; reason: string }> } }>().result.gates;
+      const gates = before.json<{ result: { gates: Array<{ id: string; verdict: string; reason: string }> } }>().result
+        .gates;
       expect(gates.filter((g) => g.verdict !== 'pass').every((g) => g.reason === 'awaiting-signoff')).toBe(true);
 
       for (const item of P0_SIGNOFFS) {
@@ -156,19 +194,38 @@ describe('rollout preflight on the repository plan (P0)', () => {
       }
       const again = await runCli(['signoff', 'backlog-clean', '--reason', 'twice', '--json'], { cwd: dir, env });
       expect(again.code).toBe(0);
-      expect(again.json<{ result: { alreadySigned: boolean; signoff: { reason: string }; event: unknown } }>().result).toMatchObject({ alreadySigned: true, signoff: { reason: 'checked backlog-clean' }, event: null });
+      expect(
+        again.json<{ result: { alreadySigned: boolean; signoff: { reason: string }; event: unknown } }>().result,
+      ).toMatchObject({ alreadySigned: true, signoff: { reason: 'checked backlog-clean' }, event: null });
 
       const after = await runCli(['preflight', '--phase', 'P0', '--json'], { cwd: dir, env, timeoutMs: 120_000 });
       expect(after.code, after.stdout.slice(0, 2000)).toBe(0);
-      const result = after.json<{ ok: boolean; result: { verdict: string; counts: Record<string, number>; gates: Array<{ id: string; verdict: string; evidence: { observed?: unknown; details?: Record<string, unknown> } }> } }>();
+      const result = after.json<{
+        ok: boolean;
+        result: {
+          verdict: string;
+          counts: Record<string, number>;
+          gates: Array<{
+            id: string;
+            verdict: string;
+            evidence: { observed?: unknown; details?: Record<string, unknown> };
+          }>;
+        };
+      }>();
       expect(result.ok).toBe(true);
-      expect(result.result).toMatchObject({ verdict: 'pass', counts: { pass: 15, fail: 0, inconclusive: 0, total: 15 } });
+      expect(result.result).toMatchObject({
+        verdict: 'pass',
+        counts: { pass: 15, fail: 0, inconclusive: 0, total: 15 },
+      });
       const byId = Object.fromEntries(result.result.gates.map((g) => [g.id, g]));
       expect(byId['guardian-48h']?.evidence.observed).toBe(1);
       // Production (5 errors in 1,000 a minute) and staging (0.2 in 120) traffic: the baseline query counts both.
       expect(byId['error-rate-baseline']?.evidence.observed).toBeCloseTo((5 + 0.2) / (1000 + 120), 6);
       expect(byId['staging-soak-p0']?.verdict).toBe('pass');
-      expect(byId['no-p0-p1-bugs']?.evidence.details).toMatchObject({ actor: 'release-captain', reason: 'checked backlog-clean' });
+      expect(byId['no-p0-p1-bugs']?.evidence.details).toMatchObject({
+        actor: 'release-captain',
+        reason: 'checked backlog-clean',
+      });
     });
   });
 });

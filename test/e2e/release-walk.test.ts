@@ -71,315 +71,377 @@ afterAll(async () => {
   await Promise.all([prom?.stop(), failingProm?.stop()]);
 });
 
-describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' }])('walking the repository plan from Phase 0 to 100 % and complete ($backend state)', ({ backend }) => {
-  let project: PlanProject;
-  let plan: string;
-  let slack: SlackRecorder;
-  let app: AppServer;
-  let pg: TestPostgres | undefined;
-  /** `--state …` for the PostgreSQL walk; the file walk uses the default `.rollout/` beside the plan. */
-  let stateArgs: string[] = [];
-  let offsetMs = 0;
-  let expectedPosts = 0;
-  let previousCohort = new Set<string>();
-  const stageAdvanceMs: number[] = [];
-  const sharesSeen: Array<{ stage: string; percent: number; share: number }> = [];
+describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' }])(
+  'walking the repository plan from Phase 0 to 100 % and complete ($backend state)',
+  ({ backend }) => {
+    let project: PlanProject;
+    let plan: string;
+    let slack: SlackRecorder;
+    let app: AppServer;
+    let pg: TestPostgres | undefined;
+    /** `--state …` for the PostgreSQL walk; the file walk uses the default `.rollout/` beside the plan. */
+    let stateArgs: string[] = [];
+    let offsetMs = 0;
+    let expectedPosts = 0;
+    let previousCohort = new Set<string>();
+    const stageAdvanceMs: number[] = [];
+    const sharesSeen: Array<{ stage: string; percent: number; share: number }> = [];
 
-  beforeAll(async () => {
-    [slack, app, project, pg] = await Promise.all([
-      startSlackRecorder(),
-      startAppServer(),
-      // The latency budget of http gates is tested in test/integration/gates; here the walk shares the
-      // machine with other suites (the PostgreSQL race spawns 20 processes), so a local reply may be slow.
-      createPlanProject({ edit: relaxLatency }),
-      backend === 'postgres' ? startPostgres() : Promise.resolve(undefined),
-    ]);
-    plan = await project.readPlan();
-    if (pg) stateArgs = ['--state', `${pg.url}?release=${RELEASE}`];
-  }, 180_000);
+    beforeAll(async () => {
+      [slack, app, project, pg] = await Promise.all([
+        startSlackRecorder(),
+        startAppServer(),
+        // The latency budget of http gates is tested in test/integration/gates; here the walk shares the
+        // machine with other suites (the PostgreSQL race spawns 20 processes), so a local reply may be slow.
+        createPlanProject({ edit: relaxLatency }),
+        backend === 'postgres' ? startPostgres() : Promise.resolve(undefined),
+      ]);
+      plan = await project.readPlan();
+      if (pg) stateArgs = ['--state', `${pg.url}?release=${RELEASE}`];
+    }, 180_000);
 
-  afterAll(async () => {
-    await Promise.all([slack?.stop(), app?.stop(), pg?.stop()]);
-    await project?.remove();
-    const median = [...stageAdvanceMs].sort((a, b) => a - b)[Math.floor(stageAdvanceMs.length / 2)];
-    console.log(`rollout advance between stages (${backend} state): median ${median?.toFixed(0)} ms over ${stageAdvanceMs.length} runs (${stageAdvanceMs.map((t) => t.toFixed(0)).join(', ')} ms)`);
-    console.log(`flagd-core shares on ${KEYS.length} keys (${backend} state): ${sharesSeen.map((s) => `${s.stage} ${s.percent} % → ${s.share.toFixed(2)} %`).join('; ')}`);
-  });
-
-  function env(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      ROLLOUT_PROMETHEUS_URL: prom.url,
-      APP_BASE_URL: app.url,
-      SLACK_BOT_TOKEN: 'xoxb-test-token-for-the-recorder',
-      SLACK_API_URL: slack.url,
-      ROLLOUT_ACTOR: 'release-captain',
-      ROLLOUT_TIME_OFFSET: String(offsetMs),
-      ...extra,
-    };
-  }
-
-  function rollout(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
-    return runCli([...stateArgs, ...args], { cwd: project.dir, env: env(extra), timeoutMs: 240_000 });
-  }
-
-  /** `rollout advance`, timed; the output is attached to any failed exit-code assertion. */
-  async function advance(args: string[] = [], extra: Record<string, string> = {}): Promise<CliRun & { ms: number; output: string }> {
-    const t0 = performance.now();
-    const r = await rollout(['advance', ...args], extra);
-    return { ...r, ms: performance.now() - t0, output: `${r.stdout}\n${r.stderr}` };
-  }
-
-  async function status(): Promise<StatusDoc> {
-    const r = await rollout(['status', '--json']);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    return r.json<{ result: StatusDoc }>().result;
-  }
-
-  async function signAll(items: string[]): Promise<void> {
-    for (const item of items) {
-      const r = await rollout(['signoff', item, '--reason', `verified ${item} for the release`]);
-      expect(r.code, `${item}: ${r.stderr}`).toBe(0);
-      expectedPosts += 1;
-    }
-  }
-
-  /** Every chat.postMessage so far, and the headers of the release announcements among them. */
-  async function expectPosts(): Promise<string[]> {
-    await slack.waitForCalls('chat.postMessage', expectedPosts, 5000);
-    // Slack's WebClient retries a request whose answer takes longer than its timeout (5 s), so a post
-    // the recorder answered late (this worker busy evaluating 10,000 users with flagd-core) arrives
-    // twice with the same body: delivery is at least once. Count each message once.
-    const posts = slack.callsOf('chat.postMessage').filter((p, i, all) => i === 0 || JSON.stringify(p.body) !== JSON.stringify(all[i - 1]!.body));
-    expect(posts).toHaveLength(expectedPosts);
-    return posts.map((p) => {
-      const blocks = p.body.blocks as Array<{ type: string; text?: { text: string } }>;
-      return blocks.find((b) => b.type === 'header')?.text?.text ?? '';
+    afterAll(async () => {
+      await Promise.all([slack?.stop(), app?.stop(), pg?.stop()]);
+      await project?.remove();
+      const median = [...stageAdvanceMs].sort((a, b) => a - b)[Math.floor(stageAdvanceMs.length / 2)];
+      console.log(
+        `rollout advance between stages (${backend} state): median ${median?.toFixed(0)} ms over ${stageAdvanceMs.length} runs (${stageAdvanceMs.map((t) => t.toFixed(0)).join(', ')} ms)`,
+      );
+      console.log(
+        `flagd-core shares on ${KEYS.length} keys (${backend} state): ${sharesSeen.map((s) => `${s.stage} ${s.percent} % → ${s.share.toFixed(2)} %`).join('; ')}`,
+      );
     });
-  }
 
-  async function expectPosition(phase: string, stage: string | null, percent: number | undefined): Promise<StatusDoc> {
-    const s = await status();
-    expect({ phase: s.phase, stage: s.stage?.id ?? null, percent: s.flags[FLAG_KEY]?.percent }).toEqual({ phase, stage, percent });
-    return s;
-  }
-
-  /**
-   * The flag file as applications see it: the share of new-variant users within ±1 point of the
-   * stage's percent, every member of the stage's groups on the new variant, and nobody who had the new
-   * variant losing it.
-   */
-  async function expectFlagFile(stage: string, percent: number, groups: string[]): Promise<FlagdDocument> {
-    const doc = await readFlagDocument(project);
-    expect(doc, 'flag file written').not.toBeNull();
-    const flagDoc = doc as FlagdDocument;
-    const cohort = evaluateCohort(flagDoc, KEYS);
-    sharesSeen.push({ stage, percent, share: cohort.percent });
-    expect(cohort.counts[NEW_VARIANT] ?? 0).toBe(cohort.withNewVariant);
-    expect(cohort.withNewVariant + (cohort.counts[FALLBACK_VARIANT] ?? 0)).toBe(KEYS.length);
-    expect(Math.abs(cohort.percent - percent), `share ${cohort.percent} % at ${stage}`).toBeLessThanOrEqual(1);
-    // A group-only stage (0 %) serves nobody outside its groups: not one key.
-    if (percent === 0) expect(cohort.withNewVariant, `users outside ${groups.join(', ')} at ${stage}`).toBe(0);
-    for (const group of groups) {
-      const served = MEMBERS.map((k) => variantFor(flagDoc, k, [group]));
-      expect(served.every((v) => v === NEW_VARIANT), `every member of ${group} gets ${NEW_VARIANT}`).toBe(true);
+    function env(extra: Record<string, string> = {}): Record<string, string> {
+      return {
+        ROLLOUT_PROMETHEUS_URL: prom.url,
+        APP_BASE_URL: app.url,
+        SLACK_BOT_TOKEN: 'xoxb-test-token-for-the-recorder',
+        SLACK_API_URL: slack.url,
+        ROLLOUT_ACTOR: 'release-captain',
+        ROLLOUT_TIME_OFFSET: String(offsetMs),
+        ...extra,
+      };
     }
-    const lost = [...previousCohort].filter((k) => !cohort.cohort.has(k));
-    expect(lost, 'users who had the new variant keep it').toEqual([]);
-    previousCohort = cohort.cohort;
-    return flagDoc;
-  }
-  it('P0 → P1 → P2: gates against Prometheus and the app, sign-offs announced', async () => {
-    const fresh = await status();
-    expect(fresh).toMatchObject({ status: 'not-started', phase: 'P0', stage: null, serial: 0 });
-    expect(await readFlagDocument(project)).toBeNull();
 
-    await signAll(phaseSignoffs(plan, 'P0'));
-    const p0 = await advance();
-    expect(p0.code, p0.output).toBe(0);
-    expectedPosts += 1;
-    await expectPosition('P1', null, undefined);
-    // Before the rollout the flag file exists and serves the fallback to everyone, group members too.
-    const before = (await readFlagDocument(project)) as FlagdDocument;
-    expect(evaluateCohort(before, KEYS.slice(0, 2000)).withNewVariant).toBe(0);
-    expect(variantFor(before, MEMBERS[0] as string, ['internal'])).toBe(FALLBACK_VARIANT);
+    function rollout(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
+      return runCli([...stateArgs, ...args], { cwd: project.dir, env: env(extra), timeoutMs: 240_000 });
+    }
 
-    await signAll(phaseSignoffs(plan, 'P1'));
-    const p1 = await advance();
-    expect(p1.code, p1.output).toBe(0);
-    expectedPosts += 1;
-    await expectPosition('P2', null, undefined);
-    expect(app.requests.filter((r) => r.status === 429).length, 'the burst was rate-limited').toBeGreaterThan(0);
-    expect(app.requests.some((r) => r.path === '/api/funds' && r.status === 401)).toBe(true);
+    /** `rollout advance`, timed; the output is attached to any failed exit-code assertion. */
+    async function advance(
+      args: string[] = [],
+      extra: Record<string, string> = {},
+    ): Promise<CliRun & { ms: number; output: string }> {
+      const t0 = performance.now();
+      const r = await rollout(['advance', ...args], extra);
+      return { ...r, ms: performance.now() - t0, output: `${r.stdout}\n${r.stderr}` };
+    }
 
-    const headers = await expectPosts();
-    expect(headers.filter((h) => h.includes('phase P0 → P1') || h.includes('phase P1 → P2'))).toHaveLength(2);
-    expect(headers.filter((h) => h.includes('sign-off'))).toHaveLength(phaseSignoffs(plan, 'P0').length + phaseSignoffs(plan, 'P1').length);
-  }, 300_000);
+    async function status(): Promise<StatusDoc> {
+      const r = await rollout(['status', '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return r.json<{ result: StatusDoc }>().result;
+    }
 
-  it('P2 starts the rollout with the internal group only; before the bake ends advance exits 3 and says when it ends', async () => {
-    const [first] = rolloutStages(plan);
-    await signAll(phaseSignoffs(plan, 'P2', 'own'));
-    const start = await advance();
-    expect(start.code, start.output).toBe(0);
-    expectedPosts += 1;
-    await expectPosition('P2', 'week-1', 0);
-    await expectFlagFile('week-1', first?.percent ?? 0, first?.groups ?? []);
-
-    const early = await advance();
-    expect(early.code, early.output).toBe(3);
-    expect(early.stdout).toMatch(/bake time of week-1 ends in (7d|6d 23h)/);
-    expect(early.stdout).toMatch(/\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
-    expect(early.stdout).toContain('nothing was changed');
-    await expectPosition('P2', 'week-1', 0);
-  }, 300_000);
-
-  it('after the bake: --dry-run shows the flag diff and changes nothing; a failing canary on a rollback metric says it would roll back, exit 1, nothing changed', async () => {
-    offsetMs += BAKE_PASSED_MS;
-    const serial = (await status()).serial;
-    const flagBytes = await readFile(project.flagFile, 'utf8');
-
-    const dry = await advance(['--dry-run']);
-    expect(dry.code, dry.output).toBe(0);
-    expect(dry.stdout).toMatch(/would advance P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\)/);
-    expect(dry.stdout).toContain('flag diff');
-    // week-2 adds a group: read as such, not as the targeting rule's entries shifted by one.
-    expect(dry.stdout).toContain('reserves_v1.1: 0 % → 5 %; groups +beta_users');
-    expect(dry.stdout).not.toContain('targeting.if[');
-    expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
-    expect((await status()).serial).toBe(serial);
-
-    // error_rate is `onFail: rollback` in the plan: a real advance would roll back (stage-end-rollback.test.ts); dry, it says so.
-    const failing = await advance(['--dry-run'], { ROLLOUT_PROMETHEUS_URL: failingProm.url });
-    expect(failing.code, failing.output).toBe(1);
-    expect(failing.stdout).toMatch(/canary error_rate: fail/);
-    expect(failing.stdout).toContain('stage-end canary failed on error_rate (onFail: rollback): would roll the release back; nothing was changed');
-    expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
-    const after = await expectPosition('P2', 'week-1', 0);
-    expect(after.serial).toBe(serial);
-    await expectPosts();
-  }, 300_000);
-
-  it('each stage after its 7-day bake and a passing canary, up to 100 %; an inconclusive canary moves only with --override', async () => {
-    const stages = rolloutStages(plan);
-    for (let i = 1; i < stages.length; i++) {
-      const stage = stages[i] as (typeof stages)[number];
-      const from = stages[i - 1] as (typeof stages)[number];
-      if (i > 1) offsetMs += BAKE_PASSED_MS;
-      let step: Awaited<ReturnType<typeof advance>>;
-      if (stage.id === 'week-4') {
-        // Prometheus unreachable for this call: no evidence, so no step, until someone overrides.
-        const dark = { ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' };
-        const blind = await advance([], dark);
-        expect(blind.code, blind.output).toBe(3);
-        expect(blind.stdout).toMatch(/canary error_rate: inconclusive/);
-        await expectPosition('P2', from.id, from.percent);
-        const noReason = await advance(['--override'], dark);
-        expect(noReason.code).toBe(2);
-        step = await advance(['--override', '--reason', 'metrics outage; dashboards reviewed by hand'], dark);
-        expect(step.stdout).toContain('OVERRIDE');
+    async function signAll(items: string[]): Promise<void> {
+      for (const item of items) {
+        const r = await rollout(['signoff', item, '--reason', `verified ${item} for the release`]);
+        expect(r.code, `${item}: ${r.stderr}`).toBe(0);
         expectedPosts += 1;
-      } else {
-        step = await advance();
       }
-      expect(step.code, step.output).toBe(0);
-      stageAdvanceMs.push(step.ms);
+    }
+
+    /** Every chat.postMessage so far, and the headers of the release announcements among them. */
+    async function expectPosts(): Promise<string[]> {
+      await slack.waitForCalls('chat.postMessage', expectedPosts, 5000);
+      // Slack's WebClient retries a request whose answer takes longer than its timeout (5 s), so a post
+      // the recorder answered late (this worker busy evaluating 10,000 users with flagd-core) arrives
+      // twice with the same body: delivery is at least once. Count each message once.
+      const posts = slack
+        .callsOf('chat.postMessage')
+        .filter((p, i, all) => i === 0 || JSON.stringify(p.body) !== JSON.stringify(all[i - 1]!.body));
+      expect(posts).toHaveLength(expectedPosts);
+      return posts.map((p) => {
+        const blocks = p.body.blocks as Array<{ type: string; text?: { text: string } }>;
+        return blocks.find((b) => b.type === 'header')?.text?.text ?? '';
+      });
+    }
+
+    async function expectPosition(
+      phase: string,
+      stage: string | null,
+      percent: number | undefined,
+    ): Promise<StatusDoc> {
+      const s = await status();
+      expect({ phase: s.phase, stage: s.stage?.id ?? null, percent: s.flags[FLAG_KEY]?.percent }).toEqual({
+        phase,
+        stage,
+        percent,
+      });
+      return s;
+    }
+
+    /**
+     * The flag file as applications see it: the share of new-variant users within ±1 point of the
+     * stage's percent, every member of the stage's groups on the new variant, and nobody who had the new
+     * variant losing it.
+     */
+    async function expectFlagFile(stage: string, percent: number, groups: string[]): Promise<FlagdDocument> {
+      const doc = await readFlagDocument(project);
+      expect(doc, 'flag file written').not.toBeNull();
+      const flagDoc = doc as FlagdDocument;
+      const cohort = evaluateCohort(flagDoc, KEYS);
+      sharesSeen.push({ stage, percent, share: cohort.percent });
+      expect(cohort.counts[NEW_VARIANT] ?? 0).toBe(cohort.withNewVariant);
+      expect(cohort.withNewVariant + (cohort.counts[FALLBACK_VARIANT] ?? 0)).toBe(KEYS.length);
+      expect(Math.abs(cohort.percent - percent), `share ${cohort.percent} % at ${stage}`).toBeLessThanOrEqual(1);
+      // A group-only stage (0 %) serves nobody outside its groups: not one key.
+      if (percent === 0) expect(cohort.withNewVariant, `users outside ${groups.join(', ')} at ${stage}`).toBe(0);
+      for (const group of groups) {
+        const served = MEMBERS.map((k) => variantFor(flagDoc, k, [group]));
+        expect(
+          served.every((v) => v === NEW_VARIANT),
+          `every member of ${group} gets ${NEW_VARIANT}`,
+        ).toBe(true);
+      }
+      const lost = [...previousCohort].filter((k) => !cohort.cohort.has(k));
+      expect(lost, 'users who had the new variant keep it').toEqual([]);
+      previousCohort = cohort.cohort;
+      return flagDoc;
+    }
+    it('P0 → P1 → P2: gates against Prometheus and the app, sign-offs announced', async () => {
+      const fresh = await status();
+      expect(fresh).toMatchObject({ status: 'not-started', phase: 'P0', stage: null, serial: 0 });
+      expect(await readFlagDocument(project)).toBeNull();
+
+      await signAll(phaseSignoffs(plan, 'P0'));
+      const p0 = await advance();
+      expect(p0.code, p0.output).toBe(0);
       expectedPosts += 1;
-      await expectPosition('P2', stage.id, stage.percent);
-      await expectFlagFile(stage.id, stage.percent, stage.groups);
-    }
-    const headers = await expectPosts();
-    const stageHeaders = headers.filter((h) => h.includes('stage '));
-    expect(stageHeaders.map((h) => /stage (\d+)% → (\d+)%/.exec(h)?.slice(1).join('→'))).toEqual(['0→0', '0→5', '5→25', '25→50', '50→100']);
-    const percentFields = slack.callsOf('chat.postMessage').flatMap((p) => JSON.stringify(p.body.blocks).match(/\*Percent\*\\n\d+% → \d+%( \(internal only\))?/g) ?? []);
-    expect(percentFields).toEqual(['0% → 0% (internal only)', '0% → 5%', '5% → 25%', '25% → 50%', '50% → 100%'].map((p) => `*Percent*\\n${p}`));
-    expect(headers.filter((h) => h.includes('evidence overridden by release-captain'))).toHaveLength(1);
-    const override = slack.callsOf('chat.postMessage').find((p) => JSON.stringify(p.body.blocks).includes('overridden'));
-    expect(JSON.stringify(override?.body.blocks)).toContain('metrics outage; dashboards reviewed by hand');
+      await expectPosition('P1', null, undefined);
+      // Before the rollout the flag file exists and serves the fallback to everyone, group members too.
+      const before = (await readFlagDocument(project)) as FlagdDocument;
+      expect(evaluateCohort(before, KEYS.slice(0, 2000)).withNewVariant).toBe(0);
+      expect(variantFor(before, MEMBERS[0] as string, ['internal'])).toBe(FALLBACK_VARIANT);
 
-    const log = await rollout(['log', '--json', '--limit', '1000']);
-    const entries = log.json<{ result: { entries: Array<{ op: string; reason?: string; data?: { to?: { stage?: string } } }> } }>().result.entries;
-    const overrides = entries.filter((e) => e.op === 'override');
-    expect(overrides).toHaveLength(1);
-    expect(overrides[0]).toMatchObject({ reason: 'metrics outage; dashboards reviewed by hand', data: { to: { stage: 'week-4' } } });
-  }, 300_000);
+      await signAll(phaseSignoffs(plan, 'P1'));
+      const p1 = await advance();
+      expect(p1.code, p1.output).toBe(0);
+      expectedPosts += 1;
+      await expectPosition('P2', null, undefined);
+      expect(app.requests.filter((r) => r.status === 429).length, 'the burst was rate-limited').toBeGreaterThan(0);
+      expect(app.requests.some((r) => r.path === '/api/funds' && r.status === 401)).toBe(true);
 
-  it('P2 finishes after its completion sign-offs; P3, then P4 after the 24 h soak; the release completes', async () => {
-    const waiting = await advance();
-    expect(waiting.code, waiting.output).toBe(3);
-    expect(waiting.stdout).toMatch(/sign-offs missing: .*phase-tasks-done/);
-    await signAll(phaseSignoffs(plan, 'P2', 'completion'));
-    const p2 = await advance();
-    expect(p2.code, p2.output).toBe(0);
-    expectedPosts += 1;
-    await expectPosition('P3', null, 100);
-    await expectFlagFile('P3', 100, ['internal', 'beta_users']);
+      const headers = await expectPosts();
+      expect(headers.filter((h) => h.includes('phase P0 → P1') || h.includes('phase P1 → P2'))).toHaveLength(2);
+      expect(headers.filter((h) => h.includes('sign-off'))).toHaveLength(
+        phaseSignoffs(plan, 'P0').length + phaseSignoffs(plan, 'P1').length,
+      );
+    }, 300_000);
 
-    await signAll(phaseSignoffs(plan, 'P3'));
-    const p3 = await advance();
-    expect(p3.code, p3.output).toBe(0);
-    expectedPosts += 1;
-    await expectPosition('P4', null, 100);
+    it('P2 starts the rollout with the internal group only; before the bake ends advance exits 3 and says when it ends', async () => {
+      const [first] = rolloutStages(plan);
+      await signAll(phaseSignoffs(plan, 'P2', 'own'));
+      const start = await advance();
+      expect(start.code, start.output).toBe(0);
+      expectedPosts += 1;
+      await expectPosition('P2', 'week-1', 0);
+      await expectFlagFile('week-1', first?.percent ?? 0, first?.groups ?? []);
 
-    await signAll(phaseSignoffs(plan, 'P4'));
-    const soaking = await advance();
-    expect(soaking.code, soaking.output).toBe(3);
-    expect(soaking.stdout).toMatch(/soak-24h: inconclusive — soaking/);
-    offsetMs += 25 * 3600_000;
-    const done = await advance();
-    expect(done.code, done.output).toBe(0);
-    expectedPosts += 1;
-    const final = await status();
-    expect(final).toMatchObject({ status: 'completed', stage: null });
-    expect(final.flags[FLAG_KEY]?.percent).toBe(100);
-    await expectFlagFile('complete', 100, ['internal', 'beta_users']);
+      const early = await advance();
+      expect(early.code, early.output).toBe(3);
+      expect(early.stdout).toMatch(/bake time of week-1 ends in (7d|6d 23h)/);
+      expect(early.stdout).toMatch(/\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
+      expect(early.stdout).toContain('nothing was changed');
+      await expectPosition('P2', 'week-1', 0);
+    }, 300_000);
 
-    const again = await advance();
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('the release is complete');
+    it('after the bake: --dry-run shows the flag diff and changes nothing; a failing canary on a rollback metric says it would roll back, exit 1, nothing changed', async () => {
+      offsetMs += BAKE_PASSED_MS;
+      const serial = (await status()).serial;
+      const flagBytes = await readFile(project.flagFile, 'utf8');
 
-    const headers = await expectPosts();
-    expect(headers.filter((h) => / phase /.test(h))).toEqual([
-      'v2.1.0: phase P0 → P1',
-      'v2.1.0: phase P1 → P2',
-      'v2.1.0: phase P2 → P3',
-      'v2.1.0: phase P3 → P4',
-      'v2.1.0: phase P4 → complete',
-    ]);
-    const signoffCount = ['P0', 'P1', 'P2', 'P3', 'P4'].reduce((n, p) => n + phaseSignoffs(plan, p).length, 0);
-    expect(headers.filter((h) => h.includes('sign-off'))).toHaveLength(signoffCount);
+      const dry = await advance(['--dry-run']);
+      expect(dry.code, dry.output).toBe(0);
+      expect(dry.stdout).toMatch(/would advance P2 \/ week-1 \(0 %\) → P2 \/ week-2 \(5 %\)/);
+      expect(dry.stdout).toContain('flag diff');
+      // week-2 adds a group: read as such, not as the targeting rule's entries shifted by one.
+      expect(dry.stdout).toContain('reserves_v1.1: 0 % → 5 %; groups +beta_users');
+      expect(dry.stdout).not.toContain('targeting.if[');
+      expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
+      expect((await status()).serial).toBe(serial);
 
-    const verify = await rollout(['log', '--verify']);
-    expect(verify.code, verify.stdout).toBe(0);
-    expect(verify.stdout).toMatch(/audit log verifies/);
-  }, 300_000);
+      // error_rate is `onFail: rollback` in the plan: a real advance would roll back (stage-end-rollback.test.ts); dry, it says so.
+      const failing = await advance(['--dry-run'], { ROLLOUT_PROMETHEUS_URL: failingProm.url });
+      expect(failing.code, failing.output).toBe(1);
+      expect(failing.stdout).toMatch(/canary error_rate: fail/);
+      expect(failing.stdout).toContain(
+        'stage-end canary failed on error_rate (onFail: rollback): would roll the release back; nothing was changed',
+      );
+      expect(await readFile(project.flagFile, 'utf8')).toBe(flagBytes);
+      const after = await expectPosition('P2', 'week-1', 0);
+      expect(after.serial).toBe(serial);
+      await expectPosts();
+    }, 300_000);
 
-  it('the state, the lock and the audit log are where --state put them, and nowhere else', async () => {
-    const final = await status();
-    const log = await rollout(['log', '--json', '--limit', '1000']);
-    expect(log.code, log.stderr).toBe(0);
-    const entries = log.json<{ result: { entries: Array<{ op: string; hash: string }> } }>().result.entries;
-    expect(entries.length).toBeGreaterThan(20);
-    const local = path.join(project.dir, '.rollout');
-    if (backend === 'file') {
-      const stored = JSON.parse(await readFile(path.join(local, 'state.json'), 'utf8')) as { serial: number; status: string };
-      expect(stored).toMatchObject({ serial: final.serial, status: 'completed' });
-      const lines = (await readFile(path.join(local, 'audit.jsonl'), 'utf8')).trim().split('\n');
-      expect(lines.map((l) => (JSON.parse(l) as { hash: string }).hash)).toEqual(entries.map((e) => e.hash));
-      return;
-    }
-    const db = pg as TestPostgres;
-    // Outbox and incident ledger may live in .rollout/ beside the plan; the release itself may not.
-    for (const name of ['state.json', 'audit.jsonl', 'lock.json']) expect(existsSync(path.join(local, name)), `${name} beside the plan`).toBe(false);
-    const states = await db.sql<{ release_key: string; serial: string; status: string }>("SELECT release_key, serial, doc->>'status' AS status FROM rollout_state", [], db.database);
-    expect(states.map((r) => ({ ...r, serial: Number(r.serial) }))).toEqual([{ release_key: RELEASE, serial: final.serial, status: 'completed' }]);
-    const audit = await db.sql<{ release_key: string; seq: string; hash: string }>("SELECT release_key, seq, entry->>'hash' AS hash FROM rollout_audit ORDER BY id", [], db.database);
-    expect(audit.every((r) => r.release_key === RELEASE)).toBe(true);
-    expect(audit.map((r) => r.hash)).toEqual(entries.map((e) => e.hash));
-    const locks = await db.sql<{ release_key: string; token: string | null; fencing: string }>('SELECT release_key, token, fencing FROM rollout_lock', [], db.database);
-    expect(locks).toHaveLength(1);
-    expect(locks[0]).toMatchObject({ release_key: RELEASE, token: null });
-    // Each sign-off and each step was its own process taking the lease: the fencing number counts them all.
-    const transitions = entries.filter((e) => ['signoff', 'advance', 'override'].includes(e.op)).length;
-    expect(Number(locks[0]?.fencing)).toBeGreaterThanOrEqual(transitions);
-  }, 60_000);
-});
+    it('each stage after its 7-day bake and a passing canary, up to 100 %; an inconclusive canary moves only with --override', async () => {
+      const stages = rolloutStages(plan);
+      for (let i = 1; i < stages.length; i++) {
+        const stage = stages[i] as (typeof stages)[number];
+        const from = stages[i - 1] as (typeof stages)[number];
+        if (i > 1) offsetMs += BAKE_PASSED_MS;
+        let step: Awaited<ReturnType<typeof advance>>;
+        if (stage.id === 'week-4') {
+          // Prometheus unreachable for this call: no evidence, so no step, until someone overrides.
+          const dark = { ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' };
+          const blind = await advance([], dark);
+          expect(blind.code, blind.output).toBe(3);
+          expect(blind.stdout).toMatch(/canary error_rate: inconclusive/);
+          await expectPosition('P2', from.id, from.percent);
+          const noReason = await advance(['--override'], dark);
+          expect(noReason.code).toBe(2);
+          step = await advance(['--override', '--reason', 'metrics outage; dashboards reviewed by hand'], dark);
+          expect(step.stdout).toContain('OVERRIDE');
+          expectedPosts += 1;
+        } else {
+          step = await advance();
+        }
+        expect(step.code, step.output).toBe(0);
+        stageAdvanceMs.push(step.ms);
+        expectedPosts += 1;
+        await expectPosition('P2', stage.id, stage.percent);
+        await expectFlagFile(stage.id, stage.percent, stage.groups);
+      }
+      const headers = await expectPosts();
+      const stageHeaders = headers.filter((h) => h.includes('stage '));
+      expect(stageHeaders.map((h) => /stage (\d+)% → (\d+)%/.exec(h)?.slice(1).join('→'))).toEqual([
+        '0→0',
+        '0→5',
+        '5→25',
+        '25→50',
+        '50→100',
+      ]);
+      const percentFields = slack
+        .callsOf('chat.postMessage')
+        .flatMap((p) => JSON.stringify(p.body.blocks).match(/\*Percent\*\\n\d+% → \d+%( \(internal only\))?/g) ?? []);
+      expect(percentFields).toEqual(
+        ['0% → 0% (internal only)', '0% → 5%', '5% → 25%', '25% → 50%', '50% → 100%'].map((p) => `*Percent*\\n${p}`),
+      );
+      expect(headers.filter((h) => h.includes('evidence overridden by release-captain'))).toHaveLength(1);
+      const override = slack
+        .callsOf('chat.postMessage')
+        .find((p) => JSON.stringify(p.body.blocks).includes('overridden'));
+      expect(JSON.stringify(override?.body.blocks)).toContain('metrics outage; dashboards reviewed by hand');
+
+      const log = await rollout(['log', '--json', '--limit', '1000']);
+      const entries = log.json<{
+        result: { entries: Array<{ op: string; reason?: string; data?: { to?: { stage?: string } } }> };
+      }>().result.entries;
+      const overrides = entries.filter((e) => e.op === 'override');
+      expect(overrides).toHaveLength(1);
+      expect(overrides[0]).toMatchObject({
+        reason: 'metrics outage; dashboards reviewed by hand',
+        data: { to: { stage: 'week-4' } },
+      });
+    }, 300_000);
+
+    it('P2 finishes after its completion sign-offs; P3, then P4 after the 24 h soak; the release completes', async () => {
+      const waiting = await advance();
+      expect(waiting.code, waiting.output).toBe(3);
+      expect(waiting.stdout).toMatch(/sign-offs missing: .*phase-tasks-done/);
+      await signAll(phaseSignoffs(plan, 'P2', 'completion'));
+      const p2 = await advance();
+      expect(p2.code, p2.output).toBe(0);
+      expectedPosts += 1;
+      await expectPosition('P3', null, 100);
+      await expectFlagFile('P3', 100, ['internal', 'beta_users']);
+
+      await signAll(phaseSignoffs(plan, 'P3'));
+      const p3 = await advance();
+      expect(p3.code, p3.output).toBe(0);
+      expectedPosts += 1;
+      await expectPosition('P4', null, 100);
+
+      await signAll(phaseSignoffs(plan, 'P4'));
+      const soaking = await advance();
+      expect(soaking.code, soaking.output).toBe(3);
+      expect(soaking.stdout).toMatch(/soak-24h: inconclusive — soaking/);
+      offsetMs += 25 * 3600_000;
+      const done = await advance();
+      expect(done.code, done.output).toBe(0);
+      expectedPosts += 1;
+      const final = await status();
+      expect(final).toMatchObject({ status: 'completed', stage: null });
+      expect(final.flags[FLAG_KEY]?.percent).toBe(100);
+      await expectFlagFile('complete', 100, ['internal', 'beta_users']);
+
+      const again = await advance();
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('the release is complete');
+
+      const headers = await expectPosts();
+      expect(headers.filter((h) => / phase /.test(h))).toEqual([
+        'v2.1.0: phase P0 → P1',
+        'v2.1.0: phase P1 → P2',
+        'v2.1.0: phase P2 → P3',
+        'v2.1.0: phase P3 → P4',
+        'v2.1.0: phase P4 → complete',
+      ]);
+      const signoffCount = ['P0', 'P1', 'P2', 'P3', 'P4'].reduce((n, p) => n + phaseSignoffs(plan, p).length, 0);
+      expect(headers.filter((h) => h.includes('sign-off'))).toHaveLength(signoffCount);
+
+      const verify = await rollout(['log', '--verify']);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect(verify.stdout).toMatch(/audit log verifies/);
+    }, 300_000);
+
+    it('the state, the lock and the audit log are where --state put them, and nowhere else', async () => {
+      const final = await status();
+      const log = await rollout(['log', '--json', '--limit', '1000']);
+      expect(log.code, log.stderr).toBe(0);
+      const entries = log.json<{ result: { entries: Array<{ op: string; hash: string }> } }>().result.entries;
+      expect(entries.length).toBeGreaterThan(20);
+      const local = path.join(project.dir, '.rollout');
+      if (backend === 'file') {
+        const stored = JSON.parse(await readFile(path.join(local, 'state.json'), 'utf8')) as {
+          serial: number;
+          status: string;
+        };
+        expect(stored).toMatchObject({ serial: final.serial, status: 'completed' });
+        const lines = (await readFile(path.join(local, 'audit.jsonl'), 'utf8')).trim().split('\n');
+        expect(lines.map((l) => (JSON.parse(l) as { hash: string }).hash)).toEqual(entries.map((e) => e.hash));
+        return;
+      }
+      const db = pg as TestPostgres;
+      // Outbox and incident ledger may live in .rollout/ beside the plan; the release itself may not.
+      for (const name of ['state.json', 'audit.jsonl', 'lock.json'])
+        expect(existsSync(path.join(local, name)), `${name} beside the plan`).toBe(false);
+      const states = await db.sql<{ release_key: string; serial: string; status: string }>(
+        "SELECT release_key, serial, doc->>'status' AS status FROM rollout_state",
+        [],
+        db.database,
+      );
+      expect(states.map((r) => ({ ...r, serial: Number(r.serial) }))).toEqual([
+        { release_key: RELEASE, serial: final.serial, status: 'completed' },
+      ]);
+      const audit = await db.sql<{ release_key: string; seq: string; hash: string }>(
+        "SELECT release_key, seq, entry->>'hash' AS hash FROM rollout_audit ORDER BY id",
+        [],
+        db.database,
+      );
+      expect(audit.every((r) => r.release_key === RELEASE)).toBe(true);
+      expect(audit.map((r) => r.hash)).toEqual(entries.map((e) => e.hash));
+      const locks = await db.sql<{ release_key: string; token: string | null; fencing: string }>(
+        'SELECT release_key, token, fencing FROM rollout_lock',
+        [],
+        db.database,
+      );
+      expect(locks).toHaveLength(1);
+      expect(locks[0]).toMatchObject({ release_key: RELEASE, token: null });
+      // Each sign-off and each step was its own process taking the lease: the fencing number counts them all.
+      const transitions = entries.filter((e) => ['signoff', 'advance', 'override'].includes(e.op)).length;
+      expect(Number(locks[0]?.fencing)).toBeGreaterThanOrEqual(transitions);
+    }, 60_000);
+  },
+);

@@ -31,7 +31,10 @@ async function flagDoc(dir: string): Promise<FlagdDocument> {
 }
 
 /** Walks a fresh mini release to its first stage (10 % + internal) through the real CLI. */
-async function projectAtFirstStage(opts: Parameters<typeof miniProject>[0] = {}, env: Record<string, string> = {}): Promise<string> {
+async function projectAtFirstStage(
+  opts: Parameters<typeof miniProject>[0] = {},
+  env: Record<string, string> = {},
+): Promise<string> {
   const dir = await miniProject({ healthUrl, ...opts });
   for (let i = 0; i < 3; i++) {
     const r = await runCli(['advance', '--reason', 'test walk'], { cwd: dir, env });
@@ -87,16 +90,24 @@ describe('rollout rollback', () => {
     await writeFile(path.join(dir, 'rollout.yaml'), plan);
     const again = await runCli(['rollback', '--json'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json<{ result: { recorded: boolean; flagWrittenAtMs: number | null } }>().result).toMatchObject({ recorded: true, flagWrittenAtMs: null });
+    expect(again.json<{ result: { recorded: boolean; flagWrittenAtMs: number | null } }>().result).toMatchObject({
+      recorded: true,
+      flagWrittenAtMs: null,
+    });
   }, 300_000);
 
   it('full: verifies health on the fallback; a sick service makes it exit 6', async () => {
-    const dir = await projectAtFirstStage({ rollback: '  defaultMode: full\n  full: { healthChecks: [health-endpoint], deadline: 3s, interval: 1s }' });
+    const dir = await projectAtFirstStage({
+      rollback: '  defaultMode: full\n  full: { healthChecks: [health-endpoint], deadline: 3s, interval: 1s }',
+    });
     healthy = false;
     try {
       const sick = await runCli(['rollback', '--json'], { cwd: dir });
       expect(sick.code).toBe(6);
-      expect(sick.json<{ result: { healthy: boolean; mode: string } }>().result).toMatchObject({ healthy: false, mode: 'full' });
+      expect(sick.json<{ result: { healthy: boolean; mode: string } }>().result).toMatchObject({
+        healthy: false,
+        mode: 'full',
+      });
       expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
     } finally {
       healthy = true;
@@ -104,14 +115,23 @@ describe('rollout rollback', () => {
     const ok = await runCli(['rollback', '--mode', 'full', '--json'], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.json<{ result: { healthy: boolean } }>().result.healthy).toBe(true);
-    expect((await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string } }>().result.status).toBe('rolled-back');
+    expect(
+      (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string } }>().result.status,
+    ).toBe('rolled-back');
   }, 300_000);
 
   it('progressive: ramps down in absolute steps and, killed mid-way, resumes from the step it reached', async () => {
-    const dir = await projectAtFirstStage({ rollback: '  defaultMode: progressive\n  progressive: { over: 4s, steps: 4 }' });
-    const crashed = await runCli(['rollback', '--mode', 'progressive'], { cwd: dir, env: { ROLLOUT_CRASH_AT: 'rollback:after-step' } });
+    const dir = await projectAtFirstStage({
+      rollback: '  defaultMode: progressive\n  progressive: { over: 4s, steps: 4 }',
+    });
+    const crashed = await runCli(['rollback', '--mode', 'progressive'], {
+      cwd: dir,
+      env: { ROLLOUT_CRASH_AT: 'rollback:after-step' },
+    });
     expect(crashed.signal).toBe('SIGKILL');
-    const mid = JSON.parse(await readFile(path.join(dir, '.rollout/state.json'), 'utf8')) as { rollback: { steps: Array<{ percent: number; done: boolean }>; completedAt?: string } };
+    const mid = JSON.parse(await readFile(path.join(dir, '.rollout/state.json'), 'utf8')) as {
+      rollback: { steps: Array<{ percent: number; done: boolean }>; completedAt?: string };
+    };
     expect(mid.rollback.completedAt).toBeUndefined();
     // The first step's flag was written before the crash; the recorded step may or may not be done.
     const share = evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).percent;
@@ -122,7 +142,9 @@ describe('rollout rollback', () => {
     expect(result.steps.every((s) => s.done)).toBe(true);
     expect(result.steps.map((s) => s.percent)).toEqual([7.5, 5, 2.5, 0]);
     expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
-    const audit = (await runCli(['log', '--json', '--limit', '50'], { cwd: dir })).json<{ result: { entries: Array<{ op: string; data?: { percent?: number } }> } }>();
+    const audit = (await runCli(['log', '--json', '--limit', '50'], { cwd: dir })).json<{
+      result: { entries: Array<{ op: string; data?: { percent?: number } }> };
+    }>();
     const percents = audit.result.entries.filter((e) => e.op === 'rollback:step').map((e) => e.data?.percent ?? -1);
     // Never ramps up again: each recorded step is at or below the one before.
     for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeLessThanOrEqual(percents[i - 1] as number);
@@ -161,7 +183,10 @@ describe('rollout rollback', () => {
     await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(hang.address() as { port: number }).port}`;
     try {
-      const advancing = runCli(['advance', '--override', '--reason', 'race'], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: url } });
+      const advancing = runCli(['advance', '--override', '--reason', 'race'], {
+        cwd: dir,
+        env: { ROLLOUT_PROMETHEUS_URL: url },
+      });
       // The rollback runs while the advance waits on Prometheus (it has connected), not after a guessed sleep.
       await advanceIsQuerying;
       const rollback = await runCli(['rollback', '--reason', 'race'], { cwd: dir });
@@ -169,7 +194,9 @@ describe('rollout rollback', () => {
       const advanced = await advancing;
       expect([1, 5]).toContain(advanced.code);
       expect(evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS).withNewVariant).toBe(0);
-      const status = (await runCli(['status', '--json'], { cwd: dir })).json<{ result: { status: string; stage: { id: string } } }>();
+      const status = (await runCli(['status', '--json'], { cwd: dir })).json<{
+        result: { status: string; stage: { id: string } };
+      }>();
       expect(status.result).toMatchObject({ status: 'rolled-back', stage: { id: 's1' } });
     } finally {
       sockets.forEach((s) => s.destroy());
@@ -185,10 +212,14 @@ describe('rollout rollback', () => {
         const dir = await projectAtFirstStage({}, env);
         slack.respondWith('*', behaviour);
         // A rollback that waited for a hanging Slack would never return: runCli would kill it.
-        const r = await runCli(['rollback', '--json', '--reason', `slack ${JSON.stringify(behaviour)}`], { cwd: dir, env });
+        const r = await runCli(['rollback', '--json', '--reason', `slack ${JSON.stringify(behaviour)}`], {
+          cwd: dir,
+          env,
+        });
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout.length, `${JSON.stringify(behaviour)}: ${r.stderr}`).toBeGreaterThan(0);
-        const result = r.json<{ result: { ok: boolean; notifications: { delivered: string[]; queued: string[] } } }>().result;
+        const result = r.json<{ result: { ok: boolean; notifications: { delivered: string[]; queued: string[] } } }>()
+          .result;
         expect(result.ok).toBe(true);
         // Nothing reached Slack, yet the rollback is done: the alert waits in the outbox.
         expect(result.notifications.delivered).toEqual([]);
@@ -197,9 +228,13 @@ describe('rollout rollback', () => {
         slack.respondWith('*', 'ok');
         const flush = await runCli(['notify', '--flush', '--json'], { cwd: dir, env });
         expect(flush.code, flush.stdout + flush.stderr).toBe(0);
-        expect(flush.json<{ result: { delivered: number; remaining: number } }>().result).toMatchObject({ remaining: 0 });
+        expect(flush.json<{ result: { delivered: number; remaining: number } }>().result).toMatchObject({
+          remaining: 0,
+        });
       }
-      expect(slack.calls.some((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('ROLLBACK'))).toBe(true);
+      expect(
+        slack.calls.some((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('ROLLBACK')),
+      ).toBe(true);
       // Each of the three rollbacks opened an incident channel and pinned its summary exactly once,
       // although its first delivery failed and was retried from the outbox.
       expect(slack.calls.filter((c) => c.method === 'conversations.create').length).toBeGreaterThanOrEqual(3);

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSlackRecorder, type SlackRecorder } from '../helpers/slack-recorder.js';
-import { auditOps, flagDoc, newVariantUsers, projectAtFirstStage, startHealthServer, statusOf, type SafetyProject } from '../helpers/safety-project.js';
+import {
+  auditOps,
+  flagDoc,
+  newVariantUsers,
+  projectAtFirstStage,
+  startHealthServer,
+  statusOf,
+  type SafetyProject,
+} from '../helpers/safety-project.js';
 
 /**
  * The safety path, driven through the real CLI: the kill switch never depends on the old flag file,
@@ -29,7 +37,10 @@ async function stateUrlFor(backend: (typeof BACKENDS)[number]): Promise<string |
   return `${url}?release=v9.9.9`;
 }
 
-async function project(backend: (typeof BACKENDS)[number], opts: Omit<Parameters<typeof projectAtFirstStage>[1], 'stateUrl'> = {}): Promise<SafetyProject> {
+async function project(
+  backend: (typeof BACKENDS)[number],
+  opts: Omit<Parameters<typeof projectAtFirstStage>[1], 'stateUrl'> = {},
+): Promise<SafetyProject> {
   const stateUrl = await stateUrlFor(backend);
   return projectAtFirstStage(health.url, { ...opts, ...(stateUrl ? { stateUrl } : {}) });
 }
@@ -38,7 +49,8 @@ const DAMAGE: Record<string, string> = {
   empty: '',
   truncated: '{"$schema": "https://flagd.dev/schema/v0/flags.json", "flags": {"reserves_v1.1": {"state": "ENAB',
   garbage: '\u0000\u0001 not json at all ]]]',
-  'valid JSON without the flag': '{"flags": {"other_flag": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"}}}',
+  'valid JSON without the flag':
+    '{"flags": {"other_flag": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"}}}',
 };
 
 describe.each(BACKENDS)('safety path (%s state)', (backend) => {
@@ -51,7 +63,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
       // The flag file is checked before the intent is written: nothing is left half-done.
       if (name !== 'valid JSON without the flag') {
         expect(advance.code, `${name}: ${advance.stdout}`).toBe(2);
-        expect(advance.json<{ error: { code: string; message: string } }>().error.message).toContain('flags/flags.json');
+        expect(advance.json<{ error: { code: string; message: string } }>().error.message).toContain(
+          'flags/flags.json',
+        );
       }
       expect((await statusOf(p)).interrupted, name).toBeUndefined();
       for (const mode of ['immediate', 'full'] as const) {
@@ -81,7 +95,10 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     const p = await project(backend);
     // Moved: the plan now names another file; the old one (which applications still read) is switched off too.
     const planFile = path.join(p.dir, 'rollout.yaml');
-    await writeFile(planFile, (await readFile(planFile, 'utf8')).replace('file: flags/flags.json', 'file: flags/moved.json'));
+    await writeFile(
+      planFile,
+      (await readFile(planFile, 'utf8')).replace('file: flags/flags.json', 'file: flags/moved.json'),
+    );
     const moved = await p.cli(['rollback', '--reason', 'moved']);
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
     expect(await newVariantUsers(p.dir, 'flags/flags.json')).toBe(0);
@@ -99,7 +116,11 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     expect(await newVariantUsers(q.dir)).toBe(0);
     // Hand-edited: a flag without the rollout.* metadata that serves the new variant to everyone.
     const doc = await flagDoc(q.dir);
-    doc.flags['reserves_v1.1'] = { state: 'ENABLED', variants: { 'reserves_v1.1': 'reserves_v1.1', 'reserves_v1.0': 'reserves_v1.0' }, defaultVariant: 'reserves_v1.1' };
+    doc.flags['reserves_v1.1'] = {
+      state: 'ENABLED',
+      variants: { 'reserves_v1.1': 'reserves_v1.1', 'reserves_v1.0': 'reserves_v1.0' },
+      defaultVariant: 'reserves_v1.1',
+    };
     await writeFile(path.join(q.dir, 'flags/flags.json'), JSON.stringify(doc));
     expect(await newVariantUsers(q.dir)).toBeGreaterThan(0);
     const edited = await q.cli(['rollback']);
@@ -149,7 +170,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
 
   it('4b. five rollbacks at once: every one exits 0, exactly one is recorded and audited', async () => {
     const p = await project(backend);
-    const runs = await Promise.all(Array.from({ length: 5 }, (_, i) => p.cli(['rollback', '--reason', `racer ${i}`, '--json'])));
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => p.cli(['rollback', '--reason', `racer ${i}`, '--json'])),
+    );
     for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
     const already = runs.filter((r) => r.json<{ result: { already?: unknown } }>().result.already !== undefined).length;
     expect(already).toBe(4);
@@ -159,7 +182,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
   }, 300_000);
 
   it('5/6. --resume only resumes: a no-op on a finished rollback, exit 2 with nothing to resume, never a new ramp-down; advance after a rollback exits 4 pointing to retry', async () => {
-    const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 60s, steps: 3 }' });
+    const p = await project(backend, {
+      rollback: '  defaultMode: progressive\n  progressive: { over: 60s, steps: 3 }',
+    });
     const nothing = await p.cli(['rollback', '--resume', '--json']);
     expect(nothing.code).toBe(2);
     expect(nothing.json<{ error: { code: string } }>().error.code).toBe('E_NOTHING_TO_RESUME');
@@ -182,7 +207,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
   }, 300_000);
 
   it('5b. while a ramp-down runs, status shows it and its runner, and a second --resume exits 5', async () => {
-    const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 20s, steps: 4 }' });
+    const p = await project(backend, {
+      rollback: '  defaultMode: progressive\n  progressive: { over: 20s, steps: 4 }',
+    });
     // Run the ramp-down in the background through the same helper (it takes ~40 s).
     const running = p.cli(['rollback', '--mode', 'progressive', '--actor', 'carol']);
     let seen = false;
@@ -217,7 +244,10 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     expect((await p.cli(['rollback'])).code).toBe(0);
     const retry = await p.cli(['retry', '--json']);
     expect(retry.code, retry.stdout + retry.stderr).toBe(0);
-    expect(retry.json<{ result: { stage: string; percent: number } }>().result).toMatchObject({ stage: 's2', percent: 50 });
+    expect(retry.json<{ result: { stage: string; percent: number } }>().result).toMatchObject({
+      stage: 's2',
+      percent: 50,
+    });
     expect((await flagDoc(p.dir)).flags['reserves_v1.1']?.metadata?.['rollout.stage_percent']).toBe(50);
     expect((await p.cli(['rollback'])).code).toBe(0);
     const beyond = await p.cli(['retry', '--from', 's3', '--json']);
@@ -238,9 +268,18 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
     const planFile = path.join(p.dir, 'rollout.yaml');
     const plan = await readFile(planFile, 'utf8');
     // Insert a stage before the current one: the next stage is still s2 (50 %), never s3 (100 %).
-    await writeFile(planFile, plan.replace('        - { id: s1,', '        - { id: s0, percent: 1, groups: [internal], bake: 0s }\n        - { id: s1,'));
+    await writeFile(
+      planFile,
+      plan.replace(
+        '        - { id: s1,',
+        '        - { id: s0, percent: 1, groups: [internal], bake: 0s }\n        - { id: s1,',
+      ),
+    );
     const inserted = await p.cli(['advance', '--accept-config-change', '--dry-run', '--json']);
-    expect(inserted.json<{ result: { to: { stage: string; percent: number } } }>().result.to).toMatchObject({ stage: 's2', percent: 50 });
+    expect(inserted.json<{ result: { to: { stage: string; percent: number } } }>().result.to).toMatchObject({
+      stage: 's2',
+      percent: 50,
+    });
     // Delete the current stage: exit 2 naming it; never "completed", nothing changed.
     await writeFile(planFile, plan.replace(/ {8}- \{ id: s1,[^\n]*\n/, ''));
     const serial = (await statusOf(p)).serial;
@@ -265,8 +304,16 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
         await rename(path.join(p.dir, '.rollout/audit.jsonl'), path.join(p.dir, '.rollout/audit.keep'));
         await mkdir(path.join(p.dir, '.rollout/audit.jsonl'));
       } else {
-        await pg.sql('CREATE OR REPLACE FUNCTION rollout_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION \'audit sink down\'; END $$ LANGUAGE plpgsql', [], `safety_${dbCount}`);
-        await pg.sql('CREATE TRIGGER refuse BEFORE INSERT ON rollout_audit FOR EACH ROW EXECUTE FUNCTION rollout_test_refuse()', [], `safety_${dbCount}`);
+        await pg.sql(
+          "CREATE OR REPLACE FUNCTION rollout_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit sink down'; END $$ LANGUAGE plpgsql",
+          [],
+          `safety_${dbCount}`,
+        );
+        await pg.sql(
+          'CREATE TRIGGER refuse BEFORE INSERT ON rollout_audit FOR EACH ROW EXECUTE FUNCTION rollout_test_refuse()',
+          [],
+          `safety_${dbCount}`,
+        );
       }
     };
     const repairAudit = async () => {
@@ -297,7 +344,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
 
   it('9b. kill -9 right after a ramp-down step wrote its state: the step is backfilled as itself', async () => {
     const p = await project(backend, { rollback: '  defaultMode: progressive\n  progressive: { over: 2s, steps: 2 }' });
-    const crashed = await p.cli(['rollback', '--mode', 'progressive'], { ROLLOUT_CRASH_AT: 'rollback:step-after-state' });
+    const crashed = await p.cli(['rollback', '--mode', 'progressive'], {
+      ROLLOUT_CRASH_AT: 'rollback:step-after-state',
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const resumed = await p.cli(['rollback', '--resume']);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
@@ -310,7 +359,9 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
 
   it('10. status shows an interrupted step with what the flag file actually serves', async () => {
     const p = await project(backend);
-    const crashed = await p.cli(['advance', '--override', '--reason', 'crash'], { ROLLOUT_CRASH_AT: 'advance:after-flags' });
+    const crashed = await p.cli(['advance', '--override', '--reason', 'crash'], {
+      ROLLOUT_CRASH_AT: 'advance:after-flags',
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const s = await statusOf(p);
     expect(s.interrupted?.kind).toBe('advance');
@@ -323,7 +374,7 @@ describe.each(BACKENDS)('safety path (%s state)', (backend) => {
 });
 
 describe('a plan that cannot be read at all (file state)', () => {
-  it('missing or not YAML: the kill switch comes from the flags the state recorded and the files\' own fallback; exit 6 because nothing can be recorded', async () => {
+  it("missing or not YAML: the kill switch comes from the flags the state recorded and the files' own fallback; exit 6 because nothing can be recorded", async () => {
     const p = await projectAtFirstStage(health.url);
     const planFile = path.join(p.dir, 'rollout.yaml');
     const plan = await readFile(planFile, 'utf8');

@@ -6,7 +6,12 @@ import { encodeRecording, type Recording } from '../../src/metrics/recording-for
 import type { SimulationReport } from '../../src/simulate/types.js';
 import { runCli, tempProject } from '../helpers/cli.js';
 
-type Doc = { ok: boolean; exitCode: number; result: SimulationReport; error?: { code: string; message: string; details: { flag?: string } } };
+type Doc = {
+  ok: boolean;
+  exitCode: number;
+  result: SimulationReport;
+  error?: { code: string; message: string; details: { flag?: string } };
+};
 
 const simulate = async (args: string[], cwd?: string) => {
   const r = await runCli(['simulate', '--json', ...args], { timeoutMs: 240_000, ...(cwd ? { cwd } : {}) });
@@ -23,8 +28,16 @@ describe('rollout simulate on the repository plan', () => {
   it('A/A, 1,000 stages × 60 looks: false rollbacks and stage-end false fails stay within alpha = 1 %', async () => {
     const { r, doc } = await simulate(['--seed', '1']);
     expect(r.code, r.stderr).toBe(0);
-    expect(doc).toMatchObject({ ok: true, exitCode: 0, result: { scenario: 'aa', stages: 1000, looks: 60, alpha: 0.01, seed: 1 } });
-    expect(doc.result.metrics.map((m) => m.id)).toEqual(['error_rate', 'wizard_completion_rate', 'fund_setup_success_rate']);
+    expect(doc).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      result: { scenario: 'aa', stages: 1000, looks: 60, alpha: 0.01, seed: 1 },
+    });
+    expect(doc.result.metrics.map((m) => m.id)).toEqual([
+      'error_rate',
+      'wizard_completion_rate',
+      'fund_setup_success_rate',
+    ]);
     expect(doc.result.overall.watch.rollback.rate).toBeLessThanOrEqual(0.01);
     expect(doc.result.overall.stageEnd.failRate).toBeLessThanOrEqual(0.01);
     expect(doc.result.level).toMatchObject({ ok: true, alpha: 0.01, stages: 1000 });
@@ -33,7 +46,22 @@ describe('rollout simulate on the repository plan', () => {
   }, 240_000);
 
   it('error rate 2 % → 3 %: detected with ≥ 90 % power once each arm has 10,000 requests', async () => {
-    const { r, doc } = await simulate(['--seed', '1', '--metric', 'error_rate', '--baseline-rate', '0.02', '--canary-rate', '0.03', '--stages', '300', '--looks', '50', '--requests-per-look', '200']);
+    const { r, doc } = await simulate([
+      '--seed',
+      '1',
+      '--metric',
+      'error_rate',
+      '--baseline-rate',
+      '0.02',
+      '--canary-rate',
+      '0.03',
+      '--stages',
+      '300',
+      '--looks',
+      '50',
+      '--requests-per-look',
+      '200',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(doc.result.scenario).toBe('regression');
     expect(metric(doc, 'error_rate')).toMatchObject({ regressed: true, baselineRate: 0.02, canaryRate: 0.03 });
@@ -43,7 +71,22 @@ describe('rollout simulate on the repository plan', () => {
   }, 240_000);
 
   it('error rate 1 % → 3 %: detected within 2,000 requests per arm', async () => {
-    const { r, doc } = await simulate(['--seed', '1', '--metric', 'error_rate', '--baseline-rate', '0.01', '--canary-rate', '0.03', '--stages', '300', '--looks', '10', '--requests-per-look', '200']);
+    const { r, doc } = await simulate([
+      '--seed',
+      '1',
+      '--metric',
+      'error_rate',
+      '--baseline-rate',
+      '0.01',
+      '--canary-rate',
+      '0.03',
+      '--stages',
+      '300',
+      '--looks',
+      '10',
+      '--requests-per-look',
+      '200',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(powerAt(doc, 'error_rate', 2_000)).toBeGreaterThanOrEqual(0.9);
     expect(metric(doc, 'error_rate').naive.medianRequestsPerArm).toBeLessThanOrEqual(2_000);
@@ -51,7 +94,10 @@ describe('rollout simulate on the repository plan', () => {
 
   it('prints a human table and exits 1 when the policy misses its level in A/A', async () => {
     // A baseline sitting on error_rate's absolute limit (maxAbsolute 0.02) fails about half the healthy stages.
-    const r = await runCli(['simulate', '--metric', 'error_rate', '--baseline-rate', '0.02', '--stages', '100', '--looks', '10'], { timeoutMs: 120_000 });
+    const r = await runCli(
+      ['simulate', '--metric', 'error_rate', '--baseline-rate', '0.02', '--stages', '100', '--looks', '10'],
+      { timeoutMs: 120_000 },
+    );
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^error_rate\s+2\.00 % → 2\.00 %\s+false fail/m);
     expect(r.stdout).toMatch(/^error-rate\s+error_rate\s+above baseline × 1\.5 over 10m\s+rollback/m);
@@ -60,19 +106,45 @@ describe('rollout simulate on the repository plan', () => {
 
   it('resamples the baseline of a recording made by analyze --record', async () => {
     const dir = await tempProject();
-    const q = (template: string, variant: string) => renderQuery(template, { variant, window: '30m', release: 'v2.1.0' });
-    const errors = { events: 'sum(increase(http_requests_total{variant="{{variant}}",status=~"5.."}[{{window}}]))', total: 'sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))' };
-    const answer = (query: string, v: number) => ({ method: 'instant' as const, query, maxSeries: 1, recordedAt: '2026-01-01T00:00:00.000Z', outcome: { kind: 'ok' as const, query, url: 'http://127.0.0.1:9090', durationMs: 3, attempts: 1, resultType: 'vector' as const, series: [{ labels: {}, values: [{ t: 1767225600, v }] }] } });
+    const q = (template: string, variant: string) =>
+      renderQuery(template, { variant, window: '30m', release: 'v2.1.0' });
+    const errors = {
+      events: 'sum(increase(http_requests_total{variant="{{variant}}",status=~"5.."}[{{window}}]))',
+      total: 'sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))',
+    };
+    const answer = (query: string, v: number) => ({
+      method: 'instant' as const,
+      query,
+      maxSeries: 1,
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      outcome: {
+        kind: 'ok' as const,
+        query,
+        url: 'http://127.0.0.1:9090',
+        durationMs: 3,
+        attempts: 1,
+        resultType: 'vector' as const,
+        series: [{ labels: {}, values: [{ t: 1767225600, v }] }],
+      },
+    });
     const recording: Recording = {
       version: 1,
       createdAt: '2026-01-01T00:00:00.000Z',
       source: 'http://127.0.0.1:9090',
-      entries: [answer(q(errors.events, 'reserves_v1.0'), 150), answer(q(errors.total, 'reserves_v1.0'), 30_000), answer(q(errors.total, 'reserves_v1.1'), 3_000)],
+      entries: [
+        answer(q(errors.events, 'reserves_v1.0'), 150),
+        answer(q(errors.total, 'reserves_v1.0'), 30_000),
+        answer(q(errors.total, 'reserves_v1.1'), 3_000),
+      ],
     };
     await writeFile(path.join(dir, 'recorded.json'), encodeRecording(recording));
     const { r, doc } = await simulate(['--from-recording', 'recorded.json', '--stages', '100', '--looks', '20'], dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(metric(doc, 'error_rate')).toMatchObject({ source: 'recording', baselineRate: 0.005, requestsPerLook: { baseline: 1000, canary: 100 } });
+    expect(metric(doc, 'error_rate')).toMatchObject({
+      source: 'recording',
+      baselineRate: 0.005,
+      requestsPerLook: { baseline: 1000, canary: 100 },
+    });
     expect(metric(doc, 'wizard_completion_rate').source).toBe('default');
     expect(doc.result.notes.join('\n')).toContain('wizard_completion_rate: no recorded baseline');
   }, 120_000);

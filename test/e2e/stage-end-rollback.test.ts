@@ -16,14 +16,21 @@ let health: Awaited<ReturnType<typeof startHealthServer>>;
 beforeAll(async () => {
   health = await startHealthServer();
   const end = Math.floor(Date.now() / 1000) + 3600;
-  prom = await startPrometheus({ series: canarySeries({ end, minutes: 150, arms: { 'reserves_v1.1': healthyArm({ errorRate: 0.03 }), 'reserves_v1.0': healthyArm() } }) });
+  prom = await startPrometheus({
+    series: canarySeries({
+      end,
+      minutes: 150,
+      arms: { 'reserves_v1.1': healthyArm({ errorRate: 0.03 }), 'reserves_v1.0': healthyArm() },
+    }),
+  });
 }, 180_000);
 
 afterAll(async () => {
   await Promise.all([prom?.stop(), health?.close()]);
 });
 
-const withOnFail = (onFail: string) => (plan: string) => plan.replace('    - id: error_rate\n', `    - id: error_rate\n      onFail: ${onFail}\n`);
+const withOnFail = (onFail: string) => (plan: string) =>
+  plan.replace('    - id: error_rate\n', `    - id: error_rate\n      onFail: ${onFail}\n`);
 
 describe('stage-end canary failure', () => {
   it('onFail: rollback rolls the release back (exit 4): kill switch for everyone, internal users included; retry re-opens the stage', async () => {
@@ -43,7 +50,9 @@ describe('stage-end canary failure', () => {
     expect(s.flags['reserves_v1.1']?.killSwitch).toBe(true);
     expect(await newVariantUsers(p.dir)).toBe(0);
     const log = await p.cli(['log', '--json']);
-    const rollback = log.json<{ result: { entries: Array<{ op: string; reason?: string; data?: { trigger?: string } }> } }>().result.entries.find((e) => e.op === 'rollback');
+    const rollback = log
+      .json<{ result: { entries: Array<{ op: string; reason?: string; data?: { trigger?: string } }> } }>()
+      .result.entries.find((e) => e.op === 'rollback');
     expect(rollback?.data?.trigger).toBe('stage-end:error_rate');
     expect(rollback?.reason).toBe('stage-end canary of s1 failed on error_rate (onFail: rollback)');
 
@@ -63,7 +72,11 @@ describe('stage-end canary failure', () => {
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toContain('not advanced: the evidence says no; nothing was changed');
       const after = await statusOf(p);
-      expect({ status: after.status, stage: after.stage?.id, serial: after.serial }).toEqual({ status: 'in-progress', stage: 's1', serial: before.serial });
+      expect({ status: after.status, stage: after.stage?.id, serial: after.serial }).toEqual({
+        status: 'in-progress',
+        stage: 's1',
+        serial: before.serial,
+      });
       expect(await readFile(path.join(p.dir, 'flags/flags.json'), 'utf8')).toBe(flags);
     }
   }, 300_000);

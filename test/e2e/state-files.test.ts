@@ -48,7 +48,12 @@ function expectNoStack(r: CliRun): void {
   expect(r.stderr).not.toMatch(/This is a bug/);
 }
 
-type ErrorDoc = { ok: boolean; exitCode: number; error: { code: string; message: string; runbook?: string; problems: string[] }; warnings?: string[] };
+type ErrorDoc = {
+  ok: boolean;
+  exitCode: number;
+  error: { code: string; message: string; runbook?: string; problems: string[] };
+  warnings?: string[];
+};
 
 async function expectStateError(dir: string, code: string, mention: RegExp): Promise<ErrorDoc> {
   for (const command of [['status'], ['advance', '--reason', 'x']]) {
@@ -101,7 +106,9 @@ describe('a state.json that cannot be used ends with exit 2, the file, the probl
 
   it('hand edits: every problem at once, with its JSON path and line:col (percent 1000, status exploded, a bad timestamp, a wrong type, a missing field)', async () => {
     const dir = await copyProject();
-    const state = JSON.parse(await readFile(statePath(dir), 'utf8')) as Record<string, unknown> & { flags: Record<string, Record<string, unknown>> };
+    const state = JSON.parse(await readFile(statePath(dir), 'utf8')) as Record<string, unknown> & {
+      flags: Record<string, Record<string, unknown>>;
+    };
     state.status = 'exploded';
     (state.flags['reserves_v1.1'] as Record<string, unknown>).percent = 1000;
     state.phaseStartedAt = 'yesterday';
@@ -112,7 +119,9 @@ describe('a state.json that cannot be used ends with exit 2, the file, the probl
     const doc = await expectStateError(dir, 'E_STATE_CORRUPT', /5 problem\(s\) in the document/);
     const problems = doc.error.problems.join('\n');
     expect(problems).toMatch(/state\.json:\d+:\d+: status: string "exploded" is not allowed/);
-    expect(problems).toMatch(/state\.json:\d+:\d+: flags\["reserves_v1\.1"\]\.percent: number 1000 is too large \(at most 100\)/);
+    expect(problems).toMatch(
+      /state\.json:\d+:\d+: flags\["reserves_v1\.1"\]\.percent: number 1000 is too large \(at most 100\)/,
+    );
     expect(problems).toMatch(/phaseStartedAt: string "yesterday" is not an ISO timestamp/);
     expect(problems).toMatch(/signoffs: expected array, got string "none"/);
     expect(problems).toMatch(/lineage: required/);
@@ -135,19 +144,39 @@ describe('the manual rebuild of runbook state-corrupt', () => {
   it('a state written from the runbook template is accepted; advance then asks to confirm the plan', async () => {
     const dir = await copyProject();
     const log = await runCli(['log', '--json'], { cwd: dir });
-    const entries = log.json<{ result: { entries: Array<{ op: string; ts: string; stateSerial?: number; data?: { to?: { phase: string; stage: string | null; percent: number | null } } }> } }>().result.entries;
+    const entries = log.json<{
+      result: {
+        entries: Array<{
+          op: string;
+          ts: string;
+          stateSerial?: number;
+          data?: { to?: { phase: string; stage: string | null; percent: number | null } };
+        }>;
+      };
+    }>().result.entries;
     const last = entries.filter((e) => e.op === 'advance').at(-1);
     if (!last?.data?.to) throw new Error('no advance in the audit log');
     await writeFile(path.join(dir, '.rollout/state.json'), 'garbage');
     expect((await runCli(['status'], { cwd: dir })).code).toBe(2);
     // the template of runbooks/state-corrupt.md, filled from the last advance entry
     const rebuilt = {
-      schemaVersion: 1, release: 'v9.9.9', lineage: '3b1f7a2e-0000-4000-8000-000000000001',
-      serial: Math.max(...entries.map((e) => e.stateSerial ?? 0)), configHash: '', status: 'in-progress',
-      phase: last.data.to.phase, phaseStartedAt: last.ts,
+      schemaVersion: 1,
+      release: 'v9.9.9',
+      lineage: '3b1f7a2e-0000-4000-8000-000000000001',
+      serial: Math.max(...entries.map((e) => e.stateSerial ?? 0)),
+      configHash: '',
+      status: 'in-progress',
+      phase: last.data.to.phase,
+      phaseStartedAt: last.ts,
       stage: { index: 0, id: last.data.to.stage, startedAt: last.ts },
-      flags: { 'reserves_v1.1': { percent: last.data.to.percent, groups: ['internal'], killSwitch: false, updatedAt: last.ts } },
-      signoffs: [], evidence: {}, intent: null, rollback: null, history: [],
+      flags: {
+        'reserves_v1.1': { percent: last.data.to.percent, groups: ['internal'], killSwitch: false, updatedAt: last.ts },
+      },
+      signoffs: [],
+      evidence: {},
+      intent: null,
+      rollback: null,
+      history: [],
     };
     await writeFile(path.join(dir, '.rollout/state.json'), JSON.stringify(rebuilt, null, 2), { mode: 0o600 });
     const status = await runCli(['status', '--json'], { cwd: dir });
@@ -189,7 +218,9 @@ describe('symbolic links and modes', () => {
     await chmod(path.join(dir, '.rollout/state.json'), 0o666);
     const human = await runCli(['status'], { cwd: dir });
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stderr).toMatch(/warning: .*\.rollout is a directory with mode 0777, writable by other users.*chmod 0700/);
+    expect(human.stderr).toMatch(
+      /warning: .*\.rollout is a directory with mode 0777, writable by other users.*chmod 0700/,
+    );
     expect(human.stderr).toMatch(/warning: .*state\.json is a file with mode 0666/);
     const json = await runCli(['status', '--json'], { cwd: dir });
     expect(json.code).toBe(0);

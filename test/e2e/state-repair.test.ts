@@ -26,7 +26,21 @@ async function brokenRolledBackRelease(): Promise<string> {
   return dir;
 }
 
-type Repair = { result: { problem: string | null; written: boolean; brokenCopy: string | null; state: { status: string; phase: string; stage: { id: string }; flags: Record<string, { percent: number; killSwitch: boolean }>; rollback: { mode: string } | null } | null; notes: string[] } };
+type Repair = {
+  result: {
+    problem: string | null;
+    written: boolean;
+    brokenCopy: string | null;
+    state: {
+      status: string;
+      phase: string;
+      stage: { id: string };
+      flags: Record<string, { percent: number; killSwitch: boolean }>;
+      rollback: { mode: string } | null;
+    } | null;
+    notes: string[];
+  };
+};
 
 describe('rollout state repair', () => {
   it('dry run by default: shows the rebuilt position (rolled back at s1), changes nothing', async () => {
@@ -36,7 +50,13 @@ describe('rollout state repair', () => {
     const { result } = r.json<Repair>();
     expect(result.problem).toMatch(/not valid JSON/);
     expect(result.written).toBe(false);
-    expect(result.state).toMatchObject({ status: 'rolled-back', phase: 'P2', stage: { id: 's1' }, flags: { 'reserves_v1.1': { percent: 10, killSwitch: true } }, rollback: { mode: 'immediate' } });
+    expect(result.state).toMatchObject({
+      status: 'rolled-back',
+      phase: 'P2',
+      stage: { id: 's1' },
+      flags: { 'reserves_v1.1': { percent: 10, killSwitch: true } },
+      rollback: { mode: 'immediate' },
+    });
     expect(await readFile(path.join(dir, '.rollout/state.json'), 'utf8')).toBe('{"schemaVersion": 1, "rele');
     expect((await runCli(['status'], { cwd: dir })).code).toBe(2);
   });
@@ -54,7 +74,9 @@ describe('rollout state repair', () => {
     expect(status.json<{ result: { status: string } }>().result.status).toBe('rolled-back');
     const log = await runCli(['log', '--verify', '--json'], { cwd: dir });
     expect(log.code, log.stdout).toBe(0);
-    const entries = (await runCli(['log', '--json'], { cwd: dir })).json<{ result: { entries: Array<{ op: string; reason?: string }> } }>().result.entries;
+    const entries = (await runCli(['log', '--json'], { cwd: dir })).json<{
+      result: { entries: Array<{ op: string; reason?: string }> };
+    }>().result.entries;
     expect(entries.at(-1)).toMatchObject({ op: 'state:repair', reason: 'disk filled up' });
     expect((await readdir(path.join(dir, '.rollout'))).filter((f) => f.startsWith('state.json'))).toHaveLength(2);
     const again = await runCli(['state', 'repair', '--json'], { cwd: dir });

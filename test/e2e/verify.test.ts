@@ -5,7 +5,16 @@ describe('rollout verify', () => {
   it('passes both model versions with a fixed seed and reports the accuracy delta', async () => {
     const r = await runCli(['verify', '--seed', '42', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const doc = r.json<{ ok: boolean; result: { seed: number; failed: number; passed: number; properties: Array<{ model: string }>; accuracy: { delta: number } } }>();
+    const doc = r.json<{
+      ok: boolean;
+      result: {
+        seed: number;
+        failed: number;
+        passed: number;
+        properties: Array<{ model: string }>;
+        accuracy: { delta: number };
+      };
+    }>();
     expect(doc.ok).toBe(true);
     expect(doc.result.seed).toBe(42);
     expect(doc.result.failed).toBe(0);

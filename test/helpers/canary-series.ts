@@ -26,15 +26,31 @@ function at(v: number | ((m: number) => number), minute: number): number {
  * wizard and fund-setup counters), per variant, one sample a minute for `minutes` up to `end`.
  * Counts are exact (no randomness): errors per minute = round(requests × rate).
  */
-export function canarySeries(opts: { end: number; minutes: number; arms: Record<string, ArmTraffic> }): OpenMetricsSeries[] {
+export function canarySeries(opts: {
+  end: number;
+  minutes: number;
+  arms: Record<string, ArmTraffic>;
+}): OpenMetricsSeries[] {
   const start = opts.end - opts.minutes * 60;
   const minuteOf = (t: number) => Math.round((t - start) / 60);
   const out: OpenMetricsSeries[] = [];
   for (const [variant, arm] of Object.entries(opts.arms)) {
     const errors = (t: number) => Math.round(arm.requestsPerMinute * at(arm.errorRate, minuteOf(t)));
     out.push(
-      counterSeries({ name: 'http_requests_total', labels: { variant, status: '500' }, start, end: opts.end, increment: errors }),
-      counterSeries({ name: 'http_requests_total', labels: { variant, status: '200' }, start, end: opts.end, increment: (t) => arm.requestsPerMinute - errors(t) }),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { variant, status: '500' },
+        start,
+        end: opts.end,
+        increment: errors,
+      }),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { variant, status: '200' },
+        start,
+        end: opts.end,
+        increment: (t) => arm.requestsPerMinute - errors(t),
+      }),
     );
     if (arm.latencySeconds !== undefined) {
       const n = arm.latencySamplesPerMinute ?? 20;
@@ -47,7 +63,8 @@ export function canarySeries(opts: { end: number; minutes: number; arms: Record<
           start,
           end: opts.end,
           // A fixed spread around the centre: ±40 % in n even steps.
-          observe: (t) => Array.from({ length: n }, (_, i) => at(latency, minuteOf(t)) * (0.6 + (0.8 * i) / Math.max(1, n - 1))),
+          observe: (t) =>
+            Array.from({ length: n }, (_, i) => at(latency, minuteOf(t)) * (0.6 + (0.8 * i) / Math.max(1, n - 1))),
         }),
       );
     }
@@ -55,14 +72,26 @@ export function canarySeries(opts: { end: number; minutes: number; arms: Record<
       const starts = arm.wizardStartsPerMinute;
       out.push(
         counterSeries({ name: 'wizard_started_total', labels: { variant }, start, end: opts.end, increment: starts }),
-        counterSeries({ name: 'wizard_completed_total', labels: { variant }, start, end: opts.end, increment: Math.round(starts * (arm.completionRate ?? 1)) }),
+        counterSeries({
+          name: 'wizard_completed_total',
+          labels: { variant },
+          start,
+          end: opts.end,
+          increment: Math.round(starts * (arm.completionRate ?? 1)),
+        }),
       );
     }
     if (arm.fundSetupsPerMinute) {
       const n = arm.fundSetupsPerMinute;
       out.push(
         counterSeries({ name: 'fund_setup_attempts_total', labels: { variant }, start, end: opts.end, increment: n }),
-        counterSeries({ name: 'fund_setup_success_total', labels: { variant }, start, end: opts.end, increment: Math.round(n * (arm.fundSetupSuccessRate ?? 1)) }),
+        counterSeries({
+          name: 'fund_setup_success_total',
+          labels: { variant },
+          start,
+          end: opts.end,
+          increment: Math.round(n * (arm.fundSetupSuccessRate ?? 1)),
+        }),
       );
     }
   }

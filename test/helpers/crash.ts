@@ -31,7 +31,8 @@ export function compileStateModules(): string {
     const source = readFileSync(join(stateSrcDir, file), 'utf8');
     // Type-only imports vanish in the transpiled module (open-state.ts names the Ctx type, say).
     const foreign = /^(?:import|export)(?! type )[^;]*?from '(\.\.\/[^']+)'/m.exec(source);
-    if (foreign) throw new Error(`compileStateModules: ${file} imports ${foreign[1]} outside src/state; compile that too`);
+    if (foreign)
+      throw new Error(`compileStateModules: ${file} imports ${foreign[1]} outside src/state; compile that too`);
     const { outputText } = ts.transpileModule(source, {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
@@ -60,7 +61,12 @@ export function writeChildScript(dir: string, name: string, body: string): strin
 }
 
 /** Run `node script args…` with the given extra environment; resolves when it ends, however it ends. */
-export function runNodeScript(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ChildResult> {
+export function runNodeScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },

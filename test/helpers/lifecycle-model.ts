@@ -51,11 +51,14 @@ const ROLLBACK = `  defaultMode: immediate
 
 /** The mini plan with this model's stages and flag file. */
 export function planText(plan: PlanModel, healthUrl: string): string {
-  const stages = plan.stages.map((s) => `        - { id: ${s.id}, percent: ${s.percent}, groups: [${s.groups.join(', ')}], bake: 0s }`).join('\n');
+  const stages = plan.stages
+    .map((s) => `        - { id: ${s.id}, percent: ${s.percent}, groups: [${s.groups.join(', ')}], bake: 0s }`)
+    .join('\n');
   const text = miniPlan({ healthUrl, rollback: ROLLBACK })
     .replace(/( {6}stages:\n)(?: {8}- .*\n)+/, `$1${stages}\n`)
     .replace('file: flags/flags.json', `file: ${plan.file}`);
-  if (!text.includes(stages) || !text.includes(`file: ${plan.file}`)) throw new Error('planText: the mini plan changed shape');
+  if (!text.includes(stages) || !text.includes(`file: ${plan.file}`))
+    throw new Error('planText: the mini plan changed shape');
   return text;
 }
 
@@ -72,7 +75,16 @@ export async function makeProject(plan: PlanModel, healthUrl: string): Promise<s
 /** A Ctx as src/main.ts builds it for `--json`, with the fake clock instead of the system clock. */
 export function modelCtx(dir: string, clock: FakeClock, cacheDir: string, lines: string[]): Ctx {
   const env = { PATH: process.env.PATH ?? '', XDG_CACHE_HOME: cacheDir, ROLLOUT_ACTOR: 'model' };
-  return { cwd: dir, env, clock, actor: 'model', global: { config: 'rollout.yaml', json: true, color: false }, progress: (l) => lines.push(l), isTTY: false, redact: createRedactor(env) };
+  return {
+    cwd: dir,
+    env,
+    clock,
+    actor: 'model',
+    global: { config: 'rollout.yaml', json: true, color: false },
+    progress: (l) => lines.push(l),
+    isTTY: false,
+    redact: createRedactor(env),
+  };
 }
 
 /** A pid that belonged to a process which has exited: what a lock left by a killed command records. */
@@ -130,12 +142,16 @@ export function restoreTree(root: string, entries: Entry[], pid: number): void {
     } catch {
       continue; // an unreadable lock names nobody; the store treats it as held
     }
-    if (info.pid === process.pid) writeFileSync(path.join(root, e.rel), JSON.stringify({ ...info, pid }), { mode: e.mode });
+    if (info.pid === process.pid)
+      writeFileSync(path.join(root, e.rel), JSON.stringify({ ...info, pid }), { mode: e.mode });
   }
   for (const e of entries) {
     const base = path.basename(e.rel);
     if (!e.data || !base.includes(`.tmp-${process.pid}-`)) continue;
-    renameSync(path.join(root, e.rel), path.join(root, path.dirname(e.rel), base.replace(`.tmp-${process.pid}-`, `.tmp-${pid}-`)));
+    renameSync(
+      path.join(root, e.rel),
+      path.join(root, path.dirname(e.rel), base.replace(`.tmp-${process.pid}-`, `.tmp-${pid}-`)),
+    );
   }
 }
 
@@ -165,7 +181,11 @@ export async function readServed(dir: string, file: string): Promise<Served> {
   let newVariantUsers = 0;
   let example: string | undefined;
   for (const groups of [undefined, ...GROUPS.map((g) => [g]), GROUPS]) {
-    const share = evaluateShare(doc, FLAG, SAMPLE_KEYS, { variant: NEW_VARIANT, collectKeys: true, ...(groups ? { groups } : {}) });
+    const share = evaluateShare(doc, FLAG, SAMPLE_KEYS, {
+      variant: NEW_VARIANT,
+      collectKeys: true,
+      ...(groups ? { groups } : {}),
+    });
     newVariantUsers += share.withNewVariant;
     const first = share.keysWithNewVariant?.[0];
     if (first) example ??= `${first}${groups ? ` in ${groups.join('+')}` : ''}`;

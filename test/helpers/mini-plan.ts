@@ -8,7 +8,9 @@ import path from 'node:path';
  * A small plan shaped like the repository's (a gate phase, then a progressive rollout of one flag with
  * groups, a canary section and triggers), fast enough for rollback and watch tests: no slow gates.
  */
-export function miniPlan(opts: { healthUrl?: string; rollback?: string; extraGates?: string; bake?: string; extraTriggers?: string } = {}): string {
+export function miniPlan(
+  opts: { healthUrl?: string; rollback?: string; extraGates?: string; bake?: string; extraTriggers?: string } = {},
+): string {
   return `version: 1
 release: v9.9.9
 flags:

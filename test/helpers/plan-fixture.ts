@@ -45,7 +45,8 @@ export interface PlanProject {
 /** Replaces every `run: [npm, …]` argv of the plan with QUICK_COMMAND; throws if none was found. */
 export function swapCommandGates(plan: string, command = QUICK_COMMAND): string {
   const swapped = plan.replace(/run: \[npm, [^\]]*\]/g, `run: ${command}`);
-  if (swapped === plan || /run: \[npm/.test(swapped)) throw new Error('plan-fixture: the plan has no `run: [npm, …]` gates to swap (did rollout.yaml change?)');
+  if (swapped === plan || /run: \[npm/.test(swapped))
+    throw new Error('plan-fixture: the plan has no `run: [npm, …]` gates to swap (did rollout.yaml change?)');
   return swapped;
 }
 
@@ -56,7 +57,10 @@ export async function createPlanProject(options: PlanProjectOptions = {}): Promi
   const plan = swapCommandGates(await readFile(path.join(REPO_ROOT, 'rollout.yaml'), 'utf8'));
   const release = (parse(plan) as { release: string }).release;
   await writeFile(path.join(dir, 'rollout.yaml'), options.edit ? options.edit(plan) : plan);
-  await writeFile(path.join(dir, 'CHANGELOG.md'), `# Changelog\n\n## [${release.replace(/^v/, '')}] ${release}\n\n### Changed\n- Reserves model v1.1 behind the \`${FLAG_KEY}\` flag.\n`);
+  await writeFile(
+    path.join(dir, 'CHANGELOG.md'),
+    `# Changelog\n\n## [${release.replace(/^v/, '')}] ${release}\n\n### Changed\n- Reserves model v1.1 behind the \`${FLAG_KEY}\` flag.\n`,
+  );
   return projectAt(dir);
 }
 
@@ -89,7 +93,13 @@ export function relaxLatency(plan: string): string {
 
 interface PlanShape {
   completionChecklist?: Array<{ id: string }>;
-  phases: Array<{ id: string; completion?: string; checklist?: Array<{ id: string }>; gates?: Array<{ kind: string; signoff?: string }>; rollout?: { stages: Array<{ id: string; percent: number; groups?: string[]; bake?: string }> } }>;
+  phases: Array<{
+    id: string;
+    completion?: string;
+    checklist?: Array<{ id: string }>;
+    gates?: Array<{ kind: string; signoff?: string }>;
+    rollout?: { stages: Array<{ id: string; percent: number; groups?: string[]; bake?: string }> };
+  }>;
 }
 
 /**
@@ -101,7 +111,10 @@ export function phaseSignoffs(plan: string, phaseId: string, which: 'all' | 'own
   const doc = parse(plan) as PlanShape;
   const phase = doc.phases.find((p) => p.id === phaseId);
   if (!phase) throw new Error(`plan-fixture: no phase ${phaseId}`);
-  const own = [...(phase.checklist ?? []).map((c) => c.id), ...(phase.gates ?? []).flatMap((g) => (g.kind === 'manual' && g.signoff ? [g.signoff] : []))];
+  const own = [
+    ...(phase.checklist ?? []).map((c) => c.id),
+    ...(phase.gates ?? []).flatMap((g) => (g.kind === 'manual' && g.signoff ? [g.signoff] : [])),
+  ];
   const completion = phase.completion === 'none' ? [] : (doc.completionChecklist ?? []).map((c) => c.id);
   const pick = which === 'own' ? own : which === 'completion' ? completion : [...own, ...completion];
   return [...new Set(pick)];
@@ -128,7 +141,13 @@ export interface PlanSeriesOptions {
 }
 
 /** A gauge sampled every `stepS` seconds over [start, end]. */
-function gaugeSeries(name: string, start: number, end: number, stepS: number, value: (t: number) => number): OpenMetricsSeries {
+function gaugeSeries(
+  name: string,
+  start: number,
+  end: number,
+  stepS: number,
+  value: (t: number) => number,
+): OpenMetricsSeries {
   const samples: Array<{ t: number; v: number }> = [];
   for (let t = start; t <= end; t += stepS) samples.push({ t, v: value(t) });
   return { name, labels: {}, samples };
@@ -151,19 +170,40 @@ export function buildPlanSeries(options: PlanSeriesOptions): OpenMetricsSeries[]
     gaugeSeries('guardian_green', now - 49 * 3600, end, 300, () => 1),
     gaugeSeries('process_resident_memory_bytes', now - 90 * 60, end, 60, (t) => 180e6 + (t % 600) * 1e4),
     gaugeSeries('circuit_breaker_recovery_seconds', now - 8 * 24 * 3600, end, 1800, (t) => 4 + ((t / 1800) % 7) * 3),
-    ...canarySeries({ end, minutes: trafficMinutes, arms: { [FALLBACK_VARIANT]: healthyArm(), [NEW_VARIANT]: options.canary ?? healthyArm() } }),
+    ...canarySeries({
+      end,
+      minutes: trafficMinutes,
+      arms: { [FALLBACK_VARIANT]: healthyArm(), [NEW_VARIANT]: options.canary ?? healthyArm() },
+    }),
     ...stagingSoakSeries(now - 25 * 3600, end, options.staging ?? {}),
   ];
 }
 
 /** Staging traffic for the soak gates: 120 requests a minute, 0.2 % errors, latency around 180 ms. */
-export function stagingSoakSeries(start: number, end: number, opts: { errorRate?: number; latencySeconds?: number }): OpenMetricsSeries[] {
+export function stagingSoakSeries(
+  start: number,
+  end: number,
+  opts: { errorRate?: number; latencySeconds?: number },
+): OpenMetricsSeries[] {
   const env = { env: 'staging' };
   const errors = Math.round(120 * (opts.errorRate ?? 0.002) * 10) / 10;
   return [
-    counterSeries({ name: 'http_requests_total', labels: { ...env, status: '200' }, start, end, increment: 120 - errors }),
+    counterSeries({
+      name: 'http_requests_total',
+      labels: { ...env, status: '200' },
+      start,
+      end,
+      increment: 120 - errors,
+    }),
     counterSeries({ name: 'http_requests_total', labels: { ...env, status: '500' }, start, end, increment: errors }),
-    ...histogramSeries({ name: 'http_request_duration_seconds', labels: env, buckets: [0.1, 0.2, 0.3, 0.4, 0.6, 1], start, end, observe: () => [0.9, 1, 1.05, 1.1].map((f) => f * (opts.latencySeconds ?? 0.18)) }),
+    ...histogramSeries({
+      name: 'http_request_duration_seconds',
+      labels: env,
+      buckets: [0.1, 0.2, 0.3, 0.4, 0.6, 1],
+      start,
+      end,
+      observe: () => [0.9, 1, 1.05, 1.1].map((f) => f * (opts.latencySeconds ?? 0.18)),
+    }),
   ];
 }
 

@@ -31,7 +31,8 @@ export async function plantEngines(bugs: readonly PlantedBug[]): Promise<Planted
     const file = path.join(dir, 'engines', bug.file);
     const text = await readFile(file, 'utf8');
     const at = text.indexOf(bug.find);
-    if (at < 0 || text.indexOf(bug.find, at + 1) >= 0) throw new Error(`${bug.file}: "${bug.find}" must occur exactly once`);
+    if (at < 0 || text.indexOf(bug.find, at + 1) >= 0)
+      throw new Error(`${bug.file}: "${bug.find}" must occur exactly once`);
     await writeFile(file, text.replace(bug.find, bug.replace));
   }
   return {

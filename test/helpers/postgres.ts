@@ -24,7 +24,11 @@ export interface TestPostgres {
   /** Create another empty database and return its URL (isolates test cases from each other). */
   createDatabase(name: string): Promise<string>;
   /** Run SQL as the superuser on the default database (or `database`); for tampering and inspection. */
-  sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[], database?: string): Promise<T[]>;
+  sql<T extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    database?: string,
+  ): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +37,10 @@ export function findPostgresBin(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install the Debian package `postgresql` (the test command does)');
+  if (!newest)
+    throw new Error(
+      'PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install the Debian package `postgresql` (the test command does)',
+    );
   return join(root, newest, 'bin');
 }
 
@@ -71,14 +78,36 @@ export async function startPostgres(options: { user?: string } = {}): Promise<Te
   }
   const data = join(root, 'data');
   const port = await getFreePort();
-  await runPg(join(bin, 'initdb'), ['-D', data, '-U', user, '--auth-local=trust', '--auth-host=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+  await runPg(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    user,
+    '--auth-local=trust',
+    '--auth-host=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const settings = [
-    `-p ${port}`, `-k ${root}`, "-c listen_addresses='127.0.0.1'", '-c fsync=off', '-c synchronous_commit=off',
-    '-c full_page_writes=off', '-c max_connections=120', '-c shared_buffers=32MB',
+    `-p ${port}`,
+    `-k ${root}`,
+    "-c listen_addresses='127.0.0.1'",
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=120',
+    '-c shared_buffers=32MB',
   ].join(' ');
   const stopSync = () => {
     try {
-      execFileSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, 'stop', '-m', 'immediate'], { stdio: 'ignore' });
+      execFileSync(
+        asRoot ? 'runuser' : join(bin, 'pg_ctl'),
+        [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, 'stop', '-m', 'immediate'],
+        { stdio: 'ignore' },
+      );
     } catch {
       // already stopped
     }
@@ -93,7 +122,11 @@ export async function startPostgres(options: { user?: string } = {}): Promise<Te
   process.once('exit', stopSync);
   const host = '127.0.0.1';
   const urlFor = (database: string) => `postgres://${user}@${host}:${port}/${database}`;
-  const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
+  const sql = async <T extends Record<string, unknown>>(
+    text: string,
+    params: unknown[] = [],
+    database = 'postgres',
+  ): Promise<T[]> => {
     const client = new pg.Client({ host, port, user, database, connectionTimeoutMillis: 5_000 });
     client.on('error', () => undefined);
     await client.connect();
@@ -132,7 +165,9 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export function distStateUrl(): string {
   const dir = join(repoRoot, 'dist/src/state');
   if (!existsSync(join(dir, 'postgres/create.js'))) {
-    throw new Error(`${dir}/postgres/create.js is missing: run \`npm run build\` first (the test command builds dist/ before the tests)`);
+    throw new Error(
+      `${dir}/postgres/create.js is missing: run \`npm run build\` first (the test command builds dist/ before the tests)`,
+    );
   }
   return pathToFileURL(`${dir}/`).href;
 }
@@ -157,9 +192,17 @@ export interface IpcWorker {
  * it receives with exactly one `process.send(...)`. Starting them once and driving many rounds over
  * IPC keeps a 20-process, 20-round test within seconds on a small machine.
  */
-export async function startIpcWorkers(count: number, script: string, args: (i: number) => string[], env: Record<string, string> = {}): Promise<IpcWorker[]> {
+export async function startIpcWorkers(
+  count: number,
+  script: string,
+  args: (i: number) => string[],
+  env: Record<string, string> = {},
+): Promise<IpcWorker[]> {
   const workers = Array.from({ length: count }, (_, i) => {
-    const child = fork(script, args(i), { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, args(i), {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const waiting: Array<(value: unknown) => void> = [];
     const failures: Array<(error: Error) => void> = [];
     child.on('message', (message) => {
@@ -167,7 +210,8 @@ export async function startIpcWorkers(count: number, script: string, args: (i: n
       waiting.shift()?.(message);
     });
     child.on('exit', (code, signal) => {
-      for (const fail of failures.splice(0)) fail(new Error(`worker ${i} (pid ${child.pid}) exited (${code ?? signal}) before answering`));
+      for (const fail of failures.splice(0))
+        fail(new Error(`worker ${i} (pid ${child.pid}) exited (${code ?? signal}) before answering`));
       waiting.length = 0;
     });
     const worker: IpcWorker = {

@@ -56,7 +56,14 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
       const file = join(dataDir, 'backfill.om');
       await writeFile(file, text);
       // Large blocks: 48 h of data becomes one block instead of 25 two-hour ones (backfill 0.3 s instead of 1.6 s).
-      const args = ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=744h', file, join(dataDir, 'tsdb')];
+      const args = [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        '--max-block-duration=744h',
+        file,
+        join(dataDir, 'tsdb'),
+      ];
       await execa(promtool, args, { timeout: 120_000 });
     }
     const configFile = join(dataDir, 'prometheus.yml');
@@ -77,7 +84,12 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   }
 }
 
-async function launch(binary: string, dataDir: string, configFile: string, options: StartPrometheusOptions): Promise<PrometheusInstance> {
+async function launch(
+  binary: string,
+  dataDir: string,
+  configFile: string,
+  options: StartPrometheusOptions,
+): Promise<PrometheusInstance> {
   let lastError: unknown;
   // A free port can be taken between our probe and Prometheus binding it; try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -99,11 +111,16 @@ async function launch(binary: string, dataDir: string, configFile: string, optio
     child.stderr?.on('data', keep);
     const instance = makeInstance(child, `http://127.0.0.1:${port}`, dataDir, () => logLines.join('\n'));
     try {
-      await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}:\n${instance.log()}`);
-        const res = await fetch(`${instance.url}/-/ready`).catch(() => undefined);
-        return res?.status === 200;
-      }, Date.now() + (options.startTimeoutMs ?? 60_000), 'prometheus /-/ready');
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null)
+            throw new Error(`prometheus exited with code ${child.exitCode}:\n${instance.log()}`);
+          const res = await fetch(`${instance.url}/-/ready`).catch(() => undefined);
+          return res?.status === 200;
+        },
+        Date.now() + (options.startTimeoutMs ?? 60_000),
+        'prometheus /-/ready',
+      );
       return instance;
     } catch (error) {
       lastError = error;
@@ -114,7 +131,12 @@ async function launch(binary: string, dataDir: string, configFile: string, optio
   throw lastError;
 }
 
-function makeInstance(child: ResultPromise, url: string, dataDir: string, log: () => string): PrometheusInstance & { stop(o?: { keepData?: boolean }): Promise<void> } {
+function makeInstance(
+  child: ResultPromise,
+  url: string,
+  dataDir: string,
+  log: () => string,
+): PrometheusInstance & { stop(o?: { keepData?: boolean }): Promise<void> } {
   let stopped: Promise<void> | undefined;
   const stop = async (opts: { keepData?: boolean } = {}): Promise<void> => {
     stopped ??= (async () => {
@@ -132,22 +154,34 @@ function makeInstance(child: ResultPromise, url: string, dataDir: string, log: (
 }
 
 async function waitForBackfill(instance: PrometheusInstance, expected: DataShape, deadline: number): Promise<void> {
-  const params = new URLSearchParams({ 'match[]': '{__name__=~".+"}', start: String(expected.minT), end: String(expected.maxT) });
+  const params = new URLSearchParams({
+    'match[]': '{__name__=~".+"}',
+    start: String(expected.minT),
+    end: String(expected.maxT),
+  });
   let seen = 0;
-  await waitFor(async () => {
-    const res = await fetch(`${instance.url}/api/v1/series?${params}`);
-    const body = (await res.json()) as { data?: unknown[] };
-    seen = body.data?.length ?? 0;
-    return seen >= expected.seriesCount;
-  }, deadline, `backfilled series to be queryable (want ${expected.seriesCount}, seen ${seen})`);
+  await waitFor(
+    async () => {
+      const res = await fetch(`${instance.url}/api/v1/series?${params}`);
+      const body = (await res.json()) as { data?: unknown[] };
+      seen = body.data?.length ?? 0;
+      return seen >= expected.seriesCount;
+    },
+    deadline,
+    `backfilled series to be queryable (want ${expected.seriesCount}, seen ${seen})`,
+  );
 }
 
 async function waitForScrapes(instance: PrometheusInstance, targets: number, deadline: number): Promise<void> {
-  await waitFor(async () => {
-    const res = await fetch(`${instance.url}/api/v1/query?query=${encodeURIComponent('count(up)')}`);
-    const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-    return Number(body.data?.result?.[0]?.value[1] ?? 0) >= targets;
-  }, deadline, `${targets} scrape target(s) to be scraped once`);
+  await waitFor(
+    async () => {
+      const res = await fetch(`${instance.url}/api/v1/query?query=${encodeURIComponent('count(up)')}`);
+      const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+      return Number(body.data?.result?.[0]?.value[1] ?? 0) >= targets;
+    },
+    deadline,
+    `${targets} scrape target(s) to be scraped once`,
+  );
 }
 
 function renderConfig(targets: string[], interval: string): string {

@@ -21,7 +21,10 @@ function sendInline(port: number, line: string, timeoutMs = 2_000): Promise<stri
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     let reply = '';
-    const timer = setTimeout(() => socket.destroy(new Error(`redis did not answer "${line}" within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`redis did not answer "${line}" within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.on('connect', () => socket.write(`${line}\r\n`));
     socket.on('data', (d: Buffer) => {
       reply += d.toString();
@@ -53,11 +56,29 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
 }
 
 export async function startRedis(): Promise<TestRedis> {
-  if (!REDIS_SERVER) throw new Error('redis-server not found: install the Debian package `redis-server` (the test command does)');
+  if (!REDIS_SERVER)
+    throw new Error('redis-server not found: install the Debian package `redis-server` (the test command does)');
   const port = await getFreePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    REDIS_SERVER,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

@@ -43,7 +43,15 @@ export interface SafetyProject {
  * A fresh mini release walked to stage `s1` (10 % + internal) through the real CLI. With a
  * PostgreSQL URL every command runs with `--state <url>`.
  */
-export async function projectAtFirstStage(healthUrl: string, opts: { stateUrl?: string; rollback?: string; planEdit?: (plan: string) => string; beforeWalk?: (dir: string) => Promise<void> } = {}): Promise<SafetyProject> {
+export async function projectAtFirstStage(
+  healthUrl: string,
+  opts: {
+    stateUrl?: string;
+    rollback?: string;
+    planEdit?: (plan: string) => string;
+    beforeWalk?: (dir: string) => Promise<void>;
+  } = {},
+): Promise<SafetyProject> {
   const dir = await miniProject({ healthUrl, ...(opts.rollback ? { rollback: opts.rollback } : {}) });
   if (opts.planEdit) {
     const { writeFile } = await import('node:fs/promises');
@@ -52,7 +60,12 @@ export async function projectAtFirstStage(healthUrl: string, opts: { stateUrl?: 
   }
   await opts.beforeWalk?.(dir);
   const env: Record<string, string> = {};
-  const cli = (args: string[], extra: Record<string, string> = {}) => runCli([...args, ...(opts.stateUrl ? ['--state', opts.stateUrl] : [])], { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 });
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli([...args, ...(opts.stateUrl ? ['--state', opts.stateUrl] : [])], {
+      cwd: dir,
+      env: { ...env, ...extra },
+      timeoutMs: 120_000,
+    });
   for (let i = 0; i < 3; i++) {
     const r = await cli(['advance', '--reason', 'test walk']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -63,10 +76,13 @@ export async function projectAtFirstStage(healthUrl: string, opts: { stateUrl?: 
 }
 
 /** Audit entries as `rollout log --json` returns them. */
-export async function auditOps(p: SafetyProject): Promise<Array<{ op: string; data?: Record<string, unknown>; stateSerial?: number }>> {
+export async function auditOps(
+  p: SafetyProject,
+): Promise<Array<{ op: string; data?: Record<string, unknown>; stateSerial?: number }>> {
   const r = await p.cli(['log', '--json', '--limit', '500']);
   expect(r.code, r.stderr).toBe(0);
-  return r.json<{ result: { entries: Array<{ op: string; data?: Record<string, unknown>; stateSerial?: number }> } }>().result.entries;
+  return r.json<{ result: { entries: Array<{ op: string; data?: Record<string, unknown>; stateSerial?: number }> } }>()
+    .result.entries;
 }
 
 export interface StatusJson {

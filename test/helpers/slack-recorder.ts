@@ -131,10 +131,18 @@ function tryParseJson(text: string): unknown {
   }
 }
 
-function answer(res: ServerResponse, method: string, body: Record<string, unknown>, behaviour: RecorderBehaviour, n: number, opts: SlackRecorderOptions): void {
+function answer(
+  res: ServerResponse,
+  method: string,
+  body: Record<string, unknown>,
+  behaviour: RecorderBehaviour,
+  n: number,
+  opts: SlackRecorderOptions,
+): void {
   if (behaviour === 'hang') return;
   if (behaviour === 'ok') {
-    if (method === 'pagerduty') return sendJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
+    if (method === 'pagerduty')
+      return sendJson(res, 202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
     return sendJson(res, 200, okResult(method, body, n, opts));
   }
   if ('error' in behaviour) return sendJson(res, 200, { ok: false, error: behaviour.error });
@@ -142,14 +150,26 @@ function answer(res: ServerResponse, method: string, body: Record<string, unknow
     res.setHeader('Retry-After', String(behaviour.retryAfter));
     return sendJson(res, 429, { ok: false, error: 'ratelimited' });
   }
-  return sendJson(res, behaviour.status, 'body' in behaviour && behaviour.body !== undefined ? behaviour.body : { ok: false, error: 'internal_error' });
+  return sendJson(
+    res,
+    behaviour.status,
+    'body' in behaviour && behaviour.body !== undefined ? behaviour.body : { ok: false, error: 'internal_error' },
+  );
 }
 
-function okResult(method: string, body: Record<string, unknown>, n: number, opts: SlackRecorderOptions): Record<string, unknown> {
+function okResult(
+  method: string,
+  body: Record<string, unknown>,
+  n: number,
+  opts: SlackRecorderOptions,
+): Record<string, unknown> {
   const ts = `${1_700_000_000 + n}.${String(n).padStart(6, '0')}`;
   switch (method) {
     case 'chat.postMessage': {
-      const channel = typeof body.channel === 'string' && /^[CG][A-Z0-9]+$/.test(body.channel) ? body.channel : (opts.channelId ?? 'C0RELEASES');
+      const channel =
+        typeof body.channel === 'string' && /^[CG][A-Z0-9]+$/.test(body.channel)
+          ? body.channel
+          : (opts.channelId ?? 'C0RELEASES');
       return { ok: true, channel, ts, message: { text: body.text, ts } };
     }
     case 'conversations.create':

@@ -55,7 +55,10 @@ export async function startSlowProxy(options: SlowProxyOptions): Promise<SlowPro
     req.on('end', () => {
       if (mode === 'hang') return;
       if (mode === '500') {
-        later(() => res.writeHead(500, { 'content-type': 'text/plain' }).end('simulated failure in front of prometheus'), delayMs);
+        later(
+          () => res.writeHead(500, { 'content-type': 'text/plain' }).end('simulated failure in front of prometheus'),
+          delayMs,
+        );
         return;
       }
       later(() => forward(target, req, Buffer.concat(body), res), delayMs);

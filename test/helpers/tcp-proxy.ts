@@ -27,7 +27,8 @@ interface Pair {
 
 export async function startTcpProxy(options: { target: { host: string; port: number } }): Promise<TcpProxy> {
   const { target } = options;
-  if (!['127.0.0.1', 'localhost', '::1'].includes(target.host)) throw new Error(`tcp proxy targets loopback only, got ${target.host}`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(target.host))
+    throw new Error(`tcp proxy targets loopback only, got ${target.host}`);
   const pairs = new Set<Pair>();
   let mode: 'forward' | 'blackhole' = 'forward';
   let accepted = 0;

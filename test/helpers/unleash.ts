@@ -22,7 +22,10 @@ export interface TestUnleash {
 }
 
 export async function startUnleash(pg: TestPostgres, name = 'unleash'): Promise<TestUnleash> {
-  if (!existsSync(SERVER)) throw new Error(`unleash-server is not installed in ${UNLEASH_FIXTURE}: run \`npm ci --prefix test/fixtures/unleash-server\` (scripts/test.sh does)`);
+  if (!existsSync(SERVER))
+    throw new Error(
+      `unleash-server is not installed in ${UNLEASH_FIXTURE}: run \`npm ci --prefix test/fixtures/unleash-server\` (scripts/test.sh does)`,
+    );
   const database = await pg.createDatabase(name);
   const port = await getFreePort();
   const adminToken = '*:*.rollout-test-admin-token';
@@ -55,7 +58,10 @@ export async function startUnleash(pg: TestPostgres, name = 'unleash'): Promise<
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`unleash-server exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -58,15 +58,21 @@ export interface FileKillSwitchOptions {
 }
 
 /** The previous document and what was wrong with it; a kill switch never depends on it being sound. */
-async function readPrevious(absolute: string): Promise<{ doc: FlagdDocument | null; problem?: string; fatal?: string }> {
+async function readPrevious(
+  absolute: string,
+): Promise<{ doc: FlagdDocument | null; problem?: string; fatal?: string }> {
   try {
     const doc = await createFileFlagStore({ path: absolute, dryRun: true }).read();
     return doc ? { doc } : { doc: null, problem: 'the file did not exist' };
   } catch (error) {
-    if (error instanceof FlagStoreError && error.code === 'FLAG_FILE_INVALID') return { doc: null, problem: `${error.message}; rebuilt from the plan` };
+    if (error instanceof FlagStoreError && error.code === 'FLAG_FILE_INVALID')
+      return { doc: null, problem: `${error.message}; rebuilt from the plan` };
     const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
     // A directory in the file's place cannot be replaced by a rename; a human has to look.
-    return { doc: null, fatal: code === 'EISDIR' ? `${absolute} is a directory, not a flag file` : (error as Error).message };
+    return {
+      doc: null,
+      fatal: code === 'EISDIR' ? `${absolute} is a directory, not a flag file` : (error as Error).message,
+    };
   }
 }
 
@@ -76,15 +82,21 @@ function killSpec(target: FlagTarget, previous: FlagdDocument | null, fresh: boo
   const shape = old && !fresh ? readRolloutShape(old) : null;
   const newVariant = target.newVariant ?? shape?.newVariant;
   const fallbackVariant = target.fallbackVariant ?? shape?.fallbackVariant;
-  if (!newVariant || !fallbackVariant) return `${target.key}: the plan names no variants (flags[].variants) and the file has none to keep`;
+  if (!newVariant || !fallbackVariant)
+    return `${target.key}: the plan names no variants (flags[].variants) and the file has none to keep`;
   // The same cohort comes back on undo only if the old layout used the same variants.
   const sameVariants = shape?.newVariant === newVariant && shape.fallbackVariant === fallbackVariant;
-  const metadata = Object.fromEntries(Object.entries((!fresh && old?.metadata) || {}).filter(([k]) => !k.startsWith('rollout.')));
+  const metadata = Object.fromEntries(
+    Object.entries((!fresh && old?.metadata) || {}).filter(([k]) => !k.startsWith('rollout.')),
+  );
   return {
     key: target.key,
     newVariant,
     fallbackVariant,
-    percent: sameVariants && Number.isFinite(shape.stagePercent) && shape.stagePercent >= 0 && shape.stagePercent <= 100 ? shape.stagePercent : 0,
+    percent:
+      sameVariants && Number.isFinite(shape.stagePercent) && shape.stagePercent >= 0 && shape.stagePercent <= 100
+        ? shape.stagePercent
+        : 0,
     groups: sameVariants ? shape.groups : [],
     groupAttribute: target.groupAttribute ?? shape?.groupAttribute ?? 'groups',
     ...(sameVariants && shape.bucketBy ? { bucketBy: shape.bucketBy } : {}),
@@ -109,7 +121,12 @@ function killDocument(targets: FlagTarget[], previous: FlagdDocument | null, fre
   }
 }
 
-async function writeOne(planDir: string, file: string, targets: FlagTarget[], opts: { dryRun: boolean; fresh: boolean }): Promise<KillSwitchFile & { written: boolean }> {
+async function writeOne(
+  planDir: string,
+  file: string,
+  targets: FlagTarget[],
+  opts: { dryRun: boolean; fresh: boolean },
+): Promise<KillSwitchFile & { written: boolean }> {
   const absolute = path.resolve(planDir, file);
   const flags = targets.map((t) => t.key);
   const prev = await readPrevious(absolute);
@@ -120,10 +137,23 @@ async function writeOne(planDir: string, file: string, targets: FlagTarget[], op
     const result = await createFileFlagStore({ path: absolute, dryRun: opts.dryRun }).write(doc);
     const changed = result.changed || prev.doc === null;
     const sha256 = digestText(serializeFlagDocument(doc));
-    return { file, flags, changed, written: result.written, sha256, ...(prev.problem && prev.doc === null && !opts.fresh ? { previous: prev.problem } : {}) };
+    return {
+      file,
+      flags,
+      changed,
+      written: result.written,
+      sha256,
+      ...(prev.problem && prev.doc === null && !opts.fresh ? { previous: prev.problem } : {}),
+    };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    return { file, flags, changed: false, written: false, error: `cannot write ${absolute}: ${e.code ? `${e.code}: ` : ''}${e.message}` };
+    return {
+      file,
+      flags,
+      changed: false,
+      written: false,
+      error: `cannot write ${absolute}: ${e.code ? `${e.code}: ` : ''}${e.message}`,
+    };
   }
 }
 
@@ -139,7 +169,11 @@ function groupByFile(targets: FlagTarget[], only?: string[]): Map<string, FlagTa
  * plan alone and checked once more. Then each file with a publish command is published: the local
  * write never waits on it. Never throws for a file: problems are returned per file.
  */
-export async function engageFileKillSwitch(planDir: string, targets: FlagTarget[], opts: FileKillSwitchOptions = {}): Promise<KillSwitchResult> {
+export async function engageFileKillSwitch(
+  planDir: string,
+  targets: FlagTarget[],
+  opts: FileKillSwitchOptions = {},
+): Promise<KillSwitchResult> {
   const dryRun = Boolean(opts.dryRun);
   const files: KillSwitchFile[] = [];
   let flagWrittenAtMs: number | null = null;
@@ -178,7 +212,12 @@ export async function engageFileKillSwitch(planDir: string, targets: FlagTarget[
 }
 
 /** Runs the publish command of each file whose kill switch is in place locally (one file after the other, each bounded by its timeout). */
-async function publishFiles(planDir: string, byFile: Map<string, FlagTarget[]>, files: KillSwitchFile[], opts: FileKillSwitchOptions): Promise<void> {
+async function publishFiles(
+  planDir: string,
+  byFile: Map<string, FlagTarget[]>,
+  files: KillSwitchFile[],
+  opts: FileKillSwitchOptions,
+): Promise<void> {
   const when = opts.publish ?? 'always';
   if (when === 'never' || !opts.publishContext) return;
   for (const entry of files) {
@@ -194,7 +233,10 @@ export const VERIFY_SAMPLE_KEYS = 256;
 const SAMPLE_KEYS = Array.from({ length: VERIFY_SAMPLE_KEYS }, (_, i) => `kill-switch-check-${i}`);
 
 /** Reads each file back and evaluates every flag for sample users with no group, each group and all groups. */
-export async function verifyKillSwitch(planDir: string, byFile: Map<string, FlagTarget[]>): Promise<KillSwitchVerification> {
+export async function verifyKillSwitch(
+  planDir: string,
+  byFile: Map<string, FlagTarget[]>,
+): Promise<KillSwitchVerification> {
   const started = performance.now();
   const { evaluateShare } = await import('../evaluate.js');
   const problems: string[] = [];
@@ -215,12 +257,20 @@ export async function verifyKillSwitch(planDir: string, byFile: Map<string, Flag
         problems.push(`${file}: ${t.key} is missing after the write`);
         continue;
       }
-      const groupSets: Array<string[] | undefined> = [undefined, ...(t.groups ?? []).map((g) => [g]), ...((t.groups?.length ?? 0) > 1 ? [t.groups] : [])];
+      const groupSets: Array<string[] | undefined> = [
+        undefined,
+        ...(t.groups ?? []).map((g) => [g]),
+        ...((t.groups?.length ?? 0) > 1 ? [t.groups] : []),
+      ];
       let wrong = 0;
       let example = '';
       for (const groups of groupSets) {
         // One flagd-core instance per document: evaluateShare parses it once for all sample users.
-        const share = evaluateShare(doc, t.key, SAMPLE_KEYS, { ...(groups ? { groups } : {}), variant: fallback, collectKeys: true });
+        const share = evaluateShare(doc, t.key, SAMPLE_KEYS, {
+          ...(groups ? { groups } : {}),
+          variant: fallback,
+          collectKeys: true,
+        });
         contexts += share.total;
         const off = share.total - share.withNewVariant;
         if (off > 0) {
@@ -229,7 +279,10 @@ export async function verifyKillSwitch(planDir: string, byFile: Map<string, Flag
           example ||= `${other?.[1] ?? off} user(s)${groups ? ` in ${groups.join('+')}` : ''} got ${other?.[0] ?? 'another variant'}`;
         }
       }
-      if (wrong > 0) problems.push(`${file}: ${t.key} still serves something other than ${fallback} to ${wrong} evaluated context(s), e.g. ${example}`);
+      if (wrong > 0)
+        problems.push(
+          `${file}: ${t.key} still serves something other than ${fallback} to ${wrong} evaluated context(s), e.g. ${example}`,
+        );
     }
   }
   return { ok: problems.length === 0, contexts, ms: performance.now() - started, problems };

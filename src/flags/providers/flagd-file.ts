@@ -6,7 +6,15 @@ import type { FlagSpec } from '../types.js';
 import { runPublish } from './publish.js';
 import { PROVIDERS } from './registry.js';
 import { readTextOrNull } from '../../state/atomic-file.js';
-import type { FlagPosition, FlagProvider, ProviderContext, ProviderFlag, ProviderWrite, ProviderWriteOptions, PublishSpec } from './types.js';
+import type {
+  FlagPosition,
+  FlagProvider,
+  ProviderContext,
+  ProviderFlag,
+  ProviderWrite,
+  ProviderWriteOptions,
+  PublishSpec,
+} from './types.js';
 
 function toSpec(flag: ProviderFlag, position: FlagPosition): FlagSpec {
   return {
@@ -31,7 +39,10 @@ export function createFlagdFileProvider(ctx: ProviderContext): FlagProvider {
   const absolute = (flag: ProviderFlag) => path.resolve(ctx.planDir, flag.location);
   const readDoc = (flag: ProviderFlag) => createFileFlagStore({ path: absolute(flag), dryRun: true }).read();
 
-  const writeStage = async (entries: Array<{ flag: ProviderFlag; position: FlagPosition }>, options: ProviderWriteOptions): Promise<ProviderWrite[]> => {
+  const writeStage = async (
+    entries: Array<{ flag: ProviderFlag; position: FlagPosition }>,
+    options: ProviderWriteOptions,
+  ): Promise<ProviderWrite[]> => {
     const byFile = new Map<string, Array<{ flag: ProviderFlag; position: FlagPosition }>>();
     for (const e of entries) byFile.set(e.flag.location, [...(byFile.get(e.flag.location) ?? []), e]);
     const writes: ProviderWrite[] = [];
@@ -39,8 +50,17 @@ export function createFlagdFileProvider(ctx: ProviderContext): FlagProvider {
       const doc = buildFlagDocument(group.map((e) => toSpec(e.flag, e.position)));
       const sha256 = digestText(serializeFlagDocument(doc));
       const target = path.resolve(ctx.planDir, file);
-      const result = await createFileFlagStore({ path: target, dryRun: options.dryRun }).write(doc, { force: options.force === true });
-      const write: ProviderWrite = { location: file, flags: group.map((e) => e.flag.key), changed: result.changed, diff: result.diff, written: result.written, sha256 };
+      const result = await createFileFlagStore({ path: target, dryRun: options.dryRun }).write(doc, {
+        force: options.force === true,
+      });
+      const write: ProviderWrite = {
+        location: file,
+        flags: group.map((e) => e.flag.key),
+        changed: result.changed,
+        diff: result.diff,
+        written: result.written,
+        sha256,
+      };
       const spec: PublishSpec | undefined = group.find((e) => e.flag.publish)?.flag.publish;
       const due = options.publish === 'always' || (options.publish === 'changed' && result.written);
       if (spec && due && !options.dryRun) write.publish = await runPublish(spec, target, sha256, ctx);
@@ -58,7 +78,13 @@ export function createFlagdFileProvider(ctx: ProviderContext): FlagProvider {
       const found = doc?.flags[flag.key];
       const shape = found ? readRolloutShape(found) : null;
       if (!shape) return null;
-      return { newVariant: shape.newVariant, fallbackVariant: shape.fallbackVariant, percent: shape.stagePercent, groups: shape.groups, killSwitch: shape.killSwitch };
+      return {
+        newVariant: shape.newVariant,
+        fallbackVariant: shape.fallbackVariant,
+        percent: shape.stagePercent,
+        groups: shape.groups,
+        killSwitch: shape.killSwitch,
+      };
     },
     async explain(flag, context) {
       const doc = await readDoc(flag);

@@ -15,7 +15,8 @@ interface ProviderEntry {
 
 export const PROVIDERS = {
   'flagd-file': {
-    description: 'a flagd JSON file that applications read with the flagd provider in offline file mode, optionally shipped by flags[].publish',
+    description:
+      'a flagd JSON file that applications read with the flagd provider in offline file mode, optionally shipped by flags[].publish',
     capabilities: {
       percentStep: 0.001,
       local: true,

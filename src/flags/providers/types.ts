@@ -133,7 +133,10 @@ export interface FlagProvider {
   readonly kind: string;
   readonly capabilities: ProviderCapabilities;
   /** Writes the stage of the given flags (idempotent: an unchanged stage writes nothing). */
-  writeStage(entries: Array<{ flag: ProviderFlag; position: FlagPosition }>, options: ProviderWriteOptions): Promise<ProviderWrite[]>;
+  writeStage(
+    entries: Array<{ flag: ProviderFlag; position: FlagPosition }>,
+    options: ProviderWriteOptions,
+  ): Promise<ProviderWrite[]>;
   /** Reads back what the provider serves for `flag`; null when the flag is not there. Throws when it cannot be read. */
   readServed(flag: ProviderFlag): Promise<ServedFlag | null>;
   /** The variant a user gets and why, evaluated as applications evaluate it. */

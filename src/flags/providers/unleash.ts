@@ -34,7 +34,10 @@ export const GROUPS_TITLE = 'rollout:groups';
 
 /** Unleash could not be reached or refused the request; nothing after the failed call was changed. */
 export class UnleashUnavailableError extends Error {
-  constructor(message: string, readonly status: number | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
     super(message);
     this.name = 'UnleashUnavailableError';
   }
@@ -54,7 +57,13 @@ interface Strategy {
   title?: string | null;
   disabled?: boolean | null;
   parameters?: Record<string, string>;
-  constraints?: Array<{ contextName: string; operator: string; values?: string[]; inverted?: boolean; caseInsensitive?: boolean }>;
+  constraints?: Array<{
+    contextName: string;
+    operator: string;
+    values?: string[];
+    inverted?: boolean;
+    caseInsensitive?: boolean;
+  }>;
   segments?: number[];
   variants?: unknown[];
 }
@@ -64,14 +73,19 @@ interface EnvironmentView {
 }
 
 /** The canonical shape of what rollout writes: compared field by field, digested for the state. */
-function canonical(env: EnvironmentView): { enabled: boolean; strategies: Array<{ title: string; rollout: string; stickiness: string; groupId: string; constraints: string[] }> } {
+function canonical(env: EnvironmentView): {
+  enabled: boolean;
+  strategies: Array<{ title: string; rollout: string; stickiness: string; groupId: string; constraints: string[] }>;
+} {
   const strategies = env.strategies
     .map((s) => ({
       title: s.title ?? '',
       rollout: s.parameters?.rollout ?? '',
       stickiness: s.parameters?.stickiness ?? '',
       groupId: s.parameters?.groupId ?? '',
-      constraints: (s.constraints ?? []).map((c) => `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${[...(c.values ?? [])].sort().join(',')}`),
+      constraints: (s.constraints ?? []).map(
+        (c) => `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${[...(c.values ?? [])].sort().join(',')}`,
+      ),
       ...(s.name !== 'flexibleRollout' || s.disabled ? { other: `${s.name}${s.disabled ? ' (disabled)' : ''}` } : {}),
     }))
     .sort((a, b) => a.title.localeCompare(b.title));
@@ -87,8 +101,13 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
   async function call(method: string, route: string, body?: unknown): Promise<unknown> {
     const base = ctx.env[urlEnv];
     const token = ctx.env[tokenEnv];
-    if (!base) throw new UnleashUnavailableError(`${urlEnv} is not set: the Unleash URL comes from the environment only`, null);
-    if (!token) throw new UnleashUnavailableError(`${tokenEnv} is not set: the Unleash admin token comes from the environment only`, null);
+    if (!base)
+      throw new UnleashUnavailableError(`${urlEnv} is not set: the Unleash URL comes from the environment only`, null);
+    if (!token)
+      throw new UnleashUnavailableError(
+        `${tokenEnv} is not set: the Unleash admin token comes from the environment only`,
+        null,
+      );
     let response: Response;
     try {
       response = await fetch(`${base.replace(/\/+$/, '')}/api/admin${route}`, {
@@ -99,24 +118,39 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
       });
     } catch (error) {
       const e = error as Error;
-      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((e.cause as Error | undefined)?.message ?? e.message);
-      throw new UnleashUnavailableError(ctx.redact(`Unleash (${urlEnv}) unreachable on ${method} ${route}: ${why}`), null);
+      const why =
+        e.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : ((e.cause as Error | undefined)?.message ?? e.message);
+      throw new UnleashUnavailableError(
+        ctx.redact(`Unleash (${urlEnv}) unreachable on ${method} ${route}: ${why}`),
+        null,
+      );
     }
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      const what = response.status === 401 || response.status === 403 ? `refused the admin token in ${tokenEnv}` : `answered ${response.status}`;
-      throw new UnleashUnavailableError(ctx.redact(`Unleash (${urlEnv}) ${what} on ${method} ${route}: ${text.slice(0, 200)}`), response.status);
+      const what =
+        response.status === 401 || response.status === 403
+          ? `refused the admin token in ${tokenEnv}`
+          : `answered ${response.status}`;
+      throw new UnleashUnavailableError(
+        ctx.redact(`Unleash (${urlEnv}) ${what} on ${method} ${route}: ${text.slice(0, 200)}`),
+        response.status,
+      );
     }
     return text ? (JSON.parse(text) as unknown) : null;
   }
 
-  const featurePath = (key: string) => `/projects/${encodeURIComponent(options.project)}/features/${encodeURIComponent(key)}`;
+  const featurePath = (key: string) =>
+    `/projects/${encodeURIComponent(options.project)}/features/${encodeURIComponent(key)}`;
   const envPath = (key: string) => `${featurePath(key)}/environments/${encodeURIComponent(options.environment)}`;
 
   /** The toggle's state in the environment; null when the toggle does not exist. */
   async function readEnvironment(key: string): Promise<EnvironmentView | null> {
     try {
-      const feature = (await call('GET', featurePath(key))) as { environments?: Array<{ name: string; enabled: boolean; strategies?: Strategy[] }> };
+      const feature = (await call('GET', featurePath(key))) as {
+        environments?: Array<{ name: string; enabled: boolean; strategies?: Strategy[] }>;
+      };
       const env = feature.environments?.find((e) => e.name === options.environment);
       return env ? { enabled: env.enabled, strategies: env.strategies ?? [] } : { enabled: false, strategies: [] };
     } catch (error) {
@@ -130,20 +164,42 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
       await call('GET', `/context/${encodeURIComponent(name)}`);
     } catch (error) {
       if (!(error instanceof UnleashUnavailableError && error.status === 404)) throw error;
-      await call('POST', '/context', { name, description: 'the groups rollout targets (one group per context value)', stickiness: false });
+      await call('POST', '/context', {
+        name,
+        description: 'the groups rollout targets (one group per context value)',
+        stickiness: false,
+      });
     }
   }
 
   function wanted(flag: ProviderFlag, position: FlagPosition): EnvironmentView {
     const groups = [...new Set(position.groups)].sort();
-    const strategies: Strategy[] = [{ name: 'flexibleRollout', title: STAGE_TITLE, parameters: { rollout: String(position.percent), stickiness, groupId: flag.key }, constraints: [] }];
-    if (groups.length) strategies.push({ name: 'flexibleRollout', title: GROUPS_TITLE, parameters: { rollout: '100', stickiness, groupId: flag.key }, constraints: [{ contextName: flag.groupAttribute, operator: 'IN', values: groups }] });
+    const strategies: Strategy[] = [
+      {
+        name: 'flexibleRollout',
+        title: STAGE_TITLE,
+        parameters: { rollout: String(position.percent), stickiness, groupId: flag.key },
+        constraints: [],
+      },
+    ];
+    if (groups.length)
+      strategies.push({
+        name: 'flexibleRollout',
+        title: GROUPS_TITLE,
+        parameters: { rollout: '100', stickiness, groupId: flag.key },
+        constraints: [{ contextName: flag.groupAttribute, operator: 'IN', values: groups }],
+      });
     return { enabled: !position.killSwitch, strategies };
   }
 
   /** Lines that differ between what is there and what rollout wrote last (only rollout's own strategies may be there). */
   function foreign(current: EnvironmentView): string[] {
-    return current.strategies.filter((s) => s.title !== STAGE_TITLE && s.title !== GROUPS_TITLE).map((s) => `+ strategy ${s.name}${s.title ? ` "${s.title}"` : ''} ${JSON.stringify(s.parameters ?? {})} (not written by rollout)`);
+    return current.strategies
+      .filter((s) => s.title !== STAGE_TITLE && s.title !== GROUPS_TITLE)
+      .map(
+        (s) =>
+          `+ strategy ${s.name}${s.title ? ` "${s.title}"` : ''} ${JSON.stringify(s.parameters ?? {})} (not written by rollout)`,
+      );
   }
 
   async function writeOne(flag: ProviderFlag, position: FlagPosition, dryRun: boolean): Promise<ProviderWrite> {
@@ -153,7 +209,12 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
     const after = canonical(target);
     const changes = diffLines(before, after);
     const sha256 = digestText(JSON.stringify(after));
-    const base = { location: `unleash:${options.project}/${options.environment}/${flag.key}`, flags: [flag.key], sha256, diff: { changes: changes.map((c) => ({ flag: flag.key, field: 'unleash', before: null, after: c })) } } as unknown as ProviderWrite;
+    const base = {
+      location: `unleash:${options.project}/${options.environment}/${flag.key}`,
+      flags: [flag.key],
+      sha256,
+      diff: { changes: changes.map((c) => ({ flag: flag.key, field: 'unleash', before: null, after: c })) },
+    } as unknown as ProviderWrite;
     if (current) {
       const alien = foreign(current);
       if (alien.length) throw new UnleashHandEditError(alien);
@@ -162,7 +223,12 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
     // Unleash refuses a constraint on a context field it does not know: create it before the first change.
     if (position.groups.length) await ensureContextField(flag.groupAttribute);
     if (!current) {
-      await call('POST', `/projects/${encodeURIComponent(options.project)}/features`, { name: flag.key, type: 'release', description: `rolled out by rollout (${String(flag.metadata.release ?? '')})`, impressionData: false });
+      await call('POST', `/projects/${encodeURIComponent(options.project)}/features`, {
+        name: flag.key,
+        type: 'release',
+        description: `rolled out by rollout (${String(flag.metadata.release ?? '')})`,
+        impressionData: false,
+      });
       current = { enabled: false, strategies: [] };
     }
     for (const s of target.strategies) {
@@ -170,14 +236,20 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
       if (existing?.id) await call('PUT', `${envPath(flag.key)}/strategies/${existing.id}`, s);
       else await call('POST', `${envPath(flag.key)}/strategies`, s);
     }
-    for (const old of current.strategies) if (old.id && !target.strategies.some((s) => s.title === old.title)) await call('DELETE', `${envPath(flag.key)}/strategies/${old.id}`);
+    for (const old of current.strategies)
+      if (old.id && !target.strategies.some((s) => s.title === old.title))
+        await call('DELETE', `${envPath(flag.key)}/strategies/${old.id}`);
     if (current.enabled !== target.enabled) await call('POST', `${envPath(flag.key)}/${target.enabled ? 'on' : 'off'}`);
     return { ...base, changed: true, written: true };
   }
 
   return {
     kind: 'unleash',
-    capabilities: { percentStep: 1, local: false, killSwitch: 'toggle off in the environment, strategies kept (release restores the same users)' },
+    capabilities: {
+      percentStep: 1,
+      local: false,
+      killSwitch: 'toggle off in the environment, strategies kept (release restores the same users)',
+    },
     async writeStage(entries, opts) {
       const out: ProviderWrite[] = [];
       for (const e of entries) out.push(await writeOne(e.flag, e.position, opts.dryRun));
@@ -188,7 +260,13 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
       if (!env) return null;
       const stage = env.strategies.find((s) => s.title === STAGE_TITLE);
       const groups = env.strategies.find((s) => s.title === GROUPS_TITLE)?.constraints?.[0]?.values ?? [];
-      const served: ServedFlag = { newVariant: flag.newVariant, fallbackVariant: flag.fallbackVariant, percent: Number(stage?.parameters?.rollout ?? 0), groups: [...groups].sort(), killSwitch: !env.enabled };
+      const served: ServedFlag = {
+        newVariant: flag.newVariant,
+        fallbackVariant: flag.fallbackVariant,
+        percent: Number(stage?.parameters?.rollout ?? 0),
+        groups: [...groups].sort(),
+        killSwitch: !env.enabled,
+      };
       return served;
     },
     async explain(flag, context) {
@@ -218,14 +296,40 @@ function diffLines(before: ReturnType<typeof canonical> | null, after: ReturnTyp
  * The variant a user gets, computed as the Unleash SDKs compute it: a disabled toggle → fallback; group
  * constraint match → new variant; else `murmur3("<groupId>:<stickiness value>", seed 0) % 100 + 1 <= rollout`.
  */
-async function explainUnleash(flag: ProviderFlag, env: EnvironmentView | null, context: FlagEvalContext, stickiness: string): Promise<FlagEvaluation> {
-  const fallback = (reason: FlagEvaluation['reason'], detail: string): FlagEvaluation => ({ variant: flag.fallbackVariant, value: false, reason, detail, flagdReason: 'UNLEASH' });
-  if (!env) return { variant: null, value: null, reason: 'flag-not-found', detail: `no Unleash toggle ${flag.key}: the application's default`, flagdReason: 'UNLEASH' };
-  if (!env.enabled) return fallback('kill-switch', 'the toggle is off in this environment (kill switch): everyone gets the fallback');
+async function explainUnleash(
+  flag: ProviderFlag,
+  env: EnvironmentView | null,
+  context: FlagEvalContext,
+  stickiness: string,
+): Promise<FlagEvaluation> {
+  const fallback = (reason: FlagEvaluation['reason'], detail: string): FlagEvaluation => ({
+    variant: flag.fallbackVariant,
+    value: false,
+    reason,
+    detail,
+    flagdReason: 'UNLEASH',
+  });
+  if (!env)
+    return {
+      variant: null,
+      value: null,
+      reason: 'flag-not-found',
+      detail: `no Unleash toggle ${flag.key}: the application's default`,
+      flagdReason: 'UNLEASH',
+    };
+  if (!env.enabled)
+    return fallback('kill-switch', 'the toggle is off in this environment (kill switch): everyone gets the fallback');
   const groupRule = env.strategies.find((s) => s.title === GROUPS_TITLE);
   const values = groupRule?.constraints?.[0]?.values ?? [];
   const member = (context.groups ?? []).find((g) => values.includes(g));
-  if (member) return { variant: flag.newVariant, value: true, reason: 'group-rule', detail: `member of ${member}: the groups strategy serves the new variant`, flagdReason: 'UNLEASH' };
+  if (member)
+    return {
+      variant: flag.newVariant,
+      value: true,
+      reason: 'group-rule',
+      detail: `member of ${member}: the groups strategy serves the new variant`,
+      flagdReason: 'UNLEASH',
+    };
   const stage = env.strategies.find((s) => s.title === STAGE_TITLE);
   const rollout = Number(stage?.parameters?.rollout ?? 0);
   const value = stickiness === 'userId' ? context.targetingKey : context.attrs?.[stickiness];
@@ -234,5 +338,12 @@ async function explainUnleash(flag: ProviderFlag, env: EnvironmentView | null, c
   const { hashLikeFlagdCore } = await import('../murmur3.js');
   const bucket = (hashLikeFlagdCore(`${stage?.parameters?.groupId ?? flag.key}:${value}`) % 100) + 1;
   const inside = rollout > 0 && bucket <= rollout;
-  return { variant: inside ? flag.newVariant : flag.fallbackVariant, value: inside, reason: 'bucket', detail: `bucket ${bucket} of 100 ${inside ? '≤' : '>'} rollout ${rollout} %`, flagdReason: 'UNLEASH', bucketPercent: bucket };
+  return {
+    variant: inside ? flag.newVariant : flag.fallbackVariant,
+    value: inside,
+    reason: 'bucket',
+    detail: `bucket ${bucket} of 100 ${inside ? '≤' : '>'} rollout ${rollout} %`,
+    flagdReason: 'UNLEASH',
+    bucketPercent: bucket,
+  };
 }

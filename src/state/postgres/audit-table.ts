@@ -22,7 +22,13 @@ async function lockAuditChain(client: PoolClient, key: string): Promise<void> {
 }
 
 /** Append one entry inside the caller's transaction; the chain continues from the highest seq. */
-export async function insertAuditEntry(client: PoolClient, key: string, input: AuditInput, ts: string, label: string): Promise<AuditEntry> {
+export async function insertAuditEntry(
+  client: PoolClient,
+  key: string,
+  input: AuditInput,
+  ts: string,
+  label: string,
+): Promise<AuditEntry> {
   await lockAuditChain(client, key);
   const { rows } = await client.query<{ entry: string }>(
     'SELECT entry::text AS entry FROM rollout_audit WHERE release_key = $1 ORDER BY seq DESC LIMIT 1',
@@ -30,17 +36,30 @@ export async function insertAuditEntry(client: PoolClient, key: string, input: A
   );
   const lastText = rows[0]?.entry;
   const last = lastText === undefined ? null : parseAuditLine(lastText);
-  if (lastText !== undefined && !last) throw new AuditWriteError(label, 'the last entry is not a valid entry (tampering?): run `rollout log --verify`');
+  if (lastText !== undefined && !last)
+    throw new AuditWriteError(label, 'the last entry is not a valid entry (tampering?): run `rollout log --verify`');
   const entry = createAuditEntry(input, (last?.seq ?? 0) + 1, last?.hash ?? AUDIT_GENESIS, ts);
-  await client.query('INSERT INTO rollout_audit (release_key, seq, entry) VALUES ($1, $2, $3)', [key, entry.seq, JSON.stringify(entry)]);
+  await client.query('INSERT INTO rollout_audit (release_key, seq, entry) VALUES ($1, $2, $3)', [
+    key,
+    entry.seq,
+    JSON.stringify(entry),
+  ]);
   return entry;
 }
 
 /** Insert entries exactly as they are (a migration): their hashes must keep verifying. */
-export async function insertAuditVerbatim(client: PoolClient, key: string, entries: readonly AuditEntry[]): Promise<void> {
+export async function insertAuditVerbatim(
+  client: PoolClient,
+  key: string,
+  entries: readonly AuditEntry[],
+): Promise<void> {
   await lockAuditChain(client, key);
   for (const entry of entries) {
-    await client.query('INSERT INTO rollout_audit (release_key, seq, entry) VALUES ($1, $2, $3)', [key, entry.seq, JSON.stringify(entry)]);
+    await client.query('INSERT INTO rollout_audit (release_key, seq, entry) VALUES ($1, $2, $3)', [
+      key,
+      entry.seq,
+      JSON.stringify(entry),
+    ]);
   }
 }
 
@@ -50,7 +69,10 @@ interface AuditRow {
 }
 
 async function selectAuditRows(client: PoolClient, key: string): Promise<AuditRow[]> {
-  const { rows } = await client.query<AuditRow>('SELECT seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 ORDER BY id', [key]);
+  const { rows } = await client.query<AuditRow>(
+    'SELECT seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 ORDER BY id',
+    [key],
+  );
   return rows;
 }
 
@@ -63,7 +85,12 @@ function parseRows(rows: AuditRow[]): { parsed: ParsedAuditLog; mismatched: Audi
     if (!entry) return void parsed.malformed.push(line);
     parsed.entries.push({ entry, line });
     if (Number(row.seq) !== entry.seq) {
-      mismatched.push({ kind: 'edited', line, seq: entry.seq, message: `row ${line}: its seq column says ${row.seq} but the entry says ${entry.seq}` });
+      mismatched.push({
+        kind: 'edited',
+        line,
+        seq: entry.seq,
+        message: `row ${line}: its seq column says ${row.seq} but the entry says ${entry.seq}`,
+      });
     }
   });
   return { parsed, mismatched };
@@ -102,10 +129,12 @@ export async function visitAuditRows(
   let after = afterRow;
   let position = 0;
   for (;;) {
-    const { rows } = await connector.read((c) => c.query<AuditRow & { id: string }>(
-      'SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id > $2 ORDER BY id LIMIT $3',
-      [key, after, PAGE],
-    ));
+    const { rows } = await connector.read((c) =>
+      c.query<AuditRow & { id: string }>(
+        'SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id > $2 ORDER BY id LIMIT $3',
+        [key, after, PAGE],
+      ),
+    );
     for (const row of rows) if (!visit(row, ++position)) return false;
     if (rows.length < PAGE) return true;
     after = rows.at(-1)!.id;
@@ -122,7 +151,12 @@ export async function verifyAuditStreaming(connector: PgConnector, key: string):
   const linear = await visitAuditRows(connector, key, (row, line) => {
     if (!chain.add(row.entry, line)) return false;
     if (chain.lastSeq !== null && Number(row.seq) !== chain.lastSeq) {
-      mismatched.push({ kind: 'edited', line, seq: chain.lastSeq, message: `row ${line}: its seq column says ${row.seq} but the entry says ${chain.lastSeq}` });
+      mismatched.push({
+        kind: 'edited',
+        line,
+        seq: chain.lastSeq,
+        message: `row ${line}: its seq column says ${row.seq} but the entry says ${chain.lastSeq}`,
+      });
     }
     return true;
   });
@@ -143,19 +177,29 @@ export async function scanAuditRowsAfter(
 ): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
   if (anchor) {
     if (anchor.row === undefined || !/^[0-9]{1,19}$/.test(anchor.row)) return { resumed: false, anchor: null };
-    const { rows } = await connector.read((c) => c.query<AuditRow>('SELECT seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id = $2', [key, anchor.row]));
+    const { rows } = await connector.read((c) =>
+      c.query<AuditRow>('SELECT seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND id = $2', [
+        key,
+        anchor.row,
+      ]),
+    );
     const held = rows[0] ? parseAuditLine(rows[0].entry) : null;
     if (!held || held.seq !== anchor.seq || held.hash !== anchor.hash) return { resumed: false, anchor: null };
   }
   let last = anchor;
-  await visitAuditRows(connector, key, (row) => {
-    const entry = parseAuditLine(row.entry);
-    if (entry) {
-      visit(entry);
-      last = { seq: entry.seq, hash: entry.hash, row: row.id };
-    }
-    return true;
-  }, anchor?.row ?? '0');
+  await visitAuditRows(
+    connector,
+    key,
+    (row) => {
+      const entry = parseAuditLine(row.entry);
+      if (entry) {
+        visit(entry);
+        last = { seq: entry.seq, hash: entry.hash, row: row.id };
+      }
+      return true;
+    },
+    anchor?.row ?? '0',
+  );
   return { resumed: true, anchor: last };
 }
 

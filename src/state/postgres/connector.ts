@@ -103,12 +103,22 @@ export class PgConnector {
         lastError = error;
         const code = (error as { code?: unknown }).code;
         if ((typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) || isMissingPassword(error)) {
-          throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
+          throw new StateUnavailableError(
+            this.target.redacted,
+            'not-applied',
+            explainConnectFailure(error, this.target),
+            { cause: error },
+          );
         }
         if (attempt < this.settings.connectAttempts) await sleep(CONNECT_BACKOFF_MS * 2 ** (attempt - 1));
       }
     }
-    throw new StateUnavailableError(this.target.redacted, 'not-applied', `cannot connect after ${this.settings.connectAttempts} attempts (${explainConnectFailure(lastError, this.target)})`, { cause: lastError });
+    throw new StateUnavailableError(
+      this.target.redacted,
+      'not-applied',
+      `cannot connect after ${this.settings.connectAttempts} attempts (${explainConnectFailure(lastError, this.target)})`,
+      { cause: lastError },
+    );
   }
 
   /**
@@ -138,7 +148,13 @@ export class PgConnector {
       const broken = isUnavailableError(error);
       if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       client.release(broken ? toError(error) : undefined);
-      if (isPrivilegeError(error)) throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
+      if (isPrivilegeError(error))
+        throw new StateUnavailableError(
+          this.target.redacted,
+          'not-applied',
+          explainConnectFailure(error, this.target),
+          { cause: error },
+        );
       if (!broken) throw error;
       const outcome = phase === 'commit' && !lostBeforeCommit ? 'unknown' : 'not-applied';
       throw new StateUnavailableError(this.target.redacted, outcome, describeError(error), { cause: error });
@@ -158,7 +174,13 @@ export class PgConnector {
     } catch (error) {
       const broken = isUnavailableError(error);
       client.release(broken ? toError(error) : undefined);
-      if (isPrivilegeError(error)) throw new StateUnavailableError(this.target.redacted, 'not-applied', explainConnectFailure(error, this.target), { cause: error });
+      if (isPrivilegeError(error))
+        throw new StateUnavailableError(
+          this.target.redacted,
+          'not-applied',
+          explainConnectFailure(error, this.target),
+          { cause: error },
+        );
       if (!broken) throw error;
       throw new StateUnavailableError(this.target.redacted, 'not-applied', describeError(error), { cause: error });
     }
@@ -188,7 +210,9 @@ function describeError(error: unknown): string {
 
 /** node-postgres' own complaint when the server asks for a password and none was given (it has no code). */
 function isMissingPassword(error: unknown): boolean {
-  return /client password must be a string|password must be a string/i.test((error as Error | undefined)?.message ?? '');
+  return /client password must be a string|password must be a string/i.test(
+    (error as Error | undefined)?.message ?? '',
+  );
 }
 
 /** The role may connect but not create or use rollout's tables. */
@@ -200,7 +224,10 @@ function isPrivilegeError(error: unknown): boolean {
  * What went wrong and what to change, for the failures an operator causes: a wrong password, a role or
  * database that does not exist, a server that is not listening. Names the variables, never their values.
  */
-export function explainConnectFailure(error: unknown, target: Pick<PostgresTarget, 'host' | 'port' | 'database' | 'user'>): string {
+export function explainConnectFailure(
+  error: unknown,
+  target: Pick<PostgresTarget, 'host' | 'port' | 'database' | 'user'>,
+): string {
   const code = (error as { code?: unknown }).code;
   const user = target.user ?? '(PGUSER not set: the OS user name)';
   switch (code) {
@@ -218,7 +245,8 @@ export function explainConnectFailure(error: unknown, target: Pick<PostgresTarge
     case 'EAI_AGAIN':
       return `host ${target.host} cannot be resolved (${code}): check the host in the --state URL`;
     default:
-      if (isMissingPassword(error)) return `the server asks for a password for role ${user} and none is set: put it in ROLLOUT_PG_PASSWORD or PGPASSWORD`;
+      if (isMissingPassword(error))
+        return `the server asks for a password for role ${user} and none is set: put it in ROLLOUT_PG_PASSWORD or PGPASSWORD`;
       return describeError(error);
   }
 }

@@ -19,6 +19,10 @@ export function createPostgresStateStore(
   context: PostgresStoreContext,
   extra: Omit<PostgresStateStoreOptions, 'target' | 'clock'> = {},
 ): PostgresStateStore {
-  const target = parsePostgresUrl(url, { env: context.env ?? process.env, release: context.release, source: context.urlSource });
+  const target = parsePostgresUrl(url, {
+    env: context.env ?? process.env,
+    release: context.release,
+    source: context.urlSource,
+  });
   return new PostgresStateStore({ ...extra, target, clock: context.clock });
 }

@@ -13,9 +13,14 @@ export class StateUnavailableError extends StateError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`state backend ${target} is unavailable: ${detail}${outcome === 'unknown'
-      ? '; the connection broke during the commit, so the change may or may not be stored: check `rollout status`'
-      : '; nothing was changed'}`, options);
+    super(
+      `state backend ${target} is unavailable: ${detail}${
+        outcome === 'unknown'
+          ? '; the connection broke during the commit, so the change may or may not be stored: check `rollout status`'
+          : '; nothing was changed'
+      }`,
+      options,
+    );
     this.name = 'StateUnavailableError';
   }
 }
@@ -23,8 +28,13 @@ export class StateUnavailableError extends StateError {
 /** The database holds a schema written by a newer rollout: refuse rather than guess (mixed versions). */
 export class StateSchemaError extends StateError {
   readonly code = 'E_STATE_SCHEMA';
-  constructor(readonly found: number, readonly supported: number) {
-    super(`the state database has schema version ${found}, but this rollout supports up to ${supported}: upgrade rollout on this machine`);
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `the state database has schema version ${found}, but this rollout supports up to ${supported}: upgrade rollout on this machine`,
+    );
     this.name = 'StateSchemaError';
   }
 }

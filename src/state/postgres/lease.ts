@@ -25,17 +25,32 @@ export interface LeaseRow {
 
 /** Lock the release's lease row for this transaction and read it (null when never locked). */
 export async function selectLeaseForUpdate(client: PoolClient, key: string): Promise<LeaseRow | null> {
-  const { rows } = await client.query<{ token: string | null; holder: LockInfo | null; fencing: string; live: boolean | null }>(
+  const { rows } = await client.query<{
+    token: string | null;
+    holder: LockInfo | null;
+    fencing: string;
+    live: boolean | null;
+  }>(
     `SELECT token, holder, fencing, (expires_at > now()) AS live FROM rollout_lock WHERE release_key = $1 FOR UPDATE`,
     [key],
   );
   const row = rows[0];
   if (!row) return null;
-  return { token: row.token, holder: row.holder, fencing: Number(row.fencing), live: row.token !== null && row.live === true };
+  return {
+    token: row.token,
+    holder: row.holder,
+    fencing: Number(row.fencing),
+    live: row.token !== null && row.live === true,
+  };
 }
 
 /** Insert the first lease of a release; null if another acquirer created the row first. */
-export async function insertLease(client: PoolClient, key: string, info: LockInfo, ttlMs: number): Promise<number | null> {
+export async function insertLease(
+  client: PoolClient,
+  key: string,
+  info: LockInfo,
+  ttlMs: number,
+): Promise<number | null> {
   const { rows } = await client.query<{ fencing: string }>(
     `INSERT INTO rollout_lock (release_key, token, holder, fencing, acquired_at, expires_at)
      VALUES ($1, $2, $3, 1, now(), now() + $4::int * interval '1 millisecond')
@@ -57,7 +72,12 @@ export async function takeLease(client: PoolClient, key: string, info: LockInfo,
 }
 
 /** Extend a lease this handle still holds; false once it expired or belongs to someone else. */
-export async function renewLease(client: PoolClient, key: string, handle: LeaseHandle, ttlMs: number): Promise<boolean> {
+export async function renewLease(
+  client: PoolClient,
+  key: string,
+  handle: LeaseHandle,
+  ttlMs: number,
+): Promise<boolean> {
   const { rowCount } = await client.query(
     `UPDATE rollout_lock SET expires_at = now() + $4::int * interval '1 millisecond'
      WHERE release_key = $1 AND token = $2 AND fencing = $3 AND expires_at > now()`,

@@ -55,9 +55,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 
 async function readVersion(client: PoolClient): Promise<number | null> {
-  const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('rollout_schema_version') IS NOT NULL AS found`);
+  const exists = await client.query<{ found: boolean }>(
+    `SELECT to_regclass('rollout_schema_version') IS NOT NULL AS found`,
+  );
   if (!exists.rows[0]?.found) return null;
-  const { rows } = await client.query<{ version: number | null }>('SELECT max(version)::int AS version FROM rollout_schema_version');
+  const { rows } = await client.query<{ version: number | null }>(
+    'SELECT max(version)::int AS version FROM rollout_schema_version',
+  );
   return rows[0]?.version ?? 0;
 }
 

@@ -7,12 +7,25 @@ import type { AuditEntry, AuditInput, AuditVerification, Clock, LockHandle, Lock
 import { assertStateDocument } from '../state-document.js';
 import type { ReleaseState } from '../types.js';
 import {
-  insertAuditEntry, insertAuditVerbatim, scanAuditRowsAfter, selectAuditEntries, selectAuditTail, selectLastAuditedSerial, verifyAuditStreaming,
+  insertAuditEntry,
+  insertAuditVerbatim,
+  scanAuditRowsAfter,
+  selectAuditEntries,
+  selectAuditTail,
+  selectLastAuditedSerial,
+  verifyAuditStreaming,
 } from './audit-table.js';
 import type { AuditAnchor, AuditHistorySource, AuditTailRead } from '../audit-access.js';
 import { DEFAULT_PG_SETTINGS, PgConnector, type PgSettings } from './connector.js';
 import {
-  assertLeaseHeld, freeLease, insertLease, readLease, renewLease, selectLeaseForUpdate, takeLease, type LeaseHandle,
+  assertLeaseHeld,
+  freeLease,
+  insertLease,
+  readLease,
+  renewLease,
+  selectLeaseForUpdate,
+  takeLease,
+  type LeaseHandle,
 } from './lease.js';
 import { LeaseRenewer } from './renewer.js';
 import { ensureSchema } from './schema.js';
@@ -59,7 +72,8 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
     this.connector = new PgConnector(options.target, { ...DEFAULT_PG_SETTINGS, ...options.settings });
     this.beforeCommit = options.beforeCommit;
     this.renewer = new LeaseRenewer(options.renewEveryMs ?? Math.floor(this.ttlMs / 3), (handle) =>
-      this.connector.read((c) => renewLease(c, this.key, handle, this.ttlMs)));
+      this.connector.read((c) => renewLease(c, this.key, handle, this.ttlMs)),
+    );
   }
 
   private get key(): string {
@@ -90,12 +104,19 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
 
   async read(): Promise<ReleaseState | null> {
     const { rows } = await this.query((c) =>
-      c.query<{ doc: unknown; serial: string; lineage: string }>('SELECT doc, serial, lineage FROM rollout_state WHERE release_key = $1', [this.key]));
+      c.query<{ doc: unknown; serial: string; lineage: string }>(
+        'SELECT doc, serial, lineage FROM rollout_state WHERE release_key = $1',
+        [this.key],
+      ),
+    );
     const row = rows[0];
     if (!row) return null;
     const doc = await assertStateDocument(row.doc, this.describe());
     if (Number(row.serial) !== doc.serial || row.lineage !== doc.lineage) {
-      throw new StateCorruptError(this.describe(), `the stored document disagrees with its columns (serial ${row.serial} vs ${doc.serial}, or another lineage)`);
+      throw new StateCorruptError(
+        this.describe(),
+        `the stored document disagrees with its columns (serial ${row.serial} vs ${doc.serial}, or another lineage)`,
+      );
     }
     return doc;
   }
@@ -108,24 +129,37 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
    * `write` and, in the same transaction, the audit entry documenting it (`stateSerial` is filled
    * in): either both are stored or neither, so the log never misses a serial.
    */
-  async writeWithAudit(next: ReleaseState, guard: { expectSerial: number; lock: LockHandle }, audit?: AuditInput): Promise<{ state: ReleaseState; entry?: AuditEntry }> {
+  async writeWithAudit(
+    next: ReleaseState,
+    guard: { expectSerial: number; lock: LockHandle },
+    audit?: AuditInput,
+  ): Promise<{ state: ReleaseState; entry?: AuditEntry }> {
     return this.tx(async (c) => {
       await assertLeaseHeld(c, this.key, guard.lock);
-      const { rows } = await c.query<{ serial: string; lineage: string }>('SELECT serial, lineage FROM rollout_state WHERE release_key = $1 FOR UPDATE', [this.key]);
+      const { rows } = await c.query<{ serial: string; lineage: string }>(
+        'SELECT serial, lineage FROM rollout_state WHERE release_key = $1 FOR UPDATE',
+        [this.key],
+      );
       const actual = rows[0] ? Number(rows[0].serial) : 0;
       if (actual !== guard.expectSerial) throw new StaleStateError(guard.expectSerial, actual);
       if (rows[0] && rows[0].lineage !== next.lineage) throw new StaleStateError(guard.expectSerial, actual, 'lineage');
       const state: ReleaseState = { ...next, serial: guard.expectSerial + 1 };
       await upsertState(c, this.key, state, guard.expectSerial);
-      const entry = audit ? await insertAuditEntry(c, this.key, { ...audit, stateSerial: state.serial }, this.now(), this.describe()) : undefined;
+      const entry = audit
+        ? await insertAuditEntry(c, this.key, { ...audit, stateSerial: state.serial }, this.now(), this.describe())
+        : undefined;
       return entry ? { state, entry } : { state };
     });
   }
 
   async acquireLock(info: { actor: string; operation: string; host?: string }): Promise<LeaseHandle> {
     const record: LockInfo = {
-      actor: info.actor, operation: info.operation, pid: process.pid, host: info.host ?? this.hostname,
-      startedAt: this.now(), token: randomUUID(),
+      actor: info.actor,
+      operation: info.operation,
+      pid: process.pid,
+      host: info.host ?? this.hostname,
+      startedAt: this.now(),
+      token: randomUUID(),
     };
     const handle = await this.tx(async (c) => {
       const row = await selectLeaseForUpdate(c, this.key);
@@ -137,8 +171,21 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
       if (row.live && !this.isDeadHere(row.holder)) throw new LockBusyError(row.holder!);
       const fencing = await takeLease(c, this.key, record, this.ttlMs);
       if (!row.token || !row.holder) return { token: record.token, info: record, fencing };
-      const why = row.live ? `previous holder (pid ${row.holder.pid} on ${row.holder.host}) is no longer running` : `the previous holder's lease expired (${row.holder.actor}, pid ${row.holder.pid} on ${row.holder.host})`;
-      await insertAuditEntry(c, this.key, { actor: info.actor, op: 'lock:takeover', reason: why, data: { previous: row.holder, operation: info.operation } }, this.now(), this.describe());
+      const why = row.live
+        ? `previous holder (pid ${row.holder.pid} on ${row.holder.host}) is no longer running`
+        : `the previous holder's lease expired (${row.holder.actor}, pid ${row.holder.pid} on ${row.holder.host})`;
+      await insertAuditEntry(
+        c,
+        this.key,
+        {
+          actor: info.actor,
+          op: 'lock:takeover',
+          reason: why,
+          data: { previous: row.holder, operation: info.operation },
+        },
+        this.now(),
+        this.describe(),
+      );
       return { token: record.token, info: record, fencing, takenOverFrom: row.holder };
     });
     this.renewer.start(handle);
@@ -189,7 +236,10 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
   }
 
   /** The entries after an anchored row (the report's checkpoint), through the primary key. */
-  async scanAuditAfter(anchor: AuditAnchor | null, visit: (entry: AuditEntry) => void): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
+  async scanAuditAfter(
+    anchor: AuditAnchor | null,
+    visit: (entry: AuditEntry) => void,
+  ): Promise<{ resumed: boolean; anchor: AuditAnchor | null }> {
     await this.init();
     return scanAuditRowsAfter(this.connector, this.key, anchor, visit);
   }
@@ -198,18 +248,37 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
    * Store a release copied from another backend exactly as it is (same serial, lineage and audit
    * entries, so hashes still verify). Refused unless the target is empty, or `replace` is set.
    */
-  async importRelease(state: ReleaseState, entries: readonly AuditEntry[], guard: { lock: LockHandle; replace: boolean }): Promise<void> {
+  async importRelease(
+    state: ReleaseState,
+    entries: readonly AuditEntry[],
+    guard: { lock: LockHandle; replace: boolean },
+  ): Promise<void> {
     await this.tx(async (c) => {
       await assertLeaseHeld(c, this.key, guard.lock);
-      const { rows } = await c.query<{ serial: string }>('SELECT serial FROM rollout_state WHERE release_key = $1 FOR UPDATE', [this.key]);
+      const { rows } = await c.query<{ serial: string }>(
+        'SELECT serial FROM rollout_state WHERE release_key = $1 FOR UPDATE',
+        [this.key],
+      );
       if (rows[0] && !guard.replace) throw new StaleStateError(0, Number(rows[0].serial));
-      const audited = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM rollout_audit WHERE release_key = $1', [this.key]);
-      if ((audited.rows[0]?.n ?? 0) > 0 && !guard.replace) throw new AuditWriteError(this.describe(), `it already holds ${audited.rows[0]?.n} audit entries for this release`);
+      const audited = await c.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM rollout_audit WHERE release_key = $1',
+        [this.key],
+      );
+      if ((audited.rows[0]?.n ?? 0) > 0 && !guard.replace)
+        throw new AuditWriteError(
+          this.describe(),
+          `it already holds ${audited.rows[0]?.n} audit entries for this release`,
+        );
       if (guard.replace) {
         await c.query('DELETE FROM rollout_state WHERE release_key = $1', [this.key]);
         await c.query('DELETE FROM rollout_audit WHERE release_key = $1', [this.key]);
       }
-      await c.query('INSERT INTO rollout_state (release_key, serial, lineage, doc) VALUES ($1, $2, $3, $4)', [this.key, state.serial, state.lineage, JSON.stringify(state)]);
+      await c.query('INSERT INTO rollout_state (release_key, serial, lineage, doc) VALUES ($1, $2, $3, $4)', [
+        this.key,
+        state.serial,
+        state.lineage,
+        JSON.stringify(state),
+      ]);
       await insertAuditVerbatim(c, this.key, entries);
     });
   }
@@ -233,7 +302,12 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
 async function upsertState(c: PoolClient, key: string, state: ReleaseState, expectSerial: number): Promise<void> {
   const doc = JSON.stringify(state);
   if (expectSerial === 0) {
-    await c.query('INSERT INTO rollout_state (release_key, serial, lineage, doc) VALUES ($1, $2, $3, $4)', [key, state.serial, state.lineage, doc]);
+    await c.query('INSERT INTO rollout_state (release_key, serial, lineage, doc) VALUES ($1, $2, $3, $4)', [
+      key,
+      state.serial,
+      state.lineage,
+      doc,
+    ]);
     return;
   }
   const { rowCount } = await c.query(

@@ -37,7 +37,12 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** The file layout of `FileStateStore`, written under its release lock and its audit append lock. */
-async function importIntoDirectory(dir: string, state: ReleaseState, entries: readonly AuditEntry[], guard: { lock: LockHandle; replace: boolean }): Promise<void> {
+async function importIntoDirectory(
+  dir: string,
+  state: ReleaseState,
+  entries: readonly AuditEntry[],
+  guard: { lock: LockHandle; replace: boolean },
+): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const holder = await readLockFile(join(dir, 'lock.json'));
   if (holder?.token !== guard.lock.token) throw new LockLostError(guard.lock.token, holder);
@@ -51,7 +56,14 @@ async function importIntoDirectory(dir: string, state: ReleaseState, entries: re
     if ((await sizeOf(auditPath)) > 0) throw new AuditWriteError(auditPath, 'the target already holds audit entries');
   }
   const appendLock = `${auditPath}.lock`;
-  const info = { actor: 'rollout', operation: 'state-migrate', pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomUUID() };
+  const info = {
+    actor: 'rollout',
+    operation: 'state-migrate',
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomUUID(),
+  };
   await acquireLockFile(appendLock, info, hostname());
   try {
     await writeFileAtomic(auditPath, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { crashPoints: true });

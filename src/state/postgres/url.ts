@@ -59,25 +59,33 @@ export function parsePostgresUrl(
   // anything else (rollout.yaml, or a caller that does not say) is a file someone may commit.
   const passwordAllowed = options.source === 'command-line' || options.source === 'environment';
   if (urlPassword !== undefined && !passwordAllowed) {
-    const where = options.source === 'config' ? 'rollout.yaml (state:)' : 'a state URL that was not typed on the command line';
-    throw new StateUrlError(redacted, `a password in ${where} is refused: put it in ROLLOUT_PG_PASSWORD or PGPASSWORD instead`);
+    const where =
+      options.source === 'config' ? 'rollout.yaml (state:)' : 'a state URL that was not typed on the command line';
+    throw new StateUrlError(
+      redacted,
+      `a password in ${where} is refused: put it in ROLLOUT_PG_PASSWORD or PGPASSWORD instead`,
+    );
   }
   for (const name of parsed.searchParams.keys()) {
-    if (!KNOWN_PARAMS.has(name)) throw new StateUrlError(redacted, `unknown parameter '${name}' (known: ${[...KNOWN_PARAMS].join(', ')})`);
+    if (!KNOWN_PARAMS.has(name))
+      throw new StateUrlError(redacted, `unknown parameter '${name}' (known: ${[...KNOWN_PARAMS].join(', ')})`);
   }
   const sslmode = parsed.searchParams.get('sslmode') ?? 'disable';
   const ssl = SSL_MODES[sslmode];
-  if (ssl === undefined) throw new StateUrlError(redacted, `sslmode must be one of ${Object.keys(SSL_MODES).join(', ')}`);
+  if (ssl === undefined)
+    throw new StateUrlError(redacted, `sslmode must be one of ${Object.keys(SSL_MODES).join(', ')}`);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database || database.includes('/')) throw new StateUrlError(redacted, 'name the database: postgres://host:5432/<database>');
+  if (!database || database.includes('/'))
+    throw new StateUrlError(redacted, 'name the database: postgres://host:5432/<database>');
   const releaseKey = parsed.searchParams.get('release') ?? options.release ?? DEFAULT_RELEASE_KEY;
-  if (releaseKey.trim() === '' || releaseKey.length > 200) throw new StateUrlError(redacted, 'the release key must be 1–200 characters');
+  if (releaseKey.trim() === '' || releaseKey.length > 200)
+    throw new StateUrlError(redacted, 'the release key must be 1–200 characters');
   const port = parsed.port ? Number(parsed.port) : 5432;
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost',
     port,
     database,
-    user: parsed.username ? decodeURIComponent(parsed.username) : (options.env.PGUSER || undefined),
+    user: parsed.username ? decodeURIComponent(parsed.username) : options.env.PGUSER || undefined,
     password: urlPassword ?? (options.env.ROLLOUT_PG_PASSWORD || options.env.PGPASSWORD || undefined),
     releaseKey,
     ssl,

@@ -44,8 +44,15 @@ afterAll(async () => {
 });
 
 /** One counter per (labels) rising by `perMinute` for `minutes`, in promtool's expanding notation. */
-function counter(name: string, labels: Record<string, string>, perMinute: number, minutes = 60): { series: string; values: string } {
-  const rendered = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+function counter(
+  name: string,
+  labels: Record<string, string>,
+  perMinute: number,
+  minutes = 60,
+): { series: string; values: string } {
+  const rendered = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
   return { series: `${name}{${rendered}}`, values: `0+${perMinute}x${minutes}` };
 }
 
@@ -89,7 +96,11 @@ async function promtoolTest(cases: Case[]): Promise<{ exitCode: number | undefin
       name: c.name,
       interval: '1m',
       input_series: c.series,
-      alert_rule_test: c.checks.map((k) => ({ eval_time: k.at, alertname: k.alert, exp_alerts: k.fires ? [firing(k.alert)] : [] })),
+      alert_rule_test: c.checks.map((k) => ({
+        eval_time: k.at,
+        alertname: k.alert,
+        exp_alerts: k.fires ? [firing(k.alert)] : [],
+      })),
     })),
   };
   const file = path.join(dir, `test-${cases[0]!.name.replace(/\W+/g, '-')}.yml`);
@@ -218,6 +229,10 @@ describe('rollout alerts output', () => {
     const outcome = await runAlerts({}, [], makeCtx(REPO_ROOT));
     expect(outcome.result.file).toBeNull();
     expect(outcome.human(plainStyle)).toBe(outcome.result.yaml);
-    expect(outcome.result.notes.map((n) => n.trigger).sort()).toEqual(['budget.heapDeltaMax', 'canary-health', 'model-accuracy']);
+    expect(outcome.result.notes.map((n) => n.trigger).sort()).toEqual([
+      'budget.heapDeltaMax',
+      'canary-health',
+      'model-accuracy',
+    ]);
   });
 });

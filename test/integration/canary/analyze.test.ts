@@ -17,7 +17,10 @@ const scenarios: Record<string, Record<string, ArmTraffic>> = {
   errorSpike: { [BASE]: healthyArm(), [CANARY]: healthyArm({ errorRate: 0.03 }) },
   latency: { [BASE]: healthyArm(), [CANARY]: healthyArm({ latencySeconds: 0.45 }) },
   // Kayenta passes this: 7 of 10 intervals at 100× the baseline error rate, the rest clean.
-  sparse: { [BASE]: healthyArm({ errorRate: 0.001 }), [CANARY]: healthyArm({ errorRate: (m) => (m % 10 < 7 ? 0.1 : 0) }) },
+  sparse: {
+    [BASE]: healthyArm({ errorRate: 0.001 }),
+    [CANARY]: healthyArm({ errorRate: (m) => (m % 10 < 7 ? 0.1 : 0) }),
+  },
   noCanaryTraffic: { [BASE]: healthyArm() },
   businessDrop: { [BASE]: healthyArm(), [CANARY]: healthyArm({ fundSetupSuccessRate: 0.75 }) },
   // The canary serves requests but its latency histogram records nothing: histogram_quantile is NaN.
@@ -30,15 +33,34 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await tempProject(['rollout.yaml', '.perf-budget.json']);
-  for (const [name, arms] of Object.entries(scenarios)) proms[name] = await startPrometheus({ series: canarySeries({ end, minutes: 60, arms }) });
+  for (const [name, arms] of Object.entries(scenarios))
+    proms[name] = await startPrometheus({ series: canarySeries({ end, minutes: 60, arms }) });
 }, 120_000);
 afterAll(async () => {
   await Promise.all(Object.values(proms).map((p) => p.stop()));
 });
 
 async function analyze(scenario: string, extra: string[] = [], env: Record<string, string> = {}) {
-  const r = await runCli(['analyze', '--json', '--dry-run', ...extra], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: proms[scenario]?.url ?? '', ...env } });
-  const doc = r.json<{ exitCode: number; result: { verdict: string; summary: string; alerts: string[]; metrics: Array<{ id: string; verdict: string; inconclusive?: string; reason: string; pValue?: number; canary: { n: number | null } }> } }>();
+  const r = await runCli(['analyze', '--json', '--dry-run', ...extra], {
+    cwd: dir,
+    env: { ROLLOUT_PROMETHEUS_URL: proms[scenario]?.url ?? '', ...env },
+  });
+  const doc = r.json<{
+    exitCode: number;
+    result: {
+      verdict: string;
+      summary: string;
+      alerts: string[];
+      metrics: Array<{
+        id: string;
+        verdict: string;
+        inconclusive?: string;
+        reason: string;
+        pValue?: number;
+        canary: { n: number | null };
+      }>;
+    };
+  }>();
   const metric = (id: string) => doc.result.metrics.find((m) => m.id === id);
   return { r, doc, metric };
 }

@@ -4,7 +4,12 @@ import { judgeMetric } from '../../../src/canary/judge.js';
 import { canary as canarySchema, type MetricConfig } from '../../../src/config/schema.js';
 import { createPrometheusSource } from '../../../src/metrics/prometheus.js';
 import { compareProportions, createPrng, sampleBinomial } from '../../../src/stats/index.js';
-import { counterSeries, startPrometheus, type OpenMetricsSeries, type PrometheusInstance } from '../../helpers/prometheus.js';
+import {
+  counterSeries,
+  startPrometheus,
+  type OpenMetricsSeries,
+  type PrometheusInstance,
+} from '../../helpers/prometheus.js';
 
 /**
  * The stage-end rate test on a real Prometheus when errors cluster: per minute, each arm's error
@@ -20,22 +25,41 @@ const start = end - MINUTES * 60;
 function arm(scenario: string, variant: string, errorsAt: (minute: number) => number): OpenMetricsSeries[] {
   const minuteOf = (t: number) => Math.round((t - start) / 60);
   return [
-    counterSeries({ name: 'cl_requests_total', labels: { scenario, variant, status: '500' }, start, end, increment: (t) => errorsAt(minuteOf(t)) }),
-    counterSeries({ name: 'cl_requests_total', labels: { scenario, variant, status: '200' }, start, end, increment: (t) => PER_MINUTE - errorsAt(minuteOf(t)) }),
+    counterSeries({
+      name: 'cl_requests_total',
+      labels: { scenario, variant, status: '500' },
+      start,
+      end,
+      increment: (t) => errorsAt(minuteOf(t)),
+    }),
+    counterSeries({
+      name: 'cl_requests_total',
+      labels: { scenario, variant, status: '200' },
+      start,
+      end,
+      increment: (t) => PER_MINUTE - errorsAt(minuteOf(t)),
+    }),
   ];
 }
 
 /** Errors per minute: a binomial draw around a rate that is 0.2 % most minutes and 2.2 % one minute in ten (φ ≈ 4). */
 function clustered(seed: number): (minute: number) => number {
   const random = createPrng(seed);
-  const counts = Array.from({ length: MINUTES + 1 }, () => sampleBinomial(random, PER_MINUTE, random() < 0.1 ? 0.022 : 0.002));
+  const counts = Array.from({ length: MINUTES + 1 }, () =>
+    sampleBinomial(random, PER_MINUTE, random() < 0.1 ? 0.022 : 0.002),
+  );
   return (m) => counts[m] as number;
 }
 
 let prom: PrometheusInstance;
 beforeAll(async () => {
   prom = await startPrometheus({
-    series: [...arm('clustered', 'canary', clustered(1)), ...arm('clustered', 'baseline', clustered(2)), ...arm('steady', 'canary', () => 2), ...arm('steady', 'baseline', () => 2)],
+    series: [
+      ...arm('clustered', 'canary', clustered(1)),
+      ...arm('clustered', 'baseline', clustered(2)),
+      ...arm('steady', 'canary', () => 2),
+      ...arm('steady', 'baseline', () => 2),
+    ],
   });
 }, 120_000);
 afterAll(async () => {
@@ -60,18 +84,32 @@ async function judge(scenario: string) {
   });
   const metric = canary.metrics[0] as MetricConfig;
   const source = createPrometheusSource({ url: prom.url, env: {} });
-  const collected = await collectMetric(metric, { source, canary, window: canary.window, now: new Date(end * 1000), release: 'x' });
+  const collected = await collectMetric(metric, {
+    source,
+    canary,
+    window: canary.window,
+    now: new Date(end * 1000),
+    release: 'x',
+  });
   return judgeMetric(metric, collected, { canary, budget: null });
 }
 
 describe('clustered errors on a real Prometheus', () => {
-  it('estimates the overdispersion from the baseline\'s 1m intervals and widens the test by it', async () => {
+  it("estimates the overdispersion from the baseline's 1m intervals and widens the test by it", async () => {
     const v = await judge('clustered');
     expect(v.dispersion).toBeGreaterThan(2);
     expect(v.dispersion).toBeLessThan(8);
     expect(v.test).toMatch(/quasi-binomial: widened for overdispersion φ = [\d.]+ \(29 df\)/);
-    const plain = compareProportions({ events: v.baseline.events as number, total: v.baseline.n as number }, { events: v.canary.events as number, total: v.canary.n as number }, { alternative: 'greater', alpha: 0.01 });
-    const widened = compareProportions({ events: v.baseline.events as number, total: v.baseline.n as number }, { events: v.canary.events as number, total: v.canary.n as number }, { alternative: 'greater', alpha: 0.01, dispersion: v.dispersion as number });
+    const plain = compareProportions(
+      { events: v.baseline.events as number, total: v.baseline.n as number },
+      { events: v.canary.events as number, total: v.canary.n as number },
+      { alternative: 'greater', alpha: 0.01 },
+    );
+    const widened = compareProportions(
+      { events: v.baseline.events as number, total: v.baseline.n as number },
+      { events: v.canary.events as number, total: v.canary.n as number },
+      { alternative: 'greater', alpha: 0.01, dispersion: v.dispersion as number },
+    );
     expect(v.pValue).toBe(widened.pValue);
     if (plain.pValue < 0.5) expect(v.pValue).toBeGreaterThan(plain.pValue);
   });
@@ -80,7 +118,11 @@ describe('clustered errors on a real Prometheus', () => {
     const v = await judge('steady');
     expect(v.dispersion).toBe(1);
     expect(v.test).toMatch(/binomial \(dispersion φ = 0\.\d+ ≤ 1\)/);
-    const plain = compareProportions({ events: v.baseline.events as number, total: v.baseline.n as number }, { events: v.canary.events as number, total: v.canary.n as number }, { alternative: 'greater', alpha: 0.01 });
+    const plain = compareProportions(
+      { events: v.baseline.events as number, total: v.baseline.n as number },
+      { events: v.canary.events as number, total: v.canary.n as number },
+      { alternative: 'greater', alpha: 0.01 },
+    );
     expect(v.pValue).toBe(plain.pValue);
   });
 });

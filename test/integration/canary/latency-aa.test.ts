@@ -5,7 +5,12 @@ import { canary as canarySchema, type CanaryConfig, type MetricConfig } from '..
 import { createPrometheusSource } from '../../../src/metrics/prometheus.js';
 import { readPoints } from '../../../src/canary/evidence.js';
 import { createPrng, mannWhitney } from '../../../src/stats/index.js';
-import { histogramSeries, startPrometheus, type OpenMetricsSeries, type PrometheusInstance } from '../../helpers/prometheus.js';
+import {
+  histogramSeries,
+  startPrometheus,
+  type OpenMetricsSeries,
+  type PrometheusInstance,
+} from '../../helpers/prometheus.js';
 
 /**
  * A/A calibration of the latency comparison on a real Prometheus: 40 seeds, each with canary and
@@ -42,7 +47,8 @@ function seedSeries(seed: number): OpenMetricsSeries[] {
       buckets: BUCKETS,
       start,
       end,
-      observe: (t) => Array.from({ length: PER_MINUTE }, () => Math.exp((logMedian[minuteOf(t)] as number) + 0.45 * normal(random))),
+      observe: (t) =>
+        Array.from({ length: PER_MINUTE }, () => Math.exp((logMedian[minuteOf(t)] as number) + 0.45 * normal(random))),
     }),
   );
 }
@@ -56,22 +62,41 @@ afterAll(async () => {
 });
 
 function config(metric: Record<string, unknown>): { canary: CanaryConfig; metric: MetricConfig } {
-  const canary = canarySchema.parse({ window: '30m', alpha: 0.01, arms: { label: 'variant', canary: 'canary', baseline: 'baseline' }, metrics: [{ id: 'latency', kind: 'distribution', direction: 'lower-is-better', ...metric }] });
+  const canary = canarySchema.parse({
+    window: '30m',
+    alpha: 0.01,
+    arms: { label: 'variant', canary: 'canary', baseline: 'baseline' },
+    metrics: [{ id: 'latency', kind: 'distribution', direction: 'lower-is-better', ...metric }],
+  });
   return { canary, metric: canary.metrics[0] as MetricConfig };
 }
 
-async function pValues(metric: Record<string, unknown>): Promise<Array<{ p: number; n: number | null; verdict: string; plain: number | null }>> {
+async function pValues(
+  metric: Record<string, unknown>,
+): Promise<Array<{ p: number; n: number | null; verdict: string; plain: number | null }>> {
   const source = createPrometheusSource({ url: prom.url, env: {} });
   return Promise.all(
     Array.from({ length: SEEDS }, async (_, seed) => {
       const withSeed = { ...metric, query: (metric.query as string).replace('SEED', String(seed)) };
       const { canary, metric: m } = config(withSeed);
-      const collected = await collectMetric(m, { source, canary, window: canary.window, now: new Date(end * 1000), release: 'aa' });
+      const collected = await collectMetric(m, {
+        source,
+        canary,
+        window: canary.window,
+        now: new Date(end * 1000),
+        release: 'aa',
+      });
       const v = judgeMetric(m, collected, { canary, budget: null });
       expect(v.pValue, v.reason).toBeTypeOf('number');
       // The same points under the independent-sample test, to show the data is really autocorrelated.
-      const points = collected.kind === 'distribution' ? [readPoints(collected.canary), readPoints(collected.baseline)] : [];
-      const plain = points.length === 2 && points.every((x) => x.ok) ? mannWhitney((points[0] as { values: number[] }).values, (points[1] as { values: number[] }).values, { alternative: 'greater' }).pValue : null;
+      const points =
+        collected.kind === 'distribution' ? [readPoints(collected.canary), readPoints(collected.baseline)] : [];
+      const plain =
+        points.length === 2 && points.every((x) => x.ok)
+          ? mannWhitney((points[0] as { values: number[] }).values, (points[1] as { values: number[] }).values, {
+              alternative: 'greater',
+            }).pValue
+          : null;
       return { p: v.pValue as number, n: v.canary.n, verdict: v.verdict, plain };
     }),
   );
@@ -79,7 +104,11 @@ async function pValues(metric: Record<string, unknown>): Promise<Array<{ p: numb
 
 describe('A/A latency on a real Prometheus, 40 seeds', () => {
   it('the histogram method counts each request once and rejects at p < 0.01 as often as chance allows', async () => {
-    const results = await pValues({ method: 'histogram', query: 'sum by (le) (increase(aa_request_duration_seconds_bucket{seed="SEED",variant="{{variant}}"}[{{window}}]))' });
+    const results = await pValues({
+      method: 'histogram',
+      query:
+        'sum by (le) (increase(aa_request_duration_seconds_bucket{seed="SEED",variant="{{variant}}"}[{{window}}]))',
+    });
     // 30 minutes × 60 requests (increase() extrapolates the window's edges a little).
     for (const r of results) expect(r.n).toBeGreaterThan(1700);
     const small = results.filter((r) => r.p < 0.01).length;
@@ -93,7 +122,8 @@ describe('A/A latency on a real Prometheus, 40 seeds', () => {
   it('overlapping rate() points widened for their autocorrelation stay within the level too', async () => {
     const results = await pValues({
       method: 'points',
-      query: 'histogram_quantile(0.5, sum by (le) (rate(aa_request_duration_seconds_bucket{seed="SEED",variant="{{variant}}"}[5m])))',
+      query:
+        'histogram_quantile(0.5, sum by (le) (rate(aa_request_duration_seconds_bucket{seed="SEED",variant="{{variant}}"}[5m])))',
       step: '1m',
       minSamples: 10,
     });

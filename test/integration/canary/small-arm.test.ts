@@ -16,11 +16,20 @@ let dir: string;
 
 const END = 1_700_000_000;
 function series(values: number[]): string {
-  return JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: values.map((v, i) => [END - (values.length - 1 - i) * 5, v === -1 ? 'NaN' : String(v)]) }] } });
+  return JSON.stringify({
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [
+        { metric: {}, values: values.map((v, i) => [END - (values.length - 1 - i) * 5, v === -1 ? 'NaN' : String(v)]) },
+      ],
+    },
+  });
 }
 // Baseline: 480 distinct values around 100 ms; canary: NaN except 6 distinct values.
 const baseline = Array.from({ length: 480 }, (_, i) => 90 + ((i * 37) % 480) / 24 + i * 1e-4);
-const canary = (shift: number) => Array.from({ length: 480 }, (_, i) => (i >= 474 ? 95.123 + shift + (i - 474) * 2.5 : -1));
+const canary = (shift: number) =>
+  Array.from({ length: 480 }, (_, i) => (i >= 474 ? 95.123 + shift + (i - 474) * 2.5 : -1));
 
 beforeAll(async () => {
   fake = await startFakePrometheus(healthyReply);
@@ -34,9 +43,22 @@ afterAll(async () => {
 });
 
 async function analyzeWith(shift: number) {
-  fake.answer((req: FakeRequest) => (roleOf(req) === 'median' ? { body: series(isCanary(req) ? canary(shift) : baseline) } : healthyReply(req)));
+  fake.answer((req: FakeRequest) =>
+    roleOf(req) === 'median' ? { body: series(isCanary(req) ? canary(shift) : baseline) } : healthyReply(req),
+  );
   const r = await runCli(['analyze', '--json', '--dry-run'], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
-  const doc = r.json<{ result: { metrics: Array<{ id: string; verdict: string; test?: string; canary: { n: number | null }; baseline: { n: number | null }; pValue?: number }> } }>();
+  const doc = r.json<{
+    result: {
+      metrics: Array<{
+        id: string;
+        verdict: string;
+        test?: string;
+        canary: { n: number | null };
+        baseline: { n: number | null };
+        pValue?: number;
+      }>;
+    };
+  }>();
   return { r, latency: doc.result.metrics.find((m) => m.id === 'latency') };
 }
 

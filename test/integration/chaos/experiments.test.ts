@@ -59,18 +59,38 @@ async function run(experiment: Record<string, unknown>, env: Record<string, stri
   const ctx = makeCtx(dir, env);
   const outcome = await runChaosWith({}, ['run', experiment.id as string], ctx, {});
   const result = (outcome.result as ChaosRunResult).experiment as ExperimentResult;
-  measured.push({ id: result.id, verdict: result.verdict, recoveryMs: result.recoveryMs, duringFails: result.during.fails });
+  measured.push({
+    id: result.id,
+    verdict: result.verdict,
+    recoveryMs: result.recoveryMs,
+    duringFails: result.during.fails,
+  });
   return { outcome, result, dir, ctx };
 }
 
-const probe = (id: string, extra: Record<string, unknown> = {}) => ({ id, kind: 'http', urlEnv: 'APP_BASE_URL', path: '/health', timeout: '5s', ...extra });
+const probe = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  kind: 'http',
+  urlEnv: 'APP_BASE_URL',
+  path: '/health',
+  timeout: '5s',
+  ...extra,
+});
 
 describe('Chaos Lite against a real PostgreSQL and Redis', () => {
-  it('database connection drop for 5 s (the plan\'s duration): the well-tuned app degrades, then recovers in < 30 s', async () => {
+  it("database connection drop for 5 s (the plan's duration): the well-tuned app degrades, then recovers in < 30 s", async () => {
     const listen = await getFreePort();
     const a = await app({ tuning: 'good', pgUrl: withPort(pg.url, listen), redisAddr: `127.0.0.1:${redis.port}` });
     const { outcome, result, dir, ctx } = await run(
-      { id: 'db-connection-drop', title: 'Database connection drops (5s duration)', item: 'X-1', fault: { type: 'connection-drop', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${pg.port}` }, duration: '5s', probe: probe('db-probe'), recoveryObjective: '30s' },
+      {
+        id: 'db-connection-drop',
+        title: 'Database connection drops (5s duration)',
+        item: 'X-1',
+        fault: { type: 'connection-drop', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${pg.port}` },
+        duration: '5s',
+        probe: probe('db-probe'),
+        recoveryObjective: '30s',
+      },
       { APP_BASE_URL: a.url },
     );
     expect(result.verdict, ctx.lines.join('\n')).toBe('pass');
@@ -92,13 +112,23 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
     const listen = await getFreePort();
     const a = await app({ tuning: 'good', pgUrl: pg.url, redisAddr: `127.0.0.1:${listen}` });
     const { result, ctx } = await run(
-      { id: 'redis-unavailable', title: 'Redis unavailability', fault: { type: 'unavailable', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${redis.port}` }, duration: '3s', probe: probe('redis-probe') },
+      {
+        id: 'redis-unavailable',
+        title: 'Redis unavailability',
+        fault: { type: 'unavailable', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${redis.port}` },
+        duration: '3s',
+        probe: probe('redis-probe'),
+      },
       { APP_BASE_URL: a.url },
     );
     expect(result.verdict, ctx.lines.join('\n')).toBe('pass');
     expect(result.during.fails).toBeGreaterThan(0);
     // graceful degradation: the app answered every probe during the fault (503), none hit the 5 s probe timeout
-    expect(result.timeline.filter((e) => e.phase === 'during' && e.event === 'probe').every((e) => !/no answer/.test(e.reason ?? ''))).toBe(true);
+    expect(
+      result.timeline
+        .filter((e) => e.phase === 'during' && e.event === 'probe')
+        .every((e) => !/no answer/.test(e.reason ?? '')),
+    ).toBe(true);
     expect(result.recoveryMs as number).toBeLessThanOrEqual(30_000);
   });
 
@@ -106,7 +136,13 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
     const a = await app({ tuning: 'good', pgUrl: pg.url, redisAddr: `127.0.0.1:${redis.port}` });
     const listen = await getFreePort();
     const { result, ctx } = await run(
-      { id: 'api-latency', title: 'API latency injection (+200ms)', fault: { type: 'latency', latency: '200ms', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${a.port}` }, duration: '3s', probe: probe('api-probe', { maxLatency: '2s' }) },
+      {
+        id: 'api-latency',
+        title: 'API latency injection (+200ms)',
+        fault: { type: 'latency', latency: '200ms', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${a.port}` },
+        duration: '3s',
+        probe: probe('api-probe', { maxLatency: '2s' }),
+      },
       { APP_BASE_URL: `http://127.0.0.1:${listen}` },
     );
     expect(result.verdict, ctx.lines.join('\n')).toBe('pass');
@@ -120,7 +156,13 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
   it('memory pressure (64 MB for 2 s): the app keeps answering and the allocator is gone afterwards', async () => {
     const a = await app({ tuning: 'good', pgUrl: pg.url, redisAddr: `127.0.0.1:${redis.port}` });
     const { result, ctx } = await run(
-      { id: 'memory-pressure', title: 'Memory pressure simulation', fault: { type: 'memory-pressure', megabytes: 64 }, duration: '2s', probe: probe('memory-probe') },
+      {
+        id: 'memory-pressure',
+        title: 'Memory pressure simulation',
+        fault: { type: 'memory-pressure', megabytes: 64 },
+        duration: '2s',
+        probe: probe('memory-probe'),
+      },
       { APP_BASE_URL: a.url },
     );
     expect(result.verdict, ctx.lines.join('\n')).toBe('pass');
@@ -132,7 +174,14 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
     const listen = await getFreePort();
     const a = await app({ tuning: 'bad', pgUrl: withPort(pg.url, listen), redisAddr: `127.0.0.1:${redis.port}` });
     const { outcome, result, ctx } = await run(
-      { id: 'db-connection-drop-bad', title: 'Database connection drops, badly tuned client', fault: { type: 'connection-drop', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${pg.port}` }, duration: '2s', probe: probe('db-probe'), recoveryObjective: '8s' },
+      {
+        id: 'db-connection-drop-bad',
+        title: 'Database connection drops, badly tuned client',
+        fault: { type: 'connection-drop', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${pg.port}` },
+        duration: '2s',
+        probe: probe('db-probe'),
+        recoveryObjective: '8s',
+      },
       { APP_BASE_URL: a.url },
     );
     expect(result.verdict, ctx.lines.join('\n')).toBe('fail');
@@ -148,9 +197,20 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
     const port = (dead.address() as { port: number }).port;
     await new Promise<void>((r) => dead.close(() => r()));
     const listen = await getFreePort();
-    const x = { id: 'never-steady', title: 'App not running', fault: { type: 'unavailable', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${redis.port}` }, duration: '1s', probe: probe('p') };
+    const x = {
+      id: 'never-steady',
+      title: 'App not running',
+      fault: { type: 'unavailable', listen: `127.0.0.1:${listen}`, target: `127.0.0.1:${redis.port}` },
+      duration: '1s',
+      probe: probe('p'),
+    };
     const dir = await writeProject([x]);
-    const outcome = await runChaosWith({}, ['run', 'never-steady'], makeCtx(dir, { APP_BASE_URL: `http://127.0.0.1:${port}` }), { steadyTimeoutMs: 1_000 });
+    const outcome = await runChaosWith(
+      {},
+      ['run', 'never-steady'],
+      makeCtx(dir, { APP_BASE_URL: `http://127.0.0.1:${port}` }),
+      { steadyTimeoutMs: 1_000 },
+    );
     const result = (outcome.result as ChaosRunResult).experiment as ExperimentResult;
     expect(outcome.exitCode).toBe(3);
     expect(result.verdict).toBe('not-steady');
@@ -159,7 +219,18 @@ describe('Chaos Lite against a real PostgreSQL and Redis', () => {
     // a live run's record blocks a second run with the lock-busy error (exit 5)
     const { claimIntent } = await import('../../../src/chaos/intent.js');
     const intentDir = resolveIntentDir('file:.rollout', dir);
-    await claimIntent(intentDir, { v: 1, experimentId: 'other', pid: process.pid, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString(), expiresAt: new Date().toISOString(), fault: { type: 'unavailable' }, processes: [] });
-    await expect(runChaosWith({}, ['run', 'never-steady'], makeCtx(dir, {}), {})).rejects.toMatchObject({ code: 'E_LOCK_BUSY' });
+    await claimIntent(intentDir, {
+      v: 1,
+      experimentId: 'other',
+      pid: process.pid,
+      host: (await import('node:os')).hostname(),
+      startedAt: new Date().toISOString(),
+      expiresAt: new Date().toISOString(),
+      fault: { type: 'unavailable' },
+      processes: [],
+    });
+    await expect(runChaosWith({}, ['run', 'never-steady'], makeCtx(dir, {}), {})).rejects.toMatchObject({
+      code: 'E_LOCK_BUSY',
+    });
   });
 });

@@ -15,9 +15,19 @@ export interface ChaosApp {
 }
 
 /** Start the fixture app; `pgUrl` and `redisAddr` point at the fault proxy's listen port or straight at the server. */
-export async function startChaosApp(options: { tuning: 'good' | 'bad'; pgUrl: string; redisAddr: string }): Promise<ChaosApp> {
+export async function startChaosApp(options: {
+  tuning: 'good' | 'bad';
+  pgUrl: string;
+  redisAddr: string;
+}): Promise<ChaosApp> {
   const child: ChildProcess = spawn(process.execPath, [APP], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', PG_URL: options.pgUrl, REDIS_ADDR: options.redisAddr, CHAOS_APP_TUNING: options.tuning },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      PG_URL: options.pgUrl,
+      REDIS_ADDR: options.redisAddr,
+      CHAOS_APP_TUNING: options.tuning,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

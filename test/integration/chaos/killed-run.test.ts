@@ -39,7 +39,13 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null>, timeoutMs =
 describe('a chaos run killed with SIGKILL', () => {
   it('leaves a fault that the next chaos command detects, removes and audits', async () => {
     const dir = await writeProject([
-      { id: 'mem-kill', title: 'Memory pressure, run killed', fault: { type: 'memory-pressure', megabytes: 32 }, duration: '60s', probe: { id: 'p', kind: 'http', url } },
+      {
+        id: 'mem-kill',
+        title: 'Memory pressure, run killed',
+        fault: { type: 'memory-pressure', megabytes: 32 },
+        duration: '60s',
+        probe: { id: 'p', kind: 'http', url },
+      },
     ]);
     const stateDir = path.join(dir, '.rollout');
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'chaos', 'run', 'mem-kill'], {
@@ -67,7 +73,9 @@ describe('a chaos run killed with SIGKILL', () => {
 
     const next = await runCli(['chaos', 'list', '--json'], { cwd: dir });
     expect(next.code, next.stderr).toBe(0);
-    const cleaned = next.json<{ result: { cleaned: { killed: number[]; intent: ChaosIntent } | null; active: unknown } }>().result;
+    const cleaned = next.json<{
+      result: { cleaned: { killed: number[]; intent: ChaosIntent } | null; active: unknown };
+    }>().result;
     expect(cleaned.cleaned?.killed).toEqual([hog]);
     expect(cleaned.cleaned?.intent.experimentId).toBe('mem-kill');
     expect(cleaned.active).toBeNull();
@@ -87,7 +95,13 @@ describe('a chaos run killed with SIGKILL', () => {
 
   it('SIGTERM instead: the run removes the fault itself, audits an aborted run and exits 3', async () => {
     const dir = await writeProject([
-      { id: 'mem-term', title: 'Memory pressure, run stopped', fault: { type: 'memory-pressure', megabytes: 32 }, duration: '60s', probe: { id: 'p', kind: 'http', url } },
+      {
+        id: 'mem-term',
+        title: 'Memory pressure, run stopped',
+        fault: { type: 'memory-pressure', megabytes: 32 },
+        duration: '60s',
+        probe: { id: 'p', kind: 'http', url },
+      },
     ]);
     const stateDir = path.join(dir, '.rollout');
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'chaos', 'run', 'mem-term', '--json'], {

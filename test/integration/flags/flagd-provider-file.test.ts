@@ -10,7 +10,14 @@ import { evaluateFlag } from '../../../src/flags/evaluate.js';
 import type { FlagSpec } from '../../../src/flags/types.js';
 
 const FLAG = 'reserves_v1.1';
-const base: FlagSpec = { key: FLAG, newVariant: 'reserves_v1.1', fallbackVariant: 'reserves_v1.0', percent: 1, groups: ['internal', 'beta_users'], killSwitch: false };
+const base: FlagSpec = {
+  key: FLAG,
+  newVariant: 'reserves_v1.1',
+  fallbackVariant: 'reserves_v1.0',
+  percent: 1,
+  groups: ['internal', 'beta_users'],
+  killSwitch: false,
+};
 // The provider polls the file with fs.watchFile (about every 5 s), so allow a few polls.
 const CHANGE_DEADLINE_MS = 20_000;
 
@@ -49,7 +56,9 @@ describe('OpenFeature server SDK + flagd provider (in-process, offline file) rea
     // A user outside the 1 % cohort but inside the 5 % one, found with the same evaluator.
     const candidates = Array.from({ length: 5000 }, (_, i) => `e2e-user-${i}`);
     const mover = candidates.find(
-      (k) => evaluateFlag(stage1, FLAG, { targetingKey: k }).variant === 'reserves_v1.0' && evaluateFlag(stage5, FLAG, { targetingKey: k }).variant === 'reserves_v1.1',
+      (k) =>
+        evaluateFlag(stage1, FLAG, { targetingKey: k }).variant === 'reserves_v1.0' &&
+        evaluateFlag(stage5, FLAG, { targetingKey: k }).variant === 'reserves_v1.1',
     );
     expect(mover).toBeDefined();
 
@@ -60,7 +69,8 @@ describe('OpenFeature server SDK + flagd provider (in-process, offline file) rea
       changeEvents += 1;
     });
     const readMover = () => client.getStringValue(FLAG, 'code-default', { targetingKey: mover! });
-    const readMember = () => client.getStringValue(FLAG, 'code-default', { targetingKey: 'staff-1', groups: ['internal'] });
+    const readMember = () =>
+      client.getStringValue(FLAG, 'code-default', { targetingKey: 'staff-1', groups: ['internal'] });
 
     expect(await readMover()).toBe('reserves_v1.0');
     expect(await readMember()).toBe('reserves_v1.1');

@@ -20,15 +20,20 @@ beforeAll(async () => {
 function coreAt(stageId: string): FlagdCore {
   const stage = config.phases.flatMap((p) => p.rollout?.stages ?? []).find((s) => s.id === stageId);
   if (!stage) throw new Error(`rollout.yaml has no stage ${stageId}`);
-  const specs = flagSpecsFor(config, { [FLAG]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: '2026-01-01T00:00:00.000Z' } });
+  const specs = flagSpecsFor(config, {
+    [FLAG]: { percent: stage.percent, groups: stage.groups, killSwitch: false, updatedAt: '2026-01-01T00:00:00.000Z' },
+  });
   const core = new FlagdCore();
   core.setConfigurations(JSON.stringify(buildFlagDocument([...specs.values()].flat())));
   return core;
 }
 
 function served(core: FlagdCore, groups: string[] | string | undefined): number {
-  return USERS.filter((targetingKey) =>
-    core.resolveStringEvaluation(FLAG, 'code-default', { targetingKey, ...(groups === undefined ? {} : { groups }) }).value === 'reserves_v1.1').length;
+  return USERS.filter(
+    (targetingKey) =>
+      core.resolveStringEvaluation(FLAG, 'code-default', { targetingKey, ...(groups === undefined ? {} : { groups }) })
+        .value === 'reserves_v1.1',
+  ).length;
 }
 
 describe('week 1 of the repository plan serves internal users only', () => {

@@ -7,7 +7,14 @@ import type { FlagSpec } from '../../../src/flags/types.js';
 const FLAG = 'reserves_v1.1';
 const STAGES = [1, 5, 25, 50, 100];
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `user-${i.toString(36)}-${(i * 7919) % 100_003}`);
-const base: FlagSpec = { key: FLAG, newVariant: 'reserves_v1.1', fallbackVariant: 'reserves_v1.0', percent: 1, groups: ['internal', 'beta_users'], killSwitch: false };
+const base: FlagSpec = {
+  key: FLAG,
+  newVariant: 'reserves_v1.1',
+  fallbackVariant: 'reserves_v1.0',
+  percent: 1,
+  groups: ['internal', 'beta_users'],
+  killSwitch: false,
+};
 
 function docAt(percent: number, killSwitch = false) {
   return buildFlagDocument([{ ...base, percent, killSwitch }]);
@@ -58,7 +65,9 @@ describe('staged rollout evaluated by flagd-core on 100,000 keys', () => {
     for (const groups of [['internal'], ['beta_users'], ['other', 'beta_users']]) {
       expect(evaluateShare(doc, FLAG, sample, { groups }).withNewVariant).toBe(sample.length);
     }
-    expect(evaluateShare(doc, FLAG, sample, { groups: ['other'] }).withNewVariant).toBeLessThan(sample.length * (percent / 100 + 0.05));
+    expect(evaluateShare(doc, FLAG, sample, { groups: ['other'] }).withNewVariant).toBeLessThan(
+      sample.length * (percent / 100 + 0.05),
+    );
   });
 
   it('group membership given as a single string also matches', () => {
@@ -73,7 +82,9 @@ describe('staged rollout evaluated by flagd-core on 100,000 keys', () => {
     for (const percent of [5, 50]) {
       const killed = docAt(percent, true);
       expect(evaluateShare(killed, FLAG, KEYS).withNewVariant).toBe(0);
-      expect(evaluateShare(killed, FLAG, KEYS.slice(0, 5000), { groups: ['internal', 'beta_users'] }).withNewVariant).toBe(0);
+      expect(
+        evaluateShare(killed, FLAG, KEYS.slice(0, 5000), { groups: ['internal', 'beta_users'] }).withNewVariant,
+      ).toBe(0);
       const restored = cohortAt(percent, false);
       expect([...restored].sort()).toEqual([...cohorts.get(percent)!].sort());
     }
@@ -89,7 +100,9 @@ describe('staged rollout evaluated by flagd-core on 100,000 keys', () => {
   it('every stage passes flagd-core strict schema validation', () => {
     for (const percent of [0, ...STAGES]) {
       for (const killSwitch of [false, true]) {
-        expect(() => new MemoryStorage(undefined as never).setConfigurations(JSON.stringify(docAt(percent, killSwitch)), true)).not.toThrow();
+        expect(() =>
+          new MemoryStorage(undefined as never).setConfigurations(JSON.stringify(docAt(percent, killSwitch)), true),
+        ).not.toThrow();
       }
     }
   });
@@ -98,7 +111,18 @@ describe('staged rollout evaluated by flagd-core on 100,000 keys', () => {
 describe('evaluateFlag explanations agree with flagd-core', () => {
   it('explains every key of a sample, including non-ASCII keys', () => {
     const doc = docAt(25);
-    const sample = [...KEYS.slice(0, 20_000), 'é', 'ünïcødé-user', '用户-42', 'emoji-😀', 'a\u8000bc', 'abc\u8000', 'xy\u8000', 'ab\uffff', 'q\u0101'];
+    const sample = [
+      ...KEYS.slice(0, 20_000),
+      'é',
+      'ünïcødé-user',
+      '用户-42',
+      'emoji-😀',
+      'a\u8000bc',
+      'abc\u8000',
+      'xy\u8000',
+      'ab\uffff',
+      'q\u0101',
+    ];
     const reasons: Record<string, number> = {};
     for (const targetingKey of sample) {
       const e = evaluateFlag(doc, FLAG, { targetingKey });
@@ -123,10 +147,19 @@ describe('evaluateFlag explanations agree with flagd-core', () => {
     const killed = evaluateFlag(docAt(5, true), FLAG, { targetingKey: inside });
     expect(killed).toMatchObject({ variant: 'reserves_v1.0', reason: 'kill-switch' });
     expect(killed.detail).toContain('reserves_v1.1 when it is undone');
-    expect(evaluateFlag(docAt(5, true), FLAG, { targetingKey: 'u1', groups: ['internal'] })).toMatchObject({ variant: 'reserves_v1.0', reason: 'kill-switch' });
+    expect(evaluateFlag(docAt(5, true), FLAG, { targetingKey: 'u1', groups: ['internal'] })).toMatchObject({
+      variant: 'reserves_v1.0',
+      reason: 'kill-switch',
+    });
 
-    expect(evaluateFlag(live, FLAG, { targetingKey: '' })).toMatchObject({ variant: 'reserves_v1.0', reason: 'no-bucket-key' });
-    expect(evaluateFlag(live, 'missing', { targetingKey: 'u1' })).toMatchObject({ variant: null, reason: 'flag-not-found' });
+    expect(evaluateFlag(live, FLAG, { targetingKey: '' })).toMatchObject({
+      variant: 'reserves_v1.0',
+      reason: 'no-bucket-key',
+    });
+    expect(evaluateFlag(live, 'missing', { targetingKey: 'u1' })).toMatchObject({
+      variant: null,
+      reason: 'flag-not-found',
+    });
   });
 
   it('uses a custom bucketBy attribute and group attribute', () => {

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUnleash as startSdk } from 'unleash-client';
-import { createUnleashProvider, UnleashHandEditError, UnleashUnavailableError } from '../../../src/flags/providers/unleash.js';
+import {
+  createUnleashProvider,
+  UnleashHandEditError,
+  UnleashUnavailableError,
+} from '../../../src/flags/providers/unleash.js';
 import type { FlagPosition, FlagProvider, ProviderFlag } from '../../../src/flags/providers/types.js';
 import { getFreePort, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { startUnleash, type TestUnleash } from '../../helpers/unleash.js';
@@ -21,26 +25,45 @@ let provider: FlagProvider;
 beforeAll(async () => {
   pg = await startPostgres();
   server = await startUnleash(pg);
-  provider = createUnleashProvider(ctxFor({ UNLEASH_URL: server.url, UNLEASH_ADMIN_TOKEN: server.adminToken }), { project: 'default', environment: 'development' });
+  provider = createUnleashProvider(ctxFor({ UNLEASH_URL: server.url, UNLEASH_ADMIN_TOKEN: server.adminToken }), {
+    project: 'default',
+    environment: 'development',
+  });
 }, 180_000);
 afterAll(async () => {
   await server?.stop();
   await pg?.stop();
 });
 
-const flagNamed = (key: string): ProviderFlag => ({ key, newVariant: 'reserves_v1.1', fallbackVariant: 'reserves_v1.0', groupAttribute: 'groups', location: key, metadata: { release: 'v9.9.9' } });
+const flagNamed = (key: string): ProviderFlag => ({
+  key,
+  newVariant: 'reserves_v1.1',
+  fallbackVariant: 'reserves_v1.0',
+  groupAttribute: 'groups',
+  location: key,
+  metadata: { release: 'v9.9.9' },
+});
 
 /** A fresh SDK client (one fetch of the toggles), as a newly started application would be. */
 async function enabledSet(key: string, keys: string[], groups?: string): Promise<Set<string>> {
-  const sdk = await startSdk({ url: `${server.url}/api/`, appName: 'rollout-test', customHeaders: { Authorization: server.clientToken }, disableMetrics: true, refreshInterval: 60_000 });
+  const sdk = await startSdk({
+    url: `${server.url}/api/`,
+    appName: 'rollout-test',
+    customHeaders: { Authorization: server.clientToken },
+    disableMetrics: true,
+    refreshInterval: 60_000,
+  });
   try {
-    return new Set(keys.filter((k) => sdk.isEnabled(key, { userId: k, ...(groups ? { properties: { groups } } : {}) })));
+    return new Set(
+      keys.filter((k) => sdk.isEnabled(key, { userId: k, ...(groups ? { properties: { groups } } : {}) })),
+    );
   } finally {
     sdk.destroy();
   }
 }
 
-const write = (flag: ProviderFlag, position: FlagPosition, dryRun = false) => provider.writeStage([{ flag, position }], { dryRun, publish: 'never' });
+const write = (flag: ProviderFlag, position: FlagPosition, dryRun = false) =>
+  provider.writeStage([{ flag, position }], { dryRun, publish: 'never' });
 
 describe('unleash provider, verified with the unleash-client SDK', () => {
   it('stages 1 → 5 → 25 → 50 → 100: share within ±0.5 points on 100,000 keys, cohorts nested, group members always in; explain agrees with the SDK', async () => {
@@ -51,10 +74,15 @@ describe('unleash provider, verified with the unleash-client SDK', () => {
       expect(w?.written).toBe(true);
       const cohort = await enabledSet(flag.key, KEYS);
       expect(Math.abs((cohort.size / KEYS.length) * 100 - percent), `stage ${percent}`).toBeLessThanOrEqual(0.5);
-      expect([...previous].filter((k) => !cohort.has(k)), `nobody dropped at ${percent}`).toEqual([]);
+      expect(
+        [...previous].filter((k) => !cohort.has(k)),
+        `nobody dropped at ${percent}`,
+      ).toEqual([]);
       expect((await enabledSet(flag.key, MEMBERS, 'internal')).size).toBe(MEMBERS.length);
       for (const k of KEYS.slice(0, 40)) {
-        expect((await provider.explain(flag, { targetingKey: k })).variant, k).toBe(cohort.has(k) ? 'reserves_v1.1' : 'reserves_v1.0');
+        expect((await provider.explain(flag, { targetingKey: k })).variant, k).toBe(
+          cohort.has(k) ? 'reserves_v1.1' : 'reserves_v1.0',
+        );
       }
       expect(await provider.readServed(flag)).toMatchObject({ percent, groups: ['internal'], killSwitch: false });
       previous = cohort;
@@ -72,7 +100,9 @@ describe('unleash provider, verified with the unleash-client SDK', () => {
     await write(flag, { percent: 25, groups: ['internal'], killSwitch: true });
     expect((await enabledSet(flag.key, KEYS)).size).toBe(0);
     expect((await enabledSet(flag.key, MEMBERS, 'internal')).size).toBe(0);
-    expect((await provider.explain(flag, { targetingKey: 'staff-1', groups: ['internal'] })).reason).toBe('kill-switch');
+    expect((await provider.explain(flag, { targetingKey: 'staff-1', groups: ['internal'] })).reason).toBe(
+      'kill-switch',
+    );
     expect((await provider.readServed(flag))?.killSwitch).toBe(true);
     await write(flag, { percent: 25, groups: ['internal'], killSwitch: false });
     const after = await enabledSet(flag.key, KEYS);
@@ -88,32 +118,47 @@ describe('unleash provider, verified with the unleash-client SDK', () => {
     const [dry] = await write(flag, { percent: 50, groups: [], killSwitch: false }, true);
     expect([dry?.changed, dry?.written]).toEqual([true, false]);
     expect((await provider.readServed(flag))?.percent).toBe(5);
-    const res = await fetch(`${server.url}/api/admin/projects/default/features/${flag.key}/environments/development/strategies`, {
-      method: 'POST',
-      headers: { authorization: server.adminToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'default', title: 'hotfix from the UI', parameters: {} }),
-    });
+    const res = await fetch(
+      `${server.url}/api/admin/projects/default/features/${flag.key}/environments/development/strategies`,
+      {
+        method: 'POST',
+        headers: { authorization: server.adminToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'default', title: 'hotfix from the UI', parameters: {} }),
+      },
+    );
     expect(res.ok).toBe(true);
     expect(await provider.storedDigest(flag)).not.toBe(first?.sha256);
     const error = await write(flag, { percent: 25, groups: [], killSwitch: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnleashHandEditError);
-    expect((error as UnleashHandEditError).diff.join('\n')).toMatch(/strategy default "hotfix from the UI".*not written by rollout/);
+    expect((error as UnleashHandEditError).diff.join('\n')).toMatch(
+      /strategy default "hotfix from the UI".*not written by rollout/,
+    );
     expect((await provider.readServed(flag))?.percent).toBe(5);
   }, 60_000);
 
   it('faults: wrong token (401), server down, 5xx and a server that never answers all fail fast with the reason, nothing changed, and no secret in the message', async () => {
     const flag = flagNamed('reserves_faults');
     const position = { percent: 5, groups: [], killSwitch: false };
-    const badToken = createUnleashProvider(ctxFor({ UNLEASH_URL: server.url, UNLEASH_ADMIN_TOKEN: '*:*.wrong-secret-value' }), { project: 'default', environment: 'development' });
-    const denied = (await badToken.writeStage([{ flag, position }], { dryRun: false, publish: 'never' }).catch((e: unknown) => e)) as UnleashUnavailableError;
+    const badToken = createUnleashProvider(
+      ctxFor({ UNLEASH_URL: server.url, UNLEASH_ADMIN_TOKEN: '*:*.wrong-secret-value' }),
+      { project: 'default', environment: 'development' },
+    );
+    const denied = (await badToken
+      .writeStage([{ flag, position }], { dryRun: false, publish: 'never' })
+      .catch((e: unknown) => e)) as UnleashUnavailableError;
     expect(denied).toBeInstanceOf(UnleashUnavailableError);
     expect(denied.status).toBe(401);
     expect(denied.message).toMatch(/refused the admin token in UNLEASH_ADMIN_TOKEN/);
     expect(denied.message).not.toContain('wrong-secret-value');
     expect(await provider.readServed(flag)).toBeNull();
 
-    const down = createUnleashProvider(ctxFor({ UNLEASH_URL: `http://127.0.0.1:${await getFreePort()}`, UNLEASH_ADMIN_TOKEN: 'x' }), { project: 'default', environment: 'development' });
-    await expect(down.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(/unreachable/);
+    const down = createUnleashProvider(
+      ctxFor({ UNLEASH_URL: `http://127.0.0.1:${await getFreePort()}`, UNLEASH_ADMIN_TOKEN: 'x' }),
+      { project: 'default', environment: 'development' },
+    );
+    await expect(down.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(
+      /unreachable/,
+    );
 
     let mode: 'fail' | 'hang' = 'fail';
     const fake: Server = createServer((_req, res) => {
@@ -122,10 +167,17 @@ describe('unleash provider, verified with the unleash-client SDK', () => {
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     const port = (fake.address() as { port: number }).port;
     try {
-      const sick = createUnleashProvider(ctxFor({ UNLEASH_URL: `http://127.0.0.1:${port}`, UNLEASH_ADMIN_TOKEN: 'x' }), { project: 'default', environment: 'development', timeoutMs: 500 });
-      await expect(sick.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(/answered 503/);
+      const sick = createUnleashProvider(
+        ctxFor({ UNLEASH_URL: `http://127.0.0.1:${port}`, UNLEASH_ADMIN_TOKEN: 'x' }),
+        { project: 'default', environment: 'development', timeoutMs: 500 },
+      );
+      await expect(sick.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(
+        /answered 503/,
+      );
       mode = 'hang';
-      await expect(sick.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(/no answer within 500 ms/);
+      await expect(sick.writeStage([{ flag, position }], { dryRun: false, publish: 'never' })).rejects.toThrow(
+        /no answer within 500 ms/,
+      );
     } finally {
       fake.closeAllConnections();
       await new Promise((r) => fake.close(r));

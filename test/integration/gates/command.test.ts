@@ -10,7 +10,14 @@ import { gateContext } from '../../unit/gates/context.js';
 
 const NODE = process.execPath;
 
-const command = (run: string[], extra: Partial<Extract<GateConfig, { kind: 'command' }>> = {}): GateConfig => ({ id: 'cmd', kind: 'command', run, timeout: '20s', env: [], ...extra });
+const command = (run: string[], extra: Partial<Extract<GateConfig, { kind: 'command' }>> = {}): GateConfig => ({
+  id: 'cmd',
+  kind: 'command',
+  run,
+  timeout: '20s',
+  env: [],
+  ...extra,
+});
 
 /** True while `pid` is a live process (a zombie waiting to be reaped counts as dead). */
 function isAlive(pid: number): boolean {
@@ -61,12 +68,20 @@ describe('command gates', () => {
     expect(ok).toMatchObject({ verdict: 'pass', reason: 'ok', evidence: { observed: 0 } });
     expect(ok.output).toBe('all green');
     const bad = await runGate(command([NODE, '-e', 'console.error("3 tests failed"); process.exit(3)']), gateContext());
-    expect(bad).toMatchObject({ verdict: 'fail', reason: 'exit-code', summary: 'exit 3', evidence: { observed: 3, expected: 'exit 0 within 20s' } });
+    expect(bad).toMatchObject({
+      verdict: 'fail',
+      reason: 'exit-code',
+      summary: 'exit 3',
+      evidence: { observed: 3, expected: 'exit 0 within 20s' },
+    });
     expect(bad.output).toContain('3 tests failed');
   });
 
   it('a program that does not exist fails with spawn-error', async () => {
-    const r = await runGate(command(['definitely-not-a-program-xyz']), gateContext({ env: { PATH: process.env.PATH } }));
+    const r = await runGate(
+      command(['definitely-not-a-program-xyz']),
+      gateContext({ env: { PATH: process.env.PATH } }),
+    );
     expect(r).toMatchObject({ verdict: 'fail', reason: 'spawn-error' });
     expect(r.summary).toContain('ENOENT');
   });
@@ -87,7 +102,10 @@ describe('command gates', () => {
   it('SIGKILLs the group after the grace period when the command ignores SIGTERM', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rollout-cmd-'));
     const pidFile = path.join(dir, 'grandchild.pid');
-    const pending = runGate(command(hangingParent(pidFile, true), { timeout: '1s' }), gateContext({ killGraceMs: 300 }));
+    const pending = runGate(
+      command(hangingParent(pidFile, true), { timeout: '1s' }),
+      gateContext({ killGraceMs: 300 }),
+    );
     const grandchild = await readPid(pidFile);
     const r = await pending;
     expect(r).toMatchObject({ verdict: 'fail', reason: 'timeout', evidence: { details: { signal: 'SIGKILL' } } });
@@ -112,12 +130,23 @@ describe('command gates', () => {
   it('passes only allow-listed variables, and redacts secrets in the output and the JUnit report', async () => {
     const secret = 'tok-9f8e7d6c5b4a39281';
     const env = { SOMETHING_TOKEN: secret, HARMLESS: 'yes', OTHER_SECRET: 'not-for-this-command' };
-    const print = [NODE, '-e', 'console.log("token=" + process.env.SOMETHING_TOKEN); console.log("keys=" + Object.keys(process.env).sort().join(","))'];
+    const print = [
+      NODE,
+      '-e',
+      'console.log("token=" + process.env.SOMETHING_TOKEN); console.log("keys=" + Object.keys(process.env).sort().join(","))',
+    ];
     const allowed = await runGate(command(print, { env: ['SOMETHING_TOKEN', 'HARMLESS'] }), gateContext({ env }));
     expect(allowed.output).toContain('token=[REDACTED]');
     expect(allowed.output).toContain('keys=HARMLESS,SOMETHING_TOKEN');
     expect(JSON.stringify(allowed)).not.toContain(secret);
-    const junit = renderJUnit({ name: 'P0', phase: 'P0', release: 'v2.1.0', timestamp: 'now', durationMs: 1, results: [allowed] });
+    const junit = renderJUnit({
+      name: 'P0',
+      phase: 'P0',
+      release: 'v2.1.0',
+      timestamp: 'now',
+      durationMs: 1,
+      results: [allowed],
+    });
     expect(junit).toContain('token=[REDACTED]');
     expect(junit).not.toContain(secret);
 
@@ -141,7 +170,10 @@ describe('command gates', () => {
   it('runs in cwd relative to the plan directory', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rollout-cmd-'));
     await mkdir(path.join(dir, 'sub'));
-    const r = await runGate(command([NODE, '-e', 'console.log(process.cwd())'], { cwd: 'sub' }), gateContext({ planDir: dir }));
+    const r = await runGate(
+      command([NODE, '-e', 'console.log(process.cwd())'], { cwd: 'sub' }),
+      gateContext({ planDir: dir }),
+    );
     expect(r.output).toBe(path.join(dir, 'sub'));
   });
 });

@@ -40,9 +40,15 @@ describe('prometheus gate: impossible values', () => {
 
   it('a negative value is judged when the comparison itself names a negative number', async () => {
     expect(await run('> -0.05', { body: vectorBody(['-0.01']) })).toMatchObject({ verdict: 'pass', reason: 'ok' });
-    expect(await run('> -0.05', { body: vectorBody(['-0.2']) })).toMatchObject({ verdict: 'fail', reason: 'threshold' });
+    expect(await run('> -0.05', { body: vectorBody(['-0.2']) })).toMatchObject({
+      verdict: 'fail',
+      reason: 'threshold',
+    });
     // ±Inf is never judged, whatever the comparison.
-    expect(await run('> -0.05', { body: vectorBody(['-Inf']) })).toMatchObject({ verdict: 'inconclusive', reason: 'impossible-value' });
+    expect(await run('> -0.05', { body: vectorBody(['-Inf']) })).toMatchObject({
+      verdict: 'inconclusive',
+      reason: 'impossible-value',
+    });
   });
 
   it('one impossible series among several makes the gate inconclusive and says how many', async () => {
@@ -58,13 +64,17 @@ describe('prometheus gate: impossible values', () => {
 
 describe('prometheus gate: unreadable answers', () => {
   it('a 200 scalar of the wrong shape is malformed, with the problem in the summary', async () => {
-    const r = await run('< 0.01', { body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1] } }) });
+    const r = await run('< 0.01', {
+      body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1] } }),
+    });
     expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'malformed' });
     expect(r.summary).toContain('data.result is a list, not a [time, "value"] pair');
   });
 
   it('a string result is a query that yields no number: the gate fails (waiting will not fix it)', async () => {
-    const r = await run('< 0.01', { body: JSON.stringify({ status: 'success', data: { resultType: 'string', result: [1, 'hi'] } }) });
+    const r = await run('< 0.01', {
+      body: JSON.stringify({ status: 'success', data: { resultType: 'string', result: [1, 'hi'] } }),
+    });
     expect(r).toMatchObject({ verdict: 'fail', reason: 'bad-query' });
   });
 

@@ -7,7 +7,12 @@ export function dataEnd(): number {
 }
 
 /** A gauge sampled every minute over the last 48 h; `value(t)` gives the sample at `t`. */
-function gauge(name: string, labels: Record<string, string>, endS: number, value: (t: number) => number): OpenMetricsSeries {
+function gauge(
+  name: string,
+  labels: Record<string, string>,
+  endS: number,
+  value: (t: number) => number,
+): OpenMetricsSeries {
   const samples = [];
   for (let t = endS - 48 * 3600; t <= endS; t += 60) samples.push({ t, v: value(t) });
   return { name, labels, samples };
@@ -26,13 +31,32 @@ export function buildGateData(endS: number): OpenMetricsSeries[] {
     gauge('guardian_green', { service: 'red' }, endS, (t) => (redHour(t) ? 0 : 1)),
   ];
   const start = endS - 3600;
-  for (const [service, perMinute, errors] of [['under', 10_000, 99], ['over', 10_000, 101], ['idle', 0, 0]] as const) {
+  for (const [service, perMinute, errors] of [
+    ['under', 10_000, 99],
+    ['over', 10_000, 101],
+    ['idle', 0, 0],
+  ] as const) {
     series.push(
-      counterSeries({ name: 'http_requests_total', labels: { service, status: '500' }, start, end: endS, increment: errors }),
-      counterSeries({ name: 'http_requests_total', labels: { service, status: '200' }, start, end: endS, increment: perMinute - errors }),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { service, status: '500' },
+        start,
+        end: endS,
+        increment: errors,
+      }),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { service, status: '200' },
+        start,
+        end: endS,
+        increment: perMinute - errors,
+      }),
     );
   }
-  series.push(...latencyHistogram({ service: 'fast' }, 0.35, endS), ...latencyHistogram({ service: 'slow' }, 0.9, endS));
+  series.push(
+    ...latencyHistogram({ service: 'fast' }, 0.35, endS),
+    ...latencyHistogram({ service: 'slow' }, 0.9, endS),
+  );
   return series;
 }
 

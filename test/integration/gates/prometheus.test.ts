@@ -18,26 +18,48 @@ afterAll(async () => {
   await prom?.stop();
 });
 
-const gate = (query: string, expect: string, extra: Partial<Extract<GateConfig, { kind: 'prometheus' }>> = {}): GateConfig => ({
-  id: 'q', kind: 'prometheus', query, expect, expectSeries: 'one', ...extra,
+const gate = (
+  query: string,
+  expect: string,
+  extra: Partial<Extract<GateConfig, { kind: 'prometheus' }>> = {},
+): GateConfig => ({
+  id: 'q',
+  kind: 'prometheus',
+  query,
+  expect,
+  expectSeries: 'one',
+  ...extra,
 });
 
 /** Runs a gate against `url` with the plan's Prometheus settings (timeout, retries). */
 function run(g: GateConfig, url: string, settings: { timeout?: string; retries?: number } = {}): Promise<GateResult> {
   const env = { ROLLOUT_PROMETHEUS_URL: url };
-  const metrics = createGateMetrics({ urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: settings.timeout ?? '10s', retries: settings.retries ?? 2 }, env);
+  const metrics = createGateMetrics(
+    { urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: settings.timeout ?? '10s', retries: settings.retries ?? 2 },
+    env,
+  );
   return runGate(g, gateContext({ env, metrics }));
 }
 
 const ERROR_RATE = (service: string) =>
   `sum(rate(http_requests_total{service="${service}",status=~"5.."}[{{window}}])) / sum(rate(http_requests_total{service="${service}"}[{{window}}]))`;
-const P95 = (service: string) => `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="${service}"}[{{window}}])))`;
+const P95 = (service: string) =>
+  `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="${service}"}[{{window}}])))`;
 
 describe('prometheus gates against a real Prometheus', () => {
   it('Guardian green for 48 h passes; one red hour a day ago fails', async () => {
-    const green = await run(gate('min_over_time(guardian_green{service="green"}[{{window}}])', '== 1', { window: '48h' }), prom.url);
-    expect(green).toMatchObject({ verdict: 'pass', evidence: { observed: 1, expected: '== 1', source: 'min_over_time(guardian_green{service="green"}[48h])' } });
-    const red = await run(gate('min_over_time(guardian_green{service="red"}[{{window}}])', '== 1', { window: '48h' }), prom.url);
+    const green = await run(
+      gate('min_over_time(guardian_green{service="green"}[{{window}}])', '== 1', { window: '48h' }),
+      prom.url,
+    );
+    expect(green).toMatchObject({
+      verdict: 'pass',
+      evidence: { observed: 1, expected: '== 1', source: 'min_over_time(guardian_green{service="green"}[48h])' },
+    });
+    const red = await run(
+      gate('min_over_time(guardian_green{service="red"}[{{window}}])', '== 1', { window: '48h' }),
+      prom.url,
+    );
     expect(red).toMatchObject({ verdict: 'fail', reason: 'threshold', evidence: { observed: 0 } });
     expect(red.summary).toBe('0 is not == 1');
   });
@@ -62,7 +84,11 @@ describe('prometheus gates against a real Prometheus', () => {
 
   it('an empty result is inconclusive (never a pass), and fails with onInconclusive: fail', async () => {
     const empty = await run(gate(ERROR_RATE('ghost'), '< 0.01', { window: '5m' }), prom.url);
-    expect(empty).toMatchObject({ verdict: 'inconclusive', reason: 'empty', evidence: { details: { outcome: 'empty' } } });
+    expect(empty).toMatchObject({
+      verdict: 'inconclusive',
+      reason: 'empty',
+      evidence: { details: { outcome: 'empty' } },
+    });
     const strict = await run(gate(ERROR_RATE('ghost'), '< 0.01', { window: '5m', onInconclusive: 'fail' }), prom.url);
     expect(strict).toMatchObject({ verdict: 'fail', reason: 'empty', inconclusiveAsFail: true });
   });
@@ -76,7 +102,10 @@ describe('prometheus gates against a real Prometheus', () => {
     const many = await run(gate('guardian_green', '== 1'), prom.url);
     expect(many).toMatchObject({ verdict: 'inconclusive', reason: 'too-many-series' });
     expect(many.summary).toBe('expected one series, got 2');
-    const any = await run(gate('min_over_time(guardian_green[{{window}}])', '== 1', { window: '48h', expectSeries: 'any' }), prom.url);
+    const any = await run(
+      gate('min_over_time(guardian_green[{{window}}])', '== 1', { window: '48h', expectSeries: 'any' }),
+      prom.url,
+    );
     expect(any.verdict).toBe('fail');
     expect(any.summary).toContain('1 of 2 series');
   });
@@ -97,7 +126,11 @@ describe('prometheus gates against a real Prometheus', () => {
     const proxy = await startSlowProxy({ target: prom.url, delayMs: 0, mode: '500' });
     try {
       const r = await run(gate('vector(1)', '== 1'), proxy.url, { timeout: '5s', retries: 1 });
-      expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'http-error', evidence: { details: { attempts: 2 } } });
+      expect(r).toMatchObject({
+        verdict: 'inconclusive',
+        reason: 'http-error',
+        evidence: { details: { attempts: 2 } },
+      });
     } finally {
       await proxy.stop();
     }
@@ -115,7 +148,11 @@ describe('prometheus gates against a real Prometheus', () => {
     it('is inconclusive: timeout, and the deadline covers the retries too', async () => {
       const before = proxy.requests;
       const r = await run(gate('vector(1)', '== 1'), proxy.url, { timeout: '2s', retries: 2 });
-      expect(r).toMatchObject({ verdict: 'inconclusive', reason: 'timeout', evidence: { details: { attempts: 1, outcome: 'timeout' } } });
+      expect(r).toMatchObject({
+        verdict: 'inconclusive',
+        reason: 'timeout',
+        evidence: { details: { attempts: 1, outcome: 'timeout' } },
+      });
       // The hanging first attempt used the whole 2 s deadline: no retry was started after it.
       expect(proxy.requests - before).toBe(1);
       expect(r.summary).toMatch(/no answer within 2(\.0)? ?s/);
@@ -125,7 +162,11 @@ describe('prometheus gates against a real Prometheus', () => {
   it('a slow but answering server passes once it answers within the timeout', async () => {
     const proxy = await startSlowProxy({ target: prom.url, delayMs: 300, mode: 'delay' });
     try {
-      const r = await run(gate('min_over_time(guardian_green{service="green"}[{{window}}])', '== 1', { window: '48h' }), proxy.url, { timeout: '5s' });
+      const r = await run(
+        gate('min_over_time(guardian_green{service="green"}[{{window}}])', '== 1', { window: '48h' }),
+        proxy.url,
+        { timeout: '5s' },
+      );
       expect(r.verdict).toBe('pass');
       expect(r.evidence.details?.queryMs as number).toBeGreaterThanOrEqual(300);
     } finally {

@@ -30,8 +30,17 @@ beforeAll(async () => {
   prom = await startPrometheus({
     series: [
       ...stagingSoakSeries(now - 25 * 3600, now, {}),
-      ...relabel(stagingSoakSeries(now - 25 * 3600, now, {}).filter((s) => s.labels?.status !== '500'), 'spike'),
-      counterSeries({ name: 'http_requests_total', labels: { env: 'spike', status: '500' }, start: now - 25 * 3600, end: now, increment: (t) => 120 * spike(t) }),
+      ...relabel(
+        stagingSoakSeries(now - 25 * 3600, now, {}).filter((s) => s.labels?.status !== '500'),
+        'spike',
+      ),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { env: 'spike', status: '500' },
+        start: now - 25 * 3600,
+        end: now,
+        increment: (t) => 120 * spike(t),
+      }),
       ...relabel(stagingSoakSeries(now - 25 * 3600, now, { latencySeconds: 0.45 }), 'slow'),
       ...relabel(stagingSoakSeries(now - 12 * 3600, now, {}), 'short'),
     ],
@@ -43,9 +52,18 @@ afterAll(async () => {
 });
 
 async function judge(env: string) {
-  const g = { ...soak, query: (soak as Extract<GateConfig, { kind: 'prometheus' }>).query.replaceAll('env="staging"', `env="${env}"`) } as GateConfig;
+  const g = {
+    ...soak,
+    query: (soak as Extract<GateConfig, { kind: 'prometheus' }>).query.replaceAll('env="staging"', `env="${env}"`),
+  } as GateConfig;
   const vars = { ROLLOUT_PROMETHEUS_URL: prom.url };
-  return runGate(g, gateContext({ env: vars, metrics: createGateMetrics({ urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: '20s', retries: 1 }, vars) }));
+  return runGate(
+    g,
+    gateContext({
+      env: vars,
+      metrics: createGateMetrics({ urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: '20s', retries: 1 }, vars),
+    }),
+  );
 }
 
 describe('the staging soak gate of every phase', () => {

@@ -13,14 +13,27 @@ afterAll(async () => {
 });
 
 const pad = 'x'.repeat(3 * 1024 * 1024);
-const big = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { pad }, value: [1, '1'] }] } });
+const big = JSON.stringify({
+  status: 'success',
+  data: { resultType: 'vector', result: [{ metric: { pad }, value: [1, '1'] }] },
+});
 
 describe('answer size', () => {
   it('a body above the size limit is malformed (not a crash, not an unreachable server) and is not retried', async () => {
     fake.answer(() => ({ body: big }));
-    const source = createPrometheusSource({ url: fake.url, env: {}, maxBodyBytes: 1024 * 1024, retry: { retries: 2, baseDelayMs: 10 } });
+    const source = createPrometheusSource({
+      url: fake.url,
+      env: {},
+      maxBodyBytes: 1024 * 1024,
+      retry: { retries: 2, baseDelayMs: 10 },
+    });
     const outcome = await source.instant('up', { timeoutMs: 5000 });
-    expect(outcome).toMatchObject({ kind: 'malformed', status: 200, problem: 'the body is larger than 1 MiB, the most an answer may be', attempts: 1 });
+    expect(outcome).toMatchObject({
+      kind: 'malformed',
+      status: 200,
+      problem: 'the body is larger than 1 MiB, the most an answer may be',
+      attempts: 1,
+    });
   });
 
   it('the same body under the default limit is read', async () => {

@@ -92,7 +92,9 @@ export function healthyReply(req: FakeRequest): FakeReply {
     case 'p95':
       return { body: vectorBody(['250']) };
     case 'median':
-      return { body: matrixBody(Array.from({ length: 30 }, (_, i) => String(100 + ((i * 7 + (isCanary(req) ? 3 : 0)) % 11)))) };
+      return {
+        body: matrixBody(Array.from({ length: 30 }, (_, i) => String(100 + ((i * 7 + (isCanary(req) ? 3 : 0)) % 11)))),
+      };
     case 'gate':
       return { body: vectorBody(['0.001']) };
     default:
@@ -103,13 +105,14 @@ export function healthyReply(req: FakeRequest): FakeReply {
 /** The answer plan with the release sitting in P2 / s1 (10 %), so that `watch` has a stage to watch. */
 export async function answerProjectAtStage(opts: Parameters<typeof answerPlan>[0] = {}): Promise<string> {
   const dir = await answerProject(opts);
-  const [{ loadConfig }, { createFakeClock }, { syncFlagFiles }, { createStateStore }, { createInitialState }] = await Promise.all([
-    import('../../../src/config/load.js'),
-    import('../../../src/lifecycle/clock.js'),
-    import('../../../src/lifecycle/flag-sync.js'),
-    import('../../../src/state/factory.js'),
-    import('../../../src/state/types.js'),
-  ]);
+  const [{ loadConfig }, { createFakeClock }, { syncFlagFiles }, { createStateStore }, { createInitialState }] =
+    await Promise.all([
+      import('../../../src/config/load.js'),
+      import('../../../src/lifecycle/clock.js'),
+      import('../../../src/lifecycle/flag-sync.js'),
+      import('../../../src/state/factory.js'),
+      import('../../../src/state/types.js'),
+    ]);
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
   const startedAt = new Date(Date.now() - 3_600_000);
   const at = startedAt.toISOString();

@@ -33,7 +33,9 @@ export interface FakePrometheus {
   stop(): Promise<void>;
 }
 
-export async function startFakePrometheus(initial: (req: FakeRequest) => FakeReply = () => ({ body: vectorBody([]) })): Promise<FakePrometheus> {
+export async function startFakePrometheus(
+  initial: (req: FakeRequest) => FakeReply = () => ({ body: vectorBody([]) }),
+): Promise<FakePrometheus> {
   let pick = initial;
   const requests: FakeRequest[] = [];
   const sockets = new Set<Socket>();
@@ -79,7 +81,10 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 function reply(res: ServerResponse, r: FakeReply, timers: Set<NodeJS.Timeout>): void {
   if (r.hang) return;
   const body = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body ?? '', 'utf8');
-  res.writeHead(r.status ?? 200, { 'content-type': r.contentType ?? 'application/json', 'content-length': String(body.length) });
+  res.writeHead(r.status ?? 200, {
+    'content-type': r.contentType ?? 'application/json',
+    'content-length': String(body.length),
+  });
   if (r.cutAfter !== undefined) {
     res.write(body.subarray(0, r.cutAfter), () => res.destroy());
     return;
@@ -105,11 +110,20 @@ function reply(res: ServerResponse, r: FakeReply, timers: Set<NodeJS.Timeout>): 
 
 /** A vector answer; each value is written as Prometheus writes it (`"1.5"`, `"NaN"`, `"+Inf"`). */
 export function vectorBody(values: string[], at = Math.floor(Date.now() / 1000)): string {
-  return JSON.stringify({ status: 'success', data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: [at, v] })) } });
+  return JSON.stringify({
+    status: 'success',
+    data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: [at, v] })) },
+  });
 }
 
 /** A matrix answer with one series holding `values` one step apart. */
 export function matrixBody(values: string[], end = Math.floor(Date.now() / 1000), stepSeconds = 60): string {
   const start = end - (values.length - 1) * stepSeconds;
-  return JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: values.map((v, i) => [start + i * stepSeconds, v]) }] } });
+  return JSON.stringify({
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [{ metric: {}, values: values.map((v, i) => [start + i * stepSeconds, v]) }],
+    },
+  });
 }

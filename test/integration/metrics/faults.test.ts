@@ -29,7 +29,11 @@ afterAll(async () => {
 describe('server down', () => {
   it('is unreachable (connection refused), retried a bounded number of times', async () => {
     const port = await freePort();
-    const source = createPrometheusSource({ url: `http://127.0.0.1:${port}`, env: noToken, retry: { retries: 2, baseDelayMs: 20 } });
+    const source = createPrometheusSource({
+      url: `http://127.0.0.1:${port}`,
+      env: noToken,
+      retry: { retries: 2, baseDelayMs: 20 },
+    });
     const outcome = await source.instant('vector(1)', { timeoutMs: 5000 });
     expect(outcome.kind).toBe('unreachable');
     if (outcome.kind === 'unreachable') expect(outcome.code).toBe('ECONNREFUSED');
@@ -40,7 +44,11 @@ describe('server down', () => {
   });
 
   it('is unreachable when the name does not resolve', async () => {
-    const source = createPrometheusSource({ url: 'http://prometheus.invalid:9090', env: noToken, retry: { retries: 0 } });
+    const source = createPrometheusSource({
+      url: 'http://prometheus.invalid:9090',
+      env: noToken,
+      retry: { retries: 0 },
+    });
     const outcome = await source.instant('vector(1)', { timeoutMs: 5000 });
     expect(outcome.kind).toBe('unreachable');
     if (outcome.kind === 'unreachable') expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(outcome.code);
@@ -83,7 +91,12 @@ describe('slow server behind a proxy', () => {
     proxy = await startSlowProxy({ target: prom.url, delayMs: 0, mode: 'hang' });
     const source = createPrometheusSource({ url: proxy.url, env: noToken });
     const end = new Date();
-    const outcome = await source.range('up_probe', { start: new Date(end.getTime() - 600_000), end, stepSeconds: 60, timeoutMs: 700 });
+    const outcome = await source.range('up_probe', {
+      start: new Date(end.getTime() - 600_000),
+      end,
+      stepSeconds: 60,
+      timeoutMs: 700,
+    });
     expect(outcome).toMatchObject({ kind: 'timeout', timeoutMs: 700, source: 'client', attempts: 1 });
     expect(proxy.requests).toBe(1);
   });

@@ -28,7 +28,13 @@ export function buildTraffic(endS: number): OpenMetricsSeries[] {
     const errors = (t: number): number =>
       service === 'red' && t > redHour.from && t <= redHour.to ? 50 : traffic.errors(t);
     series.push(
-      counterSeries({ name: 'http_requests_total', labels: { service, code: '500' }, start, end: endS, increment: errors }),
+      counterSeries({
+        name: 'http_requests_total',
+        labels: { service, code: '500' },
+        start,
+        end: endS,
+        increment: errors,
+      }),
       counterSeries({
         name: 'http_requests_total',
         labels: { service, code: '200' },
@@ -41,7 +47,10 @@ export function buildTraffic(endS: number): OpenMetricsSeries[] {
   // p95 = 0.35 s (under 400 ms) for "fast" and 0.75 s (over) for "slow"; see the test for the arithmetic.
   const latency = (tail: number) => () => [...Array<number>(90).fill(0.25), ...Array<number>(10).fill(tail)];
   const buckets = [0.1, 0.2, 0.3, 0.4, 0.5, 1, 2.5];
-  for (const [service, tail] of [['fast', 0.35], ['slow', 0.9]] as const) {
+  for (const [service, tail] of [
+    ['fast', 0.35],
+    ['slow', 0.9],
+  ] as const) {
     series.push(
       ...histogramSeries({
         name: 'http_request_duration_seconds',
@@ -54,7 +63,14 @@ export function buildTraffic(endS: number): OpenMetricsSeries[] {
     );
   }
   for (const name of ['a.c', 'abc', WEIRD_NAME]) {
-    series.push({ name: 'probe_value', labels: { name }, samples: [{ t: endS - 60, v: 1 }, { t: endS, v: name.length }] });
+    series.push({
+      name: 'probe_value',
+      labels: { name },
+      samples: [
+        { t: endS - 60, v: 1 },
+        { t: endS, v: name.length },
+      ],
+    });
   }
   return series;
 }
@@ -64,7 +80,8 @@ export function fixtureEnd(): number {
   return Math.floor(Date.now() / 1000) - 5;
 }
 
-export const ERROR_RATIO = 'sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[{{window}}])) / sum(rate(http_requests_total{service="{{service}}"}[{{window}}]))';
+export const ERROR_RATIO =
+  'sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[{{window}}])) / sum(rate(http_requests_total{service="{{service}}"}[{{window}}]))';
 export const MIN_AVAILABILITY =
   'min_over_time((1 - sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="{{service}}"}[5m])))[{{window}}:5m])';
 export const P95 =

@@ -25,10 +25,17 @@ import { fuzzReply, type FuzzReply } from './fuzz-replies.js';
  * fast-check prints the seed and path of a failure; replay it with FUZZ_SEED=… FUZZ_PATH=…
  * (and the same FUZZ_SCALE, if one was set).
  */
-const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) } : {};
+const replay = process.env.FUZZ_SEED
+  ? { seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) }
+  : {};
 /** FUZZ_SCALE=10 runs ten times as many cases (a deeper local hunt; CI keeps the default of 1). */
 const scale = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
-const settings = (numRuns: number) => ({ numRuns: numRuns * scale, verbose: 1 as const, endOnFailure: true, ...replay });
+const settings = (numRuns: number) => ({
+  numRuns: numRuns * scale,
+  verbose: 1 as const,
+  endOnFailure: true,
+  ...replay,
+});
 
 const TIMEOUT_MS = 400;
 /** Start-up, scheduling on a busy two-core machine; a request without a deadline would exceed it by far. */
@@ -65,7 +72,12 @@ const canaryReplies = fc.record({
 type CanaryReplies = Record<Key, FuzzReply>;
 
 function serve(replies: Partial<Record<string, FuzzReply>>): void {
-  fake.answer((req) => replies[keyOf(req)]?.reply ?? replies[roleOf(req)]?.reply ?? ({ status: 404, body: 'unexpected query' } as FakeReply));
+  fake.answer(
+    (req) =>
+      replies[keyOf(req)]?.reply ??
+      replies[roleOf(req)]?.reply ??
+      ({ status: 404, body: 'unexpected query' } as FakeReply),
+  );
 }
 
 const unusable = (...rs: FuzzReply[]) => rs.some((r) => r.usable === 'unusable');
@@ -81,7 +93,8 @@ function checkVerdict(v: CanaryVerdict, r: CanaryReplies): void {
   for (const [id, answers] of Object.entries(rests)) {
     if (unusable(...answers)) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).not.toBe('pass');
     // The other way round: possible values are never called impossible.
-    if (answers.every((a) => a.usable === 'usable')) expect(byId[id]?.inconclusive, `${id}: ${byId[id]?.reason}`).not.toBe('impossible-value');
+    if (answers.every((a) => a.usable === 'usable'))
+      expect(byId[id]?.inconclusive, `${id}: ${byId[id]?.reason}`).not.toBe('impossible-value');
   }
   for (const m of v.metrics) {
     expect(m.reason).not.toMatch(/undefined|NaN %/);
@@ -91,75 +104,110 @@ function checkVerdict(v: CanaryVerdict, r: CanaryReplies): void {
 
 /** A watch look may say `ok` (or fire) only on usable answers; empty events are 0 events by design. */
 function checkLook(outcomes: TriggerOutcome[], r: CanaryReplies): void {
-  const events = (x: FuzzReply) => (x.label === 'empty vector' || x.label === 'empty matrix' ? { ...x, usable: 'usable' as const } : x);
+  const events = (x: FuzzReply) =>
+    x.label === 'empty vector' || x.label === 'empty matrix' ? { ...x, usable: 'usable' as const } : x;
   const rests: Record<string, FuzzReply[]> = {
     'error-rate': [events(r['events-baseline']), events(r['events-canary']), r['total-baseline'], r['total-canary']],
     'latency-p95': [r['p95-canary']],
   };
   for (const o of outcomes) {
     expect(o.detail, o.id).not.toMatch(/^could not evaluate/);
-    if (unusable(...(rests[o.id] ?? []))) expect(['error', 'no-data'], `${o.id}: ${o.status} ${o.detail}`).toContain(o.status);
+    if (unusable(...(rests[o.id] ?? [])))
+      expect(['error', 'no-data'], `${o.id}: ${o.status} ${o.detail}`).toContain(o.status);
   }
 }
 
 describe('fuzzing the answers in-process', () => {
-  it('analyze: never throws, never passes on an unusable answer, ends within the deadline', async () => {
-    await fc.assert(
-      fc.asyncProperty(canaryReplies, fc.constantFrom(0, 1), async (replies, retries) => {
-        serve(replies);
-        const source = createPrometheusSource({ url: fake.url, env: {}, timeoutMs: TIMEOUT_MS, retry: { retries, baseDelayMs: 10 } });
-        const started = performance.now();
-        const verdict = await analyzeCanary({ canary: loaded.config.canary!, budget: null, source, now: new Date(), release: 'v9.9.9' });
-        expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-        checkVerdict(verdict, replies);
-      }),
-      settings(80),
-    );
-  }, 60_000 * scale);
+  it(
+    'analyze: never throws, never passes on an unusable answer, ends within the deadline',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(canaryReplies, fc.constantFrom(0, 1), async (replies, retries) => {
+          serve(replies);
+          const source = createPrometheusSource({
+            url: fake.url,
+            env: {},
+            timeoutMs: TIMEOUT_MS,
+            retry: { retries, baseDelayMs: 10 },
+          });
+          const started = performance.now();
+          const verdict = await analyzeCanary({
+            canary: loaded.config.canary!,
+            budget: null,
+            source,
+            now: new Date(),
+            release: 'v9.9.9',
+          });
+          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          checkVerdict(verdict, replies);
+        }),
+        settings(80),
+      );
+    },
+    60_000 * scale,
+  );
 
-  it('a prometheus gate: never throws, never passes on an unusable answer, ends within the deadline', async () => {
-    await fc.assert(
-      fc.asyncProperty(fuzzReply('instant'), async (reply) => {
-        serve({ gate: reply });
-        const env = { ROLLOUT_PROMETHEUS_URL: fake.url };
-        const metrics = createGateMetrics({ urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: `${TIMEOUT_MS}ms`, retries: 1 }, env);
-        const gate = loaded.config.phases[0]!.gates[0]!;
-        const started = performance.now();
-        const result = await runGate(gate, gateContext({ env, metrics }));
-        expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-        expect(result.reason, result.summary).not.toBe('error');
-        if (reply.usable === 'unusable') expect(result.verdict, `${result.reason}: ${result.summary}`).not.toBe('pass');
-        // The other way round: a usable answer is judged, never refused (the plan's gate is "< 0.01").
-        const value = /^(?:vector|scalar) (\S+)$/.exec(reply.label)?.[1];
-        if (reply.usable === 'usable' && value !== undefined) expect(result.verdict, result.summary).toBe(Number(value) < 0.01 ? 'pass' : 'fail');
-        expect(result.summary.length).toBeLessThan(400);
-      }),
-      settings(200),
-    );
-  }, 60_000 * scale);
+  it(
+    'a prometheus gate: never throws, never passes on an unusable answer, ends within the deadline',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fuzzReply('instant'), async (reply) => {
+          serve({ gate: reply });
+          const env = { ROLLOUT_PROMETHEUS_URL: fake.url };
+          const metrics = createGateMetrics(
+            { urlEnv: 'ROLLOUT_PROMETHEUS_URL', timeout: `${TIMEOUT_MS}ms`, retries: 1 },
+            env,
+          );
+          const gate = loaded.config.phases[0]!.gates[0]!;
+          const started = performance.now();
+          const result = await runGate(gate, gateContext({ env, metrics }));
+          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          expect(result.reason, result.summary).not.toBe('error');
+          if (reply.usable === 'unusable')
+            expect(result.verdict, `${result.reason}: ${result.summary}`).not.toBe('pass');
+          // The other way round: a usable answer is judged, never refused (the plan's gate is "< 0.01").
+          const value = /^(?:vector|scalar) (\S+)$/.exec(reply.label)?.[1];
+          if (reply.usable === 'usable' && value !== undefined)
+            expect(result.verdict, result.summary).toBe(Number(value) < 0.01 ? 'pass' : 'fail');
+          expect(result.summary.length).toBeLessThan(400);
+        }),
+        settings(200),
+      );
+    },
+    60_000 * scale,
+  );
 
-  it('one watch look: never throws, never says ok on an unusable answer, ends within the deadline', async () => {
-    const specs = resolveTriggers(loaded.config);
-    await fc.assert(
-      fc.asyncProperty(canaryReplies, async (replies) => {
-        serve(replies);
-        const source = createPrometheusSource({ url: fake.url, env: {}, timeoutMs: TIMEOUT_MS, retry: { retries: 0 } });
-        const at = new Date();
-        const progress = createWatchProgress('v9.9.9', 'P2/s1', at);
-        const started = performance.now();
-        const look = await evaluateLook(specs, progress, {
-          query: { source, canary: loaded.config.canary!, release: 'v9.9.9', at },
-          alpha: 0.01,
-          state: null,
-          checkHealth: () => Promise.reject(new Error('no health trigger in this plan')),
-          accuracyDelta: () => Promise.resolve(null),
-        });
-        expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-        checkLook(look.outcomes, replies);
-      }),
-      settings(120),
-    );
-  }, 60_000 * scale);
+  it(
+    'one watch look: never throws, never says ok on an unusable answer, ends within the deadline',
+    async () => {
+      const specs = resolveTriggers(loaded.config);
+      await fc.assert(
+        fc.asyncProperty(canaryReplies, async (replies) => {
+          serve(replies);
+          const source = createPrometheusSource({
+            url: fake.url,
+            env: {},
+            timeoutMs: TIMEOUT_MS,
+            retry: { retries: 0 },
+          });
+          const at = new Date();
+          const progress = createWatchProgress('v9.9.9', 'P2/s1', at);
+          const started = performance.now();
+          const look = await evaluateLook(specs, progress, {
+            query: { source, canary: loaded.config.canary!, release: 'v9.9.9', at },
+            alpha: 0.01,
+            state: null,
+            checkHealth: () => Promise.reject(new Error('no health trigger in this plan')),
+            accuracyDelta: () => Promise.resolve(null),
+          });
+          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          checkLook(look.outcomes, replies);
+        }),
+        settings(120),
+      );
+    },
+    60_000 * scale,
+  );
 });
 
 /** The CLI's documented exit codes; 70 (internal error) is a defect here. */
@@ -174,50 +222,71 @@ function checkRun(r: Awaited<ReturnType<typeof runCli>>, elapsedMs: number): voi
 }
 
 describe('fuzzing the answers through bin/rollout (a sample)', () => {
-  it('analyze --json: a documented exit code, no stack trace, never a pass on an unusable answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(canaryReplies, async (replies) => {
-        serve(replies);
-        const started = performance.now();
-        const r = await runCli(['analyze', '--json', '--dry-run'], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
-        checkRun(r, performance.now() - started);
-        const doc = r.json<{ exitCode: number; result: CanaryVerdict }>();
-        expect(doc.exitCode).toBe(r.code);
-        checkVerdict(doc.result, replies);
-      }),
-      settings(8),
-    );
-  }, 60_000 * scale);
+  it(
+    'analyze --json: a documented exit code, no stack trace, never a pass on an unusable answer',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(canaryReplies, async (replies) => {
+          serve(replies);
+          const started = performance.now();
+          const r = await runCli(['analyze', '--json', '--dry-run'], {
+            cwd: dir,
+            env: { ROLLOUT_PROMETHEUS_URL: fake.url },
+          });
+          checkRun(r, performance.now() - started);
+          const doc = r.json<{ exitCode: number; result: CanaryVerdict }>();
+          expect(doc.exitCode).toBe(r.code);
+          checkVerdict(doc.result, replies);
+        }),
+        settings(8),
+      );
+    },
+    60_000 * scale,
+  );
 
-  it('preflight --json (a prometheus gate): a documented exit code, never a pass on an unusable answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(fuzzReply('instant'), async (reply) => {
-        serve({ gate: reply });
-        const started = performance.now();
-        const r = await runCli(['preflight', '--phase', 'P0', '--json'], { cwd: dir, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
-        checkRun(r, performance.now() - started);
-        const gate = r.json<{ result: { gates: Array<{ verdict: string; reason: string }> } }>().result.gates[0];
-        expect(gate?.reason).not.toBe('error');
-        if (reply.usable === 'unusable') expect(gate?.verdict).not.toBe('pass');
-      }),
-      settings(8),
-    );
-  }, 60_000 * scale);
+  it(
+    'preflight --json (a prometheus gate): a documented exit code, never a pass on an unusable answer',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fuzzReply('instant'), async (reply) => {
+          serve({ gate: reply });
+          const started = performance.now();
+          const r = await runCli(['preflight', '--phase', 'P0', '--json'], {
+            cwd: dir,
+            env: { ROLLOUT_PROMETHEUS_URL: fake.url },
+          });
+          checkRun(r, performance.now() - started);
+          const gate = r.json<{ result: { gates: Array<{ verdict: string; reason: string }> } }>().result.gates[0];
+          expect(gate?.reason).not.toBe('error');
+          if (reply.usable === 'unusable') expect(gate?.verdict).not.toBe('pass');
+        }),
+        settings(8),
+      );
+    },
+    60_000 * scale,
+  );
 
-  it('watch --for 1s (one look): a documented exit code, no stack trace, never ok on an unusable answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(canaryReplies, async (replies) => {
-        serve(replies);
-        const started = performance.now();
-        const r = await runCli(['watch', '--for', '1s', '--json'], { cwd: stageDir, env: { ROLLOUT_PROMETHEUS_URL: fake.url } });
-        checkRun(r, performance.now() - started);
-        const doc = r.json<{ result: { looks: number; triggers: TriggerOutcome[] } }>();
-        expect(doc.result.looks, r.stdout).toBeGreaterThanOrEqual(1);
-        checkLook(doc.result.triggers, replies);
-        // A look that rolled back would change the next run's release: start every run from the stage.
-        if (r.code === 4) stageDir = await answerProjectAtStage({ timeout: '1s', retries: 0 });
-      }),
-      settings(4),
-    );
-  }, 60_000 * scale);
+  it(
+    'watch --for 1s (one look): a documented exit code, no stack trace, never ok on an unusable answer',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(canaryReplies, async (replies) => {
+          serve(replies);
+          const started = performance.now();
+          const r = await runCli(['watch', '--for', '1s', '--json'], {
+            cwd: stageDir,
+            env: { ROLLOUT_PROMETHEUS_URL: fake.url },
+          });
+          checkRun(r, performance.now() - started);
+          const doc = r.json<{ result: { looks: number; triggers: TriggerOutcome[] } }>();
+          expect(doc.result.looks, r.stdout).toBeGreaterThanOrEqual(1);
+          checkLook(doc.result.triggers, replies);
+          // A look that rolled back would change the next run's release: start every run from the stage.
+          if (r.code === 4) stageDir = await answerProjectAtStage({ timeout: '1s', retries: 0 });
+        }),
+        settings(4),
+      );
+    },
+    60_000 * scale,
+  );
 });

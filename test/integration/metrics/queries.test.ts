@@ -33,8 +33,14 @@ const at = (): Date => new Date(endS * 1000);
 
 describe('error ratio from counters', () => {
   it('is just under 1 % for 0.99 % errors and just over for 1.01 %', async () => {
-    const under = await source.instant(renderQuery(ERROR_RATIO, { service: 'under', window: '5m' }), { time: at(), maxSeries: 1 });
-    const over = await source.instant(renderQuery(ERROR_RATIO, { service: 'over', window: '5m' }), { time: at(), maxSeries: 1 });
+    const under = await source.instant(renderQuery(ERROR_RATIO, { service: 'under', window: '5m' }), {
+      time: at(),
+      maxSeries: 1,
+    });
+    const over = await source.instant(renderQuery(ERROR_RATIO, { service: 'over', window: '5m' }), {
+      time: at(),
+      maxSeries: 1,
+    });
     expect(valueOf(under)).toBeCloseTo(0.0099, 6);
     expect(valueOf(over)).toBeCloseTo(0.0101, 6);
     expect(valueOf(under)).toBeLessThan(0.01);
@@ -56,12 +62,18 @@ describe('error ratio from counters', () => {
 
 describe('48 h window with min_over_time over a subquery', () => {
   it('stays green for 48 h of 0.2 % errors', async () => {
-    const green = await source.instant(renderQuery(MIN_AVAILABILITY, { service: 'green', window: '48h' }), { time: at(), maxSeries: 1 });
+    const green = await source.instant(renderQuery(MIN_AVAILABILITY, { service: 'green', window: '48h' }), {
+      time: at(),
+      maxSeries: 1,
+    });
     expect(valueOf(green)).toBeCloseTo(0.998, 6);
   });
 
   it('catches one red hour at 5 % errors a day ago', async () => {
-    const red = await source.instant(renderQuery(MIN_AVAILABILITY, { service: 'red', window: '48h' }), { time: at(), maxSeries: 1 });
+    const red = await source.instant(renderQuery(MIN_AVAILABILITY, { service: 'red', window: '48h' }), {
+      time: at(),
+      maxSeries: 1,
+    });
     expect(valueOf(red)).toBeCloseTo(0.95, 6);
     expect(valueOf(red)).toBeLessThan(0.99);
   });
@@ -79,8 +91,14 @@ describe('48 h window with min_over_time over a subquery', () => {
 
 describe('p95 latency from a histogram', () => {
   it('is 350 ms (under 400) for "fast" and 750 ms (over 400) for "slow"', async () => {
-    const fast = await source.instant(renderQuery(P95, { service: 'fast', window: '10m' }), { time: at(), maxSeries: 1 });
-    const slow = await source.instant(renderQuery(P95, { service: 'slow', window: '10m' }), { time: at(), maxSeries: 1 });
+    const fast = await source.instant(renderQuery(P95, { service: 'fast', window: '10m' }), {
+      time: at(),
+      maxSeries: 1,
+    });
+    const slow = await source.instant(renderQuery(P95, { service: 'slow', window: '10m' }), {
+      time: at(),
+      maxSeries: 1,
+    });
     // 90 of 100 observations ≤ 0.3 s and the rest in the next bucket: rank 95 interpolates linearly.
     expect(valueOf(fast)).toBeCloseTo(0.35, 6);
     expect(valueOf(slow)).toBeCloseTo(0.75, 6);
@@ -89,7 +107,10 @@ describe('p95 latency from a histogram', () => {
 
 describe('shapes the caller did not ask for', () => {
   it('reports too-many-series instead of picking one', async () => {
-    const outcome = await source.instant('sum by (service) (rate(http_requests_total[5m]))', { time: at(), maxSeries: 1 });
+    const outcome = await source.instant('sum by (service) (rate(http_requests_total[5m]))', {
+      time: at(),
+      maxSeries: 1,
+    });
     expect(outcome.kind).toBe('too-many-series');
     if (outcome.kind === 'too-many-series') {
       expect(outcome.expected).toBe(1);
@@ -100,7 +121,8 @@ describe('shapes the caller did not ask for', () => {
   it('returns all series when no maximum is given', async () => {
     const outcome = await source.instant('sum by (service) (rate(http_requests_total[5m]))', { time: at() });
     expect(outcome.kind).toBe('ok');
-    if (outcome.kind === 'ok') expect(outcome.series.map((s) => s.labels.service).sort()).toEqual(['green', 'idle', 'over', 'red', 'under']);
+    if (outcome.kind === 'ok')
+      expect(outcome.series.map((s) => s.labels.service).sort()).toEqual(['green', 'idle', 'over', 'red', 'under']);
   });
 
   it('keeps +Inf as Infinity (the client library alone would turn it into NaN)', async () => {
@@ -131,7 +153,13 @@ describe('shapes the caller did not ask for', () => {
 });
 
 describe('interpolated values cannot change the query', () => {
-  const injections = ['"} or vector(1) #', '"}) or vector(1) or sum({a="', '\\"} or vector(1) #', "'} or vector(1)", 'x"\n} or vector(1) #'];
+  const injections = [
+    '"} or vector(1) #',
+    '"}) or vector(1) or sum({a="',
+    '\\"} or vector(1) #',
+    "'} or vector(1)",
+    'x"\n} or vector(1) #',
+  ];
 
   it.each(injections)('treats %j as a label value that matches nothing', async (value) => {
     for (const template of ['probe_value{name="{{name}}"}', 'sum(probe_value{name="{{name}}"})']) {
@@ -147,7 +175,9 @@ describe('interpolated values cannot change the query', () => {
   });
 
   it('matches a label value with quotes, a backslash and a newline exactly', async () => {
-    const outcome = await source.instant(renderQuery('probe_value{name="{{name}}"}', { name: WEIRD_NAME }), { time: at() });
+    const outcome = await source.instant(renderQuery('probe_value{name="{{name}}"}', { name: WEIRD_NAME }), {
+      time: at(),
+    });
     expect(outcome.kind).toBe('ok');
     if (outcome.kind === 'ok') {
       expect(outcome.series.map((s) => s.labels.name)).toEqual([WEIRD_NAME]);
@@ -183,7 +213,10 @@ describe('preflight and credentials', () => {
   });
 
   it('sends basic auth from the URL but never shows it', async () => {
-    const withUser = createPrometheusSource({ url: prom.url.replace('http://', 'http://reader:s3cret-pass@'), env: {} });
+    const withUser = createPrometheusSource({
+      url: prom.url.replace('http://', 'http://reader:s3cret-pass@'),
+      env: {},
+    });
     const outcome = await withUser.instant('vector(1)');
     expect(outcome.kind).toBe('ok');
     expect(JSON.stringify(outcome)).not.toContain('s3cret-pass');

@@ -37,7 +37,11 @@ async function askAll(source: MetricsSource, now: Date): Promise<QueryOutcome[]>
     await source.instant('sum by (service) (rate(http_requests_total[5m]))', { time: now, maxSeries: 1 }),
     await source.instant('sum(rate(http_requests_total[5m])', { time: now }),
     await source.instant('1/0', { time: now }),
-    await source.range(renderQuery(ERROR_RATIO, { service: 'red', window: '5m' }), { start: hourAgo, end: now, stepSeconds: 300 }),
+    await source.range(renderQuery(ERROR_RATIO, { service: 'red', window: '5m' }), {
+      start: hourAgo,
+      end: now,
+      stepSeconds: 300,
+    }),
   ];
 }
 
@@ -47,7 +51,17 @@ describe('record, then replay offline', () => {
     const recording = createRecording(prom.url);
     const recorder = await createMetricsSource({ url: prom.url, env: {}, record: recording, now: () => recordClock });
     const live = await askAll(recorder, recordClock);
-    expect(live.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'nan', 'empty', 'too-many-series', 'bad-query', 'ok', 'ok']);
+    expect(live.map((o) => o.kind)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'nan',
+      'empty',
+      'too-many-series',
+      'bad-query',
+      'ok',
+      'ok',
+    ]);
     await recorder.checkOnline();
 
     const file = join(dir, 'analysis.json');
@@ -78,7 +92,13 @@ describe('record, then replay offline', () => {
     const port = await freePort();
     const recording = createRecording('down');
     const clock = new Date();
-    const recorder = await createMetricsSource({ url: `http://127.0.0.1:${port}`, env: {}, retries: 0, record: recording, now: () => clock });
+    const recorder = await createMetricsSource({
+      url: `http://127.0.0.1:${port}`,
+      env: {},
+      retries: 0,
+      record: recording,
+      now: () => clock,
+    });
     const live = await recorder.instant('vector(1)', { timeoutMs: 2000 });
     expect(live.kind).toBe('unreachable');
     const replay = await createMetricsSource({ env: {}, replay: recording, now: () => clock });

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchEvent, flushOutbox } from '../../../src/notify/dispatch.js';
-import { createFileIncidentLedger, createIncidentNotifier, createMemoryIncidentLedger, type IncidentLedger } from '../../../src/notify/incident.js';
+import {
+  createFileIncidentLedger,
+  createIncidentNotifier,
+  createMemoryIncidentLedger,
+  type IncidentLedger,
+} from '../../../src/notify/incident.js';
 import { createMemoryOutbox } from '../../../src/notify/outbox.js';
 import type { PagerDutyOptions } from '../../../src/notify/pagerduty.js';
 import { createSlackApi, preloadSlackClient } from '../../../src/notify/slack.js';
@@ -29,8 +34,12 @@ afterEach(async () => {
 });
 
 function incidentNotifier(ledger: IncidentLedger, options: { slack?: boolean; pagerduty?: boolean } = { slack: true }) {
-  const slack = options.slack === true ? { api: createSlackApi({ token: TOKEN, apiUrl: recorder.url, minRetryDelayMs: 20 }), channelPrefix: 'inc' } : undefined;
-  const pagerduty: PagerDutyOptions | undefined = options.pagerduty === true ? { url: recorder.pagerdutyUrl, routingKey: ROUTING_KEY } : undefined;
+  const slack =
+    options.slack === true
+      ? { api: createSlackApi({ token: TOKEN, apiUrl: recorder.url, minRetryDelayMs: 20 }), channelPrefix: 'inc' }
+      : undefined;
+  const pagerduty: PagerDutyOptions | undefined =
+    options.pagerduty === true ? { url: recorder.pagerdutyUrl, routingKey: ROUTING_KEY } : undefined;
   return createIncidentNotifier({ ledger, slack, pagerduty, secrets: [TOKEN] });
 }
 
@@ -39,7 +48,11 @@ const methods = () => recorder.calls.map((c) => c.method);
 describe('incident for a rollback', () => {
   it('creates the channel, posts the summary and pins it', async () => {
     const notifier = incidentNotifier(createMemoryIncidentLedger());
-    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [notifier], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [notifier],
+      outbox: createMemoryOutbox(),
+    });
     expect(result.delivered).toEqual(['incident']);
     expect(methods()).toEqual(['conversations.create', 'chat.postMessage', 'pins.add']);
     const [create, post, pin] = recorder.calls;
@@ -54,14 +67,27 @@ describe('incident for a rollback', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('chat.postMessage', { status: 500 }, 3);
-    const first = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox, clock });
+    const first = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(ledger)],
+      outbox,
+      clock,
+    });
     expect(first.queued).toEqual(['incident']);
     expect(outbox.entries[0]?.lastError).toBe('incident: slack: HTTP 500');
     expect(ledger.records.get('v2.1.0:rb-7')).toMatchObject({ channelId: 'C0INC1', channelName: CHANNEL });
 
     clock.advance(60_000);
-    expect(await flushOutbox({ notifiers: [incidentNotifier(ledger)], outbox, clock })).toMatchObject({ delivered: 1, remaining: 0 });
-    await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox, clock });
+    expect(await flushOutbox({ notifiers: [incidentNotifier(ledger)], outbox, clock })).toMatchObject({
+      delivered: 1,
+      remaining: 0,
+    });
+    await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(ledger)],
+      outbox,
+      clock,
+    });
     expect(recorder.callsOf('conversations.create')).toHaveLength(1);
     expect(recorder.callsOf('pins.add')).toHaveLength(1);
     expect(methods().filter((m) => m === 'chat.postMessage')).toHaveLength(4);
@@ -72,10 +98,25 @@ describe('incident for a rollback', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rollout-incident-'));
     try {
       recorder.respondWith('pins.add', { status: 500 }, 3);
-      await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
-      const retry = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createFileIncidentLedger(dir))], outbox: createMemoryOutbox() });
+      await dispatchEvent(rollbackEvent(), {
+        deadlineMs: ROOMY_DEADLINE_MS,
+        notifiers: [incidentNotifier(createFileIncidentLedger(dir))],
+        outbox: createMemoryOutbox(),
+      });
+      const retry = await dispatchEvent(rollbackEvent(), {
+        deadlineMs: ROOMY_DEADLINE_MS,
+        notifiers: [incidentNotifier(createFileIncidentLedger(dir))],
+        outbox: createMemoryOutbox(),
+      });
       expect(retry.delivered).toEqual(['incident']);
-      expect(methods()).toEqual(['conversations.create', 'chat.postMessage', 'pins.add', 'pins.add', 'pins.add', 'pins.add']);
+      expect(methods()).toEqual([
+        'conversations.create',
+        'chat.postMessage',
+        'pins.add',
+        'pins.add',
+        'pins.add',
+        'pins.add',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -84,7 +125,12 @@ describe('incident for a rollback', () => {
   it('serialises a background delivery and a concurrent flush of the same incident', async () => {
     const notifier = incidentNotifier(createMemoryIncidentLedger());
     const outbox = createMemoryOutbox();
-    const background = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [notifier], outbox, fireAndForget: true });
+    const background = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [notifier],
+      outbox,
+      fireAndForget: true,
+    });
     const flushed = flushOutbox({ notifiers: [notifier], outbox, force: true });
     await Promise.all([background.settled, flushed]);
     expect(recorder.callsOf('conversations.create')).toHaveLength(1);
@@ -94,7 +140,11 @@ describe('incident for a rollback', () => {
   it('uses a suffixed channel name when the name is taken', async () => {
     recorder.respondWith('conversations.create', { error: 'name_taken' }, 1);
     const ledger = createMemoryIncidentLedger();
-    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger)], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(ledger)],
+      outbox: createMemoryOutbox(),
+    });
     expect(result.delivered).toEqual(['incident']);
     expect(recorder.callsOf('conversations.create').map((c) => c.body.name)).toEqual([CHANNEL, `${CHANNEL}-2`]);
     expect(ledger.records.get('v2.1.0:rb-7')?.channelName).toBe(`${CHANNEL}-2`);
@@ -103,7 +153,11 @@ describe('incident for a rollback', () => {
   it('gives up after a few taken names and keeps the entry for a human-fixable retry', async () => {
     recorder.respondWith('conversations.create', { error: 'name_taken' });
     const outbox = createMemoryOutbox();
-    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createMemoryIncidentLedger())], outbox });
+    const result = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(createMemoryIncidentLedger())],
+      outbox,
+    });
     expect(result.queued).toEqual(['incident']);
     expect(recorder.callsOf('conversations.create')).toHaveLength(5);
     expect(outbox.entries[0]?.lastError).toBe('incident: slack: name_taken');
@@ -112,7 +166,11 @@ describe('incident for a rollback', () => {
 
 describe('PagerDuty trigger', () => {
   it('posts an Events v2 trigger with the incident dedup_key', async () => {
-    const result = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(createMemoryIncidentLedger(), { pagerduty: true })], outbox: createMemoryOutbox() });
+    const result = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(createMemoryIncidentLedger(), { pagerduty: true })],
+      outbox: createMemoryOutbox(),
+    });
     expect(result.delivered).toEqual(['incident']);
     const [call] = recorder.callsOf('pagerduty');
     expect(call?.headers['content-type']).toBe('application/json');
@@ -120,7 +178,12 @@ describe('PagerDuty trigger', () => {
       routing_key: ROUTING_KEY,
       event_action: 'trigger',
       dedup_key: 'v2.1.0:rb-7',
-      payload: { summary: expect.stringContaining('ROLLBACK'), source: 'rollout', severity: 'critical', custom_details: { flag: 'reserves_v1.1', mode: 'immediate' } },
+      payload: {
+        summary: expect.stringContaining('ROLLBACK'),
+        source: 'rollout',
+        severity: 'critical',
+        custom_details: { flag: 'reserves_v1.1', mode: 'immediate' },
+      },
     });
   });
 
@@ -128,10 +191,20 @@ describe('PagerDuty trigger', () => {
     recorder.respondWith('pagerduty', { status: 503 }, 1);
     const ledger = createMemoryIncidentLedger();
     const outbox = createMemoryOutbox();
-    const first = await dispatchEvent(rollbackEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })], outbox });
+    const first = await dispatchEvent(rollbackEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })],
+      outbox,
+    });
     expect(first.queued).toEqual(['incident']);
     expect(outbox.entries[0]?.lastError).toBe('incident: pagerduty: HTTP 503');
-    expect(await flushOutbox({ notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })], outbox, force: true })).toMatchObject({ delivered: 1 });
+    expect(
+      await flushOutbox({
+        notifiers: [incidentNotifier(ledger, { slack: true, pagerduty: true })],
+        outbox,
+        force: true,
+      }),
+    ).toMatchObject({ delivered: 1 });
     expect(recorder.callsOf('pagerduty').map((c) => c.body.dedup_key)).toEqual(['v2.1.0:rb-7', 'v2.1.0:rb-7']);
     expect(recorder.callsOf('conversations.create')).toHaveLength(1);
     expect(JSON.stringify([first, outbox.entries])).not.toContain(ROUTING_KEY);
@@ -142,7 +215,10 @@ describe('PagerDuty trigger', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const notifier = createIncidentNotifier({ ledger: createMemoryIncidentLedger(), pagerduty: { url: `http://127.0.0.1:${port}/v2/enqueue`, routingKey: ROUTING_KEY } });
+    const notifier = createIncidentNotifier({
+      ledger: createMemoryIncidentLedger(),
+      pagerduty: { url: `http://127.0.0.1:${port}/v2/enqueue`, routingKey: ROUTING_KEY },
+    });
     const result = await notifier.send(rollbackEvent());
     expect(result).toMatchObject({ status: 'failed', retryable: true, error: 'incident: pagerduty: ECONNREFUSED' });
     expect(JSON.stringify(result)).not.toContain(ROUTING_KEY);

@@ -33,7 +33,12 @@ afterEach(async () => {
 /** The real factory and WebClient, pointed at the recorder; retries 20 ms apart so 500s resolve quickly. */
 function slackNotifiers(apiUrl = recorder.url) {
   const env = { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl };
-  return createNotifiers({ slack: { channel: 'C0RELEASES' } }, env, { stderr: { write: (s: string) => consoleLines.push(s) } }, { slackClient: { minRetryDelayMs: 20 } });
+  return createNotifiers(
+    { slack: { channel: 'C0RELEASES' } },
+    env,
+    { stderr: { write: (s: string) => consoleLines.push(s) } },
+    { slackClient: { minRetryDelayMs: 20 } },
+  );
 }
 
 function allBlockText(blocks: Block[]): string {
@@ -44,7 +49,15 @@ describe('Slack notifier with the real WebClient', () => {
   it('posts a Block Kit message with release, percent, actor and reason to the channel', async () => {
     const { notifiers } = slackNotifiers();
     const outbox = createMemoryOutbox();
-    const event = { type: 'phase-changed' as const, release: 'v2.1.0', at: stageEvent().at, from: 'foundation', to: 'core-logic', actor: 'alice', reason: 'all gates green' };
+    const event = {
+      type: 'phase-changed' as const,
+      release: 'v2.1.0',
+      at: stageEvent().at,
+      from: 'foundation',
+      to: 'core-logic',
+      actor: 'alice',
+      reason: 'all gates green',
+    };
     await dispatchEvent(event, { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox });
     const stage = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox });
     expect(stage.delivered).toEqual(['slack']);
@@ -53,7 +66,13 @@ describe('Slack notifier with the real WebClient', () => {
     expect(phaseCall?.headers.authorization).toBe(`Bearer ${token}`);
     expect(allBlockText(phaseCall?.body.blocks as Block[])).toContain('*Reason*\nall gates green');
     const stageText = allBlockText(stageCall?.body.blocks as Block[]);
-    for (const part of ['*Release*\nv2.1.0', '*Percent*\n5% → 25%', '*Actor*\nalice', '*Evidence*\nerror rate pass (p=0.41)']) expect(stageText).toContain(part);
+    for (const part of [
+      '*Release*\nv2.1.0',
+      '*Percent*\n5% → 25%',
+      '*Actor*\nalice',
+      '*Evidence*\nerror rate pass (p=0.41)',
+    ])
+      expect(stageText).toContain(part);
     expect(stageCall?.body.text).toBe('v2.1.0: stage 5% → 25% (reserves_v1.1)');
     expect(outbox.entries).toEqual([]);
   });
@@ -63,10 +82,20 @@ describe('Slack notifier with the real WebClient', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('chat.postMessage', { status: 429, retryAfter: 3 }, 1);
-    const result = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox, clock, backoff: BACKOFF });
+    const result = await dispatchEvent(stageEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers,
+      outbox,
+      clock,
+      backoff: BACKOFF,
+    });
     expect(result.queued).toEqual(['slack']);
     expect(recorder.callsOf('chat.postMessage')).toHaveLength(1);
-    expect(outbox.entries[0]).toMatchObject({ attempts: 1, lastError: 'slack: rate limited (retry after 3s)', nextAttemptAt: clock.now() + 3000 });
+    expect(outbox.entries[0]).toMatchObject({
+      attempts: 1,
+      lastError: 'slack: rate limited (retry after 3s)',
+      nextAttemptAt: clock.now() + 3000,
+    });
     clock.advance(2000);
     expect(await flushOutbox({ notifiers, outbox, clock })).toMatchObject({ delivered: 0, remaining: 1 });
     clock.advance(1000);
@@ -79,7 +108,13 @@ describe('Slack notifier with the real WebClient', () => {
     const outbox = createMemoryOutbox();
     const clock = createTestClock();
     recorder.respondWith('*', { status: 500 }, 3);
-    const result = await dispatchEvent(stageEvent(), { deadlineMs: ROOMY_DEADLINE_MS, notifiers, outbox, clock, backoff: BACKOFF });
+    const result = await dispatchEvent(stageEvent(), {
+      deadlineMs: ROOMY_DEADLINE_MS,
+      notifiers,
+      outbox,
+      clock,
+      backoff: BACKOFF,
+    });
     expect(result.queued).toEqual(['slack']);
     expect(recorder.callsOf('chat.postMessage')).toHaveLength(3);
     expect(outbox.entries[0]).toMatchObject({ attempts: 1, lastError: 'slack: HTTP 500' });
@@ -124,7 +159,9 @@ describe('Slack notifier with the real WebClient', () => {
     const spies = [
       vi.spyOn(process.stderr, 'write').mockImplementation((s) => (written.push(String(s)), true)),
       vi.spyOn(process.stdout, 'write').mockImplementation((s) => (written.push(String(s)), true)),
-      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void written.push(a.map(String).join(' ')))),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+        vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void written.push(a.map(String).join(' '))),
+      ),
     ];
     try {
       const outbox = createFileOutbox(dir);
@@ -133,16 +170,30 @@ describe('Slack notifier with the real WebClient', () => {
       for (const [i, behaviour] of scenarios.entries()) {
         recorder.respondWith('*', behaviour);
         const { notifiers } = slackNotifiers();
-        results.push(await dispatchEvent(rollbackEvent({ rollbackId: `rb-${i}` }), { notifiers, outbox, deadlineMs: behaviour === 'hang' ? 300 : 5000 }));
+        results.push(
+          await dispatchEvent(rollbackEvent({ rollbackId: `rb-${i}` }), {
+            notifiers,
+            outbox,
+            deadlineMs: behaviour === 'hang' ? 300 : 5000,
+          }),
+        );
       }
       const refused = slackNotifiers('http://127.0.0.1:9/api/');
       results.push(await dispatchEvent(stageEvent(), { notifiers: refused.notifiers, outbox, deadlineMs: 5000 }));
       const afterDispatch = await readFile(join(dir, OUTBOX_FILE), 'utf8');
-      for (const error of ['slack: HTTP 500', 'rate limited', 'slack: invalid_auth', 'ECONNREFUSED', 'no answer within 300 ms']) expect(afterDispatch).toContain(error);
+      for (const error of [
+        'slack: HTTP 500',
+        'rate limited',
+        'slack: invalid_auth',
+        'ECONNREFUSED',
+        'no answer within 300 ms',
+      ])
+        expect(afterDispatch).toContain(error);
       recorder.respondWith('*', { status: 500 });
       results.push(await flushOutbox({ notifiers: slackNotifiers().notifiers, outbox, force: true }));
       const afterFlush = await readFile(join(dir, OUTBOX_FILE), 'utf8');
-      for (const text of [afterDispatch, afterFlush, JSON.stringify(results), ...written, ...consoleLines]) expect(text).not.toContain(token);
+      for (const text of [afterDispatch, afterFlush, JSON.stringify(results), ...written, ...consoleLines])
+        expect(text).not.toContain(token);
       // Positive control: the canary token really was in use.
       expect(recorder.calls.some((c) => c.headers.authorization === `Bearer ${token}`)).toBe(true);
     } finally {

@@ -63,14 +63,20 @@ describeStateStoreContract('postgres', async () => {
     store: open(),
     openAgain: open,
     async editEntry(seq) {
-      await sql(`UPDATE rollout_audit SET entry = jsonb_set(entry::jsonb, '{actor}', '"eve"')::json WHERE release_key = $1 AND seq = $2`, [release, seq]);
+      await sql(
+        `UPDATE rollout_audit SET entry = jsonb_set(entry::jsonb, '{actor}', '"eve"')::json WHERE release_key = $1 AND seq = $2`,
+        [release, seq],
+      );
     },
     async deleteEntry(seq) {
       await sql('DELETE FROM rollout_audit WHERE release_key = $1 AND seq = $2', [release, seq]);
     },
     async swapEntries(a, b) {
       // Move the rows' contents (entry and seq column), not their insertion positions.
-      const rows = await sql('SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND seq IN ($2, $3) ORDER BY seq', [release, a, b]);
+      const rows = await sql(
+        'SELECT id, seq, entry::text AS entry FROM rollout_audit WHERE release_key = $1 AND seq IN ($2, $3) ORDER BY seq',
+        [release, a, b],
+      );
       const [ra, rb] = rows as Array<{ id: string; seq: string; entry: string }>;
       await sql('UPDATE rollout_audit SET seq = -1 WHERE id = $1', [ra!.id]);
       await sql('UPDATE rollout_audit SET seq = $2, entry = $3::json WHERE id = $1', [rb!.id, ra!.seq, ra!.entry]);

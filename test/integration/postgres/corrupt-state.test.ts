@@ -27,7 +27,9 @@ async function tamper(sql: string): Promise<void> {
 
 describe('a hand-edited state row in PostgreSQL', () => {
   it('is refused with exit 2, every problem with its JSON path, and the runbook; a rollback still switches the flag (exit 6 at worst)', async () => {
-    await tamper(`UPDATE rollout_state SET doc = jsonb_set(jsonb_set(doc, '{status}', '"exploded"'), '{history,0,at}', '"noon"')`);
+    await tamper(
+      `UPDATE rollout_state SET doc = jsonb_set(jsonb_set(doc, '{status}', '"exploded"'), '{history,0,at}', '"noon"')`,
+    );
     const human = await runCli(['status', '--state', url], { cwd: dir });
     expect(human.code, human.stderr).toBe(2);
     expect(human.stderr).toMatch(/2 problem\(s\) in the stored document/);
@@ -46,6 +48,8 @@ describe('a hand-edited state row in PostgreSQL', () => {
     const r = await runCli(['advance', '--reason', 'x', '--state', url, '--json'], { cwd: dir });
     expect(r.code, r.stdout).toBe(2);
     expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'E_STATE_CORRUPT' });
-    expect(r.json<{ error: { message: string } }>().error.message).toMatch(/\(top level\): expected object, got a list/);
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(
+      /\(top level\): expected object, got a list/,
+    );
   });
 });

@@ -17,13 +17,20 @@ function errorOf(fn: () => unknown): StateUrlError {
 }
 
 describe('createStateStore for postgres URLs', () => {
-  it.each(['postgres://db.internal/rollout', 'postgresql://ci@127.0.0.1:6543/x?sslmode=require'])('builds the PostgreSQL backend for %s without connecting', (url) => {
-    expect(createStateStore(url, base)).toBeInstanceOf(PostgresStateStore);
-  });
+  it.each(['postgres://db.internal/rollout', 'postgresql://ci@127.0.0.1:6543/x?sslmode=require'])(
+    'builds the PostgreSQL backend for %s without connecting',
+    (url) => {
+      expect(createStateStore(url, base)).toBeInstanceOf(PostgresStateStore);
+    },
+  );
 
   it('keys the release by ?release=, else the plan\'s release, else "default"', () => {
-    expect(createStateStore('postgres://h/db?release=web%401.8', { ...base, release: 'v2.1.0' }).describe()).toBe('postgres://h/db?release=web%401.8');
-    expect(createStateStore('postgres://h/db', { ...base, release: 'v2.1.0' }).describe()).toBe('postgres://h/db?release=v2.1.0');
+    expect(createStateStore('postgres://h/db?release=web%401.8', { ...base, release: 'v2.1.0' }).describe()).toBe(
+      'postgres://h/db?release=web%401.8',
+    );
+    expect(createStateStore('postgres://h/db', { ...base, release: 'v2.1.0' }).describe()).toBe(
+      'postgres://h/db?release=v2.1.0',
+    );
     expect(createStateStore('postgres://h/db', base).describe()).toBe('postgres://h/db?release=default');
   });
 
@@ -44,8 +51,17 @@ describe('createStateStore for postgres URLs', () => {
 
   it('takes credentials from the environment: ROLLOUT_PG_PASSWORD before PGPASSWORD, PGUSER when the URL has no user', () => {
     const env = { ROLLOUT_PG_PASSWORD: 'from-rollout', PGPASSWORD: 'from-pg', PGUSER: 'deploy' };
-    expect(parsePostgresUrl('postgres://h/db', { env })).toMatchObject({ user: 'deploy', password: 'from-rollout', host: 'h', port: 5432, database: 'db' });
-    expect(parsePostgresUrl('postgres://ops@h/db', { env: { PGPASSWORD: 'from-pg' } })).toMatchObject({ user: 'ops', password: 'from-pg' });
+    expect(parsePostgresUrl('postgres://h/db', { env })).toMatchObject({
+      user: 'deploy',
+      password: 'from-rollout',
+      host: 'h',
+      port: 5432,
+      database: 'db',
+    });
+    expect(parsePostgresUrl('postgres://ops@h/db', { env: { PGPASSWORD: 'from-pg' } })).toMatchObject({
+      user: 'ops',
+      password: 'from-pg',
+    });
   });
 
   it.each([

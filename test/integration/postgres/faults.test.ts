@@ -77,9 +77,14 @@ describe('connection cut', () => {
     const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' });
     armed = true;
     const before = (await direct.read())!;
-    const { ms, result } = await timed(store.writeWithAudit(bump(before, 'cut'), { expectSerial: 1, lock }, { actor: 'ana', op: 'advance' }));
+    const { ms, result } = await timed(
+      store.writeWithAudit(bump(before, 'cut'), { expectSerial: 1, lock }, { actor: 'ana', op: 'advance' }),
+    );
     expect(result.status).toBe('rejected');
-    expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'E_STATE_UNAVAILABLE', outcome: 'not-applied' });
+    expect((result as PromiseRejectedResult).reason).toMatchObject({
+      code: 'E_STATE_UNAVAILABLE',
+      outcome: 'not-applied',
+    });
     expect(ms).toBeLessThan(2 * worstCaseMs(DEFAULT_PG_SETTINGS));
     expect(await direct.read()).toEqual(before);
     expect(await direct.readAudit()).toEqual([]);
@@ -90,7 +95,11 @@ describe('connection cut', () => {
     expect(refused.ms).toBeLessThan(2 * worstCaseMs(DEFAULT_PG_SETTINGS));
 
     await new Promise((r) => setTimeout(r, 5_200));
-    const after = await store.writeWithAudit(bump(before, 'after'), { expectSerial: 1, lock }, { actor: 'ana', op: 'advance' });
+    const after = await store.writeWithAudit(
+      bump(before, 'after'),
+      { expectSerial: 1, lock },
+      { actor: 'ana', op: 'advance' },
+    );
     expect(after.state.serial).toBe(2);
     expect(await direct.read()).toEqual(after.state);
     expect(await direct.verifyAudit()).toMatchObject({ ok: true, entries: 1 });
@@ -106,7 +115,13 @@ describe('connection cut', () => {
       const current = (await direct.read())!;
       const cutAt = Math.random() * 15;
       const timer = i % 3 === 1 ? setTimeout(() => void proxy.cut(300), cutAt) : undefined;
-      const attempt = await timed(store.writeWithAudit(bump(current, `w${i}`), { expectSerial: current.serial, lock }, { actor: 'ana', op: `w${i}` }));
+      const attempt = await timed(
+        store.writeWithAudit(
+          bump(current, `w${i}`),
+          { expectSerial: current.serial, lock },
+          { actor: 'ana', op: `w${i}` },
+        ),
+      );
       clearTimeout(timer);
       const now = (await direct.read())!;
       if (attempt.result.status === 'fulfilled') {
@@ -151,7 +166,10 @@ describe('black hole (packets dropped, no reset)', () => {
     const store = open(viaProxy, { settings });
     proxy.blackhole();
     const { ms, result } = await timed(store.read());
-    expect(result).toMatchObject({ status: 'rejected', reason: { code: 'E_STATE_UNAVAILABLE', outcome: 'not-applied' } });
+    expect(result).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'E_STATE_UNAVAILABLE', outcome: 'not-applied' },
+    });
     expect((result as PromiseRejectedResult).reason.message).toMatch(/cannot connect after 2 attempts/);
     expect(proxy.accepted).toBe(2);
     expect(ms).toBeLessThan(2 * worstCaseMs({ ...DEFAULT_PG_SETTINGS, ...settings }));

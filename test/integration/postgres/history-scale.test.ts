@@ -34,7 +34,8 @@ beforeAll(async () => {
   for (let i = 0; i < lines.length; i += 20_000) {
     await server.sql(
       `INSERT INTO rollout_audit (release_key, seq, entry) SELECT 'scale', (l::json ->> 'seq')::bigint, l::json FROM unnest($1::text[]) WITH ORDINALITY AS t(l, n) ORDER BY n`,
-      [lines.slice(i, i + 20_000)], server.database,
+      [lines.slice(i, i + 20_000)],
+      server.database,
     );
   }
   await server.sql('ANALYZE rollout_audit', [], server.database);
@@ -47,7 +48,9 @@ afterAll(async () => {
 });
 
 const explain = async (query: string, params: unknown[]) =>
-  (await server.sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${query}`, params, server.database)).map((r) => r['QUERY PLAN']).join('\n');
+  (await server.sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${query}`, params, server.database))
+    .map((r) => r['QUERY PLAN'])
+    .join('\n');
 
 describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries`, () => {
   it('answers log --limit and the backfill question from indexes, not from every row', async () => {
@@ -56,9 +59,14 @@ describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries
     expect(tail.entries.map((e) => e.seq)).toEqual([COUNT - 4, COUNT - 3, COUNT - 2, COUNT - 1, COUNT]);
     expect(tail.lastSeq).toBe(COUNT);
     expect(await history.lastAuditedSerial()).toBe(generated.lastSerial);
-    const tailPlan = await explain(`SELECT id, seq, entry::text FROM rollout_audit WHERE release_key = $1 ORDER BY id DESC LIMIT 5`, ['scale']);
+    const tailPlan = await explain(
+      `SELECT id, seq, entry::text FROM rollout_audit WHERE release_key = $1 ORDER BY id DESC LIMIT 5`,
+      ['scale'],
+    );
     const serialPlan = await explain(
-      `SELECT max(CASE WHEN json_typeof(entry -> 'stateSerial') = 'number' THEN (entry ->> 'stateSerial')::numeric END) FROM rollout_audit WHERE release_key = $1`, ['scale']);
+      `SELECT max(CASE WHEN json_typeof(entry -> 'stateSerial') = 'number' THEN (entry ->> 'stateSerial')::numeric END) FROM rollout_audit WHERE release_key = $1`,
+      ['scale'],
+    );
     for (const plan of [tailPlan, serialPlan]) {
       expect(plan).toMatch(/Index (Only )?Scan Backward/);
       expect(plan).not.toMatch(/Seq Scan/);
@@ -82,7 +90,8 @@ describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries
   it('goes on from a report checkpoint by row id: the next report reads only the rows added since', async () => {
     const history = auditHistoryOf(store);
     const checkpoint = join(root, 'report-checkpoint.bin');
-    const report = () => buildReportIncrementally({ config, state: null, history, now: clock.now(), version: 'test', file: checkpoint });
+    const report = () =>
+      buildReportIncrementally({ config, state: null, history, now: clock.now(), version: 'test', file: checkpoint });
     expect((await report()).history).toEqual({ entries: COUNT, read: COUNT, resumed: false });
     const first = await report();
     expect(first.history).toEqual({ entries: COUNT, read: 0, resumed: true });
@@ -92,7 +101,11 @@ describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries
     const { report: full } = await buildReportFromLog(config, null, (visit) => store.scanAudit(visit), clock.now());
     expect(second.report).toEqual(full);
     // The anchored row deleted (a log pruned or restored by hand): the next report starts again from the first row.
-    await server.sql('DELETE FROM rollout_audit WHERE release_key = $1 AND seq = $2', ['scale', added.seq], server.database);
+    await server.sql(
+      'DELETE FROM rollout_audit WHERE release_key = $1 AND seq = $2',
+      ['scale', added.seq],
+      server.database,
+    );
     expect((await report()).history).toMatchObject({ entries: COUNT, read: COUNT, resumed: false });
   });
 
@@ -102,9 +115,15 @@ describe(`the PostgreSQL audit log with ${COUNT.toLocaleString('en-US')} entries
     const again = createPostgresStateStore(`${server.url}?release=scale`, { clock, env: {} });
     try {
       await again.init();
-      const found = await server.sql(`SELECT 1 FROM pg_indexes WHERE indexname = 'rollout_audit_by_state_serial'`, [], server.database);
+      const found = await server.sql(
+        `SELECT 1 FROM pg_indexes WHERE indexname = 'rollout_audit_by_state_serial'`,
+        [],
+        server.database,
+      );
       expect(found).toHaveLength(1);
-      expect(await server.sql('SELECT version FROM rollout_schema_version ORDER BY version', [], server.database)).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(
+        await server.sql('SELECT version FROM rollout_schema_version ORDER BY version', [], server.database),
+      ).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await again.close();
     }

@@ -30,8 +30,14 @@ afterAll(async () => {
 
 function makeCtx(): Ctx {
   return {
-    cwd: root, env: {}, clock: { ...clock, sleep: async () => undefined }, actor: 'ana', global: { config: 'rollout.yaml', json: false, color: false },
-    progress: () => undefined, isTTY: false, redact: createRedactor({}),
+    cwd: root,
+    env: {},
+    clock: { ...clock, sleep: async () => undefined },
+    actor: 'ana',
+    global: { config: 'rollout.yaml', json: false, color: false },
+    progress: () => undefined,
+    isTTY: false,
+    redact: createRedactor({}),
   };
 }
 
@@ -47,9 +53,24 @@ async function makeHistory(store: StateStore, transitions: number): Promise<void
   let state = await store.write(createInitialState('v2.1.0', 'h', clock.now()), { expectSerial: 0, lock });
   await store.appendAudit({ actor: 'ana', op: 'create', stateSerial: state.serial });
   for (let i = 1; i <= transitions; i++) {
-    const history = [...state.history, { at: clock.now().toISOString(), actor: 'ana', action: 'advance', to: { phase: `P${i}` }, serial: state.serial + 1 }];
+    const history = [
+      ...state.history,
+      {
+        at: clock.now().toISOString(),
+        actor: 'ana',
+        action: 'advance',
+        to: { phase: `P${i}` },
+        serial: state.serial + 1,
+      },
+    ];
     state = await store.write({ ...state, phase: `P${i}`, history }, { expectSerial: state.serial, lock });
-    await store.appendAudit({ actor: 'ana', op: 'advance', reason: `step ${i}`, data: { to: `P${i}` }, stateSerial: state.serial });
+    await store.appendAudit({
+      actor: 'ana',
+      op: 'advance',
+      reason: `step ${i}`,
+      data: { to: `P${i}` },
+      stateSerial: state.serial,
+    });
   }
   await store.releaseLock(lock);
   await store.appendAudit({ actor: 'bob', op: 'unlock', reason: 'stale CI job', data: { brokenLock: null } });
@@ -63,15 +84,32 @@ describe('rollout state migrate', () => {
     const sourceState = (await source.read())!;
     const sourceAudit = await source.readAudit();
 
-    const toPg = await runStateMigrate({ from: `file:${fileDir}`, to: server.url, reason: 'moving to shared state' }, [], makeCtx());
-    expect(toPg.result).toMatchObject({ release: 'v2.1.0', serial: 4, historyEntries: 4, auditEntries: 5, replaced: false, head: sourceAudit.at(-1)!.hash });
+    const toPg = await runStateMigrate(
+      { from: `file:${fileDir}`, to: server.url, reason: 'moving to shared state' },
+      [],
+      makeCtx(),
+    );
+    expect(toPg.result).toMatchObject({
+      release: 'v2.1.0',
+      serial: 4,
+      historyEntries: 4,
+      auditEntries: 5,
+      replaced: false,
+      head: sourceAudit.at(-1)!.hash,
+    });
     expect(toPg.result.to).toBe(`${server.url}?release=v2.1.0`);
 
     const pg = openPg(`${server.url}?release=v2.1.0`);
     expect(await pg.read()).toEqual(sourceState);
     const pgAudit = await pg.readAudit();
     expect(pgAudit.slice(0, 5)).toEqual(sourceAudit);
-    expect(pgAudit[5]).toMatchObject({ op: 'state:migrate-in', actor: 'ana', reason: 'moving to shared state', stateSerial: 4, prev: sourceAudit.at(-1)!.hash });
+    expect(pgAudit[5]).toMatchObject({
+      op: 'state:migrate-in',
+      actor: 'ana',
+      reason: 'moving to shared state',
+      stateSerial: 4,
+      prev: sourceAudit.at(-1)!.hash,
+    });
     expect(await pg.verifyAudit()).toMatchObject({ ok: true, entries: 6 });
     expect((await source.readAudit()).at(-1)).toMatchObject({ op: 'state:migrate-out' });
 
@@ -97,8 +135,14 @@ describe('rollout state migrate', () => {
     await makeHistory(new FileStateStore({ dir: fileDir, clock }), 1);
     const target = `${server.url}?release=twice`;
     await runStateMigrate({ from: `file:${fileDir}`, to: target }, [], makeCtx());
-    await expect(runStateMigrate({ from: `file:${fileDir}`, to: target }, [], makeCtx())).rejects.toMatchObject({ code: 'E_USAGE' });
-    const dry = await runStateMigrate({ from: `file:${fileDir}`, to: target, force: true, dryRun: true }, [], makeCtx());
+    await expect(runStateMigrate({ from: `file:${fileDir}`, to: target }, [], makeCtx())).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    const dry = await runStateMigrate(
+      { from: `file:${fileDir}`, to: target, force: true, dryRun: true },
+      [],
+      makeCtx(),
+    );
     expect(dry.result).toMatchObject({ dryRun: true, replaced: true });
     expect(await openPg(target).verifyAudit()).toMatchObject({ ok: true, entries: 4 });
     const forced = await runStateMigrate({ from: `file:${fileDir}`, to: target, force: true }, [], makeCtx());
@@ -109,17 +153,32 @@ describe('rollout state migrate', () => {
   it('refuses to copy a source whose audit log does not verify, and an empty source', async () => {
     const url = `${server.url}?release=tampered`;
     await makeHistory(openPg(url), 2);
-    await server.sql(`UPDATE rollout_audit SET entry = jsonb_set(entry::jsonb, '{actor}', '"eve"')::json WHERE release_key = 'tampered' AND seq = 2`, [], server.database);
-    await expect(runStateMigrate({ from: url, to: `file:${join(root, 'never')}` }, [], makeCtx())).rejects.toMatchObject({ code: 'E_AUDIT_TAMPERED' });
-    await expect(runStateMigrate({ from: `file:${join(root, 'empty')}`, to: server.url }, [], makeCtx())).rejects.toMatchObject({ code: 'E_NO_RELEASE' });
+    await server.sql(
+      `UPDATE rollout_audit SET entry = jsonb_set(entry::jsonb, '{actor}', '"eve"')::json WHERE release_key = 'tampered' AND seq = 2`,
+      [],
+      server.database,
+    );
+    await expect(
+      runStateMigrate({ from: url, to: `file:${join(root, 'never')}` }, [], makeCtx()),
+    ).rejects.toMatchObject({ code: 'E_AUDIT_TAMPERED' });
+    await expect(
+      runStateMigrate({ from: `file:${join(root, 'empty')}`, to: server.url }, [], makeCtx()),
+    ).rejects.toMatchObject({ code: 'E_NO_RELEASE' });
   });
 
   it('runs from the CLI with --json', async () => {
     const fileDir = join(root, 'cli');
     await makeHistory(new FileStateStore({ dir: fileDir, clock }), 2);
-    const run = await runCli(['state', 'migrate', '--from', `file:${fileDir}`, '--to', `${server.url}?release=cli`, '--json'], { cwd: root });
+    const run = await runCli(
+      ['state', 'migrate', '--from', `file:${fileDir}`, '--to', `${server.url}?release=cli`, '--json'],
+      { cwd: root },
+    );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json()).toMatchObject({ ok: true, exitCode: 0, result: { release: 'v2.1.0', serial: 3, auditEntries: 4 } });
+    expect(run.json()).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      result: { release: 'v2.1.0', serial: 3, auditEntries: 4 },
+    });
     expect(await openPg(`${server.url}?release=cli`).verifyAudit()).toMatchObject({ ok: true, entries: 5 });
 
     // `rollout log --verify` on the PostgreSQL copy, then after a row is edited.
@@ -131,7 +190,9 @@ describe('rollout state migrate', () => {
     await server.sql(`DELETE FROM rollout_audit WHERE release_key = 'cli' AND seq = 3`, [], server.database);
     const broken = await runCli(['log', '--verify', '--state', state, '--json'], { cwd: project });
     expect(broken.code).toBe(1);
-    expect(broken.json()).toMatchObject({ result: { verification: { ok: false, problems: [{ kind: 'deleted', seq: 3 }] } } });
+    expect(broken.json()).toMatchObject({
+      result: { verification: { ok: false, problems: [{ kind: 'deleted', seq: 3 }] } },
+    });
     rmSync(project, { recursive: true, force: true });
   });
 });

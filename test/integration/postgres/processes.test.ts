@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStateStore } from '../../../src/state/postgres/create.js';
 import type { PostgresStateStore } from '../../../src/state/postgres/store.js';
 import { createInitialState } from '../../../src/state/types.js';
-import { startIpcWorkers, startPostgres, writeDistChildScript, type IpcWorker, type TestPostgres } from '../../helpers/postgres.js';
+import {
+  startIpcWorkers,
+  startPostgres,
+  writeDistChildScript,
+  type IpcWorker,
+  type TestPostgres,
+} from '../../helpers/postgres.js';
 
 // One worker = one process with its own pool. `attempt`: take the lease or report who has it; the
 // winner does a compare-and-set write (with its audit entry) and keeps the lease until `release`.
@@ -80,13 +86,20 @@ describe('20 writer processes on one release', () => {
     const workers = await startIpcWorkers(20, script, (i) => [url, `w${i}`, '30000', '10000']);
     try {
       for (let round = 1; round <= 20; round++) {
-        const replies = await Promise.all(workers.map((w) => w.request<{ outcome: string; holder?: string; serial?: number }>({ type: 'attempt', round })));
+        const replies = await Promise.all(
+          workers.map((w) =>
+            w.request<{ outcome: string; holder?: string; serial?: number }>({ type: 'attempt', round }),
+          ),
+        );
         const winners = replies.flatMap((r, i) => (r.outcome === 'won' ? [i] : []));
         expect(winners, JSON.stringify(replies)).toHaveLength(1);
         const winner = winners[0]!;
         expect(replies[winner]!.serial).toBe(round + 1);
         const others = replies.filter((_, i) => i !== winner);
-        expect(others.every((r) => r.outcome === 'busy' && r.holder === `w${winner}`), JSON.stringify(others)).toBe(true);
+        expect(
+          others.every((r) => r.outcome === 'busy' && r.holder === `w${winner}`),
+          JSON.stringify(others),
+        ).toBe(true);
         expect(await workers[winner]!.request({ type: 'release' })).toEqual({ released: true });
       }
     } finally {
@@ -110,7 +123,10 @@ describe('a lease holder frozen past its lease', () => {
     try {
       expect(await holder.request({ type: 'attempt', round: 1, hold: true })).toEqual({ outcome: 'locked', serial: 1 });
       await new Promise((r) => setTimeout(r, 2_500)); // longer than the lease: only renewal keeps it
-      await expect(store.acquireLock({ actor: 'ana', operation: 'advance' })).rejects.toMatchObject({ code: 'E_LOCK_BUSY', holder: { actor: 'sleeper' } });
+      await expect(store.acquireLock({ actor: 'ana', operation: 'advance' })).rejects.toMatchObject({
+        code: 'E_LOCK_BUSY',
+        holder: { actor: 'sleeper' },
+      });
 
       holder.process.kill('SIGSTOP');
       await new Promise((r) => setTimeout(r, 2_500));

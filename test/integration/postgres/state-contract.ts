@@ -24,7 +24,10 @@ export const contractClock = { now: () => new Date('2026-05-01T12:00:00.000Z') }
 
 async function lockAndCreate(store: StateStore): Promise<{ lock: LockHandle; serial: number }> {
   const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' });
-  const stored = await store.write(createInitialState('v2.1.0', 'sha256:c1', contractClock.now()), { expectSerial: 0, lock });
+  const stored = await store.write(createInitialState('v2.1.0', 'sha256:c1', contractClock.now()), {
+    expectSerial: 0,
+    lock,
+  });
   return { lock, serial: stored.serial };
 }
 
@@ -59,7 +62,10 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
       const { store } = await open();
       const { lock } = await lockAndCreate(store);
       const other = { ...createInitialState('v2.1.0', 'h', contractClock.now()), serial: 1 };
-      await expect(store.write(other, { expectSerial: 1, lock })).rejects.toMatchObject({ code: 'E_STATE_STALE', reason: 'lineage' });
+      await expect(store.write(other, { expectSerial: 1, lock })).rejects.toMatchObject({
+        code: 'E_STATE_STALE',
+        reason: 'lineage',
+      });
     });
 
     it('refuses a write whose lock was force-unlocked (fencing), and the next holder writes', async () => {
@@ -74,7 +80,9 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
       const next = await other.acquireLock({ actor: 'bob', operation: 'rollback' });
       const taken = store.write(createInitialState('v2.1.0', 'h', contractClock.now()), { expectSerial: 0, lock });
       await expect(taken).rejects.toMatchObject({ code: 'E_LOCK_LOST', holder: { actor: 'bob', token: next.token } });
-      await expect(other.write(createInitialState('v2.1.0', 'h', contractClock.now()), { expectSerial: 0, lock: next })).resolves.toMatchObject({ serial: 1 });
+      await expect(
+        other.write(createInitialState('v2.1.0', 'h', contractClock.now()), { expectSerial: 0, lock: next }),
+      ).resolves.toMatchObject({ serial: 1 });
     });
 
     it('is exclusive: a second acquirer gets LockBusyError with the holder details', async () => {
@@ -85,7 +93,14 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
       await expect(attempt).rejects.toBeInstanceOf(LockBusyError);
       await expect(attempt).rejects.toMatchObject({
         code: 'E_LOCK_BUSY',
-        holder: { actor: 'ana', operation: 'advance', pid: process.pid, host: 'ci-runner-1', startedAt: contractClock.now().toISOString(), token: held.token },
+        holder: {
+          actor: 'ana',
+          operation: 'advance',
+          pid: process.pid,
+          host: 'ci-runner-1',
+          startedAt: contractClock.now().toISOString(),
+          token: held.token,
+        },
       });
       expect(await other.readLock()).toEqual(held.info);
       expect(await store.releaseLock(held)).toBe(true);
@@ -94,7 +109,7 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
       expect(await store.readLock()).toEqual(next.info);
     });
 
-    it('does not release a lock that is no longer this handle\'s; forceUnlock names who held it', async () => {
+    it("does not release a lock that is no longer this handle's; forceUnlock names who held it", async () => {
       const { store } = await open();
       const first = await store.acquireLock({ actor: 'ana', operation: 'advance' });
       await store.forceUnlock();
@@ -108,7 +123,8 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
 
     describe('audit log', () => {
       async function appendMany(store: StateStore, n: number): Promise<void> {
-        for (let i = 1; i <= n; i++) await store.appendAudit({ actor: 'ana', op: `op-${i}`, reason: 'because', data: { i }, stateSerial: i });
+        for (let i = 1; i <= n; i++)
+          await store.appendAudit({ actor: 'ana', op: `op-${i}`, reason: 'because', data: { i }, stateSerial: i });
       }
 
       it('chains entries (standalone appends, before any state) and verifies a clean log', async () => {
@@ -117,8 +133,22 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
         await appendMany(store, 4);
         const entries = await openAgain().readAudit();
         expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-        expect(entries[1]).toMatchObject({ v: 1, actor: 'ana', op: 'op-2', reason: 'because', data: { i: 2 }, stateSerial: 2, ts: contractClock.now().toISOString(), prev: entries[0]!.hash });
-        expect(await store.verifyAudit()).toMatchObject({ ok: true, tampered: false, entries: 4, head: entries[3]!.hash });
+        expect(entries[1]).toMatchObject({
+          v: 1,
+          actor: 'ana',
+          op: 'op-2',
+          reason: 'because',
+          data: { i: 2 },
+          stateSerial: 2,
+          ts: contractClock.now().toISOString(),
+          prev: entries[0]!.hash,
+        });
+        expect(await store.verifyAudit()).toMatchObject({
+          ok: true,
+          tampered: false,
+          entries: 4,
+          head: entries[3]!.hash,
+        });
       });
 
       it('detects an edited entry and says which', async () => {
@@ -134,14 +164,18 @@ export function describeStateStoreContract(backend: string, open: () => Promise<
         const subject = await open();
         await appendMany(subject.store, 4);
         await subject.deleteEntry(3);
-        expect((await subject.store.verifyAudit()).problems).toEqual([expect.objectContaining({ kind: 'deleted', seq: 3 })]);
+        expect((await subject.store.verifyAudit()).problems).toEqual([
+          expect.objectContaining({ kind: 'deleted', seq: 3 }),
+        ]);
       });
 
       it('detects swapped entries and says which', async () => {
         const subject = await open();
         await appendMany(subject.store, 4);
         await subject.swapEntries(2, 3);
-        expect((await subject.store.verifyAudit()).problems).toEqual([expect.objectContaining({ kind: 'reordered', seq: 2, line: 3 })]);
+        expect((await subject.store.verifyAudit()).problems).toEqual([
+          expect.objectContaining({ kind: 'reordered', seq: 2, line: 3 }),
+        ]);
       });
     });
   });

@@ -34,9 +34,22 @@ function makeCtx(cwd: string, env: NodeJS.ProcessEnv = {}): Ctx {
 async function renderInChromium(file: string, screenshot?: string): Promise<string> {
   const profile = await mkdtemp(path.join(tmpdir(), 'rollout-chromium-'));
   try {
-    const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`];
+    const common = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+    ];
     if (screenshot) {
-      await execa(CHROMIUM, [...common, `--screenshot=${screenshot}`, '--window-size=1000,2400', pathToFileURL(file).href], { timeout: 90_000, reject: true });
+      await execa(
+        CHROMIUM,
+        [...common, `--screenshot=${screenshot}`, '--window-size=1000,2400', pathToFileURL(file).href],
+        { timeout: 90_000, reject: true },
+      );
     }
     const dom = await execa(CHROMIUM, [...common, '--dump-dom', pathToFileURL(file).href], { timeout: 90_000 });
     return dom.stdout;
@@ -90,24 +103,66 @@ describe('rollout report --format html in headless Chromium', () => {
     expect(dom).toContain('class="chart timeline-chart"');
     const bars = [...dom.matchAll(/<rect class="bar"[^>]*>/g)].map((m) => m[0]);
     expect(bars).toHaveLength(8);
-    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-stage')).toEqual(['', '', '', 'week-1', 'week-2', 'week-1', 'week-2', 'week-3']);
-    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-outcome')).toEqual(['advanced', 'advanced', 'advanced', 'advanced', 'rolled-back', 'advanced', 'advanced', 'current']);
+    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-stage')).toEqual([
+      '',
+      '',
+      '',
+      'week-1',
+      'week-2',
+      'week-1',
+      'week-2',
+      'week-3',
+    ]);
+    expect(attributesOf(dom, /<rect class="bar"[^>]*>/g, 'data-outcome')).toEqual([
+      'advanced',
+      'advanced',
+      'advanced',
+      'advanced',
+      'rolled-back',
+      'advanced',
+      'advanced',
+      'current',
+    ]);
     expect(attributesOf(dom, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual(['2026-03-20T14:00:00.000Z']);
     expect(dom).toContain('P2 · week-2 5%');
-    expect(attributesOf(dom, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual(['advanced', 'rolled back', 'completed', 'current', 'rollback']);
+    expect(attributesOf(dom, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual([
+      'advanced',
+      'rolled back',
+      'completed',
+      'current',
+      'rollback',
+    ]);
     expect(attributesOf(dom, /<text class="rollback-label"[^>]*>/g, 'data-lane')).toEqual(['0']);
   });
 
   it('charts canary vs baseline per metric over the stages with the recorded values', () => {
-    expect(attributesOf(dom, /<svg class="chart canary-chart"[^>]*>/g, 'data-metric')).toEqual(['error_rate', 'latency_p95', 'wizard_completion_rate']);
+    expect(attributesOf(dom, /<svg class="chart canary-chart"[^>]*>/g, 'data-metric')).toEqual([
+      'error_rate',
+      'latency_p95',
+      'wizard_completion_rate',
+    ]);
     const errorChart = /<svg class="chart canary-chart" data-metric="error_rate"[\s\S]*?<\/svg>/.exec(dom)![0];
     const canary = /<circle class="point canary[^"]*" data-series="canary"[^>]*>/g;
     expect(attributesOf(errorChart, canary, 'data-value').map(Number)).toEqual([0.011, 0.031, 0.0102, 0.0099, 0.0098]);
-    expect(attributesOf(errorChart, canary, 'data-stage')).toEqual(['week-1 #1', 'week-2 #1', 'week-1 #2', 'week-2 #2', 'week-3 #2 (latest)']);
+    expect(attributesOf(errorChart, canary, 'data-stage')).toEqual([
+      'week-1 #1',
+      'week-2 #1',
+      'week-1 #2',
+      'week-2 #2',
+      'week-3 #2 (latest)',
+    ]);
     expect(attributesOf(errorChart, canary, 'data-verdict')).toEqual(['pass', 'fail', 'pass', 'pass', 'pass']);
-    expect(attributesOf(errorChart, /<circle class="point baseline"[^>]*>/g, 'data-value').map(Number)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
+    expect(attributesOf(errorChart, /<circle class="point baseline"[^>]*>/g, 'data-value').map(Number)).toEqual([
+      0.01, 0.01, 0.01, 0.01, 0.01,
+    ]);
     expect(errorChart).toContain('class="point canary fail"');
-    expect([...errorChart.matchAll(/<text class="x-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual(['week-1 #1', 'week-2 #1', 'week-1 #2', 'week-2 #2', 'week-3 #2 (latest)']);
+    expect([...errorChart.matchAll(/<text class="x-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual([
+      'week-1 #1',
+      'week-2 #1',
+      'week-1 #2',
+      'week-2 #2',
+      'week-3 #2 (latest)',
+    ]);
     expect([...errorChart.matchAll(/<polyline class="line (canary|baseline)"/g)]).toHaveLength(2);
   });
 

@@ -52,7 +52,9 @@ describe('writeFileAtomic, killed between its steps', () => {
 
   it('passes no crash point unless asked: an armed point does not stop a flag or outbox write', async () => {
     const script = writeChildScript(root, 'child.mjs', CHILD);
-    const result = await runNodeScript(script, [target, join(root, 'new.txt'), 'no'], { ROLLOUT_CRASH_AT: 'state:after-temp-write' });
+    const result = await runNodeScript(script, [target, join(root, 'new.txt'), 'no'], {
+      ROLLOUT_CRASH_AT: 'state:after-temp-write',
+    });
     expect(result).toMatchObject({ code: 0, signal: null, stdout: 'done' });
     expect(readFileSync(target, 'utf8')).toBe(NEW);
     expect(statSync(target).mode & 0o777).toBe(0o644);
@@ -84,7 +86,9 @@ describe('writeFileAtomic in process', () => {
   it('a failed rename leaves the target untouched and no scratch file', async () => {
     const dirTarget = join(root, 'is-a-dir');
     mkdirSync(join(dirTarget, 'child'), { recursive: true });
-    await expect(writeFileAtomic(dirTarget, 'x')).rejects.toMatchObject({ code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/) });
+    await expect(writeFileAtomic(dirTarget, 'x')).rejects.toMatchObject({
+      code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/),
+    });
     expect(statSync(dirTarget).isDirectory()).toBe(true);
     expect(readdirSync(root).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });

@@ -48,9 +48,15 @@ beforeEach(async () => {
   await store.appendAudit({ actor: 'setup', op: 'init', stateSerial: 1 });
   await store.releaseLock(lock);
   const next: ReleaseState = {
-    ...oldState, status: 'in-progress', phase: 'P2', phaseStartedAt: '2026-05-01T12:30:00.000Z',
+    ...oldState,
+    status: 'in-progress',
+    phase: 'P2',
+    phaseStartedAt: '2026-05-01T12:30:00.000Z',
     evidence: { 'preflight:P1': { verdict: 'pass', detail: 'x'.repeat(50_000) } },
-    history: [...oldState.history, { at: '2026-05-01T12:30:00.000Z', actor: 'child', action: 'advance', to: { phase: 'P2' }, serial: 2 }],
+    history: [
+      ...oldState.history,
+      { at: '2026-05-01T12:30:00.000Z', actor: 'child', action: 'advance', to: { phase: 'P2' }, serial: 2 },
+    ],
   };
   nextPath = join(root, 'next.json');
   writeFileSync(nextPath, JSON.stringify(next));
@@ -68,43 +74,60 @@ describe('crash consistency of the file state store', () => {
     expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 2 });
   });
 
-  it.each(STATE_CRASH_POINTS.map((p) => [p]))('after SIGKILL at %s: state is exactly old or new, and the next command recovers', async (point) => {
-    const result = await runNodeScript(script, [dir, nextPath], { ROLLOUT_CRASH_AT: point });
-    expect(result.signal, `child did not reach ${point}: ${result.stderr}`).toBe('SIGKILL');
-    expect(result.stdout).toBe('');
+  it.each(STATE_CRASH_POINTS.map((p) => [p]))(
+    'after SIGKILL at %s: state is exactly old or new, and the next command recovers',
+    async (point) => {
+      const result = await runNodeScript(script, [dir, nextPath], { ROLLOUT_CRASH_AT: point });
+      expect(result.signal, `child did not reach ${point}: ${result.stderr}`).toBe('SIGKILL');
+      expect(result.stdout).toBe('');
 
-    const expected = BEFORE_RENAME.has(point) ? oldState : newState;
-    expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(serialise(expected));
-    const store = new FileStateStore({ dir, clock });
-    expect(await store.read()).toEqual(expected);
+      const expected = BEFORE_RENAME.has(point) ? oldState : newState;
+      expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(serialise(expected));
+      const store = new FileStateStore({ dir, clock });
+      expect(await store.read()).toEqual(expected);
 
-    const scratch = readdirSync(dir).filter((f) => f.startsWith('state.json.tmp-'));
-    expect(scratch).toHaveLength(point === 'state:after-temp-write' || point === 'state:after-fsync' ? 1 : 0);
+      const scratch = readdirSync(dir).filter((f) => f.startsWith('state.json.tmp-'));
+      expect(scratch).toHaveLength(point === 'state:after-temp-write' || point === 'state:after-fsync' ? 1 : 0);
 
-    const afterCrash = await store.verifyAudit();
-    expect(afterCrash.tampered).toBe(false);
-    expect(afterCrash.problems.map((p) => p.kind)).toEqual(point === 'audit:torn-line' ? ['truncated-tail'] : []);
-    const ops = (await store.readAudit()).map((e) => [e.op, e.stateSerial]);
-    expect(ops).toEqual(AFTER_AUDIT_LINE.has(point) ? [['init', 1], ['advance', 2]] : [['init', 1]]);
+      const afterCrash = await store.verifyAudit();
+      expect(afterCrash.tampered).toBe(false);
+      expect(afterCrash.problems.map((p) => p.kind)).toEqual(point === 'audit:torn-line' ? ['truncated-tail'] : []);
+      const ops = (await store.readAudit()).map((e) => [e.op, e.stateSerial]);
+      expect(ops).toEqual(
+        AFTER_AUDIT_LINE.has(point)
+          ? [
+              ['init', 1],
+              ['advance', 2],
+            ]
+          : [['init', 1]],
+      );
 
-    // The next command: takes over the dead child's lock, sweeps its scratch files, writes, audits.
-    const lock = await store.acquireLock({ actor: 'recovery', operation: 'advance' });
-    expect(lock.takenOverFrom).toMatchObject({ actor: 'child', pid: result.pid });
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    const current = (await store.read())!;
-    const backfilled = await backfillAudit(store, current, 'recovery');
-    const stateWithoutAudit = !BEFORE_RENAME.has(point) && !AFTER_AUDIT_LINE.has(point);
-    expect(backfilled.map((e) => [e.op, e.actor, e.stateSerial])).toEqual(stateWithoutAudit ? [['advance', 'child', 2]] : []);
-    if (stateWithoutAudit) expect(backfilled[0]!.data).toMatchObject({ backfilled: true, backfilledBy: 'recovery', to: { phase: 'P2' } });
-    const written = await store.write({ ...current, phase: 'P3' }, { expectSerial: current.serial, lock });
-    expect(written.serial).toBe(expected.serial + 1);
-    await store.appendAudit({ actor: 'recovery', op: 'advance', stateSerial: written.serial });
-    expect(await store.releaseLock(lock)).toBe(true);
+      // The next command: takes over the dead child's lock, sweeps its scratch files, writes, audits.
+      const lock = await store.acquireLock({ actor: 'recovery', operation: 'advance' });
+      expect(lock.takenOverFrom).toMatchObject({ actor: 'child', pid: result.pid });
+      expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      const current = (await store.read())!;
+      const backfilled = await backfillAudit(store, current, 'recovery');
+      const stateWithoutAudit = !BEFORE_RENAME.has(point) && !AFTER_AUDIT_LINE.has(point);
+      expect(backfilled.map((e) => [e.op, e.actor, e.stateSerial])).toEqual(
+        stateWithoutAudit ? [['advance', 'child', 2]] : [],
+      );
+      if (stateWithoutAudit)
+        expect(backfilled[0]!.data).toMatchObject({ backfilled: true, backfilledBy: 'recovery', to: { phase: 'P2' } });
+      const written = await store.write({ ...current, phase: 'P3' }, { expectSerial: current.serial, lock });
+      expect(written.serial).toBe(expected.serial + 1);
+      await store.appendAudit({ actor: 'recovery', op: 'advance', stateSerial: written.serial });
+      expect(await store.releaseLock(lock)).toBe(true);
 
-    const final = await store.verifyAudit();
-    expect(final).toMatchObject({ ok: true, tampered: false });
-    const finalOps = (await store.readAudit()).map((e) => e.op);
-    expect(finalOps.includes('audit:repair')).toBe(point === 'audit:torn-line');
-    expect(finalOps.slice(-3)).toEqual(stateWithoutAudit ? ['lock:takeover', 'advance', 'advance'] : [AFTER_AUDIT_LINE.has(point) ? 'advance' : 'init', 'lock:takeover', 'advance']);
-  });
+      const final = await store.verifyAudit();
+      expect(final).toMatchObject({ ok: true, tampered: false });
+      const finalOps = (await store.readAudit()).map((e) => e.op);
+      expect(finalOps.includes('audit:repair')).toBe(point === 'audit:torn-line');
+      expect(finalOps.slice(-3)).toEqual(
+        stateWithoutAudit
+          ? ['lock:takeover', 'advance', 'advance']
+          : [AFTER_AUDIT_LINE.has(point) ? 'advance' : 'init', 'lock:takeover', 'advance'],
+      );
+    },
+  );
 });

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backfillAudit } from '../../../src/state/audit-backfill.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
-import { AuditWriteError, LockBusyError, LockLostError, StaleStateError, StateCorruptError } from '../../../src/state/errors.js';
+import {
+  AuditWriteError,
+  LockBusyError,
+  LockLostError,
+  StaleStateError,
+  StateCorruptError,
+} from '../../../src/state/errors.js';
 import { createInitialState } from '../../../src/state/types.js';
 import type { LockInfo } from '../../../src/state/store.js';
 import { getDeadPid } from '../../helpers/crash.js';
@@ -22,7 +28,15 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function writeForeignLock(info: Partial<LockInfo>): LockInfo {
-  const lock: LockInfo = { actor: 'bob', operation: 'advance', pid: process.pid, host: hostname(), startedAt: '2026-05-01T11:00:00.000Z', token: 'tok-bob', ...info };
+  const lock: LockInfo = {
+    actor: 'bob',
+    operation: 'advance',
+    pid: process.pid,
+    host: hostname(),
+    startedAt: '2026-05-01T11:00:00.000Z',
+    token: 'tok-bob',
+    ...info,
+  };
   store = new FileStateStore({ dir, clock });
   writeFileSync(join(dir, 'lock.json'), JSON.stringify(lock), { mode: 0o600 });
   return lock;
@@ -54,7 +68,10 @@ describe('state read/write', () => {
     const lock = await store.acquireLock({ actor: 'ana', operation: 'init' });
     await store.write(createInitialState('v2.1.0', 'h', clock.now()), { expectSerial: 0, lock });
     const other = { ...createInitialState('v2.1.0', 'h', clock.now()), serial: 1 };
-    await expect(store.write(other, { expectSerial: 1, lock })).rejects.toMatchObject({ code: 'E_STATE_STALE', reason: 'lineage' });
+    await expect(store.write(other, { expectSerial: 1, lock })).rejects.toMatchObject({
+      code: 'E_STATE_STALE',
+      reason: 'lineage',
+    });
   });
 
   it('refuses a write whose lock was force-unlocked (fencing)', async () => {
@@ -93,14 +110,21 @@ describe('release lock', () => {
     await expect(attempt).rejects.toBeInstanceOf(LockBusyError);
     await expect(attempt).rejects.toMatchObject({
       code: 'E_LOCK_BUSY',
-      holder: { actor: 'ana', operation: 'advance', pid: process.pid, host: hostname(), startedAt: clock.now().toISOString(), token: held.token },
+      holder: {
+        actor: 'ana',
+        operation: 'advance',
+        pid: process.pid,
+        host: hostname(),
+        startedAt: clock.now().toISOString(),
+        token: held.token,
+      },
     });
     expect(await store.releaseLock(held)).toBe(true);
     const next = await other.acquireLock({ actor: 'bob', operation: 'rollback' });
     expect(await other.readLock()).toEqual(next.info);
   });
 
-  it('does not release a lock that is no longer this handle\'s', async () => {
+  it("does not release a lock that is no longer this handle's", async () => {
     const first = await store.acquireLock({ actor: 'ana', operation: 'advance' });
     await store.forceUnlock();
     const second = await store.acquireLock({ actor: 'bob', operation: 'advance' });
@@ -124,14 +148,18 @@ describe('release lock', () => {
     writeForeignLock({ pid: process.pid });
     await expect(store.acquireLock({ actor: 'ana', operation: 'x' })).rejects.toBeInstanceOf(LockBusyError);
     writeForeignLock({ pid: await getDeadPid(), host: 'ci-runner-7' });
-    await expect(store.acquireLock({ actor: 'ana', operation: 'x' })).rejects.toMatchObject({ holder: { host: 'ci-runner-7' } });
+    await expect(store.acquireLock({ actor: 'ana', operation: 'x' })).rejects.toMatchObject({
+      holder: { host: 'ci-runner-7' },
+    });
     expect(await store.readAudit()).toEqual([]);
   });
 
   it('treats an unreadable lock file as held by an unknown holder', async () => {
     await store.init();
     writeFileSync(join(dir, 'lock.json'), 'garbage');
-    await expect(store.acquireLock({ actor: 'ana', operation: 'x' })).rejects.toMatchObject({ holder: { actor: 'unknown' } });
+    await expect(store.acquireLock({ actor: 'ana', operation: 'x' })).rejects.toMatchObject({
+      holder: { actor: 'unknown' },
+    });
     expect(await store.forceUnlock()).toMatchObject({ actor: 'unknown' });
     expect(await store.readLock()).toBeNull();
   });
@@ -139,7 +167,8 @@ describe('release lock', () => {
 
 describe('audit log on disk', () => {
   async function appendMany(n: number): Promise<void> {
-    for (let i = 1; i <= n; i++) await store.appendAudit({ actor: 'ana', op: `op-${i}`, reason: 'because', data: { i }, stateSerial: i });
+    for (let i = 1; i <= n; i++)
+      await store.appendAudit({ actor: 'ana', op: `op-${i}`, reason: 'because', data: { i }, stateSerial: i });
   }
   const auditPath = () => join(dir, 'audit.jsonl');
   const lines = () => readFileSync(auditPath(), 'utf8').split('\n').filter(Boolean);
@@ -148,7 +177,16 @@ describe('audit log on disk', () => {
     await appendMany(4);
     const entries = await store.readAudit();
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    expect(entries[1]).toMatchObject({ v: 1, actor: 'ana', op: 'op-2', reason: 'because', data: { i: 2 }, stateSerial: 2, ts: clock.now().toISOString(), prev: entries[0]!.hash });
+    expect(entries[1]).toMatchObject({
+      v: 1,
+      actor: 'ana',
+      op: 'op-2',
+      reason: 'because',
+      data: { i: 2 },
+      stateSerial: 2,
+      ts: clock.now().toISOString(),
+      prev: entries[0]!.hash,
+    });
     expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 4, head: entries[3]!.hash });
   });
 
@@ -157,7 +195,9 @@ describe('audit log on disk', () => {
     const l = lines();
     l[1] = l[1]!.replace('"actor":"ana"', '"actor":"eve"');
     writeFileSync(auditPath(), `${l.join('\n')}\n`);
-    expect((await store.verifyAudit()).problems).toEqual([expect.objectContaining({ kind: 'edited', seq: 2, line: 2 })]);
+    expect((await store.verifyAudit()).problems).toEqual([
+      expect.objectContaining({ kind: 'edited', seq: 2, line: 2 }),
+    ]);
   });
 
   it('detects a deleted line and says which', async () => {
@@ -172,7 +212,9 @@ describe('audit log on disk', () => {
     await appendMany(4);
     const l = lines();
     writeFileSync(auditPath(), `${[l[0], l[2], l[1], l[3]].join('\n')}\n`);
-    expect((await store.verifyAudit()).problems).toEqual([expect.objectContaining({ kind: 'reordered', seq: 2, line: 3 })]);
+    expect((await store.verifyAudit()).problems).toEqual([
+      expect.objectContaining({ kind: 'reordered', seq: 2, line: 3 }),
+    ]);
   });
 
   it('reports a torn last line as truncated-tail; the next append cuts it off and records a repair', async () => {
@@ -184,7 +226,12 @@ describe('audit log on disk', () => {
     expect(before.problems).toEqual([expect.objectContaining({ kind: 'truncated-tail', line: 3 })]);
     const appended = await store.appendAudit({ actor: 'bob', op: 'advance' });
     const entries = await store.readAudit();
-    expect(entries.map((e) => [e.seq, e.op])).toEqual([[1, 'op-1'], [2, 'op-2'], [3, 'audit:repair'], [4, 'advance']]);
+    expect(entries.map((e) => [e.seq, e.op])).toEqual([
+      [1, 'op-1'],
+      [2, 'op-2'],
+      [3, 'audit:repair'],
+      [4, 'advance'],
+    ]);
     expect(entries[2]!.data).toEqual({ droppedBytes: fragment.length, dropped: fragment });
     expect(appended.seq).toBe(4);
     expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 4 });

@@ -42,14 +42,46 @@ interface Case {
   json: boolean;
 }
 
-const STATE_FIELDS = ['schemaVersion', 'release', 'lineage', 'serial', 'configHash', 'status', 'phase', 'phaseStartedAt', 'stage', 'flags', 'signoffs', 'evidence', 'intent', 'rollback', 'history', 'flags.reserves_v1.1.percent', 'flags.reserves_v1.1.killSwitch', 'stage.startedAt', 'stage.index', 'history.0.at'];
+const STATE_FIELDS = [
+  'schemaVersion',
+  'release',
+  'lineage',
+  'serial',
+  'configHash',
+  'status',
+  'phase',
+  'phaseStartedAt',
+  'stage',
+  'flags',
+  'signoffs',
+  'evidence',
+  'intent',
+  'rollback',
+  'history',
+  'flags.reserves_v1.1.percent',
+  'flags.reserves_v1.1.killSwitch',
+  'stage.startedAt',
+  'stage.index',
+  'history.0.at',
+];
 
 const damageArb: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({ kind: fc.constant('truncate' as const), keep: fc.double({ min: 0, max: 0.999, noNaN: true }) }),
   fc.record({ kind: fc.constant('json' as const), value: fc.jsonValue({ maxDepth: 3 }) }),
-  fc.record({ kind: fc.constant('field' as const), field: fc.constantFrom(...STATE_FIELDS), value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constantFrom(1000, -1, 1e308, 'exploded', '', null)) }),
-  fc.record({ kind: fc.constant('huge' as const), what: fc.constantFrom('string' as const, 'number' as const, 'depth' as const, 'array' as const) }),
+  fc.record({
+    kind: fc.constant('field' as const),
+    field: fc.constantFrom(...STATE_FIELDS),
+    value: fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constant(undefined),
+      fc.constantFrom(1000, -1, 1e308, 'exploded', '', null),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('huge' as const),
+    what: fc.constantFrom('string' as const, 'number' as const, 'depth' as const, 'array' as const),
+  }),
   fc.record({ kind: fc.constant('symlink' as const), dangling: fc.boolean() }),
   fc.record({ kind: fc.constant('directory' as const) }),
   fc.record({ kind: fc.constant('mode' as const), mode: fc.constantFrom(0o000, 0o666, 0o777, 0o200) }),
@@ -89,11 +121,25 @@ function hugeText(what: 'string' | 'number' | 'depth' | 'array', original: Recor
     case 'string':
       return JSON.stringify({ ...original, release: 'x'.repeat(2_000_000) });
     case 'number':
-      return JSON.stringify({ ...original, serial: 1e308, flags: { 'reserves_v1.1': { percent: Number.MAX_VALUE, groups: [], killSwitch: false, updatedAt: new Date(8.64e15).toISOString() } } });
+      return JSON.stringify({
+        ...original,
+        serial: 1e308,
+        flags: {
+          'reserves_v1.1': {
+            percent: Number.MAX_VALUE,
+            groups: [],
+            killSwitch: false,
+            updatedAt: new Date(8.64e15).toISOString(),
+          },
+        },
+      });
     case 'depth':
       return `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
     case 'array':
-      return JSON.stringify({ ...original, history: Array.from({ length: 50_000 }, (_, i) => ({ at: 'now', actor: 'a', action: 'x', serial: i })) });
+      return JSON.stringify({
+        ...original,
+        history: Array.from({ length: 50_000 }, (_, i) => ({ at: 'now', actor: 'a', action: 'x', serial: i })),
+      });
   }
 }
 
@@ -101,7 +147,10 @@ function hugeText(what: 'string' | 'number' | 'depth' | 'array', original: Recor
 async function applyDamage(dir: string, target: Target, damage: Damage): Promise<void> {
   const stateDir = path.join(dir, '.rollout');
   const file = path.join(stateDir, target === '.rollout' ? '' : target);
-  const original = await readFile(path.join(stateDir, target === 'lock.json' || target === '.rollout' ? 'state.json' : target), 'utf8');
+  const original = await readFile(
+    path.join(stateDir, target === 'lock.json' || target === '.rollout' ? 'state.json' : target),
+    'utf8',
+  );
   const stateDoc = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8')) as Record<string, unknown>;
   if (target === '.rollout') {
     // the state location itself: replaced by a file, a link, or given a loose mode
@@ -123,7 +172,10 @@ async function applyDamage(dir: string, target: Target, damage: Damage): Promise
     case 'json':
       return writeFile(file, JSON.stringify(damage.value));
     case 'field': {
-      const doc = target === 'state.json' ? stateDoc : { token: 't', pid: 1, host: 'h', actor: 'a', operation: 'o', startedAt: 'now' };
+      const doc =
+        target === 'state.json'
+          ? stateDoc
+          : { token: 't', pid: 1, host: 'h', actor: 'a', operation: 'o', startedAt: 'now' };
       setPath(doc, damage.field, damage.value);
       if (target === 'audit.jsonl') return writeFile(file, `${original}${JSON.stringify(doc)}\n`);
       return writeFile(file, JSON.stringify(doc, null, 2));
@@ -168,7 +220,9 @@ const templates: Record<Case['at'], string> = { P1: '', s1: '' };
 beforeAll(async () => {
   server = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const dir = await miniProject({ healthUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/health` });
+  const dir = await miniProject({
+    healthUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/health`,
+  });
   for (let i = 0; i < 3; i++) {
     const r = await runCli(['advance', '--reason', 'walk'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -187,28 +241,39 @@ afterAll(async () => {
 });
 
 describe('damaged state, lock and audit files before status, advance and rollback (real CLI)', () => {
-  it('documented exit codes only, no stack traces, and a rollback that succeeds serves the fallback', async () => {
-    const counts: Record<string, number> = {};
-    const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-    await fc.assert(
-      fc.asyncProperty(caseArb, async (c) => {
-        const dir = await mkdtemp(path.join(tmpdir(), 'rollout-fuzz-'));
-        try {
-          await cp(templates[c.at], dir, { recursive: true });
-          await applyDamage(dir, c.target, c.damage);
-          const args = c.command === 'status' ? ['status'] : [c.command, '--reason', 'fuzz'];
-          const r = await runCli(c.json ? [...args, '--json'] : args, { cwd: dir, timeoutMs: 45_000 });
-          const key = `${c.command}@${c.at} → ${r.code}`;
-          counts[key] = (counts[key] ?? 0) + 1;
-          checkRun(c, r);
-          if (c.command === 'rollback' && r.code === 0) expect(await newVariantShare(dir), `rollback exit 0 after ${c.target} ${c.damage.kind}`).toBe(0);
-        } finally {
-          await chmod(path.join(dir, '.rollout'), 0o700).catch(() => undefined);
-          await rm(dir, { recursive: true, force: true });
-        }
-      }),
-      { numRuns: RUNS, ...(seed === undefined ? {} : { seed }), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}), verbose: 1, endOnFailure: true },
-    );
-    process.stderr.write(`fuzz-state outcomes over ${RUNS} runs: ${JSON.stringify(counts)}\n`);
-  }, Math.max(240_000, RUNS * 5_000));
+  it(
+    'documented exit codes only, no stack traces, and a rollback that succeeds serves the fallback',
+    async () => {
+      const counts: Record<string, number> = {};
+      const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+      await fc.assert(
+        fc.asyncProperty(caseArb, async (c) => {
+          const dir = await mkdtemp(path.join(tmpdir(), 'rollout-fuzz-'));
+          try {
+            await cp(templates[c.at], dir, { recursive: true });
+            await applyDamage(dir, c.target, c.damage);
+            const args = c.command === 'status' ? ['status'] : [c.command, '--reason', 'fuzz'];
+            const r = await runCli(c.json ? [...args, '--json'] : args, { cwd: dir, timeoutMs: 45_000 });
+            const key = `${c.command}@${c.at} → ${r.code}`;
+            counts[key] = (counts[key] ?? 0) + 1;
+            checkRun(c, r);
+            if (c.command === 'rollback' && r.code === 0)
+              expect(await newVariantShare(dir), `rollback exit 0 after ${c.target} ${c.damage.kind}`).toBe(0);
+          } finally {
+            await chmod(path.join(dir, '.rollout'), 0o700).catch(() => undefined);
+            await rm(dir, { recursive: true, force: true });
+          }
+        }),
+        {
+          numRuns: RUNS,
+          ...(seed === undefined ? {} : { seed }),
+          ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+          verbose: 1,
+          endOnFailure: true,
+        },
+      );
+      process.stderr.write(`fuzz-state outcomes over ${RUNS} runs: ${JSON.stringify(counts)}\n`);
+    },
+    Math.max(240_000, RUNS * 5_000),
+  );
 });

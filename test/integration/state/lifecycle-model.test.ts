@@ -32,7 +32,18 @@ import type * as CrashPoints from '../../../src/state/crash-points.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import type { ReleaseState } from '../../../src/state/types.js';
 import { startHealthServer } from '../watch/setup.js';
-import { deadPid, FLAG, initialPlan, makeProject, modelCtx, readServed, restoreTree, snapshotTree, writePlan, type PlanModel } from '../../helpers/lifecycle-model.js';
+import {
+  deadPid,
+  FLAG,
+  initialPlan,
+  makeProject,
+  modelCtx,
+  readServed,
+  restoreTree,
+  snapshotTree,
+  writePlan,
+  type PlanModel,
+} from '../../helpers/lifecycle-model.js';
 
 const crash = vi.hoisted(() => {
   class CrashError extends Error {}
@@ -67,15 +78,54 @@ const STATE_POINTS = CRASH_POINTS.filter((p) => !p.startsWith('advance:') && !p.
 /** One command in three dies: at a point of its own (advance:*, rollback:*) or of the state layer. */
 const crashAt = (own: string): fc.Arbitrary<Crash> => {
   const mine = CRASH_POINTS.filter((p) => p.startsWith(own));
-  const points = mine.length ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...mine) }, { weight: 1, arbitrary: fc.constantFrom(...STATE_POINTS) }) : fc.constantFrom(...STATE_POINTS);
+  const points = mine.length
+    ? fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom(...mine) },
+        { weight: 1, arbitrary: fc.constantFrom(...STATE_POINTS) },
+      )
+    : fc.constantFrom(...STATE_POINTS);
   return fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: points });
 };
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('advance' as const), override: fc.integer({ min: 0, max: 3 }).map((n) => n > 0), accept: fc.boolean(), crash: crashAt('advance:') }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('rollback' as const), mode: fc.constantFrom('immediate' as const, 'progressive' as const, 'full' as const, null), resume: fc.integer({ min: 0, max: 3 }).map((n) => n === 0), crash: crashAt('rollback:') }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('retry' as const), from: fc.option(fc.nat(4), { freq: 2 }), override: fc.boolean(), crash: crashAt('retry:') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('edit' as const), edit: fc.constantFrom('insert' as const, 'delete' as const, 'rename' as const, 'file' as const), pick: fc.nat(5) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), minutes: fc.integer({ min: 1, max: 600 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      override: fc.integer({ min: 0, max: 3 }).map((n) => n > 0),
+      accept: fc.boolean(),
+      crash: crashAt('advance:'),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('rollback' as const),
+      mode: fc.constantFrom('immediate' as const, 'progressive' as const, 'full' as const, null),
+      resume: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+      crash: crashAt('rollback:'),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('retry' as const),
+      from: fc.option(fc.nat(4), { freq: 2 }),
+      override: fc.boolean(),
+      crash: crashAt('retry:'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      edit: fc.constantFrom('insert' as const, 'delete' as const, 'rename' as const, 'file' as const),
+      pick: fc.nat(5),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('tick' as const), minutes: fc.integer({ min: 1, max: 600 }) }),
+  },
 );
 
 /** Up to four plain `advance --override` first, so that later stages and their rollbacks are reached too. */
@@ -85,7 +135,9 @@ const sequenceArb = fc
   .map(([n, cmds]) => [...Array.from({ length: n }, () => WARM_UP), ...cmds]);
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
-const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) } : {};
+const replay = process.env.FUZZ_SEED
+  ? { seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) }
+  : {};
 
 interface Outcome {
   cmd: RunCmd;
@@ -124,7 +176,8 @@ function fail(w: World, message: string): never {
   throw new Error(`${message}\n--- sequence ---\n${w.trace.join('\n')}`);
 }
 
-const readState = (w: World): Promise<ReleaseState | null> => new FileStateStore({ dir: path.join(w.dir, '.rollout'), clock: w.clock }).read();
+const readState = (w: World): Promise<ReleaseState | null> =>
+  new FileStateStore({ dir: path.join(w.dir, '.rollout'), clock: w.clock }).read();
 
 function stageIndex(plan: PlanModel, id: string | null | undefined): number {
   return id ? plan.stages.findIndex((s) => s.id === id) : -1;
@@ -139,7 +192,11 @@ async function applyEdit(w: World, cmd: Extract<Cmd, { kind: 'edit' }>): Promise
     const lo = stages[at - 1]?.percent ?? 0;
     const hi = stages[at]!.percent;
     if (hi - lo < 2) return 'insert: no room';
-    stages.splice(at, 0, { id: `n${n}`, percent: Math.floor((lo + hi) / 2), groups: stages[at - 1]?.groups ?? ['internal'] });
+    stages.splice(at, 0, {
+      id: `n${n}`,
+      percent: Math.floor((lo + hi) / 2),
+      groups: stages[at - 1]?.groups ?? ['internal'],
+    });
   } else if (cmd.edit === 'delete') {
     const others = stages.filter((_, i) => i !== current);
     if (stages.length < 2 || others.length === 0) return 'delete: nothing to delete';
@@ -164,7 +221,11 @@ async function runCommand(w: World, cmd: RunCmd): Promise<Outcome> {
   let options: Record<string, unknown>;
   if (cmd.kind === 'advance') {
     handler = runAdvance;
-    options = { override: cmd.override, acceptConfigChange: cmd.accept, ...(cmd.override ? { reason: 'model: no Prometheus here' } : {}) };
+    options = {
+      override: cmd.override,
+      acceptConfigChange: cmd.accept,
+      ...(cmd.override ? { reason: 'model: no Prometheus here' } : {}),
+    };
   } else if (cmd.kind === 'rollback') {
     handler = runRollback;
     options = { ...(cmd.mode ? { mode: cmd.mode } : {}), resume: cmd.resume, reason: 'model rollback' };
@@ -184,7 +245,11 @@ async function runCommand(w: World, cmd: RunCmd): Promise<Outcome> {
   } catch (error) {
     if (crash.fired) return { cmd, exit: -1, crashed: true };
     const known = toRolloutError(error);
-    if (!known) fail(w, `${cmd.kind} ended with an error that has no catalogue code (exit 70): ${(error as Error).stack ?? String(error)}`);
+    if (!known)
+      fail(
+        w,
+        `${cmd.kind} ended with an error that has no catalogue code (exit 70): ${(error as Error).stack ?? String(error)}`,
+      );
     return { cmd, exit: known.exitCode, code: known.code, crashed: false };
   } finally {
     const fired = crash.fired;
@@ -219,7 +284,8 @@ function riseBound(w: World, pre: ReleaseState | null, o: Outcome): number | nul
 async function hasUnknownKillSwitch(w: World, state: ReleaseState | null): Promise<boolean> {
   const f = state?.flags[FLAG];
   if (!state || !f || f.killSwitch || state.status === 'rolled-back') return false;
-  for (const file of new Set([w.plan.file, f.file ?? w.plan.file])) if ((await readServed(w.dir, file)).killSwitch) return true;
+  for (const file of new Set([w.plan.file, f.file ?? w.plan.file]))
+    if ((await readServed(w.dir, file)).killSwitch) return true;
   return false;
 }
 
@@ -227,15 +293,22 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
   const store = new FileStateStore({ dir: path.join(w.dir, '.rollout'), clock: w.clock });
   const post = await store.read().catch((e: Error) => fail(w, `state unreadable after ${o.cmd.kind}: ${e.message}`));
   const f = post?.flags[FLAG];
-  w.trace.push(`    state: ${post?.status ?? 'none'} ${post?.phase ?? '-'}/${post?.stage?.id ?? '-'} ${f ? `${f.percent} %${f.killSwitch ? ' killed' : ''} in ${f.file}` : ''}${post?.rollback && !post.rollback.completedAt ? ' (rollback open)' : ''}${post?.intent ? ' (intent)' : ''}`);
+  w.trace.push(
+    `    state: ${post?.status ?? 'none'} ${post?.phase ?? '-'}/${post?.stage?.id ?? '-'} ${f ? `${f.percent} %${f.killSwitch ? ' killed' : ''} in ${f.file}` : ''}${post?.rollback && !post.rollback.completedAt ? ' (rollback open)' : ''}${post?.intent ? ' (intent)' : ''}`,
+  );
   const moved = o.cmd.kind === 'advance' && o.exit === 0 && (o.result as { moved: boolean }).moved;
   const before = pre?.flags[FLAG]?.file;
   if (moved && !w.strict && before && before !== f?.file && before !== w.plan.file) w.abandoned.add(before);
   // Without Prometheus there is no canary verdict: a stage is left only with --override.
   const r = o.result as { step?: { kind: string }; override?: boolean; resumed?: boolean } | undefined;
-  if (moved && (r?.step?.kind === 'next-stage' || r?.step?.kind === 'finish-rollout') && !r.override && !r.resumed) fail(w, `(2) advance left a stage (${r.step.kind}) without a canary verdict or --override`);
+  if (moved && (r?.step?.kind === 'next-stage' || r?.step?.kind === 'finish-rollout') && !r.override && !r.resumed)
+    fail(w, `(2) advance left a stage (${r.step.kind}) without a canary verdict or --override`);
   // An advance never takes a step while a rollback's kill switch is on in the flag file.
-  if (moved && preKill) fail(w, `(1) advance moved the release (${post?.status} ${post?.phase}/${post?.stage?.id ?? '-'}) while its flag file served the kill switch of an interrupted rollback`);
+  if (moved && preKill)
+    fail(
+      w,
+      `(1) advance moved the release (${post?.status} ${post?.phase}/${post?.stage?.id ?? '-'}) while its flag file served the kill switch of an interrupted rollback`,
+    );
   const servedBy = new Map<string, Awaited<ReturnType<typeof readServed>>>();
   for (const file of w.files) servedBy.set(file, await readServed(w.dir, file));
 
@@ -251,32 +324,48 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
     // its state write and its flag write. The next rollback records it, retry finishes; and an
     // advance must refuse to move under it (checked above).
     if (s.killSwitch && s.newVariantUsers === 0) continue;
-    if (killed && s.newVariantUsers > 0) fail(w, `(1) ${file} serves ${s.example} the new variant, but the state has the kill switch on (${post?.status})`);
+    if (killed && s.newVariantUsers > 0)
+      fail(
+        w,
+        `(1) ${file} serves ${s.example} the new variant, but the state has the kill switch on (${post?.status})`,
+      );
     if (killed) continue;
     if (!f && !intent) {
-      if (s.newVariantUsers > 0) fail(w, `(1) ${file} serves ${s.example} the new variant before the state has rolled the flag out`);
+      if (s.newVariantUsers > 0)
+        fail(w, `(1) ${file} serves ${s.example} the new variant before the state has rolled the flag out`);
       continue;
     }
     if (s.metaPercent === null) {
-      if (file === recorded && f) fail(w, `(1) ${file}, the state's flag file, has no rollout of ${FLAG} (state: ${f.percent} %)`);
+      if (file === recorded && f)
+        fail(w, `(1) ${file}, the state's flag file, has no rollout of ${FLAG} (state: ${f.percent} %)`);
       continue;
     }
     const groups = [f?.groups ?? [], intent?.groups].filter((g) => g !== undefined).map((g) => [...g].sort().join(','));
     const agrees = allowed.includes(s.metaPercent) && groups.includes([...s.metaGroups].sort().join(','));
     if (!agrees && w.retryGap) continue;
     if (file === recorded) w.retryGap = false;
-    if (!allowed.includes(s.metaPercent)) fail(w, `(1) ${file} is at ${s.metaPercent} %, the state at ${allowed.join(' or ')} %`);
-    if (!groups.includes([...s.metaGroups].sort().join(','))) fail(w, `(1) ${file} serves groups [${s.metaGroups.join(', ')}], the state [${groups.join('] or [')}]`);
+    if (!allowed.includes(s.metaPercent))
+      fail(w, `(1) ${file} is at ${s.metaPercent} %, the state at ${allowed.join(' or ')} %`);
+    if (!groups.includes([...s.metaGroups].sort().join(',')))
+      fail(w, `(1) ${file} serves groups [${s.metaGroups.join(', ')}], the state [${groups.join('] or [')}]`);
   }
 
   // (2) The served percentage rises only by an advance with evidence or --override, or a retry.
   const served = Math.max(...[...servedBy.values()].map((s) => s.percent));
   const since = w.window.map((x) => `${x.cmd.kind}${x.crashed ? ' (killed)' : ` (exit ${x.exit})`}`).join(', ');
-  const rampAfterKill = !w.strict && w.lastKill && w.window.some((x) => x.cmd.kind === 'rollback' && (x.cmd.mode === 'progressive' || x.cmd.resume));
-  if (served > w.served && !rampAfterKill && !w.window.some((x) => x.crashed && (x.cmd.kind === 'advance' || x.cmd.kind === 'retry'))) {
+  const rampAfterKill =
+    !w.strict &&
+    w.lastKill &&
+    w.window.some((x) => x.cmd.kind === 'rollback' && (x.cmd.mode === 'progressive' || x.cmd.resume));
+  if (
+    served > w.served &&
+    !rampAfterKill &&
+    !w.window.some((x) => x.crashed && (x.cmd.kind === 'advance' || x.cmd.kind === 'retry'))
+  ) {
     const bound = riseBound(w, pre, o);
     if (bound === null) fail(w, `(2) the served percentage rose ${w.served} → ${served} over: ${since}`);
-    if (served > bound) fail(w, `(2) ${o.cmd.kind} raised the served percentage ${w.served} → ${served}, beyond ${bound}`);
+    if (served > bound)
+      fail(w, `(2) ${o.cmd.kind} raised the served percentage ${w.served} → ${served}, beyond ${bound}`);
   }
   w.served = served;
   w.lastKill = [w.plan.file, recorded].some((file) => servedBy.get(file)?.killSwitch);
@@ -285,7 +374,12 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
   const retried = w.window.some((x) => x.cmd.kind === 'retry' && (x.crashed || x.exit === 0));
   w.rolledBack = post?.status === 'rolled-back' || (w.rolledBack && !retried);
   if (w.rolledBack) {
-    for (const [file, s] of servedBy) if (s.newVariantUsers > 0 && !w.abandoned.has(file)) fail(w, `(3) rolled back, but ${file} serves the new variant to ${s.newVariantUsers} evaluated context(s), e.g. ${s.example}`);
+    for (const [file, s] of servedBy)
+      if (s.newVariantUsers > 0 && !w.abandoned.has(file))
+        fail(
+          w,
+          `(3) rolled back, but ${file} serves the new variant to ${s.newVariantUsers} evaluated context(s), e.g. ${s.example}`,
+        );
   }
 
   // (4) The audit chain verifies; a committed step is in the log (or said to be pending).
@@ -295,13 +389,31 @@ async function checkInvariants(w: World, pre: ReleaseState | null, o: Outcome, p
   const pending = (o.result as { auditPending?: string } | undefined)?.auditPending;
   if (o.exit === 0 && post && post.serial !== (pre?.serial ?? 0) && !pending) {
     const audited = await auditHistoryOf(store).lastAuditedSerial();
-    if (audited < post.serial) fail(w, `(4) state serial ${post.serial} committed, the audit log ends at serial ${audited}`);
+    if (audited < post.serial)
+      fail(w, `(4) state serial ${post.serial} committed, the audit log ends at serial ${audited}`);
   }
 }
 
 async function runSequence(cmds: Cmd[], healthUrl: string, cacheDir: string, strict = false): Promise<void> {
   const plan = initialPlan();
-  const w: World = { dir: await makeProject(plan, healthUrl), plan, healthUrl, cacheDir, clock: createFakeClock(), files: new Set([plan.file]), abandoned: new Set(), lastKill: false, retryGap: false, strict, window: [], rolledBack: false, served: 0, tornTail: false, trace: [], edits: 0 };
+  const w: World = {
+    dir: await makeProject(plan, healthUrl),
+    plan,
+    healthUrl,
+    cacheDir,
+    clock: createFakeClock(),
+    files: new Set([plan.file]),
+    abandoned: new Set(),
+    lastKill: false,
+    retryGap: false,
+    strict,
+    window: [],
+    rolledBack: false,
+    served: 0,
+    tornTail: false,
+    trace: [],
+    edits: 0,
+  };
   try {
     for (const cmd of cmds) {
       if (cmd.kind === 'tick') {
@@ -357,7 +469,6 @@ const OVERRIDE: Cmd = { kind: 'advance', override: true, accept: true, crash: nu
 const TO_S1 = [WARM_UP, WARM_UP, WARM_UP];
 
 describe('release state machine model: examples', () => {
-
   const killedRollback: Cmd = { kind: 'rollback', mode: 'immediate', resume: false, crash: 'rollback:after-flags' };
 
   it('a rollback killed after its kill switch: advance does not finish the release under it', async () => {

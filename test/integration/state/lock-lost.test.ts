@@ -52,7 +52,10 @@ describe('E_LOCK_LOST', () => {
     const { dir, ctx } = await projectAtFirstStage();
     hook.dir = dir;
     hook.at = 'advance:after-flags';
-    const error = await runAdvance({ override: true, reason: 'to s2' }, [], ctx).then(() => null, (e: unknown) => e);
+    const error = await runAdvance({ override: true, reason: 'to s2' }, [], ctx).then(
+      () => null,
+      (e: unknown) => e,
+    );
     hook.at = '';
     expect(error).toBeInstanceOf(RolloutError);
     expect((error as RolloutError).code).toBe('E_LOCK_LOST');
@@ -69,14 +72,21 @@ describe('E_LOCK_LOST', () => {
   it('a step that changes no flag: the message says no flag file was changed, and the state did not move', async () => {
     // The flag file the first step writes, already in place: the step itself changes no flag.
     const other = await makeProject(initialPlan(), healthUrl);
-    await runAdvance({ reason: 'P0 done' }, [], modelCtx(other, createFakeClock(new Date()), await mkdtemp(path.join(tmpdir(), 'rollout-cache-')), []));
+    await runAdvance(
+      { reason: 'P0 done' },
+      [],
+      modelCtx(other, createFakeClock(new Date()), await mkdtemp(path.join(tmpdir(), 'rollout-cache-')), []),
+    );
     const dir = await makeProject(initialPlan(), healthUrl);
     await mkdir(path.join(dir, 'flags'));
     await copyFile(path.join(other, 'flags/flags.json'), path.join(dir, 'flags/flags.json'));
     const ctx = modelCtx(dir, createFakeClock(new Date()), await mkdtemp(path.join(tmpdir(), 'rollout-cache-')), []);
     hook.dir = dir;
     hook.at = 'advance:after-intent';
-    const error = await runAdvance({ reason: 'P0 done' }, [], ctx).then(() => null, (e: unknown) => e);
+    const error = await runAdvance({ reason: 'P0 done' }, [], ctx).then(
+      () => null,
+      (e: unknown) => e,
+    );
     hook.at = '';
     expect(error).toBeInstanceOf(RolloutError);
     expect((error as RolloutError).code).toBe('E_LOCK_LOST');

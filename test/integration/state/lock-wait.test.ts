@@ -35,7 +35,9 @@ describe('acquireLockWithin', () => {
   it('fails at once by default when the lock is busy', async () => {
     await store.acquireLock({ actor: 'ana', operation: 'advance' });
     const time = createVirtualTime();
-    await expect(acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock })).rejects.toBeInstanceOf(LockBusyError);
+    await expect(
+      acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock }),
+    ).rejects.toBeInstanceOf(LockBusyError);
     expect(time.waits).toEqual([]);
   });
 
@@ -44,7 +46,11 @@ describe('acquireLockWithin', () => {
     const time = createVirtualTime(async (n) => {
       if (n === 4) await store.releaseLock(held);
     });
-    const handle = await acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock, timeoutMs: 60_000 });
+    const handle = await acquireLockWithin(
+      store,
+      { actor: 'bob', operation: 'x' },
+      { clock: time.clock, timeoutMs: 60_000 },
+    );
     expect(time.waits).toEqual([1_000, 2_000, 4_000, 8_000]);
     expect(handle.info.actor).toBe('bob');
   });
@@ -52,7 +58,11 @@ describe('acquireLockWithin', () => {
   it('caps the backoff at 16 s and gives up exactly at the timeout, naming the holder', async () => {
     await store.acquireLock({ actor: 'ana', operation: 'advance' });
     const time = createVirtualTime();
-    const attempt = acquireLockWithin(store, { actor: 'bob', operation: 'x' }, { clock: time.clock, timeoutMs: 50_000 });
+    const attempt = acquireLockWithin(
+      store,
+      { actor: 'bob', operation: 'x' },
+      { clock: time.clock, timeoutMs: 50_000 },
+    );
     await expect(attempt).rejects.toMatchObject({ code: 'E_LOCK_BUSY', holder: { actor: 'ana' } });
     expect(time.waits).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 16_000, 3_000]);
   });

@@ -12,7 +12,10 @@ import { createStateStore } from '../../../src/state/factory.js';
 import { createInitialState, type ReleaseState } from '../../../src/state/types.js';
 import { tempProject } from '../../helpers/cli.js';
 
-export async function projectAtStage(opts: { stageStart: Date; yamlPatch?: (text: string) => string }): Promise<string> {
+export async function projectAtStage(opts: {
+  stageStart: Date;
+  yamlPatch?: (text: string) => string;
+}): Promise<string> {
   const dir = await tempProject(['rollout.yaml', '.perf-budget.json']);
   if (opts.yamlPatch) {
     const file = path.join(dir, 'rollout.yaml');
@@ -38,7 +41,16 @@ export async function projectAtStage(opts: { stageStart: Date; yamlPatch?: (text
 }
 
 export function testCtx(dir: string, env: Record<string, string>, clock: Clock, lines: string[]): Ctx {
-  return { cwd: dir, env, clock, actor: 'watcher', global: { config: 'rollout.yaml', json: true, color: false }, progress: (l) => lines.push(l), isTTY: false, redact: createRedactor(env) };
+  return {
+    cwd: dir,
+    env,
+    clock,
+    actor: 'watcher',
+    global: { config: 'rollout.yaml', json: true, color: false },
+    progress: (l) => lines.push(l),
+    isTTY: false,
+    redact: createRedactor(env),
+  };
 }
 
 /** The application's health endpoint; `status` can be changed while the test runs. */

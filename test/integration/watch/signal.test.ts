@@ -22,12 +22,22 @@ let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(REPO_ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npm run build` (the test command does)');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/src/main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (the test command does)');
   health = await startHealthServer();
   const end = Math.floor(Date.now() / 1000);
-  prom = await startPrometheus({ series: canarySeries({ end, minutes: 90, arms: { 'reserves_v1.0': healthyArm(), 'reserves_v1.1': healthyArm() } }) });
+  prom = await startPrometheus({
+    series: canarySeries({ end, minutes: 90, arms: { 'reserves_v1.0': healthyArm(), 'reserves_v1.1': healthyArm() } }),
+  });
   dir = await projectAtStage({ stageStart: new Date(Date.now() - 3_600_000) });
-  env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', USER: 'tester', ROLLOUT_PROMETHEUS_URL: prom.url, APP_BASE_URL: health.url };
+  env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NO_COLOR: '1',
+    USER: 'tester',
+    ROLLOUT_PROMETHEUS_URL: prom.url,
+    APP_BASE_URL: health.url,
+  };
 }, 120_000);
 afterAll(async () => {
   await prom?.stop();
@@ -35,7 +45,11 @@ afterAll(async () => {
 });
 
 function startWatch(args: string[]) {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'watch', '--json', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'watch', '--json', ...args], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,7 +69,8 @@ function startWatch(args: string[]) {
   return { child, exited, waitFor, out: () => stdout, err: () => stderr };
 }
 
-const readProgress = async (): Promise<WatchProgress> => JSON.parse(await readFile(path.join(dir, '.rollout', 'watch-v2.1.0.json'), 'utf8')) as WatchProgress;
+const readProgress = async (): Promise<WatchProgress> =>
+  JSON.parse(await readFile(path.join(dir, '.rollout', 'watch-v2.1.0.json'), 'utf8')) as WatchProgress;
 
 async function checkFirstRun(first: ReturnType<typeof startWatch>): Promise<void> {
   const url = (await first.waitFor(/watch metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
@@ -71,7 +86,10 @@ async function checkFirstRun(first: ReturnType<typeof startWatch>): Promise<void
 
   first.child.kill('SIGTERM');
   expect(await first.exited, first.err()).toBe(0);
-  const doc = JSON.parse(first.out()) as { exitCode: number; result: { stop: string; looks: number; resumed: boolean } };
+  const doc = JSON.parse(first.out()) as {
+    exitCode: number;
+    result: { stop: string; looks: number; resumed: boolean };
+  };
   expect(doc.result).toMatchObject({ stop: 'signal', resumed: false });
   expect(first.err()).toMatch(/SIGTERM received; finishing the current look/);
   const saved = await readProgress();
@@ -81,7 +99,11 @@ async function checkFirstRun(first: ReturnType<typeof startWatch>): Promise<void
   const samples = saved.triggers['error-rate']?.cumulative?.canary.total ?? 0;
   expect(samples).toBeGreaterThanOrEqual(4000);
 
-  const second = await runCli(['watch', '--json', '--interval', '1s', '--for', '3s'], { cwd: dir, env, timeoutMs: 60_000 });
+  const second = await runCli(['watch', '--json', '--interval', '1s', '--for', '3s'], {
+    cwd: dir,
+    env,
+    timeoutMs: 60_000,
+  });
   expect(second.code, second.stderr).toBe(0);
   const again = second.json<{ result: { stop: string; looks: number; totalLooks: number; resumed: boolean } }>().result;
   expect(again).toMatchObject({ stop: 'for-elapsed', resumed: true });
@@ -107,10 +129,26 @@ describe('rollout watch as a process', () => {
     const lock = await store.acquireLock({ actor: 'on-call', operation: 'rollback' });
     const state = await store.read();
     if (!state) throw new Error('no state');
-    await store.write({ ...state, status: 'rolled-back', rollback: { id: 'rb-1', mode: 'immediate', startedAt: new Date().toISOString(), reason: 'manual', completedAt: new Date().toISOString() } }, { expectSerial: state.serial, lock });
+    await store.write(
+      {
+        ...state,
+        status: 'rolled-back',
+        rollback: {
+          id: 'rb-1',
+          mode: 'immediate',
+          startedAt: new Date().toISOString(),
+          reason: 'manual',
+          completedAt: new Date().toISOString(),
+        },
+      },
+      { expectSerial: state.serial, lock },
+    );
     await store.releaseLock(lock);
     const r = await runCli(['watch', '--json', '--for', '2s'], { cwd: dir, env });
     expect(r.code).toBe(0);
-    expect(r.json<{ result: { watched: boolean; message: string } }>().result).toMatchObject({ watched: false, message: 'nothing to watch: the release was rolled back (manual)' });
+    expect(r.json<{ result: { watched: boolean; message: string } }>().result).toMatchObject({
+      watched: false,
+      message: 'nothing to watch: the release was rolled back (manual)',
+    });
   });
 });

@@ -41,7 +41,8 @@ let health: Awaited<ReturnType<typeof startHealthServer>>;
 
 beforeAll(async () => {
   health = await startHealthServer();
-  for (const [name, arms] of Object.entries(scenarios)) proms[name] = await startPrometheus({ series: canarySeries({ end: END, minutes: MINUTES, arms }) });
+  for (const [name, arms] of Object.entries(scenarios))
+    proms[name] = await startPrometheus({ series: canarySeries({ end: END, minutes: MINUTES, arms }) });
 }, 180_000);
 afterAll(async () => {
   await Promise.all(Object.values(proms).map((p) => p.stop()));
@@ -49,10 +50,18 @@ afterAll(async () => {
 });
 
 async function watch(promUrl: string, options: Record<string, unknown>, yamlPatch?: (t: string) => string) {
-  const dir = await projectAtStage({ stageStart: new Date(WATCH_START.getTime() - 3_600_000), ...(yamlPatch ? { yamlPatch } : {}) });
+  const dir = await projectAtStage({
+    stageStart: new Date(WATCH_START.getTime() - 3_600_000),
+    ...(yamlPatch ? { yamlPatch } : {}),
+  });
   const lines: string[] = [];
   const clock = createFakeClock(WATCH_START);
-  const ctx = testCtx(dir, { ROLLOUT_PROMETHEUS_URL: promUrl, APP_BASE_URL: health.url, PATH: process.env.PATH ?? '' }, clock, lines);
+  const ctx = testCtx(
+    dir,
+    { ROLLOUT_PROMETHEUS_URL: promUrl, APP_BASE_URL: health.url, PATH: process.env.PATH ?? '' },
+    clock,
+    lines,
+  );
   const outcome = await runWatchCommand(options, [], ctx);
   const store = createStateStore('file:.rollout', { cwd: dir, clock });
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
@@ -61,9 +70,16 @@ async function watch(promUrl: string, options: Record<string, unknown>, yamlPatc
 
 describe('rollout watch against a real Prometheus', () => {
   it('rolls back on the first look when the regression is visible: exit 4, kill switch, audit entry', async () => {
-    const { outcome, result, store, loaded, dir } = await watch(proms.visible?.url ?? '', { interval: '1m', for: '30m' });
+    const { outcome, result, store, loaded, dir } = await watch(proms.visible?.url ?? '', {
+      interval: '1m',
+      for: '30m',
+    });
     expect(outcome.exitCode).toBe(4);
-    expect(result).toMatchObject({ stop: 'rollback', looks: 1, fired: { id: 'error-rate', status: 'fired', significant: true } });
+    expect(result).toMatchObject({
+      stop: 'rollback',
+      looks: 1,
+      fired: { id: 'error-rate', status: 'fired', significant: true },
+    });
     expect(result.fired?.value).toBeCloseTo(0.03, 3);
     expect(result.fired?.baseline).toBeCloseTo(0.005, 3);
     expect(result.rollback).toMatchObject({ ok: true, mode: 'immediate' });
@@ -108,14 +124,18 @@ describe('rollout watch against a real Prometheus', () => {
     const { outcome, result, lines, store } = await watch('http://127.0.0.1:9', { interval: '1m', for: '8m' });
     expect(outcome.exitCode).toBe(3);
     expect(result).toMatchObject({ stop: 'for-elapsed', holding: true, looks: 8 });
-    expect(lines.some((l) => l.includes('[notify]') && l.includes('watch cannot evaluate triggers (5 in a row)'))).toBe(true);
+    expect(lines.some((l) => l.includes('[notify]') && l.includes('watch cannot evaluate triggers (5 in a row)'))).toBe(
+      true,
+    );
     const audit = await store.readAudit();
     expect(audit.filter((e) => e.op === 'watch:hold')).toHaveLength(1);
     expect(audit.some((e) => e.op === 'rollback')).toBe(false);
   });
 
   it('Prometheus down with onSourceErrors: rollback: rolls back on the 5th error, exit 4', async () => {
-    const { outcome, result, dir, loaded } = await watch('http://127.0.0.1:9', { interval: '1m', for: '8m' }, (t) => t.replace('onSourceErrors: hold-and-alert', 'onSourceErrors: rollback'));
+    const { outcome, result, dir, loaded } = await watch('http://127.0.0.1:9', { interval: '1m', for: '8m' }, (t) =>
+      t.replace('onSourceErrors: hold-and-alert', 'onSourceErrors: rollback'),
+    );
     expect(outcome.exitCode).toBe(4);
     expect(result).toMatchObject({ stop: 'rollback', looks: 5 });
     expect(result.rollback?.ok).toBe(true);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildAlertRules, parseLimit, renderRulesYaml, toAlertName, type AlertRule } from '../../../src/alerts/index.js';
+import {
+  buildAlertRules,
+  parseLimit,
+  renderRulesYaml,
+  toAlertName,
+  type AlertRule,
+} from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { RawConfig } from '../../../src/config/schema.js';
 import { renderQuery } from '../../../src/metrics/promql.js';
@@ -11,7 +17,11 @@ const plan = loaded.config;
 const budget = loaded.budget;
 
 function rulesOf(config: RawConfig, b = budget): Map<string, AlertRule> {
-  return new Map(buildAlertRules(config, b).groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+  return new Map(
+    buildAlertRules(config, b)
+      .groups.flatMap((g) => g.rules)
+      .map((r) => [r.alert, r]),
+  );
 }
 
 function withCanary(mutate: (c: RawConfig) => void): RawConfig {
@@ -24,7 +34,14 @@ describe('buildAlertRules on the real plan', () => {
   const rules = rulesOf(plan);
 
   it('makes one rule per Prometheus-evaluable trigger plus the p95 and error-rate budgets', () => {
-    expect([...rules.keys()].sort()).toEqual(['RolloutBudgetErrorRateMax', 'RolloutBudgetP95Max', 'RolloutErrorRate', 'RolloutFundSetup', 'RolloutLatencyP95', 'RolloutWizardCompletion']);
+    expect([...rules.keys()].sort()).toEqual([
+      'RolloutBudgetErrorRateMax',
+      'RolloutBudgetP95Max',
+      'RolloutErrorRate',
+      'RolloutFundSetup',
+      'RolloutLatencyP95',
+      'RolloutWizardCompletion',
+    ]);
   });
 
   it('labels rollback triggers critical and alert-only triggers and budgets warning', () => {
@@ -43,7 +60,8 @@ describe('buildAlertRules on the real plan', () => {
   it('compares the canary ratio with 1.5 × the baseline ratio over the trigger window, with the plan queries rendered per arm', () => {
     const metric = plan.canary!.metrics.find((m) => m.id === 'error_rate')!;
     if (metric.kind !== 'ratio') throw new Error('error_rate is a ratio');
-    const arm = (variant: string) => `(${renderQuery(metric.events, { variant, window: '10m' })}) / (${renderQuery(metric.total, { variant, window: '10m' })})`;
+    const arm = (variant: string) =>
+      `(${renderQuery(metric.events, { variant, window: '10m' })}) / (${renderQuery(metric.total, { variant, window: '10m' })})`;
     const total = (variant: string) => renderQuery(metric.total, { variant, window: '10m' });
     expect(rules.get('RolloutErrorRate')!.expr).toBe(
       `((${arm('reserves_v1.1')}) > ignoring(variant) 1.5 * (${arm('reserves_v1.0')})) and on() (${total('reserves_v1.1')}) >= 1000 and on() (${total('reserves_v1.0')}) >= 1000`,
@@ -87,7 +105,13 @@ describe('buildAlertRules on variations of the plan', () => {
 
   it('generates a heap rule only when the plan exports a heap series', () => {
     const config = withCanary((c) =>
-      c.phases[0]!.gates.push({ id: 'heap', kind: 'prometheus', query: 'max(nodejs_heap_size_used_bytes)', expect: '< 1e9', expectSeries: 'one' }),
+      c.phases[0]!.gates.push({
+        id: 'heap',
+        kind: 'prometheus',
+        query: 'max(nodejs_heap_size_used_bytes)',
+        expect: '< 1e9',
+        expectSeries: 'one',
+      }),
     );
     const heap = rulesOf(config).get('RolloutBudgetHeapDeltaMax');
     expect(heap?.expr).toBe('max by (instance) (delta(nodejs_heap_size_used_bytes[1h])) / 1048576 > 15');
@@ -100,7 +124,16 @@ describe('buildAlertRules on variations of the plan', () => {
   });
 
   it('combines above and below on one trigger with "or"', () => {
-    const config = withCanary((c) => c.triggers.splice(0, c.triggers.length, { id: 'band', metric: 'latency_p95', above: 400, below: 10, window: '5m', action: 'alert' }));
+    const config = withCanary((c) =>
+      c.triggers.splice(0, c.triggers.length, {
+        id: 'band',
+        metric: 'latency_p95',
+        above: 400,
+        below: 10,
+        window: '5m',
+        action: 'alert',
+      }),
+    );
     const rule = rulesOf(config, null).get('RolloutBand')!;
     expect(rule.expr).toMatch(/^\(\(.*\) > 400\) or \(\(.*\) < 10\)$/);
     expect(rule.labels.severity).toBe('warning');

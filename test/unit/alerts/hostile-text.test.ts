@@ -26,7 +26,11 @@ describe('escaping text for terminals', () => {
   });
 
   it('escapes identities in a result in place, and leaves multi-line fields their newlines', () => {
-    const result = { history: [{ actor: 'eve\nforged', reason: 'r\u001b[2J', note: 'two\nlines' }], lock: { actor: 'x\ny' }, at: new Date(0) };
+    const result = {
+      history: [{ actor: 'eve\nforged', reason: 'r\u001b[2J', note: 'two\nlines' }],
+      lock: { actor: 'x\ny' },
+      at: new Date(0),
+    };
     escapeIdentitiesInPlace(result);
     expect(result.history[0]).toEqual({ actor: 'eve\\nforged', reason: 'r\\e[2J', note: 'two\nlines' });
     expect(result.lock.actor).toBe('x\\ny');
@@ -36,15 +40,25 @@ describe('escaping text for terminals', () => {
     const { style, finish } = createMarkedStyle();
     const text = finish(escapeControl(`${style.red('fail')} \u001b[32mforged`));
     expect(text).toBe('\u001b[31mfail\u001b[39m \\e[32mforged');
-    const table = renderTable(['a', 'b'], [[style.green('ok'), 'x'], ['long cell', 'y']]);
+    const table = renderTable(
+      ['a', 'b'],
+      [
+        [style.green('ok'), 'x'],
+        ['long cell', 'y'],
+      ],
+    );
     expect(finish(table).split('\n')[1]).toBe('\u001b[32mok\u001b[39m         x');
   });
 });
 
 describe('alerts and dashboard with hostile names (validate rejects them; the generators still stay safe)', () => {
-  it('a release with a newline and ESC stays inside the rules file\'s header comment', () => {
+  it("a release with a newline and ESC stays inside the rules file's header comment", () => {
     const config = { ...structuredClone(loaded.config), release: 'v1\n- evil: x\u001b[31m' };
-    const text = renderRulesYaml(buildAlertRules(config, loaded.budget), { plan: 'plan\n- evil.yaml', budget: '.perf-budget.json', release: config.release });
+    const text = renderRulesYaml(buildAlertRules(config, loaded.budget), {
+      plan: 'plan\n- evil.yaml',
+      budget: '.perf-budget.json',
+      release: config.release,
+    });
     const doc = parseDocument(text);
     expect(doc.errors).toEqual([]);
     expect(Object.keys(doc.toJS() as object)).toEqual(['groups']);

@@ -64,6 +64,8 @@ describe('layering: nothing below src/commands imports it', () => {
       expect(upwardImports([{ file: path.join(SRC, 'lifecycle', 'x.ts'), text }]), text).toHaveLength(1);
     }
     // a same-named folder elsewhere is not the commands layer
-    expect(upwardImports([{ file: path.join(SRC, 'watch', 'x.ts'), text: "import { a } from './commands/a.js';" }])).toEqual([]);
+    expect(
+      upwardImports([{ file: path.join(SRC, 'watch', 'x.ts'), text: "import { a } from './commands/a.js';" }]),
+    ).toEqual([]);
   });
 });

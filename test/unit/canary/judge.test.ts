@@ -13,7 +13,15 @@ const canary = config.canary as NonNullable<typeof config.canary>;
 const errorRate = canary.metrics.find((m) => m.id === 'error_rate') as Extract<MetricConfig, { kind: 'ratio' }>;
 const ctx: JudgeContext = { canary: { ...canary, minSamples: 1000 }, budget: null };
 
-const answer = (v: number): QueryOutcome => ({ query: 'q', url: 'memory:', durationMs: 0, attempts: 1, kind: 'ok', resultType: 'vector', series: [{ labels: {}, values: [{ t: 0, v }] }] });
+const answer = (v: number): QueryOutcome => ({
+  query: 'q',
+  url: 'memory:',
+  durationMs: 0,
+  attempts: 1,
+  kind: 'ok',
+  resultType: 'vector',
+  series: [{ labels: {}, values: [{ t: 0, v }] }],
+});
 const ratio = (eb: number, tb: number, ec: number, tc: number): Collected => ({
   kind: 'ratio',
   baseline: { events: answer(eb), total: answer(tb) },
@@ -25,20 +33,41 @@ describe('judgeMetric: ratio metrics, table', () => {
   it.each([
     ['too few samples', ratio(10, 500, 10, 500), { verdict: 'inconclusive', inconclusive: 'too-few-samples' }],
     ['no traffic on the canary', ratio(10, 5000, 0, 0), { verdict: 'inconclusive', inconclusive: 'no-data' }],
-    ['more events than requests', ratio(10, 5000, 6000, 5000), { verdict: 'inconclusive', inconclusive: 'query-error' }],
+    [
+      'more events than requests',
+      ratio(10, 5000, 6000, 5000),
+      { verdict: 'inconclusive', inconclusive: 'query-error' },
+    ],
     ['a negative count', ratio(10, 5000, -1, 5000), { verdict: 'inconclusive', inconclusive: 'impossible-value' }],
-    ['an infinite count', ratio(10, 5000, Infinity, 5000), { verdict: 'inconclusive', inconclusive: 'impossible-value' }],
+    [
+      'an infinite count',
+      ratio(10, 5000, Infinity, 5000),
+      { verdict: 'inconclusive', inconclusive: 'impossible-value' },
+    ],
     ['equal arms', ratio(50, 5000, 50, 5000), { verdict: 'pass', relativeChange: 0 }],
   ])('%s', (_name, collected, expected) => {
     expect(judgeMetric(errorRate, collected, ctx)).toMatchObject(expected);
   });
 
   it('NaN and an empty answer are inconclusive with their own reasons, never a pass', () => {
-    const nan: QueryOutcome = { query: 'q', url: 'memory:', durationMs: 0, attempts: 1, kind: 'nan', series: [{ labels: {}, values: [{ t: 0, v: Number.NaN }] }] };
+    const nan: QueryOutcome = {
+      query: 'q',
+      url: 'memory:',
+      durationMs: 0,
+      attempts: 1,
+      kind: 'nan',
+      series: [{ labels: {}, values: [{ t: 0, v: Number.NaN }] }],
+    };
     const empty: QueryOutcome = { query: 'q', url: 'memory:', durationMs: 0, attempts: 1, kind: 'empty' };
     const c = ratio(10, 5000, 10, 5000) as Extract<Collected, { kind: 'ratio' }>;
-    expect(judgeMetric(errorRate, { ...c, canary: { ...c.canary, events: nan } }, ctx)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'nan' });
-    expect(judgeMetric(errorRate, { ...c, baseline: { ...c.baseline, total: empty } }, ctx)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no-data' });
+    expect(judgeMetric(errorRate, { ...c, canary: { ...c.canary, events: nan } }, ctx)).toMatchObject({
+      verdict: 'inconclusive',
+      inconclusive: 'nan',
+    });
+    expect(judgeMetric(errorRate, { ...c, baseline: { ...c.baseline, total: empty } }, ctx)).toMatchObject({
+      verdict: 'inconclusive',
+      inconclusive: 'no-data',
+    });
   });
 
   it('an absolute limit fails the canary even when the relative change is small', () => {
@@ -57,10 +86,17 @@ describe('judgeMetric: monotone in the effect (properties)', () => {
   });
 
   /** The metric judged on the same baseline with `start` canary errors, then with `extra` more. */
-  const beforeAndWorse = (metric: typeof errorRate, { tb, tc, rate, extra }: { tb: number; tc: number; rate: number; extra: number }, start: number) => {
+  const beforeAndWorse = (
+    metric: typeof errorRate,
+    { tb, tc, rate, extra }: { tb: number; tc: number; rate: number; extra: number },
+    start: number,
+  ) => {
     const eb = Math.round(tb * rate);
     const ec = Math.min(tc - extra, start);
-    return [judgeMetric(metric, ratio(eb, tb, ec, tc), ctx), judgeMetric(metric, ratio(eb, tb, ec + extra, tc), ctx)] as const;
+    return [
+      judgeMetric(metric, ratio(eb, tb, ec, tc), ctx),
+      judgeMetric(metric, ratio(eb, tb, ec + extra, tc), ctx),
+    ] as const;
   };
 
   it('more canary errors never lower the evidence of a regression: p-value and relative change move one way', () => {

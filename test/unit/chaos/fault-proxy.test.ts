@@ -70,7 +70,10 @@ describe('fault proxy', () => {
 
   beforeEach(async () => {
     echo = await startEcho();
-    proxy = await startFaultProxy({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: echo.port } });
+    proxy = await startFaultProxy({
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { host: '127.0.0.1', port: echo.port },
+    });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.socket.destroy();
@@ -157,7 +160,10 @@ describe('fault proxy', () => {
   });
 
   it('an unreachable target looks like a dropped connection', async () => {
-    const dead = await startFaultProxy({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 1 } });
+    const dead = await startFaultProxy({
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { host: '127.0.0.1', port: 1 },
+    });
     try {
       const c = await open(dead.listen.port);
       const { error } = await c.closed;

@@ -4,7 +4,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimIntent, cleanStaleIntent, intentPath, isProcessAlive, readIntent, releaseIntent, resolveIntentDir, type ChaosIntent } from '../../../src/chaos/intent.js';
+import {
+  claimIntent,
+  cleanStaleIntent,
+  intentPath,
+  isProcessAlive,
+  readIntent,
+  releaseIntent,
+  resolveIntentDir,
+  type ChaosIntent,
+} from '../../../src/chaos/intent.js';
 import { MEMORY_MARKER, startMemoryPressure } from '../../../src/chaos/memory-pressure.js';
 
 const HOST = 'test-host';
@@ -42,7 +51,13 @@ describe('write-ahead chaos intent', () => {
     const hog = await startMemoryPressure({ megabytes: 8, maxLifetimeMs: 60_000, experimentId: 'x' });
     const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
-      await claimIntent(dir, intent(await deadPid(), [{ pid: hog.pid, marker: MEMORY_MARKER }, { pid: unrelated.pid as number, marker: MEMORY_MARKER }]));
+      await claimIntent(
+        dir,
+        intent(await deadPid(), [
+          { pid: hog.pid, marker: MEMORY_MARKER },
+          { pid: unrelated.pid as number, marker: MEMORY_MARKER },
+        ]),
+      );
       const cleaned = await cleanStaleIntent(dir, HOST);
       expect(cleaned?.killed).toEqual([hog.pid]);
       await new Promise((r) => setTimeout(r, 100));

@@ -51,7 +51,9 @@ function clockProbe(clock: FakeClock, isActive: () => boolean, recoverAfterMs: n
       return { status: 'fail', reason: 'HTTP 503', durationMs: probeMs };
     }
     if (removedAt === null) removedAt = now;
-    return now - removedAt >= recoverAfterMs ? { status: 'pass', reason: 'HTTP 200', durationMs: probeMs } : { status: 'fail', reason: 'HTTP 503', durationMs: probeMs };
+    return now - removedAt >= recoverAfterMs
+      ? { status: 'pass', reason: 'HTTP 200', durationMs: probeMs }
+      : { status: 'fail', reason: 'HTTP 503', durationMs: probeMs };
   };
 }
 
@@ -74,7 +76,9 @@ describe('runExperiment', () => {
     expect(result.after.passes).toBe(3);
     expect(result.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['inject', 'remove', 'recovered']));
     expect(result.faultStartedAt).not.toBeNull();
-    expect(Date.parse(result.faultEndedAt as string) - Date.parse(result.faultStartedAt as string)).toBeGreaterThanOrEqual(5_000);
+    expect(
+      Date.parse(result.faultEndedAt as string) - Date.parse(result.faultStartedAt as string),
+    ).toBeGreaterThanOrEqual(5_000);
   });
 
   it('fails when the probe never passes a streak within the objective after the fault', async () => {
@@ -84,7 +88,9 @@ describe('runExperiment', () => {
     const probe = async (): Promise<ProbeOutcome> => {
       clock.advance(20);
       if (isActive()) injected = true;
-      return injected ? { status: 'fail', reason: 'connection lost for good', durationMs: 20 } : { status: 'pass', reason: 'ok', durationMs: 20 };
+      return injected
+        ? { status: 'fail', reason: 'connection lost for good', durationMs: 20 }
+        : { status: 'pass', reason: 'ok', durationMs: 20 };
     };
     const result = await runExperiment({ experiment: experiment({ recoveryObjective: '10s' }), driver, probe, clock });
     expect(result.verdict).toBe('fail');
@@ -142,16 +148,32 @@ describe('runExperiment', () => {
   it('an abort during the fault removes it at once and gives no verdict', async () => {
     const { driver, calls, isActive } = fakeDriver();
     const abort = new AbortController();
-    const realClock = { now: () => new Date(), sleep: (ms: number, signal?: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true }); }) };
+    const realClock = {
+      now: () => new Date(),
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((r) => {
+          const t = setTimeout(r, ms);
+          signal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+        }),
+    };
     const probe = async (): Promise<ProbeOutcome> => {
       if (isActive()) setTimeout(() => abort.abort(), 20);
       return { status: isActive() ? 'fail' : 'pass', reason: '', durationMs: 1 };
     };
-    const result = await runExperiment({ experiment: experiment({ duration: '1h' }), driver, probe, clock: realClock, signal: abort.signal, intervalMs: 10 });
+    const result = await runExperiment({
+      experiment: experiment({ duration: '1h' }),
+      driver,
+      probe,
+      clock: realClock,
+      signal: abort.signal,
+      intervalMs: 10,
+    });
     expect(result.verdict).toBe('aborted');
     expect(calls).toEqual(['prepare', 'inject', 'remove', 'close']);
     // The fault was removed on the abort, not at the end of its hour (the experiment's own timeline).
-    expect(Date.parse(result.faultEndedAt as string) - Date.parse(result.faultStartedAt as string)).toBeLessThan(3_600_000);
+    expect(Date.parse(result.faultEndedAt as string) - Date.parse(result.faultStartedAt as string)).toBeLessThan(
+      3_600_000,
+    );
   });
 });
 

@@ -17,7 +17,8 @@ describe('help', () => {
     for (const cmd of all) {
       const text = cmd.helpInformation();
       expect(text, cmd.name()).toContain('Global Options:');
-      for (const flag of ['-c, --config <file>', '--state <url>', '--json', '--no-color', '--actor <name>']) expect(text, `${cmd.name()} ${flag}`).toContain(flag);
+      for (const flag of ['-c, --config <file>', '--state <url>', '--json', '--no-color', '--actor <name>'])
+        expect(text, `${cmd.name()} ${flag}`).toContain(flag);
     }
   });
 
@@ -28,7 +29,11 @@ describe('help', () => {
       { name: 'action', description: 'list | show | run', required: true, variadic: false },
       { name: 'id', description: 'runbook id (the file name without .md)', required: false, variadic: false },
     ]);
-    expect(describeHelp(findCommand(program, ['status'])).options).toContainEqual({ flags: '--history <n>', description: 'history entries to show', default: 5 }); // parsed: the handler receives a number
+    expect(describeHelp(findCommand(program, ['status'])).options).toContainEqual({
+      flags: '--history <n>',
+      description: 'history entries to show',
+      default: 5,
+    }); // parsed: the handler receives a number
     expect(doc.globalOptions.map((o) => o.flags)).toContain('--state <url>');
     expect(findCommand(program, ['state', 'repair']).name()).toBe('repair');
   });

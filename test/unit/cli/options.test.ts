@@ -13,13 +13,21 @@ function sink() {
 async function run(args: string[]) {
   const out = sink();
   const err = sink();
-  const code = await runCli(['node', 'rollout', ...args], { PATH: process.env.PATH ?? '' }, { stdout: out.stream, stderr: err.stream }, (s) => s);
+  const code = await runCli(
+    ['node', 'rollout', ...args],
+    { PATH: process.env.PATH ?? '' },
+    { stdout: out.stream, stderr: err.stream },
+    (s) => s,
+  );
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
 function parsed(args: string[]): Selected {
   let selected: Selected | null = null;
-  const program = buildProgram('0.0.0', (s) => (selected = s), { writeOut: () => undefined, writeErr: () => undefined });
+  const program = buildProgram('0.0.0', (s) => (selected = s), {
+    writeOut: () => undefined,
+    writeErr: () => undefined,
+  });
   program.parse(['node', 'rollout', ...args]);
   if (!selected) throw new Error(`no command selected for ${args.join(' ')}`);
   return selected;
@@ -74,10 +82,12 @@ describe('bad option values are usage errors that name the flag', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it('the message is commander\'s, naming the option and saying what it expects', async () => {
+  it("the message is commander's, naming the option and saying what it expects", async () => {
     const r = await run(['simulate', '--effect', '0.5']);
     expect(r.stderr).toContain("option '--effect <x>' argument '0.5' is invalid. Expected a relative effect above 1");
-    expect((await run(['analyze', '--window', '31d'])).stderr).toContain("option '--window <duration>' argument '31d' is invalid. Expected a duration from 1s to 30d");
+    expect((await run(['analyze', '--window', '31d'])).stderr).toContain(
+      "option '--window <duration>' argument '31d' is invalid. Expected a duration from 1s to 30d",
+    );
   });
 
   it('with --json the refusal is one JSON document with E_USAGE', async () => {
@@ -103,10 +113,26 @@ describe('handlers receive parsed values', () => {
   it('simulate: whole numbers and rates as numbers, with their defaults; absent rates stay absent', () => {
     expect(parsed(['simulate']).options).toMatchObject({ stages: 1000, looks: 60, seed: 1 });
     const none = parsed(['simulate']).options;
-    for (const key of ['scenario', 'requestsPerLook', 'baselineRate', 'effect', 'canaryRate', 'overdispersion', 'autocorrelation']) expect(none[key], key).toBeUndefined();
-    expect(parsed(['simulate', '--stages', '300', '--looks', '1', '--requests-per-look', '200', '--seed', '-7']).options).toMatchObject({ stages: 300, looks: 1, requestsPerLook: 200, seed: -7 });
-    expect(parsed(['simulate', '--baseline-rate', '2e-2', '--canary-rate', '0.03']).options).toMatchObject({ baselineRate: 0.02, canaryRate: 0.03 });
-    expect(parsed(['simulate', '--effect', '1.5', '--overdispersion', '1', '--autocorrelation', '0']).options).toMatchObject({ effect: 1.5, overdispersion: 1, autocorrelation: 0 });
+    for (const key of [
+      'scenario',
+      'requestsPerLook',
+      'baselineRate',
+      'effect',
+      'canaryRate',
+      'overdispersion',
+      'autocorrelation',
+    ])
+      expect(none[key], key).toBeUndefined();
+    expect(
+      parsed(['simulate', '--stages', '300', '--looks', '1', '--requests-per-look', '200', '--seed', '-7']).options,
+    ).toMatchObject({ stages: 300, looks: 1, requestsPerLook: 200, seed: -7 });
+    expect(parsed(['simulate', '--baseline-rate', '2e-2', '--canary-rate', '0.03']).options).toMatchObject({
+      baselineRate: 0.02,
+      canaryRate: 0.03,
+    });
+    expect(
+      parsed(['simulate', '--effect', '1.5', '--overdispersion', '1', '--autocorrelation', '0']).options,
+    ).toMatchObject({ effect: 1.5, overdispersion: 1, autocorrelation: 0 });
     expect(parsed(['simulate', '--scenario', 'regression']).options).toMatchObject({ scenario: 'regression' });
   });
 
@@ -121,11 +147,23 @@ describe('handlers receive parsed values', () => {
   });
 
   it('switches as booleans, variadic options as lists, text as text', () => {
-    expect(parsed(['advance', '--override', '--reason', 'r', '--accept-config-change', '--dry-run']).options).toMatchObject({ override: true, reason: 'r', acceptConfigChange: true, dryRun: true });
-    expect(parsed(['preflight', '--phase', 'P1', '--only', 'a', 'b,c', '--junit', 'j.xml']).options).toMatchObject({ phase: 'P1', only: ['a', 'b,c'], junit: 'j.xml' });
-    expect(parsed(['flags', 'eval', 'f', '--key', 'u1', '--group', 'beta', '--attr', 'plan=pro']).options).toMatchObject({ key: 'u1', group: ['beta'], attr: ['plan=pro'] });
+    expect(
+      parsed(['advance', '--override', '--reason', 'r', '--accept-config-change', '--dry-run']).options,
+    ).toMatchObject({ override: true, reason: 'r', acceptConfigChange: true, dryRun: true });
+    expect(parsed(['preflight', '--phase', 'P1', '--only', 'a', 'b,c', '--junit', 'j.xml']).options).toMatchObject({
+      phase: 'P1',
+      only: ['a', 'b,c'],
+      junit: 'j.xml',
+    });
+    expect(
+      parsed(['flags', 'eval', 'f', '--key', 'u1', '--group', 'beta', '--attr', 'plan=pro']).options,
+    ).toMatchObject({ key: 'u1', group: ['beta'], attr: ['plan=pro'] });
     expect(parsed(['runbook', 'run', 'x', '--yes']).options).toMatchObject({ yes: true });
-    expect(parsed(['state', 'migrate', '--from', 'file:a', '--to', 'file:b', '--force']).options).toMatchObject({ from: 'file:a', to: 'file:b', force: true });
+    expect(parsed(['state', 'migrate', '--from', 'file:a', '--to', 'file:b', '--force']).options).toMatchObject({
+      from: 'file:a',
+      to: 'file:b',
+      force: true,
+    });
     expect(parsed(['state', 'repair', '--write', '--reason', 'r']).options).toMatchObject({ write: true, reason: 'r' });
     expect(parsed(['validate', '--no-cache']).options).toMatchObject({ cache: false });
   });

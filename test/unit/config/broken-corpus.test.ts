@@ -11,10 +11,16 @@ import { validateText } from '../../../src/config/validate-text.js';
  * reported (a consequence of another problem, reported as if it were news).
  */
 const dir = path.resolve(import.meta.dirname, '../../fixtures/broken');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expectations(text: string): Array<{ line: number; col: number; text: string }> {
-  return [...text.matchAll(/^# expect: (\d+):(\d+) (.+)$/gm)].map((m) => ({ line: Number(m[1]), col: Number(m[2]), text: m[3] as string }));
+  return [...text.matchAll(/^# expect: (\d+):(\d+) (.+)$/gm)].map((m) => ({
+    line: Number(m[1]),
+    col: Number(m[2]),
+    text: m[3] as string,
+  }));
 }
 
 describe('broken-config corpus', () => {
@@ -29,13 +35,20 @@ describe('broken-config corpus', () => {
     const errors = problems.filter((p) => p.severity !== 'warning');
     expect(errors.length, 'the file must not validate').toBeGreaterThan(0);
     // What a command sees: the loader refuses the plan as a whole (exit 2) with the same problems.
-    await expect(loadConfig({ file, cwd: dir, cacheDir: null })).rejects.toMatchObject({ code: 'E_CONFIG', problems: expect.arrayContaining(errors) });
+    await expect(loadConfig({ file, cwd: dir, cacheDir: null })).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      problems: expect.arrayContaining(errors),
+    });
     for (const e of expectations(text)) {
       const match = errors.find((p) => p.message.includes(e.text));
-      expect(match, `no problem mentions "${e.text}"; got:\n${errors.map((p) => `${p.line}:${p.col} ${p.message}`).join('\n')}`).toBeDefined();
+      expect(
+        match,
+        `no problem mentions "${e.text}"; got:\n${errors.map((p) => `${p.line}:${p.col} ${p.message}`).join('\n')}`,
+      ).toBeDefined();
       expect({ line: match?.line, col: match?.col }).toEqual({ line: e.line, col: e.col });
       expect(match?.file).toBe(file);
     }
-    for (const m of text.matchAll(/^# absent: (.+)$/gm)) expect(problems.map((p) => p.message).join('\n')).not.toContain(m[1]);
+    for (const m of text.matchAll(/^# absent: (.+)$/gm))
+      expect(problems.map((p) => p.message).join('\n')).not.toContain(m[1]);
   });
 });

@@ -7,7 +7,8 @@ import { REPO_ROOT } from '../../helpers/cli.js';
 
 async function project(): Promise<{ dir: string; cache: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rollout-cache-'));
-  for (const f of ['rollout.yaml', '.perf-budget.json']) await writeFile(path.join(dir, f), await readFile(path.join(REPO_ROOT, f)));
+  for (const f of ['rollout.yaml', '.perf-budget.json'])
+    await writeFile(path.join(dir, f), await readFile(path.join(REPO_ROOT, f)));
   return { dir, cache: path.join(dir, 'cache') };
 }
 
@@ -28,7 +29,9 @@ describe('the validated-plan cache', () => {
     expect(changedBudget.budget?.p95Max).toBe(350);
     const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
     await writeFile(path.join(dir, 'rollout.yaml'), plan.replace('percent: 25,', 'percent: 250,'));
-    await expect(loadConfig({ file: 'rollout.yaml', cwd: dir, cacheDir: cache })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(loadConfig({ file: 'rollout.yaml', cwd: dir, cacheDir: cache })).rejects.toMatchObject({
+      code: 'E_CONFIG',
+    });
   });
 
   it('a corrupt cache entry is ignored', async () => {

@@ -22,8 +22,10 @@ describe('validate: distribution metrics', () => {
     expect(problems.filter((p) => p.message.includes('latency') || p.message.includes('range'))).toEqual([]);
   });
 
-  it('warns, at the query, when a range query\'s range is longer than its step', async () => {
-    const { problems, lineOf } = await validateWith('      query: histogram_quantile(0.5, sum by (le) (rate(x_bucket{variant="{{variant}}"}[5m])))\n      step: 1m\n');
+  it("warns, at the query, when a range query's range is longer than its step", async () => {
+    const { problems, lineOf } = await validateWith(
+      '      query: histogram_quantile(0.5, sum by (le) (rate(x_bucket{variant="{{variant}}"}[5m])))\n      step: 1m\n',
+    );
     const warning = problems.find((p) => p.message.includes('longer than its step'));
     expect(warning).toMatchObject({ severity: 'warning', line: lineOf('rate(x_bucket') });
     expect(warning?.message).toContain('share 80 %');
@@ -31,16 +33,26 @@ describe('validate: distribution metrics', () => {
   });
 
   it('does not warn when the range equals the step (non-overlapping bins)', async () => {
-    const { problems } = await validateWith('      query: histogram_quantile(0.5, sum by (le) (rate(x_bucket{variant="{{variant}}"}[1m])))\n      step: 1m\n');
+    const { problems } = await validateWith(
+      '      query: histogram_quantile(0.5, sum by (le) (rate(x_bucket{variant="{{variant}}"}[1m])))\n      step: 1m\n',
+    );
     expect(problems.find((p) => p.message.includes('longer than its step'))).toBeUndefined();
   });
 
   it('warns when a histogram query is not grouped by le, and refuses a bad method or quantile', async () => {
-    const noLe = await validateWith('      method: histogram\n      query: sum(increase(x_bucket{variant="{{variant}}"}[{{window}}]))\n');
+    const noLe = await validateWith(
+      '      method: histogram\n      query: sum(increase(x_bucket{variant="{{variant}}"}[{{window}}]))\n',
+    );
     expect(noLe.problems.find((p) => p.message.includes('group by `le`'))).toMatchObject({ severity: 'warning' });
     const badMethod = await validateWith('      method: buckets\n      query: x{variant="{{variant}}"}\n');
-    expect(badMethod.problems.some((p) => p.severity !== 'warning' && p.line === badMethod.lineOf('method: buckets'))).toBe(true);
-    const badQuantile = await validateWith('      method: histogram\n      query: sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))\n      quantile: 1.5\n');
-    expect(badQuantile.problems.some((p) => p.severity !== 'warning' && p.line === badQuantile.lineOf('quantile: 1.5'))).toBe(true);
+    expect(
+      badMethod.problems.some((p) => p.severity !== 'warning' && p.line === badMethod.lineOf('method: buckets')),
+    ).toBe(true);
+    const badQuantile = await validateWith(
+      '      method: histogram\n      query: sum by (le) (increase(x_bucket{variant="{{variant}}"}[{{window}}]))\n      quantile: 1.5\n',
+    );
+    expect(
+      badQuantile.problems.some((p) => p.severity !== 'warning' && p.line === badQuantile.lineOf('quantile: 1.5')),
+    ).toBe(true);
   });
 });

@@ -82,8 +82,26 @@ describe('templates render with the values each command passes', () => {
   });
 
   it('a prometheus gate substitutes {{release}} at run time (it failed with "no value was given")', async () => {
-    const ctx = { planDir: REPO_ROOT, env: {}, clock: systemClock, redact: (s: string) => s, release: 'v2.1.0', phase: 'P0', state: null } as GateContext;
-    const outcome = await judgePrometheusGate({ id: 'g', kind: 'prometheus', query: 'up{release="{{release}}"}[{{window}}]', expect: '< 1', window: '1h30m', expectSeries: 'one' }, ctx);
+    const ctx = {
+      planDir: REPO_ROOT,
+      env: {},
+      clock: systemClock,
+      redact: (s: string) => s,
+      release: 'v2.1.0',
+      phase: 'P0',
+      state: null,
+    } as GateContext;
+    const outcome = await judgePrometheusGate(
+      {
+        id: 'g',
+        kind: 'prometheus',
+        query: 'up{release="{{release}}"}[{{window}}]',
+        expect: '< 1',
+        window: '1h30m',
+        expectSeries: 'one',
+      },
+      ctx,
+    );
     expect(outcome.reason).not.toBe('config');
     expect(outcome.evidence).toMatchObject({ source: 'up{release="v2.1.0"}[1h30m]' });
   });

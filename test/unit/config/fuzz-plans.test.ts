@@ -25,10 +25,96 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 
 const VALID_DURATIONS = ['1h30m', '10m', '48h', '7d', '1d12h', '90s', '1m500ms', '2w', '5m', '1s'];
-const DURATIONS = ['30d', '25d', '24d', '99999999999999999999d', '1h30m', '30m1h', '1m1m', '0s', '0ms', '1ms', '500ms', '7d', '2w', '48h', '10m', '5y', '1d24h', ''];
-const TEMPLATES = ['{{release}}', '{{variant}}', '{{window}}', '{{ window', '{{nope}}', '`{{variant}}`', '"{{variant}}"', "'{{release}}'", '[{{window}}]', '{{variant}}', '=~"{{variant}}"', '# {{x}}', '}}{{', '{{release}}`'];
-const PATHS = ['/dev/zero', '/dev/urandom', '.', '..', '/tmp', '../../etc/passwd', 'flags/../../x.json', '', ' ', 'a\nb', 'ü/🚀.json'];
-const NASTY = ['\u001b[31m', '\n', '\r\n', '\u0000', '\u0085', '\u009b2J', '\u202e', '\u2066', '\ufeff', '\ud83d\ude80', 'ı', 'ǅ', '\t', '"', "'", '`', '\\', '*&a', '!tag', '%', '@', '---', '...', '- ', ': ', '#', '{', '[', 'baseline * 1.5', 'budget.p95Max', '.nan', '.inf', '1e400', '-0', '0x10', '~', 'null', 'true', 'y'];
+const DURATIONS = [
+  '30d',
+  '25d',
+  '24d',
+  '99999999999999999999d',
+  '1h30m',
+  '30m1h',
+  '1m1m',
+  '0s',
+  '0ms',
+  '1ms',
+  '500ms',
+  '7d',
+  '2w',
+  '48h',
+  '10m',
+  '5y',
+  '1d24h',
+  '',
+];
+const TEMPLATES = [
+  '{{release}}',
+  '{{variant}}',
+  '{{window}}',
+  '{{ window',
+  '{{nope}}',
+  '`{{variant}}`',
+  '"{{variant}}"',
+  "'{{release}}'",
+  '[{{window}}]',
+  '{{variant}}',
+  '=~"{{variant}}"',
+  '# {{x}}',
+  '}}{{',
+  '{{release}}`',
+];
+const PATHS = [
+  '/dev/zero',
+  '/dev/urandom',
+  '.',
+  '..',
+  '/tmp',
+  '../../etc/passwd',
+  'flags/../../x.json',
+  '',
+  ' ',
+  'a\nb',
+  'ü/🚀.json',
+];
+const NASTY = [
+  '\u001b[31m',
+  '\n',
+  '\r\n',
+  '\u0000',
+  '\u0085',
+  '\u009b2J',
+  '\u202e',
+  '\u2066',
+  '\ufeff',
+  '\ud83d\ude80',
+  'ı',
+  'ǅ',
+  '\t',
+  '"',
+  "'",
+  '`',
+  '\\',
+  '*&a',
+  '!tag',
+  '%',
+  '@',
+  '---',
+  '...',
+  '- ',
+  ': ',
+  '#',
+  '{',
+  '[',
+  'baseline * 1.5',
+  'budget.p95Max',
+  '.nan',
+  '.inf',
+  '1e400',
+  '-0',
+  '0x10',
+  '~',
+  'null',
+  'true',
+  'y',
+];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Op =
@@ -38,9 +124,17 @@ type Op =
   | { kind: 'splice'; at: number; text: string; offset: number }
   | { kind: 'duration'; at: number; value: string }
   | { kind: 'restring'; at: number; value: string };
-type TextOp = { kind: 'insert'; offset: number; text: string } | { kind: 'truncate'; offset: number } | { kind: 'append'; text: string } | { kind: 'deep'; depth: number; flow: boolean };
+type TextOp =
+  | { kind: 'insert'; offset: number; text: string }
+  | { kind: 'truncate'; offset: number }
+  | { kind: 'append'; text: string }
+  | { kind: 'deep'; depth: number; flow: boolean };
 
-const nasty = fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
+const nasty = fc.oneof(
+  fc.constantFrom(...NASTY),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 8 }),
+);
 const scalar: fc.Arbitrary<Json> = fc.oneof(
   nasty,
   fc.constantFrom(...DURATIONS, ...TEMPLATES),
@@ -52,7 +146,12 @@ const scalar: fc.Arbitrary<Json> = fc.oneof(
 const value: fc.Arbitrary<Json> = fc.oneof(
   { weight: 6, arbitrary: scalar },
   { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('id', 'kind', 'window', 'query', 'x', 'percent', 'run'), scalar, { maxKeys: 3 }) as fc.Arbitrary<Json> },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(fc.constantFrom('id', 'kind', 'window', 'query', 'x', 'percent', 'run'), scalar, {
+      maxKeys: 3,
+    }) as fc.Arbitrary<Json>,
+  },
   { weight: 1, arbitrary: fc.nat({ max: 60 }).map((depth) => nest(depth)) },
 );
 // Weighted towards mutations that keep the plan's shape, so that many plans get past validate and
@@ -61,15 +160,61 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...TEMPLATES, ...NASTY), nasty), offset: fc.nat() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('duration' as const), at: fc.nat(), value: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...VALID_DURATIONS) }, fc.constantFrom(...DURATIONS)) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('restring' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...PATHS, ...NASTY), fc.string({ unit: 'grapheme', maxLength: 20 })) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), text: fc.constantFrom(',r="{{release}}"', ' or vector(0)', ' * 1', '{{window}}', ',v=~"{{variant}}"', 'é', '🚀', '\\'), offset: fc.nat() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('splice' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...TEMPLATES, ...NASTY), nasty),
+      offset: fc.nat(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('duration' as const),
+      at: fc.nat(),
+      value: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...VALID_DURATIONS) }, fc.constantFrom(...DURATIONS)),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('restring' as const),
+      at: fc.nat(),
+      value: fc.oneof(fc.constantFrom(...PATHS, ...NASTY), fc.string({ unit: 'grapheme', maxLength: 20 })),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('splice' as const),
+      at: fc.nat(),
+      text: fc.constantFrom(
+        ',r="{{release}}"',
+        ' or vector(0)',
+        ' * 1',
+        '{{window}}',
+        ',v=~"{{variant}}"',
+        'é',
+        '🚀',
+        '\\',
+      ),
+      offset: fc.nat(),
+    }),
+  },
 );
 const textOp: fc.Arbitrary<TextOp> = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), offset: fc.nat(), text: fc.oneof(fc.constantFrom(...NASTY, '\n---\n', '\n  - - - - x\n', '&a [*a, *a]', '<<: *a\n'), nasty) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    offset: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...NASTY, '\n---\n', '\n  - - - - x\n', '&a [*a, *a]', '<<: *a\n'), nasty),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), offset: fc.nat() }),
-  fc.record({ kind: fc.constant('append' as const), text: fc.constantFrom('---\nversion: 1\n', 'x: 1\n', '\u0000', `pad: "${'x'.repeat(1024 * 1024)}"\n`) }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    text: fc.constantFrom('---\nversion: 1\n', 'x: 1\n', '\u0000', `pad: "${'x'.repeat(1024 * 1024)}"\n`),
+  }),
   fc.record({ kind: fc.constant('deep' as const), depth: fc.constantFrom(31, 33, 200, 20_000), flow: fc.boolean() }),
 );
 const mutation = fc.record({
@@ -111,8 +256,21 @@ function applyOp(root: Json, o: Op): void {
   const strings = all.filter((s) => typeof textAt(s) === 'string');
   // Durations replace durations and splices mostly go into templates, so the plan keeps its shape.
   const durations = strings.filter((s) => /^\d+(ms|s|m|h|d|w)/.test(textAt(s) as string));
-  const templates = strings.filter((s) => (textAt(s) as string).includes('{{') || (o.at % 3 === 0 && /^(canary|baseline|release)$/.test(String(s[1]))));
-  const pool = o.kind === 'duration' ? (durations.length ? durations : strings) : o.kind === 'splice' ? (o.at % 4 === 0 || !templates.length ? strings : templates) : o.kind === 'restring' ? strings : all;
+  const templates = strings.filter(
+    (s) => (textAt(s) as string).includes('{{') || (o.at % 3 === 0 && /^(canary|baseline|release)$/.test(String(s[1]))),
+  );
+  const pool =
+    o.kind === 'duration'
+      ? durations.length
+        ? durations
+        : strings
+      : o.kind === 'splice'
+        ? o.at % 4 === 0 || !templates.length
+          ? strings
+          : templates
+        : o.kind === 'restring'
+          ? strings
+          : all;
   const slot = pool[o.at % Math.max(1, pool.length)];
   if (!slot) return;
   const [parent, key] = slot as [Record<string | number, Json>, string | number];
@@ -135,7 +293,9 @@ function applyText(text: string, t: TextOp | null): string {
   }
   if (t.kind === 'truncate') return text.slice(0, t.offset % (text.length + 1));
   if (t.kind === 'append') return text + t.text;
-  const deep = t.flow ? `${'['.repeat(t.depth)}${']'.repeat(t.depth)}` : `\n${Array.from({ length: Math.min(t.depth, 400) }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} x`;
+  const deep = t.flow
+    ? `${'['.repeat(t.depth)}${']'.repeat(t.depth)}`
+    : `\n${Array.from({ length: Math.min(t.depth, 400) }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} x`;
   return text.replace(/^phases:/m, `deep: ${deep}\nphases:`);
 }
 
@@ -143,7 +303,10 @@ let bases: Record<'repo' | 'mini', Json>;
 let work: string;
 
 beforeAll(async () => {
-  bases = { repo: parse(await readFile(path.join(REPO_ROOT, 'rollout.yaml'), 'utf8')) as Json, mini: parse(miniPlan()) as Json };
+  bases = {
+    repo: parse(await readFile(path.join(REPO_ROOT, 'rollout.yaml'), 'utf8')) as Json,
+    mini: parse(miniPlan()) as Json,
+  };
   work = await mkdtemp(path.join(tmpdir(), 'rollout-fuzz-'));
   await cp(path.join(REPO_ROOT, '.perf-budget.json'), path.join(work, '.perf-budget.json'));
 });
@@ -177,9 +340,14 @@ const OFFLINE_GATES = new Set(['prometheus', 'file', 'soak', 'manual']);
 function commandsFor(text: string): string[][] {
   const commands = [['validate', '--no-cache'], ['plan', '--json'], ['alerts'], ['dashboard']];
   const doc = parseLoosely(text);
-  const phase = Array.isArray(doc?.phases) ? doc.phases.find((p) => Array.isArray(p?.gates) && p.gates.some((g) => OFFLINE_GATES.has(String(g?.kind)))) : undefined;
-  const ids = (phase?.gates ?? []).filter((g) => OFFLINE_GATES.has(String(g?.kind)) && typeof g.id === 'string').map((g) => g.id as string);
-  if (phase && typeof phase.id === 'string' && ids.length > 0) commands.push(['preflight', '--phase', phase.id, '--only', ...ids]);
+  const phase = Array.isArray(doc?.phases)
+    ? doc.phases.find((p) => Array.isArray(p?.gates) && p.gates.some((g) => OFFLINE_GATES.has(String(g?.kind))))
+    : undefined;
+  const ids = (phase?.gates ?? [])
+    .filter((g) => OFFLINE_GATES.has(String(g?.kind)) && typeof g.id === 'string')
+    .map((g) => g.id as string);
+  if (phase && typeof phase.id === 'string' && ids.length > 0)
+    commands.push(['preflight', '--phase', phase.id, '--only', ...ids]);
   return commands;
 }
 
@@ -197,7 +365,10 @@ async function runInProcess(planFile: string, args: string[]): Promise<{ code: n
   const argv = ['node', 'rollout', '-c', planFile, '--state', `file:${path.join(work, '.rollout')}`, ...args];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(-1), PER_COMMAND_MS)));
-  const code = await Promise.race([runCli(argv, env, { stdout: stdout.stream, stderr: stderr.stream }, createRedactor(env)), timeout]);
+  const code = await Promise.race([
+    runCli(argv, env, { stdout: stdout.stream, stderr: stderr.stream }, createRedactor(env)),
+    timeout,
+  ]);
   clearTimeout(timer);
   return { code, out: stdout.text() + stderr.text(), ms: Date.now() - started };
 }
@@ -224,7 +395,13 @@ describe('fuzzed plans', () => {
           if (rejected) break;
         }
       }),
-      { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: false },
+      {
+        numRuns: RUNS,
+        ...(SEED !== undefined ? { seed: SEED } : {}),
+        endOnFailure: true,
+        interruptAfterTimeLimit: 50_000,
+        markInterruptAsFailure: false,
+      },
     );
     expect(cases).toBeGreaterThan(0);
     console.log(`fuzz: ${cases} command runs; exit codes ${JSON.stringify(Object.fromEntries(codes))}`);
@@ -238,7 +415,11 @@ describe('fuzzed plans', () => {
         const text = planText(m);
         await writeFile(path.join(dir, 'rollout.yaml'), text);
         for (const args of [['validate'], ['alerts'], ['dashboard']]) {
-          const r = await spawnCli(args, { cwd: dir, env: { ROLLOUT_NO_CACHE: '1', HOME: dir }, timeoutMs: PER_COMMAND_MS });
+          const r = await spawnCli(args, {
+            cwd: dir,
+            env: { ROLLOUT_NO_CACHE: '1', HOME: dir },
+            timeoutMs: PER_COMMAND_MS,
+          });
           const where = `${args.join(' ')} → exit ${r.code}\n${(r.stdout + r.stderr).slice(0, 2000)}`;
           if (r.code === null || !DOCUMENTED.has(r.code)) throw new Error(`undocumented exit or timeout: ${where}`);
           if (STACK.test(r.stderr)) throw new Error(`stack trace: ${where}`);

@@ -45,12 +45,15 @@ describe('reading a plan file safely (-c)', () => {
   it('the fast path reads flags[].publish before validation; a timeout the schema would refuse becomes the default', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'rollout.yaml');
-    const plan = (publish: string) => `version: 1\nrelease: r\nflags:\n  - key: a\n    variants: { new: "on", fallback: "off" }\n    publish: ${publish}\nphases: []\n`;
+    const plan = (publish: string) =>
+      `version: 1\nrelease: r\nflags:\n  - key: a\n    variants: { new: "on", fallback: "off" }\n    publish: ${publish}\nphases: []\n`;
     const publishOf = async (publish: string) => {
       await writeFile(file, plan(publish));
       return (await readRawPlan(file)).targets[0]?.publish;
     };
-    expect(await publishOf('{ run: [kubectl, apply, -k, flags/], env: [KUBECONFIG, 3], timeout: 20s, cwd: deploy }')).toEqual({ run: ['kubectl', 'apply', '-k', 'flags/'], env: ['KUBECONFIG'], timeout: '20s', cwd: 'deploy' });
+    expect(
+      await publishOf('{ run: [kubectl, apply, -k, flags/], env: [KUBECONFIG, 3], timeout: 20s, cwd: deploy }'),
+    ).toEqual({ run: ['kubectl', 'apply', '-k', 'flags/'], env: ['KUBECONFIG'], timeout: '20s', cwd: 'deploy' });
     expect((await publishOf('{ run: [kubectl], timeout: 2h }'))?.timeout).toBe('30s');
     expect((await publishOf('{ run: [kubectl], timeout: soon }'))?.timeout).toBe('30s');
     expect((await publishOf('{ run: [kubectl] }'))?.timeout).toBe('30s');
@@ -94,7 +97,10 @@ describe('reading a plan file safely (-c)', () => {
 
   it('never echoes a mistaken .env file in the error', async () => {
     const dir = await tempDir();
-    await writeFile(path.join(dir, '.env'), 'DATABASE_PASSWORD=hunter2-hunter2-hunter2\nAPI_TOKEN=abcdefabcdefabcdef\n');
+    await writeFile(
+      path.join(dir, '.env'),
+      'DATABASE_PASSWORD=hunter2-hunter2-hunter2\nAPI_TOKEN=abcdefabcdefabcdef\n',
+    );
     const error = await rejection(loadConfig({ file: '.env', cwd: dir }));
     const all = JSON.stringify(error) + error.message;
     expect(all).toContain('the file is not a rollout plan');
@@ -105,7 +111,15 @@ describe('reading a plan file safely (-c)', () => {
   it('a file gate naming a FIFO or /dev/zero fails at once instead of hanging or reading 512 MB', async () => {
     const dir = await tempDir();
     execFileSync('mkfifo', [path.join(dir, 'CHANGELOG.md')]);
-    const ctx = { planDir: dir, env: {}, clock: systemClock, redact: (t: string) => t, release: 'v1', phase: 'P0', state: null } as GateContext;
+    const ctx = {
+      planDir: dir,
+      env: {},
+      clock: systemClock,
+      redact: (t: string) => t,
+      release: 'v1',
+      phase: 'P0',
+      state: null,
+    } as GateContext;
     for (const file of ['CHANGELOG.md', '/dev/zero']) {
       const outcome = await judgeFileGate({ id: 'c', kind: 'file', path: file, contains: '{{release}}' }, ctx);
       expect(outcome.verdict).toBe('fail');

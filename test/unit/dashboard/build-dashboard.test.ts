@@ -3,7 +3,12 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { RawConfig } from '../../../src/config/schema.js';
 import { runDashboard } from '../../../src/commands/dashboard.js';
 import type { Ctx } from '../../../src/context.js';
-import { buildDashboard, toDashboardUid, type GrafanaDashboard, type GrafanaPanel } from '../../../src/dashboard/index.js';
+import {
+  buildDashboard,
+  toDashboardUid,
+  type GrafanaDashboard,
+  type GrafanaPanel,
+} from '../../../src/dashboard/index.js';
 import { systemClock } from '../../../src/lifecycle/clock.js';
 import { renderQuery } from '../../../src/metrics/promql.js';
 import { createRedactor } from '../../../src/output/redact.js';
@@ -18,7 +23,9 @@ function assertValidDashboard(d: GrafanaDashboard): void {
   expect(typeof d.title).toBe('string');
   expect(d.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
   expect(d.schemaVersion).toBeGreaterThanOrEqual(36);
-  expect(d.templating.list.some((v) => v.type === 'datasource' && v.query === 'prometheus' && v.name === 'datasource')).toBe(true);
+  expect(
+    d.templating.list.some((v) => v.type === 'datasource' && v.query === 'prometheus' && v.name === 'datasource'),
+  ).toBe(true);
   const ids = d.panels.map((p) => p.id);
   expect(new Set(ids).size).toBe(ids.length);
   for (const p of d.panels) {
@@ -64,10 +71,18 @@ describe('buildDashboard on the real plan', () => {
 
   it('has the golden signals: latency p50/p95, traffic, errors, saturation', () => {
     expect(panel('Latency p50 / p95').targets!.map((t) => t.legendFormat)).toEqual(['p50', 'p95']);
-    expect(panel('Latency p50 / p95').targets![1]!.expr).toBe('1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[$__rate_interval])))');
-    expect(panel('Traffic').targets!.map((t) => t.expr)).toEqual(['sum(rate(http_requests_total[$__rate_interval]))', 'sum by (variant) (rate(http_requests_total[$__rate_interval]))']);
+    expect(panel('Latency p50 / p95').targets![1]!.expr).toBe(
+      '1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[$__rate_interval])))',
+    );
+    expect(panel('Traffic').targets!.map((t) => t.expr)).toEqual([
+      'sum(rate(http_requests_total[$__rate_interval]))',
+      'sum by (variant) (rate(http_requests_total[$__rate_interval]))',
+    ]);
     expect(panel('Requests/s now').type).toBe('stat');
-    expect(panel('Errors (5xx share)').fieldConfig!.defaults.thresholds!.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 0.01 }]);
+    expect(panel('Errors (5xx share)').fieldConfig!.defaults.thresholds!.steps).toEqual([
+      { color: 'green', value: null },
+      { color: 'red', value: 0.01 },
+    ]);
     expect(panel('Saturation: resident memory').targets![0]!.expr).toContain('process_resident_memory_bytes');
     expect(panel('Saturation: CPU').targets![0]!.expr).toContain('process_cpu_seconds_total');
   });
@@ -75,15 +90,28 @@ describe('buildDashboard on the real plan', () => {
   it('charts each Prometheus canary metric as the plan query rendered for each arm', () => {
     const canary = plan.canary!;
     const charted = plan.canary!.metrics.filter((m) => m.kind !== 'threshold' || m.source === 'prometheus');
-    expect(charted.map((m) => m.id)).toEqual(['error_rate', 'latency_p95', 'latency', 'wizard_completion_rate', 'fund_setup_success_rate']);
-    const windows: Record<string, string> = { error_rate: '10m', latency_p95: '5m', latency: '30m', wizard_completion_rate: '15m', fund_setup_success_rate: '30m' };
+    expect(charted.map((m) => m.id)).toEqual([
+      'error_rate',
+      'latency_p95',
+      'latency',
+      'wizard_completion_rate',
+      'fund_setup_success_rate',
+    ]);
+    const windows: Record<string, string> = {
+      error_rate: '10m',
+      latency_p95: '5m',
+      latency: '30m',
+      wizard_completion_rate: '15m',
+      fund_setup_success_rate: '30m',
+    };
     for (const m of charted) {
       const targets = panel(`${m.id}: canary vs baseline`).targets!;
       const render = (variant: string) => {
         const vars = { variant, window: windows[m.id]! };
         if (m.kind === 'ratio') return `(${renderQuery(m.events, vars)}) / (${renderQuery(m.total, vars)})`;
         // A histogram metric is charted as the quantile it judges, in the metric's unit.
-        if (m.kind === 'distribution' && m.method === 'histogram') return `${m.scale} * histogram_quantile(${m.quantile}, ${renderQuery(m.query, vars)})`;
+        if (m.kind === 'distribution' && m.method === 'histogram')
+          return `${m.scale} * histogram_quantile(${m.quantile}, ${renderQuery(m.query, vars)})`;
         return renderQuery(m.query!, vars);
       };
       expect(targets[0]!.expr).toBe(render(canary.arms.canary));
@@ -96,7 +124,10 @@ describe('buildDashboard on the real plan', () => {
 
   it('draws the limits: the p95 budget as a threshold line, relative triggers as a dashed baseline × factor series', () => {
     const p95 = panel('latency_p95: canary vs baseline');
-    expect(p95.fieldConfig!.defaults.thresholds!.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 400 }]);
+    expect(p95.fieldConfig!.defaults.thresholds!.steps).toEqual([
+      { color: 'green', value: null },
+      { color: 'red', value: 400 },
+    ]);
     expect(p95.fieldConfig!.defaults.unit).toBe('ms');
     const errors = panel('error_rate: canary vs baseline');
     expect(errors.fieldConfig!.defaults.thresholds!.steps.at(-1)).toEqual({ color: 'red', value: 0.02 });
@@ -105,7 +136,10 @@ describe('buildDashboard on the real plan', () => {
     expect(line.expr).toBe(`1.5 * (${errors.targets![1]!.expr})`);
     expect(errors.fieldConfig!.overrides[0]!.matcher.options).toBe(line.legendFormat);
     const completion = panel('wizard_completion_rate: canary vs baseline');
-    expect(completion.fieldConfig!.defaults.thresholds!.steps).toEqual([{ color: 'red', value: null }, { color: 'green', value: 0.95 }]);
+    expect(completion.fieldConfig!.defaults.thresholds!.steps).toEqual([
+      { color: 'red', value: null },
+      { color: 'green', value: 0.95 },
+    ]);
     expect(completion.targets![2]!.expr).toMatch(/^0\.9 \* \(/);
   });
 });

@@ -14,7 +14,8 @@ afterEach(async () => {
 });
 
 const GROUPS = ['beta_users', 'internal'];
-const lastMinutes = (f: DemoFixture, variant: string, minutes: number) => f.app.ledger.sum('requests', variant, f.clock.now().getTime(), minutes * MINUTE_MS).value;
+const lastMinutes = (f: DemoFixture, variant: string, minutes: number) =>
+  f.app.ledger.sum('requests', variant, f.clock.now().getTime(), minutes * MINUTE_MS).value;
 
 describe('simulated application', () => {
   it('at a 25 % stage about 25 % of users outside the groups get the new variant, group members all do, and traffic follows', async () => {
@@ -37,9 +38,15 @@ describe('simulated application', () => {
 
   it('decides each user exactly as flagd-core evaluates that user', async () => {
     const users = createUsers(500, { internal: 0.1, beta_users: 0.1 }, createPrng(3));
-    const doc = buildFlagDocument([{ key: FLAG, newVariant: NEW, fallbackVariant: FALLBACK, percent: 5, groups: ['internal'], killSwitch: false }]);
+    const doc = buildFlagDocument([
+      { key: FLAG, newVariant: NEW, fallbackVariant: FALLBACK, percent: 5, groups: ['internal'], killSwitch: false },
+    ]);
     const assigned = assignVariants(doc, FLAG, users, NEW);
-    users.forEach((u, i) => expect(assigned[i] ? NEW : FALLBACK).toBe(evaluateFlag(doc, FLAG, { targetingKey: u.key, groups: u.groups }).variant));
+    users.forEach((u, i) =>
+      expect(assigned[i] ? NEW : FALLBACK).toBe(
+        evaluateFlag(doc, FLAG, { targetingKey: u.key, groups: u.groups }).variant,
+      ),
+    );
     expect(users.some((u, i) => u.groups.includes('beta_users') && !assigned[i])).toBe(true); // beta is not a group of this stage
   });
 
@@ -66,7 +73,8 @@ describe('simulated application', () => {
       const f = await createDemoFixture({ seed, users: 3000, requestsPerMinute: 2000 });
       try {
         await f.setStage(25, GROUPS);
-        if (regressAfterMinutes !== null) f.app.injectRegression(REGRESSION_PROFILE, f.clock.now().getTime() + regressAfterMinutes * MINUTE_MS);
+        if (regressAfterMinutes !== null)
+          f.app.injectRegression(REGRESSION_PROFILE, f.clock.now().getTime() + regressAfterMinutes * MINUTE_MS);
         await f.clock.simulate(30 * MINUTE_MS);
         const at = f.clock.now().getTime();
         const rate = (v: string, from: number, to: number) => {
@@ -74,7 +82,12 @@ describe('simulated application', () => {
           const end = at - (30 - to) * MINUTE_MS;
           return f.app.ledger.sum('errors', v, end, window).value / f.app.ledger.sum('requests', v, end, window).value;
         };
-        return { totals: f.app.ledger.totals(), before: rate(NEW, 0, 15), after: rate(NEW, 15, 30), baselineAfter: rate(FALLBACK, 15, 30) };
+        return {
+          totals: f.app.ledger.totals(),
+          before: rate(NEW, 0, 15),
+          after: rate(NEW, 15, 30),
+          baselineAfter: rate(FALLBACK, 15, 30),
+        };
       } finally {
         await f.remove();
       }

@@ -45,7 +45,8 @@ describe('simulated metrics source', () => {
     const source = createSimulatedSource({ ledger: handMadeLedger(), config, now: () => new Date(T) });
     const errorRate = config.canary?.metrics.find((m) => m.id === 'error_rate');
     if (errorRate?.kind !== 'ratio') throw new Error('plan changed');
-    const ask = (template: string, variant: string, window: string) => source.instant(renderQuery(template, { variant, window, release: config.release }), { time: new Date(T) });
+    const ask = (template: string, variant: string, window: string) =>
+      source.instant(renderQuery(template, { variant, window, release: config.release }), { time: new Date(T) });
     expect(valueOf(await ask(errorRate.total, NEW, '30m'))).toBe(465);
     expect(valueOf(await ask(errorRate.total, FALLBACK, '10m'))).toBe(55);
     expect(valueOf(await ask(errorRate.events, NEW, '10m'))).toBe(10);
@@ -74,7 +75,10 @@ describe('simulated metrics source', () => {
     expect(valueOf(await gate('p95-baseline'))).toBeCloseTo(0.2995, 8); // seconds
     const latency = config.canary?.metrics.find((m) => m.id === 'latency');
     if (latency?.kind !== 'distribution') throw new Error('plan changed');
-    const range = await source.range(renderQuery(latency.query, { variant: NEW, window: '30m', release: config.release }), { start: new Date(T - 30 * MINUTE_MS), end: new Date(T), stepSeconds: 60 });
+    const range = await source.range(
+      renderQuery(latency.query, { variant: NEW, window: '30m', release: config.release }),
+      { start: new Date(T - 30 * MINUTE_MS), end: new Date(T), stepSeconds: 60 },
+    );
     if (range.kind !== 'ok') throw new Error(range.kind);
     // Points whose 5-minute window holds traffic: the first one (T − 30m) has none and is absent.
     expect(range.series[0]?.values).toHaveLength(30);
@@ -93,9 +97,14 @@ describe('simulated metrics source', () => {
       'up',
     ];
     for (const q of unknown) expect((await source.instant(q, { time: new Date(T) })).kind, q).toBe('not-recorded');
-    expect((await source.range('up', { start: new Date(T - MINUTE_MS), end: new Date(T), stepSeconds: 60 })).kind).toBe('not-recorded');
+    expect((await source.range('up', { start: new Date(T - MINUTE_MS), end: new Date(T), stepSeconds: 60 })).kind).toBe(
+      'not-recorded',
+    );
     // A known query over a window with no traffic: no series, like Prometheus.
-    const total = renderQuery('sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))', { variant: NEW, window: '10m' });
+    const total = renderQuery('sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))', {
+      variant: NEW,
+      window: '10m',
+    });
     expect((await source.instant(total, { time: new Date(T + 3600_000) })).kind).toBe('empty');
   });
 
@@ -103,14 +112,30 @@ describe('simulated metrics source', () => {
     const config = await planConfig();
     const canary = config.canary;
     if (!canary) throw new Error('plan changed');
-    const extra = { id: 'checkout_rate', kind: 'ratio' as const, events: 'sum(increase(checkout_ok_total{variant="{{variant}}"}[{{window}}]))', total: 'sum(increase(checkout_total{variant="{{variant}}"}[{{window}}]))', direction: 'higher-is-better' as const, maxRelativeChange: 0.05, critical: true, action: 'rollback' as const };
+    const extra = {
+      id: 'checkout_rate',
+      kind: 'ratio' as const,
+      events: 'sum(increase(checkout_ok_total{variant="{{variant}}"}[{{window}}]))',
+      total: 'sum(increase(checkout_total{variant="{{variant}}"}[{{window}}]))',
+      direction: 'higher-is-better' as const,
+      maxRelativeChange: 0.05,
+      critical: true,
+      action: 'rollback' as const,
+    };
     const withExtra: RawConfig = { ...config, canary: { ...canary, metrics: [...canary.metrics, extra] } };
     expect(buildQueryPatterns(withExtra)).toHaveLength(buildQueryPatterns(config).length);
     const f = fixture as DemoFixture;
     await f.setStage(25, ['beta_users', 'internal']);
     await f.clock.simulate(40 * MINUTE_MS);
     const source = createSimulatedSource({ ledger: f.app.ledger, config: withExtra, now: () => f.clock.now() });
-    const verdict = await analyzeCanary({ canary: withExtra.canary as NonNullable<RawConfig['canary']>, budget: f.loaded.budget, source, now: f.clock.now(), release: config.release, accuracyDelta: 0.1 });
+    const verdict = await analyzeCanary({
+      canary: withExtra.canary as NonNullable<RawConfig['canary']>,
+      budget: f.loaded.budget,
+      source,
+      now: f.clock.now(),
+      release: config.release,
+      accuracyDelta: 0.1,
+    });
     const checkout = verdict.metrics.find((m) => m.id === 'checkout_rate');
     expect(checkout).toMatchObject({ verdict: 'inconclusive', inconclusive: 'query-error' });
     expect(verdict.verdict).toBe('inconclusive');
@@ -123,7 +148,15 @@ describe('simulated metrics source', () => {
     await f.clock.simulate(40 * MINUTE_MS);
     const canary = f.loaded.config.canary as NonNullable<RawConfig['canary']>;
     const source = createSimulatedSource({ ledger: f.app.ledger, config: f.loaded.config, now: () => f.clock.now() });
-    const judge = () => analyzeCanary({ canary, budget: f.loaded.budget, source, now: f.clock.now(), release: f.loaded.config.release, accuracyDelta: 0.1 });
+    const judge = () =>
+      analyzeCanary({
+        canary,
+        budget: f.loaded.budget,
+        source,
+        now: f.clock.now(),
+        release: f.loaded.config.release,
+        accuracyDelta: 0.1,
+      });
     const healthy = await judge();
     expect(healthy.verdict, healthy.summary).toBe('pass');
     f.app.injectRegression(REGRESSION_PROFILE, f.clock.now().getTime());

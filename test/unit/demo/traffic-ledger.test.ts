@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulationClock } from '../../../src/demo/sim-clock.js';
-import { computeHistogramQuantile, createTrafficLedger, LATENCY_FINITE_BUCKETS, latencyBucket, MINUTE_MS, windowMinutes } from '../../../src/demo/traffic-ledger.js';
+import {
+  computeHistogramQuantile,
+  createTrafficLedger,
+  LATENCY_FINITE_BUCKETS,
+  latencyBucket,
+  MINUTE_MS,
+  windowMinutes,
+} from '../../../src/demo/traffic-ledger.js';
 
 const T = Date.parse('2026-03-02T10:00:00Z');
 const minute = (ms: number) => Math.floor(ms / MINUTE_MS);

@@ -27,7 +27,14 @@ export async function createDemoFixture(app: Partial<SimulatedAppOptions> = {}):
   const dir = await mkdtemp(path.join(tmpdir(), 'rollout-demo-test-'));
   const project = await writeDemoProject(dir);
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
-  const sim = createSimulatedApp({ seed: 11, flagFile: project.flagFile, flagKey: FLAG, newVariant: NEW, fallbackVariant: FALLBACK, ...app });
+  const sim = createSimulatedApp({
+    seed: 11,
+    flagFile: project.flagFile,
+    flagKey: FLAG,
+    newVariant: NEW,
+    fallbackVariant: FALLBACK,
+    ...app,
+  });
   const clock = createSimulationClock(START, (end) => sim.simulateMinute(end));
   return {
     project,
@@ -35,7 +42,9 @@ export async function createDemoFixture(app: Partial<SimulatedAppOptions> = {}):
     app: sim,
     clock,
     async setStage(percent, groups, killSwitch = false) {
-      const doc = buildFlagDocument([{ key: FLAG, newVariant: NEW, fallbackVariant: FALLBACK, percent, groups, killSwitch }]);
+      const doc = buildFlagDocument([
+        { key: FLAG, newVariant: NEW, fallbackVariant: FALLBACK, percent, groups, killSwitch },
+      ]);
       await writeFile(project.flagFile, JSON.stringify(doc, null, 2));
     },
     remove: () => rm(dir, { recursive: true, force: true }),

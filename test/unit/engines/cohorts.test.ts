@@ -7,72 +7,159 @@ const value = (r: IrrResult): number | null => (r.defined ? r.value : null);
 describe('computeXirr', () => {
   it('G-C1: matches Excel’s XIRR example to 1e-9', () => {
     const r = computeXirr([
-      { date: '2008-01-01', amount: -10_000 }, { date: '2008-03-01', amount: 2_750 }, { date: '2008-10-30', amount: 4_250 },
-      { date: '2009-02-15', amount: 3_250 }, { date: '2009-04-01', amount: 2_750 },
+      { date: '2008-01-01', amount: -10_000 },
+      { date: '2008-03-01', amount: 2_750 },
+      { date: '2008-10-30', amount: 4_250 },
+      { date: '2009-02-15', amount: 3_250 },
+      { date: '2009-04-01', amount: 2_750 },
     ]);
     expect(value(r)).toBeCloseTo(0.3733625335, 9);
   });
 
   it('G-C6: returns the real 1512 % for 2× in 91 days (the cohort engine, not XIRR, refuses to annualize it)', () => {
-    expect(value(computeXirr([{ date: '2024-01-01', amount: -100 }, { date: '2024-04-01', amount: 200 }]))).toBeCloseTo(15.1223, 4);
+    expect(
+      value(
+        computeXirr([
+          { date: '2024-01-01', amount: -100 },
+          { date: '2024-04-01', amount: 200 },
+        ]),
+      ),
+    ).toBeCloseTo(15.1223, 4);
   });
 
   it('G-C10: handles proceeds before payments (borrowing pattern)', () => {
-    expect(value(computeXirr([{ date: '2019-02-02', amount: 100 }, { date: '2019-03-02', amount: -120 }]))).toBeCloseTo(1.2 ** (365 / 28) - 1, 9);
+    expect(
+      value(
+        computeXirr([
+          { date: '2019-02-02', amount: 100 },
+          { date: '2019-03-02', amount: -120 },
+        ]),
+      ),
+    ).toBeCloseTo(1.2 ** (365 / 28) - 1, 9);
   });
 
   it('G-C8 and G-C11', () => {
-    expect(value(computeXirr([{ date: '2021-01-01', amount: -1000 }, { date: '2022-01-01', amount: 1 }]))).toBeCloseTo(-0.999, 12);
-    expect(value(computeXirr([{ date: '2020-01-01', amount: -1000 }, { date: '2021-01-01', amount: 750 }, { date: '2022-01-01', amount: 500 }]))).toBeCloseTo(0.1750092646, 9);
+    expect(
+      value(
+        computeXirr([
+          { date: '2021-01-01', amount: -1000 },
+          { date: '2022-01-01', amount: 1 },
+        ]),
+      ),
+    ).toBeCloseTo(-0.999, 12);
+    expect(
+      value(
+        computeXirr([
+          { date: '2020-01-01', amount: -1000 },
+          { date: '2021-01-01', amount: 750 },
+          { date: '2022-01-01', amount: 500 },
+        ]),
+      ),
+    ).toBeCloseTo(0.1750092646, 9);
   });
 
   it('G-C9: refuses to pick one of two roots (10 % and 20 %)', () => {
-    const r = computeXirr([{ date: '2021-01-01', amount: -100 }, { date: '2022-01-01', amount: 230 }, { date: '2023-01-01', amount: -132 }]);
+    const r = computeXirr([
+      { date: '2021-01-01', amount: -100 },
+      { date: '2022-01-01', amount: 230 },
+      { date: '2023-01-01', amount: -132 },
+    ]);
     expect(r).toEqual({ defined: false, reason: 'multiple-roots' });
   });
 
   it('solves a two-sign-change stream with a single root', () => {
-    const flows = [{ date: '2020-01-01', amount: -1000 }, { date: '2021-01-01', amount: 500 }, { date: '2021-06-30', amount: -200 }, { date: '2023-01-01', amount: 1200 }];
+    const flows = [
+      { date: '2020-01-01', amount: -1000 },
+      { date: '2021-01-01', amount: 500 },
+      { date: '2021-06-30', amount: -200 },
+      { date: '2023-01-01', amount: 1200 },
+    ];
     const r = computeXirr(flows);
     expect(r.defined).toBe(true);
     const rate = value(r) as number;
-    const npv = flows.reduce((s, f) => s + f.amount * (1 + rate) ** (-(Date.parse(f.date) - Date.parse('2020-01-01')) / 86_400_000 / 365), 0);
+    const npv = flows.reduce(
+      (s, f) => s + f.amount * (1 + rate) ** (-(Date.parse(f.date) - Date.parse('2020-01-01')) / 86_400_000 / 365),
+      0,
+    );
     expect(Math.abs(npv)).toBeLessThan(1e-8);
   });
 
   it('falls back to bisection when a Newton step from 10 % jumps below −100 %', () => {
-    const r = computeXirr([{ date: '2020-01-01', amount: -1000 }, { date: '2022-12-31', amount: 1 }]);
+    const r = computeXirr([
+      { date: '2020-01-01', amount: -1000 },
+      { date: '2022-12-31', amount: 1 },
+    ]);
     expect(r).toMatchObject({ defined: true, method: 'bisection' });
     expect(value(r)).toBeCloseTo(0.001 ** (365 / 1095) - 1, 12);
   });
 
   it('solves 10× in 40 days (IRR ≈ 1.3e9) to 1e-12 relative', () => {
-    const r = computeXirr([{ date: '2020-01-01', amount: -1 }, { date: '2020-02-10', amount: 10 }]);
+    const r = computeXirr([
+      { date: '2020-01-01', amount: -1 },
+      { date: '2020-02-10', amount: 10 },
+    ]);
     const expected = 10 ** (365 / 40) - 1;
     expect(Math.abs((value(r) as number) - expected) / expected).toBeLessThan(1e-12);
   });
 
   it('says no-root-in-bounds rather than return a rate beyond e^30', () => {
-    expect(computeXirr([{ date: '2020-01-01', amount: -1 }, { date: '2020-01-15', amount: 1_000_000 }])).toEqual({ defined: false, reason: 'no-root-in-bounds' });
+    expect(
+      computeXirr([
+        { date: '2020-01-01', amount: -1 },
+        { date: '2020-01-15', amount: 1_000_000 },
+      ]),
+    ).toEqual({ defined: false, reason: 'no-root-in-bounds' });
   });
 
   it.each([
     [[{ date: '2020-01-01', amount: -1 }], 'insufficient-flows'],
-    [[{ date: '2020-01-01', amount: -1 }, { date: '2021-01-01', amount: -1 }], 'no-sign-change'],
-    [[{ date: '2020-01-01', amount: -1 }, { date: '2020-01-01', amount: 1 }], 'no-sign-change'],
-    [[{ date: '2020-01-01', amount: -1 }, { date: '2020-01-01', amount: 2 }, { date: '2020-01-01', amount: -3 }], 'insufficient-flows'],
+    [
+      [
+        { date: '2020-01-01', amount: -1 },
+        { date: '2021-01-01', amount: -1 },
+      ],
+      'no-sign-change',
+    ],
+    [
+      [
+        { date: '2020-01-01', amount: -1 },
+        { date: '2020-01-01', amount: 1 },
+      ],
+      'no-sign-change',
+    ],
+    [
+      [
+        { date: '2020-01-01', amount: -1 },
+        { date: '2020-01-01', amount: 2 },
+        { date: '2020-01-01', amount: -3 },
+      ],
+      'insufficient-flows',
+    ],
   ])('G-C12: %j → %s', (flows, reason) => {
     expect(computeXirr(flows)).toEqual({ defined: false, reason });
   });
 });
 
 const G_C13: CohortInput = {
-  valuationDate: '2024-12-31', availableCapital: 5_500_000,
+  valuationDate: '2024-12-31',
+  availableCapital: 5_500_000,
   companies: [
-    { id: 'A', investments: [{ date: '2021-03-15', amount: 1_000_000 }, { date: '2022-06-30', amount: 500_000 }], distributions: [{ date: '2024-12-31', amount: 4_500_000 }] },
+    {
+      id: 'A',
+      investments: [
+        { date: '2021-03-15', amount: 1_000_000 },
+        { date: '2022-06-30', amount: 500_000 },
+      ],
+      distributions: [{ date: '2024-12-31', amount: 4_500_000 }],
+    },
     { id: 'B', investments: [{ date: '2021-09-30', amount: 1_000_000 }] },
     { id: 'C', investments: [{ date: '2022-02-01', amount: 2_000_000 }], nav: 3_000_000 },
-    { id: 'D', investments: [{ date: '2022-11-15', amount: 1_000_000 }], distributions: [{ date: '2024-06-30', amount: 400_000 }], nav: 800_000 },
+    {
+      id: 'D',
+      investments: [{ date: '2022-11-15', amount: 1_000_000 }],
+      distributions: [{ date: '2024-06-30', amount: 400_000 }],
+      nav: 800_000,
+    },
   ],
 };
 
@@ -93,12 +180,23 @@ describe('cohorts v1.1', () => {
   });
 
   it('G-C13: quarterly keys', () => {
-    expect(ENGINES.cohorts['v1.1']({ ...G_C13, grouping: 'quarter' }).cohorts.map((c) => c.key)).toEqual(['2021-Q1', '2021-Q3', '2022-Q1', '2022-Q4']);
+    expect(ENGINES.cohorts['v1.1']({ ...G_C13, grouping: 'quarter' }).cohorts.map((c) => c.key)).toEqual([
+      '2021-Q1',
+      '2021-Q3',
+      '2022-Q1',
+      '2022-Q4',
+    ]);
   });
 
   it('returns no cohorts for no companies, and no IRR for cohorts under a year', () => {
-    expect(ENGINES.cohorts['v1.1']({ valuationDate: '2024-01-01', availableCapital: 0, companies: [] }).cohorts).toEqual([]);
-    const young = ENGINES.cohorts['v1.1']({ valuationDate: '2024-04-01', availableCapital: 100, companies: [{ id: 'y', investments: [{ date: '2024-01-01', amount: 100 }], nav: 200 }] });
+    expect(
+      ENGINES.cohorts['v1.1']({ valuationDate: '2024-01-01', availableCapital: 0, companies: [] }).cohorts,
+    ).toEqual([]);
+    const young = ENGINES.cohorts['v1.1']({
+      valuationDate: '2024-04-01',
+      availableCapital: 100,
+      companies: [{ id: 'y', investments: [{ date: '2024-01-01', amount: 100 }], nav: 200 }],
+    });
     expect(young.cohorts[0]?.metrics.irr).toEqual({ defined: false, reason: 'young-cohort' });
   });
 });
@@ -107,13 +205,20 @@ describe('cohorts v1.0', () => {
   it('rounds multiples and estimates IRR from TVPI alone', () => {
     const [a, b] = ENGINES.cohorts['v1.0']({ ...G_C13, grouping: 'quarter' }).cohorts;
     expect(b?.metrics.dpi).toBe(0.13);
-    expect(value(a?.metrics.irr as IrrResult)).toBeCloseTo(1.8 ** (365 / (Date.parse('2024-12-31') - Date.parse('2021-03-15')) * 86_400_000) - 1, 12);
+    expect(value(a?.metrics.irr as IrrResult)).toBeCloseTo(
+      1.8 ** ((365 / (Date.parse('2024-12-31') - Date.parse('2021-03-15'))) * 86_400_000) - 1,
+      12,
+    );
   });
 });
 
 describe('cohort input validation', () => {
-  const one = (c: Partial<CohortInput['companies'][number]>, extra: Partial<CohortInput> = {}): CohortInput =>
-    ({ valuationDate: '2024-12-31', availableCapital: 1_000, companies: [{ id: 'a', investments: [{ date: '2022-01-01', amount: 100 }], ...c }], ...extra });
+  const one = (c: Partial<CohortInput['companies'][number]>, extra: Partial<CohortInput> = {}): CohortInput => ({
+    valuationDate: '2024-12-31',
+    availableCapital: 1_000,
+    companies: [{ id: 'a', investments: [{ date: '2022-01-01', amount: 100 }], ...c }],
+    ...extra,
+  });
   it.each([
     ['availableCapital', one({}, { availableCapital: 99 })],
     ['companies[0].investments', one({ investments: [] })],
@@ -127,7 +232,11 @@ describe('cohort input validation', () => {
   ] as Array<[string, CohortInput]>)('names %s', (field, input) => {
     for (const model of ['v1.0', 'v1.1'] as const) {
       let caught: unknown;
-      try { ENGINES.cohorts[model](input); } catch (e) { caught = e; }
+      try {
+        ENGINES.cohorts[model](input);
+      } catch (e) {
+        caught = e;
+      }
       expect(caught).toBeInstanceOf(EngineInputError);
       expect((caught as EngineInputError).field).toBe(field);
     }

@@ -17,11 +17,20 @@ describe('scoreAccuracy', () => {
   });
 
   it('turns the delta negative when a regressed v1.1 is scored (the rollback trigger case)', () => {
-    const regressed: EngineOverrides = { cohorts: { 'v1.1': ENGINES.cohorts['v1.0'] }, pacing: { 'v1.1': ENGINES.pacing['v1.0'] } };
+    const regressed: EngineOverrides = {
+      cohorts: { 'v1.1': ENGINES.cohorts['v1.0'] },
+      pacing: { 'v1.1': ENGINES.pacing['v1.0'] },
+    };
     const report = scoreAccuracy({ impls: regressed });
     expect(report.delta).toBeLessThan(scoreAccuracy().delta);
     expect(report.perModel['v1.1'].score).toBeLessThan(1);
-    const broken: EngineOverrides = { reserves: { 'v1.1': () => { throw new Error('engine crashed'); } } };
+    const broken: EngineOverrides = {
+      reserves: {
+        'v1.1': () => {
+          throw new Error('engine crashed');
+        },
+      },
+    };
     const crashed = scoreAccuracy({ engine: 'reserves', impls: broken });
     expect(crashed.perModel['v1.1'].passed).toBe(0);
     expect(crashed.delta).toBeLessThan(-0.05);
@@ -37,8 +46,12 @@ describe('measureHotPaths', () => {
   it('returns one median per engine and model under the .perf-budget.json keys', async () => {
     const results = await measureHotPaths({ runs: 3, companies: 40, quarters: 8 });
     expect(results.map((r) => `${r.hotPath}/${r.model}`)).toEqual([
-      'reserve-worker.ts/v1.0', 'reserve-worker.ts/v1.1', 'pacing-worker.ts/v1.0', 'pacing-worker.ts/v1.1',
-      'cohort-worker.ts/v1.0', 'cohort-worker.ts/v1.1',
+      'reserve-worker.ts/v1.0',
+      'reserve-worker.ts/v1.1',
+      'pacing-worker.ts/v1.0',
+      'pacing-worker.ts/v1.1',
+      'cohort-worker.ts/v1.0',
+      'cohort-worker.ts/v1.1',
     ]);
     expect(results.every((r) => Number.isFinite(r.medianMs) && r.medianMs >= 0 && r.runs === 3)).toBe(true);
   });

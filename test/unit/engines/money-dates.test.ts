@@ -66,15 +66,24 @@ describe('dates', () => {
   it('round-trips day numbers and agrees with Date on leap days', () => {
     for (const iso of ['1970-01-01', '2000-02-29', '2024-02-29', '2100-12-31', '1600-03-01']) {
       const day = parseIsoDay(iso, 'd');
-      expect(day).toBe(Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8))) / 86_400_000);
+      expect(day).toBe(
+        Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8))) / 86_400_000,
+      );
       expect(formatIsoDay(day)).toBe(iso);
     }
     expect(periodKey(parseIsoDay('2021-09-30', 'd'), 'quarter')).toBe('2021-Q3');
     expect(periodKey(parseIsoDay('2021-09-30', 'd'), 'year')).toBe('2021');
   });
 
-  it.each(['2023-02-29', '1900-02-29', '2023-13-01', '2023-1-01', '31/12/2024', '', 20240101])('rejects %j naming the field', (bad) => {
-    expect(() => parseIsoDay(bad, 'valuationDate')).toThrow(EngineInputError);
-    try { parseIsoDay(bad, 'valuationDate'); } catch (e) { expect((e as EngineInputError).field).toBe('valuationDate'); }
-  });
+  it.each(['2023-02-29', '1900-02-29', '2023-13-01', '2023-1-01', '31/12/2024', '', 20240101])(
+    'rejects %j naming the field',
+    (bad) => {
+      expect(() => parseIsoDay(bad, 'valuationDate')).toThrow(EngineInputError);
+      try {
+        parseIsoDay(bad, 'valuationDate');
+      } catch (e) {
+        expect((e as EngineInputError).field).toBe('valuationDate');
+      }
+    },
+  );
 });

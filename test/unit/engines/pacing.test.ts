@@ -5,14 +5,22 @@ import type { PacingInput } from '../../../engines/index.js';
 const base: PacingInput = { fundSize: 4_000_000_000, startYear: 2025, startQuarter: 1, investmentPeriodQuarters: 12 };
 
 function fieldOf(fn: () => unknown): string | undefined {
-  try { fn(); } catch (e) { if (e instanceof EngineInputError) return e.field; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EngineInputError) return e.field;
+    throw e;
+  }
   return undefined;
 }
 
 describe('pacing', () => {
   it.each(['v1.0', 'v1.1'] as const)('G-P1 (%s): $40M over 12 quarters in exact cents', (model) => {
     const r = ENGINES.pacing[model](base);
-    expect(r.quarters.map((q) => q.investments)).toEqual([...new Array<number>(4).fill(333_333_334), ...new Array<number>(8).fill(333_333_333)]);
+    expect(r.quarters.map((q) => q.investments)).toEqual([
+      ...new Array<number>(4).fill(333_333_334),
+      ...new Array<number>(8).fill(333_333_333),
+    ]);
     expect(r.totalDeployed).toBe(4_000_000_000);
     expect(r.quarters.at(-1)?.cumulative).toBe(4_000_000_000);
   });
@@ -49,7 +57,9 @@ describe('pacing', () => {
   });
 
   it('hands 5 cents over 12 quarters to 5 quarters, and still lays out a zero-size fund', () => {
-    expect(ENGINES.pacing['v1.1']({ ...base, fundSize: 5 }).quarters.map((q) => q.investments)).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ENGINES.pacing['v1.1']({ ...base, fundSize: 5 }).quarters.map((q) => q.investments)).toEqual([
+      1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     const zero = ENGINES.pacing['v1.0']({ ...base, fundSize: 0 });
     expect(zero.timeline).toHaveLength(12);
     expect(zero.totalDeployed).toBe(0);

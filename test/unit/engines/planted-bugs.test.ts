@@ -11,10 +11,18 @@ type PropertyGate = Extract<GateConfig, { kind: 'property' }>;
 /** Bugs as they would arrive in a commit: one edit of the engines' source each. */
 const BUGS: Record<string, PlantedBug[]> = {
   'Series B round size typed 2.1M instead of 21M (v1.1 graduation table)': [
-    { file: 'reserves/common.ts', find: "'series-b': { probability: 0.4, roundSize: 2_100_000_000 }", replace: "'series-b': { probability: 0.4, roundSize: 210_000_000 }" },
+    {
+      file: 'reserves/common.ts',
+      find: "'series-b': { probability: 0.4, roundSize: 2_100_000_000 }",
+      replace: "'series-b': { probability: 0.4, roundSize: 210_000_000 }",
+    },
   ],
   'pacing quarter off by one (shared date arithmetic: both models)': [
-    { file: 'dates.ts', find: 'const abs = startYear * 4 + (startQuarter - 1) + offset;', replace: 'const abs = startYear * 4 + startQuarter + offset;' },
+    {
+      file: 'dates.ts',
+      find: 'const abs = startYear * 4 + (startQuarter - 1) + offset;',
+      replace: 'const abs = startYear * 4 + startQuarter + offset;',
+    },
   ],
   'v1.1 reports the follow-on pool instead of what its quarters deploy': [
     { file: 'pacing/v1-1.ts', find: '    followOnTotal,\n', replace: '    followOnTotal: followOnPool,\n' },
@@ -33,14 +41,20 @@ beforeAll(async () => {
     if (gate?.kind !== 'property') throw new Error(`rollout.yaml: ${phase}/${id} is not a property gate`);
     return gate;
   };
-  gates = { invariants: find('P0', 'engine-invariants'), properties: find('P2', 'properties-v1.1'), accuracy: find('P2', 'accuracy') };
+  gates = {
+    invariants: find('P0', 'engine-invariants'),
+    properties: find('P2', 'properties-v1.1'),
+    accuracy: find('P2', 'accuracy'),
+  };
 });
 
 describe('realistic bugs planted in a copy of the engines', () => {
   const planted: PlantedEngines[] = [];
-  afterAll(async () => { await Promise.all(planted.map((p) => p.remove())); });
+  afterAll(async () => {
+    await Promise.all(planted.map((p) => p.remove()));
+  });
 
-  it('the unmodified copy verifies and passes the plan\'s P0 and C-1 gates (the harness adds no failure of its own)', async () => {
+  it("the unmodified copy verifies and passes the plan's P0 and C-1 gates (the harness adds no failure of its own)", async () => {
     const copy = await plantEngines([]);
     planted.push(copy);
     const report = await copy.runVerify({ runs: 15, seed: 1 });
@@ -61,14 +75,19 @@ describe('realistic bugs planted in a copy of the engines', () => {
   });
 
   it('the Series B typo: two golden reserve cases fail in v1.1 and the measured error says by how much', async () => {
-    const copy = await plantEngines(BUGS['Series B round size typed 2.1M instead of 21M (v1.1 graduation table)'] ?? []);
+    const copy = await plantEngines(
+      BUGS['Series B round size typed 2.1M instead of 21M (v1.1 graduation table)'] ?? [],
+    );
     planted.push(copy);
     const report = await copy.runVerify({ engine: 'reserves', runs: 10, seed: 3 });
     expect(report.goldenFailures.map((g) => g.id).sort()).toEqual(['G-R1', 'G-R1b']);
     const reserves = report.accuracy?.perEngine.reserves;
     expect(reserves?.['v1.1'].passed).toBe(5);
     // G-R1: 61,380,000 cents expected; the typo leaves 0.1 × (0.3·9.3M + 0.3·0.4·2.1M + 0.3·0.4·0.3·23M) = $387,000: 37 % off.
-    expect(report.goldenFailures.find((g) => g.id === 'G-R1')?.relativeError).toBeCloseTo((61_380_000 - 38_700_000) / 61_380_000, 9);
+    expect(report.goldenFailures.find((g) => g.id === 'G-R1')?.relativeError).toBeCloseTo(
+      (61_380_000 - 38_700_000) / 61_380_000,
+      9,
+    );
     expect(reserves?.['v1.1'].accuracy).toBeLessThan(1);
   });
 

@@ -3,11 +3,18 @@ import { ENGINES, EngineInputError } from '../../../engines/index.js';
 import type { ReserveInput } from '../../../engines/index.js';
 
 const TEN_AT_2 = new Array<number>(10).fill(0.02);
-const seed = (id: string, extra: Partial<ReserveInput['companies'][number]> = {}): ReserveInput['companies'][number] =>
-  ({ id, stage: 'seed', invested: 100_000_000, ownership: 0.1, ...extra });
+const seed = (
+  id: string,
+  extra: Partial<ReserveInput['companies'][number]> = {},
+): ReserveInput['companies'][number] => ({ id, stage: 'seed', invested: 100_000_000, ownership: 0.1, ...extra });
 
 function fieldOf(fn: () => unknown): string | undefined {
-  try { fn(); } catch (e) { if (e instanceof EngineInputError) return e.field; throw e; }
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EngineInputError) return e.field;
+    throw e;
+  }
   return undefined;
 }
 
@@ -24,15 +31,27 @@ describe('reserves v1.1', () => {
 
   it('G-R1: per-stage needs follow the graduation chain', () => {
     const r = v11({
-      fundSize: 10_000_000_000, reserveRatio: 1, base: 'fundSize',
-      companies: [seed('s'), seed('a', { stage: 'series-a' }), seed('b', { stage: 'series-b' }), seed('c', { stage: 'series-c' })],
+      fundSize: 10_000_000_000,
+      reserveRatio: 1,
+      base: 'fundSize',
+      companies: [
+        seed('s'),
+        seed('a', { stage: 'series-a' }),
+        seed('b', { stage: 'series-b' }),
+        seed('c', { stage: 'series-c' }),
+      ],
     });
     // Series A at 10%: 0.4 × $2.1M + 0.4 × 0.3 × $2.3M = $1,116,000; B: 0.3 × $2.3M = $690,000; C: no sourced D round.
     expect(r.allocations.map((a) => a.need)).toEqual([61_380_000, 111_600_000, 69_000_000, 0]);
   });
 
   it('scales demand down to the cap with an exact split and a warning', () => {
-    const r = v11({ fundSize: 100_000_000, reserveRatio: 0.5, base: 'fundSize', companies: [seed('a'), seed('b', { stage: 'series-a' })] });
+    const r = v11({
+      fundSize: 100_000_000,
+      reserveRatio: 0.5,
+      base: 'fundSize',
+      companies: [seed('a'), seed('b', { stage: 'series-a' })],
+    });
     expect(r.total).toBe(50_000_000);
     expect(r.allocations.reduce((s, a) => s + a.amount, 0)).toBe(50_000_000);
     expect(r.warnings.join()).toMatch(/exceeds cap/);
@@ -40,7 +59,9 @@ describe('reserves v1.1', () => {
 
   it('honours participation, custom graduation and inactive companies', () => {
     const r = v11({
-      fundSize: 10_000_000_000, reserveRatio: 0.5, participation: 0.5,
+      fundSize: 10_000_000_000,
+      reserveRatio: 0.5,
+      participation: 0.5,
       graduation: { 'series-a': { probability: 0.5, roundSize: 1_000_000_000 } },
       companies: [seed('a'), seed('x', { status: 'exited' })],
     });
@@ -50,7 +71,11 @@ describe('reserves v1.1', () => {
   });
 
   it('returns zeros, not an error, for an empty portfolio, a zero fund or a zero ratio', () => {
-    expect(v11({ fundSize: 1_000, reserveRatio: 0.5, companies: [] })).toMatchObject({ total: 0, allocations: [], unallocated: 500 });
+    expect(v11({ fundSize: 1_000, reserveRatio: 0.5, companies: [] })).toMatchObject({
+      total: 0,
+      allocations: [],
+      unallocated: 500,
+    });
     expect(v11({ fundSize: 0, reserveRatio: 0.5, companies: [seed('a')] }).allocations[0]?.amount).toBe(0);
     expect(v11({ fundSize: 1_000, reserveRatio: 0, companies: [seed('a')] }).total).toBe(0);
   });
@@ -66,14 +91,25 @@ describe('reserves v1.0', () => {
   const v10 = ENGINES.reserves['v1.0'];
 
   it('reserves the whole fundSize × ratio pro-rata to invested capital', () => {
-    const r = v10({ fundSize: 10_000_000_000, reserveRatio: 0.5, feeSchedule: TEN_AT_2, companies: [seed('a'), seed('b', { invested: 300_000_000 })] });
+    const r = v10({
+      fundSize: 10_000_000_000,
+      reserveRatio: 0.5,
+      feeSchedule: TEN_AT_2,
+      companies: [seed('a'), seed('b', { invested: 300_000_000 })],
+    });
     expect(r.base).toBe('fundSize');
     expect(r.total).toBe(5_000_000_000);
     expect(r.allocations.map((a) => a.amount)).toEqual([1_250_000_000, 3_750_000_000]);
   });
 
   it('agrees with v1.1 when v1.1 is told to use the fund size and pro-rata weights', () => {
-    const input: ReserveInput = { fundSize: 777_777, reserveRatio: 0.37, base: 'fundSize', method: 'pro-rata-initial', companies: [seed('a'), seed('b', { invested: 3 }), seed('c', { invested: 7 })] };
+    const input: ReserveInput = {
+      fundSize: 777_777,
+      reserveRatio: 0.37,
+      base: 'fundSize',
+      method: 'pro-rata-initial',
+      companies: [seed('a'), seed('b', { invested: 3 }), seed('c', { invested: 7 })],
+    };
     expect(ENGINES.reserves['v1.1'](input).allocations).toEqual(v10(input).allocations);
   });
 });

@@ -3,7 +3,14 @@ import { buildFlagDocument } from '../../../src/flags/flagd.js';
 import { diffDocuments, formatFlagDiff, DOCUMENT_SCOPE } from '../../../src/flags/diff.js';
 import type { FlagSpec } from '../../../src/flags/types.js';
 
-const base: FlagSpec = { key: 'reserves_v1.1', newVariant: 'reserves_v1.1', fallbackVariant: 'reserves_v1.0', percent: 5, groups: ['internal'], killSwitch: false };
+const base: FlagSpec = {
+  key: 'reserves_v1.1',
+  newVariant: 'reserves_v1.1',
+  fallbackVariant: 'reserves_v1.0',
+  percent: 5,
+  groups: ['internal'],
+  killSwitch: false,
+};
 
 describe('diffDocuments', () => {
   it('is empty for equal documents', () => {
@@ -23,10 +30,16 @@ describe('diffDocuments', () => {
   });
 
   it('reads an added group as an added group, not as shifted entries of the targeting rule', () => {
-    const diff = diffDocuments(buildFlagDocument([base]), buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]));
+    const diff = diffDocuments(
+      buildFlagDocument([base]),
+      buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]),
+    );
     expect(diff.changes.length).toBeGreaterThan(1);
     expect(formatFlagDiff(diff)).toBe('reserves_v1.1: groups +beta_users');
-    const week = diffDocuments(buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]), buildFlagDocument([{ ...base, percent: 25, groups: ['beta_users'] }]));
+    const week = diffDocuments(
+      buildFlagDocument([{ ...base, groups: ['beta_users', 'internal'] }]),
+      buildFlagDocument([{ ...base, percent: 25, groups: ['beta_users'] }]),
+    );
     expect(formatFlagDiff(week)).toBe('reserves_v1.1: 5 % → 25 %; groups −internal');
     const kill = diffDocuments(buildFlagDocument([base]), buildFlagDocument([{ ...base, killSwitch: true }]));
     expect(formatFlagDiff(kill)).toBe('reserves_v1.1: kill switch on (fallback for everyone)');
@@ -50,9 +63,24 @@ describe('diffDocuments', () => {
     const before = buildFlagDocument([base]);
     const after = buildFlagDocument([other], { flagSetId: 'team-a' });
     const diff = diffDocuments(before, after);
-    expect(diff.changes).toContainEqual({ flag: DOCUMENT_SCOPE, field: 'metadata.flagSetId', before: 'rollout', after: 'team-a' });
-    expect(diff.changes).toContainEqual({ flag: 'reserves_v1.1', field: '(flag)', before: before.flags['reserves_v1.1'], after: undefined });
-    expect(diff.changes).toContainEqual({ flag: 'pacing_v2', field: '(flag)', before: undefined, after: after.flags['pacing_v2'] });
+    expect(diff.changes).toContainEqual({
+      flag: DOCUMENT_SCOPE,
+      field: 'metadata.flagSetId',
+      before: 'rollout',
+      after: 'team-a',
+    });
+    expect(diff.changes).toContainEqual({
+      flag: 'reserves_v1.1',
+      field: '(flag)',
+      before: before.flags['reserves_v1.1'],
+      after: undefined,
+    });
+    expect(diff.changes).toContainEqual({
+      flag: 'pacing_v2',
+      field: '(flag)',
+      before: undefined,
+      after: after.flags['pacing_v2'],
+    });
     expect(formatFlagDiff(diff)).toContain('reserves_v1.1  (flag): {"state":"ENABLED"');
     expect(formatFlagDiff(diff)).toContain('pacing_v2: new flag → 5 %; groups +internal');
     expect(formatFlagDiff(diff)).toContain('(document)  metadata.flagSetId: "rollout" → "team-a"');
@@ -60,6 +88,10 @@ describe('diffDocuments', () => {
 
   it('diffs against no document at all', () => {
     const diff = diffDocuments(null, buildFlagDocument([base]));
-    expect(diff.changes.map((c) => `${c.flag}:${c.field}`)).toEqual([`${DOCUMENT_SCOPE}:$schema`, `${DOCUMENT_SCOPE}:metadata`, 'reserves_v1.1:(flag)']);
+    expect(diff.changes.map((c) => `${c.flag}:${c.field}`)).toEqual([
+      `${DOCUMENT_SCOPE}:$schema`,
+      `${DOCUMENT_SCOPE}:metadata`,
+      'reserves_v1.1:(flag)',
+    ]);
   });
 });

@@ -6,7 +6,14 @@ import { buildFlagDocument } from '../../../src/flags/flagd.js';
 import { createFileFlagStore, FlagStoreError } from '../../../src/flags/flag-store.js';
 import type { FlagSpec } from '../../../src/flags/types.js';
 
-const base: FlagSpec = { key: 'reserves_v1.1', newVariant: 'reserves_v1.1', fallbackVariant: 'reserves_v1.0', percent: 1, groups: ['internal'], killSwitch: false };
+const base: FlagSpec = {
+  key: 'reserves_v1.1',
+  newVariant: 'reserves_v1.1',
+  fallbackVariant: 'reserves_v1.0',
+  percent: 1,
+  groups: ['internal'],
+  killSwitch: false,
+};
 
 let dir: string;
 let path: string;
@@ -47,7 +54,12 @@ describe('createFileFlagStore', () => {
     const result = await dry.write(buildFlagDocument([{ ...base, percent: 5 }]));
     expect(result.changed).toBe(true);
     expect(result.written).toBe(false);
-    expect(result.diff.changes).toContainEqual({ flag: 'reserves_v1.1', field: 'metadata["rollout.stage_percent"]', before: 1, after: 5 });
+    expect(result.diff.changes).toContainEqual({
+      flag: 'reserves_v1.1',
+      field: 'metadata["rollout.stage_percent"]',
+      before: 1,
+      after: 5,
+    });
     expect(await readFile(path, 'utf8')).toBe(original);
     expect(await readdir(dir)).toEqual(['flags.json']);
   });
@@ -90,6 +102,8 @@ describe('createFileFlagStore', () => {
 
   it('rejects JSON that is not a flag document', async () => {
     await writeFile(path, '{"flags": []}');
-    await expect(createFileFlagStore({ path, dryRun: false }).read()).rejects.toMatchObject({ code: 'FLAG_FILE_INVALID' });
+    await expect(createFileFlagStore({ path, dryRun: false }).read()).rejects.toMatchObject({
+      code: 'FLAG_FILE_INVALID',
+    });
   });
 });

@@ -14,7 +14,8 @@ async function collectRuntimeImports(file: string, seen = new Set<string>()): Pr
   const found: string[] = [];
   for (const spec of specifiers) {
     // Relative imports are followed (also into other src/ folders, e.g. the dependency-free warnings channel).
-    if (spec.startsWith('./') || spec.startsWith('../')) found.push(...(await collectRuntimeImports(join(dirname(file), spec).replace(/\.js$/, '.ts'), seen)));
+    if (spec.startsWith('./') || spec.startsWith('../'))
+      found.push(...(await collectRuntimeImports(join(dirname(file), spec).replace(/\.js$/, '.ts'), seen)));
     else found.push(spec);
   }
   return found;

@@ -22,5 +22,11 @@ export function gateContext(overrides: Partial<GateContext> & { env?: NodeJS.Pro
 
 /** A state in `phase`, begun at `phaseStartedAt`, with optional sign-offs. */
 export function stateIn(phase: string, phaseStartedAt: string, extra: Partial<ReleaseState> = {}): ReleaseState {
-  return { ...createInitialState('v2.1.0', 'hash', new Date(phaseStartedAt)), status: 'in-progress', phase, phaseStartedAt, ...extra };
+  return {
+    ...createInitialState('v2.1.0', 'hash', new Date(phaseStartedAt)),
+    status: 'in-progress',
+    phase,
+    phaseStartedAt,
+    ...extra,
+  };
 }

@@ -7,7 +7,11 @@ import { checkRegressions, readPerfBaseline, type PerfBaseline } from '../../../
 const POLICY = { alpha: 0.01, minRelativeChange: 0.1 };
 /** 15 timings around 2 ms with a fixed, deterministic jitter. */
 const base = Array.from({ length: 15 }, (_, i) => 2 + ((i * 7) % 15) / 100);
-const accepted: PerfBaseline = { version: 1, acceptedAt: '2026-03-01T00:00:00.000Z', samples: { 'reserve-worker.ts v1.1': base } };
+const accepted: PerfBaseline = {
+  version: 1,
+  acceptedAt: '2026-03-01T00:00:00.000Z',
+  samples: { 'reserve-worker.ts v1.1': base },
+};
 const check = (samples: number[]) => checkRegressions({ 'reserve-worker.ts v1.1': samples }, accepted, POLICY)[0];
 
 describe('checkRegressions', () => {

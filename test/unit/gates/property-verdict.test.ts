@@ -35,9 +35,20 @@ describe('the accuracy verdict of a property gate', () => {
 
   it('a gate without an accuracy target still fails on a golden case the release model misses', () => {
     const report = structuredClone(real);
-    report.goldenFailures = [{ id: 'G-R1', engine: 'reserves', model: 'v1.1', title: 't', detail: 'total: expected 61380000, got 38700000', relativeError: 0.37 }];
+    report.goldenFailures = [
+      {
+        id: 'G-R1',
+        engine: 'reserves',
+        model: 'v1.1',
+        title: 't',
+        detail: 'total: expected 61380000, got 38700000',
+        relativeError: 0.37,
+      },
+    ];
     const r = judgeVerifyReport({ id: 'inv', kind: 'property', engine: 'all' }, report);
     expect(r).toMatchObject({ verdict: 'fail', reason: 'accuracy' });
-    expect(r.summary).toBe('1 golden case(s) wrong in v1.1 (first: reserves G-R1: total: expected 61380000, got 38700000)');
+    expect(r.summary).toBe(
+      '1 golden case(s) wrong in v1.1 (first: reserves G-R1: total: expected 61380000, got 38700000)',
+    );
   });
 });

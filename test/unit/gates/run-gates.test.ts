@@ -28,7 +28,9 @@ describe('runGates', () => {
       { id: 'soak', kind: 'soak', duration: '1h', since: 'phase' },
       { id: 'signed', kind: 'manual', signoff: 'b' },
     ];
-    const state = stateIn('P0', '2026-03-01T00:00:00Z', { signoffs: [{ item: 'b', phase: 'P0', actor: 'x', at: '2026-03-01T01:00:00Z', reason: 'done' }] });
+    const state = stateIn('P0', '2026-03-01T00:00:00Z', {
+      signoffs: [{ item: 'b', phase: 'P0', actor: 'x', at: '2026-03-01T01:00:00Z', reason: 'done' }],
+    });
     const finished: string[] = [];
     const results = await runGates(gates, gateContext({ state }), { onResult: (r) => finished.push(r.id) });
     expect(results.map((r) => r.id)).toEqual(['slow-signoff', 'soak', 'signed']);
@@ -38,7 +40,10 @@ describe('runGates', () => {
 
   it('summarises: any fail → fail, else any inconclusive → inconclusive, else pass', () => {
     const r = (verdict: GateResult['verdict']) => ({ verdict }) as GateResult;
-    expect(summarizeVerdicts([r('pass'), r('inconclusive'), r('fail')])).toEqual({ verdict: 'fail', counts: { pass: 1, fail: 1, inconclusive: 1 } });
+    expect(summarizeVerdicts([r('pass'), r('inconclusive'), r('fail')])).toEqual({
+      verdict: 'fail',
+      counts: { pass: 1, fail: 1, inconclusive: 1 },
+    });
     expect(summarizeVerdicts([r('pass'), r('inconclusive')]).verdict).toBe('inconclusive');
     expect(summarizeVerdicts([r('pass')]).verdict).toBe('pass');
     expect(summarizeVerdicts([]).verdict).toBe('pass');

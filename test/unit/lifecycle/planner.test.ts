@@ -24,13 +24,26 @@ function loadedOf(config: RawConfig): LoadedConfig {
 }
 
 function fresh(config: RawConfig): ReleaseState {
-  return { ...createInitialState(config.release, 'h', NOW), phase: config.phases[0]?.id ?? null, phaseStartedAt: NOW.toISOString(), status: 'in-progress' };
+  return {
+    ...createInitialState(config.release, 'h', NOW),
+    phase: config.phases[0]?.id ?? null,
+    phaseStartedAt: NOW.toISOString(),
+    status: 'in-progress',
+  };
 }
 
 /** Applies the step the planner proposes, as advance does once the evidence says go. */
 function take(config: RawConfig, state: ReleaseState, step: NextStep): ReleaseState {
   const t = computeTarget(loadedOf(config), state, step, NOW, { override: false });
-  return { ...state, phase: t.phase, phaseStartedAt: t.phaseStartedAt, stage: t.stage, status: t.status, flags: t.flags, serial: state.serial + 1 };
+  return {
+    ...state,
+    phase: t.phase,
+    phaseStartedAt: t.phaseStartedAt,
+    stage: t.stage,
+    status: t.status,
+    flags: t.flags,
+    serial: state.serial + 1,
+  };
 }
 
 const STAGES = [
@@ -47,18 +60,44 @@ describe('planNextStep', () => {
     const kinds: string[] = [];
     for (let i = 0; i < 20; i++) {
       const step = planNextStep(config, state, NOW);
-      kinds.push(step.kind === 'next-stage' || step.kind === 'start-rollout' ? `${step.kind}:${step.to.id}` : step.kind);
+      kinds.push(
+        step.kind === 'next-stage' || step.kind === 'start-rollout' ? `${step.kind}:${step.to.id}` : step.kind,
+      );
       if (step.kind === 'done') break;
       state = take(config, state, step);
     }
-    expect(kinds).toEqual(['complete-phase', 'complete-phase', 'start-rollout:s1', 'next-stage:s2', 'next-stage:s3', 'next-stage:s4', 'finish-rollout', 'done']);
+    expect(kinds).toEqual([
+      'complete-phase',
+      'complete-phase',
+      'start-rollout:s1',
+      'next-stage:s2',
+      'next-stage:s3',
+      'next-stage:s4',
+      'finish-rollout',
+      'done',
+    ]);
   });
 
   it.each([
     ['rolled-back', (s: ReleaseState): ReleaseState => ({ ...s, status: 'rolled-back' }), 'rolled-back'],
-    ['a rollback in progress', (s: ReleaseState): ReleaseState => ({ ...s, rollback: { id: 'r', mode: 'progressive', startedAt: NOW.toISOString(), reason: 'x' } }), 'rollback-in-progress'],
+    [
+      'a rollback in progress',
+      (s: ReleaseState): ReleaseState => ({
+        ...s,
+        rollback: { id: 'r', mode: 'progressive', startedAt: NOW.toISOString(), reason: 'x' },
+      }),
+      'rollback-in-progress',
+    ],
     ['a phase the plan no longer has', (s: ReleaseState): ReleaseState => ({ ...s, phase: 'P9' }), 'plan-mismatch'],
-    ['a stage the plan no longer has', (s: ReleaseState): ReleaseState => ({ ...s, phase: 'P2', stage: { index: 1, id: 'gone', startedAt: NOW.toISOString() } }), 'plan-mismatch'],
+    [
+      'a stage the plan no longer has',
+      (s: ReleaseState): ReleaseState => ({
+        ...s,
+        phase: 'P2',
+        stage: { index: 1, id: 'gone', startedAt: NOW.toISOString() },
+      }),
+      'plan-mismatch',
+    ],
   ])('is blocked on %s', (_name, edit, reason) => {
     const config = planWith(STAGES);
     const step = planNextStep(config, edit(fresh(config)), NOW);
@@ -67,28 +106,59 @@ describe('planNextStep', () => {
 
   it('finds the current stage by id, not by its stored index', () => {
     const config = planWith([{ id: 's0', percent: 0.5 }, ...STAGES]);
-    const state: ReleaseState = { ...fresh(config), phase: 'P2', stage: { index: 0, id: 's1', startedAt: NOW.toISOString() } };
-    expect(planNextStep(config, state, NOW)).toMatchObject({ kind: 'next-stage', from: { id: 's1' }, to: { id: 's2', percent: 5 } });
+    const state: ReleaseState = {
+      ...fresh(config),
+      phase: 'P2',
+      stage: { index: 0, id: 's1', startedAt: NOW.toISOString() },
+    };
+    expect(planNextStep(config, state, NOW)).toMatchObject({
+      kind: 'next-stage',
+      from: { id: 's1' },
+      to: { id: 's2', percent: 5 },
+    });
   });
 
   it('never skips a stage and never lowers the percentage, whatever stages are inserted or removed around the current one (property)', () => {
-    const stagesArb = fc.uniqueArray(fc.integer({ min: 1, max: 1000 }), { minLength: 2, maxLength: 8 }).map((ps) => [...ps].sort((a, b) => a - b).map((p, i) => ({ id: `st${p}`, percent: Math.min(100, p / 10), i })));
+    const stagesArb = fc
+      .uniqueArray(fc.integer({ min: 1, max: 1000 }), { minLength: 2, maxLength: 8 })
+      .map((ps) => [...ps].sort((a, b) => a - b).map((p, i) => ({ id: `st${p}`, percent: Math.min(100, p / 10), i })));
     fc.assert(
-      fc.property(stagesArb, fc.nat(), fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }), (stages, at, inserted) => {
-        const current = stages[at % stages.length]!;
-        const before = planWith(stages);
-        const state: ReleaseState = { ...fresh(before), phase: 'P2', stage: { index: at % stages.length, id: current.id, startedAt: NOW.toISOString() }, flags: { 'reserves_v1.1': { percent: current.percent, groups: [], killSwitch: false, updatedAt: NOW.toISOString() } } };
-        // Insert stages (keeping the order by percent) and check the planner still moves to the next id in order.
-        const extra = inserted.map((p) => ({ id: `new${p}`, percent: Math.min(100, p / 10) })).filter((e) => !stages.some((s) => s.id === e.id));
-        const merged = [...stages, ...extra].filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i).sort((a, b) => a.percent - b.percent || a.id.localeCompare(b.id));
-        const config = planWith(merged);
-        const step = planNextStep(config, state, NOW);
-        const idx = merged.findIndex((s) => s.id === current.id);
-        if (idx === merged.length - 1) return step.kind === 'finish-rollout';
-        if (step.kind !== 'next-stage') return false;
-        const next = take(config, state, step);
-        return step.to.id === merged[idx + 1]!.id && (next.flags['reserves_v1.1']?.percent ?? 0) >= current.percent;
-      }),
+      fc.property(
+        stagesArb,
+        fc.nat(),
+        fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }),
+        (stages, at, inserted) => {
+          const current = stages[at % stages.length]!;
+          const before = planWith(stages);
+          const state: ReleaseState = {
+            ...fresh(before),
+            phase: 'P2',
+            stage: { index: at % stages.length, id: current.id, startedAt: NOW.toISOString() },
+            flags: {
+              'reserves_v1.1': {
+                percent: current.percent,
+                groups: [],
+                killSwitch: false,
+                updatedAt: NOW.toISOString(),
+              },
+            },
+          };
+          // Insert stages (keeping the order by percent) and check the planner still moves to the next id in order.
+          const extra = inserted
+            .map((p) => ({ id: `new${p}`, percent: Math.min(100, p / 10) }))
+            .filter((e) => !stages.some((s) => s.id === e.id));
+          const merged = [...stages, ...extra]
+            .filter((s, i, all) => all.findIndex((x) => x.id === s.id) === i)
+            .sort((a, b) => a.percent - b.percent || a.id.localeCompare(b.id));
+          const config = planWith(merged);
+          const step = planNextStep(config, state, NOW);
+          const idx = merged.findIndex((s) => s.id === current.id);
+          if (idx === merged.length - 1) return step.kind === 'finish-rollout';
+          if (step.kind !== 'next-stage') return false;
+          const next = take(config, state, step);
+          return step.to.id === merged[idx + 1]!.id && (next.flags['reserves_v1.1']?.percent ?? 0) >= current.percent;
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -100,31 +170,43 @@ describe('computeTarget', () => {
     const state: ReleaseState = { ...fresh(config), phase: 'P2' };
     const step = planNextStep(config, state, NOW);
     const t = computeTarget(loadedOf(config), state, step, NOW, { override: false });
-    expect(t.flags['reserves_v1.1']).toMatchObject({ percent: 1, groups: ['internal'], killSwitch: false, file: 'flags/flags.json' });
+    expect(t.flags['reserves_v1.1']).toMatchObject({
+      percent: 1,
+      groups: ['internal'],
+      killSwitch: false,
+      file: 'flags/flags.json',
+    });
     expect(t.stage).toMatchObject({ id: 's1' });
   });
 
   it('refuses a blocked step with the code whose exit code says what to do', () => {
     const config = planWith(STAGES);
     const state: ReleaseState = { ...fresh(config), status: 'rolled-back' };
-    expect(() => computeTarget(loadedOf(config), state, planNextStep(config, state, NOW), NOW, { override: false })).toThrow(expect.objectContaining({ code: 'E_RELEASE_ROLLED_BACK' }));
+    expect(() =>
+      computeTarget(loadedOf(config), state, planNextStep(config, state, NOW), NOW, { override: false }),
+    ).toThrow(expect.objectContaining({ code: 'E_RELEASE_ROLLED_BACK' }));
   });
 });
 
 describe('planRampDown', () => {
   it('goes down in equal absolute steps at evenly spaced absolute times, ending at 0 (property)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.001, max: 100, noNaN: true }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1_000, max: 86_400_000 }), (from, steps, over) => {
-        const plan = planRampDown(from, steps, over, NOW);
-        expect(plan).toHaveLength(steps);
-        expect(plan.at(-1)?.percent).toBe(0);
-        expect(Date.parse(plan.at(-1)!.notBefore) - NOW.getTime()).toBeCloseTo(over, 0);
-        for (let i = 0; i < plan.length; i++) {
-          expect(plan[i]!.done).toBe(false);
-          expect(plan[i]!.percent).toBeLessThanOrEqual(i === 0 ? from : plan[i - 1]!.percent);
-          if (i > 0) expect(Date.parse(plan[i]!.notBefore)).toBeGreaterThan(Date.parse(plan[i - 1]!.notBefore));
-        }
-      }),
+      fc.property(
+        fc.double({ min: 0.001, max: 100, noNaN: true }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1_000, max: 86_400_000 }),
+        (from, steps, over) => {
+          const plan = planRampDown(from, steps, over, NOW);
+          expect(plan).toHaveLength(steps);
+          expect(plan.at(-1)?.percent).toBe(0);
+          expect(Date.parse(plan.at(-1)!.notBefore) - NOW.getTime()).toBeCloseTo(over, 0);
+          for (let i = 0; i < plan.length; i++) {
+            expect(plan[i]!.done).toBe(false);
+            expect(plan[i]!.percent).toBeLessThanOrEqual(i === 0 ? from : plan[i - 1]!.percent);
+            if (i > 0) expect(Date.parse(plan[i]!.notBefore)).toBeGreaterThan(Date.parse(plan[i - 1]!.notBefore));
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

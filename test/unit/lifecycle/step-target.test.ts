@@ -10,11 +10,21 @@ const target: StepTarget = {
   phaseStartedAt: '2026-05-01T10:00:00.000Z',
   stage: { index: 1, id: 'stage-2', startedAt: '2026-05-02T10:00:00.000Z' },
   status: 'in-progress',
-  flags: { 'reserves_v1.1': { percent: 5, groups: ['staff'], killSwitch: false, updatedAt: '2026-05-02T10:00:00.000Z', file: 'flags/flags.json' } },
+  flags: {
+    'reserves_v1.1': {
+      percent: 5,
+      groups: ['staff'],
+      killSwitch: false,
+      updatedAt: '2026-05-02T10:00:00.000Z',
+      file: 'flags/flags.json',
+    },
+  },
   from: { phase: 'P2', stage: 'stage-1', percent: 1 },
   to: { phase: 'P2', stage: 'stage-2', percent: 5 },
 };
-const intent = (t: unknown, kind = 'advance'): { intent: Intent } => ({ intent: { id: 'i-1', kind, target: t, startedAt: '2026-05-02T10:00:00.000Z', actor: 'ana' } });
+const intent = (t: unknown, kind = 'advance'): { intent: Intent } => ({
+  intent: { id: 'i-1', kind, target: t, startedAt: '2026-05-02T10:00:00.000Z', actor: 'ana' },
+});
 
 describe('readPendingStep: the interrupted advance is parsed, never cast', () => {
   it('returns the stored target of an advance intent', () => {
@@ -28,7 +38,11 @@ describe('readPendingStep: the interrupted advance is parsed, never cast', () =>
   });
 
   it.each([
-    ['a hand-edited percent', { ...target, flags: { 'reserves_v1.1': { ...target.flags['reserves_v1.1'], percent: 1000 } } }, 'flags'],
+    [
+      'a hand-edited percent',
+      { ...target, flags: { 'reserves_v1.1': { ...target.flags['reserves_v1.1'], percent: 1000 } } },
+      'flags',
+    ],
     ['a missing flags map', { ...target, flags: undefined }, 'flags'],
     ['an unknown step kind', { ...target, step: 'jump-to-100' }, 'step'],
     ['a target that is a string', 'stage-2', 'target'],

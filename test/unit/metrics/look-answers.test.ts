@@ -12,14 +12,41 @@ const ok = (value: number): Scalar => ({ ok: true, value });
 const nan: Scalar = { ok: false, reason: 'nan', detail: 'the query returned NaN' };
 const empty: Scalar = { ok: false, reason: 'no-data', detail: 'the query returned no series' };
 const impossible: Scalar = { ok: false, reason: 'impossible-value', detail: 'impossible value -5' };
-const scalars = (ce: Scalar, ct: Scalar, be: Scalar, bt: Scalar): RatioScalars => ({ canaryEvents: ce, canaryTotal: ct, baselineEvents: be, baselineTotal: bt });
+const scalars = (ce: Scalar, ct: Scalar, be: Scalar, bt: Scalar): RatioScalars => ({
+  canaryEvents: ce,
+  canaryTotal: ct,
+  baselineEvents: be,
+  baselineTotal: bt,
+});
 
-const metric = { id: 'error_rate', kind: 'ratio', events: 'e', total: 't', direction: 'lower-is-better', maxRelativeChange: 0.1, critical: true, action: 'rollback' } as const;
-const relative: Extract<TriggerSpec, { kind: 'ratio' }> = { id: 'error-rate', action: 'rollback', kind: 'ratio', metric, comparison: 'above', limit: { factor: 1.5 }, window: '10m' };
+const metric = {
+  id: 'error_rate',
+  kind: 'ratio',
+  events: 'e',
+  total: 't',
+  direction: 'lower-is-better',
+  maxRelativeChange: 0.1,
+  critical: true,
+  action: 'rollback',
+} as const;
+const relative: Extract<TriggerSpec, { kind: 'ratio' }> = {
+  id: 'error-rate',
+  action: 'rollback',
+  kind: 'ratio',
+  metric,
+  comparison: 'above',
+  limit: { factor: 1.5 },
+  window: '10m',
+};
 const absolute: Extract<TriggerSpec, { kind: 'ratio' }> = { ...relative, id: 'abs', limit: { absolute: 0.02 } };
 
 const lookAt = (spec: Extract<TriggerSpec, { kind: 'ratio' }>, s: RatioScalars) =>
-  evaluateRatioTrigger(spec, createTriggerProgress(), { window: s, increment: s, at: '2026-01-01T00:10:00.000Z' }, { alpha: 0.01 }).outcome;
+  evaluateRatioTrigger(
+    spec,
+    createTriggerProgress(),
+    { window: s, increment: s, at: '2026-01-01T00:10:00.000Z' },
+    { alpha: 0.01 },
+  ).outcome;
 
 describe('a watch look on odd answers', () => {
   it('NaN events are no data, not 0 events (only a missing events series is 0 events)', () => {

@@ -3,7 +3,10 @@ import { classifyAnswer, classifyFailure, isTransient, parseSampleValue } from '
 import type { OutcomeBase, QueryOutcome, Series } from '../../../src/metrics/types.js';
 
 const base: OutcomeBase = { query: 'q', url: 'http://prom/', durationMs: 0, attempts: 1 };
-const series = (...values: number[]): Series => ({ labels: { a: String(values.length) }, values: values.map((v, t) => ({ t, v })) });
+const series = (...values: number[]): Series => ({
+  labels: { a: String(values.length) },
+  values: values.map((v, t) => ({ t, v })),
+});
 
 describe('parseSampleValue', () => {
   it.each([
@@ -48,7 +51,10 @@ describe('classifyAnswer', () => {
   });
 
   it('refuses string results as a bad query', () => {
-    expect(classifyAnswer({ resultType: 'string', series: [] }, base)).toMatchObject({ kind: 'bad-query', errorType: 'unsupported_result' });
+    expect(classifyAnswer({ resultType: 'string', series: [] }, base)).toMatchObject({
+      kind: 'bad-query',
+      errorType: 'unsupported_result',
+    });
   });
 
   it('carries query, url, duration and attempts', () => {
@@ -60,32 +66,46 @@ describe('classifyFailure', () => {
   const envelope = (errorType: string, error: string) => ({ status: 'error', errorType, error });
 
   it('maps the client deadline to timeout', () => {
-    expect(classifyFailure({ type: 'deadline', timeoutMs: 1000 }, base, [])).toMatchObject({ kind: 'timeout', timeoutMs: 1000, source: 'client' });
+    expect(classifyFailure({ type: 'deadline', timeoutMs: 1000 }, base, [])).toMatchObject({
+      kind: 'timeout',
+      timeoutMs: 1000,
+      source: 'client',
+    });
   });
 
   it('maps network errors to unreachable with their code', () => {
-    expect(classifyFailure({ type: 'network', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, base, [])).toMatchObject({
+    expect(
+      classifyFailure({ type: 'network', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, base, []),
+    ).toMatchObject({
       kind: 'unreachable',
       code: 'ECONNREFUSED',
     });
   });
 
   it('maps 400 bad_data and 422 execution errors to bad-query', () => {
-    expect(classifyFailure({ type: 'http', status: 400, body: envelope('bad_data', 'parse error') }, base, [])).toMatchObject({
+    expect(
+      classifyFailure({ type: 'http', status: 400, body: envelope('bad_data', 'parse error') }, base, []),
+    ).toMatchObject({
       kind: 'bad-query',
       status: 400,
       errorType: 'bad_data',
       error: 'parse error',
     });
-    expect(classifyFailure({ type: 'http', status: 422, body: envelope('execution', 'many-to-many') }, base, []).kind).toBe('bad-query');
+    expect(
+      classifyFailure({ type: 'http', status: 422, body: envelope('execution', 'many-to-many') }, base, []).kind,
+    ).toBe('bad-query');
   });
 
   it('maps a 400 without a Prometheus envelope (e.g. a proxy) to http-error', () => {
-    expect(classifyFailure({ type: 'http', status: 400, body: '<html>bad request</html>' }, base, []).kind).toBe('http-error');
+    expect(classifyFailure({ type: 'http', status: 400, body: '<html>bad request</html>' }, base, []).kind).toBe(
+      'http-error',
+    );
   });
 
   it('maps Prometheus’ own 503 timeout to a server-side timeout', () => {
-    expect(classifyFailure({ type: 'http', status: 503, body: envelope('timeout', 'query timed out') }, base, [])).toMatchObject({
+    expect(
+      classifyFailure({ type: 'http', status: 503, body: envelope('timeout', 'query timed out') }, base, []),
+    ).toMatchObject({
       kind: 'timeout',
       source: 'server',
     });
@@ -103,7 +123,8 @@ describe('classifyFailure', () => {
 });
 
 describe('isTransient', () => {
-  const outcome = (o: Partial<QueryOutcome> & { kind: QueryOutcome['kind'] }): QueryOutcome => ({ ...base, ...o }) as QueryOutcome;
+  const outcome = (o: Partial<QueryOutcome> & { kind: QueryOutcome['kind'] }): QueryOutcome =>
+    ({ ...base, ...o }) as QueryOutcome;
   it.each([
     [outcome({ kind: 'unreachable' }), true],
     [outcome({ kind: 'timeout' }), true],

@@ -60,7 +60,9 @@ describe('renderQuery: label values inside quotes', () => {
   });
 
   it('escapes regex metacharacters after =~ and !~ so values match literally', () => {
-    expect(renderQuery('x{a=~"{{v}}", b!~ "{{v}}"}', { v: 'a.c|d' })).toBe('x{a=~"a\\\\.c\\\\|d", b!~ "a\\\\.c\\\\|d"}');
+    expect(renderQuery('x{a=~"{{v}}", b!~ "{{v}}"}', { v: 'a.c|d' })).toBe(
+      'x{a=~"a\\\\.c\\\\|d", b!~ "a\\\\.c\\\\|d"}',
+    );
     expect(escapeRegex('.+*?()|[]{}^$\\')).toBe('\\.\\+\\*\\?\\(\\)\\|\\[\\]\\{\\}\\^\\$\\\\');
   });
 
@@ -91,16 +93,31 @@ describe('renderQuery: label values inside quotes', () => {
 });
 
 describe('renderQuery: values outside quotes', () => {
-  it.each(['5m', '48h', '30s', '100ms', '1d', '2w', '1y', '0s', '1h30m', '2w3d', '1m500ms'])('accepts duration %s (as Prometheus 2.42 does)', (window) => {
-    expect(renderQuery('rate(x[{{window}}])', { window })).toBe(`rate(x[${window}])`);
-  });
-
-  it.each(['5 m', '5m] or vector(1) #', '30m1h', '1m1m', '99999999999999999999d', '300y', '-5m', '5M', 'm', '5', '', 'stable', '5m\n', '${window}'])(
-    'rejects %j with PROMQL_UNSAFE_VALUE',
+  it.each(['5m', '48h', '30s', '100ms', '1d', '2w', '1y', '0s', '1h30m', '2w3d', '1m500ms'])(
+    'accepts duration %s (as Prometheus 2.42 does)',
     (window) => {
-      expect(codeOf(() => renderQuery('rate(x[{{window}}])', { window }))).toBe('PROMQL_UNSAFE_VALUE');
+      expect(renderQuery('rate(x[{{window}}])', { window })).toBe(`rate(x[${window}])`);
     },
   );
+
+  it.each([
+    '5 m',
+    '5m] or vector(1) #',
+    '30m1h',
+    '1m1m',
+    '99999999999999999999d',
+    '300y',
+    '-5m',
+    '5M',
+    'm',
+    '5',
+    '',
+    'stable',
+    '5m\n',
+    '${window}',
+  ])('rejects %j with PROMQL_UNSAFE_VALUE', (window) => {
+    expect(codeOf(() => renderQuery('rate(x[{{window}}])', { window }))).toBe('PROMQL_UNSAFE_VALUE');
+  });
 
   it('rejects an unquoted label value (the template must quote it)', () => {
     expect(codeOf(() => renderQuery('x{variant={{variant}}}', { variant: 'stable' }))).toBe('PROMQL_UNSAFE_VALUE');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createMetricsSource, MetricsConfigError } from '../../../src/metrics/factory.js';
-import { createRecording, recordingSource, replaySource, RecordingFormatError } from '../../../src/metrics/recording.js';
+import {
+  createRecording,
+  recordingSource,
+  replaySource,
+  RecordingFormatError,
+} from '../../../src/metrics/recording.js';
 import { decodeRecording, encodeRecording } from '../../../src/metrics/recording-format.js';
 import type { InstantOptions, MetricsSource, QueryOutcome, RangeOptions } from '../../../src/metrics/types.js';
 
@@ -11,12 +16,29 @@ function scriptedSource(): MetricsSource & { calls: number } {
   const answer = (query: string, t: number): QueryOutcome => {
     if (query === 'empty') return { ...base, query, kind: 'empty' };
     if (query === 'nan') return { ...base, query, kind: 'nan', series: [{ labels: {}, values: [{ t, v: NaN }] }] };
-    return { ...base, query, kind: 'ok', resultType: 'vector', series: [{ labels: { q: query }, values: [{ t, v: Infinity }, { t: t + 1, v: -Infinity }] }] };
+    return {
+      ...base,
+      query,
+      kind: 'ok',
+      resultType: 'vector',
+      series: [
+        {
+          labels: { q: query },
+          values: [
+            { t, v: Infinity },
+            { t: t + 1, v: -Infinity },
+          ],
+        },
+      ],
+    };
   };
   const source = {
     calls: 0,
     description: 'scripted',
-    instant: async (query: string, opts: InstantOptions = {}) => (source.calls++, answer(query, (opts.time?.getTime() ?? 0) / 1000)),
+    instant: async (query: string, opts: InstantOptions = {}) => (
+      source.calls++,
+      answer(query, (opts.time?.getTime() ?? 0) / 1000)
+    ),
     range: async (query: string, opts: RangeOptions) => (source.calls++, answer(query, opts.start.getTime() / 1000)),
     checkOnline: async () => ({ online: true, outcome: answer('vector(1)', 0) }),
   };
@@ -39,7 +61,9 @@ describe('record and replay', () => {
     // 400 ms of drift between computing the time and calling is absorbed by whole-second matching.
     expect(await replay.instant('up', { time: new Date(t1.getTime() - 60_000 + 400) })).toEqual(live[0]);
     expect(await replay.instant('nan')).toEqual(live[1]);
-    expect(await replay.range('up', { start: new Date(t1.getTime() - 3600_000), end: t1, stepSeconds: 60 })).toEqual(live[2]);
+    expect(await replay.range('up', { start: new Date(t1.getTime() - 3600_000), end: t1, stepSeconds: 60 })).toEqual(
+      live[2],
+    );
   });
 
   it('answers not-recorded for a different query, time, step or maxSeries', async () => {
@@ -56,7 +80,8 @@ describe('record and replay', () => {
       await replay.range('up', { start: new Date(t0.getTime() - 600_000), end: t0, stepSeconds: 30 }),
       await replay.range('up', { start: new Date(t0.getTime() - 1200_000), end: t0, stepSeconds: 60 }),
     ];
-    for (const miss of misses) expect(miss).toMatchObject({ kind: 'not-recorded', url: 'replay:test.json', attempts: 0 });
+    for (const miss of misses)
+      expect(miss).toMatchObject({ kind: 'not-recorded', url: 'replay:test.json', attempts: 0 });
   });
 
   it('serves repeated queries in recorded order, then repeats the last answer', async () => {
@@ -89,7 +114,21 @@ describe('recording file format', () => {
       method: 'instant',
       query: 'q',
       recordedAt: new Date(0).toISOString(),
-      outcome: { ...base, query: 'q', kind: 'ok', resultType: 'vector', series: [{ labels: { v: 'NaN' }, values: [{ t: 1, v: NaN }, { t: 2, v: Infinity }] }] },
+      outcome: {
+        ...base,
+        query: 'q',
+        kind: 'ok',
+        resultType: 'vector',
+        series: [
+          {
+            labels: { v: 'NaN' },
+            values: [
+              { t: 1, v: NaN },
+              { t: 2, v: Infinity },
+            ],
+          },
+        ],
+      },
     });
     const text = encodeRecording(rec);
     expect(text).toContain('"v": "NaN"');
@@ -103,7 +142,10 @@ describe('recording file format', () => {
     ['not json', 'not JSON'],
     ['{"format":"other","version":1,"createdAt":"","source":"","entries":[]}', 'not a rollout-metrics-recording'],
     ['{"format":"rollout-metrics-recording","version":2,"createdAt":"","source":"","entries":[]}', 'format version 2'],
-    ['{"format":"rollout-metrics-recording","version":1,"createdAt":"","source":"","entries":[{"method":"delete"}]}', 'entry 0'],
+    [
+      '{"format":"rollout-metrics-recording","version":1,"createdAt":"","source":"","entries":[{"method":"delete"}]}',
+      'entry 0',
+    ],
   ])('rejects %s', (text, message) => {
     expect(() => decodeRecording(text, 'f.json')).toThrow(RecordingFormatError);
     expect(() => decodeRecording(text, 'f.json')).toThrow(message);
@@ -123,9 +165,9 @@ describe('createMetricsSource', () => {
   it('needs a URL or a recording', async () => {
     expect(await codeOf(createMetricsSource({ env: {} }))).toBe('METRICS_NO_SOURCE');
     expect(await codeOf(createMetricsSource({ env: {}, url: 'prom:9090' }))).toBe('METRICS_BAD_URL');
-    expect(await codeOf(createMetricsSource({ env: {}, replay: createRecording('s'), record: createRecording('s') }))).toBe(
-      'METRICS_REPLAY_AND_RECORD',
-    );
+    expect(
+      await codeOf(createMetricsSource({ env: {}, replay: createRecording('s'), record: createRecording('s') })),
+    ).toBe('METRICS_REPLAY_AND_RECORD');
   });
 
   it('takes the URL from the environment and never shows its credentials', async () => {
@@ -134,7 +176,10 @@ describe('createMetricsSource', () => {
   });
 
   it('prefers replay over a URL', async () => {
-    const source = await createMetricsSource({ env: { PROMETHEUS_URL: 'http://127.0.0.1:9' }, replay: createRecording('s') });
+    const source = await createMetricsSource({
+      env: { PROMETHEUS_URL: 'http://127.0.0.1:9' },
+      replay: createRecording('s'),
+    });
     expect(source.description).toBe('replay');
     expect((await source.instant('up')).kind).toBe('not-recorded');
   });

@@ -4,7 +4,9 @@ import { excerptBody, redactUrl, scrubSecrets } from '../../../src/metrics/redac
 
 describe('redactUrl', () => {
   it('drops user and password', () => {
-    expect(redactUrl('https://alice:hunter22@prom.example:9090/prometheus')).toBe('https://prom.example:9090/prometheus');
+    expect(redactUrl('https://alice:hunter22@prom.example:9090/prometheus')).toBe(
+      'https://prom.example:9090/prometheus',
+    );
   });
 
   it('censors secret-looking query parameters and keeps others', () => {
@@ -45,12 +47,19 @@ describe('scrubSecrets and excerptBody', () => {
 
 describe('credentials from the environment', () => {
   it('prefers a bearer token and honours custom variable names', () => {
-    expect(readAuth({ MY_TOKEN: 't0ken-1' }, 'http://p', { tokenEnv: 'MY_TOKEN' })).toEqual({ type: 'bearer', token: 't0ken-1' });
+    expect(readAuth({ MY_TOKEN: 't0ken-1' }, 'http://p', { tokenEnv: 'MY_TOKEN' })).toEqual({
+      type: 'bearer',
+      token: 't0ken-1',
+    });
     expect(readAuth({ PROMETHEUS_TOKEN: 't' }, 'http://p', { tokenEnv: 'OTHER' })).toBeUndefined();
   });
 
   it('reads basic auth from variables, then from the URL', () => {
-    expect(readAuth({ PROMETHEUS_USERNAME: 'u', PROMETHEUS_PASSWORD: 'p' }, 'http://p')).toEqual({ type: 'basic', username: 'u', password: 'p' });
+    expect(readAuth({ PROMETHEUS_USERNAME: 'u', PROMETHEUS_PASSWORD: 'p' }, 'http://p')).toEqual({
+      type: 'basic',
+      username: 'u',
+      password: 'p',
+    });
     expect(readAuth({}, 'http://us%40er:p%3Ass@host')).toEqual({ type: 'basic', username: 'us@er', password: 'p:ss' });
     expect(readAuth({}, 'http://host')).toBeUndefined();
   });

@@ -27,7 +27,11 @@ describe('runWithRetries', () => {
   it('makes at most retries + 1 attempts on transient failures, backing off exponentially', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const result = await runWithRetries(async () => (calls++, refused), policy, { ...clock, deadline: 10_000, random: () => 1 });
+    const result = await runWithRetries(async () => (calls++, refused), policy, {
+      ...clock,
+      deadline: 10_000,
+      random: () => 1,
+    });
     expect(result).toEqual({ outcome: refused, attempts: 3 });
     expect(calls).toBe(3);
     expect(clock.sleeps).toEqual([200, 400]);
@@ -44,20 +48,31 @@ describe('runWithRetries', () => {
 
   it('returns the first final outcome after a transient one', async () => {
     const answers = [refused, ok];
-    const result = await runWithRetries(async () => answers.shift() as QueryOutcome, policy, { ...fakeClock(), deadline: 10_000 });
+    const result = await runWithRetries(async () => answers.shift() as QueryOutcome, policy, {
+      ...fakeClock(),
+      deadline: 10_000,
+    });
     expect(result).toEqual({ outcome: ok, attempts: 2 });
   });
 
   it('never sleeps past the deadline', async () => {
     const clock = fakeClock();
-    const result = await runWithRetries(async () => refused, { ...policy, retries: 100 }, { ...clock, deadline: 1000, random: () => 1 });
+    const result = await runWithRetries(
+      async () => refused,
+      { ...policy, retries: 100 },
+      { ...clock, deadline: 1000, random: () => 1 },
+    );
     expect(clock.now()).toBeLessThanOrEqual(1000);
     expect(result.attempts).toBeLessThan(5);
   });
 
   it('caps a single backoff at maxDelayMs', async () => {
     const clock = fakeClock();
-    await runWithRetries(async () => refused, { retries: 6, baseDelayMs: 500, maxDelayMs: 1000 }, { ...clock, deadline: 1e9, random: () => 1 });
+    await runWithRetries(
+      async () => refused,
+      { retries: 6, baseDelayMs: 500, maxDelayMs: 1000 },
+      { ...clock, deadline: 1e9, random: () => 1 },
+    );
     expect(Math.max(...clock.sleeps)).toBe(1000);
   });
 });

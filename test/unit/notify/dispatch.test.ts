@@ -26,7 +26,11 @@ describe('dispatchEvent', () => {
     const outbox = createMemoryOutbox();
     const a = scriptedNotifier('slack', []);
     const b = scriptedNotifier('console', []);
-    const result = await dispatchEvent(stageEvent(), { notifiers: [a.notifier, b.notifier], outbox, clock: createTestClock() });
+    const result = await dispatchEvent(stageEvent(), {
+      notifiers: [a.notifier, b.notifier],
+      outbox,
+      clock: createTestClock(),
+    });
     expect(result).toMatchObject({ delivered: ['slack', 'console'], queued: [], errors: [] });
     expect(outbox.entries).toEqual([]);
     expect(a.sent).toEqual([stageEvent()]);
@@ -51,31 +55,55 @@ describe('dispatchEvent', () => {
     const clock = createTestClock();
     const outbox = createMemoryOutbox();
     const slack = scriptedNotifier('slack', [FAIL_500]);
-    const limited = scriptedNotifier('other', [{ status: 'failed', retryable: true, error: 'rate limited', retryAfterMs: 30_000 }]);
-    const result = await dispatchEvent(stageEvent(), { notifiers: [slack.notifier, limited.notifier], outbox, clock, backoff: BACKOFF });
+    const limited = scriptedNotifier('other', [
+      { status: 'failed', retryable: true, error: 'rate limited', retryAfterMs: 30_000 },
+    ]);
+    const result = await dispatchEvent(stageEvent(), {
+      notifiers: [slack.notifier, limited.notifier],
+      outbox,
+      clock,
+      backoff: BACKOFF,
+    });
     expect(result.queued).toEqual(['slack', 'other']);
     const byTarget = Object.fromEntries(outbox.entries.map((e) => [e.target, e]));
-    expect(byTarget.slack).toMatchObject({ attempts: 1, lastError: 'slack: HTTP 500', nextAttemptAt: clock.now() + 1000 });
+    expect(byTarget.slack).toMatchObject({
+      attempts: 1,
+      lastError: 'slack: HTTP 500',
+      nextAttemptAt: clock.now() + 1000,
+    });
     expect(byTarget.other).toMatchObject({ attempts: 1, nextAttemptAt: clock.now() + 30_000 });
   });
 
   it('turns a throwing notifier into a queued entry instead of an exception', async () => {
     const outbox = createMemoryOutbox();
-    const result = await dispatchEvent(stageEvent(), { notifiers: [scriptedNotifier('slack', ['throw']).notifier], outbox });
+    const result = await dispatchEvent(stageEvent(), {
+      notifiers: [scriptedNotifier('slack', ['throw']).notifier],
+      outbox,
+    });
     expect(result.queued).toEqual(['slack']);
     expect(outbox.entries[0]?.lastError).toBe('boom');
   });
 
   it('gives up on a hanging notifier at the deadline, aborts it and queues the entry', async () => {
     const outbox = createMemoryOutbox();
-    const result = await dispatchEvent(stageEvent(), { notifiers: [scriptedNotifier('slack', ['hang']).notifier], outbox, deadlineMs: 30 });
+    const result = await dispatchEvent(stageEvent(), {
+      notifiers: [scriptedNotifier('slack', ['hang']).notifier],
+      outbox,
+      deadlineMs: 30,
+    });
     expect(result.queued).toEqual(['slack']);
-    expect(outbox.entries[0]).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/slack: no answer within 30 ms|aborted/) });
+    expect(outbox.entries[0]).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringMatching(/slack: no answer within 30 ms|aborted/),
+    });
   });
 
   it('only targets notifiers that accept the event', async () => {
     const outbox = createMemoryOutbox();
-    const incident = { ...scriptedNotifier('incident', [FAIL_500]).notifier, accepts: (e: { type: string }) => e.type === 'rollback' };
+    const incident = {
+      ...scriptedNotifier('incident', [FAIL_500]).notifier,
+      accepts: (e: { type: string }) => e.type === 'rollback',
+    };
     const result = await dispatchEvent(stageEvent(), { notifiers: [incident], outbox });
     expect(result).toMatchObject({ delivered: [], queued: [] });
     expect(outbox.entries).toEqual([]);
@@ -85,7 +113,12 @@ describe('dispatchEvent', () => {
     const outbox = createMemoryOutbox();
     let release: (r: DeliveryResult) => void = () => undefined;
     const notifier: Notifier = { name: 'slack', send: () => new Promise((resolve) => (release = resolve)) };
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [notifier], outbox, fireAndForget: true, deadlineMs: 5000 });
+    const result = await dispatchEvent(rollbackEvent(), {
+      notifiers: [notifier],
+      outbox,
+      fireAndForget: true,
+      deadlineMs: 5000,
+    });
     expect(result.queued).toEqual(['slack']);
     expect(outbox.entries.map((e) => e.target)).toEqual(['slack']);
     release({ status: 'delivered' });
@@ -100,22 +133,44 @@ describe('dispatchEvent', () => {
       remove: () => Promise.reject(new Error('disk full')),
       update: () => Promise.reject(new Error('disk full')),
     };
-    const result = await dispatchEvent(stageEvent(), { notifiers: [scriptedNotifier('slack', []).notifier], outbox: broken });
+    const result = await dispatchEvent(stageEvent(), {
+      notifiers: [scriptedNotifier('slack', []).notifier],
+      outbox: broken,
+    });
     expect(result.delivered).toEqual(['slack']);
     expect(result.errors).toEqual(['outbox append (slack): disk full', 'outbox remove (slack): disk full']);
   });
 
   it('never waits longer than the deadline for an outbox write', async () => {
-    const stuck: Outbox = { append: () => new Promise(() => undefined), list: async () => [], remove: async () => undefined, update: () => new Promise(() => undefined) };
-    const result = await dispatchEvent(rollbackEvent(), { notifiers: [scriptedNotifier('slack', [FAIL_500]).notifier], outbox: stuck, deadlineMs: 20 });
+    const stuck: Outbox = {
+      append: () => new Promise(() => undefined),
+      list: async () => [],
+      remove: async () => undefined,
+      update: () => new Promise(() => undefined),
+    };
+    const result = await dispatchEvent(rollbackEvent(), {
+      notifiers: [scriptedNotifier('slack', [FAIL_500]).notifier],
+      outbox: stuck,
+      deadlineMs: 20,
+    });
     expect(result.queued).toEqual(['slack']);
     expect(result.errors[0]).toBe('outbox append (slack): timed out');
   });
 });
 
 describe('flushOutbox', () => {
-  async function queueOne(outbox: ReturnType<typeof createMemoryOutbox>, clock: ReturnType<typeof createTestClock>, toPercent = 25, at = stageEvent().at) {
-    await dispatchEvent(stageEvent({ toPercent, at }), { notifiers: [scriptedNotifier('slack', [FAIL_500]).notifier], outbox, clock, backoff: BACKOFF });
+  async function queueOne(
+    outbox: ReturnType<typeof createMemoryOutbox>,
+    clock: ReturnType<typeof createTestClock>,
+    toPercent = 25,
+    at = stageEvent().at,
+  ) {
+    await dispatchEvent(stageEvent({ toPercent, at }), {
+      notifiers: [scriptedNotifier('slack', [FAIL_500]).notifier],
+      outbox,
+      clock,
+      backoff: BACKOFF,
+    });
   }
 
   it('waits for the backoff, then delivers and removes the entry', async () => {
@@ -123,10 +178,20 @@ describe('flushOutbox', () => {
     const outbox = createMemoryOutbox();
     await queueOne(outbox, clock);
     const slack = scriptedNotifier('slack', []);
-    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toEqual({ delivered: 0, failed: 0, remaining: 1, errors: [] });
+    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toEqual({
+      delivered: 0,
+      failed: 0,
+      remaining: 1,
+      errors: [],
+    });
     expect(slack.sent).toEqual([]);
     clock.advance(1000);
-    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toEqual({ delivered: 1, failed: 0, remaining: 0, errors: [] });
+    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toEqual({
+      delivered: 1,
+      failed: 0,
+      remaining: 0,
+      errors: [],
+    });
     expect(slack.sent).toEqual([stageEvent()]);
   });
 
@@ -141,7 +206,10 @@ describe('flushOutbox', () => {
       if (entry === undefined) throw new Error('entry vanished');
       waits.push(entry.nextAttemptAt - clock.now());
       clock.advance(entry.nextAttemptAt - clock.now());
-      expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toMatchObject({ failed: 1, remaining: 1 });
+      expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock, backoff: BACKOFF })).toMatchObject({
+        failed: 1,
+        remaining: 1,
+      });
     }
     expect(waits).toEqual([1000, 2000, 4000]);
     expect(outbox.entries[0]).toMatchObject({ attempts: 4, lastError: 'slack: HTTP 500' });
@@ -155,11 +223,19 @@ describe('flushOutbox', () => {
     await dispatchEvent(stageEvent(), { notifiers: [scriptedNotifier('pager', [FAIL_500]).notifier], outbox, clock });
     clock.advance(3_600_000);
     const slack = scriptedNotifier('slack', [FAIL_500]);
-    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock })).toMatchObject({ delivered: 0, failed: 1, remaining: 3 });
+    expect(await flushOutbox({ notifiers: [slack.notifier], outbox, clock })).toMatchObject({
+      delivered: 0,
+      failed: 1,
+      remaining: 3,
+    });
     expect(slack.sent.map((e) => (e.type === 'stage-changed' ? e.toPercent : -1))).toEqual([25]);
     const again = scriptedNotifier('slack', []);
     clock.advance(3_600_000);
-    expect(await flushOutbox({ notifiers: [again.notifier], outbox, clock })).toMatchObject({ delivered: 2, failed: 0, remaining: 1 });
+    expect(await flushOutbox({ notifiers: [again.notifier], outbox, clock })).toMatchObject({
+      delivered: 2,
+      failed: 0,
+      remaining: 1,
+    });
     expect(again.sent.map((e) => (e.type === 'stage-changed' ? e.toPercent : -1))).toEqual([25, 50]);
   });
 
@@ -167,6 +243,8 @@ describe('flushOutbox', () => {
     const clock = createTestClock();
     const outbox = createMemoryOutbox();
     await queueOne(outbox, clock);
-    expect(await flushOutbox({ notifiers: [scriptedNotifier('slack', []).notifier], outbox, clock, force: true })).toMatchObject({ delivered: 1, remaining: 0 });
+    expect(
+      await flushOutbox({ notifiers: [scriptedNotifier('slack', []).notifier], outbox, clock, force: true }),
+    ).toMatchObject({ delivered: 1, remaining: 0 });
   });
 });

@@ -17,14 +17,22 @@ describe('flushOutbox deadline', () => {
     expect(outbox.entries).toHaveLength(4);
     const slack = scriptedNotifier('slack', [], 'hang' as never);
     const incident = scriptedNotifier('incident', [], 'hang' as never);
-    const result = await flushOutbox({ notifiers: [slack.notifier, incident.notifier], outbox, clock, force: true, deadlineMs: 400 });
+    const result = await flushOutbox({
+      notifiers: [slack.notifier, incident.notifier],
+      outbox,
+      clock,
+      force: true,
+      deadlineMs: 400,
+    });
     // One deadline for the whole flush, shown by what was attempted rather than by how long it took:
     // with per-attempt deadlines incident's entries would have been sent after slack's timed out.
     expect(slack.sent).toHaveLength(1);
     expect(incident.sent).toHaveLength(0);
     // slack's first attempt used the whole budget (its later entry waits: the target is down); incident's were not tried
     expect(result).toMatchObject({ delivered: 0, failed: 1, remaining: 4 });
-    expect(result.errors).toEqual(['flush deadline of 400 ms reached: 2 notification(s) not attempted, still in the outbox']);
+    expect(result.errors).toEqual([
+      'flush deadline of 400 ms reached: 2 notification(s) not attempted, still in the outbox',
+    ]);
     expect(outbox.entries).toHaveLength(4);
   });
 
@@ -32,7 +40,13 @@ describe('flushOutbox deadline', () => {
     const clock = createTestClock();
     const outbox = createMemoryOutbox();
     await dispatchEvent(stageEvent(), { notifiers: [scriptedNotifier('slack', [FAIL_500]).notifier], outbox, clock });
-    const result = await flushOutbox({ notifiers: [scriptedNotifier('slack', []).notifier], outbox, clock, force: true, deadlineMs: 400 });
+    const result = await flushOutbox({
+      notifiers: [scriptedNotifier('slack', []).notifier],
+      outbox,
+      clock,
+      force: true,
+      deadlineMs: 400,
+    });
     expect(result).toEqual({ delivered: 1, failed: 0, remaining: 0, errors: [] });
   });
 });

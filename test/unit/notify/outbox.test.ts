@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeOutboxId, createFileOutbox, createMemoryOutbox, createOutboxEntry, OUTBOX_FILE } from '../../../src/notify/outbox.js';
+import {
+  computeOutboxId,
+  createFileOutbox,
+  createMemoryOutbox,
+  createOutboxEntry,
+  OUTBOX_FILE,
+} from '../../../src/notify/outbox.js';
 import { rollbackEvent, stageEvent } from './fixtures.js';
 
 describe('computeOutboxId', () => {

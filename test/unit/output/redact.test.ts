@@ -3,11 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor, redactDeep } from '../../../src/output/redact.js';
 
 describe('createRedactor, table', () => {
-  const redact = createRedactor({ SLACK_BOT_TOKEN: 'xoxb-1234567890-abcdef', PG_PASSWORD: 'hunter22', HOME: '/home/ana', SHORT_TOKEN: 'abc' });
+  const redact = createRedactor({
+    SLACK_BOT_TOKEN: 'xoxb-1234567890-abcdef',
+    PG_PASSWORD: 'hunter22',
+    HOME: '/home/ana',
+    SHORT_TOKEN: 'abc',
+  });
 
   it.each([
-    ['a secret variable\'s value anywhere', 'token=xoxb-1234567890-abcdef;', 'token=[REDACTED];'],
-    ['a password variable\'s value', 'psql password hunter22 failed', 'psql password [REDACTED] failed'],
+    ["a secret variable's value anywhere", 'token=xoxb-1234567890-abcdef;', 'token=[REDACTED];'],
+    ["a password variable's value", 'psql password hunter22 failed', 'psql password [REDACTED] failed'],
     ['a Slack token of unknown origin', 'xoxp-99999999-zz', 'xox*-[REDACTED]'],
     ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz012345', '[REDACTED]'],
     ['a bearer header', 'Authorization: Bearer abc.def.ghi-jkl', 'Authorization: Bearer [REDACTED]'],
@@ -23,9 +28,11 @@ describe('createRedactor, table', () => {
 });
 
 describe('createRedactor, properties', () => {
-  const secret = fc.string({ minLength: 6, maxLength: 40 }).filter((s) => !s.includes('[REDACTED]') && s.trim().length >= 6);
+  const secret = fc
+    .string({ minLength: 6, maxLength: 40 })
+    .filter((s) => !s.includes('[REDACTED]') && s.trim().length >= 6);
 
-  it('a secret variable\'s value never survives, wherever it is embedded', () => {
+  it("a secret variable's value never survives, wherever it is embedded", () => {
     fc.assert(
       fc.property(secret, fc.string(), fc.string(), (value, before, after) => {
         const redact = createRedactor({ API_TOKEN: value });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { buildReport, buildReportFromLog, collectEvents, renderHtml, renderMarkdown, type ReportLimits } from '../../../src/report/index.js';
+import {
+  buildReport,
+  buildReportFromLog,
+  collectEvents,
+  renderHtml,
+  renderMarkdown,
+  type ReportLimits,
+} from '../../../src/report/index.js';
 import { REORDER_WINDOW, type ReleaseEvent } from '../../../src/report/events.js';
 import type { AuditEntry } from '../../../src/state/store.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
@@ -28,9 +35,16 @@ describe('a report of a long history keeps the most recent items and counts ever
     expect(bounded.visits).toEqual(full.visits.slice(-5));
     expect(bounded.decisions).toEqual(full.decisions.slice(-4));
     expect(bounded.rollbacks).toEqual(full.rollbacks.slice(-3));
-    expect(bounded.canarySeries).toEqual(buildReport(config, null, audit, NOW, { ...UNLIMITED, decisions: 4 }).canarySeries);
+    expect(bounded.canarySeries).toEqual(
+      buildReport(config, null, audit, NOW, { ...UNLIMITED, decisions: 4 }).canarySeries,
+    );
     expect(bounded.omitted).toEqual({
-      events: 3_000, timeline: 2_993, visits: full.visits.length - 5, decisions: full.decisions.length - 4, rollbacks: 4, overrides: 0,
+      events: 3_000,
+      timeline: 2_993,
+      visits: full.visits.length - 5,
+      decisions: full.decisions.length - 4,
+      rollbacks: 4,
+      overrides: 0,
     });
     expect(full.omitted).toBeUndefined();
     expect(renderMarkdown(bounded)).toContain('A long history (3,000 events)');
@@ -38,13 +52,25 @@ describe('a report of a long history keeps the most recent items and counts ever
   });
 
   it('streams the same report as it builds from an array', async () => {
-    const { report, entries } = await buildReportFromLog(config, null, async (visit) => audit.forEach(visit), NOW, SMALL);
+    const { report, entries } = await buildReportFromLog(
+      config,
+      null,
+      async (visit) => audit.forEach(visit),
+      NOW,
+      SMALL,
+    );
     expect(entries).toBe(3_000);
     expect(report).toEqual(bounded);
   });
 
   it('is unchanged on the reference release when a long run of lock entries pads the log', () => {
-    const padding = Array.from({ length: 2_500 }, (_, i) => ({ ...makeAudit()[0]!, op: 'lock:takeover', stateSerial: undefined, ts: '2026-04-02T00:00:00.000Z', seq: 100 + i }));
+    const padding = Array.from({ length: 2_500 }, (_, i) => ({
+      ...makeAudit()[0]!,
+      op: 'lock:takeover',
+      stateSerial: undefined,
+      ts: '2026-04-02T00:00:00.000Z',
+      seq: 100 + i,
+    }));
     const plain = buildReport(config, makeState(), makeAudit(), NOW);
     const padded = buildReport(config, makeState(), [...makeAudit(), ...padding], NOW);
     expect(padded.delivery).toEqual(plain.delivery);
@@ -56,21 +82,29 @@ describe('a report of a long history keeps the most recent items and counts ever
 describe('event order', () => {
   /** How collectEvents ordered events before it streamed: everything, then one stable sort. */
   function sortedReference(events: ReleaseEvent[]): ReleaseEvent[] {
-    return events.map((e, i) => ({ e, i })).sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at) || a.i - b.i).map(({ e }) => e);
+    return events
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at) || a.i - b.i)
+      .map(({ e }) => e);
   }
 
   it('is exactly the full sort for a log within the reorder window, however shuffled its times', () => {
     const state = makeState();
     const audit = makeAudit();
     const shuffled: AuditEntry[] = Array.from({ length: 600 }, (_, i) => ({
-      ...audit[0]!, op: `note-${i}`, stateSerial: undefined, ts: new Date(Date.UTC(2026, 2, 1 + ((i * 7919) % 40), i % 24)).toISOString(),
+      ...audit[0]!,
+      op: `note-${i}`,
+      stateSerial: undefined,
+      ts: new Date(Date.UTC(2026, 2, 1 + ((i * 7919) % 40), i % 24)).toISOString(),
     }));
     const log = [...audit, ...shuffled];
     const events = collectEvents(state, log);
     // Reference input: the history in its order, then each audit-only entry as its own event, in log order.
     const covered = new Set(state.history.map((h) => h.serial));
     const historyEvents = state.history.map((h) => collectEvents({ ...state, history: [h] }, [])[0]!);
-    const auditEvents = log.filter((a) => a.stateSerial === undefined || !covered.has(a.stateSerial)).map((a) => collectEvents(null, [a])[0]!);
+    const auditEvents = log
+      .filter((a) => a.stateSerial === undefined || !covered.has(a.stateSerial))
+      .map((a) => collectEvents(null, [a])[0]!);
     expect(events).toEqual(sortedReference([...historyEvents, ...auditEvents]));
     expect(REORDER_WINDOW).toBeGreaterThan(shuffled.length);
   });

@@ -29,8 +29,16 @@ describe('collectEvents', () => {
 
 describe('readPosition', () => {
   it('reads the shapes a transition may record', () => {
-    expect(readPosition({ phase: 'P2', stage: { index: 1, id: 'week-2' } }, config)).toEqual({ phase: 'P2', stage: 'week-2', percent: 5 });
-    expect(readPosition({ index: 2, id: 'week-3', percent: 25 }, config)).toEqual({ phase: 'P2', stage: 'week-3', percent: 25 });
+    expect(readPosition({ phase: 'P2', stage: { index: 1, id: 'week-2' } }, config)).toEqual({
+      phase: 'P2',
+      stage: 'week-2',
+      percent: 5,
+    });
+    expect(readPosition({ index: 2, id: 'week-3', percent: 25 }, config)).toEqual({
+      phase: 'P2',
+      stage: 'week-3',
+      percent: 25,
+    });
     expect(readPosition('P1', config)).toEqual({ phase: 'P1' });
     expect(readPosition('week-4', config)).toEqual({ phase: 'P2', stage: 'week-4', percent: 50 });
     expect(readPosition({ position: { phase: 'P3', stage: null } }, config)).toEqual({ phase: 'P3', stage: null });
@@ -56,7 +64,15 @@ describe('buildReport on a release with one rollback and a retry', () => {
 
   it('records the rollback with its recovery time from the audit-only completion', () => {
     expect(report.rollbacks).toEqual([
-      expect.objectContaining({ startedAt: '2026-03-20T14:00:00.000Z', completedAt: '2026-03-20T14:02:30.000Z', mode: 'full', stage: 'week-2', run: 1, actor: 'rollout-watch', failed: false }),
+      expect.objectContaining({
+        startedAt: '2026-03-20T14:00:00.000Z',
+        completedAt: '2026-03-20T14:02:30.000Z',
+        mode: 'full',
+        stage: 'week-2',
+        run: 1,
+        actor: 'rollout-watch',
+        failed: false,
+      }),
     ]);
   });
 
@@ -81,14 +97,30 @@ describe('buildReport on a release with one rollback and a retry', () => {
   it('keeps each decision with its evidence, and lists the override', () => {
     const rollback = report.decisions.find((d) => d.op === 'rollback')!;
     expect(rollback).toMatchObject({ stage: 'week-2', run: 1, verdict: 'fail' });
-    expect(rollback.canary[0]!.metrics[0]).toMatchObject({ id: 'error_rate', verdict: 'fail', canary: { value: 0.031, n: 1800 } });
-    expect(report.decisions.find((d) => d.op === 'advance' && d.phase === 'P0')).toMatchObject({ verdict: 'pass', summary: '14 gates passed', canary: [] });
-    expect(report.overrides.map((o) => [o.actor, o.reason])).toEqual([['carol', 'bake shortened: the fix was verified on the 1 % cohort']]);
+    expect(rollback.canary[0]!.metrics[0]).toMatchObject({
+      id: 'error_rate',
+      verdict: 'fail',
+      canary: { value: 0.031, n: 1800 },
+    });
+    expect(report.decisions.find((d) => d.op === 'advance' && d.phase === 'P0')).toMatchObject({
+      verdict: 'pass',
+      summary: '14 gates passed',
+      canary: [],
+    });
+    expect(report.overrides.map((o) => [o.actor, o.reason])).toEqual([
+      ['carol', 'bake shortened: the fix was verified on the 1 % cohort'],
+    ]);
   });
 
-  it('follows each canary metric over the stages, ending with the current stage\'s latest verdict', () => {
+  it("follows each canary metric over the stages, ending with the current stage's latest verdict", () => {
     const points = report.canarySeries.error_rate!;
-    expect(points.map((p) => p.label)).toEqual(['week-1 #1', 'week-2 #1', 'week-1 #2', 'week-2 #2', 'week-3 #2 (latest)']);
+    expect(points.map((p) => p.label)).toEqual([
+      'week-1 #1',
+      'week-2 #1',
+      'week-1 #2',
+      'week-2 #2',
+      'week-3 #2 (latest)',
+    ]);
     expect(points.map((p) => p.canary)).toEqual([0.011, 0.031, 0.0102, 0.0099, 0.0098]);
     expect(points.every((p) => p.baseline === 0.01)).toBe(true);
     expect(Object.keys(report.canarySeries).sort()).toEqual(['error_rate', 'latency_p95', 'wizard_completion_rate']);
@@ -101,8 +133,12 @@ describe('buildReport on a release with one rollback and a retry', () => {
     expect(md).toContain('| Rollback rate | 50.0 % (1 rollback in 2 runs) | < 5 % | no |');
     expect(md).toContain('| Mean time to recovery | 2m 30s | < 5 min | yes |');
     expect(md).toContain('| P2 · week-1 (1 %) | 2 | 11d |  |');
-    expect(md).toMatch(/\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| full \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/);
-    expect(md).toContain('| error_rate | fail | 0.0100 (52000) | 0.0310 (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |');
+    expect(md).toMatch(
+      /\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| full \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/,
+    );
+    expect(md).toContain(
+      '| error_rate | fail | 0.0100 (52000) | 0.0310 (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |',
+    );
     expect(md).toContain('carol');
   });
 });
@@ -112,7 +148,12 @@ describe('buildReport edge cases', () => {
     const state = makeState();
     const audit = makeAudit().filter((a) => a.op !== 'rollback:verified');
     expect(buildReport(config, state, audit, NOW).delivery.mttrMs).toBe(150_000);
-    const fresh = buildReport(config, { ...state, history: state.history.slice(0, 1), rollback: null, evidence: {}, stage: null }, [], NOW);
+    const fresh = buildReport(
+      config,
+      { ...state, history: state.history.slice(0, 1), rollback: null, evidence: {}, stage: null },
+      [],
+      NOW,
+    );
     expect(fresh.delivery).toMatchObject({ deploymentSuccessRate: null, mttrMs: null, rollbackRate: 0, runs: 1 });
     expect(renderMarkdown(fresh)).toContain('| Mean time to recovery | n/a | < 5 min | n/a |');
   });

@@ -35,21 +35,36 @@ function project() {
   const file = path.join(dir, 'report-checkpoint.bin');
   writeFileSync(log, '', { mode: 0o600 });
   return {
-    dir, log, file,
+    dir,
+    log,
+    file,
     append: (entries: AuditEntry[]) => appendFileSync(log, entries.map(line).join('')),
-    report: (state: ReleaseState | null, options: { limits?: ReportLimits; version?: string; cfg?: typeof config; file?: string | null } = {}) =>
+    report: (
+      state: ReleaseState | null,
+      options: { limits?: ReportLimits; version?: string; cfg?: typeof config; file?: string | null } = {},
+    ) =>
       buildReportIncrementally({
-        config: options.cfg ?? config, state, history: auditHistoryOf(store), now: NOW, version: options.version ?? 'test',
-        file: options.file === undefined ? file : options.file, limits: options.limits ?? SMALL,
+        config: options.cfg ?? config,
+        state,
+        history: auditHistoryOf(store),
+        now: NOW,
+        version: options.version ?? 'test',
+        file: options.file === undefined ? file : options.file,
+        limits: options.limits ?? SMALL,
       }),
   };
 }
 
-function expectSameReport(actual: { report: ReleaseReport }, state: ReleaseState | null, entries: AuditEntry[], limits = SMALL): void {
+function expectSameReport(
+  actual: { report: ReleaseReport },
+  state: ReleaseState | null,
+  entries: AuditEntry[],
+  limits = SMALL,
+): void {
   expect(actual.report).toEqual(buildReport(config, state, entries, NOW, limits));
 }
 
-describe('a report goes on from the previous report\'s checkpoint', () => {
+describe("a report goes on from the previous report's checkpoint", () => {
   it('reads only what was appended since, and says so', async () => {
     const p = project();
     const all = generated(2_000);
@@ -84,35 +99,58 @@ describe('a report goes on from the previous report\'s checkpoint', () => {
     // Longer than the reorder window (1,000), so that checkpoints hold walked events, open visits and rollbacks.
     const all = generated(2_400);
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 2_399 }), { minLength: 1, maxLength: 4 }), fc.constantFrom<ReportLimits>(SMALL, { timeline: 300, visits: 40, decisions: 30, rollbacks: 10, overrides: 5 }), async (cuts, limits) => {
-        const p = project();
-        let written = 0;
-        for (const cut of [...cuts.sort((a, b) => a - b), all.length]) {
-          p.append(all.slice(written, cut));
-          written = cut;
-          const run = await p.report(null, { limits });
-          expect(run.history.entries).toBe(cut);
-          expectSameReport(run, null, all.slice(0, cut), limits);
-        }
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: 2_399 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom<ReportLimits>(SMALL, { timeline: 300, visits: 40, decisions: 30, rollbacks: 10, overrides: 5 }),
+        async (cuts, limits) => {
+          const p = project();
+          let written = 0;
+          for (const cut of [...cuts.sort((a, b) => a - b), all.length]) {
+            p.append(all.slice(written, cut));
+            written = cut;
+            const run = await p.report(null, { limits });
+            expect(run.history.entries).toBe(cut);
+            expectSameReport(run, null, all.slice(0, cut), limits);
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   });
 
-  it('takes the state\'s new history entries in as the release moves on (and an audit-only entry between them)', async () => {
+  it("takes the state's new history entries in as the release moves on (and an audit-only entry between them)", async () => {
     const entries = makeChainedAudit();
     const full = makeState();
     for (let cut = 1; cut < entries.length; cut++) {
       const p = project();
       const before = entries.slice(0, cut);
       const maxSerial = Math.max(0, ...before.map((e) => e.stateSerial ?? 0));
-      const earlier: ReleaseState = { ...full, serial: maxSerial, history: full.history.filter((h) => h.serial <= maxSerial) };
+      const earlier: ReleaseState = {
+        ...full,
+        serial: maxSerial,
+        history: full.history.filter((h) => h.serial <= maxSerial),
+      };
       p.append(before);
-      expectSameReport(await p.report(earlier, { limits: { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 } }), earlier, before, { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 });
+      expectSameReport(
+        await p.report(earlier, {
+          limits: { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 },
+        }),
+        earlier,
+        before,
+        { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 },
+      );
       p.append(entries.slice(cut));
-      const later = await p.report(full, { limits: { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 } });
+      const later = await p.report(full, {
+        limits: { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 },
+      });
       expect(later.history.resumed).toBe(true);
-      expectSameReport(later, full, entries, { timeline: 1e9, visits: 1e9, decisions: 1e9, rollbacks: 1e9, overrides: 1e9 });
+      expectSameReport(later, full, entries, {
+        timeline: 1e9,
+        visits: 1e9,
+        decisions: 1e9,
+        rollbacks: 1e9,
+        overrides: 1e9,
+      });
     }
   });
 });
@@ -133,13 +171,29 @@ describe('a checkpoint is used only while everything it was made from holds', ()
     // A different history of the same size: re-chain it with another first entry.
     let prev = AUDIT_GENESIS;
     const rewritten = other.map((e, i) => {
-      const next = createAuditEntry({ actor: i === 0 ? 'someone-else' : e.actor, op: e.op, ...(e.reason ? { reason: e.reason } : {}), ...(e.data !== undefined ? { data: e.data } : {}), ...(e.stateSerial !== undefined ? { stateSerial: e.stateSerial } : {}) }, i + 1, prev, e.ts);
+      const next = createAuditEntry(
+        {
+          actor: i === 0 ? 'someone-else' : e.actor,
+          op: e.op,
+          ...(e.reason ? { reason: e.reason } : {}),
+          ...(e.data !== undefined ? { data: e.data } : {}),
+          ...(e.stateSerial !== undefined ? { stateSerial: e.stateSerial } : {}),
+        },
+        i + 1,
+        prev,
+        e.ts,
+      );
       prev = next.hash;
       return next;
     });
     writeFileSync(p.log, rewritten.map(line).join(''));
     const run = await p.report(null);
-    expect(run.history).toMatchObject({ entries: 600, read: 600, resumed: false, rebuiltBecause: expect.stringContaining('no longer holds') });
+    expect(run.history).toMatchObject({
+      entries: 600,
+      read: 600,
+      resumed: false,
+      rebuiltBecause: expect.stringContaining('no longer holds'),
+    });
     expectSameReport(run, null, rewritten);
   });
 
@@ -165,7 +219,10 @@ describe('a checkpoint is used only while everything it was made from holds', ()
 
   it('a damaged, truncated, empty or foreign checkpoint file is ignored and replaced', async () => {
     for (const damage of [
-      (b: Buffer) => { b.writeUInt8(b.readUInt8(b.length - 5) ^ 0xff, b.length - 5); return b; },
+      (b: Buffer) => {
+        b.writeUInt8(b.readUInt8(b.length - 5) ^ 0xff, b.length - 5);
+        return b;
+      },
       (b: Buffer) => b.subarray(0, b.length >> 1),
       () => Buffer.alloc(0),
       () => Buffer.from('{"format":1}'),
@@ -186,7 +243,9 @@ describe('a checkpoint is used only while everything it was made from holds', ()
     expect((await p.report(null, { cfg: edited })).history.resumed).toBe(false);
     expect((await p.report(null, { cfg: edited })).history.resumed).toBe(true);
     expect((await p.report(null, { cfg: edited, limits: { ...SMALL, timeline: 8 } })).history.resumed).toBe(false);
-    expect((await p.report(null, { cfg: edited, limits: { ...SMALL, timeline: 8 }, version: 'next' })).history.resumed).toBe(false);
+    expect(
+      (await p.report(null, { cfg: edited, limits: { ...SMALL, timeline: 8 }, version: 'next' })).history.resumed,
+    ).toBe(false);
   });
 
   it('a state whose history is not the one the checkpoint saw (state replaced, repaired): rebuilt', async () => {
@@ -195,7 +254,10 @@ describe('a checkpoint is used only while everything it was made from holds', ()
     p.append(entries);
     const state = makeState();
     await p.report(state);
-    const replaced: ReleaseState = { ...state, history: state.history.map((h) => (h.serial === 4 ? { ...h, actor: 'mallory' } : h)) };
+    const replaced: ReleaseState = {
+      ...state,
+      history: state.history.map((h) => (h.serial === 4 ? { ...h, actor: 'mallory' } : h)),
+    };
     const run = await p.report(replaced);
     expect(run.history).toMatchObject({ resumed: false, rebuiltBecause: expect.stringContaining('state') });
     expectSameReport(run, replaced, entries);
@@ -220,14 +282,30 @@ describe('a checkpoint is used only while everything it was made from holds', ()
     let prev = AUDIT_GENESIS;
     const log = generated(3_000).map((e, i) => {
       const { v: _v, seq: _seq, ts, prev: _prev, hash: _hash, stateSerial, ...input } = e;
-      const next = createAuditEntry({ ...input, ...(stateSerial !== undefined ? { stateSerial: stateSerial + 10_000 } : {}) }, i + 1, prev, ts);
+      const next = createAuditEntry(
+        { ...input, ...(stateSerial !== undefined ? { stateSerial: stateSerial + 10_000 } : {}) },
+        i + 1,
+        prev,
+        ts,
+      );
       prev = next.hash;
       return next;
     });
     const base = makeState();
     const at = (h: number) => new Date(Date.parse(log.at(-1)!.ts) + h * 3_600_000).toISOString();
-    const before: ReleaseState = { ...base, serial: 1, history: [{ serial: 1, at: at(1), actor: 'rollout', action: 'create', to: { release: base.release } }] };
-    const after: ReleaseState = { ...before, serial: 2, history: [...before.history, { serial: 2, at: at(2), actor: 'ci', action: 'advance', from: null, to: { phase: 'P0' } }] };
+    const before: ReleaseState = {
+      ...base,
+      serial: 1,
+      history: [{ serial: 1, at: at(1), actor: 'rollout', action: 'create', to: { release: base.release } }],
+    };
+    const after: ReleaseState = {
+      ...before,
+      serial: 2,
+      history: [
+        ...before.history,
+        { serial: 2, at: at(2), actor: 'ci', action: 'advance', from: null, to: { phase: 'P0' } },
+      ],
+    };
     p.append(log);
     await p.report(before);
     const run = await p.report(after);
@@ -255,7 +333,12 @@ describe('a checkpoint is used only while everything it was made from holds', ()
   it('with no checkpoint file configured, reads everything every time and writes nothing', async () => {
     const p = project();
     p.append(all);
-    for (let i = 0; i < 2; i++) expect((await p.report(null, { file: null })).history).toEqual<HistoryRead>({ entries: 900, read: 900, resumed: false });
+    for (let i = 0; i < 2; i++)
+      expect((await p.report(null, { file: null })).history).toEqual<HistoryRead>({
+        entries: 900,
+        read: 900,
+        resumed: false,
+      });
     expect(() => readFileSync(p.file)).toThrow(/ENOENT/);
   });
 });

@@ -14,8 +14,19 @@ import { canaryEvidence, makeState } from './release-fixture.js';
 const { config } = await loadConfig({ file: 'rollout.yaml', cwd: REPO_ROOT });
 const NOW = new Date('2026-05-01T00:00:00.000Z');
 
-const pos = (phase: string | null, stage: string | null = null, percent: number | null = null) => ({ phase, stage, percent });
-const step = (serial: number, at: string, from: ReturnType<typeof pos>, to: ReturnType<typeof pos>, evidence?: unknown, action = 'advance'): HistoryEntry => ({ serial, at, actor: 'ci', action, from, to, ...(evidence ? { evidence } : {}) });
+const pos = (phase: string | null, stage: string | null = null, percent: number | null = null) => ({
+  phase,
+  stage,
+  percent,
+});
+const step = (
+  serial: number,
+  at: string,
+  from: ReturnType<typeof pos>,
+  to: ReturnType<typeof pos>,
+  evidence?: unknown,
+  action = 'advance',
+): HistoryEntry => ({ serial, at, actor: 'ci', action, from, to, ...(evidence ? { evidence } : {}) });
 
 function stateWith(history: HistoryEntry[], extra: Partial<ReleaseState> = {}): ReleaseState {
   return { ...makeState(), history, evidence: {}, stage: null, rollback: null, ...extra };
@@ -27,7 +38,12 @@ function audit(seq: number, ts: string, op: string, data: Record<string, unknown
 
 describe('report over the entries advance and rollback write', () => {
   it('reads StepEvidence (outcome, gates, canary) and marks the release completed on the last step', () => {
-    const stepEvidence = { outcome: 'go', reasons: [], gates: [{ id: 'tests', kind: 'command', verdict: 'pass', summary: 'exit 0' }], canary: canaryEvidence(0.01, 300) };
+    const stepEvidence = {
+      outcome: 'go',
+      reasons: [],
+      gates: [{ id: 'tests', kind: 'command', verdict: 'pass', summary: 'exit 0' }],
+      canary: canaryEvidence(0.01, 300),
+    };
     const history = [
       step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P0')),
       step(2, '2026-04-02T00:00:00.000Z', pos('P0'), pos('P1'), { outcome: 'go', reasons: [], gates: [{}, {}] }),
@@ -36,19 +52,43 @@ describe('report over the entries advance and rollback write', () => {
       step(5, '2026-04-20T00:00:00.000Z', pos('P4'), pos(null, null, 100), { outcome: 'go', reasons: [] }),
     ];
     const report = buildReport(config, stateWith(history, { status: 'completed' }), [], NOW);
-    expect(report.decisions.find((d) => d.at === '2026-04-02T00:00:00.000Z')).toMatchObject({ verdict: 'go', summary: '2 gates checked', phase: 'P0' });
+    expect(report.decisions.find((d) => d.at === '2026-04-02T00:00:00.000Z')).toMatchObject({
+      verdict: 'go',
+      summary: '2 gates checked',
+      phase: 'P0',
+    });
     const stageDecision = report.decisions.find((d) => d.stage === 'week-1')!;
     expect(stageDecision.canary[0]!.verdict).toBe('pass');
-    expect(report.visits.at(-1)).toMatchObject({ stage: 'week-2', outcome: 'completed', leftAt: '2026-04-20T00:00:00.000Z' });
+    expect(report.visits.at(-1)).toMatchObject({
+      stage: 'week-2',
+      outcome: 'completed',
+      leftAt: '2026-04-20T00:00:00.000Z',
+    });
     expect(report.delivery).toMatchObject({ runs: 1, rollbackRate: 0, deploymentSuccessRate: 1, deployments: 2 });
   });
 
   it('completes a progressive rollback on its last ramp-down step, and an immediate one at once', () => {
     const history = [
       step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1)),
-      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'rollout-watch', action: 'rollback', from: { phase: 'P2', stage: 'week-1', percent: 1 }, to: { mode: 'progressive', steps: 2 }, reason: 'trigger latency-p95' },
+      {
+        serial: 2,
+        at: '2026-04-02T00:00:00.000Z',
+        actor: 'rollout-watch',
+        action: 'rollback',
+        from: { phase: 'P2', stage: 'week-1', percent: 1 },
+        to: { mode: 'progressive', steps: 2 },
+        reason: 'trigger latency-p95',
+      },
       step(3, '2026-04-03T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1), undefined, 'retry'),
-      { serial: 4, at: '2026-04-04T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P2', stage: 'week-1' }, to: { mode: 'immediate', killSwitch: true }, reason: 'manual' },
+      {
+        serial: 4,
+        at: '2026-04-04T00:00:00.000Z',
+        actor: 'oncall',
+        action: 'rollback',
+        from: { phase: 'P2', stage: 'week-1' },
+        to: { mode: 'immediate', killSwitch: true },
+        reason: 'manual',
+      },
     ];
     const log = [
       audit(1, '2026-04-02T00:02:30.000Z', 'rollback:step', { step: 1, of: 2, percent: 0.5 }),
@@ -66,9 +106,29 @@ describe('report over the entries advance and rollback write', () => {
   it('completes a ramp-down whose steps are in the history (covered audit entries dropped), and a resume is not a second rollback', () => {
     const history = [
       step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1)),
-      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P2', stage: 'week-1', percent: 1 }, to: { mode: 'progressive', steps: 2 }, reason: 'manual' },
-      { serial: 3, at: '2026-04-02T00:02:30.000Z', actor: 'oncall', action: 'rollback:step', to: { step: 1, of: 2, percent: 0.5, killSwitch: false } },
-      { serial: 4, at: '2026-04-02T00:05:00.000Z', actor: 'oncall', action: 'rollback:step', to: { step: 2, of: 2, percent: 0, killSwitch: true } },
+      {
+        serial: 2,
+        at: '2026-04-02T00:00:00.000Z',
+        actor: 'oncall',
+        action: 'rollback',
+        from: { phase: 'P2', stage: 'week-1', percent: 1 },
+        to: { mode: 'progressive', steps: 2 },
+        reason: 'manual',
+      },
+      {
+        serial: 3,
+        at: '2026-04-02T00:02:30.000Z',
+        actor: 'oncall',
+        action: 'rollback:step',
+        to: { step: 1, of: 2, percent: 0.5, killSwitch: false },
+      },
+      {
+        serial: 4,
+        at: '2026-04-02T00:05:00.000Z',
+        actor: 'oncall',
+        action: 'rollback:step',
+        to: { step: 2, of: 2, percent: 0, killSwitch: true },
+      },
     ];
     const log = [
       audit(3, '2026-04-02T00:02:30.000Z', 'rollback:step', { step: 1, of: 2, percent: 0.5 }),
@@ -83,9 +143,22 @@ describe('report over the entries advance and rollback write', () => {
   it('counts an unhealthy full rollback as failed', () => {
     const history = [
       step(1, '2026-04-01T00:00:00.000Z', pos(null), pos('P2', 'week-1', 1)),
-      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P2', stage: 'week-1' }, to: { mode: 'full', killSwitch: true }, reason: 'manual' },
+      {
+        serial: 2,
+        at: '2026-04-02T00:00:00.000Z',
+        actor: 'oncall',
+        action: 'rollback',
+        from: { phase: 'P2', stage: 'week-1' },
+        to: { mode: 'full', killSwitch: true },
+        reason: 'manual',
+      },
     ];
-    const report = buildReport(config, stateWith(history), [audit(1, '2026-04-02T00:02:00.000Z', 'rollback:unhealthy', { rollbackId: 'x' })], NOW);
+    const report = buildReport(
+      config,
+      stateWith(history),
+      [audit(1, '2026-04-02T00:02:00.000Z', 'rollback:unhealthy', { rollbackId: 'x' })],
+      NOW,
+    );
     expect(report.rollbacks[0]).toMatchObject({ failed: true, completedAt: null });
     expect(report.delivery).toMatchObject({ mttrMs: null, incompleteRollbacks: 1 });
   });
@@ -96,7 +169,16 @@ describe('report details', () => {
     const { renderMarkdown } = await import('../../../src/report/index.js');
     const history: HistoryEntry[] = [
       { serial: 1, at: '2026-04-01T00:00:00.000Z', actor: 'rollout', action: 'create', to: { release: 'v2.1.0' } },
-      { serial: 2, at: '2026-04-02T00:00:00.000Z', actor: 'oncall', action: 'rollback', from: { phase: 'P0', stage: null }, to: { mode: 'immediate', killSwitch: true }, reason: 'drill', evidence: { trigger: undefined, evidence: undefined } },
+      {
+        serial: 2,
+        at: '2026-04-02T00:00:00.000Z',
+        actor: 'oncall',
+        action: 'rollback',
+        from: { phase: 'P0', stage: null },
+        to: { mode: 'immediate', killSwitch: true },
+        reason: 'drill',
+        evidence: { trigger: undefined, evidence: undefined },
+      },
     ];
     const report = buildReport(config, stateWith(history, { status: 'rolled-back' }), [], NOW);
     expect(report.decisions).toEqual([]);

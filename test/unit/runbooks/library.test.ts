@@ -19,13 +19,18 @@ describe('the shipped runbook library', () => {
   });
 
   it('has a runbook for every runbook id the error catalogue names', async () => {
-    const ids = new Set(Object.values(CATALOGUE).flatMap((e) => ((e as { runbook?: string }).runbook ? [(e as { runbook: string }).runbook] : [])));
+    const ids = new Set(
+      Object.values(CATALOGUE).flatMap((e) =>
+        (e as { runbook?: string }).runbook ? [(e as { runbook: string }).runbook] : [],
+      ),
+    );
     expect(ids.size).toBeGreaterThanOrEqual(7);
     for (const id of ids) {
       const runbook = await findRunbook([DIR], id);
       expect(runbook.id).toBe(id);
       // show/list name every code that leads here, whether the front matter lists it or the catalogue points at it
-      for (const [code, entry] of Object.entries(CATALOGUE)) if ((entry as { runbook?: string }).runbook === id) expect(runbook.codes).toContain(code);
+      for (const [code, entry] of Object.entries(CATALOGUE))
+        if ((entry as { runbook?: string }).runbook === id) expect(runbook.codes).toContain(code);
     }
   });
 
@@ -47,9 +52,38 @@ describe('the shipped runbook library', () => {
   });
 
   it('uses only rollout commands that the CLI contract lists', async () => {
-    const design = ['init', 'validate', 'schema', 'plan', 'status', 'preflight', 'verify', 'advance', 'analyze', 'watch', 'rollback', 'retry', 'signoff', 'simulate', 'flags', 'runbook', 'chaos', 'log', 'unlock', 'notify', 'alerts', 'dashboard', 'state', 'report', 'demo', '--version'];
+    const design = [
+      'init',
+      'validate',
+      'schema',
+      'plan',
+      'status',
+      'preflight',
+      'verify',
+      'advance',
+      'analyze',
+      'watch',
+      'rollback',
+      'retry',
+      'signoff',
+      'simulate',
+      'flags',
+      'runbook',
+      'chaos',
+      'log',
+      'unlock',
+      'notify',
+      'alerts',
+      'dashboard',
+      'state',
+      'report',
+      'demo',
+      '--version',
+    ];
     const { runbooks } = await listRunbooks([DIR]);
-    for (const r of runbooks) for (const s of r.steps.filter((x) => x.kind === 'rollout')) expect(design, `${r.id} step ${s.index}`).toContain(s.argv[0]);
+    for (const r of runbooks)
+      for (const s of r.steps.filter((x) => x.kind === 'rollout'))
+        expect(design, `${r.id} step ${s.index}`).toContain(s.argv[0]);
   });
 
   it('finds the shipped runbooks after the project directory, and the project shadows them', async () => {
@@ -60,13 +94,19 @@ describe('the shipped runbook library', () => {
     const r = await findRunbook(runbookDirs('/nonexistent/runbooks'), 'exit-5-busy');
     expect(r.file).toBe(path.join(GENERIC, 'exit-5-busy.md'));
     // This repository's plan keeps its own product procedures first.
-    expect((await findRunbook(runbookDirs(DIR), 'exit-4-rolled-back')).file).toBe(path.join(DIR, 'exit-4-rolled-back.md'));
+    expect((await findRunbook(runbookDirs(DIR), 'exit-4-rolled-back')).file).toBe(
+      path.join(DIR, 'exit-4-rolled-back.md'),
+    );
   });
 
   it('the generic runbooks cover every runbook the error catalogue names and speak of no product', async () => {
     const { runbooks, problems } = await listRunbooks([GENERIC]);
     expect(problems.map(formatProblem)).toEqual([]);
-    const ids = new Set(Object.values(CATALOGUE).flatMap((e) => ((e as { runbook?: string }).runbook ? [(e as { runbook: string }).runbook] : [])));
+    const ids = new Set(
+      Object.values(CATALOGUE).flatMap((e) =>
+        (e as { runbook?: string }).runbook ? [(e as { runbook: string }).runbook] : [],
+      ),
+    );
     expect(runbooks.map((r) => r.id).sort()).toEqual([...ids, 'release-alert'].sort());
     for (const r of runbooks) {
       const text = await readFile(r.file, 'utf8');
@@ -76,7 +116,10 @@ describe('the shipped runbook library', () => {
   });
 
   it('rejects an unknown id with a usage error that lists the known ones', async () => {
-    await expect(findRunbook([DIR], 'no-such-runbook')).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('model-rollback') });
+    await expect(findRunbook([DIR], 'no-such-runbook')).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining('model-rollback'),
+    });
     await expect(findRunbook([DIR], '../etc/passwd')).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 });

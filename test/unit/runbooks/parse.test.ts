@@ -5,7 +5,15 @@ import { parseRunbook } from '../../../src/runbooks/parse.js';
 const FILE = 'runbooks/demo.md';
 
 const doc = (front: string, body: string) => `---\n${front}\n---\n${body}`;
-const FRONT = ['id: demo', 'title: Demo', 'when: Testing.', 'codes: [E_LOCK_BUSY]', 'owner: Team', 'escalation: [A, B]', 'target: 5m'].join('\n');
+const FRONT = [
+  'id: demo',
+  'title: Demo',
+  'when: Testing.',
+  'codes: [E_LOCK_BUSY]',
+  'owner: Team',
+  'escalation: [A, B]',
+  'target: 5m',
+].join('\n');
 
 function problemsOf(text: string): string[] {
   try {
@@ -40,29 +48,56 @@ describe('parseRunbook', () => {
       '```',
     ].join('\n');
     const r = parseRunbook(FILE, doc(FRONT, body));
-    expect(r).toMatchObject({ id: 'demo', title: 'Demo', codes: ['E_LOCK_BUSY'], escalation: ['A', 'B'], target: '5m' });
+    expect(r).toMatchObject({
+      id: 'demo',
+      title: 'Demo',
+      codes: ['E_LOCK_BUSY'],
+      escalation: ['A', 'B'],
+      target: '5m',
+    });
     expect(r.steps.map((s) => [s.index, s.kind, s.line])).toEqual([
       [1, 'rollout', 12],
       [2, 'run', 18],
       [3, 'check', 25],
     ]);
-    expect(r.steps[0]).toMatchObject({ argv: ['rollback', '--mode', 'immediate', '--reason', '{{reason}}'], timeoutMs: 120_000, okExit: [0] });
+    expect(r.steps[0]).toMatchObject({
+      argv: ['rollback', '--mode', 'immediate', '--reason', '{{reason}}'],
+      timeoutMs: 120_000,
+      okExit: [0],
+    });
     expect(r.steps[1]).toMatchObject({ env: ['APP_BASE_URL'], okExit: [0, 22], onFailure: 'Call someone.' });
     expect(r.steps[2]?.text).toBe('The dashboard is green.');
   });
 
   it('ignores other fenced blocks, including a step fence shown inside a longer fence', () => {
-    const body = ['````markdown', '```step', 'run: [rm, -rf, /]', '```', '````', '', '```yaml', 'run: [x]', '```'].join('\n');
+    const body = ['````markdown', '```step', 'run: [rm, -rf, /]', '```', '````', '', '```yaml', 'run: [x]', '```'].join(
+      '\n',
+    );
     expect(parseRunbook(FILE, doc(FRONT, body)).steps).toEqual([]);
   });
 
   it('reports problems in the front matter and in steps with the line of the file', () => {
     const front = FRONT.replace('owner: Team', 'ownr: Team').replace('E_LOCK_BUSY', 'E_NOPE');
-    const body = ['text', '```step', 'run: [a]', 'check: b', '```', '```step', 'run: [a', '```', '```step', 'rollout: [status]', 'timout: 5m', '```'].join('\n');
+    const body = [
+      'text',
+      '```step',
+      'run: [a]',
+      'check: b',
+      '```',
+      '```step',
+      'run: [a',
+      '```',
+      '```step',
+      'rollout: [status]',
+      'timout: 5m',
+      '```',
+    ].join('\n');
     const problems = problemsOf(doc(front, body));
     expect(problems.some((p) => /^runbooks\/demo\.md:6:\d+: .*ownr/.test(p))).toBe(true);
     expect(problems.some((p) => p.startsWith('runbooks/demo.md:2:1: unknown error code E_NOPE'))).toBe(false); // unparsed front matter: codes unchecked
-    expect(problems).toContain('runbooks/demo.md:11:1: a step needs exactly one of run, rollout or check (found run, check)');
+    expect(problems).toContain(
+      'runbooks/demo.md:11:1: a step needs exactly one of run, rollout or check (found run, check)',
+    );
     expect(problems.some((p) => p.startsWith('runbooks/demo.md:16:'))).toBe(true); // unterminated flow sequence
     expect(problems.some((p) => /^runbooks\/demo\.md:20:\d+: .*timout/.test(p))).toBe(true);
   });

@@ -12,7 +12,17 @@ import { interpolate, quoteArgv, runRunbook, type RunRunbookOptions } from '../.
 const NODE = JSON.stringify(process.execPath);
 
 function book(steps: string[], escalation = '[Primary on-call, Manager]') {
-  const front = ['---', 'id: drill', 'title: Drill', 'when: Tests.', 'owner: Team', `escalation: ${escalation}`, 'target: 1m', '---', ''];
+  const front = [
+    '---',
+    'id: drill',
+    'title: Drill',
+    'when: Tests.',
+    'owner: Team',
+    `escalation: ${escalation}`,
+    'target: 1m',
+    '---',
+    '',
+  ];
   return parseRunbook('runbooks/drill.md', [...front, ...steps.flatMap((s) => ['```step', s, '```', ''])].join('\n'));
 }
 
@@ -56,8 +66,11 @@ describe('runRunbook', () => {
     expect(typeof audit[3]?.data.durationMs).toBe('number');
   });
 
-  it('stops at a failed step and says what to do next: the step\'s onFailure, else the escalation path', async () => {
-    const withAdvice = book([`run: [${NODE}, -e, "process.exit(3)"]\nonFailure: Restart the pods one by one.`, 'check: never reached']);
+  it("stops at a failed step and says what to do next: the step's onFailure, else the escalation path", async () => {
+    const withAdvice = book([
+      `run: [${NODE}, -e, "process.exit(3)"]\nonFailure: Restart the pods one by one.`,
+      'check: never reached',
+    ]);
     const first = await runRunbook(options({ runbook: withAdvice }).o);
     expect(first.status).toBe('stopped');
     expect(first.steps).toHaveLength(1);
@@ -65,11 +78,16 @@ describe('runRunbook', () => {
     expect(first.next).toMatch(/exit code 3[\s\S]*Restart the pods one by one\./);
 
     const withoutAdvice = book([`run: [${NODE}, -e, "process.exit(1)"]`]);
-    expect((await runRunbook(options({ runbook: withoutAdvice }).o)).next).toContain('Escalate: Primary on-call → Manager.');
+    expect((await runRunbook(options({ runbook: withoutAdvice }).o)).next).toContain(
+      'Escalate: Primary on-call → Manager.',
+    );
   });
 
   it('accepts the exit codes a step lists in okExit, and fails a step that times out', async () => {
-    const runbook = book([`run: [${NODE}, -e, "process.exit(3)"]\nokExit: [0, 3]`, `run: [${NODE}, -e, "setTimeout(() => {}, 30000)"]\ntimeout: 300ms`]);
+    const runbook = book([
+      `run: [${NODE}, -e, "process.exit(3)"]\nokExit: [0, 3]`,
+      `run: [${NODE}, -e, "setTimeout(() => {}, 30000)"]\ntimeout: 300ms`,
+    ]);
     const result = await runRunbook(options({ runbook }).o);
     expect(result.steps.map((s) => s.status)).toEqual(['ok', 'failed']);
     expect(result.steps[1]?.outputTail).toMatch(/timed out after 300ms/);
@@ -80,7 +98,11 @@ describe('runRunbook', () => {
     const runbook = book([`run: ${printEnv}`, `run: ${printEnv}\nenv: [APP_BASE_URL]`, 'rollout: [status]']);
     const rolloutPrefix = [process.execPath, '-e', 'console.log(process.env.SECRET_TOKEN)', '--'];
     const result = await runRunbook(options({ runbook, rolloutPrefix }).o);
-    expect(result.steps.map((s) => s.outputTail)).toEqual(['unset unset', 'unset http://127.0.0.1:9', 'not-for-run-steps']);
+    expect(result.steps.map((s) => s.outputTail)).toEqual([
+      'unset unset',
+      'unset http://127.0.0.1:9',
+      'not-for-run-steps',
+    ]);
   });
 
   it('fails a step whose {{env:NAME}} is not available to it, before running anything', async () => {
@@ -93,7 +115,11 @@ describe('runRunbook', () => {
   it('asks before each command and each check; a "no" stops the run', async () => {
     const runbook = book([`run: [${NODE}, -e, "0"]`, 'check: Is it green?', `run: [${NODE}, -e, "0"]`]);
     const answers = [true, false];
-    const { o, asked } = options({ runbook, yes: false, confirm: async (q) => (asked.push(q), answers.shift() ?? true) });
+    const { o, asked } = options({
+      runbook,
+      yes: false,
+      confirm: async (q) => (asked.push(q), answers.shift() ?? true),
+    });
     const result = await runRunbook(o);
     expect(asked).toHaveLength(2);
     expect(asked[1]).toContain('Is it green?');
@@ -125,7 +151,14 @@ describe('runRunbook', () => {
 describe('helpers', () => {
   it('interpolates placeholders and reports unknown ones', () => {
     const missing: string[] = [];
-    expect(interpolate('{{reason}} by {{ actor }} {{env:HOME}} {{nope}} {{env:NOPE}}', { reason: 'r', actor: 'a' }, { HOME: '/h' }, missing)).toBe('r by a /h {{nope}} {{env:NOPE}}');
+    expect(
+      interpolate(
+        '{{reason}} by {{ actor }} {{env:HOME}} {{nope}} {{env:NOPE}}',
+        { reason: 'r', actor: 'a' },
+        { HOME: '/h' },
+        missing,
+      ),
+    ).toBe('r by a /h {{nope}} {{env:NOPE}}');
     expect(missing).toEqual(['nope', '$NOPE']);
   });
 
@@ -149,20 +182,26 @@ describe('rollout runbook run without a terminal', () => {
 
   it('refuses without --yes (exit 2 with a hint), but --dry-run and --yes work, even with no rollout.yaml', async () => {
     const c = await ctx();
-    await expect(runRunbookWith({}, ['run', 'exit-5-busy'], c, io)).rejects.toMatchObject({ code: 'E_USAGE', exitCode: 2, message: expect.stringContaining('--yes') });
+    await expect(runRunbookWith({}, ['run', 'exit-5-busy'], c, io)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      exitCode: 2,
+      message: expect.stringContaining('--yes'),
+    });
     const dry = await runRunbookWith({ dryRun: true }, ['run', 'exit-5-busy'], c, io);
     expect(dry.exitCode).toBe(0);
     expect((dry.result as { status: string }).status).toBe('dry-run');
   });
 
-  it('lists the shipped generic runbooks (not this repository\'s product procedures) and shows one, with the codes that lead to it', async () => {
+  it("lists the shipped generic runbooks (not this repository's product procedures) and shows one, with the codes that lead to it", async () => {
     const c = await ctx();
     const list = await runRunbookWith({}, ['list'], c, io);
     const ids = (list.result as { runbooks: Array<{ id: string }> }).runbooks.map((r) => r.id);
     expect(ids).toContain('exit-4-rolled-back');
     expect(ids).not.toContain('model-rollback');
     const show = await runRunbookWith({}, ['show', 'exit-5-busy'], c, io);
-    expect(show.human({ bold: String, dim: String, red: String, green: String, yellow: String, cyan: String })).toMatch(/\[3\] \$ rollout unlock --force --reason/);
+    expect(show.human({ bold: String, dim: String, red: String, green: String, yellow: String, cyan: String })).toMatch(
+      /\[3\] \$ rollout unlock --force --reason/,
+    );
     await expect(runRunbookWith({}, ['show'], c, io)).rejects.toMatchObject({ code: 'E_USAGE' });
   });
 });

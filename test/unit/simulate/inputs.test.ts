@@ -11,9 +11,23 @@ const completion = ratioMetric('completion', { direction: 'higher-is-better', ma
 const policy = canaryPolicy([errors, completion]);
 
 function answer(query: string, v: number, method: 'instant' | 'range' = 'instant') {
-  return { method, query, recordedAt: '2026-01-01T00:00:00.000Z', outcome: { kind: 'ok' as const, query, url: 'http://127.0.0.1:9090', durationMs: 1, attempts: 1, resultType: 'vector' as const, series: [{ labels: {}, values: [{ t: 0, v }] }] } };
+  return {
+    method,
+    query,
+    recordedAt: '2026-01-01T00:00:00.000Z',
+    outcome: {
+      kind: 'ok' as const,
+      query,
+      url: 'http://127.0.0.1:9090',
+      durationMs: 1,
+      attempts: 1,
+      resultType: 'vector' as const,
+      series: [{ labels: {}, values: [{ t: 0, v }] }],
+    },
+  };
 }
-const render = (template: string, variant: string, window: string) => renderQuery(template, { variant, window, release: 'r1' });
+const render = (template: string, variant: string, window: string) =>
+  renderQuery(template, { variant, window, release: 'r1' });
 
 describe('readRecordedBaselines', () => {
   it('finds each metric’s baseline answers whatever window analyze used, the latest answer winning', () => {
@@ -39,19 +53,48 @@ describe('readRecordedBaselines', () => {
     const recorded = new Map([['error_rate', { events: 60, total: 12_000, canaryTotal: 600, windowMs: 3_600_000 }]]);
     const notes: string[] = [];
     const plan = planSimulation(policy, [], request({ requestsPerLook: null, recorded }), notes);
-    expect(plan.traffic[0]).toMatchObject({ source: 'recording', baselineRate: 0.005, canaryRate: null, effect: 1, requestsPerLook: { baseline: 200, canary: 10 }, resample: { events: 60, total: 12_000 } });
+    expect(plan.traffic[0]).toMatchObject({
+      source: 'recording',
+      baselineRate: 0.005,
+      canaryRate: null,
+      effect: 1,
+      requestsPerLook: { baseline: 200, canary: 10 },
+      resample: { events: 60, total: 12_000 },
+    });
     expect(plan.traffic[1]).toMatchObject({ source: 'default', requestsPerLook: { baseline: 200, canary: 200 } });
     expect(notes).toEqual(['completion: no recorded baseline in the recording; simulated at the default rate']);
   });
 });
 
 describe('the watch rule over a simulated stage', () => {
-  const perLook = (be: number, ce: number, n = 1000): PairCounts => ({ baselineEvents: be, baselineTotal: n, canaryEvents: ce, canaryTotal: n });
-  const cumulate = (looks: PairCounts[]) => looks.reduce<PairCounts[]>((acc, l) => [...acc, { baselineEvents: acc.at(-1)!.baselineEvents + l.baselineEvents, baselineTotal: acc.at(-1)!.baselineTotal + l.baselineTotal, canaryEvents: acc.at(-1)!.canaryEvents + l.canaryEvents, canaryTotal: acc.at(-1)!.canaryTotal + l.canaryTotal }], [{ baselineEvents: 0, baselineTotal: 0, canaryEvents: 0, canaryTotal: 0 }]);
+  const perLook = (be: number, ce: number, n = 1000): PairCounts => ({
+    baselineEvents: be,
+    baselineTotal: n,
+    canaryEvents: ce,
+    canaryTotal: n,
+  });
+  const cumulate = (looks: PairCounts[]) =>
+    looks.reduce<PairCounts[]>(
+      (acc, l) => [
+        ...acc,
+        {
+          baselineEvents: acc.at(-1)!.baselineEvents + l.baselineEvents,
+          baselineTotal: acc.at(-1)!.baselineTotal + l.baselineTotal,
+          canaryEvents: acc.at(-1)!.canaryEvents + l.canaryEvents,
+          canaryTotal: acc.at(-1)!.canaryTotal + l.canaryTotal,
+        },
+      ],
+      [{ baselineEvents: 0, baselineTotal: 0, canaryEvents: 0, canaryTotal: 0 }],
+    );
 
   it('subtracts cumulative snapshots into window and increment counts', () => {
     const c = cumulate([perLook(1, 2), perLook(3, 4), perLook(5, 6)]);
-    expect(subtractCounts(c[3]!, c[1]!)).toEqual({ baselineEvents: 8, baselineTotal: 2000, canaryEvents: 10, canaryTotal: 2000 });
+    expect(subtractCounts(c[3]!, c[1]!)).toEqual({
+      baselineEvents: 8,
+      baselineTotal: 2000,
+      canaryEvents: 10,
+      canaryTotal: 2000,
+    });
   });
 
   it('fires on a tripled error rate and never on equal rates, and stays fired', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applyEffect, chooseDefaultRate, computeBinomialQuantile, checkLevel, planSimulation, simulateCanaryPolicy, SimulationInputError } from '../../../src/simulate/index.js';
+import {
+  applyEffect,
+  chooseDefaultRate,
+  computeBinomialQuantile,
+  checkLevel,
+  planSimulation,
+  simulateCanaryPolicy,
+  SimulationInputError,
+} from '../../../src/simulate/index.js';
 import { canaryPolicy, plan, ratioMetric, relativeTrigger, request } from './fixtures.js';
 
 // One error-rate metric without absolute limits: every fail below is the statistics' doing.
@@ -10,16 +18,28 @@ const plansTrigger = relativeTrigger(errors, 1.5);
 
 describe('simulateCanaryPolicy', () => {
   it('is deterministic for a seed and changes with it', () => {
-    const run = (seed: number) => simulateCanaryPolicy(plan(policy, [atBoundary], { stages: 60, looks: 20, baselineRate: 0.05, seed }));
+    const run = (seed: number) =>
+      simulateCanaryPolicy(plan(policy, [atBoundary], { stages: 60, looks: 20, baselineRate: 0.05, seed }));
     const first = run(3);
     expect(run(3)).toEqual(first);
     const other = run(4);
-    expect([other.overall.naive.rate, other.metrics[0]!.stageEnd.failRateByLook]).not.toEqual([first.overall.naive.rate, first.metrics[0]!.stageEnd.failRateByLook]);
+    expect([other.overall.naive.rate, other.metrics[0]!.stageEnd.failRateByLook]).not.toEqual([
+      first.overall.naive.rate,
+      first.metrics[0]!.stageEnd.failRateByLook,
+    ]);
   });
 
   it('A/A: the stage-end test and the sequential watch rule stay within alpha, the fixed test at every look does not', () => {
     // 60 looks of 100 requests per arm at 5 %: the fixed one-sided 1 % test re-run at every look.
-    const r = simulateCanaryPolicy(plan(policy, [atBoundary, { ...plansTrigger, id: 'plan-style' }], { stages: 600, looks: 60, requestsPerLook: 100, baselineRate: 0.05, seed: 11 }));
+    const r = simulateCanaryPolicy(
+      plan(policy, [atBoundary, { ...plansTrigger, id: 'plan-style' }], {
+        stages: 600,
+        looks: 60,
+        requestsPerLook: 100,
+        baselineRate: 0.05,
+        seed: 11,
+      }),
+    );
     expect(r.level).not.toBeNull();
     const limit = r.level!.limit;
     expect(limit).toBeCloseTo(computeBinomialQuantile(600, 0.01, 0.99) / 600, 12);
@@ -35,7 +55,17 @@ describe('simulateCanaryPolicy', () => {
   it('power grows with the effect, and detection comes sooner', () => {
     const effects = [1.05, 1.25, 1.6, 2.5];
     const runs = effects.map((effect) =>
-      simulateCanaryPolicy(plan(policy, [plansTrigger], { scenario: 'regression', effect, stages: 200, looks: 40, requestsPerLook: 250, baselineRate: 0.02, seed: 5 })),
+      simulateCanaryPolicy(
+        plan(policy, [plansTrigger], {
+          scenario: 'regression',
+          effect,
+          stages: 200,
+          looks: 40,
+          requestsPerLook: 250,
+          baselineRate: 0.02,
+          seed: 5,
+        }),
+      ),
     );
     const stageEnd = runs.map((r) => r.metrics[0]!.stageEnd.failRate);
     const watch = runs.map((r) => r.overall.watch.rollback.rate);
@@ -58,14 +88,28 @@ describe('simulateCanaryPolicy', () => {
   });
 
   it('a regression at exactly the trigger factor is not a rollback: the rule tests canary > k × baseline', () => {
-    const r = simulateCanaryPolicy(plan(policy, [plansTrigger], { scenario: 'regression', effect: 1.5, stages: 200, looks: 40, requestsPerLook: 250, baselineRate: 0.02, seed: 9 }));
+    const r = simulateCanaryPolicy(
+      plan(policy, [plansTrigger], {
+        scenario: 'regression',
+        effect: 1.5,
+        stages: 200,
+        looks: 40,
+        requestsPerLook: 250,
+        baselineRate: 0.02,
+        seed: 9,
+      }),
+    );
     expect(r.overall.watch.rollback.rate).toBeLessThanOrEqual(checkLevel(0.01, 200, { watch: 0, stageEnd: 0 }).limit);
     expect(r.metrics[0]!.stageEnd.failRate).toBeGreaterThan(0.9);
   });
 });
 
 describe('planSimulation', () => {
-  const completion = ratioMetric('completion', { direction: 'higher-is-better', maxRelativeChange: 0.05, minAbsolute: 0.95 });
+  const completion = ratioMetric('completion', {
+    direction: 'higher-is-better',
+    maxRelativeChange: 0.05,
+    minAbsolute: 0.95,
+  });
   const both = canaryPolicy([ratioMetric('error_rate', { maxAbsolute: 0.02 }), completion]);
 
   it('chooses healthy default rates, away from the absolute limits', () => {

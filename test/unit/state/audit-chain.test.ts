@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_GENESIS, createAuditEntry, hashAuditEntry, parseAuditLog, verifyAuditLog } from '../../../src/state/audit-chain.js';
+import {
+  AUDIT_GENESIS,
+  createAuditEntry,
+  hashAuditEntry,
+  parseAuditLog,
+  verifyAuditLog,
+} from '../../../src/state/audit-chain.js';
 import type { AuditEntry } from '../../../src/state/store.js';
 
 function buildChain(count: number): AuditEntry[] {
   const entries: AuditEntry[] = [];
   for (let seq = 1; seq <= count; seq++) {
     const prev = entries.at(-1)?.hash ?? AUDIT_GENESIS;
-    entries.push(createAuditEntry({ actor: 'ana', op: `op-${seq}`, data: { n: seq } }, seq, prev, `2026-01-01T00:00:0${seq}.000Z`));
+    entries.push(
+      createAuditEntry({ actor: 'ana', op: `op-${seq}`, data: { n: seq } }, seq, prev, `2026-01-01T00:00:0${seq}.000Z`),
+    );
   }
   return entries;
 }
@@ -36,7 +44,7 @@ describe('audit hash chain', () => {
     expect(result.problems).toEqual([expect.objectContaining({ kind: 'edited', seq: 3, line: 3 })]);
   });
 
-  it('names an edited entry that was re-hashed, from the next entry\'s prev', () => {
+  it("names an edited entry that was re-hashed, from the next entry's prev", () => {
     const chain = buildChain(5);
     const { hash: _h, ...body } = { ...chain[1]!, reason: 'covering tracks' };
     chain[1] = { ...body, hash: hashAuditEntry(body) };
@@ -89,6 +97,9 @@ describe('audit hash chain', () => {
     const forged = createAuditEntry({ actor: 'mallory', op: 'op-1' }, 1, 'sha256:0', chain[0]!.ts);
     const { hash: _h, ...body } = { ...chain[1]!, prev: forged.hash };
     const result = verifyText(toText([forged, { ...body, hash: hashAuditEntry(body) }, chain[2]]));
-    expect(result.problems.map((p) => [p.kind, p.seq])).toEqual([['edited', 1], ['edited', 2]]);
+    expect(result.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['edited', 1],
+      ['edited', 2],
+    ]);
   });
 });

@@ -19,13 +19,23 @@ function logFile(text: string): string {
 function chain(count: number, inputAt: (i: number) => Partial<AuditInput> = () => ({})): AuditEntry[] {
   const out: AuditEntry[] = [];
   for (let i = 0; i < count; i++) {
-    out.push(createAuditEntry({ actor: 'ana', op: `op-${i + 1}`, ...inputAt(i) }, i + 1, out.at(-1)?.hash ?? AUDIT_GENESIS, '2026-01-01T00:00:00.000Z'));
+    out.push(
+      createAuditEntry(
+        { actor: 'ana', op: `op-${i + 1}`, ...inputAt(i) },
+        i + 1,
+        out.at(-1)?.hash ?? AUDIT_GENESIS,
+        '2026-01-01T00:00:00.000Z',
+      ),
+    );
   }
   return out;
 }
 const text = (entries: unknown[], eol = '\n') => entries.map((e) => `${JSON.stringify(e)}${eol}`).join('');
 /** What `log --limit` showed before: every parseable entry, then the last `limit`. */
-const expected = (t: string, limit: number) => parseAuditLog(t).entries.map((e) => e.entry).slice(-limit);
+const expected = (t: string, limit: number) =>
+  parseAuditLog(t)
+    .entries.map((e) => e.entry)
+    .slice(-limit);
 
 describe('readAuditTailEntries: the last entries, read from the end', () => {
   it('returns nothing for a missing or empty file', async () => {
@@ -42,7 +52,10 @@ describe('readAuditTailEntries: the last entries, read from the end', () => {
     const t = `${text(chain(3))}{"v":1,"seq":4,"ts":"20`;
     expect((await readAuditTailEntries(logFile(t), 2)).entries).toEqual(expected(t, 2));
     const unterminated = text(chain(3)).trimEnd();
-    expect(await readAuditTailEntries(logFile(unterminated), 5)).toEqual({ entries: expected(unterminated, 5), lastSeq: 2 });
+    expect(await readAuditTailEntries(logFile(unterminated), 5)).toEqual({
+      entries: expected(unterminated, 5),
+      lastSeq: 2,
+    });
     expect(await readAuditTailEntries(logFile('{"v":1'), 5)).toEqual({ entries: [], lastSeq: 0 });
   });
 

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AUDIT_GENESIS, createAuditEntry, hashAuditEntry, parseAuditLine, parseAuditLog, verifyAuditLog } from '../../../src/state/audit-chain.js';
+import {
+  AUDIT_GENESIS,
+  createAuditEntry,
+  hashAuditEntry,
+  parseAuditLine,
+  parseAuditLog,
+  verifyAuditLog,
+} from '../../../src/state/audit-chain.js';
 import { checkWrittenLine, verifyAuditFile } from '../../../src/state/audit-verify-file.js';
 import { canonicalJson } from '../../../src/state/canonical-json.js';
 import { isCanonicalJsonText } from '../../../src/state/canonical-scan.js';
@@ -32,7 +39,16 @@ async function expectSameFindings(text: string | Buffer, cuts?: number[]): Promi
 
 function chain(inputs: AuditInput[]): AuditEntry[] {
   const out: AuditEntry[] = [];
-  inputs.forEach((input, i) => out.push(createAuditEntry(input, i + 1, out.at(-1)?.hash ?? AUDIT_GENESIS, `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`)));
+  inputs.forEach((input, i) =>
+    out.push(
+      createAuditEntry(
+        input,
+        i + 1,
+        out.at(-1)?.hash ?? AUDIT_GENESIS,
+        `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`,
+      ),
+    ),
+  );
   return out;
 }
 const lines = (entries: unknown[]) => entries.map((e) => JSON.stringify(e));
@@ -44,7 +60,13 @@ function olderLine(e: AuditEntry, data: unknown = e.data): string {
 const text = (ls: string[]) => ls.map((l) => `${l}\n`).join('');
 
 const INPUTS: AuditInput[] = [
-  { actor: 'ana', op: 'advance', reason: 'gates passed', data: { to: { phase: 'P1' }, from: null, evidence: { verdict: 'pass', p: 0.041 } }, stateSerial: 2 },
+  {
+    actor: 'ana',
+    op: 'advance',
+    reason: 'gates passed',
+    data: { to: { phase: 'P1' }, from: null, evidence: { verdict: 'pass', p: 0.041 } },
+    stateSerial: 2,
+  },
   { actor: 'bob', op: 'signoff', data: { item: 'backlog', '10': 'x', '9': 'y' } },
   { actor: 'ci "bot"', op: 'lock:takeover', reason: 'line\nbreak', data: { previous: { pid: 12, host: 'h' } } },
   { actor: 'zoë 🚀', op: 'analyze', data: [1, -2, 3.5, 1e21, true, null, 'ü'] },
@@ -99,10 +121,16 @@ describe('verifyAuditFile gives exactly the findings of verifyAuditLog(parseAudi
 
   it('on lines in other forms: CRLF, escapes, other member order, extra members, whitespace, unsorted data', async () => {
     const entries = chain(INPUTS);
-    await expectSameFindings(base().map((l) => `${l}\r\n`).join(''));
+    await expectSameFindings(
+      base()
+        .map((l) => `${l}\r\n`)
+        .join(''),
+    );
     await expectSameFindings(text(entries.map((e) => JSON.stringify(Object.fromEntries(Object.entries(e).reverse())))));
     await expectSameFindings(text(entries.map((e) => JSON.stringify(e, null, 0).replace('"v":1', '"v": 1'))));
-    await expectSameFindings(text(entries.map((e, i) => (i === 2 ? JSON.stringify({ ...e, extra: true }) : JSON.stringify(e)))));
+    await expectSameFindings(
+      text(entries.map((e, i) => (i === 2 ? JSON.stringify({ ...e, extra: true }) : JSON.stringify(e)))),
+    );
     await expectSameFindings(text(entries.map((e) => JSON.stringify(e).replace('"op":"', '"op":"\\u0061'))));
     // As the writer stored entries before: members v, seq, ts, … and data keys in insertion order.
     await expectSameFindings(text(entries.map((e, i) => olderLine(e, INPUTS[i]!.data))));
@@ -117,63 +145,140 @@ describe('verifyAuditFile gives exactly the findings of verifyAuditLog(parseAudi
 
   it('on random entries with random damage (property)', async () => {
     const input = fc.record({
-      actor: fc.string(), op: fc.string({ minLength: 1 }), reason: fc.option(fc.string(), { nil: undefined }),
-      data: fc.option(fc.jsonValue(), { nil: undefined }), stateSerial: fc.option(fc.nat(), { nil: undefined }),
+      actor: fc.string(),
+      op: fc.string({ minLength: 1 }),
+      reason: fc.option(fc.string(), { nil: undefined }),
+      data: fc.option(fc.jsonValue(), { nil: undefined }),
+      stateSerial: fc.option(fc.nat(), { nil: undefined }),
     });
     const damage = fc.oneof(
       fc.constant<(ls: string[]) => string[]>((ls) => ls),
       fc.nat().map((n) => (ls: string[]) => ls.filter((_, i) => i !== n % ls.length)),
-      fc.nat().map((n) => (ls: string[]) => ls.map((l, i) => (i === n % ls.length ? l.replace(/"actor":"/, '"actor":"x') : l))),
-      fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (ls: string[]) => { const c = [...ls]; const x = a % c.length; const y = b % c.length; [c[x], c[y]] = [c[y]!, c[x]!]; return c; }),
+      fc
+        .nat()
+        .map(
+          (n) => (ls: string[]) => ls.map((l, i) => (i === n % ls.length ? l.replace(/"actor":"/, '"actor":"x') : l)),
+        ),
+      fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (ls: string[]) => {
+        const c = [...ls];
+        const x = a % c.length;
+        const y = b % c.length;
+        [c[x], c[y]] = [c[y]!, c[x]!];
+        return c;
+      }),
       fc.nat().map((n) => (ls: string[]) => ls.map((l, i) => (i === n % ls.length ? l.slice(0, l.length - 3) : l))),
     );
-    await fc.assert(fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 6 }), damage, fc.boolean(), fc.boolean(), fc.nat(), async (inputs, hurt, torn, older, cut) => {
-      const entries = chain(inputs as AuditInput[]);
-      const ls = hurt(older ? entries.map((e) => olderLine(e)) : lines(entries));
-      const body = `${text(ls)}${torn ? '{"v":1,"se' : ''}`;
-      await expectSameFindings(body, [cut % (Buffer.byteLength(body) + 1)]);
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(input, { minLength: 1, maxLength: 6 }),
+        damage,
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(),
+        async (inputs, hurt, torn, older, cut) => {
+          const entries = chain(inputs as AuditInput[]);
+          const ls = hurt(older ? entries.map((e) => olderLine(e)) : lines(entries));
+          const body = `${text(ls)}${torn ? '{"v":1,"se' : ''}`;
+          await expectSameFindings(body, [cut % (Buffer.byteLength(body) + 1)]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
 describe('checkWrittenLine', () => {
   it('agrees with parseAuditLine + hashAuditEntry whenever it answers (property)', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.string(), fc.nat({ max: 120 }), fc.string({ maxLength: 3 }), (data, actor, cut, insert) => {
-      const [entry] = chain([{ actor, op: 'op', data, stateSerial: 7 }]);
-      const line = JSON.stringify(entry);
-      const older = olderLine(entry!);
-      for (const candidate of [line, line.slice(0, cut) + insert + line.slice(cut), older, older.slice(0, cut) + insert + older.slice(cut)]) {
-        const fast = checkWrittenLine(candidate);
-        if (!fast) continue;
-        const parsed = parseAuditLine(candidate)!;
-        expect(fast).toEqual({ seq: parsed.seq, prev: parsed.prev, hash: parsed.hash, intact: hashAuditEntry(parsed) === parsed.hash });
-      }
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.string(),
+        fc.nat({ max: 120 }),
+        fc.string({ maxLength: 3 }),
+        (data, actor, cut, insert) => {
+          const [entry] = chain([{ actor, op: 'op', data, stateSerial: 7 }]);
+          const line = JSON.stringify(entry);
+          const older = olderLine(entry!);
+          for (const candidate of [
+            line,
+            line.slice(0, cut) + insert + line.slice(cut),
+            older,
+            older.slice(0, cut) + insert + older.slice(cut),
+          ]) {
+            const fast = checkWrittenLine(candidate);
+            if (!fast) continue;
+            const parsed = parseAuditLine(candidate)!;
+            expect(fast).toEqual({
+              seq: parsed.seq,
+              prev: parsed.prev,
+              hash: parsed.hash,
+              intact: hashAuditEntry(parsed) === parsed.hash,
+            });
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('takes the fast path for what the writer stores, unless a member needs escapes', () => {
-    expect(chain(INPUTS).map((entry) => checkWrittenLine(JSON.stringify(entry)) !== null)).toEqual([true, true, false, true, true, true]);
+    expect(chain(INPUTS).map((entry) => checkWrittenLine(JSON.stringify(entry)) !== null)).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ]);
     // Data in insertion order is canonicalised after parsing: only escapes send a line to the reference path.
-    expect(chain(INPUTS).map((entry, i) => checkWrittenLine(olderLine(entry, INPUTS[i]!.data)) !== null)).toEqual([true, true, false, true, true, true]);
-    const plain = chain([{ actor: 'ana', op: 'advance', reason: 'ok', data: { b: [1, { d: null, c: 'x' }], a: true }, stateSerial: 3 }]);
+    expect(chain(INPUTS).map((entry, i) => checkWrittenLine(olderLine(entry, INPUTS[i]!.data)) !== null)).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    const plain = chain([
+      { actor: 'ana', op: 'advance', reason: 'ok', data: { b: [1, { d: null, c: 'x' }], a: true }, stateSerial: 3 },
+    ]);
     expect(checkWrittenLine(JSON.stringify(plain[0]))).toMatchObject({ seq: 1, intact: true });
   });
 });
 
 describe('isCanonicalJsonText', () => {
   it('accepts only texts that are already canonical (property)', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      const t = JSON.stringify(value);
-      if (isCanonicalJsonText(t)) expect(canonicalJson(JSON.parse(t))).toBe(t);
-      const c = canonicalJson(value);
-      if (isCanonicalJsonText(c)) expect(canonicalJson(JSON.parse(c))).toBe(c);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const t = JSON.stringify(value);
+        if (isCanonicalJsonText(t)) expect(canonicalJson(JSON.parse(t))).toBe(t);
+        const c = canonicalJson(value);
+        if (isCanonicalJsonText(c)) expect(canonicalJson(JSON.parse(c))).toBe(c);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('accepts sorted objects, plain strings and integers; refuses the rest', () => {
     expect(isCanonicalJsonText('{"a":[1,-2,"x",true,false,null,{}],"b":{"c":0}}')).toBe(true);
     expect(isCanonicalJsonText('[0.041,-2.5,1e+21,5e-7]')).toBe(true);
-    for (const t of ['{"b":1,"a":2}', '{"a":1,"a":2}', '1.50', '-0', '-0.0', '01', '"\\n"', '{"a" :1}', '[1,]', '', '"\ud800"', '1e3', '1e21', '1E+21', '0.1e1']) {
+    for (const t of [
+      '{"b":1,"a":2}',
+      '{"a":1,"a":2}',
+      '1.50',
+      '-0',
+      '-0.0',
+      '01',
+      '"\\n"',
+      '{"a" :1}',
+      '[1,]',
+      '',
+      '"\ud800"',
+      '1e3',
+      '1e21',
+      '1E+21',
+      '0.1e1',
+    ]) {
       expect(isCanonicalJsonText(t), t).toBe(false);
     }
   });

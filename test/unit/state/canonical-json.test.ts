@@ -12,7 +12,9 @@ function shuffleKeys(value: unknown, seed: number): unknown {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and emits no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x y' } })).toBe('{"a":{"c":"x y","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x y' } })).toBe(
+      '{"a":{"c":"x y","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('drops undefined members like JSON.stringify and keeps null', () => {

@@ -14,21 +14,27 @@ describe('createStateStore', () => {
     expect(createStateStore(url, context).describe()).toBe(described);
   });
 
-  it.each(['postgres://db/rollout', 'postgresql://u@localhost:5432/x'])('maps %s to the PostgreSQL backend without connecting', (url) => {
-    const store = createStateStore(url, context);
-    expect(store.describe()).toMatch(/^postgres(ql)?:\/\//);
-    expect(store.describe()).not.toContain('file:');
-  });
+  it.each(['postgres://db/rollout', 'postgresql://u@localhost:5432/x'])(
+    'maps %s to the PostgreSQL backend without connecting',
+    (url) => {
+      const store = createStateStore(url, context);
+      expect(store.describe()).toMatch(/^postgres(ql)?:\/\//);
+      expect(store.describe()).not.toContain('file:');
+    },
+  );
 
-  it.each(['', '.rollout', 'file:', 's3://bucket', 'file://host/share'])('rejects %j with an error that names --state', (url) => {
-    let caught: unknown;
-    try {
-      createStateStore(url, context);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(StateUrlError);
-    expect((caught as StateUrlError).code).toBe('E_STATE_URL');
-    expect((caught as Error).message).toContain('--state');
-  });
+  it.each(['', '.rollout', 'file:', 's3://bucket', 'file://host/share'])(
+    'rejects %j with an error that names --state',
+    (url) => {
+      let caught: unknown;
+      try {
+        createStateStore(url, context);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(StateUrlError);
+      expect((caught as StateUrlError).code).toBe('E_STATE_URL');
+      expect((caught as Error).message).toContain('--state');
+    },
+  );
 });

@@ -17,7 +17,13 @@ function walked(): ReleaseState {
     flags: { 'reserves_v1.1': { percent: 25, groups: ['internal'], killSwitch: false, updatedAt: NOW.toISOString() } },
     signoffs: [{ item: 'qa', phase: 'P1', actor: 'alice', at: NOW.toISOString(), reason: 'done' }],
     intent: { id: 'i1', kind: 'advance', target: { stage: 's3' }, startedAt: NOW.toISOString(), actor: 'ci' },
-    rollback: { id: 'rb', mode: 'progressive', startedAt: NOW.toISOString(), reason: 'drill', steps: [{ percent: 10, notBefore: NOW.toISOString(), done: true }] },
+    rollback: {
+      id: 'rb',
+      mode: 'progressive',
+      startedAt: NOW.toISOString(),
+      reason: 'drill',
+      steps: [{ percent: 10, notBefore: NOW.toISOString(), done: true }],
+    },
   };
 }
 
@@ -26,9 +32,15 @@ describe('the state schema', () => {
     expect(checkStateDocument(createInitialState('v1', '', NOW))).toEqual([]);
     expect(checkStateDocument(walked())).toEqual([]);
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !(k in walked())), fc.jsonValue({ maxDepth: 2 })), (extra) => {
-        expect(checkStateDocument({ ...walked(), ...extra })).toEqual([]);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => !(k in walked())),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        (extra) => {
+          expect(checkStateDocument({ ...walked(), ...extra })).toEqual([]);
+        },
+      ),
     );
   });
 
@@ -42,24 +54,28 @@ describe('the state schema', () => {
       flags: { 'reserves_v1.1': { percent: 1000, groups: 'internal', killSwitch: 'no', updatedAt: 'yesterday' } },
       history: [{ at: 'noon', actor: 'x', action: 'advance', serial: 1.5 }],
     });
-    expect(issues.map((i) => `${i.where}: ${i.message}`)).toEqual(expect.arrayContaining([
-      'status: string "exploded" is not allowed; expected "not-started" | "in-progress" | "completed" | "rolled-back"',
-      'serial: number -1 is too small (at least 0)',
-      'lineage: required (string)',
-      'flags["reserves_v1.1"].percent: number 1000 is too large (at most 100)',
-      'flags["reserves_v1.1"].groups: expected array, got string "internal"',
-      'flags["reserves_v1.1"].killSwitch: expected boolean, got string "no"',
-      'flags["reserves_v1.1"].updatedAt: string "yesterday" is not an ISO timestamp',
-      'history[0].at: string "noon" is not an ISO timestamp',
-      'history[0].serial: expected int, got number 1.5',
-    ]));
+    expect(issues.map((i) => `${i.where}: ${i.message}`)).toEqual(
+      expect.arrayContaining([
+        'status: string "exploded" is not allowed; expected "not-started" | "in-progress" | "completed" | "rolled-back"',
+        'serial: number -1 is too small (at least 0)',
+        'lineage: required (string)',
+        'flags["reserves_v1.1"].percent: number 1000 is too large (at most 100)',
+        'flags["reserves_v1.1"].groups: expected array, got string "internal"',
+        'flags["reserves_v1.1"].killSwitch: expected boolean, got string "no"',
+        'flags["reserves_v1.1"].updatedAt: string "yesterday" is not an ISO timestamp',
+        'history[0].at: string "noon" is not an ISO timestamp',
+        'history[0].serial: expected int, got number 1.5',
+      ]),
+    );
     expect(issues).toHaveLength(9);
   });
 
   it('never throws, whatever the JSON', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      expect(Array.isArray(checkStateDocument(value))).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(Array.isArray(checkStateDocument(value))).toBe(true);
+      }),
+    );
   });
 });
 
@@ -76,7 +92,9 @@ describe('parseStateText', () => {
       code: 'E_STATE_CORRUPT',
       problems: [{ file: 'state.json', line, col: 13, message: expect.stringMatching(/^status: /) as unknown }],
     });
-    await expect(parseStateText('{\n  "a": 1,\n  oops\n}', 'state.json')).rejects.toMatchObject({ problems: [{ line: 3 }] });
+    await expect(parseStateText('{\n  "a": 1,\n  oops\n}', 'state.json')).rejects.toMatchObject({
+      problems: [{ line: 3 }],
+    });
     await expect(parseStateText('', 'state.json')).rejects.toThrow(/empty \(0 bytes\)/);
   });
 });

@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInterval, compareProportions, computeDispersion, createPrng, EMPTY_DISPERSION_SUMS, estimateDispersion, estimateLag1Autocorrelation, mannWhitney, mannWhitneyAutocorrelated, sampleBetaBinomial, sampleBinomial } from '../../../src/stats/index.js';
+import {
+  addInterval,
+  compareProportions,
+  computeDispersion,
+  createPrng,
+  EMPTY_DISPERSION_SUMS,
+  estimateDispersion,
+  estimateLag1Autocorrelation,
+  mannWhitney,
+  mannWhitneyAutocorrelated,
+  sampleBetaBinomial,
+  sampleBinomial,
+} from '../../../src/stats/index.js';
 
 /** Pearson χ² / (I − arms), written out interval by interval. */
 function pearsonByHand(arms: Array<Array<{ events: number; total: number }>>): number {
@@ -16,8 +28,20 @@ function pearsonByHand(arms: Array<Array<{ events: number; total: number }>>): n
 
 describe('estimateDispersion (quasi-binomial Pearson φ)', () => {
   it('is Pearson χ² over its degrees of freedom, each arm around its own rate', () => {
-    const canary = [[3, 200], [7, 210], [1, 190], [12, 205], [4, 195]].map(([events, total]) => ({ events: events as number, total: total as number }));
-    const baseline = [[2, 180], [9, 220], [5, 200], [6, 210], [0, 190]].map(([events, total]) => ({ events: events as number, total: total as number }));
+    const canary = [
+      [3, 200],
+      [7, 210],
+      [1, 190],
+      [12, 205],
+      [4, 195],
+    ].map(([events, total]) => ({ events: events as number, total: total as number }));
+    const baseline = [
+      [2, 180],
+      [9, 220],
+      [5, 200],
+      [6, 210],
+      [0, 190],
+    ].map(([events, total]) => ({ events: events as number, total: total as number }));
     const r = estimateDispersion([canary, baseline]);
     expect(r.estimate).toBeCloseTo(pearsonByHand([canary, baseline]), 12);
     expect(r.degreesOfFreedom).toBe(8);
@@ -25,47 +49,78 @@ describe('estimateDispersion (quasi-binomial Pearson φ)', () => {
   });
 
   it('running sums give the same φ as the intervals, in any order', () => {
-    const interval = fc.integer({ min: 1, max: 500 }).chain((total) => fc.record({ total: fc.constant(total), events: fc.integer({ min: 0, max: total }) }));
+    const interval = fc
+      .integer({ min: 1, max: 500 })
+      .chain((total) => fc.record({ total: fc.constant(total), events: fc.integer({ min: 0, max: total }) }));
     fc.assert(
-      fc.property(fc.array(interval, { minLength: 2, maxLength: 30 }), fc.array(interval, { minLength: 2, maxLength: 30 }), (a, b) => {
-        const r = estimateDispersion([a, b]);
-        const reversed = computeDispersion([[...a].reverse().reduce(addInterval, EMPTY_DISPERSION_SUMS), [...b].reverse().reduce(addInterval, EMPTY_DISPERSION_SUMS)]);
-        expect(reversed.factor).toBeCloseTo(r.factor, 9);
-        expect(r.factor).toBeGreaterThanOrEqual(1);
-      }),
+      fc.property(
+        fc.array(interval, { minLength: 2, maxLength: 30 }),
+        fc.array(interval, { minLength: 2, maxLength: 30 }),
+        (a, b) => {
+          const r = estimateDispersion([a, b]);
+          const reversed = computeDispersion([
+            [...a].reverse().reduce(addInterval, EMPTY_DISPERSION_SUMS),
+            [...b].reverse().reduce(addInterval, EMPTY_DISPERSION_SUMS),
+          ]);
+          expect(reversed.factor).toBeCloseTo(r.factor, 9);
+          expect(r.factor).toBeGreaterThanOrEqual(1);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('is about 1 on binomial counts and about φ on beta-binomial ones', () => {
     const random = createPrng(3);
-    const binomial = [0, 1].map(() => Array.from({ length: 400 }, () => ({ events: sampleBinomial(random, 500, 0.02), total: 500 })));
+    const binomial = [0, 1].map(() =>
+      Array.from({ length: 400 }, () => ({ events: sampleBinomial(random, 500, 0.02), total: 500 })),
+    );
     expect(estimateDispersion(binomial).estimate).toBeGreaterThan(0.85);
     expect(estimateDispersion(binomial).estimate).toBeLessThan(1.15);
     // Beta-binomial with φ = 4 (intra-interval correlation 3/499 at 500 requests).
-    const clustered = [0, 1].map(() => Array.from({ length: 400 }, () => ({ events: sampleBetaBinomial(random, 500, 0.02, 4), total: 500 })));
+    const clustered = [0, 1].map(() =>
+      Array.from({ length: 400 }, () => ({ events: sampleBetaBinomial(random, 500, 0.02, 4), total: 500 })),
+    );
     expect(estimateDispersion(clustered).estimate).toBeGreaterThan(3.3);
     expect(estimateDispersion(clustered).estimate).toBeLessThan(4.7);
   });
 
   it('cannot estimate from one interval, or from an arm without events; refuses impossible counts', () => {
-    expect(estimateDispersion([[{ events: 1, total: 10 }], [{ events: 2, total: 10 }]])).toEqual({ factor: 1, estimate: null, degreesOfFreedom: 0 });
-    expect(estimateDispersion([[{ events: 0, total: 10 }, { events: 0, total: 10 }]]).factor).toBe(1);
+    expect(estimateDispersion([[{ events: 1, total: 10 }], [{ events: 2, total: 10 }]])).toEqual({
+      factor: 1,
+      estimate: null,
+      degreesOfFreedom: 0,
+    });
+    expect(
+      estimateDispersion([
+        [
+          { events: 0, total: 10 },
+          { events: 0, total: 10 },
+        ],
+      ]).factor,
+    ).toBe(1);
     expect(() => estimateDispersion([[{ events: 11, total: 10 }]])).toThrow(RangeError);
     expect(() => estimateDispersion([[{ events: Number.NaN, total: 10 }]])).toThrow(RangeError);
   });
 });
 
 describe('compareProportions with a dispersion factor', () => {
-  const arms = fc.integer({ min: 1, max: 50_000 }).chain((total) => fc.record({ total: fc.constant(total), events: fc.integer({ min: 0, max: total }) }));
+  const arms = fc
+    .integer({ min: 1, max: 50_000 })
+    .chain((total) => fc.record({ total: fc.constant(total), events: fc.integer({ min: 0, max: total }) }));
   it('φ = 1 is exactly the binomial test (same p-value, statistic and intervals)', () => {
     fc.assert(
-      fc.property(arms, arms, fc.constantFrom('greater' as const, 'less' as const, 'two-sided' as const), (b, c, alternative) => {
-        fc.pre(b.events + c.events > 0 && b.events + c.events < b.total + c.total);
-        const plain = compareProportions(b, c, { alternative, alpha: 0.01 });
-        const one = compareProportions(b, c, { alternative, alpha: 0.01, dispersion: 1 });
-        expect(one).toEqual({ ...plain, dispersion: 1 });
-      }),
+      fc.property(
+        arms,
+        arms,
+        fc.constantFrom('greater' as const, 'less' as const, 'two-sided' as const),
+        (b, c, alternative) => {
+          fc.pre(b.events + c.events > 0 && b.events + c.events < b.total + c.total);
+          const plain = compareProportions(b, c, { alternative, alpha: 0.01 });
+          const one = compareProportions(b, c, { alternative, alpha: 0.01, dispersion: 1 });
+          expect(one).toEqual({ ...plain, dispersion: 1 });
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -83,7 +138,10 @@ describe('compareProportions with a dispersion factor', () => {
   });
 
   it('refuses a factor below 1, NaN or Infinity', () => {
-    for (const dispersion of [0.5, Number.NaN, Infinity]) expect(() => compareProportions({ events: 1, total: 10 }, { events: 1, total: 10 }, { dispersion })).toThrow(/dispersion/);
+    for (const dispersion of [0.5, Number.NaN, Infinity])
+      expect(() => compareProportions({ events: 1, total: 10 }, { events: 1, total: 10 }, { dispersion })).toThrow(
+        /dispersion/,
+      );
   });
 });
 

@@ -3,10 +3,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareHistograms, createPrng, mannWhitney, valueAtRank } from '../../../src/stats/index.js';
 
-const relative = (actual: number, expected: number): number => Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+const relative = (actual: number, expected: number): number =>
+  Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
 
 const cases = {
-  latency: { bounds: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2, Infinity], x: [3, 40, 180, 220, 150, 60, 30, 10, 4, 1], y: [2, 30, 160, 230, 170, 80, 40, 14, 6, 2] },
+  latency: {
+    bounds: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2, Infinity],
+    x: [3, 40, 180, 220, 150, 60, 30, 10, 4, 1],
+    y: [2, 30, 160, 230, 170, 80, 40, 14, 6, 2],
+  },
   small: { bounds: [1, 2, 3, Infinity], x: [1, 2, 0, 1], y: [0, 1, 3, 0] },
   shifted: { bounds: [10, 20, 50, 100, Infinity], x: [100, 400, 300, 150, 50], y: [150, 500, 250, 80, 20] },
 };
@@ -38,20 +43,28 @@ describe('compareHistograms: Mann–Whitney on binned requests', () => {
   it('equals mannWhitney on the expanded requests, for any histogram', () => {
     const counts = fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 6, maxLength: 6 });
     fc.assert(
-      fc.property(counts, counts, fc.constantFrom('two-sided' as const, 'greater' as const, 'less' as const), (x, y, alternative) => {
-        fc.pre(x.reduce((a, b) => a + b, 0) > 0 && y.reduce((a, b) => a + b, 0) > 0);
-        const r = compareHistograms([1, 2, 4, 8, 16, Infinity], { counts: x }, { counts: y }, { alternative });
-        const m = mannWhitney(expand(x), expand(y), { alternative, method: 'asymptotic' });
-        expect(r.statistic).toBe(m.statistic);
-        if (m.z !== null && Number.isFinite(m.z)) expect(Math.abs(r.pValue - m.pValue)).toBeLessThan(1e-12);
-      }),
+      fc.property(
+        counts,
+        counts,
+        fc.constantFrom('two-sided' as const, 'greater' as const, 'less' as const),
+        (x, y, alternative) => {
+          fc.pre(x.reduce((a, b) => a + b, 0) > 0 && y.reduce((a, b) => a + b, 0) > 0);
+          const r = compareHistograms([1, 2, 4, 8, 16, Infinity], { counts: x }, { counts: y }, { alternative });
+          const m = mannWhitney(expand(x), expand(y), { alternative, method: 'asymptotic' });
+          expect(r.statistic).toBe(m.statistic);
+          if (m.z !== null && Number.isFinite(m.z)) expect(Math.abs(r.pValue - m.pValue)).toBeLessThan(1e-12);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('matches SciPy on random histograms (spawned python3-scipy)', () => {
     const random = createPrng(15);
-    const hists = Array.from({ length: 12 }, () => ({ x: Array.from({ length: 8 }, () => Math.floor(random() * 300)), y: Array.from({ length: 8 }, () => Math.floor(random() * 300)) }));
+    const hists = Array.from({ length: 12 }, () => ({
+      x: Array.from({ length: 8 }, () => Math.floor(random() * 300)),
+      y: Array.from({ length: 8 }, () => Math.floor(random() * 300)),
+    }));
     const script = [
       'import json,sys,numpy as np',
       'from scipy.stats import mannwhitneyu',
@@ -65,13 +78,20 @@ describe('compareHistograms: Mann–Whitney on binned requests', () => {
     expect(run.status, run.stderr).toBe(0);
     const expected = JSON.parse(run.stdout) as number[];
     hists.forEach((h, i) => {
-      const r = compareHistograms([1, 2, 3, 4, 5, 6, 7, Infinity], { counts: h.x }, { counts: h.y }, { alternative: 'greater' });
+      const r = compareHistograms(
+        [1, 2, 3, 4, 5, 6, 7, Infinity],
+        { counts: h.x },
+        { counts: h.y },
+        { alternative: 'greater' },
+      );
       expect(relative(r.pValue, expected[i] as number)).toBeLessThan(1e-10);
     });
   });
 
   it('has no evidence when every request is in one bucket, and refuses bad input', () => {
-    expect(compareHistograms([1, Infinity], { counts: [10, 0] }, { counts: [20, 0] }, { alternative: 'greater' }).pValue).toBe(0.5);
+    expect(
+      compareHistograms([1, Infinity], { counts: [10, 0] }, { counts: [20, 0] }, { alternative: 'greater' }).pValue,
+    ).toBe(0.5);
     expect(() => compareHistograms([1, Infinity], { counts: [0, 0] }, { counts: [1, 0] })).toThrow(/no requests/);
     expect(() => compareHistograms([2, 1], { counts: [1, 1] }, { counts: [1, 1] })).toThrow(/increase/);
     expect(() => compareHistograms([1, 2], { counts: [1, -1] }, { counts: [1, 1] })).toThrow(/non-negative/);

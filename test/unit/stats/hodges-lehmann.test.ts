@@ -27,7 +27,10 @@ describe('hodgesLehmann', () => {
     expect(b.upper).toBeCloseTo(-a.lower, 12);
   });
 
-  const sampleArb = fc.array(fc.integer({ min: -400, max: 400 }).map((v) => v / 8), { minLength: 1, maxLength: 45 });
+  const sampleArb = fc.array(
+    fc.integer({ min: -400, max: 400 }).map((v) => v / 8),
+    { minLength: 1, maxLength: 45 },
+  );
   it('equals the brute-force order statistics (with and without ties)', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, fc.constantFrom(0.8, 0.9, 0.95, 0.99), (x, y, confidence) => {
@@ -49,7 +52,10 @@ describe('hodgesLehmann', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, fc.integer({ min: -64, max: 64 }), (x, y, c) => {
         const a = hodgesLehmann(x, y);
-        const b = hodgesLehmann(x, y.map((v) => v + c));
+        const b = hodgesLehmann(
+          x,
+          y.map((v) => v + c),
+        );
         expect(b.estimate).toBeCloseTo(a.estimate + c, 9);
         if (a.orderStatistic === b.orderStatistic) expect(b.lower).toBeCloseTo(a.lower + c, 9);
       }),

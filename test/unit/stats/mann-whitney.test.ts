@@ -3,21 +3,43 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mannWhitney } from '../../../src/stats/index.js';
 
-const relative = (actual: number, expected: number): number => Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
-const big = JSON.parse(readFileSync(new URL('./reference/normal-200-150.json', import.meta.url), 'utf8')) as { x: number[]; y: number[] };
+const relative = (actual: number, expected: number): number =>
+  Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+const big = JSON.parse(readFileSync(new URL('./reference/normal-200-150.json', import.meta.url), 'utf8')) as {
+  x: number[];
+  y: number[];
+};
 
 const samples: Record<string, [number[], number[]]> = {
   // SciPy 1.10 mannwhitneyu docstring example (male vs female ages).
-  'scipy-doc': [[19, 22, 16, 29, 24], [20, 11, 17, 12]],
+  'scipy-doc': [
+    [19, 22, 16, 29, 24],
+    [20, 11, 17, 12],
+  ],
   // R ?wilcox.test two-sample example (Hollander & Wolfe 1973, p. 69f); R prints W = 35, p = 0.1272 (greater).
-  'hollander-wolfe': [[0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46], [1.15, 0.88, 0.9, 0.74, 1.21]],
-  ties: [[1, 2, 2, 3, 3, 3, 4, 5, 5, 6, 7, 7, 8], [2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9, 9, 10, 11]],
+  'hollander-wolfe': [
+    [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46],
+    [1.15, 0.88, 0.9, 0.74, 1.21],
+  ],
+  ties: [
+    [1, 2, 2, 3, 3, 3, 4, 5, 5, 6, 7, 7, 8],
+    [2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9, 9, 10, 11],
+  ],
   // N(100,15) × 200 vs N(104,15) × 150 rounded to 0.1 (numpy seed 20240601), in reference/normal-200-150.json.
   'normal-200-150': [big.x, big.y],
-  'small-exact': [[1.5, 3.2, 0.4, 2.2], [2.9, 4.1, 5.5, 3.3, 6.0, 2.8]],
+  'small-exact': [
+    [1.5, 3.2, 0.4, 2.2],
+    [2.9, 4.1, 5.5, 3.3, 6.0, 2.8],
+  ],
 };
 
-type Case = [name: string, alternative: 'two-sided' | 'greater' | 'less', method: 'auto' | 'asymptotic' | 'asymptotic-nocc', u: number, p: number];
+type Case = [
+  name: string,
+  alternative: 'two-sided' | 'greater' | 'less',
+  method: 'auto' | 'asymptotic' | 'asymptotic-nocc',
+  u: number,
+  p: number,
+];
 // Computed with scipy.stats.mannwhitneyu, SciPy 1.10.1 (reference/generate-reference.py). The SciPy docstring
 // prints p = 0.1111111111111111 (exact) and 0.11134688653314041 (asymptotic) for the first case.
 const cases: Case[] = [
@@ -59,7 +81,12 @@ describe('mannWhitney matches scipy.stats.mannwhitneyu', () => {
   });
 
   it('chooses exact like SciPy: a sample of at most 8 and no ties', () => {
-    expect(mannWhitney([1, 2, 3], Array.from({ length: 50 }, (_, i) => i + 0.5)).method).toBe('exact');
+    expect(
+      mannWhitney(
+        [1, 2, 3],
+        Array.from({ length: 50 }, (_, i) => i + 0.5),
+      ).method,
+    ).toBe('exact');
     expect(mannWhitney([1, 2, 3, 3], [4, 5, 6]).method).toBe('asymptotic');
     expect(mannWhitney(big.x, big.y).method).toBe('asymptotic');
   });
@@ -78,20 +105,33 @@ describe('mannWhitney matches scipy.stats.mannwhitneyu', () => {
     [8, 400, 'two-sided', 1777, 0.5930373769348589],
     [8, 400, 'greater', 1777, 0.29651868846742946],
     [8, 400, 'less', 1777, 0.7045276909270473],
-  ] as const)('falls back to the normal approximation when exact is out of range: %i vs %i, %s', (n1, n2, alternative, u, p) => {
-    const x = n1 === 5 ? [312.25, 401.75, 455.125, 520.625, 598.875] : [3.25, 77.75, 120.125, 201.625, 250.875, 333.25, 390.75, 399.125];
-    const y = Array.from({ length: n2 }, (_, i) => i + 0.5);
-    const result = mannWhitney(x, y, { alternative });
-    expect(result.method).toBe('asymptotic');
-    expect(result.statistic).toBe(u);
-    expect(relative(result.pValue, p)).toBeLessThan(1e-9);
-    // The large arm first: SciPy gives the same p-value for the mirrored alternative (U = 711 for 600 vs 5).
-    const mirrored = mannWhitney(y, x, { alternative: alternative === 'greater' ? 'less' : alternative === 'less' ? 'greater' : 'two-sided' });
-    expect(relative(mirrored.pValue, p)).toBeLessThan(1e-9);
-  });
+  ] as const)(
+    'falls back to the normal approximation when exact is out of range: %i vs %i, %s',
+    (n1, n2, alternative, u, p) => {
+      const x =
+        n1 === 5
+          ? [312.25, 401.75, 455.125, 520.625, 598.875]
+          : [3.25, 77.75, 120.125, 201.625, 250.875, 333.25, 390.75, 399.125];
+      const y = Array.from({ length: n2 }, (_, i) => i + 0.5);
+      const result = mannWhitney(x, y, { alternative });
+      expect(result.method).toBe('asymptotic');
+      expect(result.statistic).toBe(u);
+      expect(relative(result.pValue, p)).toBeLessThan(1e-9);
+      // The large arm first: SciPy gives the same p-value for the mirrored alternative (U = 711 for 600 vs 5).
+      const mirrored = mannWhitney(y, x, {
+        alternative: alternative === 'greater' ? 'less' : alternative === 'less' ? 'greater' : 'two-sided',
+      });
+      expect(relative(mirrored.pValue, p)).toBeLessThan(1e-9);
+    },
+  );
 
   it('still answers exactly at the edge of the exact table (5 × 500 = 2500 cells)', () => {
-    expect(mannWhitney([1.25, 2.25, 3.25, 4.25, 5.25], Array.from({ length: 500 }, (_, i) => i + 0.5)).method).toBe('exact');
+    expect(
+      mannWhitney(
+        [1.25, 2.25, 3.25, 4.25, 5.25],
+        Array.from({ length: 500 }, (_, i) => i + 0.5),
+      ).method,
+    ).toBe('exact');
   });
 
   it('accepts typed arrays and rejects NaN and empty samples', () => {
@@ -107,7 +147,10 @@ describe('mannWhitney matches scipy.stats.mannwhitneyu', () => {
   });
 });
 
-const sampleArb = fc.array(fc.integer({ min: -50, max: 50 }).map((v) => v / 4), { minLength: 1, maxLength: 40 });
+const sampleArb = fc.array(
+  fc.integer({ min: -50, max: 50 }).map((v) => v / 4),
+  { minLength: 1, maxLength: 40 },
+);
 
 describe('mannWhitney properties', () => {
   it('p in [0, 1]; swapping the samples swaps greater and less', () => {
@@ -128,7 +171,10 @@ describe('mannWhitney properties', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, fc.integer({ min: -1000, max: 1000 }), (x, y, shift) => {
         const a = mannWhitney(x, y);
-        const b = mannWhitney(x.map((v) => v + shift), y.map((v) => v + shift));
+        const b = mannWhitney(
+          x.map((v) => v + shift),
+          y.map((v) => v + shift),
+        );
         expect(b.statistic).toBe(a.statistic);
         expect(b.pValue).toBe(a.pValue);
       }),
@@ -142,7 +188,11 @@ describe('mannWhitney properties', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, fc.integer({ min: 1, max: 40 }), (x, y, step) => {
         const near = mannWhitney(x, y, { alternative: 'greater', method: 'asymptotic' }).pValue;
-        const far = mannWhitney(x.map((v) => v + step / 4), y, { alternative: 'greater', method: 'asymptotic' }).pValue;
+        const far = mannWhitney(
+          x.map((v) => v + step / 4),
+          y,
+          { alternative: 'greater', method: 'asymptotic' },
+        ).pValue;
         expect(far).toBeLessThanOrEqual(near + 1e-12);
       }),
     );
@@ -156,7 +206,11 @@ describe('mannWhitney properties', () => {
         const x = xi.map((v) => 2 * v + 1);
         const y = yi.map((v) => 2 * v);
         const near = mannWhitney(x, y, { alternative: 'greater', method: 'exact' }).pValue;
-        const far = mannWhitney(x.map((v) => v + 2 * step), y, { alternative: 'greater', method: 'exact' }).pValue;
+        const far = mannWhitney(
+          x.map((v) => v + 2 * step),
+          y,
+          { alternative: 'greater', method: 'exact' },
+        ).pValue;
         expect(far).toBeLessThanOrEqual(near + 1e-12);
       }),
     );

@@ -16,13 +16,20 @@ describe('requiredSampleSize / achievedPower (R power.prop.test formula)', () =>
   it('one-sided 2 % → 3 % at alpha 0.01', () => {
     const size = requiredSampleSize({ p0: 0.02, mde: 0.01, alpha: 0.01, power: 0.9, alternative: 'greater' });
     expect(relative(size.exact, 6343.4452164973545)).toBeLessThan(1e-9);
-    expect(relative(achievedPower({ p0: 0.02, p1: 0.03, alpha: 0.01, n: 10_000, alternative: 'greater' }), 0.9862339859819873)).toBeLessThan(1e-9);
+    expect(
+      relative(
+        achievedPower({ p0: 0.02, p1: 0.03, alpha: 0.01, n: 10_000, alternative: 'greater' }),
+        0.9862339859819873,
+      ),
+    ).toBeLessThan(1e-9);
   });
 
   it('power and sample size are inverse; power grows with n and is small in the wrong direction', () => {
     const size = requiredSampleSize({ p0: 0.01, p1: 0.015, alpha: 0.05, power: 0.8 });
     expect(achievedPower({ p0: 0.01, p1: 0.015, alpha: 0.05, n: size.exact })).toBeCloseTo(0.8, 9);
-    expect(achievedPower({ p0: 0.01, p1: 0.015, alpha: 0.05, n: 1000 })).toBeLessThan(achievedPower({ p0: 0.01, p1: 0.015, alpha: 0.05, n: 2000 }));
+    expect(achievedPower({ p0: 0.01, p1: 0.015, alpha: 0.05, n: 1000 })).toBeLessThan(
+      achievedPower({ p0: 0.01, p1: 0.015, alpha: 0.05, n: 2000 }),
+    );
     expect(achievedPower({ p0: 0.02, p1: 0.01, alpha: 0.05, n: 5000, alternative: 'greater' })).toBeLessThan(0.001);
     expect(() => requiredSampleSize({ p0: 0.02, p1: 0.02, alpha: 0.05, power: 0.9 })).toThrow(RangeError);
   });

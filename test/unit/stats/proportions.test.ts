@@ -1,31 +1,156 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareProportions, computeKatzInterval, computeNewcombeInterval, testFisherExact } from '../../../src/stats/index.js';
+import {
+  compareProportions,
+  computeKatzInterval,
+  computeNewcombeInterval,
+  testFisherExact,
+} from '../../../src/stats/index.js';
 
-const relative = (actual: number, expected: number): number => Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+const relative = (actual: number, expected: number): number =>
+  Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
 type Alt = 'two-sided' | 'greater' | 'less';
 
 // [[a, b], [c, d]], alternative, p — computed with scipy.stats.fisher_exact, SciPy 1.10.1.
 // The first table is R's ?fisher.test "Tea Tasting" example (R prints p = 0.2429 for greater);
 // the second is the SciPy 1.10 fisher_exact docstring-style table [[6, 2], [1, 4]].
 const fisherCases: [number[][], Alt, number][] = [
-  [[[3, 1], [1, 3]], 'two-sided', 0.48571428571428565],
-  [[[3, 1], [1, 3]], 'greater', 0.24285714285714283],
-  [[[3, 1], [1, 3]], 'less', 0.9857142857142858],
-  [[[6, 2], [1, 4]], 'two-sided', 0.10256410256410256],
-  [[[6, 2], [1, 4]], 'greater', 0.08624708624708625],
-  [[[6, 2], [1, 4]], 'less', 0.9953379953379954],
-  [[[1, 999], [0, 1000]], 'two-sided', 1],
-  [[[1, 999], [0, 1000]], 'greater', 0.5],
-  [[[7, 993], [1, 999]], 'two-sided', 0.06976576363927237],
-  [[[7, 993], [1, 999]], 'greater', 0.03488288181963618],
-  [[[7, 993], [1, 999]], 'less', 0.9961482595744581],
-  [[[12, 4988], [3, 4997]], 'two-sided', 0.035023015973191504],
-  [[[12, 4988], [3, 4997]], 'greater', 0.017511507986595752],
-  [[[12, 4988], [3, 4997]], 'less', 0.9963281721244144],
-  [[[0, 120], [4, 116]], 'two-sided', 0.1218685450982469],
-  [[[0, 120], [4, 116]], 'greater', 1],
-  [[[0, 120], [4, 116]], 'less', 0.06093427254912345],
+  [
+    [
+      [3, 1],
+      [1, 3],
+    ],
+    'two-sided',
+    0.48571428571428565,
+  ],
+  [
+    [
+      [3, 1],
+      [1, 3],
+    ],
+    'greater',
+    0.24285714285714283,
+  ],
+  [
+    [
+      [3, 1],
+      [1, 3],
+    ],
+    'less',
+    0.9857142857142858,
+  ],
+  [
+    [
+      [6, 2],
+      [1, 4],
+    ],
+    'two-sided',
+    0.10256410256410256,
+  ],
+  [
+    [
+      [6, 2],
+      [1, 4],
+    ],
+    'greater',
+    0.08624708624708625,
+  ],
+  [
+    [
+      [6, 2],
+      [1, 4],
+    ],
+    'less',
+    0.9953379953379954,
+  ],
+  [
+    [
+      [1, 999],
+      [0, 1000],
+    ],
+    'two-sided',
+    1,
+  ],
+  [
+    [
+      [1, 999],
+      [0, 1000],
+    ],
+    'greater',
+    0.5,
+  ],
+  [
+    [
+      [7, 993],
+      [1, 999],
+    ],
+    'two-sided',
+    0.06976576363927237,
+  ],
+  [
+    [
+      [7, 993],
+      [1, 999],
+    ],
+    'greater',
+    0.03488288181963618,
+  ],
+  [
+    [
+      [7, 993],
+      [1, 999],
+    ],
+    'less',
+    0.9961482595744581,
+  ],
+  [
+    [
+      [12, 4988],
+      [3, 4997],
+    ],
+    'two-sided',
+    0.035023015973191504,
+  ],
+  [
+    [
+      [12, 4988],
+      [3, 4997],
+    ],
+    'greater',
+    0.017511507986595752,
+  ],
+  [
+    [
+      [12, 4988],
+      [3, 4997],
+    ],
+    'less',
+    0.9963281721244144,
+  ],
+  [
+    [
+      [0, 120],
+      [4, 116],
+    ],
+    'two-sided',
+    0.1218685450982469,
+  ],
+  [
+    [
+      [0, 120],
+      [4, 116],
+    ],
+    'greater',
+    1,
+  ],
+  [
+    [
+      [0, 120],
+      [4, 116],
+    ],
+    'less',
+    0.06093427254912345,
+  ],
 ];
 
 describe('testFisherExact matches scipy.stats.fisher_exact', () => {
@@ -51,7 +176,11 @@ const scoreCases: [number[], number[], Alt, number, number][] = [
 
 describe('compareProportions score test matches statsmodels proportions_ztest', () => {
   it.each(scoreCases)('canary %j baseline %j %s', (canary, baseline, alternative, z, p) => {
-    const result = compareProportions({ events: baseline[0] as number, total: baseline[1] as number }, { events: canary[0] as number, total: canary[1] as number }, { alternative });
+    const result = compareProportions(
+      { events: baseline[0] as number, total: baseline[1] as number },
+      { events: canary[0] as number, total: canary[1] as number },
+      { alternative },
+    );
     expect(result.method).toBe('score');
     expect(relative(result.statistic, z)).toBeLessThan(1e-9);
     expect(relative(result.pValue, p)).toBeLessThan(1e-6);
@@ -95,7 +224,11 @@ describe('Newcombe and Katz intervals', () => {
 
 describe('compareProportions', () => {
   it('uses Fisher for small expected counts and reports both arms', () => {
-    const result = compareProportions({ events: 1, total: 1000 }, { events: 7, total: 1000 }, { alternative: 'greater', alpha: 0.05 });
+    const result = compareProportions(
+      { events: 1, total: 1000 },
+      { events: 7, total: 1000 },
+      { alternative: 'greater', alpha: 0.05 },
+    );
     expect(result.method).toBe('fisher-exact');
     expect(relative(result.pValue, 0.03488288181963618)).toBeLessThan(1e-6);
     expect(result.significant).toBe(true);
@@ -119,7 +252,9 @@ describe('compareProportions', () => {
   });
 });
 
-const armArb = fc.integer({ min: 1, max: 3000 }).chain((total) => fc.record({ events: fc.integer({ min: 0, max: total }), total: fc.constant(total) }));
+const armArb = fc
+  .integer({ min: 1, max: 3000 })
+  .chain((total) => fc.record({ events: fc.integer({ min: 0, max: total }), total: fc.constant(total) }));
 const methodArb = fc.constantFrom('auto' as const, 'fisher-exact' as const, 'score' as const);
 
 describe('compareProportions properties', () => {
@@ -145,14 +280,19 @@ describe('compareProportions properties', () => {
   // Per method: 'auto' may switch between Fisher and the score test along the way.
   it('the greater p-value does not increase as canary events grow', () => {
     fc.assert(
-      fc.property(armArb, fc.integer({ min: 10, max: 3000 }), fc.constantFrom('fisher-exact' as const, 'score' as const), (baseline, total, method) => {
-        let previous = 1;
-        for (let events = 0; events <= total; events += Math.max(1, Math.floor(total / 15))) {
-          const p = compareProportions(baseline, { events, total }, { alternative: 'greater', method }).pValue;
-          expect(p).toBeLessThanOrEqual(previous * (1 + 1e-9) + 1e-15);
-          previous = p;
-        }
-      }),
+      fc.property(
+        armArb,
+        fc.integer({ min: 10, max: 3000 }),
+        fc.constantFrom('fisher-exact' as const, 'score' as const),
+        (baseline, total, method) => {
+          let previous = 1;
+          for (let events = 0; events <= total; events += Math.max(1, Math.floor(total / 15))) {
+            const p = compareProportions(baseline, { events, total }, { alternative: 'greater', method }).pValue;
+            expect(p).toBeLessThanOrEqual(previous * (1 + 1e-9) + 1e-15);
+            previous = p;
+          }
+        },
+      ),
     );
   });
 });

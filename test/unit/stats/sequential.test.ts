@@ -9,7 +9,15 @@ import {
 } from '../../../src/stats/index.js';
 
 /** The policy `watch` would run: fail as soon as the always-valid test rejects. */
-function runSequential(baselineRate: number, canaryRate: number, requestsPerLook: number, looks: number, stages: number, mixingSd: number, seed: number) {
+function runSequential(
+  baselineRate: number,
+  canaryRate: number,
+  requestsPerLook: number,
+  looks: number,
+  stages: number,
+  mixingSd: number,
+  seed: number,
+) {
   return simulatePolicy({
     scenario: { baselineRate, canaryRate, requestsPerLook, looks },
     stages,
@@ -30,7 +38,9 @@ function runNaive(rate: number, requestsPerLook: number, looks: number, stages: 
     seed,
     initialState: null,
     decide: (look, state) => ({
-      verdict: compareProportions(look.baseline, look.canary, { alternative: 'greater', alpha: 0.01 }).significant ? 'fail' : 'continue',
+      verdict: compareProportions(look.baseline, look.canary, { alternative: 'greater', alpha: 0.01 }).significant
+        ? 'fail'
+        : 'continue',
       state,
     }),
   });
@@ -65,11 +75,20 @@ describe('evaluateSequential', () => {
 
   it('state survives a JSON round trip and the input state is not modified', () => {
     const snapshot = JSON.stringify(start);
-    const first = evaluateSequential(start, { baseline: { events: 20, total: 1000 }, canary: { events: 31, total: 1000 } });
+    const first = evaluateSequential(start, {
+      baseline: { events: 20, total: 1000 },
+      canary: { events: 31, total: 1000 },
+    });
     expect(JSON.stringify(start)).toBe(snapshot);
     const restored = JSON.parse(JSON.stringify(first.state)) as SequentialState;
-    const a = evaluateSequential(restored, { baseline: { events: 41, total: 2000 }, canary: { events: 70, total: 2000 } });
-    const b = evaluateSequential(first.state, { baseline: { events: 41, total: 2000 }, canary: { events: 70, total: 2000 } });
+    const a = evaluateSequential(restored, {
+      baseline: { events: 41, total: 2000 },
+      canary: { events: 70, total: 2000 },
+    });
+    const b = evaluateSequential(first.state, {
+      baseline: { events: 41, total: 2000 },
+      canary: { events: 70, total: 2000 },
+    });
     expect(a).toEqual(b);
     expect(a.state.looks).toBe(2);
   });
@@ -78,7 +97,10 @@ describe('evaluateSequential', () => {
     const early = evaluateSequential(start, { baseline: { events: 1, total: 50 }, canary: { events: 3, total: 50 } });
     expect(early.evaluated).toBe(false);
     expect(early.pValue).toBe(1);
-    const look = evaluateSequential(early.state, { baseline: { events: 200, total: 10_000 }, canary: { events: 330, total: 10_000 } });
+    const look = evaluateSequential(early.state, {
+      baseline: { events: 200, total: 10_000 },
+      canary: { events: 330, total: 10_000 },
+    });
     expect(look.evaluated).toBe(true);
     expect(look.decision).toBe('reject');
     expect(look.pValue).toBeCloseTo(Math.exp(-(look.logLikelihoodRatio as number)), 12);
@@ -91,9 +113,17 @@ describe('evaluateSequential', () => {
   it('rejection is final and the p-value never increases', () => {
     let state = start;
     let previous = 1;
-    const counts = [[100, 180], [210, 320], [300, 420], [400, 480]];
+    const counts = [
+      [100, 180],
+      [210, 320],
+      [300, 420],
+      [400, 480],
+    ];
     counts.forEach(([b, c], i) => {
-      const result = evaluateSequential(state, { baseline: { events: b as number, total: 5000 * (i + 1) }, canary: { events: c as number, total: 5000 * (i + 1) } });
+      const result = evaluateSequential(state, {
+        baseline: { events: b as number, total: 5000 * (i + 1) },
+        canary: { events: c as number, total: 5000 * (i + 1) },
+      });
       expect(result.pValue).toBeLessThanOrEqual(previous);
       if (state.decision === 'reject') expect(result.decision).toBe('reject');
       previous = result.pValue;
@@ -103,22 +133,38 @@ describe('evaluateSequential', () => {
   });
 
   it('rejects observations that are not cumulative', () => {
-    const first = evaluateSequential(start, { baseline: { events: 20, total: 1000 }, canary: { events: 25, total: 1000 } });
-    expect(() => evaluateSequential(first.state, { baseline: { events: 10, total: 500 }, canary: { events: 25, total: 1000 } })).toThrow(RangeError);
+    const first = evaluateSequential(start, {
+      baseline: { events: 20, total: 1000 },
+      canary: { events: 25, total: 1000 },
+    });
+    expect(() =>
+      evaluateSequential(first.state, { baseline: { events: 10, total: 500 }, canary: { events: 25, total: 1000 } }),
+    ).toThrow(RangeError);
   });
 
   it('supports means from summary statistics', () => {
     const state = createSequentialTest({ kind: 'means', alpha: 0.05, mixingSd: 10, alternative: 'greater' });
-    const slower = evaluateSequential(state, { baseline: { count: 5000, mean: 200, variance: 2500 }, canary: { count: 5000, mean: 210, variance: 2500 } });
+    const slower = evaluateSequential(state, {
+      baseline: { count: 5000, mean: 200, variance: 2500 },
+      canary: { count: 5000, mean: 210, variance: 2500 },
+    });
     expect(slower.decision).toBe('reject');
-    const faster = evaluateSequential(state, { baseline: { count: 5000, mean: 210, variance: 2500 }, canary: { count: 5000, mean: 200, variance: 2500 } });
+    const faster = evaluateSequential(state, {
+      baseline: { count: 5000, mean: 210, variance: 2500 },
+      canary: { count: 5000, mean: 200, variance: 2500 },
+    });
     expect(faster.decision).toBe('continue');
   });
 
   it('one-sided Λ exceeds two-sided Λ for harmful effects and below 1 for beneficial ones', () => {
-    expect(computeLogMixtureRatio(0.01, 1e-5, 0.01, 'greater')).toBeGreaterThan(computeLogMixtureRatio(0.01, 1e-5, 0.01, 'two-sided'));
+    expect(computeLogMixtureRatio(0.01, 1e-5, 0.01, 'greater')).toBeGreaterThan(
+      computeLogMixtureRatio(0.01, 1e-5, 0.01, 'two-sided'),
+    );
     expect(computeLogMixtureRatio(-0.01, 1e-5, 0.01, 'greater')).toBeLessThan(0);
-    expect(computeLogMixtureRatio(-0.01, 1e-5, 0.01, 'less')).toBeCloseTo(computeLogMixtureRatio(0.01, 1e-5, 0.01, 'greater'), 12);
+    expect(computeLogMixtureRatio(-0.01, 1e-5, 0.01, 'less')).toBeCloseTo(
+      computeLogMixtureRatio(0.01, 1e-5, 0.01, 'greater'),
+      12,
+    );
   });
 
   it('validates options', () => {

@@ -34,7 +34,8 @@ describe('createPrng / sampleBinomial', () => {
 });
 
 describe('simulatePolicy', () => {
-  const threshold = (look: { canary: { events: number; total: number } }) => look.canary.events / look.canary.total > 0.03;
+  const threshold = (look: { canary: { events: number; total: number } }) =>
+    look.canary.events / look.canary.total > 0.03;
   const run = (canaryRate: number, seed: number) =>
     simulatePolicy({
       scenario: { baselineRate: 0.02, canaryRate, requestsPerLook: { baseline: 1000, canary: 100 }, looks: 10 },
@@ -79,9 +80,22 @@ describe('simulatePolicy', () => {
 
 describe('normal distribution', () => {
   it('matches scipy.stats.norm (SciPy 1.10.1) to 1e-12 relative', () => {
-    const sf: [number, number][] = [[-3, 0.9986501019683699], [0.5, 0.3085375387259869], [1.96, 0.024997895148220435], [4, 3.167124183311986e-5], [8.5, 9.47953482220325e-18], [20, 2.7536241186061556e-89]];
+    const sf: [number, number][] = [
+      [-3, 0.9986501019683699],
+      [0.5, 0.3085375387259869],
+      [1.96, 0.024997895148220435],
+      [4, 3.167124183311986e-5],
+      [8.5, 9.47953482220325e-18],
+      [20, 2.7536241186061556e-89],
+    ];
     for (const [z, p] of sf) expect(Math.abs(normalSf(z) - p) / p).toBeLessThan(1e-12);
-    const ppf: [number, number][] = [[1e-12, -7.034483825301131], [0.001, -3.090232306167813], [0.025, -1.9599639845400545], [0.9, 1.2815515655446004], [0.999999, 4.753424308817087]];
+    const ppf: [number, number][] = [
+      [1e-12, -7.034483825301131],
+      [0.001, -3.090232306167813],
+      [0.025, -1.9599639845400545],
+      [0.9, 1.2815515655446004],
+      [0.999999, 4.753424308817087],
+    ];
     for (const [p, z] of ppf) expect(Math.abs(normalQuantile(p) - z) / Math.abs(z)).toBeLessThan(1e-12);
     expect(normalQuantile(0.5)).toBe(0);
   });

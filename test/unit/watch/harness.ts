@@ -52,7 +52,9 @@ export interface Harness {
  * Ports that record what the loop asked for. The rollback port stands in for performRollback here
  * (the integration tier runs the real one against flag files and the audit log).
  */
-export function createHarness(opts: { state?: ReleaseState | null; progress?: ReturnType<typeof createMemoryProgressStore>; start?: Date } = {}): Harness {
+export function createHarness(
+  opts: { state?: ReleaseState | null; progress?: ReturnType<typeof createMemoryProgressStore>; start?: Date } = {},
+): Harness {
   const clock = createFakeClock(opts.start ?? START);
   const lines: string[] = [];
   const h: Omit<Harness, 'ctx' | 'ports'> = {
@@ -65,14 +67,31 @@ export function createHarness(opts: { state?: ReleaseState | null; progress?: Re
     state: { current: opts.state === undefined ? stageState() : opts.state },
     health: { verdict: 'pass' as const, summary: '200 in 2 ms' } as Harness['health'],
   };
-  const ctx: Ctx = { cwd: REPO, env: {}, clock, actor: 'tester', global: { config: 'rollout.yaml', json: false, color: false }, progress: (l) => lines.push(l), isTTY: false, redact: createRedactor({}) };
+  const ctx: Ctx = {
+    cwd: REPO,
+    env: {},
+    clock,
+    actor: 'tester',
+    global: { config: 'rollout.yaml', json: false, color: false },
+    progress: (l) => lines.push(l),
+    isTTY: false,
+    redact: createRedactor({}),
+  };
   const ports: WatchPorts = {
     readRelease: async () => h.state.current,
     progress: h.progress,
     async rollback(o) {
       h.rollbacks.push({ ...o, at: clock.now().toISOString() });
       if (h.state.current) h.state.current = { ...h.state.current, status: 'rolled-back' };
-      return { ok: true, mode: o.mode, rollbackId: `rb-${h.rollbacks.length}`, flagWrittenAtMs: 1, steps: [], recorded: true, problems: [] } satisfies RollbackOutcome;
+      return {
+        ok: true,
+        mode: o.mode,
+        rollbackId: `rb-${h.rollbacks.length}`,
+        flagWrittenAtMs: 1,
+        steps: [],
+        recorded: true,
+        problems: [],
+      } satisfies RollbackOutcome;
     },
     async announce(events) {
       h.events.push(...events);

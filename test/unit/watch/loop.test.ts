@@ -9,20 +9,43 @@ const BASE = 'reserves_v1.0';
 const CANARY = 'reserves_v1.1';
 const healthy = (o: Partial<ArmModel> = {}): ArmModel => ({ requestsPerMinute: 400, errorRate: () => 0.005, ...o });
 /** Traffic began an hour before the watch, so every window has data at the first look. */
-const traffic = (arms: Record<string, ArmModel>, extra: Partial<TrafficOptions> = {}) => createTrafficSource({ origin: START.getTime() - 60 * MIN, arms, ...extra });
+const traffic = (arms: Record<string, ArmModel>, extra: Partial<TrafficOptions> = {}) =>
+  createTrafficSource({ origin: START.getTime() - 60 * MIN, arms, ...extra });
 
-async function watch(h: Harness, source: ReturnType<typeof traffic>, extra: Partial<RunWatchOptions> = {}, patch?: Parameters<typeof loadPlan>[0]) {
+async function watch(
+  h: Harness,
+  source: ReturnType<typeof traffic>,
+  extra: Partial<RunWatchOptions> = {},
+  patch?: Parameters<typeof loadPlan>[0],
+) {
   const loaded = await loadPlan(patch);
   const looks: LookReport[] = [];
-  const summary = await runWatch({ ctx: h.ctx, loaded, source, ports: h.ports, intervalMs: MIN, forMs: 60 * MIN, onLook: (l) => looks.push(l), ...extra });
+  const summary = await runWatch({
+    ctx: h.ctx,
+    loaded,
+    source,
+    ports: h.ports,
+    intervalMs: MIN,
+    forMs: 60 * MIN,
+    onLook: (l) => looks.push(l),
+    ...extra,
+  });
   return { summary, looks };
 }
 
 describe('runWatch: rollback triggers', () => {
   it('rolls back on the first look when the regression is already in the window', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy({ errorRate: (m) => (m >= 45 ? 0.03 : 0.005) }) }));
-    expect(summary).toMatchObject({ stop: 'rollback', exitCode: 4, looks: 1, fired: { id: 'error-rate', status: 'fired' } });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy({ errorRate: (m) => (m >= 45 ? 0.03 : 0.005) }) }),
+    );
+    expect(summary).toMatchObject({
+      stop: 'rollback',
+      exitCode: 4,
+      looks: 1,
+      fired: { id: 'error-rate', status: 'fired' },
+    });
     expect(h.rollbacks).toHaveLength(1);
     expect(h.rollbacks[0]).toMatchObject({ mode: 'immediate', trigger: 'error-rate' });
     expect(h.rollbacks[0]?.reason).toMatch(/error-rate fired: canary 3\.000 % is above the limit 0\.750 %/);
@@ -32,9 +55,14 @@ describe('runWatch: rollback triggers', () => {
   it('a regression starting mid-watch is caught once the evidence is significant, never before the window shows it', async () => {
     const h = createHarness();
     const onset = 80; // minutes after the traffic began = 20 looks into the watch
-    const { summary, looks } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy({ errorRate: (m) => (m >= onset ? 0.03 : 0.005) }) }));
+    const { summary, looks } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy({ errorRate: (m) => (m >= onset ? 0.03 : 0.005) }) }),
+    );
     expect(summary.stop).toBe('rollback');
-    const firstBreach = looks.find((l) => l.outcomes.some((o) => o.id === 'error-rate' && o.value !== null && o.limit !== null && o.value > o.limit));
+    const firstBreach = looks.find((l) =>
+      l.outcomes.some((o) => o.id === 'error-rate' && o.value !== null && o.limit !== null && o.value > o.limit),
+    );
     expect(firstBreach).toBeDefined();
     expect(summary.looks).toBeGreaterThanOrEqual(firstBreach?.index ?? Infinity);
     // 20 clean looks dilute the cumulative evidence; it still takes well under 15 minutes.
@@ -48,7 +76,16 @@ describe('runWatch: rollback triggers', () => {
       const { summary, looks } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { seed }));
       expect(summary, `seed ${seed}`).toMatchObject({ stop: 'for-elapsed', exitCode: 0, looks: 60 });
       expect(h.rollbacks).toHaveLength(0);
-      windowBreaches += looks.filter((l) => l.outcomes.some((o) => o.kind === 'ratio' && o.action === 'rollback' && o.value !== null && o.limit !== null && (o.comparison === 'above' ? o.value > o.limit : o.value < o.limit))).length;
+      windowBreaches += looks.filter((l) =>
+        l.outcomes.some(
+          (o) =>
+            o.kind === 'ratio' &&
+            o.action === 'rollback' &&
+            o.value !== null &&
+            o.limit !== null &&
+            (o.comparison === 'above' ? o.value > o.limit : o.value < o.limit),
+        ),
+      ).length;
     }
     // A point-estimate rule would have rolled back on these looks; the sequential condition held.
     expect(windowBreaches).toBeGreaterThan(0);
@@ -61,14 +98,22 @@ describe('runWatch: rollback triggers', () => {
         if (l.index === 3) h.health = { verdict: 'fail', summary: 'status 503, expected 200' };
       },
     });
-    expect(summary).toMatchObject({ stop: 'rollback', looks: 5, fired: { id: 'canary-health', consecutiveFailures: 2 } });
+    expect(summary).toMatchObject({
+      stop: 'rollback',
+      looks: 5,
+      fired: { id: 'canary-health', consecutiveFailures: 2 },
+    });
   });
 });
 
 describe('runWatch: alerts', () => {
   it('an alert trigger announces once per stage and the watch keeps going', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy({ fundSetupSuccessRate: 0.75 }) }), { forMs: 20 * MIN });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy({ fundSetupSuccessRate: 0.75 }) }),
+      { forMs: 20 * MIN },
+    );
     expect(summary).toMatchObject({ stop: 'for-elapsed', exitCode: 0, alerted: ['fund-setup'] });
     const alerts = h.events.filter((e) => e.type === 'alert');
     expect(alerts).toHaveLength(1);
@@ -79,12 +124,19 @@ describe('runWatch: alerts', () => {
 
   it('a new stage may alert again', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy({ fundSetupSuccessRate: 0.75 }) }), {
-      forMs: 20 * MIN,
-      onLook: (l) => {
-        if (l.index === 10) h.state.current = stageState({ stage: { index: 1, id: 'week-2', startedAt: new Date(START.getTime() + 10 * MIN).toISOString() } });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy({ fundSetupSuccessRate: 0.75 }) }),
+      {
+        forMs: 20 * MIN,
+        onLook: (l) => {
+          if (l.index === 10)
+            h.state.current = stageState({
+              stage: { index: 1, id: 'week-2', startedAt: new Date(START.getTime() + 10 * MIN).toISOString() },
+            });
+        },
       },
-    });
+    );
     expect(h.events.filter((e) => e.type === 'alert')).toHaveLength(2);
     expect(summary.stage).toBe('week-2');
   });
@@ -95,7 +147,9 @@ describe('runWatch: metrics source errors', () => {
 
   it('hold-and-alert: acts on the 5th consecutive error (limit 4), announces once, ends with exit 3', async () => {
     const h = createHarness();
-    const { summary, looks } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down }), { forMs: 10 * MIN });
+    const { summary, looks } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down }), {
+      forMs: 10 * MIN,
+    });
     expect(looks.find((l) => l.holding)?.index).toBe(5);
     expect(summary).toMatchObject({ stop: 'for-elapsed', exitCode: 3, holding: true, looks: 10 });
     const errors = h.events.filter((e) => e.type === 'watch-error');
@@ -107,23 +161,36 @@ describe('runWatch: metrics source errors', () => {
 
   it('the hold is lifted when the sources answer again', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down: (t) => t < START.getTime() + 6 * MIN }), { forMs: 10 * MIN });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down: (t) => t < START.getTime() + 6 * MIN }),
+      { forMs: 10 * MIN },
+    );
     expect(summary).toMatchObject({ exitCode: 0, holding: false });
     expect(h.records.map((r) => r.op)).toEqual(['watch:hold', 'watch:resume', 'watch:stop']);
   });
 
   it('onSourceErrors: rollback rolls back on the 5th consecutive error', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down }), { forMs: 10 * MIN }, (c) => {
-      c.watch.onSourceErrors = 'rollback';
-    });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down }),
+      { forMs: 10 * MIN },
+      (c) => {
+        c.watch.onSourceErrors = 'rollback';
+      },
+    );
     expect(summary).toMatchObject({ stop: 'rollback', exitCode: 4, looks: 5 });
     expect(h.rollbacks[0]?.reason).toMatch(/5 consecutive source errors/);
   });
 
   it('four errors in a row are tolerated', async () => {
     const h = createHarness();
-    const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down: (t) => t < START.getTime() + 4 * MIN }), { forMs: 10 * MIN });
+    const { summary } = await watch(
+      h,
+      traffic({ [BASE]: healthy(), [CANARY]: healthy() }, { down: (t) => t < START.getTime() + 4 * MIN }),
+      { forMs: 10 * MIN },
+    );
     expect(summary).toMatchObject({ exitCode: 0, holding: false });
     expect(h.events.filter((e) => e.type === 'watch-error')).toHaveLength(0);
   });

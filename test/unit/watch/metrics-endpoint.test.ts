@@ -2,12 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { serveWatchMetrics, WatchMetrics } from '../../../src/watch/metrics-endpoint.js';
 import type { TriggerOutcome } from '../../../src/watch/types.js';
 
-const outcome = (id: string, status: TriggerOutcome['status'], value: number | null): TriggerOutcome => ({ id, action: 'rollback', kind: 'ratio', status, detail: '', value, baseline: null, limit: null, comparison: 'above', consecutiveErrors: 0 });
+const outcome = (id: string, status: TriggerOutcome['status'], value: number | null): TriggerOutcome => ({
+  id,
+  action: 'rollback',
+  kind: 'ratio',
+  status,
+  detail: '',
+  value,
+  baseline: null,
+  limit: null,
+  comparison: 'above',
+  consecutiveErrors: 0,
+});
 
 describe('watch metrics', () => {
   it('renders every family in the exposition format, escaping label values', () => {
     const m = new WatchMetrics();
-    m.setStage('v2.1.0', { 'reserves_v1.1': { percent: 5, killSwitch: false }, 'we"ird': { percent: 50, killSwitch: true } });
+    m.setStage('v2.1.0', {
+      'reserves_v1.1': { percent: 5, killSwitch: false },
+      'we"ird': { percent: 50, killSwitch: true },
+    });
     m.observeLook([outcome('error-rate', 'ok', 0.004), outcome('latency-p95', 'error', null)]);
     m.observeLook([outcome('error-rate', 'fired', 0.03), outcome('latency-p95', 'no-data', null)]);
     m.countRollback();

@@ -89,7 +89,13 @@ export function createTrafficSource(opts: TrafficOptions): MetricsSource & { que
     async instant(query, o = {}) {
       queries.push(query);
       const at = (o.time ?? new Date()).getTime();
-      if (opts.down?.(at)) return { ...base(query), kind: 'unreachable', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } satisfies QueryOutcome;
+      if (opts.down?.(at))
+        return {
+          ...base(query),
+          kind: 'unreachable',
+          code: 'ECONNREFUSED',
+          message: 'connect ECONNREFUSED 127.0.0.1:9',
+        } satisfies QueryOutcome;
       const variant = /variant="([^"]+)"/.exec(query)?.[1] ?? '';
       const series = classify(query);
       if (!series || !opts.arms[variant]) return { ...base(query), kind: 'empty' };
@@ -101,13 +107,26 @@ export function createTrafficSource(opts: TrafficOptions): MetricsSource & { que
         const w = Number(range?.[1] ?? 0) * unit;
         value = counter(variant, series, at) - counter(variant, series, at - w);
       }
-      return { ...base(query), kind: 'ok', resultType: 'vector', series: [{ labels: {}, values: [{ t: at / 1000, v: value }] }] };
+      return {
+        ...base(query),
+        kind: 'ok',
+        resultType: 'vector',
+        series: [{ labels: {}, values: [{ t: at / 1000, v: value }] }],
+      };
     },
     async range(query) {
       return { ...base(query), kind: 'empty' };
     },
     async checkOnline() {
-      return { online: true, outcome: { ...base('vector(1)'), kind: 'ok', resultType: 'vector', series: [{ labels: {}, values: [{ t: 0, v: 1 }] }] } };
+      return {
+        online: true,
+        outcome: {
+          ...base('vector(1)'),
+          kind: 'ok',
+          resultType: 'vector',
+          series: [{ labels: {}, values: [{ t: 0, v: 1 }] }],
+        },
+      };
     },
   };
 }

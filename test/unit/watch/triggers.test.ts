@@ -17,13 +17,46 @@ import { createTriggerProgress, type TriggerProgress } from '../../../src/watch/
 const ok = (value: number): Scalar => ({ ok: true, value });
 const empty: Scalar = { ok: false, reason: 'no-data', detail: 'the query returned no series' };
 const down: Scalar = { ok: false, reason: 'query-error', detail: 'http://127.0.0.1:9 unreachable (ECONNREFUSED)' };
-const counts = (ce: number, ct: number, be: number, bt: number): RatioScalars => ({ canaryEvents: ok(ce), canaryTotal: ok(ct), baselineEvents: ok(be), baselineTotal: ok(bt) });
+const counts = (ce: number, ct: number, be: number, bt: number): RatioScalars => ({
+  canaryEvents: ok(ce),
+  canaryTotal: ok(ct),
+  baselineEvents: ok(be),
+  baselineTotal: ok(bt),
+});
 
-const errorMetric = { id: 'error_rate', kind: 'ratio', events: 'e', total: 't', direction: 'lower-is-better', maxRelativeChange: 0.1, critical: true, action: 'rollback' } as const;
-const errorRate: Extract<TriggerSpec, { kind: 'ratio' }> = { id: 'error-rate', action: 'rollback', kind: 'ratio', metric: errorMetric, comparison: 'above', limit: { factor: 1.5 }, window: '10m' };
-const completion: Extract<TriggerSpec, { kind: 'ratio' }> = { ...errorRate, id: 'wizard', comparison: 'below', limit: { factor: 0.9 } };
+const errorMetric = {
+  id: 'error_rate',
+  kind: 'ratio',
+  events: 'e',
+  total: 't',
+  direction: 'lower-is-better',
+  maxRelativeChange: 0.1,
+  critical: true,
+  action: 'rollback',
+} as const;
+const errorRate: Extract<TriggerSpec, { kind: 'ratio' }> = {
+  id: 'error-rate',
+  action: 'rollback',
+  kind: 'ratio',
+  metric: errorMetric,
+  comparison: 'above',
+  limit: { factor: 1.5 },
+  window: '10m',
+};
+const completion: Extract<TriggerSpec, { kind: 'ratio' }> = {
+  ...errorRate,
+  id: 'wizard',
+  comparison: 'below',
+  limit: { factor: 0.9 },
+};
 
-function look(progress: TriggerProgress, window: RatioScalars, increment: RatioScalars | null, at = '2026-01-01T00:10:00.000Z', spec = errorRate) {
+function look(
+  progress: TriggerProgress,
+  window: RatioScalars,
+  increment: RatioScalars | null,
+  at = '2026-01-01T00:10:00.000Z',
+  spec = errorRate,
+) {
   return evaluateRatioTrigger(spec, progress, { window, increment, at }, { alpha: 0.01 });
 }
 
@@ -59,9 +92,21 @@ describe('relative ratio triggers: window breach AND sequential rejection', () =
   });
 
   it('below-triggers test the other direction (completion rate dropping under 0.9 × baseline)', () => {
-    const fine = look(createTriggerProgress(), counts(870, 1000, 970, 1000), counts(870, 1000, 970, 1000), undefined, completion);
+    const fine = look(
+      createTriggerProgress(),
+      counts(870, 1000, 970, 1000),
+      counts(870, 1000, 970, 1000),
+      undefined,
+      completion,
+    );
     expect(fine.outcome.status).toBe('ok');
-    const bad = look(createTriggerProgress(), counts(600, 1000, 970, 1000), counts(600, 1000, 970, 1000), undefined, completion);
+    const bad = look(
+      createTriggerProgress(),
+      counts(600, 1000, 970, 1000),
+      counts(600, 1000, 970, 1000),
+      undefined,
+      completion,
+    );
     expect(bad.outcome.status).toBe('fired');
     expect(bad.outcome.limit).toBeCloseTo(0.873);
   });
@@ -91,7 +136,10 @@ describe('sequential accumulation', () => {
   });
 
   it('never decreases and never counts more events than trials, whatever the increments (property)', () => {
-    const arm = fc.record({ events: fc.double({ min: -1e4, max: 1e4, noNaN: true }), total: fc.double({ min: -1e4, max: 1e4, noNaN: true }) });
+    const arm = fc.record({
+      events: fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+      total: fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.array(fc.record({ canary: arm, baseline: arm }), { maxLength: 40 }), (incs) => {
         let c: ReturnType<typeof accumulate> | undefined;
@@ -111,13 +159,22 @@ describe('sequential accumulation', () => {
 
   it('an increment without totals is not committed: the next look covers its range', () => {
     const first = look(createTriggerProgress(), counts(5, 1000, 5, 1000), counts(5, 1000, 5, 1000));
-    const gap = look(first.progress, counts(5, 1000, 5, 1000), { ...counts(0, 0, 0, 0), canaryTotal: empty }, '2026-01-01T00:11:00.000Z');
+    const gap = look(
+      first.progress,
+      counts(5, 1000, 5, 1000),
+      { ...counts(0, 0, 0, 0), canaryTotal: empty },
+      '2026-01-01T00:11:00.000Z',
+    );
     expect(gap.progress.cumulative).toEqual(first.progress.cumulative);
     expect(gap.progress.coveredUntil).toBe(first.progress.coveredUntil);
   });
 
   it('an empty events query with a total present counts as zero events', () => {
-    const r = look(createTriggerProgress(), { ...counts(0, 1000, 5, 1000), canaryEvents: empty }, { ...counts(0, 1000, 5, 1000), canaryEvents: empty });
+    const r = look(
+      createTriggerProgress(),
+      { ...counts(0, 1000, 5, 1000), canaryEvents: empty },
+      { ...counts(0, 1000, 5, 1000), canaryEvents: empty },
+    );
     expect(r.outcome.status).toBe('ok');
     expect(r.outcome.value).toBe(0);
     expect(r.progress.cumulative?.canary).toEqual({ events: 0, total: 1000 });
@@ -143,20 +200,59 @@ describe('missing data and errors never fire and never pass silently', () => {
   });
 
   it('threshold triggers: above 400 fires, NaN is no-data, an error is an error', () => {
-    const metric = { id: 'latency_p95', kind: 'threshold', query: 'q', source: 'prometheus', critical: true, action: 'rollback' } as const;
-    const spec: Extract<TriggerSpec, { kind: 'threshold' }> = { id: 'latency-p95', action: 'rollback', kind: 'threshold', metric, comparison: 'above', limit: { absolute: 400 }, window: '5m' };
+    const metric = {
+      id: 'latency_p95',
+      kind: 'threshold',
+      query: 'q',
+      source: 'prometheus',
+      critical: true,
+      action: 'rollback',
+    } as const;
+    const spec: Extract<TriggerSpec, { kind: 'threshold' }> = {
+      id: 'latency-p95',
+      action: 'rollback',
+      kind: 'threshold',
+      metric,
+      comparison: 'above',
+      limit: { absolute: 400 },
+      window: '5m',
+    };
     const p = createTriggerProgress();
     expect(evaluateThresholdTrigger(spec, p, { canary: ok(250), baseline: null }).outcome.status).toBe('ok');
-    expect(evaluateThresholdTrigger(spec, p, { canary: ok(450), baseline: null }).outcome).toMatchObject({ status: 'fired', value: 450, limit: 400 });
-    expect(evaluateThresholdTrigger(spec, p, { canary: { ok: false, reason: 'nan', detail: 'NaN' }, baseline: null }).outcome.status).toBe('no-data');
+    expect(evaluateThresholdTrigger(spec, p, { canary: ok(450), baseline: null }).outcome).toMatchObject({
+      status: 'fired',
+      value: 450,
+      limit: 400,
+    });
+    expect(
+      evaluateThresholdTrigger(spec, p, { canary: { ok: false, reason: 'nan', detail: 'NaN' }, baseline: null }).outcome
+        .status,
+    ).toBe('no-data');
     expect(evaluateThresholdTrigger(spec, p, { canary: down, baseline: null }).outcome.status).toBe('error');
     const relative = { ...spec, limit: { factor: 1.2 } };
-    expect(evaluateThresholdTrigger(relative, p, { canary: ok(250), baseline: ok(200) }).outcome).toMatchObject({ status: 'fired', limit: 240 });
+    expect(evaluateThresholdTrigger(relative, p, { canary: ok(250), baseline: ok(200) }).outcome).toMatchObject({
+      status: 'fired',
+      limit: 240,
+    });
   });
 
   it('the accuracy delta fires below -0.05 and is no-data when it cannot be computed', () => {
-    const metric = { id: 'model_accuracy_delta', kind: 'threshold', source: 'verify', min: -0.05, critical: false, action: 'alert' } as const;
-    const spec: Extract<TriggerSpec, { kind: 'accuracy' }> = { id: 'model-accuracy', action: 'alert', kind: 'accuracy', metric, comparison: 'below', limit: -0.05 };
+    const metric = {
+      id: 'model_accuracy_delta',
+      kind: 'threshold',
+      source: 'verify',
+      min: -0.05,
+      critical: false,
+      action: 'alert',
+    } as const;
+    const spec: Extract<TriggerSpec, { kind: 'accuracy' }> = {
+      id: 'model-accuracy',
+      action: 'alert',
+      kind: 'accuracy',
+      metric,
+      comparison: 'below',
+      limit: -0.05,
+    };
     expect(evaluateAccuracyTrigger(spec, createTriggerProgress(), 0.02).outcome.status).toBe('ok');
     expect(evaluateAccuracyTrigger(spec, createTriggerProgress(), -0.07).outcome.status).toBe('fired');
     expect(evaluateAccuracyTrigger(spec, createTriggerProgress(), null).outcome.status).toBe('no-data');
@@ -164,8 +260,24 @@ describe('missing data and errors never fire and never pass silently', () => {
 });
 
 describe('health-check triggers', () => {
-  const gate = { id: 'health-endpoint', kind: 'http', urlEnv: 'APP_BASE_URL', path: '/health', method: 'GET', headers: {}, expectStatus: 200, expectHeaders: {}, timeout: '10s' } as const;
-  const spec: Extract<TriggerSpec, { kind: 'health' }> = { id: 'canary-health', action: 'rollback', kind: 'health', gate, consecutiveFailures: 2 };
+  const gate = {
+    id: 'health-endpoint',
+    kind: 'http',
+    urlEnv: 'APP_BASE_URL',
+    path: '/health',
+    method: 'GET',
+    headers: {},
+    expectStatus: 200,
+    expectHeaders: {},
+    timeout: '10s',
+  } as const;
+  const spec: Extract<TriggerSpec, { kind: 'health' }> = {
+    id: 'canary-health',
+    action: 'rollback',
+    kind: 'health',
+    gate,
+    consecutiveFailures: 2,
+  };
   const pass = { verdict: 'pass' as const, summary: '200 in 3 ms' };
   const fail = { verdict: 'fail' as const, summary: '503' };
   const noUrl = { verdict: 'inconclusive' as const, summary: 'APP_BASE_URL is not set' };
@@ -173,7 +285,10 @@ describe('health-check triggers', () => {
   it('fires on the second consecutive failure, not the first', () => {
     const one = evaluateHealthTrigger(spec, createTriggerProgress(), fail);
     expect(one.outcome).toMatchObject({ status: 'ok', consecutiveFailures: 1 });
-    expect(evaluateHealthTrigger(spec, one.progress, fail).outcome).toMatchObject({ status: 'fired', consecutiveFailures: 2 });
+    expect(evaluateHealthTrigger(spec, one.progress, fail).outcome).toMatchObject({
+      status: 'fired',
+      consecutiveFailures: 2,
+    });
   });
 
   it('a pass in between resets the count', () => {
@@ -203,7 +318,10 @@ describe('resolving the plan', () => {
         { id: 'b', healthCheck: 'nope', consecutiveFailures: 2, action: 'rollback' },
       ],
       phases: [{ id: 'P1', gates: [] }],
-      canary: { window: '30m', metrics: [{ id: 'latency', kind: 'distribution', query: 'q', step: '1m', direction: 'lower-is-better' }] },
+      canary: {
+        window: '30m',
+        metrics: [{ id: 'latency', kind: 'distribution', query: 'q', step: '1m', direction: 'lower-is-better' }],
+      },
     } as unknown as RawConfig;
     expect(() => resolveTriggers(config)).toThrow(/trigger a: .*distribution.*trigger b: health check nope/);
   });
