@@ -9,7 +9,7 @@ import { createFileFlagStore } from '../flags/flag-store.js';
 import { buildFlagDocument } from '../flags/flagd.js';
 import type { FlagdDocument } from '../flags/types.js';
 import { openProvider } from '../flags/providers/registry.js';
-import { flagSpecsFor, toProviderFlag } from '../lifecycle/flag-sync.js';
+import { flagLocation, flagSpecsFor, toProviderFlag } from '../lifecycle/flag-sync.js';
 import { renderTable } from '../output/style.js';
 import { loadConfigFor } from './load-config.js';
 import { openState } from '../state/open-state.js';
@@ -51,7 +51,7 @@ export async function runFlags(options: FlagsOptions, args: string[], ctx: Ctx):
         return {
           key: f.key,
           provider: f.provider,
-          file: f.file,
+          file: flagLocation(f),
           newVariant: f.variants.new,
           fallback: f.variants.fallback,
           percent: s?.percent ?? 0,
@@ -78,6 +78,18 @@ export async function runFlags(options: FlagsOptions, args: string[], ctx: Ctx):
     }
     case 'show': {
       const flag = findFlag(loaded, key);
+      if (flag.provider !== 'flagd-file') {
+        // A toggle on a server: what it serves, read from the server.
+        const provider = await openProvider(flag.provider, { planDir: loaded.dir, env: ctx.env, redact: ctx.redact });
+        const served = await provider.readServed(toProviderFlag(loaded.config, flag));
+        const where = flagLocation(flag);
+        return {
+          exitCode: EXIT.ok,
+          result: { key: flag.key, file: where, definition: served },
+          human: () =>
+            served ? JSON.stringify(served, null, 2) : `${where} does not exist yet (nothing was rolled out)`,
+        };
+      }
       const doc = await readFlagFile(loaded, flag.file);
       const definition = doc?.flags[flag.key] ?? null;
       return {
@@ -104,7 +116,7 @@ export async function runFlags(options: FlagsOptions, args: string[], ctx: Ctx):
         if (at <= 0) throw new RolloutError('E_USAGE', `--attr ${pair}: write key=value`);
         attrs[pair.slice(0, at)] = pair.slice(at + 1);
       }
-      const doc = await readFlagFile(loaded, flag.file);
+      const doc = flag.provider === 'flagd-file' ? await readFlagFile(loaded, flag.file) : 'remote';
       if (!doc)
         throw new RolloutError('E_USAGE', `${flag.file} does not exist yet: every user gets the application's default`);
       // Explained by the flag's provider, which evaluates it as applications do.

@@ -3,7 +3,7 @@ import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { suggest } from '../config/suggest.js';
 import type { StageConfig } from '../config/schema.js';
-import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from '../lifecycle/flag-sync.js';
+import { flagLocation, isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
@@ -71,7 +71,7 @@ export async function runRetry(
       state.status === 'in-progress' &&
       lastRetry &&
       state.flags[flag]?.killSwitch === false &&
-      (await isKillSwitchOn(loaded.config, loaded.dir, flag))
+      (await isKillSwitchOn(loaded.config, loaded.dir, flag, ctx))
     ) {
       const position = state.stage ? stages.find((s) => s.id === state.stage?.id) : undefined;
       return {
@@ -107,7 +107,8 @@ export async function runRetry(
     }
     const stage = stages[index] as StageConfig;
     const at = ctx.clock.now().toISOString();
-    const file = loaded.config.flags.find((f) => f.key === flag)?.file;
+    const planned = loaded.config.flags.find((f) => f.key === flag);
+    const file = planned ? flagLocation(planned) : undefined;
     const result: RetryResult = {
       phase: phase.id,
       stage: stage.id,

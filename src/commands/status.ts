@@ -59,6 +59,12 @@ export interface FlagFileCheck {
   /** sha256 of the local file; null when it does not exist or cannot be read. */
   local: string | null;
   matches: boolean;
+  /** A remote provider (Unleash): what differs from what the release wrote (a hand edit), one line each. */
+  handEdits?: string[];
+  /** A remote provider that could not be read (down, 401, slow). */
+  unreadable?: string;
+  /** The flag lives on a server, not in a file on this machine. */
+  remote?: boolean;
 }
 
 /** Compares each local flag file with the digest the state recorded (a PostgreSQL state is shared; the files are per machine). */
@@ -70,18 +76,32 @@ async function checkFlagFiles(
   const recorded = loaded.config.flags.filter((f) => state?.flags[f.key]?.sha256);
   if (!recorded.length) return {};
   const { openProvider } = await import('../flags/providers/registry.js');
-  const { toProviderFlag } = await import('../lifecycle/flag-sync.js');
+  const { flagLocation, toProviderFlag } = await import('../lifecycle/flag-sync.js');
   const checks = new Map<string, FlagFileCheck>();
   for (const f of recorded) {
-    const seen = checks.get(f.file);
+    const where = flagLocation(f);
+    const seen = checks.get(where);
     if (seen) {
       seen.flags.push(f.key);
       continue;
     }
     const provider = await openProvider(f.provider, { planDir: loaded.dir, env: ctx.env, redact: ctx.redact });
-    const local = await provider.storedDigest(toProviderFlag(loaded.config, f)).catch(() => null);
-    const want = state?.flags[f.key]?.sha256 as string;
-    checks.set(f.file, { file: f.file, flags: [f.key], recorded: want, local, matches: local === want });
+    const pf = toProviderFlag(loaded.config, f);
+    const flagState = state?.flags[f.key] as FlagState;
+    const want = flagState.sha256 as string;
+    let unreadable: string | undefined;
+    const local = await provider.storedDigest(pf).catch((error: unknown) => {
+      unreadable = (error as Error).message;
+      return null;
+    });
+    const check: FlagFileCheck = { file: where, flags: [f.key], recorded: want, local, matches: local === want };
+    if (!provider.capabilities.local) check.remote = true;
+    if (unreadable) check.unreadable = unreadable;
+    else if (!check.matches && provider.handEdits)
+      check.handEdits = await provider
+        .handEdits(pf, { percent: flagState.percent, groups: flagState.groups, killSwitch: flagState.killSwitch })
+        .catch((error: unknown) => [`cannot compare: ${(error as Error).message}`]);
+    checks.set(where, check);
   }
   return { flagFiles: [...checks.values()] };
 }
@@ -179,6 +199,21 @@ export function renderStatus(r: StatusResult, s: Style): string {
     );
   }
   for (const f of r.flagFiles ?? []) {
+    if (f.remote && !f.matches) {
+      out.push(
+        s.yellow(
+          f.unreadable
+            ? `flag    ${f.file}: cannot be read (${f.unreadable})`
+            : `flag    ${f.file}: EDITED outside rollout (sha256 ${f.local?.slice(0, 12) ?? 'none'}…, release ${f.recorded.slice(0, 12)}…); advance refuses to overwrite it:`,
+        ),
+      );
+      for (const line of f.handEdits ?? []) out.push(s.yellow(`          ${line}`));
+      continue;
+    }
+    if (f.remote) {
+      out.push(`flag    ${f.file}: holds what the release wrote (sha256 ${f.recorded.slice(0, 12)}…)`);
+      continue;
+    }
     out.push(
       f.matches
         ? `file    ${f.file}: matches the release (sha256 ${f.recorded.slice(0, 12)}…)`

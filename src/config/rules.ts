@@ -183,6 +183,7 @@ function checkFlags(ctx: RuleContext): void {
         );
       }
     }
+    checkProviderBlock(ctx, f);
     if (flag.provider !== 'flagd-file') return;
     // Flags that share a file are written (and so published) together: one command for the file.
     const publish = JSON.stringify(flag.publish ?? null);
@@ -195,6 +196,30 @@ function checkFlags(ctx: RuleContext): void {
     } else if (!first) publishByFile.set(flag.file, { index: f, publish });
   });
   checkProviderLimits(ctx);
+}
+
+/** A provider's own block (`flags[].<kind>`) is required by its provider and meaningless for any other. */
+function checkProviderBlock(ctx: RuleContext, f: number): void {
+  const flag = ctx.config.flags[f];
+  if (!flag) return;
+  const blocks = { unleash: flag.unleash } as const;
+  for (const [kind, block] of Object.entries(blocks)) {
+    if (kind === flag.provider && !block)
+      ctx.report(
+        ['flags', f, 'provider'],
+        `flag ${flag.key} uses the ${kind} provider but has no flags[].${kind} block (at least \`environment\`; the URL and token come from the environment)`,
+      );
+    if (kind !== flag.provider && block)
+      ctx.report(
+        ['flags', f, kind],
+        `flag ${flag.key} uses the ${flag.provider} provider: flags[].${kind} applies only with provider: ${kind}`,
+      );
+  }
+  if (flag.provider !== 'flagd-file' && flag.publish)
+    ctx.report(
+      ['flags', f, 'publish'],
+      `flag ${flag.key} lives in ${flag.provider}, which applications read directly: publish applies only to flagd-file flags`,
+    );
 }
 
 /** Each stage must be servable by its flag's provider (e.g. whole percentages only). */

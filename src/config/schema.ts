@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
+import {
+  DEFAULT_PROVIDER,
+  DEFAULT_PUBLISH_TIMEOUT,
+  DEFAULT_UNLEASH_TOKEN_ENV,
+  DEFAULT_UNLEASH_URL_ENV,
+  PROVIDER_KINDS,
+} from '../flags/providers/registry.js';
 import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
@@ -260,7 +266,9 @@ export const flag = z.strictObject({
   provider: z
     .enum(PROVIDER_KINDS)
     .default(DEFAULT_PROVIDER)
-    .describe('where the flag lives: flagd-file (a flagd JSON file, the default); see docs/flag-delivery.md'),
+    .describe(
+      'where the flag lives: flagd-file (a flagd JSON file, the default) or unleash (a toggle on an Unleash server, configured in flags[].unleash); see docs/flag-delivery.md',
+    ),
   file: z
     .string()
     .default('flags/flags.json')
@@ -281,6 +289,27 @@ export const flag = z.strictObject({
     .describe(
       'flagd-file: a command run after every write of the file (kubectl apply of a ConfigMap, an object-store copy); a failure stops advance and makes a rollback exit 6',
     ),
+  unleash: z
+    .strictObject({
+      project: z.string().min(1).default('default').describe('the Unleash project holding the toggle'),
+      environment: z.string().min(1).describe('the Unleash environment the stages and the kill switch apply to'),
+      urlEnv: envName
+        .default(DEFAULT_UNLEASH_URL_ENV)
+        .describe('the environment variable holding the Unleash base URL (the URL is never written in the plan)'),
+      tokenEnv: envName
+        .default(DEFAULT_UNLEASH_TOKEN_ENV)
+        .describe('the environment variable holding an Unleash admin API token (never written in the plan)'),
+      stickiness: z
+        .string()
+        .min(1)
+        .default('userId')
+        .describe("the context field Unleash buckets users on (the flexibleRollout strategy's stickiness)"),
+      timeout: durationWithin(100, MINUTE, 'an Unleash request timeout')
+        .default('5s')
+        .describe('per request to the Unleash admin API; a slower answer counts as Unleash being down; 100ms to 1m'),
+    })
+    .optional()
+    .describe('unleash: where the toggle lives; the URL and the admin token come from the environment only'),
   groupAttribute: z.string().default('groups').describe("evaluation-context attribute holding the user's groups"),
   killSwitch: z.boolean().default(true),
   monitoring: z

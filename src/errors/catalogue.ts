@@ -155,6 +155,16 @@ export const CATALOGUE = {
     hint: 'A flag file could not be published (flags[].publish): applications may not see the change. Fix the command or what it talks to; `rollout flags sync` publishes the position the state holds.',
     runbook: 'flag-publish-failed',
   },
+  E_FLAG_PROVIDER: {
+    exitCode: EXIT.inconclusive,
+    hint: 'The flag provider (e.g. the Unleash server) is down, refused the token, failed or did not answer in time; nothing was changed. Check the URL and token variables flags[].<provider> names, then run the command again.',
+    runbook: 'flag-provider-problem',
+  },
+  E_FLAG_HAND_EDIT: {
+    exitCode: EXIT.fail,
+    hint: 'The flag provider holds something rollout did not write (an edit in its UI); nothing was changed. Undo the edit, or make it part of the plan; `rollout status` shows the difference.',
+    runbook: 'flag-provider-problem',
+  },
   E_ROLLED_BACK: {
     exitCode: EXIT.rolledBack,
     hint: 'A regression was detected and the release was rolled back. `rollout retry` re-opens it after a fix.',

@@ -4,12 +4,21 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
+import { ProviderHandEditError, ProviderUnavailableError } from '../flags/providers/errors.js';
 import { crashPoint } from '../state/crash-points.js';
 import { LockLostError } from '../state/errors.js';
 import type { LockHandle, StateStore } from '../state/store.js';
 import type { FlagState, HistoryEntry, ReleaseState } from '../state/types.js';
-import { isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles, type FlagWrite } from './flag-sync.js';
+import {
+  flagLocation,
+  isKillSwitchOn,
+  publishProblems,
+  stampDigests,
+  syncFlagFiles,
+  type FlagWrite,
+} from './flag-sync.js';
 import { blockedError, type NextStep } from './planner.js';
+import { assertProvidersReady } from './provider-check.js';
 import { readPendingStep } from './step-target.js';
 import { auditCommitted, withReleaseLock } from './transaction.js';
 
@@ -81,7 +90,8 @@ export function computeTarget(
     }
     case 'start-rollout':
     case 'next-stage': {
-      const file = loaded.config.flags.find((f) => f.key === step.flag)?.file;
+      const planned = loaded.config.flags.find((f) => f.key === step.flag);
+      const file = planned ? flagLocation(planned) : undefined;
       flags[step.flag] = {
         percent: step.to.percent,
         groups: step.to.groups,
@@ -186,6 +196,8 @@ export async function applyStep(
     );
     // Before the intent: a damaged flag file stops the step with nothing left half-done.
     await assertFlagFilesUsable(loaded, changedFlags);
+    // Before the intent too: a flag server that is down, refuses the token or was edited by hand stops the step.
+    await assertProvidersReady(ctx, loaded, state, target.flags);
     if (!resumed) {
       const intent = {
         id: randomUUID(),
@@ -197,22 +209,48 @@ export async function applyStep(
       state = await store.write({ ...state, configHash: loaded.hash, intent }, { expectSerial: state.serial, lock });
       crashPoint('advance:after-intent');
     }
-    for (const key of Object.keys(target.flags)) {
-      if (await isKillSwitchOn(loaded.config, loaded.dir, key)) {
-        await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
-        throw new RolloutError(
-          'E_ROLLBACK_IN_PROGRESS',
-          `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`,
-        );
+    let flagWrites: FlagWrite[];
+    try {
+      for (const key of Object.keys(target.flags)) {
+        if (await isKillSwitchOn(loaded.config, loaded.dir, key, ctx)) {
+          await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
+          throw new RolloutError(
+            'E_ROLLBACK_IN_PROGRESS',
+            `the kill switch of ${key} is on in its flag file: a rollback is under way, or one was interrupted before it was recorded (then \`rollout rollback\` records it; \`rollout status\` shows which); advance stopped before changing the flag`,
+          );
+        }
       }
+      flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, {
+        dryRun: false,
+        env: ctx.env,
+        redact: ctx.redact,
+      });
+    } catch (error) {
+      // The flag server failed between the check and the write: put back what the state holds, drop the intent.
+      if (!(error instanceof ProviderUnavailableError || error instanceof ProviderHandEditError)) throw error;
+      flagWrites = await abandonStep(
+        ctx,
+        loaded,
+        { state, store, lock },
+        {
+          code: error instanceof ProviderUnavailableError ? 'E_FLAG_PROVIDER' : 'E_FLAG_HAND_EDIT',
+          message: error.message,
+        },
+      );
     }
-    const flagWrites = await syncFlagFiles(loaded.config, loaded.dir, target.flags, {
-      dryRun: false,
-      env: ctx.env,
-      redact: ctx.redact,
-    });
     const unpublished = publishProblems(flagWrites);
-    if (unpublished.length) await abandonUnpublished(ctx, loaded, state, store, lock, unpublished);
+    if (unpublished.length)
+      await abandonStep(
+        ctx,
+        loaded,
+        { state, store, lock },
+        {
+          code: 'E_FLAG_PUBLISH',
+          message: unpublished.join('; '),
+          after:
+            '. If the publish may have gone through partly (a timeout), `rollout flags sync` publishes the current stage again',
+        },
+      );
     crashPoint('advance:after-flags');
     const next = finalState(
       state,
@@ -260,7 +298,7 @@ export async function applyStep(
 export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]): Promise<void> {
   for (const key of keys) {
     const flag = loaded.config.flags.find((f) => f.key === key);
-    if (!flag) continue;
+    if (!flag || flag.provider !== 'flagd-file') continue;
     const file = path.resolve(loaded.dir, flag.file);
     try {
       await createFileFlagStore({ path: file, dryRun: true }).read();
@@ -274,31 +312,30 @@ export async function assertFlagFilesUsable(loaded: LoadedConfig, keys: string[]
 }
 
 /**
- * A publish failed: applications did not get the step. Put the local files back to the position the state
- * holds (not published again: the publish just failed), drop the intent, and stop with nothing changed.
+ * A side effect failed after the intent: a publish (applications did not get the step) or a remote provider
+ * (down, or edited between the check and the write). Put the flags back to the position the state holds (not
+ * published again: the publish just failed), drop the intent, and stop with nothing changed.
  */
-async function abandonUnpublished(
+async function abandonStep(
   ctx: Ctx,
   loaded: LoadedConfig,
-  state: ReleaseState,
-  store: StateStore,
-  lock: LockHandle,
-  problems: string[],
+  at: { state: ReleaseState; store: StateStore; lock: LockHandle },
+  failure: { code: 'E_FLAG_PUBLISH' | 'E_FLAG_PROVIDER' | 'E_FLAG_HAND_EDIT'; message: string; after?: string },
 ): Promise<never> {
-  const restored = await syncFlagFiles(loaded.config, loaded.dir, state.flags, {
+  const restored = await syncFlagFiles(loaded.config, loaded.dir, at.state.flags, {
     dryRun: false,
     env: ctx.env,
     redact: ctx.redact,
     publish: 'never',
   }).then(
-    () => 'the local flag file was restored to the current stage',
+    () => 'the flags were put back to the current stage',
     (error: unknown) =>
-      `the local flag file could NOT be restored (${(error as Error).message}); \`rollout flags sync\` rewrites it from the state`,
+      `the flags could NOT be put back (${(error as Error).message}); \`rollout flags sync\` rewrites them from the state`,
   );
-  await store.write({ ...state, intent: null }, { expectSerial: state.serial, lock });
+  await at.store.write({ ...at.state, intent: null }, { expectSerial: at.state.serial, lock: at.lock });
   throw new RolloutError(
-    'E_FLAG_PUBLISH',
-    `${problems.join('; ')}. The step was NOT taken: the state is unchanged and ${restored}. If the publish may have gone through partly (a timeout), \`rollout flags sync\` publishes the current stage again`,
+    failure.code,
+    `${failure.message}. The step was NOT taken: the state is unchanged and ${restored}${failure.after ?? ''}`,
   );
 }
 

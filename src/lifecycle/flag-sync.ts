@@ -3,7 +3,7 @@ import type { RawConfig } from '../config/schema.js';
 import { createFileFlagStore } from '../flags/flag-store.js';
 import { diffDocuments, type FlagDiff } from '../flags/diff.js';
 import { readRolloutShape } from '../flags/rollout-shape.js';
-import { openProvider } from '../flags/providers/registry.js';
+import { locationOf, openProvider } from '../flags/providers/registry.js';
 import type { ProviderFlag, PublishOutcome } from '../flags/providers/types.js';
 import type { FlagdMetadata, FlagSpec } from '../flags/types.js';
 import type { FlagState } from '../state/types.js';
@@ -17,6 +17,7 @@ import type { FlagState } from '../state/types.js';
 export function flagSpecsFor(config: RawConfig, flags: Record<string, FlagState>): Map<string, FlagSpec[]> {
   const byFile = new Map<string, FlagSpec[]>();
   for (const flag of config.flags) {
+    if (flag.provider !== 'flagd-file') continue;
     const state = flags[flag.key];
     const spec: FlagSpec = {
       key: flag.key,
@@ -66,16 +67,32 @@ export interface SyncOptions {
   force?: boolean;
 }
 
+type PlanFlag = RawConfig['flags'][number];
+
+/** The provider's own block of a plan flag, `flags[].<provider>` (none for flagd-file). */
+function settingsOf(flag: PlanFlag): Record<string, unknown> | undefined {
+  const block = (flag as unknown as Record<string, unknown>)[flag.provider];
+  return block && typeof block === 'object' ? (block as Record<string, unknown>) : undefined;
+}
+
+/** Where a plan flag lives: its flag file, or `unleash:<project>/<environment>/<key>`. The state records it. */
+export function flagLocation(flag: PlanFlag): string {
+  const settings = settingsOf(flag);
+  return locationOf(flag.provider, { key: flag.key, file: flag.file, ...(settings ? { settings } : {}) });
+}
+
 /** The plan's flag as its provider sees it. */
-export function toProviderFlag(config: RawConfig, flag: RawConfig['flags'][number]): ProviderFlag {
+export function toProviderFlag(config: RawConfig, flag: PlanFlag): ProviderFlag {
+  const settings = settingsOf(flag);
   return {
     key: flag.key,
     newVariant: flag.variants.new,
     fallbackVariant: flag.variants.fallback,
     groupAttribute: flag.groupAttribute,
-    location: flag.file,
+    location: flagLocation(flag),
     metadata: flagMetadata(config, flag),
     ...(flag.publish ? { publish: flag.publish } : {}),
+    ...(settings ? { settings } : {}),
   };
 }
 
@@ -138,17 +155,36 @@ export function stampDigests(
 ): Record<string, FlagState> {
   const out: Record<string, FlagState> = {};
   for (const [key, f] of Object.entries(flags)) {
-    const file = config.flags.find((c) => c.key === key)?.file;
+    const flag = config.flags.find((c) => c.key === key);
+    const file = flag ? flagLocation(flag) : undefined;
     const sha256 = files.find((w) => w.file === file)?.sha256;
     out[key] = sha256 ? { ...f, sha256 } : f;
   }
   return out;
 }
 
-/** Whether the flag file currently serves the fallback to everyone (a rollback got there first). */
-export async function isKillSwitchOn(config: RawConfig, planDir: string, key: string): Promise<boolean> {
+/** What reading a remote provider needs: the environment (URL, token) and the redaction of its answers. */
+export interface ProviderWorld {
+  env: NodeJS.ProcessEnv;
+  redact: (text: string) => string;
+}
+
+/**
+ * Whether the flag currently serves the fallback to everyone (a rollback got there first), read from where
+ * the flag lives. A remote provider that cannot be read throws ProviderUnavailableError.
+ */
+export async function isKillSwitchOn(
+  config: RawConfig,
+  planDir: string,
+  key: string,
+  world: ProviderWorld = { env: process.env, redact: (t) => t },
+): Promise<boolean> {
   const flag = config.flags.find((f) => f.key === key);
   if (!flag) return false;
+  if (flag.provider !== 'flagd-file') {
+    const provider = await openProvider(flag.provider, { planDir, ...world });
+    return (await provider.readServed(toProviderFlag(config, flag)))?.killSwitch === true;
+  }
   const doc = await createFileFlagStore({ path: path.resolve(planDir, flag.file), dryRun: true })
     .read()
     .catch(() => null);

@@ -6,7 +6,7 @@ import {
   type FileKillSwitchOptions,
   type KillSwitchResult,
 } from '../flags/providers/flagd-file-kill-switch.js';
-import { DEFAULT_PUBLISH_TIMEOUT } from '../flags/providers/registry.js';
+import { DEFAULT_PUBLISH_TIMEOUT, isProviderKind, locationOf } from '../flags/providers/registry.js';
 import type { FlagTarget, PublishSpec } from '../flags/providers/types.js';
 
 export type {
@@ -32,6 +32,8 @@ interface RawFlag {
   variants?: { new?: unknown; fallback?: unknown };
   groupAttribute?: unknown;
   publish?: { run?: unknown; env?: unknown; timeout?: unknown; cwd?: unknown };
+  provider?: unknown;
+  unleash?: unknown;
 }
 interface RawPlanShape {
   release?: unknown;
@@ -98,6 +100,14 @@ export async function readRawPlan(
       if (ga) t.groupAttribute = ga;
       const publish = rawPublish(f.publish);
       if (publish) t.publish = publish;
+      const provider = str(f.provider);
+      if (provider && provider !== 'flagd-file') {
+        t.provider = provider;
+        const settings = (f as unknown as Record<string, unknown>)[provider];
+        if (settings && typeof settings === 'object' && !Array.isArray(settings))
+          t.settings = settings as Record<string, unknown>;
+        if (isProviderKind(provider)) t.file = locationOf(provider, t);
+      }
       return t;
     });
   const mode = raw?.rollback?.defaultMode;
@@ -116,19 +126,58 @@ export async function readStateTargets(cwd: string, stateUrl: string | undefined
     const state = JSON.parse(await readFile(path.resolve(cwd, url.slice('file:'.length), 'state.json'), 'utf8')) as {
       flags?: Record<string, { file?: unknown }>;
     };
-    return Object.entries(state.flags ?? {}).flatMap(([key, f]) =>
-      typeof f?.file === 'string' && f.file ? [{ key, file: f.file }] : [],
-    );
+    return Object.entries(state.flags ?? {}).flatMap(([key, f]): FlagTarget[] => {
+      if (typeof f?.file !== 'string' || !f.file) return [];
+      // An Unleash flag's location names its project and environment; the variable names are the defaults.
+      const unleash = /^unleash:([^/]+)\/([^/]+)\//.exec(f.file);
+      if (unleash)
+        return [{ key, file: f.file, provider: 'unleash', settings: { project: unleash[1], environment: unleash[2] } }];
+      return [{ key, file: f.file }];
+    });
   } catch {
     return [];
   }
 }
 
-/** Engages the kill switch of every target through its provider (today every flag is a flagd-file flag). */
+/**
+ * Engages the kill switch of every target through its provider: flag files (written, read back, published)
+ * and Unleash toggles (switched off, read back; each request bounded in time) at the same time, so a slow
+ * flag server never delays the local files. A provider the fast path does not know is reported as not switched.
+ */
 export async function engageKillSwitch(
   planDir: string,
   targets: FlagTarget[],
   opts: FileKillSwitchOptions = {},
 ): Promise<KillSwitchResult> {
-  return engageFileKillSwitch(planDir, targets, opts);
+  const chosen = opts.only ? targets.filter((t) => opts.only?.includes(t.key)) : targets;
+  const files = chosen.filter((t) => !t.provider || t.provider === 'flagd-file');
+  const unleash = chosen.filter((t) => t.provider === 'unleash');
+  const unknown = chosen.filter((t) => t.provider && t.provider !== 'flagd-file' && t.provider !== 'unleash');
+  const remote = unleash.length
+    ? import('../flags/providers/unleash-kill-switch.js').then((m) =>
+        m.engageUnleashKillSwitch(unleash, {
+          dryRun: Boolean(opts.dryRun),
+          env: opts.publishContext?.env ?? process.env,
+          redact: opts.publishContext?.redact ?? ((t) => t),
+        }),
+      )
+    : null;
+  const local =
+    files.length || !remote ? await engageFileKillSwitch(planDir, files, { ...opts, only: undefined }) : null;
+  const far = remote ? await remote : null;
+  const times = [local?.flagWrittenAtMs, far?.flagWrittenAtMs].filter((x): x is number => typeof x === 'number');
+  return {
+    files: [
+      ...(local?.files ?? []),
+      ...(far?.files ?? []),
+      ...unknown.map((t) => ({
+        file: t.file,
+        flags: [t.key],
+        changed: false,
+        error: `flags[].provider ${String(t.provider)} is not a provider rollout knows; switch the flag off by hand`,
+      })),
+    ],
+    flagWrittenAtMs: times.length ? Math.max(...times) : null,
+    ...(local?.verification ? { verification: local.verification } : {}),
+  };
 }

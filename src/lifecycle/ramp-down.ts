@@ -228,7 +228,7 @@ async function runSteps(
     const fired = opts.checkTriggers ? await opts.checkTriggers() : null;
     // A kill switch already in the file (an immediate rollback killed before it was recorded) is never
     // lowered back to a ramp step: a ramp-down only ever serves less.
-    const alreadyKilled = await isKillSwitchOn(loaded.config, loaded.dir, flag);
+    const alreadyKilled = await isKillSwitchOn(loaded.config, loaded.dir, flag, ctx);
     const last = i === steps.length - 1 || fired !== null || alreadyKilled;
     if (fired) escalated = fired;
     // Flag first (absolute, so redoing a step after a crash is harmless), then the step is recorded.

@@ -7,6 +7,7 @@ import type { ReleaseState, RollbackState, RollbackStep } from '../state/types.j
 import type { AnnounceResult } from './announce.js';
 import type { PublishContext } from '../flags/providers/publish.js';
 import type { FlagTarget, KillSwitchResult } from './kill-switch.js';
+import { flagLocation } from './flag-sync.js';
 import { changeRelease } from './transaction.js';
 
 /**
@@ -64,9 +65,12 @@ export function planTargets(config: RawConfig): FlagTarget[] {
     const groups = new Set<string>();
     for (const p of config.phases)
       if (p.rollout?.flag === f.key) for (const s of p.rollout.stages) for (const g of s.groups) groups.add(g);
+    const settings = f.provider === 'flagd-file' ? undefined : (f as unknown as Record<string, unknown>)[f.provider];
     return {
       key: f.key,
-      file: f.file,
+      file: flagLocation(f),
+      ...(f.provider === 'flagd-file' ? {} : { provider: f.provider }),
+      ...(settings && typeof settings === 'object' ? { settings: settings as Record<string, unknown> } : {}),
       newVariant: f.variants.new,
       fallbackVariant: f.variants.fallback,
       groupAttribute: f.groupAttribute,
@@ -82,7 +86,8 @@ export function staleFileTargets(config: RawConfig, state: ReleaseState | null):
   const out: FlagTarget[] = [];
   for (const [key, f] of Object.entries(state?.flags ?? {})) {
     const t = targets.find((x) => x.key === key);
-    if (!t) continue;
+    // A remote provider's flag has one place (its toggle); only flag files move with `file:`.
+    if (!t || t.provider) continue;
     for (const file of new Set([...(f.file ? [f.file] : []), ...(f.files ?? [])]))
       if (file !== t.file) out.push({ ...t, file });
   }

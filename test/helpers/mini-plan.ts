@@ -4,6 +4,19 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+/** The mini plan's canary section: one error-rate metric comparing the two variants. */
+export const MINI_CANARY = `canary:
+  window: 30m
+  arms: { label: variant, canary: reserves_v1.1, baseline: reserves_v1.0 }
+  metrics:
+    - id: error_rate
+      kind: ratio
+      events: sum(increase(http_requests_total{variant="{{variant}}",status=~"5.."}[{{window}}]))
+      total: sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))
+      direction: lower-is-better
+      maxRelativeChange: 0.10
+`;
+
 /**
  * A small plan shaped like the repository's (a gate phase, then a progressive rollout of one flag with
  * groups, a canary section and triggers), fast enough for rollback and watch tests: no slow gates.
@@ -35,17 +48,7 @@ phases:
         - { id: s1, percent: 10, groups: [internal], bake: ${opts.bake ?? '0s'} }
         - { id: s2, percent: 50, groups: [internal, beta_users], bake: ${opts.bake ?? '0s'} }
         - { id: s3, percent: 100, groups: [internal, beta_users] }
-canary:
-  window: 30m
-  arms: { label: variant, canary: reserves_v1.1, baseline: reserves_v1.0 }
-  metrics:
-    - id: error_rate
-      kind: ratio
-      events: sum(increase(http_requests_total{variant="{{variant}}",status=~"5.."}[{{window}}]))
-      total: sum(increase(http_requests_total{variant="{{variant}}"}[{{window}}]))
-      direction: lower-is-better
-      maxRelativeChange: 0.10
-triggers:
+${MINI_CANARY}triggers:
   - { id: error-rate, metric: error_rate, above: baseline * 1.5, window: 10m }${opts.extraTriggers ?? ''}
 rollback:
 ${opts.rollback ?? '  defaultMode: immediate'}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { startUnleash as startSdk } from 'unleash-client';
 import { getFreePort, type TestPostgres } from './postgres.js';
 
 /**
@@ -78,4 +79,30 @@ export async function startUnleash(pg: TestPostgres, name = 'unleash'): Promise<
   };
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   return { url, adminToken, clientToken, stop };
+}
+
+/**
+ * The keys a freshly started application gets the toggle ON for: the official SDK fetches the toggles once
+ * from `server` and evaluates every key (with `groups` as the group context field when given).
+ */
+export async function sdkCohort(
+  server: TestUnleash,
+  flag: string,
+  keys: string[],
+  groups?: string,
+): Promise<Set<string>> {
+  const sdk = await startSdk({
+    url: `${server.url}/api/`,
+    appName: 'rollout-test',
+    customHeaders: { Authorization: server.clientToken },
+    disableMetrics: true,
+    refreshInterval: 60_000,
+  });
+  try {
+    return new Set(
+      keys.filter((k) => sdk.isEnabled(flag, { userId: k, ...(groups ? { properties: { groups } } : {}) })),
+    );
+  } finally {
+    sdk.destroy();
+  }
 }

@@ -26,6 +26,15 @@ export interface FlagPosition {
   killSwitch: boolean;
 }
 
+/** A flag as the registry sees it before its provider is opened. */
+export interface FlagRef {
+  key: string;
+  /** `flags[].file` (flagd-file). */
+  file: string;
+  /** The provider's own block of the plan, `flags[].<kind>` (e.g. unleash: project, environment, variable names). */
+  settings?: Record<string, unknown>;
+}
+
 /** One flag as the plan declares it, with everything a provider needs besides the position. */
 export interface ProviderFlag {
   key: string;
@@ -38,6 +47,8 @@ export interface ProviderFlag {
   metadata: FlagdMetadata;
   /** flagd-file: the command that carries the file to applications after each write. */
   publish?: PublishSpec;
+  /** The provider's own block of the plan, `flags[].<kind>`, as validated. */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -48,6 +59,10 @@ export interface FlagTarget {
   key: string;
   /** flagd-file: the flag file, relative to the plan. */
   file: string;
+  /** `flags[].provider`; absent = flagd-file. */
+  provider?: string;
+  /** The provider's own block of the plan (`flags[].unleash`), read without validation on the fast path. */
+  settings?: Record<string, unknown>;
   newVariant?: string;
   fallbackVariant?: string;
   groupAttribute?: string;
@@ -143,4 +158,11 @@ export interface FlagProvider {
   explain(flag: ProviderFlag, context: FlagEvalContext): Promise<FlagEvaluation>;
   /** sha256 of the document stored for `flag` now; null when there is none. */
   storedDigest(flag: ProviderFlag): Promise<string | null>;
+  /**
+   * How what the provider holds for `flag` differs from what rollout writes for `position` (the state's
+   * position): one line per difference, empty when it holds exactly that. A remote provider that people also
+   * edit by hand (a flag server's UI) implements it; `advance` refuses to overwrite a hand edit and `status`
+   * shows it. Throws ProviderUnavailableError when the provider cannot be read.
+   */
+  handEdits?(flag: ProviderFlag, position: FlagPosition): Promise<string[]>;
 }

@@ -1,6 +1,21 @@
 import { digestText } from '../flag-store.js';
 import type { FlagEvalContext, FlagEvaluation } from '../evaluate.js';
+import { ProviderHandEditError } from './errors.js';
+import { PROVIDERS } from './registry.js';
 import type { FlagPosition, FlagProvider, ProviderContext, ProviderFlag, ProviderWrite, ServedFlag } from './types.js';
+import {
+  canonicalEnvironment as canonical,
+  createUnleashApi,
+  GROUPS_TITLE,
+  STAGE_TITLE,
+  unleashOptionsOf,
+  UnleashUnavailableError,
+  type EnvironmentView,
+  type Strategy,
+  type UnleashOptions,
+} from './unleash-api.js';
+
+export { GROUPS_TITLE, STAGE_TITLE, UnleashUnavailableError, type UnleashOptions } from './unleash-api.js';
 
 /**
  * The Unleash provider: one feature toggle per flag in a project and environment, written through
@@ -18,146 +33,47 @@ import type { FlagPosition, FlagProvider, ProviderContext, ProviderFlag, Provide
  * URL and admin token come from the environment only (UNLEASH_URL, UNLEASH_ADMIN_TOKEN or the names in
  * the options) and never appear in an error: messages name the variable, not its value.
  */
-export interface UnleashOptions {
-  project: string;
-  environment: string;
-  urlEnv?: string;
-  tokenEnv?: string;
-  /** Per request (default 5 s): a slow server is a failure, never a hang. */
-  timeoutMs?: number;
-  /** Context field the percentage is bucketed on (Unleash stickiness), default `userId`. */
-  stickiness?: string;
-}
-
-export const STAGE_TITLE = 'rollout:stage';
-export const GROUPS_TITLE = 'rollout:groups';
-
-/** Unleash could not be reached or refused the request; nothing after the failed call was changed. */
-export class UnleashUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-  ) {
-    super(message);
-    this.name = 'UnleashUnavailableError';
-  }
-}
-
 /** The toggle holds something rollout did not write: reported with a diff, never overwritten. */
-export class UnleashHandEditError extends Error {
-  constructor(readonly diff: string[]) {
-    super(`the Unleash toggle was edited outside rollout:\n${diff.join('\n')}`);
+export class UnleashHandEditError extends ProviderHandEditError {
+  constructor(location: string, diff: string[]) {
+    super(location, diff);
     this.name = 'UnleashHandEditError';
   }
 }
 
-interface Strategy {
-  id?: string;
-  name: string;
-  title?: string | null;
-  disabled?: boolean | null;
-  parameters?: Record<string, string>;
-  constraints?: Array<{
-    contextName: string;
-    operator: string;
-    values?: string[];
-    inverted?: boolean;
-    caseInsensitive?: boolean;
-  }>;
-  segments?: number[];
-  variants?: unknown[];
-}
-interface EnvironmentView {
-  enabled: boolean;
-  strategies: Strategy[];
-}
-
-/** The canonical shape of what rollout writes: compared field by field, digested for the state. */
-function canonical(env: EnvironmentView): {
-  enabled: boolean;
-  strategies: Array<{ title: string; rollout: string; stickiness: string; groupId: string; constraints: string[] }>;
-} {
-  const strategies = env.strategies
-    .map((s) => ({
-      title: s.title ?? '',
-      rollout: s.parameters?.rollout ?? '',
-      stickiness: s.parameters?.stickiness ?? '',
-      groupId: s.parameters?.groupId ?? '',
-      constraints: (s.constraints ?? []).map(
-        (c) => `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${[...(c.values ?? [])].sort().join(',')}`,
-      ),
-      ...(s.name !== 'flexibleRollout' || s.disabled ? { other: `${s.name}${s.disabled ? ' (disabled)' : ''}` } : {}),
-    }))
-    .sort((a, b) => a.title.localeCompare(b.title));
-  return { enabled: env.enabled, strategies };
+/**
+ * The provider the registry opens: each flag's `flags[].unleash` (its `settings`) says where its toggle lives,
+ * so flags in different projects or environments each get their own client.
+ */
+export function createUnleashPlanProvider(ctx: ProviderContext): FlagProvider {
+  const byOptions = new Map<string, FlagProvider>();
+  const forFlag = (flag: ProviderFlag): FlagProvider => {
+    const options = unleashOptionsOf(flag.settings);
+    const id = JSON.stringify(options);
+    let p = byOptions.get(id);
+    if (!p) byOptions.set(id, (p = createUnleashProvider(ctx, options)));
+    return p;
+  };
+  return {
+    kind: 'unleash',
+    capabilities: PROVIDERS.unleash.capabilities,
+    async writeStage(entries, opts) {
+      const out: ProviderWrite[] = [];
+      for (const e of entries) out.push(...(await forFlag(e.flag).writeStage([e], opts)));
+      return out;
+    },
+    readServed: (flag) => forFlag(flag).readServed(flag),
+    explain: (flag, context) => forFlag(flag).explain(flag, context),
+    storedDigest: (flag) => forFlag(flag).storedDigest(flag),
+    handEdits: (flag, position) => forFlag(flag).handEdits?.(flag, position) ?? Promise.resolve([]),
+  };
 }
 
 export function createUnleashProvider(ctx: ProviderContext, options: UnleashOptions): FlagProvider {
-  const urlEnv = options.urlEnv ?? 'UNLEASH_URL';
-  const tokenEnv = options.tokenEnv ?? 'UNLEASH_ADMIN_TOKEN';
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const stickiness = options.stickiness ?? 'userId';
-
-  async function call(method: string, route: string, body?: unknown): Promise<unknown> {
-    const base = ctx.env[urlEnv];
-    const token = ctx.env[tokenEnv];
-    if (!base)
-      throw new UnleashUnavailableError(`${urlEnv} is not set: the Unleash URL comes from the environment only`, null);
-    if (!token)
-      throw new UnleashUnavailableError(
-        `${tokenEnv} is not set: the Unleash admin token comes from the environment only`,
-        null,
-      );
-    let response: Response;
-    try {
-      response = await fetch(`${base.replace(/\/+$/, '')}/api/admin${route}`, {
-        method,
-        headers: { authorization: token, 'content-type': 'application/json', accept: 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const e = error as Error;
-      const why =
-        e.name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : ((e.cause as Error | undefined)?.message ?? e.message);
-      throw new UnleashUnavailableError(
-        ctx.redact(`Unleash (${urlEnv}) unreachable on ${method} ${route}: ${why}`),
-        null,
-      );
-    }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) {
-      const what =
-        response.status === 401 || response.status === 403
-          ? `refused the admin token in ${tokenEnv}`
-          : `answered ${response.status}`;
-      throw new UnleashUnavailableError(
-        ctx.redact(`Unleash (${urlEnv}) ${what} on ${method} ${route}: ${text.slice(0, 200)}`),
-        response.status,
-      );
-    }
-    return text ? (JSON.parse(text) as unknown) : null;
-  }
-
-  const featurePath = (key: string) =>
-    `/projects/${encodeURIComponent(options.project)}/features/${encodeURIComponent(key)}`;
-  const envPath = (key: string) => `${featurePath(key)}/environments/${encodeURIComponent(options.environment)}`;
-
-  /** The toggle's state in the environment; null when the toggle does not exist. */
-  async function readEnvironment(key: string): Promise<EnvironmentView | null> {
-    try {
-      const feature = (await call('GET', featurePath(key))) as {
-        environments?: Array<{ name: string; enabled: boolean; strategies?: Strategy[] }>;
-      };
-      const env = feature.environments?.find((e) => e.name === options.environment);
-      return env ? { enabled: env.enabled, strategies: env.strategies ?? [] } : { enabled: false, strategies: [] };
-    } catch (error) {
-      if (error instanceof UnleashUnavailableError && error.status === 404) return null;
-      throw error;
-    }
-  }
+  const api = createUnleashApi(ctx, options);
+  const { call, envPath, readEnvironment } = api;
+  const stickiness = api.options.stickiness;
+  const locationOf = (key: string) => `unleash:${options.project}/${options.environment}/${key}`;
 
   async function ensureContextField(name: string): Promise<void> {
     try {
@@ -210,14 +126,14 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
     const changes = diffLines(before, after);
     const sha256 = digestText(JSON.stringify(after));
     const base = {
-      location: `unleash:${options.project}/${options.environment}/${flag.key}`,
+      location: locationOf(flag.key),
       flags: [flag.key],
       sha256,
       diff: { changes: changes.map((c) => ({ flag: flag.key, field: 'unleash', before: null, after: c })) },
     } as unknown as ProviderWrite;
     if (current) {
       const alien = foreign(current);
-      if (alien.length) throw new UnleashHandEditError(alien);
+      if (alien.length) throw new UnleashHandEditError(base.location, alien);
     }
     if (!changes.length || dryRun) return { ...base, changed: changes.length > 0, written: false };
     // Unleash refuses a constraint on a context field it does not know: create it before the first change.
@@ -245,11 +161,7 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
 
   return {
     kind: 'unleash',
-    capabilities: {
-      percentStep: 1,
-      local: false,
-      killSwitch: 'toggle off in the environment, strategies kept (release restores the same users)',
-    },
+    capabilities: PROVIDERS.unleash.capabilities,
     async writeStage(entries, opts) {
       const out: ProviderWrite[] = [];
       for (const e of entries) out.push(await writeOne(e.flag, e.position, opts.dryRun));
@@ -275,6 +187,13 @@ export function createUnleashProvider(ctx: ProviderContext, options: UnleashOpti
     async storedDigest(flag) {
       const env = await readEnvironment(flag.key);
       return env ? digestText(JSON.stringify(canonical(env))) : null;
+    },
+    async handEdits(flag, position) {
+      const env = await readEnvironment(flag.key);
+      if (!env) return [`the toggle ${flag.key} is gone from project ${options.project} (deleted outside rollout)`];
+      const there = canonical(env);
+      const wrote = canonical(wanted(flag, position));
+      return [...foreign(env), ...diffLines(wrote, there).map((l) => `${l} (rollout wrote the left side)`)];
     },
   };
 }

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUnleash as startSdk } from 'unleash-client';
 import {
   createUnleashProvider,
   UnleashHandEditError,
@@ -8,7 +7,7 @@ import {
 } from '../../../src/flags/providers/unleash.js';
 import type { FlagPosition, FlagProvider, ProviderFlag } from '../../../src/flags/providers/types.js';
 import { getFreePort, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
-import { startUnleash, type TestUnleash } from '../../helpers/unleash.js';
+import { sdkCohort, startUnleash, type TestUnleash } from '../../helpers/unleash.js';
 
 /**
  * The unleash provider against a real unleash-server 6.x (test/fixtures/unleash-server) on the suite's
@@ -45,22 +44,7 @@ const flagNamed = (key: string): ProviderFlag => ({
 });
 
 /** A fresh SDK client (one fetch of the toggles), as a newly started application would be. */
-async function enabledSet(key: string, keys: string[], groups?: string): Promise<Set<string>> {
-  const sdk = await startSdk({
-    url: `${server.url}/api/`,
-    appName: 'rollout-test',
-    customHeaders: { Authorization: server.clientToken },
-    disableMetrics: true,
-    refreshInterval: 60_000,
-  });
-  try {
-    return new Set(
-      keys.filter((k) => sdk.isEnabled(key, { userId: k, ...(groups ? { properties: { groups } } : {}) })),
-    );
-  } finally {
-    sdk.destroy();
-  }
-}
+const enabledSet = (key: string, keys: string[], groups?: string) => sdkCohort(server, key, keys, groups);
 
 const write = (flag: ProviderFlag, position: FlagPosition, dryRun = false) =>
   provider.writeStage([{ flag, position }], { dryRun, publish: 'never' });
