@@ -48,7 +48,9 @@ describe('runWatch: rollback triggers', () => {
     });
     expect(h.rollbacks).toHaveLength(1);
     expect(h.rollbacks[0]).toMatchObject({ mode: 'immediate', trigger: 'error-rate' });
-    expect(h.rollbacks[0]?.reason).toMatch(/error-rate fired: canary 3\.000 % is above the limit 0\.750 %/);
+    expect(h.rollbacks[0]?.reason).toMatch(
+      /error-rate fired: canary 3\.00 % is above the limit 0\.75 % over 10m \(baseline 0\.50 % × 1\.5;/,
+    );
     expect(h.rollbacks[0]?.evidence).toMatchObject({ trigger: { id: 'error-rate', pValue: expect.any(Number) } });
   });
 
