@@ -115,8 +115,14 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
 const LOOK_VERDICTS: Record<string, string> = { fired: 'fail', ok: 'pass' };
 
 /** Watch looks as chart points of their metrics, merged with the stage-end points in time order. */
-function addLooks(series: Record<string, CanaryPoint[]>, looks: WatchLook[], runs: number): void {
-  for (const l of looks) {
+function addLooks(series: Record<string, CanaryPoint[]>, looks: WatchLook[], visits: Visit[], runs: number): void {
+  for (const look of looks) {
+    // The run of the stage visit the look was made in; the run its entry was read in when that visit is not kept.
+    const t = Date.parse(look.at);
+    const visit = visits.find(
+      (v) => v.stage === look.stage && Date.parse(v.enteredAt) <= t && (v.leftAt === null || t <= Date.parse(v.leftAt)),
+    );
+    const l = visit ? { ...look, run: visit.run } : look;
     for (const v of l.values) {
       (series[v.metric] ??= []).push({
         label: `${l.stage ?? '?'}${runs > 1 ? ` #${l.run}` : ''} watch ${l.look}`,
@@ -211,7 +217,7 @@ export class ReportBuilder {
     const truncated =
       omitted.timeline + omitted.visits + omitted.decisions + omitted.rollbacks + omitted.overrides + looks.dropped > 0;
     const canarySeries = toPoints(walk.decisions, this.state, walk.runs);
-    addLooks(canarySeries, this.looks.toArray(), walk.runs);
+    addLooks(canarySeries, this.looks.toArray(), walk.visits, walk.runs);
     return {
       release: this.config.release,
       generatedAt: this.now.toISOString(),

@@ -112,7 +112,7 @@ export class WatchLooks {
       const values = p.values.map(readValue).filter((v): v is LookValue => v !== null);
       if (values.length) looks.set(p.look, { at: p.at, look: p.look, run, ...where, values });
     }
-    if (looks.size > LOOKS_PER_STAGE) this.thin(looks);
+    while (looks.size > LOOKS_PER_STAGE) this.thin(looks);
   }
 
   data(): WatchLooksData {
