@@ -4,6 +4,7 @@ import { renderCanary } from '../../../src/canary/render.js';
 import { formatInUnit, metricUnit } from '../../../src/canary/units.js';
 import type { CanaryConfig, MetricConfig } from '../../../src/config/schema.js';
 import type { QueryOutcome } from '../../../src/metrics/types.js';
+import { describeMetric } from '../../../src/output/describe-gate.js';
 import { plainStyle } from '../../../src/output/style.js';
 import type { TriggerSpec } from '../../../src/watch/specs.js';
 import {
@@ -171,6 +172,15 @@ describe('metric units: a value and its limit are always in the same unit', () =
     expect(v.reason).toBe('canary 2.90 % breaks the absolute limit (≤ 2.00 %)');
     expect(v.threshold).toBe('canary ≤ 1000 % higher than baseline, ≤ 2.00 %');
     expect(v.unit).toBe('%');
+  });
+
+  it('plan: the rule of each metric states its limits in the metric unit', () => {
+    expect(describeMetric(cases[0]!.metric)).toContain('fails on a 1000 % change, at most 2.00 %');
+    expect(describeMetric(threshold('ms', { max: 400 }))).toMatch(/^threshold ≤ 400 ms/);
+    expect(describeMetric(threshold('req/s', { min: 100 }))).toMatch(/^threshold ≥ 100 req\/s/);
+    expect(describeMetric({ ...threshold('ms', {}), max: 'budget.p95Max' } as MetricConfig)).toMatch(
+      /^threshold ≤ budget\.p95Max/,
+    );
   });
 
   const watched: Array<{ name: string; run: () => string; units: string }> = [
