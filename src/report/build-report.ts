@@ -141,6 +141,29 @@ function addLooks(series: Record<string, CanaryPoint[]>, looks: WatchLook[], vis
   for (const points of Object.values(series)) points.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
+/**
+ * Adds the looks of the watch progress file that the log does not hold: a watch still running, or one
+ * that stopped because the release changed under it (it records no stop then). A look the log already
+ * holds (same time and trigger) is not added twice; a file of another release or of no known shape adds nothing.
+ */
+export function addProgressLooks(report: ReleaseReport, progress: unknown): void {
+  const p = progress !== null && typeof progress === 'object' ? (progress as Record<string, unknown>) : null;
+  if (!p || p.release !== report.release || typeof p.scope !== 'string' || !Array.isArray(p.series)) return;
+  const looks = new WatchLooks(1);
+  looks.push(
+    { at: report.generatedAt, kind: 'other', op: 'watch:stop', actor: 'watch', data: p, source: 'audit' },
+    report.delivery.runs,
+  );
+  const seen = new Set<string>();
+  for (const points of Object.values(report.canarySeries))
+    for (const pt of points) if (pt.source === 'watch') seen.add(`${pt.at}\u0000${pt.trigger}`);
+  const fresh = looks
+    .toArray()
+    .map((l) => ({ ...l, values: l.values.filter((v) => !seen.has(`${l.at}\u0000${v.trigger}`)) }))
+    .filter((l) => l.values.length > 0);
+  addLooks(report.canarySeries, fresh, report.visits, report.delivery.runs);
+}
+
 /** A report builder between two audit entries, as plain data: what a checkpoint stores (src/report/checkpoint.ts). */
 export interface ReportBuilderData {
   events: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { buildReport, renderMarkdown } from '../../../src/report/index.js';
+import { addProgressLooks, buildReport, renderMarkdown } from '../../../src/report/index.js';
 import { ReportBuilder } from '../../../src/report/build-report.js';
 import { niceTicks } from '../../../src/report/metric-chart.js';
 import { LOOKS_PER_STAGE } from '../../../src/report/watch-looks.js';
@@ -133,6 +133,35 @@ describe('report: the looks of rollout watch', () => {
     expect(watch.at(-1)?.label).toBe('week-2 #1 watch 1000');
     expect(long.omitted?.looks).toBe(1000 - watch.length + 0);
     expect(renderMarkdown(long)).toContain('earlier watch looks');
+  });
+
+  it("adds a running watch's looks from its progress file, once, and only for this release", () => {
+    const live = buildReport(config, makeState(), withLooks(), NOW);
+    const [, second] = makeWatchAuditInputs();
+    const recorded = (second!.data as { series: Array<{ at: string; look: number; values: unknown[] }> }).series;
+    const week3 = 'P2/week-3@2026-04-01T10:00:00.000Z';
+    const look = (n: number, at: string) => ({
+      at,
+      look: n,
+      values: [
+        { trigger: 'error-rate', metric: 'error_rate', status: 'ok', value: 0.0097, baseline: 0.01, limit: 0.015 },
+      ],
+    });
+    addProgressLooks(live, { release: 'other', scope: week3, series: [look(1, '2026-04-02T10:00:00.000Z')] });
+    addProgressLooks(live, 'garbage');
+    addProgressLooks(live, null);
+    expect(live.canarySeries).toEqual(report.canarySeries);
+    // The file of a watch stopped when the release changed: its looks are in the log already.
+    addProgressLooks(live, { release: 'v2.1.0', scope: WEEK2_SCOPE, series: recorded });
+    expect(live.canarySeries).toEqual(report.canarySeries);
+    addProgressLooks(live, {
+      release: 'v2.1.0',
+      scope: week3,
+      series: [look(1, '2026-04-02T10:00:00.000Z'), look(2, '2026-04-03T10:00:00.000Z')],
+    });
+    const watch = live.canarySeries.error_rate!.filter((p) => p.source === 'watch').map((p) => p.label);
+    expect(watch.slice(-2)).toEqual(['week-3 #2 watch 1', 'week-3 #2 watch 2']);
+    expect(live.canarySeries.error_rate!.at(-1)?.label).toBe('week-3 #2 (latest)');
   });
 
   it('renders the same data as a Markdown table, in the metric unit, with limits and the rollback', () => {
