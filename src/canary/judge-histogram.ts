@@ -5,6 +5,7 @@ import type { Collected } from './collect.js';
 import { describeError, describeImpossible } from './evidence.js';
 import { base, type JudgeContext } from './judge.js';
 import type { InconclusiveReason, MetricVerdict } from './types.js';
+import { formatInUnit, metricUnit } from './units.js';
 
 type DistributionMetric = Extract<MetricConfig, { kind: 'distribution' }>;
 
@@ -142,7 +143,7 @@ export function judgeHistogram(
     });
   }
   const relativeChange = metric.direction === 'lower-is-better' ? r.ratio - 1 : 1 - r.ratio;
-  const f = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : 'beyond the last finite bucket');
+  const f = (v: number) => (Number.isFinite(v) ? formatInUnit(v, metricUnit(metric)) : 'beyond the last finite bucket');
   return {
     ...head,
     verdict: 'pass',

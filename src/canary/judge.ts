@@ -12,6 +12,7 @@ import { readPoints, readScalar, type Scalar } from './evidence.js';
 import { BINOMIAL, readDispersion, type DispersionReading } from './dispersion-evidence.js';
 import { judgeHistogram } from './judge-histogram.js';
 import type { MetricVerdict } from './types.js';
+import { formatInUnit, metricUnit } from './units.js';
 
 /** Minimum per-interval points per arm for a distribution metric when the metric sets none. */
 export const DEFAULT_DISTRIBUTION_MIN_POINTS = 10;
@@ -23,7 +24,7 @@ export interface JudgeContext {
   accuracyDelta?: number | null;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 2 : 1)} %`;
+const pct = (x: number) => formatInUnit(x, '%');
 
 export function base(
   metric: MetricConfig,
@@ -34,6 +35,7 @@ export function base(
     id: metric.id,
     ...(metric.title ? { title: metric.title } : {}),
     kind: metric.kind,
+    ...(metricUnit(metric) ? { unit: metricUnit(metric) } : {}),
     critical: metric.critical,
     action: metric.action,
     threshold,
@@ -264,6 +266,7 @@ function judgeDistribution(
     };
   }
   const alternative = metric.direction === 'lower-is-better' ? 'greater' : 'less';
+  const inUnit = (v: number | null) => (v === null ? 'n/a' : formatInUnit(v, metricUnit(metric)));
   // Points of a stepped range query are time series: the test is widened for their autocorrelation.
   const mw = mannWhitneyAutocorrelated(xc, xb, { alternative });
   const hl = hodgesLehmann(xb, xc, { confidence: 1 - 2 * ctx.canary.alpha });
@@ -274,7 +277,7 @@ function judgeDistribution(
   return {
     ...head,
     verdict: 'pass',
-    reason: `median canary ${canary.value?.toPrecision(4)} vs baseline ${baseline.value?.toPrecision(4)}, shift ${hl.estimate.toPrecision(3)}`,
+    reason: `median canary ${inUnit(canary.value)} vs baseline ${inUnit(baseline.value)}, shift ${inUnit(hl.estimate)}`,
     baseline,
     canary,
     relativeChange,
@@ -298,9 +301,10 @@ function judgeThreshold(
 ): MetricVerdict {
   const max = resolveLimit(metric.max, ctx.budget);
   const min = metric.min;
+  const unit = metricUnit(metric);
   const threshold = [
-    max !== undefined ? `≤ ${max}${typeof metric.max === 'string' ? ` (${metric.max})` : ''}` : '',
-    min !== undefined ? `≥ ${min}` : '',
+    max !== undefined ? `≤ ${formatInUnit(max, unit)}${typeof metric.max === 'string' ? ` (${metric.max})` : ''}` : '',
+    min !== undefined ? `≥ ${formatInUnit(min, unit)}` : '',
   ]
     .filter(Boolean)
     .join(', ');
@@ -348,10 +352,10 @@ function judgeThreshold(
     ...head,
     verdict: over || under ? 'fail' : 'pass',
     reason: over
-      ? `canary ${value.toPrecision(4)} is above ${max}`
+      ? `canary ${formatInUnit(value, unit)} is above ${formatInUnit(max, unit)}`
       : under
-        ? `canary ${value.toPrecision(4)} is below ${min}`
-        : `canary ${value.toPrecision(4)} within ${threshold}`,
+        ? `canary ${formatInUnit(value, unit)} is below ${formatInUnit(min as number, unit)}`
+        : `canary ${formatInUnit(value, unit)} within ${threshold}`,
     baseline,
     canary: { value, n: null },
     relativeChange,

@@ -1,10 +1,11 @@
 import { renderTable, verdictColor, type Style } from '../output/style.js';
 import type { CanaryVerdict, MetricVerdict } from './types.js';
+import { formatInUnit } from './units.js';
 
 function formatValue(m: MetricVerdict, v: number | null): string {
   if (v === null) return '—';
-  if (m.kind === 'ratio') return `${(v * 100).toFixed(2)} %`;
-  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  // Verdicts recorded before units were kept: a rate is still a fraction shown as %.
+  return formatInUnit(v, m.unit ?? (m.kind === 'ratio' ? '%' : ''));
 }
 
 function formatChange(m: MetricVerdict): string {

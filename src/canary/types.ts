@@ -22,6 +22,8 @@ export interface MetricVerdict {
   id: string;
   title?: string;
   kind: 'ratio' | 'distribution' | 'threshold';
+  /** The unit values and limits are shown in (src/canary/units.ts); absent when the metric has none. */
+  unit?: string;
   critical: boolean;
   action: 'rollback' | 'alert';
   verdict: Verdict;

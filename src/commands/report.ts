@@ -6,7 +6,9 @@ import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
 import { buildReportIncrementally, type HistoryRead } from '../report/checkpoint.js';
-import { renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
+import { addProgressLooks, renderHtml, renderMarkdown, type ReleaseReport } from '../report/index.js';
+import { progressFileFor } from '../watch/ports.js';
+import { createFileProgressStore } from '../watch/progress-store.js';
 import { auditHistoryOf } from '../state/audit-access.js';
 import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/store.js';
@@ -64,6 +66,13 @@ export async function runReport(
   });
   if (!state && history.entries === 0)
     throw new RolloutError('E_NO_RELEASE', `no release ${loaded.config.release} in ${store.describe()} yet`);
+  // A running watch has not recorded its looks yet: its progress file has them. Unreadable = none.
+  addProgressLooks(
+    report,
+    await createFileProgressStore(progressFileFor(ctx, loaded))
+      .load()
+      .catch(() => null),
+  );
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
   const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;

@@ -5,6 +5,7 @@ import { RolloutError } from '../errors/rollout-error.js';
 import { engageKillSwitch, readRawPlan, readStateTargets, type KillSwitchResult } from '../lifecycle/kill-switch.js';
 import type { Style } from '../output/style.js';
 import type { RollbackMode, RollbackOutcome } from '../lifecycle/rollback.js';
+import { withArticle } from '../output/words.js';
 import type { CommandResult } from '../output/command-result.js';
 
 const MODES: RollbackMode[] = ['immediate', 'progressive', 'full'];
@@ -115,7 +116,7 @@ function renderKillSwitch(r: RollbackResult, s: Style, out: string[]): void {
 function renderRollback(r: RollbackResult, s: Style): string {
   const out: string[] = [];
   if (r.dryRun) {
-    out.push(`${s.cyan('dry run')}: a ${r.mode} rollback would:`);
+    out.push(`${s.cyan('dry run')}: ${withArticle(r.mode)} rollback would:`);
     for (const f of r.killSwitch?.files ?? [])
       out.push(
         `  serve the fallback of ${f.flags.join(', ')} to everyone in ${f.file}${f.error ? ` — but: ${f.error}` : f.changed ? '' : ' (already so)'}`,

@@ -333,6 +333,13 @@ const metricCommon = {
       '(default hold) a fail verdict at the end of a stage: rollback = advance rolls the release back (rollback.defaultMode) and exits 4; hold = advance stops, exit 1, nothing changed',
     ),
   minSamples: z.number().int().min(1).optional(),
+  unit: z
+    .string()
+    .regex(/^[^\s\d][^\s]{0,11}$/, 'a short unit such as ms, s, req/s or %')
+    .optional()
+    .describe(
+      'how values are shown in messages and report charts, e.g. ms or req/s; % = a fraction (0.02) shown as 2.00 %. ratio metrics are always %; default ms for a histogram with scale 1000, none otherwise',
+    ),
 };
 
 export const ratioMetric = z.strictObject({

@@ -1,3 +1,4 @@
+import { formatInUnit, metricUnit } from '../canary/units.js';
 import type { GateConfig, MetricConfig, TriggerConfig } from '../config/schema.js';
 
 /** A one-line summary of what a gate checks, for `plan` and `preflight`. */
@@ -23,14 +24,17 @@ export function describeGate(gate: GateConfig): string {
 }
 
 export function describeMetric(metric: MetricConfig): string {
+  const unit = metricUnit(metric);
+  // `max: budget.p95Max` names a number in .perf-budget.json: shown as written.
+  const v = (x: number | string) => (typeof x === 'number' ? formatInUnit(x, unit) : x);
   const tail = `${metric.action === 'alert' ? ' → alert + manual review' : ' → rollback'}${metric.critical ? '' : ' (not critical)'}`;
   switch (metric.kind) {
     case 'ratio':
-      return `ratio, ${metric.direction}, fails on a ${Math.round(metric.maxRelativeChange * 100)} % change${metric.maxAbsolute !== undefined ? `, at most ${metric.maxAbsolute}` : ''}${metric.minAbsolute !== undefined ? `, at least ${metric.minAbsolute}` : ''}${tail}`;
+      return `ratio, ${metric.direction}, fails on a ${Math.round(metric.maxRelativeChange * 100)} % change${metric.maxAbsolute !== undefined ? `, at most ${v(metric.maxAbsolute)}` : ''}${metric.minAbsolute !== undefined ? `, at least ${v(metric.minAbsolute)}` : ''}${tail}`;
     case 'distribution':
       return `distribution (Mann–Whitney${metric.method === 'histogram' ? ` on binned requests, p${Number((metric.quantile * 100).toFixed(2))} ratio` : ''}), ${metric.direction}${metric.maxRelativeShift !== undefined ? `, shift ≤ ${Math.round(metric.maxRelativeShift * 100)} %` : ''}${tail}`;
     case 'threshold':
-      return `threshold${metric.max !== undefined ? ` ≤ ${metric.max}` : ''}${metric.min !== undefined ? ` ≥ ${metric.min}` : ''}${metric.source === 'verify' ? ' (golden cases)' : ''}${tail}`;
+      return `threshold${metric.max !== undefined ? ` ≤ ${v(metric.max)}` : ''}${metric.min !== undefined ? ` ≥ ${v(metric.min)}` : ''}${metric.source === 'verify' ? ' (golden cases)' : ''}${tail}`;
   }
 }
 

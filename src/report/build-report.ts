@@ -5,6 +5,8 @@ import { computeDelivery, type DeliveryMetrics } from './delivery.js';
 import { KeepLast, type KeepLastData } from './bounded.js';
 import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
+import { describeMetricCharts, type MetricChartInfo } from './metric-limits.js';
+import { WatchLooks, type WatchLook, type WatchLooksData } from './watch-looks.js';
 import {
   REPORT_LIMITS,
   Walker,
@@ -26,6 +28,11 @@ export interface CanaryPoint {
   canary: number | null;
   baselineN?: number;
   canaryN?: number;
+  /** `stage-end`: a recorded canary analysis (advance, analyze, a rollback's evidence); `watch`: one look of `rollout watch`. */
+  source: 'stage-end' | 'watch';
+  /** Watch looks: the trigger, and the limit it compared the canary with at that look. */
+  trigger?: string;
+  limit?: number | null;
 }
 
 /** Everything the Markdown and HTML renderers show; also the `--json` result of `rollout report`. */
@@ -41,8 +48,10 @@ export interface ReleaseReport {
   overrides: ReleaseEvent[];
   rollbacks: RollbackRecord[];
   delivery: DeliveryMetrics;
-  /** Per canary metric id, its evaluations in time order. */
+  /** Per canary metric id, its evaluations (stage-end analyses and watch looks) in time order. */
   canarySeries: Record<string, CanaryPoint[]>;
+  /** Per canary metric of the plan: the unit its values are shown in and the limits drawn over them. */
+  canaryMetrics: Record<string, MetricChartInfo>;
   /**
    * Present when the history is longer than the report shows: how many of the earliest timeline
    * events, visits, decisions, rollbacks and overrides were left out. Delivery figures count them all.
@@ -54,6 +63,8 @@ export interface ReleaseReport {
     decisions: number;
     rollbacks: number;
     overrides: number;
+    /** Watch looks thinned out of long stages, or of stages beyond the visits limit. */
+    looks?: number;
   };
 }
 
@@ -72,6 +83,7 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
           stage: d.stage,
           run: d.run,
           verdict: m.verdict,
+          source: 'stage-end',
           baseline: m.baseline?.value ?? null,
           canary: m.canary?.value ?? null,
           ...(typeof m.baseline?.n === 'number' ? { baselineN: m.baseline.n } : {}),
@@ -100,6 +112,58 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
   return series;
 }
 
+const LOOK_VERDICTS: Record<string, string> = { fired: 'fail', ok: 'pass' };
+
+/** Watch looks as chart points of their metrics, merged with the stage-end points in time order. */
+function addLooks(series: Record<string, CanaryPoint[]>, looks: WatchLook[], visits: Visit[], runs: number): void {
+  for (const look of looks) {
+    // The run of the stage visit the look was made in; the run its entry was read in when that visit is not kept.
+    const t = Date.parse(look.at);
+    const visit = visits.find(
+      (v) => v.stage === look.stage && Date.parse(v.enteredAt) <= t && (v.leftAt === null || t <= Date.parse(v.leftAt)),
+    );
+    const l = visit ? { ...look, run: visit.run } : look;
+    for (const v of l.values) {
+      (series[v.metric] ??= []).push({
+        label: `${l.stage ?? '?'}${runs > 1 ? ` #${l.run}` : ''} watch ${l.look}`,
+        at: l.at,
+        stage: l.stage,
+        run: l.run,
+        verdict: LOOK_VERDICTS[v.status] ?? 'inconclusive',
+        source: 'watch',
+        trigger: v.trigger,
+        baseline: v.baseline,
+        canary: v.value,
+        limit: v.limit,
+      });
+    }
+  }
+  for (const points of Object.values(series)) points.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/**
+ * Adds the looks of the watch progress file that the log does not hold: a watch still running, or one
+ * that stopped because the release changed under it (it records no stop then). A look the log already
+ * holds (same time and trigger) is not added twice; a file of another release or of no known shape adds nothing.
+ */
+export function addProgressLooks(report: ReleaseReport, progress: unknown): void {
+  const p = progress !== null && typeof progress === 'object' ? (progress as Record<string, unknown>) : null;
+  if (!p || p.release !== report.release || typeof p.scope !== 'string' || !Array.isArray(p.series)) return;
+  const looks = new WatchLooks(1);
+  looks.push(
+    { at: report.generatedAt, kind: 'other', op: 'watch:stop', actor: 'watch', data: p, source: 'audit' },
+    report.delivery.runs,
+  );
+  const seen = new Set<string>();
+  for (const points of Object.values(report.canarySeries))
+    for (const pt of points) if (pt.source === 'watch') seen.add(`${pt.at}\u0000${pt.trigger}`);
+  const fresh = looks
+    .toArray()
+    .map((l) => ({ ...l, values: l.values.filter((v) => !seen.has(`${l.at}\u0000${v.trigger}`)) }))
+    .filter((l) => l.values.length > 0);
+  addLooks(report.canarySeries, fresh, report.visits, report.delivery.runs);
+}
+
 /** A report builder between two audit entries, as plain data: what a checkpoint stores (src/report/checkpoint.ts). */
 export interface ReportBuilderData {
   events: number;
@@ -107,6 +171,8 @@ export interface ReportBuilderData {
   overrides: KeepLastData<ReleaseEvent>;
   walker: WalkerData;
   order: EventOrderData;
+  /** Absent in checkpoints written before watch looks were charted. */
+  looks?: WatchLooksData;
 }
 
 /** Feeds every event to the walk and keeps the most recent ones for display. */
@@ -115,6 +181,7 @@ export class ReportBuilder {
   private readonly timeline: KeepLast<ReleaseEvent>;
   private readonly overrides: KeepLast<ReleaseEvent>;
   private readonly order: EventOrder;
+  private readonly looks: WatchLooks;
   private events: number;
 
   /**
@@ -132,6 +199,7 @@ export class ReportBuilder {
     this.walker = new Walker(config, now, limits, saved?.walker);
     this.timeline = new KeepLast(limits.timeline, saved?.timeline);
     this.overrides = new KeepLast(limits.overrides, saved?.overrides);
+    this.looks = new WatchLooks(limits.visits, saved?.looks);
     this.events = saved?.events ?? 0;
     this.order = new EventOrder(state, (e) => this.take(e), saved?.order);
   }
@@ -152,6 +220,7 @@ export class ReportBuilder {
       overrides: this.overrides.data(),
       walker: this.walker.data(),
       order: this.order.data(this.state),
+      looks: this.looks.data(),
     };
   }
 
@@ -160,13 +229,18 @@ export class ReportBuilder {
     const walk = this.walker.finish(this.state);
     const timeline = this.timeline.toArray();
     const overrides = this.overrides.toArray();
+    const looks = this.looks.data();
     const omitted = {
       events: this.events,
       timeline: this.timeline.dropped,
       ...walk.omitted,
       overrides: this.overrides.dropped,
+      ...(looks.dropped ? { looks: looks.dropped } : {}),
     };
-    const truncated = omitted.timeline + omitted.visits + omitted.decisions + omitted.rollbacks + omitted.overrides > 0;
+    const truncated =
+      omitted.timeline + omitted.visits + omitted.decisions + omitted.rollbacks + omitted.overrides + looks.dropped > 0;
+    const canarySeries = toPoints(walk.decisions, this.state, walk.runs);
+    addLooks(canarySeries, this.looks.toArray(), walk.visits, walk.runs);
     return {
       release: this.config.release,
       generatedAt: this.now.toISOString(),
@@ -179,7 +253,8 @@ export class ReportBuilder {
       overrides,
       rollbacks: walk.rollbacks,
       delivery: computeDelivery(walk),
-      canarySeries: toPoints(walk.decisions, this.state, walk.runs),
+      canarySeries,
+      canaryMetrics: describeMetricCharts(this.config),
       ...(truncated ? { omitted } : {}),
     };
   }
@@ -188,6 +263,7 @@ export class ReportBuilder {
     this.events += 1;
     this.timeline.push(e);
     if (e.kind === 'override') this.overrides.push(e);
+    this.looks.push(e, this.walker.currentRun);
     this.walker.push(e);
   }
 }

@@ -22,8 +22,10 @@ import { REPORT_LIMITS, type ReportLimits } from './timeline.js';
  * the report is built from the first entry and a new checkpoint replaces the old one. Trusting the
  * prefix is what makes it cheap: an entry edited in place before the anchor is not seen by the next
  * report (`rollout log --verify` is what detects that), and `report --no-checkpoint` rebuilds.
+ *
+ * Format 2: the builder keeps the watch looks (a format-1 checkpoint has none and is rebuilt).
  */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 
 /** Bigger than any checkpoint this code writes (the builder holds a bounded number of events). */
 const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;

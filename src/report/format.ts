@@ -1,3 +1,4 @@
+import { formatInUnit } from '../canary/units.js';
 import { formatDuration } from '../config/duration.js';
 import type { ReleaseReport } from './build-report.js';
 import type { DeliveryMetrics } from './delivery.js';
@@ -16,6 +17,12 @@ export function formatMs(value: number | null): string {
 export function formatValue(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
   return Math.abs(value) < 1 ? value.toPrecision(3) : value.toFixed(1);
+}
+
+/** A metric's value in its unit (src/canary/units.ts) when the plan names the metric; `formatValue` otherwise. */
+export function formatMetricValue(value: number | null | undefined, unit: string | undefined): string {
+  if (unit === undefined || value === null || value === undefined || !Number.isFinite(value)) return formatValue(value);
+  return formatInUnit(value, unit);
 }
 
 /** `2026-03-02T10:00:00.000Z` → `2026-03-02 10:00Z`: the report is read by people, minutes are enough. */
@@ -90,6 +97,7 @@ export function omittedNote(o: NonNullable<ReleaseReport['omitted']>): string {
     [o.decisions, 'decisions'],
     [o.rollbacks, 'rollbacks'],
     [o.overrides, 'overrides'],
+    [o.looks ?? 0, 'watch looks'],
   ]
     .filter(([n]) => (n as number) > 0)
     .map(([n, what]) => `${(n as number).toLocaleString('en-US')} earlier ${what as string}`);

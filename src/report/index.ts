@@ -1,4 +1,10 @@
-export { buildReport, buildReportFromLog, type CanaryPoint, type ReleaseReport } from './build-report.js';
+export {
+  addProgressLooks,
+  buildReport,
+  buildReportFromLog,
+  type CanaryPoint,
+  type ReleaseReport,
+} from './build-report.js';
 export { computeDelivery, DELIVERY_TARGETS, type DeliveryMetrics, type TimeInStep } from './delivery.js';
 export { classifyOp, collectEvents, OP_KINDS, type EventKind, type ReleaseEvent } from './events.js';
 export { findCanaryEvidence, type CanaryEvidence, type MetricVerdict } from './evidence.js';

@@ -1,6 +1,16 @@
 import type { ReleaseReport } from './build-report.js';
-import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
-import { escapeHtml, renderCanaryChart, renderTimelineChart } from './svg-charts.js';
+import {
+  deliveryRows,
+  describeEvent,
+  formatMs,
+  formatPValue,
+  formatMetricValue,
+  formatTime,
+  omittedNote,
+} from './format.js';
+import { renderMetricChart } from './metric-chart.js';
+import { escapeHtml, renderTimelineChart } from './svg-charts.js';
+import type { MetricChartInfo } from './metric-limits.js';
 import type { Decision } from './timeline.js';
 
 // Inline only: the report is mailed and archived, and must render the same with no network.
@@ -12,7 +22,7 @@ th{background:#f5f5f5}.met-yes{color:#2e7d32;font-weight:600}.met-no{color:#c628
 .verdict-pass{color:#2e7d32}.verdict-fail{color:#c62828;font-weight:600}.verdict-inconclusive{color:#b26a00}
 .chart{max-width:100%;height:auto;font-size:11px;font-family:inherit}.chart text{fill:#333}
 .line.canary{stroke:#6a1b9a}.line.baseline{stroke:#00838f}.point.canary{fill:#6a1b9a}.point.baseline{fill:#00838f}.point.fail{fill:#c62828}
-.canary-key{fill:#6a1b9a}.baseline-key{fill:#00838f}.charts{display:flex;flex-wrap:wrap;gap:1rem}
+.charts figure{margin:1rem 0}
 .muted{color:#666}
 `;
 
@@ -29,7 +39,7 @@ function verdict(v: string | undefined): string {
   return v ? `<span class="verdict-${escapeHtml(v)}">${escapeHtml(v)}</span>` : '<span class="muted">no verdict</span>';
 }
 
-function renderDecision(d: Decision): string {
+function renderDecision(d: Decision, units: Record<string, MetricChartInfo>): string {
   const where = [d.phase, d.stage].filter(Boolean).join(' · ') || '—';
   const parts = [
     `<h3>${escapeHtml(`${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`)}</h3>`,
@@ -43,8 +53,8 @@ function renderDecision(d: Decision): string {
         c.metrics.map((m) => [
           escapeHtml(m.id),
           verdict(m.verdict),
-          escapeHtml(`${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`),
-          escapeHtml(`${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`),
+          escapeHtml(`${formatMetricValue(m.baseline?.value, units[m.id]?.unit)} (${m.baseline?.n ?? '?'})`),
+          escapeHtml(`${formatMetricValue(m.canary?.value, units[m.id]?.unit)} (${m.canary?.n ?? '?'})`),
           escapeHtml(formatPValue(m.pValue)),
           escapeHtml(m.reason ?? ''),
         ]),
@@ -100,7 +110,8 @@ export function renderHtml(r: ReleaseReport): string {
         );
   const charts = Object.entries(r.canarySeries)
     .map(
-      ([id, points]) => `<figure><figcaption>${escapeHtml(id)}</figcaption>${renderCanaryChart(id, points)}</figure>`,
+      ([id, points]) =>
+        `<figure><figcaption>${escapeHtml(r.canaryMetrics[id]?.title ?? id)}</figcaption>${renderMetricChart(id, points, r.canaryMetrics[id], r.visits, r.rollbacks)}</figure>`,
     )
     .join('');
   const timeline = htmlTable(
@@ -119,7 +130,7 @@ export function renderHtml(r: ReleaseReport): string {
 <h2>Canary vs baseline over the stages</h2>${charts ? `<div class="charts">${charts}</div>` : '<p>No canary evidence recorded.</p>'}
 <h2>Rollbacks</h2>${rollbacks}
 <h2>Overrides</h2>${overrides}
-<h2>Decisions and evidence</h2>${r.decisions.length ? r.decisions.map(renderDecision).join('') : '<p>No decision carried evidence.</p>'}
+<h2>Decisions and evidence</h2>${r.decisions.length ? r.decisions.map((d) => renderDecision(d, r.canaryMetrics)).join('') : '<p>No decision carried evidence.</p>'}
 <h2>Timeline</h2>${timeline}
 <p class="muted">Deployment success = stage deployments not rolled back / stage deployments that finished; rollback rate = runs ending in a rollback / runs (first run + retries); recovery = rollback start → completion.</p>
 </body></html>

@@ -1,6 +1,15 @@
-import type { ReleaseReport } from './build-report.js';
+import type { CanaryPoint, ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
-import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
+import {
+  deliveryRows,
+  describeEvent,
+  formatMs,
+  formatPValue,
+  formatMetricValue,
+  formatTime,
+  omittedNote,
+} from './format.js';
+import { limitAt, type MetricChartInfo } from './metric-limits.js';
 import type { Decision } from './timeline.js';
 
 /**
@@ -30,7 +39,7 @@ function stepName(s: TimeInStep): string {
   return s.stage ? `${s.phase} · ${s.stage}${s.percent !== undefined ? ` (${s.percent} %)` : ''}` : s.phase;
 }
 
-function renderDecision(d: Decision): string[] {
+function renderDecision(d: Decision, units: Record<string, MetricChartInfo>): string[] {
   const where = [d.phase, d.stage].filter(Boolean).join(' · ') || '—';
   const out = [
     `### ${formatTime(d.at)} — ${d.op} at ${where} (run ${d.run})`,
@@ -46,14 +55,57 @@ function renderDecision(d: Decision): string[] {
         c.metrics.map((m) => [
           m.id,
           m.verdict,
-          `${formatValue(m.baseline?.value)} (${m.baseline?.n ?? '?'})`,
-          `${formatValue(m.canary?.value)} (${m.canary?.n ?? '?'})`,
+          `${formatMetricValue(m.baseline?.value, units[m.id]?.unit)} (${m.baseline?.n ?? '?'})`,
+          `${formatMetricValue(m.canary?.value, units[m.id]?.unit)} (${m.canary?.n ?? '?'})`,
           formatPValue(m.pValue),
           m.reason ?? '',
         ]),
       ),
     );
   }
+  return out;
+}
+
+/** The HTML chart's data as a table: every stage-end analysis and watch look, the limits and the rollbacks. */
+function renderMetricTable(id: string, points: CanaryPoint[], r: ReleaseReport): string[] {
+  const info = r.canaryMetrics[id];
+  const unit = info?.unit;
+  const limits = info?.limits ?? [];
+  const out = [`### ${id}${unit ? ` (${unit})` : ''}`, ''];
+  if (limits.length)
+    append(
+      out,
+      `Limits: ${limits
+        .map(
+          (l) =>
+            `${l.source} (${l.action}) ${l.comparison === 'above' ? '≤' : '≥'} ${l.absolute !== undefined ? formatMetricValue(l.absolute, unit) : `${l.factor} × baseline`}`,
+        )
+        .join('; ')}.`,
+      '',
+    );
+  const first = points.length ? Date.parse(points[0]!.at) : NaN;
+  const rollbacks = r.rollbacks.filter((b) => Date.parse(b.startedAt) >= first);
+  if (rollbacks.length) append(out, `Rollbacks: ${rollbacks.map((b) => formatTime(b.startedAt)).join(', ')}.`, '');
+  const limitOf = (p: CanaryPoint): string => {
+    if (p.source === 'watch') return formatMetricValue(p.limit, unit);
+    const at = limits.map((l) => limitAt(l, p.baseline)).filter((v): v is number => v !== null);
+    return at.length ? at.map((v) => formatMetricValue(v, unit)).join(', ') : '—';
+  };
+  append(
+    out,
+    table(
+      ['time', 'evaluation', 'source', 'baseline', 'canary', 'limit', 'verdict'],
+      points.map((p) => [
+        formatTime(p.at),
+        p.label,
+        p.source === 'watch' ? `watch (${p.trigger ?? '?'})` : 'stage-end',
+        formatMetricValue(p.baseline, unit),
+        formatMetricValue(p.canary, unit),
+        limitOf(p),
+        p.verdict,
+      ]),
+    ),
+  );
   return out;
 }
 
@@ -141,22 +193,11 @@ export function renderMarkdown(r: ReleaseReport): string {
     );
   append(out, '## Decisions and evidence', '');
   if (r.decisions.length === 0) append(out, 'No decision carried evidence.', '');
-  for (const d of r.decisions) append(out, renderDecision(d), '');
+  for (const d of r.decisions) append(out, renderDecision(d, r.canaryMetrics), '');
   const metrics = Object.entries(r.canarySeries);
   if (metrics.length) {
     append(out, '## Canary vs baseline over the stages', '');
-    for (const [id, points] of metrics) {
-      append(
-        out,
-        `### ${id}`,
-        '',
-        table(
-          ['evaluation', 'baseline', 'canary', 'verdict'],
-          points.map((p) => [p.label, formatValue(p.baseline), formatValue(p.canary), p.verdict]),
-        ),
-        '',
-      );
-    }
+    for (const [id, points] of metrics) append(out, renderMetricTable(id, points, r), '');
   }
   append(
     out,

@@ -1,5 +1,4 @@
-import type { CanaryPoint } from './build-report.js';
-import { formatTime, formatValue } from './format.js';
+import { formatTime } from './format.js';
 import type { RollbackRecord, Visit } from './timeline.js';
 
 /** Escapes text for HTML/SVG content and attribute values. */
@@ -89,43 +88,4 @@ export function renderTimelineChart(visits: Visit[], rollbacks: RollbackRecord[]
   ];
   const legend = `<g class="legend">${legendItems.map(([name, colour], i) => `<g class="legend-item" data-name="${name}"><rect x="${left + i * 110}" y="4" width="12" height="12" fill="${colour}"/><text x="${left + i * 110 + 16}" y="14">${name}</text></g>`).join('')}<g class="legend-item" data-name="rollback"><line x1="${left + 446}" x2="${left + 446}" y1="2" y2="18" stroke="#c62828" stroke-dasharray="4 3"/><text x="${left + 452}" y="14">rollback</text></g></g>`;
   return `<svg class="chart timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Stage timeline">${legend}${parts.join('')}${markers.join('')}${ticks.join('')}</svg>`;
-}
-
-/** Canary and baseline values of one metric at each evaluation: two lines, one point per evaluation. */
-export function renderCanaryChart(metric: string, points: CanaryPoint[]): string {
-  const width = 560;
-  const height = 240;
-  const pad = { left: 96, right: 60, top: 24, bottom: 40 };
-  const values = points
-    .flatMap((p) => [p.baseline, p.canary])
-    .filter((v): v is number => v !== null && Number.isFinite(v));
-  if (values.length === 0) return `<p>No values recorded for ${escapeHtml(metric)}.</p>`;
-  const lo = values.reduce((a, b) => Math.min(a, b));
-  const hi = values.reduce((a, b) => Math.max(a, b));
-  const margin = (hi - lo) * 0.1 || Math.abs(hi) * 0.1 || 1;
-  const [yMin, yMax] = [lo - margin, hi + margin];
-  const step = points.length > 1 ? (width - pad.left - pad.right) / (points.length - 1) : 0;
-  const px = (i: number) => (points.length > 1 ? pad.left + i * step : (width + pad.left - pad.right) / 2);
-  const py = (v: number) => pad.top + (1 - (v - yMin) / (yMax - yMin)) * (height - pad.top - pad.bottom);
-  const series = (['baseline', 'canary'] as const).map((name) => {
-    const coords = points
-      .map((p, i) => ({ p, i, v: p[name] }))
-      .filter((c): c is { p: CanaryPoint; i: number; v: number } => c.v !== null && Number.isFinite(c.v));
-    const line = `<polyline class="line ${name}" fill="none" stroke-width="2" points="${coords.map((c) => `${px(c.i).toFixed(1)},${py(c.v).toFixed(1)}`).join(' ')}"/>`;
-    const dots = coords.map(
-      (c) =>
-        `<circle class="point ${name}${name === 'canary' && c.p.verdict === 'fail' ? ' fail' : ''}" data-series="${name}" data-stage="${escapeHtml(c.p.label)}" data-value="${c.v}" data-verdict="${escapeHtml(c.p.verdict)}" cx="${px(c.i).toFixed(1)}" cy="${py(c.v).toFixed(1)}" r="4"><title>${escapeHtml(`${name} ${c.p.label}: ${formatValue(c.v)} (${c.p.verdict})`)}</title></circle>`,
-    );
-    return line + dots.join('');
-  });
-  const labels = points.map(
-    (p, i) =>
-      `<text class="x-label" x="${px(i).toFixed(1)}" y="${height - 20}" text-anchor="middle">${escapeHtml(p.label)}</text>`,
-  );
-  const axis = [yMin, (yMin + yMax) / 2, yMax].map(
-    (v) =>
-      `<text class="y-label" x="${pad.left - 6}" y="${py(v).toFixed(1)}" text-anchor="end">${escapeHtml(formatValue(v))}</text>`,
-  );
-  const legend = `<text x="${pad.left}" y="12" class="legend"><tspan class="canary-key">● canary</tspan>  <tspan class="baseline-key">● baseline</tspan></text>`;
-  return `<svg class="chart canary-chart" data-metric="${escapeHtml(metric)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(metric)}: canary vs baseline">${legend}${axis.join('')}${series.join('')}${labels.join('')}</svg>`;
 }

@@ -157,6 +157,11 @@ export class Walker {
     };
   }
 
+  /** The run the next event belongs to (1 before any event). */
+  get currentRun(): number {
+    return this.run;
+  }
+
   push(e: ReleaseEvent): void {
     if (this.runs === 0) this.startRun();
     const to = readRecord(e.to);

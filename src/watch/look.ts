@@ -9,7 +9,17 @@ import {
   evaluateThresholdTrigger,
   type Evaluated,
 } from './triggers.js';
-import { createTriggerProgress, type TriggerOutcome, type WatchProgress } from './types.js';
+import {
+  appendLookPoint,
+  createTriggerProgress,
+  type TriggerOutcome,
+  type WatchLookValue,
+  type WatchProgress,
+} from './types.js';
+
+/** JSON has no NaN or Infinity: a value that is not a finite number is kept as "no value". */
+const finiteOrNull = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
 
 type HttpGate = Extract<GateConfig, { kind: 'http' }>;
 
@@ -86,8 +96,24 @@ export async function evaluateLook(
   const triggers = { ...progress.triggers };
   for (const r of results)
     triggers[r.outcome.id] = { ...r.progress, last: { status: r.outcome.status, value: r.outcome.value, at } };
+  const values: WatchLookValue[] = [];
+  for (const [i, spec] of specs.entries()) {
+    const o = results[i]!.outcome;
+    if (spec.kind === 'health') continue;
+    values.push({
+      trigger: spec.id,
+      metric: spec.metric.id,
+      action: spec.action,
+      status: o.status,
+      value: finiteOrNull(o.value),
+      baseline: finiteOrNull(o.baseline),
+      limit: finiteOrNull(o.limit),
+    });
+  }
+  const looks = progress.looks + 1;
+  const series = values.length ? appendLookPoint(progress.series, { at, look: looks, values }) : progress.series;
   return {
     outcomes: results.map((r) => r.outcome),
-    progress: { ...progress, triggers, looks: progress.looks + 1, updatedAt: at },
+    progress: { ...progress, triggers, looks, updatedAt: at, ...(series ? { series } : {}) },
   };
 }

@@ -12,7 +12,7 @@ import type { WatchMetrics } from './metrics-endpoint.js';
 import type { ProgressStore } from './progress-store.js';
 import { findWatchScope, type WatchScope } from './scope.js';
 import { resolveTriggers, type TriggerSpec } from './specs.js';
-import { createWatchProgress, type TriggerOutcome, type WatchProgress } from './types.js';
+import { createWatchProgress, type TriggerOutcome, type WatchLookPoint, type WatchProgress } from './types.js';
 
 type HttpGate = Extract<GateConfig, { kind: 'http' }>;
 
@@ -89,6 +89,8 @@ interface Run {
   scope: Extract<WatchScope, { active: true }>;
   state: ReleaseState | null;
   summary: WatchSummary;
+  /** Looks of this stage made before this run (an earlier run's): their points are already recorded. */
+  looksBefore: number;
 }
 
 /**
@@ -130,6 +132,7 @@ export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
     progress,
     scope,
     state,
+    looksBefore: progress.looks,
     summary: {
       ...summary,
       watched: true,
@@ -185,6 +188,7 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
     ctx.progress(`stage changed to ${scope.phase}/${scope.stage}: the sequential tests and alerts start afresh`);
     run.progress = createWatchProgress(loaded.config.release, scope.key, ctx.clock.now());
     run.scope = scope;
+    run.looksBefore = 0;
     Object.assign(run.summary, { scope: scope.key, phase: scope.phase, stage: scope.stage });
   }
   const at = ctx.clock.wallNow?.() ?? ctx.clock.now();
@@ -256,6 +260,7 @@ async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promis
     look: run.progress.looks,
     scope: run.scope.key,
     triggers: run.summary.triggers.map(({ queries: _q, ...o }) => o),
+    series: seriesOfRun(run),
   };
   const outcome = await ports.rollback({ mode, reason: `watch: ${reason}`, trigger: cause.id, evidence });
   run.summary.fired = cause;
@@ -337,6 +342,14 @@ async function handleSourceErrors(run: Run, outcomes: TriggerOutcome[]): Promise
   return null;
 }
 
+/**
+ * The looks this run made (the release report charts them): recorded with the rollback and the stop,
+ * never the whole stage again, so a watch restarted every hour does not write the same looks each time.
+ */
+function seriesOfRun(run: Run): WatchLookPoint[] {
+  return (run.progress.series ?? []).filter((p) => p.look > run.looksBefore);
+}
+
 async function record(
   run: Run,
   op: 'watch:hold' | 'watch:resume' | 'watch:stop',
@@ -374,6 +387,7 @@ async function finishRun(run: Run, stop: WatchStop): Promise<WatchSummary> {
       exitCode: s.exitCode,
       fired: s.fired?.id ?? null,
       alerted: s.alerted,
+      series: seriesOfRun(run),
       progress: run.progress,
     });
   }

@@ -40,9 +40,11 @@ export function createWatchPorts(ctx: Ctx, loaded: LoadedConfig, opts: { progres
       return accuracy;
     },
     async recordEvidence(op, evidence) {
+      // The audit entry keeps this run's looks (the report charts them); the state keeps the progress, which holds them too.
       const { progress: _full, ...brief } = evidence;
+      const { series: _looks, ...kept } = evidence;
       await changeRelease(ctx, loaded, { operation: 'watch' }, async (state) => ({
-        next: { ...state, evidence: { ...state.evidence, watch: { op, ...evidence } } },
+        next: { ...state, evidence: { ...state.evidence, watch: { op, ...kept } } },
         audit: { op, data: brief },
         result: undefined,
       }));

@@ -1,5 +1,6 @@
 import type { RawConfig } from '../config/schema.js';
 import type { ReleaseState } from '../state/types.js';
+import { withArticle } from '../output/words.js';
 
 /** What there is to watch: the current stage of a progressive rollout, or why there is nothing. */
 export type WatchScope =
@@ -28,7 +29,7 @@ export function findWatchScope(config: RawConfig, state: ReleaseState | null): W
   if (state.rollback && !state.rollback.completedAt)
     return {
       active: false,
-      reason: `${/^[aeiou]/.test(state.rollback.mode) ? 'an' : 'a'} ${state.rollback.mode} rollback is in progress`,
+      reason: `${withArticle(state.rollback.mode)} rollback is in progress`,
     };
   return {
     active: true,

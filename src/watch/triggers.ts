@@ -8,6 +8,7 @@ import {
   normalSf,
   type SequentialState,
 } from '../stats/index.js';
+import { formatInUnit, metricUnit } from '../canary/units.js';
 import type { Limit, TriggerSpec } from './specs.js';
 import type { ArmCounts, TriggerOutcome, TriggerProgress } from './types.js';
 
@@ -149,8 +150,6 @@ function countErrors(progress: TriggerProgress, status: TriggerOutcome['status']
   return status === 'error' || status === 'no-data' ? progress.consecutiveErrors + 1 : 0;
 }
 
-const fmt = (x: number) => (Math.abs(x) < 1 ? `${(x * 100).toFixed(3)} %` : x.toFixed(1));
-
 /** A ratio trigger (error rate, completion rate), relative ("baseline * k") or absolute. */
 /**
  * Two ways to be sure, each given half of alpha so together they stay within it:
@@ -275,6 +274,7 @@ export function evaluateRatioTrigger(
   const significant = relative === null || seq?.decision === 'reject' || windowSignificant;
   const fired = breach && significant;
   const word = spec.comparison === 'above' ? 'above' : 'below';
+  const fmt = (x: number) => formatInUnit(x, metricUnit(spec.metric));
   const detail = fired
     ? `canary ${fmt(value)} is ${word} the limit ${fmt(limit)} over ${spec.window}${relative !== null ? ` (baseline ${fmt(baseline)} × ${relative}; sequential p = ${(seq?.pValue ?? 1).toPrecision(2)}, window p = ${(windowP ?? 1).toPrecision(2)}${dispersion > 1 ? `, overdispersion φ = ${dispersion.toFixed(2)}` : ''})` : ''}`
     : breach
@@ -345,13 +345,14 @@ export function evaluateAccuracyTrigger(
 }
 
 function judgeValue(
-  spec: { comparison: 'above' | 'below' },
+  spec: { comparison: 'above' | 'below'; metric: Parameters<typeof metricUnit>[0] },
   progress: TriggerProgress,
   head: Omit<TriggerOutcome, 'status' | 'detail' | 'value' | 'baseline' | 'limit' | 'consecutiveErrors'>,
   value: number,
   baseline: number | null,
   limit: Limit,
 ): Evaluated {
+  const unit = metricUnit(spec.metric);
   if ('factor' in limit && baseline === null)
     return finish(progress, {
       ...head,
@@ -363,7 +364,8 @@ function judgeValue(
     });
   const bound = 'factor' in limit ? limit.factor * (baseline as number) : limit.absolute;
   const fired = breaches(value, bound, spec.comparison);
-  const detail = `canary ${value.toPrecision(4)} ${fired ? 'is' : 'is not'} ${spec.comparison} ${bound.toPrecision(4)}${head.window ? ` over ${head.window}` : ''}`;
+  const fmt = (x: number) => formatInUnit(x, unit);
+  const detail = `canary ${fmt(value)} ${fired ? 'is' : 'is not'} ${spec.comparison} ${fmt(bound)}${'factor' in limit ? ` (baseline ${fmt(baseline as number)} × ${limit.factor})` : ''}${head.window ? ` over ${head.window}` : ''}`;
   return finish(progress, { ...head, status: fired ? 'fired' : 'ok', detail, value, baseline, limit: bound });
 }
 

@@ -59,6 +59,24 @@ export interface TriggerProgress {
   last?: { status: TriggerStatus; value: number | null; at: string };
 }
 
+/** One trigger of a metric at one look, as the release report charts it (canary, baseline, limit). */
+export interface WatchLookValue {
+  trigger: string;
+  metric: string;
+  action: 'rollback' | 'alert';
+  status: TriggerStatus;
+  value: number | null;
+  baseline: number | null;
+  limit: number | null;
+}
+
+/** One look in the stage's series (`WatchProgress.series`). */
+export interface WatchLookPoint {
+  at: string;
+  look: number;
+  values: WatchLookValue[];
+}
+
 /** The whole watch progress of one stage: saved after every look. */
 export interface WatchProgress {
   version: 1;
@@ -71,6 +89,23 @@ export interface WatchProgress {
   triggers: Record<string, TriggerProgress>;
   /** Set while some trigger's consecutive source errors exceed the limit under `hold-and-alert`. */
   holding: boolean;
+  /**
+   * The metric triggers' values look by look, for the release report: at most WATCH_SERIES_MAX points,
+   * thinned to every other look when full (the first and the latest look always stay).
+   */
+  series?: WatchLookPoint[];
+}
+
+export const WATCH_SERIES_MAX = 120;
+
+/** `series` with `point` added, thinned when it would exceed WATCH_SERIES_MAX (the input is not changed). */
+export function appendLookPoint(
+  series: readonly WatchLookPoint[] | undefined,
+  point: WatchLookPoint,
+): WatchLookPoint[] {
+  const next = [...(series ?? []), point];
+  if (next.length <= WATCH_SERIES_MAX) return next;
+  return next.filter((_, i) => i % 2 === 0 || i === next.length - 1);
 }
 
 /** Creates the empty progress of one scope. */

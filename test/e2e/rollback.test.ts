@@ -50,6 +50,9 @@ describe('rollout rollback', () => {
     const dir = await projectAtFirstStage();
     const before = evaluateShare(await flagDoc(dir), 'reserves_v1.1', KEYS, { collectKeys: true });
     expect(before.percent).toBeGreaterThan(8);
+    const dry = await runCli(['rollback', '--mode', 'immediate', '--reason', 'error spike', '--dry-run'], { cwd: dir });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('dry run: an immediate rollback would:');
     const r = await runCli(['rollback', '--mode', 'immediate', '--reason', 'error spike', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json<{ result: { ok: boolean; flagWrittenAtMs: number; recorded: boolean } }>();

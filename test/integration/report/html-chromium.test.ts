@@ -11,7 +11,7 @@ import { createRedactor } from '../../../src/output/redact.js';
 import { plainStyle } from '../../../src/output/style.js';
 import { createStateStore } from '../../../src/state/factory.js';
 import { tempProject } from '../../helpers/cli.js';
-import { NOW, makeAuditInputs, makeState } from '../../unit/report/release-fixture.js';
+import { NOW, makeAuditInputs, makeState, makeWatchAuditInputs } from '../../unit/report/release-fixture.js';
 
 // Debian's chromium; the test command installs it when missing.
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,7 +71,7 @@ beforeAll(async () => {
   const store = createStateStore('file:.rollout', { cwd: dir, clock });
   const lock = await store.acquireLock({ actor: 'tester', operation: 'fixture' });
   await store.write(makeState(), { expectSerial: 0, lock });
-  for (const input of makeAuditInputs()) await store.appendAudit(input);
+  for (const input of [...makeAuditInputs(), ...makeWatchAuditInputs()]) await store.appendAudit(input);
   await store.releaseLock(lock);
 });
 afterAll(async () => {
@@ -123,47 +123,94 @@ describe('rollout report --format html in headless Chromium', () => {
       'advanced',
       'current',
     ]);
-    expect(attributesOf(dom, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual(['2026-03-20T14:00:00.000Z']);
+    const timeline = /<svg class="chart timeline-chart"[\s\S]*?<\/svg>/.exec(dom)?.[0] ?? '';
+    expect(attributesOf(timeline, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual([
+      '2026-03-20T14:00:00.000Z',
+    ]);
     expect(dom).toContain('P2 · week-2 5%');
-    expect(attributesOf(dom, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual([
+    expect(attributesOf(timeline, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual([
       'advanced',
       'rolled back',
       'completed',
       'current',
       'rollback',
     ]);
-    expect(attributesOf(dom, /<text class="rollback-label"[^>]*>/g, 'data-lane')).toEqual(['0']);
+    expect(attributesOf(timeline, /<text class="rollback-label"[^>]*>/g, 'data-lane')).toEqual(['0']);
   });
 
-  it('charts canary vs baseline per metric over the stages with the recorded values', () => {
+  /** The rendered SVG of one metric's chart. */
+  const chartOf = (metric: string) =>
+    new RegExp(`<svg class="chart canary-chart" data-metric="${metric}"[\\s\\S]*?<\\/svg>`).exec(dom)?.[0] ?? '';
+  const texts = (svg: string, cls: string) =>
+    [...svg.matchAll(new RegExp(`<text class="${cls}"[^>]*>([^<]*)<\\/text>`, 'g'))].map((m) => m[1]);
+
+  it('charts canary vs baseline per metric over time, stage-end analyses and watch looks together', () => {
     expect(attributesOf(dom, /<svg class="chart canary-chart"[^>]*>/g, 'data-metric')).toEqual([
       'error_rate',
       'latency_p95',
       'wizard_completion_rate',
     ]);
-    const errorChart = /<svg class="chart canary-chart" data-metric="error_rate"[\s\S]*?<\/svg>/.exec(dom)![0];
+    expect(attributesOf(dom, /<svg class="chart canary-chart"[^>]*>/g, 'data-unit')).toEqual(['%', 'ms', '%']);
+    const errorChart = chartOf('error_rate');
     const canary = /<circle class="point canary[^"]*" data-series="canary"[^>]*>/g;
-    expect(attributesOf(errorChart, canary, 'data-value').map(Number)).toEqual([0.011, 0.031, 0.0102, 0.0099, 0.0098]);
-    expect(attributesOf(errorChart, canary, 'data-stage')).toEqual([
-      'week-1 #1',
-      'week-2 #1',
-      'week-1 #2',
-      'week-2 #2',
-      'week-3 #2 (latest)',
+    expect(attributesOf(errorChart, canary, 'data-value').map(Number)).toEqual([
+      0.011, 0.0104, 0.0108, 0.0121, 0.0142, 0.031, 0.031, 0.0102, 0.0099, 0.0098,
     ]);
-    expect(attributesOf(errorChart, canary, 'data-verdict')).toEqual(['pass', 'fail', 'pass', 'pass', 'pass']);
-    expect(attributesOf(errorChart, /<circle class="point baseline"[^>]*>/g, 'data-value').map(Number)).toEqual([
-      0.01, 0.01, 0.01, 0.01, 0.01,
+    expect(attributesOf(errorChart, canary, 'data-source')).toEqual([
+      'stage-end',
+      ...Array<string>(5).fill('watch'),
+      ...Array<string>(4).fill('stage-end'),
     ]);
-    expect(errorChart).toContain('class="point canary fail"');
-    expect([...errorChart.matchAll(/<text class="x-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual([
-      'week-1 #1',
-      'week-2 #1',
-      'week-1 #2',
-      'week-2 #2',
-      'week-3 #2 (latest)',
-    ]);
+    // The look that caught the regression is in the chart, in the stage it was made in.
+    expect(attributesOf(errorChart, canary, 'data-stage')[5]).toBe('week-2 #1 watch 5');
+    expect(attributesOf(errorChart, canary, 'data-verdict')[5]).toBe('fail');
+    expect(attributesOf(errorChart, /<circle class="point baseline"[^>]*>/g, 'data-value').map(Number)).toEqual(
+      Array<number>(10).fill(0.01),
+    );
     expect([...errorChart.matchAll(/<polyline class="line (canary|baseline)"/g)]).toHaveLength(2);
+    // Points are placed by time: x grows with data-at.
+    const xs = attributesOf(errorChart, canary, 'cx').map(Number);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    // From the first evaluation (week-1's stage-end analysis, as week-2 begins) to the latest.
+    expect(attributesOf(errorChart, /<g class="stage-band"[^>]*>/g, 'data-stage')).toEqual([
+      'week-2',
+      'week-1',
+      'week-2',
+      'week-3',
+    ]);
+  });
+
+  it('draws the trigger and stage-end limits, the rollback moment and a y-axis in the metric unit that holds them', () => {
+    const errorChart = chartOf('error_rate');
+    expect(attributesOf(errorChart, /<g class="limit"[^>]*>/g, 'data-source')).toEqual(['error-rate', 'stage-end']);
+    expect(attributesOf(errorChart, /<g class="limit"[^>]*>/g, 'data-factor')[0]).toBe('1.5');
+    expect(attributesOf(errorChart, /<g class="limit"[^>]*>/g, 'data-value')[1]).toBe('0.02');
+    expect(errorChart).toMatch(/<g class="limit" data-source="error-rate"[^>]*><title>[^<]*<\/title><polyline /);
+    expect(attributesOf(errorChart, /<g class="rollback-marker"[^>]*>/g, 'data-at')).toEqual([
+      '2026-03-20T14:00:00.000Z',
+    ]);
+    const yLabels = texts(errorChart, 'y-label');
+    expect(yLabels.length).toBeGreaterThanOrEqual(3);
+    expect(yLabels.every((l) => / %$/.test(l ?? ''))).toBe(true);
+    // Not cropped: the ticks run from 0 to at least the highest value (3.1 %) and the limits (2 %).
+    const ticks = attributesOf(errorChart, /<g class="y-tick"[^>]*>/g, 'data-value').map(Number);
+    expect(ticks[0]).toBe(0);
+    expect(ticks.at(-1)).toBeGreaterThanOrEqual(3.1);
+    expect(texts(errorChart, 'y-title')).toEqual(['error_rate (%)']);
+    expect(attributesOf(errorChart, /<g class="legend-item"[^>]*>/g, 'data-name')).toEqual([
+      'canary',
+      'baseline',
+      'watch look',
+      'limit error-rate',
+      'limit stage-end',
+    ]);
+
+    const latency = chartOf('latency_p95');
+    expect(attributesOf(latency, /<g class="limit"[^>]*>/g, 'data-value')).toEqual(['400']);
+    const latencyTicks = attributesOf(latency, /<g class="y-tick"[^>]*>/g, 'data-value').map(Number);
+    expect(latencyTicks.at(-1)).toBeGreaterThanOrEqual(400);
+    expect(texts(latency, 'y-label').every((l) => / ms$/.test(l ?? ''))).toBe(true);
+    expect(texts(latency, 'y-title')).toEqual(['latency_p95 (ms)']);
   });
 
   it('shows the delivery figures, the rollback and the override', () => {

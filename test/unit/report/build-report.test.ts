@@ -137,7 +137,7 @@ describe('buildReport on a release with one rollback and a retry', () => {
       /\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| full \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/,
     );
     expect(md).toContain(
-      '| error_rate | fail | 0.0100 (52000) | 0.0310 (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |',
+      '| error_rate | fail | 1.00 % (52000) | 3.10 % (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |',
     );
     expect(md).toContain('carol');
   });

@@ -207,3 +207,55 @@ export function generatedAudit(count: number): AuditEntry[] {
   }
   return out;
 }
+
+/** One look of `rollout watch` as it records it (src/watch/types.ts WatchLookPoint): error rate and p95 latency. */
+function watchLook(look: number, at: string, error: number, p95: number, fired = false) {
+  return {
+    at,
+    look,
+    values: [
+      {
+        trigger: 'error-rate',
+        metric: 'error_rate',
+        action: 'rollback',
+        status: fired ? 'fired' : 'ok',
+        value: error,
+        baseline: 0.01,
+        limit: 0.015,
+      },
+      {
+        trigger: 'latency-p95',
+        metric: 'latency_p95',
+        action: 'rollback',
+        status: 'ok',
+        value: p95,
+        baseline: null,
+        limit: 400,
+      },
+    ],
+  };
+}
+
+export const WEEK2_SCOPE = 'P2/week-2@2026-03-19T10:00:00.000Z';
+
+/**
+ * Two runs of `rollout watch` during the first week-2: the first stopped after three looks, the
+ * second caught the regression at its second look (look 5) and rolled back.
+ */
+export function makeWatchAuditInputs(): Array<{ actor: string; op: string; data: unknown }> {
+  const first = [
+    watchLook(1, '2026-03-19T12:00:00.000Z', 0.0104, 318),
+    watchLook(2, '2026-03-20T00:00:00.000Z', 0.0108, 322),
+    watchLook(3, '2026-03-20T12:00:00.000Z', 0.0121, 326),
+  ];
+  const second = [
+    watchLook(4, '2026-03-20T13:00:00.000Z', 0.0142, 329),
+    watchLook(5, '2026-03-20T13:59:00.000Z', 0.031, 335, true),
+  ];
+  const stop = (at: string, stop: string, series: unknown[]) => ({
+    actor: 'rollout-watch',
+    op: 'watch:stop',
+    data: { stop, exitCode: stop === 'rollback' ? 4 : 0, scope: WEEK2_SCOPE, looks: 0, holding: false, at, series },
+  });
+  return [stop('2026-03-20T12:30:00.000Z', 'for-elapsed', first), stop('2026-03-20T14:00:10.000Z', 'rollback', second)];
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runWatch, type LookReport, type RunWatchOptions } from '../../../src/watch/loop.js';
 import { createMemoryProgressStore } from '../../../src/watch/progress-store.js';
+import { appendLookPoint, WATCH_SERIES_MAX, type WatchLookPoint } from '../../../src/watch/types.js';
 import { createHarness, loadPlan, stageState, START, type Harness } from './harness.js';
 import { createTrafficSource, type ArmModel, type TrafficOptions } from './traffic-source.js';
 
@@ -48,7 +49,9 @@ describe('runWatch: rollback triggers', () => {
     });
     expect(h.rollbacks).toHaveLength(1);
     expect(h.rollbacks[0]).toMatchObject({ mode: 'immediate', trigger: 'error-rate' });
-    expect(h.rollbacks[0]?.reason).toMatch(/error-rate fired: canary 3\.000 % is above the limit 0\.750 %/);
+    expect(h.rollbacks[0]?.reason).toMatch(
+      /error-rate fired: canary 3\.00 % is above the limit 0\.75 % over 10m \(baseline 0\.50 % × 1\.5;/,
+    );
     expect(h.rollbacks[0]?.evidence).toMatchObject({ trigger: { id: 'error-rate', pValue: expect.any(Number) } });
   });
 
@@ -67,6 +70,13 @@ describe('runWatch: rollback triggers', () => {
     expect(summary.looks).toBeGreaterThanOrEqual(firstBreach?.index ?? Infinity);
     // 20 clean looks dilute the cumulative evidence; it still takes well under 15 minutes.
     expect(summary.looks - 20).toBeLessThan(15);
+    // The rollback and the stop carry every look of the run for the report, the firing one last.
+    type Series = Array<{ look: number; values: Array<{ trigger: string; status: string; value: number | null }> }>;
+    const carried = (h.rollbacks[0]?.evidence as { series: Series }).series;
+    expect(carried.map((p) => p.look)).toEqual(Array.from({ length: summary.looks }, (_, i) => i + 1));
+    expect(carried.at(-1)?.values.find((v) => v.trigger === 'error-rate')?.status).toBe('fired');
+    expect(carried[0]?.values.map((v) => v.trigger)).not.toContain('canary-health');
+    expect(h.records.at(-1)).toMatchObject({ op: 'watch:stop', evidence: { series: carried } });
   });
 
   it('A/A traffic over 60 looks × 10 seeds: no rollback, though the bare window breaches often', async () => {
@@ -212,6 +222,12 @@ describe('runWatch: persistence, restart and stopping', () => {
     for (let i = 1; i < totals.length; i++) expect(totals[i]).toBeGreaterThan(totals[i - 1] as number);
     // Disjoint increments add up to the traffic: a 10m first window, then 19 one-minute looks, 400 a minute.
     expect(totals.at(-1)).toBe(400 * (10 + 19));
+    // Each stop records its own run's looks, never the earlier run's again; the progress keeps the stage's.
+    const looksOf = (h: typeof first) =>
+      (h.records.at(-1)?.evidence.series as Array<{ look: number }>).map((p) => p.look);
+    expect(looksOf(first)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(looksOf(second)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(progress.current()?.series?.map((p) => p.look)).toHaveLength(20);
   });
 
   it('an abort finishes the current look, persists it and stops cleanly', async () => {
@@ -245,5 +261,18 @@ describe('runWatch: persistence, restart and stopping', () => {
       },
     });
     expect(summary).toMatchObject({ stop: 'release-changed', exitCode: 0, looks: 2 });
+  });
+});
+
+describe('the series of looks kept for the report', () => {
+  it('stays within WATCH_SERIES_MAX points over a week of looks, keeping the first and the latest in order', () => {
+    let series: WatchLookPoint[] = [];
+    for (let look = 1; look <= 10_080; look++) series = appendLookPoint(series, { at: `t${look}`, look, values: [] });
+    const looks = series.map((p) => p.look);
+    expect(looks.length).toBeLessThanOrEqual(WATCH_SERIES_MAX);
+    expect(looks.length).toBeGreaterThan(WATCH_SERIES_MAX / 2);
+    expect(looks[0]).toBe(1);
+    expect(looks.at(-1)).toBe(10_080);
+    expect(looks).toEqual([...looks].sort((a, b) => a - b));
   });
 });
