@@ -53,6 +53,11 @@ const gateCommon = {
   title: z.string().optional().describe("what the gate proves, in the plan's words"),
   item: z.string().optional().describe('the plan item this gate evidences, e.g. P0-1'),
   onInconclusive: z.enum(['inconclusive', 'fail']).optional().describe('treat missing evidence as a failure'),
+  maxAge: durationWithin(0, 30 * DAY, 'a maxAge')
+    .optional()
+    .describe(
+      'how old a passing `preflight` result at the same commit and plan may be for `advance` to reuse it; 0s: always run (default: reuse.maxAge for command, property, perf-budget and file gates, never for the others)',
+    ),
 };
 
 export const commandGate = z.strictObject({
@@ -174,7 +179,10 @@ export const soakGate = z.strictObject({
 });
 
 export const manualGate = z.strictObject({
-  ...gateCommon,
+  id: gateCommon.id,
+  title: gateCommon.title,
+  item: gateCommon.item,
+  onInconclusive: gateCommon.onInconclusive,
   kind: z.literal('manual'),
   signoff: id.describe('the checklist item whose sign-off this gate requires'),
 });
@@ -497,6 +505,14 @@ export const config = z.strictObject({
   notifications: notifications.default({}),
   runbooks: z.string().default('runbooks'),
   chaos: z.array(chaosExperiment).default([]),
+  reuse: z
+    .strictObject({
+      maxAge: durationWithin(0, 30 * DAY, 'reuse.maxAge')
+        .default('24h')
+        .describe('default maxAge of command, property, perf-budget and file gates; 0s: never reuse'),
+    })
+    .default({ maxAge: '24h' })
+    .describe('`advance` reuses passing `preflight` results recorded at the same commit and plan (docs/ci.md)'),
 });
 
 export type RawConfig = z.infer<typeof config>;
