@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
-import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
+import {
+  DAY,
+  DURATION_PATTERN,
+  formatDuration,
+  HOUR,
+  MINUTE,
+  parseDuration,
+  parseExpectedDuration,
+  SECOND,
+} from './duration.js';
 
 /**
  * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
@@ -35,6 +44,10 @@ function durationWithin(min: number, max: number, what: string) {
   );
 }
 const YEAR = 365 * DAY;
+const expectedDuration = z.string().refine((text) => parseExpectedDuration(text) !== null, {
+  error: (issue) =>
+    `${JSON.stringify(String(issue.input).slice(0, 30))} is not a duration: write e.g. "2d", "36h", "3 days", "1-2 weeks" or "2 to 3 days"`,
+});
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PROMETHEUS_TOKEN');
 const comparison = z
   .string()
@@ -232,6 +245,9 @@ export const stage = z.strictObject({
     .describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
+  expectedDuration: expectedDuration
+    .optional()
+    .describe('planned time at this stage, e.g. `1 week` or `5-7 days` (default: the bake time, as a minimum)'),
 });
 
 export const progressiveRollout = z.strictObject({
@@ -242,7 +258,11 @@ export const progressiveRollout = z.strictObject({
 export const phase = z.strictObject({
   id,
   title: z.string(),
-  expectedDuration: z.string().optional().describe('informational, e.g. 1-2 weeks'),
+  expectedDuration: expectedDuration
+    .optional()
+    .describe(
+      'planned length, e.g. `1-2 weeks`, `3 days`, `36h`; `status` and `report` compare it with the actual time',
+    ),
   gates: z.array(gate).default([]).describe('all must pass before the phase ends (or the rollout starts)'),
   checklist: z.array(checklistItem).default([]).describe('sign-offs recorded with `rollout signoff ITEM --reason …`'),
   rollout: progressiveRollout.optional().describe('a progressive rollout of a flag inside this phase'),

@@ -5,6 +5,7 @@ import { computeDelivery, type DeliveryMetrics } from './delivery.js';
 import { KeepLast, type KeepLastData } from './bounded.js';
 import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
+import { scheduleFromState, type ScheduleComparison } from './schedule.js';
 import {
   REPORT_LIMITS,
   Walker,
@@ -43,6 +44,8 @@ export interface ReleaseReport {
   delivery: DeliveryMetrics;
   /** Per canary metric id, its evaluations in time order. */
   canarySeries: Record<string, CanaryPoint[]>;
+  /** Each phase and stage (and the release), planned (`expectedDuration`, bake) against actual. */
+  schedule: ScheduleComparison;
   /**
    * Present when the history is longer than the report shows: how many of the earliest timeline
    * events, visits, decisions, rollbacks and overrides were left out. Delivery figures count them all.
@@ -180,6 +183,7 @@ export class ReportBuilder {
       rollbacks: walk.rollbacks,
       delivery: computeDelivery(walk),
       canarySeries: toPoints(walk.decisions, this.state, walk.runs),
+      schedule: scheduleFromState(this.config, this.state, this.now),
       ...(truncated ? { omitted } : {}),
     };
   }

@@ -2,6 +2,7 @@ import type { ReleaseReport } from './build-report.js';
 import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
 import { escapeHtml, renderCanaryChart, renderTimelineChart } from './svg-charts.js';
 import type { Decision } from './timeline.js';
+import { scheduleRows } from './schedule.js';
 
 // Inline only: the report is mailed and archived, and must render the same with no network.
 const CSS = `
@@ -76,6 +77,16 @@ export function renderHtml(r: ReleaseReport): string {
       s.ongoing ? 'ongoing' : '',
     ]),
   );
+  const schedule = htmlTable(
+    ['step', 'planned', 'actual', 'state'],
+    scheduleRows(r.schedule).map(([step, planned, actual, state]) => [
+      escapeHtml(step ?? ''),
+      escapeHtml(planned ?? ''),
+      actual?.includes('OVERRUN') ? `<span class="met-no">${escapeHtml(actual)}</span>` : escapeHtml(actual ?? ''),
+      escapeHtml(state ?? ''),
+    ]),
+    [0, 1, 2, 3],
+  );
   const rollbacks =
     r.rollbacks.length === 0
       ? '<p>None.</p>'
@@ -116,6 +127,7 @@ export function renderHtml(r: ReleaseReport): string {
 <h2>Delivery</h2>${delivery}
 <h2>Stage timeline</h2>${renderTimelineChart(r.visits, r.rollbacks, r.generatedAt)}
 <h2>Time per stage</h2>${steps}
+<h2>Planned against actual</h2>${schedule}
 <h2>Canary vs baseline over the stages</h2>${charts ? `<div class="charts">${charts}</div>` : '<p>No canary evidence recorded.</p>'}
 <h2>Rollbacks</h2>${rollbacks}
 <h2>Overrides</h2>${overrides}

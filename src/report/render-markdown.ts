@@ -2,6 +2,7 @@ import type { ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
 import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
 import type { Decision } from './timeline.js';
+import { scheduleRows } from './schedule.js';
 
 /**
  * Append without spreading: a spread passes every element as an argument, and a report of a long
@@ -57,6 +58,10 @@ function renderDecision(d: Decision): string[] {
   return out;
 }
 
+function scheduleTable(r: ReleaseReport): string[] {
+  return table(['step', 'planned', 'actual', 'state'], scheduleRows(r.schedule));
+}
+
 /** The release report as Markdown (GitHub-flavoured tables). */
 export function renderMarkdown(r: ReleaseReport): string {
   const out: string[] = [
@@ -91,6 +96,7 @@ export function renderMarkdown(r: ReleaseReport): string {
     ),
     '',
   );
+  append(out, '## Planned against actual', '', scheduleTable(r), '');
   append(
     out,
     '## Stages',
