@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { startPostgres } from '../helpers/postgres.js';
 
 /*
  * preflight records each gate's result with the plan hash, the commit and the time; advance reuses a
@@ -148,4 +149,18 @@ describe('advance reuses what preflight recorded', () => {
     expect(r.result.evidence.notReused?.[0]?.why).toMatch(/not a git repository/);
     expect(await p.runs()).toBe(2);
   }, 60_000);
+
+  it('with PostgreSQL state the records live in the release row and are reused the same way', async () => {
+    const [p, db] = await Promise.all([project(COUNTING, true), startPostgres()]);
+    try {
+      const state = ['--state', await db.createDatabase('reuse')];
+      expect((await p.cli(['preflight', ...state])).code).toBe(0);
+      const r = await p.cli(['advance', '--dry-run', '--json', ...state]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json<AdvanceJson>().result.evidence.reused?.map((g) => g.id)).toEqual(['suite']);
+      expect(await p.runs()).toBe(1);
+    } finally {
+      await db.stop();
+    }
+  }, 120_000);
 });
