@@ -231,7 +231,11 @@ export function buildProgram(
           '--override',
           'move forward despite failing or inconclusive evidence (needs --reason; audited and announced)',
         )
-        .option('--accept-config-change', 'accept that rollout.yaml changed since the release started'),
+        .option('--accept-config-change', 'accept that rollout.yaml changed since the release started')
+        .option(
+          '--fresh',
+          "run every gate; by default a pass `preflight` recorded at the same commit and plan, younger than the gate's maxAge, is reused (said in the output and the audit log)",
+        ),
     ),
     'advance',
     async () => (await import('./commands/advance.js')).runAdvance,

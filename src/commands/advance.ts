@@ -16,7 +16,7 @@ import type { ReleaseEvent } from '../notify/types.js';
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from '../state/open-state.js';
+import { openState, resolveStateUrl } from '../state/open-state.js';
 import type { CommandResult, MutatingOptions } from '../output/command-result.js';
 
 export interface AdvanceResult {
@@ -55,6 +55,8 @@ function assertSameConfig(loaded: LoadedConfig, state: ReleaseState | null, acce
 export interface AdvanceOptions extends MutatingOptions {
   override?: boolean;
   acceptConfigChange?: boolean;
+  /** Run every gate even when `preflight` recorded a pass at this commit and plan. */
+  fresh?: boolean;
 }
 
 /** Exactly one step forward, only when the evidence says so (or with an audited --override). */
@@ -115,7 +117,10 @@ export async function runAdvance(
     };
   }
   if (step.kind === 'blocked') throw blockedError(step);
-  const evidence = await gatherStepEvidence(ctx, loaded, state, step, style);
+  const evidence = await gatherStepEvidence(ctx, loaded, state, step, style, {
+    fresh: options.fresh === true,
+    stateUrl: resolveStateUrl(ctx, loaded),
+  });
   const decision =
     !override && evidence.canary?.verdict === 'fail' && loaded.config.canary
       ? decideStageEnd(evidence.canary, loaded.config.canary)
@@ -129,6 +134,7 @@ export async function runAdvance(
       outcome: evidence.outcome,
       reasons: evidence.reasons,
       ...(evidence.canary ? { canary: summarizeCanary(evidence.canary) } : {}),
+      ...(evidence.reused ? { reusedGates: evidence.reused } : {}),
     },
   });
   if (dryRun || !go) {
@@ -294,8 +300,12 @@ function renderAdvance(r: AdvanceResult, s: Style): string {
     p
       ? `${p.phase ?? 'complete'}${p.stage ? ` / ${p.stage}` : ''}${p.percent !== null ? ` (${p.percent} %)` : ''}`
       : '';
-  if (r.evidence?.gates?.length)
-    out.push(`${r.evidence.gates.filter((g) => g.verdict === 'pass').length}/${r.evidence.gates.length} gates passed`);
+  if (r.evidence?.gates?.length) {
+    const reused = r.evidence.reused ?? [];
+    out.push(
+      `${r.evidence.gates.filter((g) => g.verdict === 'pass').length}/${r.evidence.gates.length} gates passed${reused.length ? ` (${reused.length} reused from preflight: ${reused.map((g) => g.id).join(', ')}; --fresh runs them again)` : ''}`,
+    );
+  }
   if (r.evidence?.canary) out.push(`canary: ${r.evidence.canary.verdict} — ${r.evidence.canary.summary}`);
   if (r.override && r.evidence && r.evidence.outcome !== 'go')
     out.push(s.yellow(s.bold('OVERRIDE: moving forward despite the evidence below (audited and announced)')));

@@ -23,7 +23,9 @@ import {
 import { loadStyle, shouldColor, type Style } from '../output/style.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
-import { openState } from '../state/open-state.js';
+import { openState, resolveStateUrl } from '../state/open-state.js';
+import type { GateRecord, WorkingTree } from '../gates/reuse.js';
+import { preflightKey, recordedResults, workingTreeFor } from '../gates/reuse-context.js';
 import type { CommandResult } from '../output/command-result.js';
 
 export type { PreflightResult } from '../output/preflight-render.js';
@@ -93,6 +95,9 @@ export async function runPreflight(
   const gates = selectGates(loaded.config, phase, options.only);
   const started = ctx.clock.now();
   const t0 = performance.now();
+  const stateUrl = resolveStateUrl(ctx, loaded);
+  // The tree as the gates see it: read before they run (a gate may write files of its own).
+  const tree = await workingTreeFor(ctx, loaded, stateUrl, options.junit ? [options.junit] : []);
   const gctx = buildGateContext(ctx, loaded, phase.id, state);
   const progressStyle = await loadStyle(
     shouldColor({ flag: ctx.global.color, json: false, isTTY: ctx.isTTY, env: ctx.env }),
@@ -111,13 +116,22 @@ export async function runPreflight(
     ...(gates.length !== phase.gates.length ? { only: gates.map((g) => g.id) } : {}),
     gates: results,
     recorded: false,
+    provenance: tree.tree
+      ? tree.tree.dirty
+        ? { commit: tree.tree.commit, dirty: true, reusable: false, why: 'the working tree has uncommitted changes' }
+        : { commit: tree.tree.commit, dirty: false, reusable: true }
+      : { commit: null, dirty: false, reusable: false, why: tree.why },
     exitCode,
   };
   const junit = options.junit || null;
   const github = isGitHubActions(ctx.env);
   const positions = junit || github ? await gatePositions(ctx, loaded, phase.id) : undefined;
   if (junit) result.junit = await writeJUnit(ctx, junit, result, positions);
-  await recordResult(ctx, loaded, result);
+  await recordResult(ctx, loaded, result, {
+    tree: tree.tree,
+    wrote: result.junit ? [path.resolve(ctx.cwd, result.junit)] : [],
+    phaseGates: phase.gates.map((g) => g.id),
+  });
   // With --json, stdout is one document: annotations go to stderr, which the Actions runner also reads.
   if (github && ctx.global.json) for (const line of renderAnnotations(result, positions)) ctx.progress(line);
   return {
@@ -153,8 +167,28 @@ async function writeJUnit(
   return path.relative(ctx.cwd, target) || file;
 }
 
-/** Only the run's result changes in the state: `evidence['preflight:<phase>']`, audited as `preflight`. */
-async function recordResult(ctx: Ctx, loaded: LoadedConfig, result: PreflightResult): Promise<void> {
+/**
+ * Only the run's result changes in the state: `evidence['preflight:<phase>']`, audited as `preflight`.
+ * `results` keeps each gate's latest result with the plan hash, commit and time, for `advance` to reuse
+ * (src/gates/reuse.ts); a run with `--only` replaces the results of its gates and keeps the others'.
+ */
+async function recordResult(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  result: PreflightResult,
+  run: { tree: WorkingTree | null; wrote: string[]; phaseGates: string[] },
+): Promise<void> {
+  const fresh: Record<string, GateRecord> = {};
+  for (const g of result.gates)
+    fresh[g.id] = {
+      verdict: g.inconclusiveAsFail && g.verdict === 'inconclusive' ? 'fail' : g.verdict,
+      reason: g.reason,
+      summary: g.summary,
+      at: result.at,
+      planHash: loaded.hash,
+      commit: run.tree?.commit ?? null,
+      dirty: run.tree?.dirty ?? false,
+    };
   const record = {
     verdict: result.verdict,
     summary: `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.inconclusive} inconclusive`,
@@ -168,12 +202,19 @@ async function recordResult(ctx: Ctx, loaded: LoadedConfig, result: PreflightRes
       summary: g.summary,
     })),
   };
+  const provenance = { planHash: loaded.hash, commit: run.tree?.commit ?? null, dirty: run.tree?.dirty ?? false };
   try {
-    await changeRelease(ctx, loaded, { operation: 'preflight' }, async (state) => ({
-      next: { ...state, evidence: { ...state.evidence, [`preflight:${result.phase}`]: record } },
-      audit: { op: 'preflight', data: { phase: result.phase, ...record } },
-      result: true,
-    }));
+    await changeRelease(ctx, loaded, { operation: 'preflight' }, async (state) => {
+      const kept = Object.fromEntries(
+        Object.entries(recordedResults(state, result.phase)).filter(([id]) => run.phaseGates.includes(id)),
+      );
+      const stored = { ...record, ...provenance, wrote: run.wrote, results: { ...kept, ...fresh } };
+      return {
+        next: { ...state, evidence: { ...state.evidence, [preflightKey(result.phase)]: stored } },
+        audit: { op: 'preflight', data: { phase: result.phase, ...record, ...provenance } },
+        result: true,
+      };
+    });
     result.recorded = true;
   } catch (error) {
     // The verdict is what CI acts on; failing to record it (e.g. a busy lock) is reported, not fatal.

@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { loadConfigFor } from './load-config.js';
 import { openState, resolveStateUrl } from '../state/open-state.js';
 import type { CommandResult } from '../output/command-result.js';
+import { formatActual, formatPlanned, scheduleFromState, type ScheduleComparison } from '../report/schedule.js';
 
 export interface StatusResult {
   release: string;
@@ -40,6 +41,8 @@ export interface StatusResult {
   };
   /** Each flag file against the sha256 the state recorded for it: does this machine's copy serve the release? */
   flagFiles?: FlagFileCheck[];
+  /** Each phase and stage (and the release), planned (`expectedDuration`, bake) against actual. */
+  schedule: ScheduleComparison;
   /** A progressive rollback that is ramping down (or was interrupted), with the process running it. */
   rampDown?: {
     id: string;
@@ -182,6 +185,7 @@ export async function collectStatus(options: StatusOptions, ctx: Ctx, loaded: Lo
     ...(state?.intent ? { interrupted: await describeIntent(loaded, state) } : {}),
     ...(await describeRampDown(state, now)),
     ...(await checkFlagFiles(ctx, loaded, state)),
+    schedule: scheduleFromState(loaded.config, state, now),
   };
   return result;
 }
@@ -257,12 +261,34 @@ export function renderStatus(r: StatusResult, s: Style): string {
   if (r.configChanged)
     out.push(s.yellow('rollout.yaml changed since the last transition; `advance` will ask for --accept-config-change'));
   out.push(`${s.bold('next')}    ${r.nextText}`);
+  out.push(...renderSchedule(r.schedule, s));
   if (r.history.length) {
     out.push('', s.bold('history'));
     for (const h of r.history)
       out.push(`  ${h.at}  ${h.action.padEnd(10)} ${h.actor}${h.reason ? ` — ${h.reason}` : ''}`);
   }
   return out.join('\n');
+}
+
+/** Planned against actual: every phase, the stages the release has been in, and the release. */
+function renderSchedule(c: ScheduleComparison, s: Style): string[] {
+  const rows = c.rows.filter((r) => r.stage === null || r.state !== 'not-started');
+  if (!rows.some((r) => r.planned) && !c.overall.planned) return [];
+  const line = (name: string, planned: string, actual: string, overrun: boolean) =>
+    `  ${name.padEnd(18)} ${planned.padEnd(24)} ${overrun ? s.red(actual) : actual}`;
+  return [
+    '',
+    s.bold('schedule') + s.dim('  (planned / actual)'),
+    ...rows.map((r) =>
+      line(
+        r.stage ? `  ${r.stage}` : r.phase,
+        formatPlanned(r.planned),
+        formatActual(r, r.state === 'running'),
+        r.overrun,
+      ),
+    ),
+    line('release', formatPlanned(c.overall.planned), formatActual(c.overall, c.overall.running), c.overall.overrun),
+  ];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

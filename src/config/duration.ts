@@ -42,3 +42,29 @@ export function formatDuration(ms: number): string {
   }
   return sign + parts.join(' ');
 }
+
+const PLAN_UNIT_MS: Record<string, number> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+};
+const PLAN_RANGE =
+  /^\s*(\d+(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|w)\s*$/i;
+
+/**
+ * A plan's `expectedDuration`: a duration (`36h`, `1d12h`) or a range in the plan's words (`1-2 weeks`,
+ * `2 to 3 days`, `1 week`). Returns the range in ms (min = max for a single value), or null.
+ */
+export function parseExpectedDuration(text: string): { minMs: number; maxMs: number } | null {
+  const exact = parseDuration(text.trim());
+  if (exact !== null) return exact > 0 ? { minMs: exact, maxMs: exact } : null;
+  const m = PLAN_RANGE.exec(text);
+  if (!m) return null;
+  const word = (m[3] as string).toLowerCase();
+  const unit = word.startsWith('mi') ? 'minute' : word.startsWith('h') ? 'hour' : word.startsWith('d') ? 'day' : 'week';
+  const min = Number(m[1]) * (PLAN_UNIT_MS[unit] as number);
+  const max = m[2] !== undefined ? Number(m[2]) * (PLAN_UNIT_MS[unit] as number) : min;
+  if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return null;
+  return { minMs: Math.round(min), maxMs: Math.round(max) };
+}

@@ -6,7 +6,16 @@ import {
   DEFAULT_UNLEASH_URL_ENV,
   PROVIDER_KINDS,
 } from '../flags/providers/registry.js';
-import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
+import {
+  DAY,
+  DURATION_PATTERN,
+  formatDuration,
+  HOUR,
+  MINUTE,
+  parseDuration,
+  parseExpectedDuration,
+  SECOND,
+} from './duration.js';
 
 /**
  * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
@@ -49,6 +58,10 @@ function durationWithin(min: number, max: number, what: string) {
   );
 }
 const YEAR = 365 * DAY;
+const expectedDuration = z.string().refine((text) => parseExpectedDuration(text) !== null, {
+  error: (issue) =>
+    `${JSON.stringify(String(issue.input).slice(0, 30))} is not a duration: write e.g. "2d", "36h", "3 days", "1-2 weeks" or "2 to 3 days"`,
+});
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as PROMETHEUS_TOKEN');
 const comparison = z
   .string()
@@ -67,6 +80,11 @@ const gateCommon = {
   title: z.string().optional().describe("what the gate proves, in the plan's words"),
   item: z.string().optional().describe('the plan item this gate evidences, e.g. P0-1'),
   onInconclusive: z.enum(['inconclusive', 'fail']).optional().describe('treat missing evidence as a failure'),
+  maxAge: durationWithin(0, 30 * DAY, 'a maxAge')
+    .optional()
+    .describe(
+      'how old a passing `preflight` result at the same commit and plan may be for `advance` to reuse it; 0s: always run (default: reuse.maxAge for command, property, perf-budget and file gates, never for the others)',
+    ),
 };
 
 export const commandGate = z.strictObject({
@@ -188,7 +206,10 @@ export const soakGate = z.strictObject({
 });
 
 export const manualGate = z.strictObject({
-  ...gateCommon,
+  id: gateCommon.id,
+  title: gateCommon.title,
+  item: gateCommon.item,
+  onInconclusive: gateCommon.onInconclusive,
   kind: z.literal('manual'),
   signoff: id.describe('the checklist item whose sign-off this gate requires'),
 });
@@ -238,6 +259,9 @@ export const stage = z.strictObject({
     .describe('minimum time at this stage before the next (wall clock); at most 365d'),
   minSamples: z.number().int().min(1).optional().describe('per arm; defaults to canary.minSamples'),
   label: z.string().optional(),
+  expectedDuration: expectedDuration
+    .optional()
+    .describe('planned time at this stage, e.g. `1 week` or `5-7 days` (default: the bake time, as a minimum)'),
 });
 
 export const progressiveRollout = z.strictObject({
@@ -248,7 +272,11 @@ export const progressiveRollout = z.strictObject({
 export const phase = z.strictObject({
   id,
   title: z.string(),
-  expectedDuration: z.string().optional().describe('informational, e.g. 1-2 weeks'),
+  expectedDuration: expectedDuration
+    .optional()
+    .describe(
+      'planned length, e.g. `1-2 weeks`, `3 days`, `36h`; `status` and `report` compare it with the actual time',
+    ),
   gates: z.array(gate).default([]).describe('all must pass before the phase ends (or the rollout starts)'),
   checklist: z.array(checklistItem).default([]).describe('sign-offs recorded with `rollout signoff ITEM --reason …`'),
   rollout: progressiveRollout.optional().describe('a progressive rollout of a flag inside this phase'),
@@ -541,6 +569,14 @@ export const config = z.strictObject({
   notifications: notifications.default({}),
   runbooks: z.string().default('runbooks'),
   chaos: z.array(chaosExperiment).default([]),
+  reuse: z
+    .strictObject({
+      maxAge: durationWithin(0, 30 * DAY, 'reuse.maxAge')
+        .default('24h')
+        .describe('default maxAge of command, property, perf-budget and file gates; 0s: never reuse'),
+    })
+    .default({ maxAge: '24h' })
+    .describe('`advance` reuses passing `preflight` results recorded at the same commit and plan (docs/ci.md)'),
 });
 
 export type RawConfig = z.infer<typeof config>;

@@ -9,6 +9,20 @@ import type { ReleaseState } from '../state/types.js';
 import type { BakeStatus, NextStep } from './planner.js';
 import { missingSignoffs } from './planner.js';
 
+/** Where a reused result came from: when preflight recorded it and at which commit. */
+export interface ReusedGate {
+  at: string;
+  commit: string;
+  ageMs: number;
+}
+
+/** How `advance` gathers the evidence: `fresh` runs every gate even when a recorded pass could be reused. */
+export interface GatherOptions {
+  fresh?: boolean;
+  /** The resolved `--state` URL (where the records live; a file store's permissions are checked). */
+  stateUrl: string;
+}
+
 /** go: the evidence says move; fail: it says no (exit 1); wait: not enough evidence yet (exit 3). */
 export type StepOutcome = 'go' | 'fail' | 'wait';
 
@@ -16,7 +30,17 @@ export interface StepEvidence {
   outcome: StepOutcome;
   /** What failed or what is missing, one line each. */
   reasons: string[];
-  gates?: Array<Pick<GateResult, 'id' | 'kind' | 'verdict' | 'summary'> & { hint?: string }>;
+  gates?: Array<
+    Pick<GateResult, 'id' | 'kind' | 'verdict' | 'summary'> & {
+      hint?: string;
+      /** Not run: the passing result `preflight` recorded at this commit and plan was taken (src/gates/reuse.ts). */
+      reused?: ReusedGate;
+    }
+  >;
+  /** Gates whose recorded preflight pass was taken instead of running them (`--fresh` runs every gate). */
+  reused?: Array<ReusedGate & { id: string }>;
+  /** Gates that had a recorded preflight result which was not taken, and why (another commit, stale, failed…). */
+  notReused?: Array<{ id: string; why: string }>;
   canary?: CanaryVerdict;
   bake?: BakeStatus & { remaining: string };
   signoffsMissing?: string[];
@@ -32,13 +56,54 @@ async function checkGates(
   state: ReleaseState,
   phase: PhaseConfig,
   style: Style,
-): Promise<{ outcome: StepOutcome; reasons: string[]; gates: StepEvidence['gates'] }> {
-  if (phase.gates.length === 0) return { outcome: 'go', reasons: [], gates: [] };
-  const [{ buildGateContext }, { runWithProgress }] = await Promise.all([
+  opts: GatherOptions,
+): Promise<
+  Pick<StepEvidence, 'outcome' | 'reasons' | 'gates' | 'reused' | 'notReused'> & {
+    outcome: StepOutcome;
+    reasons: string[];
+  }
+> {
+  if (phase.gates.length === 0) return { outcome: 'go', reasons: [], gates: [], reused: [] };
+  const [{ buildGateContext }, { runWithProgress }, { planReuse }] = await Promise.all([
     import('../gates/gate-context.js'),
     import('../gates/run-with-progress.js'),
+    import('../gates/reuse-context.js'),
   ]);
-  const results = await runWithProgress(phase.gates, buildGateContext(ctx, loaded, phase.id, state), ctx, style);
+  const split = await planReuse(ctx, loaded, state, phase.id, phase.gates, {
+    fresh: opts.fresh === true,
+    stateUrl: opts.stateUrl,
+  });
+  const reusedById = new Map(split.reused.map((r) => [r.gate.id, r]));
+  const notReused = split.run.filter((r) => r.recorded).map((r) => ({ id: r.gate.id, why: r.why }));
+  for (const r of notReused)
+    ctx.progress(style.dim(`▸ ${r.id}: runs again, the recorded result is not reused: ${r.why}`));
+  for (const r of split.reused)
+    ctx.progress(
+      style.dim(
+        `↺ ${r.gate.id} (${r.gate.kind}): reused the pass recorded by preflight at ${r.record.at} (commit ${(r.record.commit ?? '').slice(0, 12)}, ${formatDuration(r.ageMs)} ago): ${r.record.summary}`,
+      ),
+    );
+  const ran = await runWithProgress(
+    split.run.map((r) => r.gate),
+    buildGateContext(ctx, loaded, phase.id, state),
+    ctx,
+    style,
+  );
+  const ranById = new Map(ran.map((r) => [r.id, r]));
+  const results: Array<GateResult & { reusedFrom?: ReusedGate }> = phase.gates.map((gate) => {
+    const hit = reusedById.get(gate.id);
+    if (!hit) return ranById.get(gate.id) as GateResult;
+    return {
+      id: gate.id,
+      kind: gate.kind,
+      verdict: 'pass',
+      reason: 'ok',
+      summary: hit.record.summary,
+      evidence: {},
+      durationMs: 0,
+      reusedFrom: { at: hit.record.at, commit: hit.record.commit ?? '', ageMs: hit.ageMs },
+    };
+  });
   const effective = (r: GateResult) => (r.verdict === 'inconclusive' && r.inconclusiveAsFail ? 'fail' : r.verdict);
   const reasons = results
     .filter((r) => effective(r) !== 'pass')
@@ -55,7 +120,10 @@ async function checkGates(
       verdict: effective(r),
       summary: r.summary,
       ...(r.hint ? { hint: r.hint } : {}),
+      ...(r.reusedFrom ? { reused: r.reusedFrom } : {}),
     })),
+    reused: results.flatMap((r) => (r.reusedFrom ? [{ id: r.id, ...r.reusedFrom }] : [])),
+    notReused,
   };
 }
 
@@ -103,6 +171,7 @@ export async function gatherStepEvidence(
   state: ReleaseState,
   step: NextStep,
   style: Style,
+  opts: GatherOptions,
 ): Promise<StepEvidence> {
   if (step.kind === 'done' || step.kind === 'blocked')
     return { outcome: 'fail', reasons: [step.kind === 'done' ? 'the release is complete' : step.detail] };
@@ -110,9 +179,11 @@ export async function gatherStepEvidence(
   const parts: Array<{ outcome: StepOutcome; reasons: string[] }> = [];
   const evidence: Omit<StepEvidence, 'outcome' | 'reasons'> = {};
   if (step.kind === 'complete-phase' || step.kind === 'start-rollout') {
-    const gates = await checkGates(ctx, loaded, state, phase, style);
+    const gates = await checkGates(ctx, loaded, state, phase, style, opts);
     parts.push(gates);
     evidence.gates = gates.gates;
+    if (gates.reused?.length) evidence.reused = gates.reused;
+    if (gates.notReused?.length) evidence.notReused = gates.notReused;
   } else {
     const remaining = formatDuration(step.bake.remainingMs);
     evidence.bake = { ...step.bake, remaining };

@@ -23,6 +23,13 @@ export interface PreflightResult {
   /** Whether the result was recorded in the state (`evidence['preflight:<phase>']`). */
   recorded: boolean;
   recordError?: string;
+  /**
+   * What `advance` compares before reusing these results: the commit of the working tree (null outside a
+   * git repository) and whether it had changes; `reusable` says why not when nothing can be reused.
+   */
+  provenance?:
+    | { commit: string | null; dirty: boolean; reusable: true }
+    | { commit: string | null; dirty: boolean; reusable: false; why: string };
   exitCode: number;
 }
 
@@ -78,6 +85,15 @@ export function renderPreflight(
   if (result.recordError)
     out.push('', s.yellow(`warning: the result was not recorded in the state: ${result.recordError}`));
   if (result.junit) out.push('', s.dim(`JUnit report: ${result.junit}`));
+  const p = result.provenance;
+  if (p && result.recorded)
+    out.push(
+      p.reusable
+        ? s.dim(
+            `recorded at commit ${p.commit?.slice(0, 12) ?? ''}: \`advance\` reuses the passing results (--fresh runs them again)`,
+          )
+        : s.dim(`recorded; not reusable by \`advance\`: ${p.why}`),
+    );
   out.push('', renderVerdictLine(result, s));
   if (opts.annotations) out.push(...renderAnnotations(result, opts.positions));
   return out.join('\n');

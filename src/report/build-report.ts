@@ -7,6 +7,7 @@ import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js'
 import { findCanaryEvidence } from './evidence.js';
 import { describeMetricCharts, type MetricChartInfo } from './metric-limits.js';
 import { WatchLooks, type WatchLook, type WatchLooksData } from './watch-looks.js';
+import { scheduleFromState, type ScheduleComparison } from './schedule.js';
 import {
   REPORT_LIMITS,
   Walker,
@@ -52,6 +53,8 @@ export interface ReleaseReport {
   canarySeries: Record<string, CanaryPoint[]>;
   /** Per canary metric of the plan: the unit its values are shown in and the limits drawn over them. */
   canaryMetrics: Record<string, MetricChartInfo>;
+  /** Each phase and stage (and the release), planned (`expectedDuration`, bake) against actual. */
+  schedule: ScheduleComparison;
   /**
    * Present when the history is longer than the report shows: how many of the earliest timeline
    * events, visits, decisions, rollbacks and overrides were left out. Delivery figures count them all.
@@ -255,6 +258,7 @@ export class ReportBuilder {
       delivery: computeDelivery(walk),
       canarySeries,
       canaryMetrics: describeMetricCharts(this.config),
+      schedule: scheduleFromState(this.config, this.state, this.now),
       ...(truncated ? { omitted } : {}),
     };
   }

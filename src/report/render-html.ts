@@ -12,6 +12,7 @@ import { renderMetricChart } from './metric-chart.js';
 import { escapeHtml, renderTimelineChart } from './svg-charts.js';
 import type { MetricChartInfo } from './metric-limits.js';
 import type { Decision } from './timeline.js';
+import { scheduleRows } from './schedule.js';
 
 // Inline only: the report is mailed and archived, and must render the same with no network.
 const CSS = `
@@ -86,6 +87,16 @@ export function renderHtml(r: ReleaseReport): string {
       s.ongoing ? 'ongoing' : '',
     ]),
   );
+  const schedule = htmlTable(
+    ['step', 'planned', 'actual', 'state'],
+    scheduleRows(r.schedule).map(([step, planned, actual, state]) => [
+      escapeHtml(step ?? ''),
+      escapeHtml(planned ?? ''),
+      actual?.includes('OVERRUN') ? `<span class="met-no">${escapeHtml(actual)}</span>` : escapeHtml(actual ?? ''),
+      escapeHtml(state ?? ''),
+    ]),
+    [0, 1, 2, 3],
+  );
   const rollbacks =
     r.rollbacks.length === 0
       ? '<p>None.</p>'
@@ -127,6 +138,7 @@ export function renderHtml(r: ReleaseReport): string {
 <h2>Delivery</h2>${delivery}
 <h2>Stage timeline</h2>${renderTimelineChart(r.visits, r.rollbacks, r.generatedAt)}
 <h2>Time per stage</h2>${steps}
+<h2>Planned against actual</h2>${schedule}
 <h2>Canary vs baseline over the stages</h2>${charts ? `<div class="charts">${charts}</div>` : '<p>No canary evidence recorded.</p>'}
 <h2>Rollbacks</h2>${rollbacks}
 <h2>Overrides</h2>${overrides}

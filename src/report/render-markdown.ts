@@ -11,6 +11,7 @@ import {
 } from './format.js';
 import { limitAt, type MetricChartInfo } from './metric-limits.js';
 import type { Decision } from './timeline.js';
+import { scheduleRows } from './schedule.js';
 
 /**
  * Append without spreading: a spread passes every element as an argument, and a report of a long
@@ -109,6 +110,10 @@ function renderMetricTable(id: string, points: CanaryPoint[], r: ReleaseReport):
   return out;
 }
 
+function scheduleTable(r: ReleaseReport): string[] {
+  return table(['step', 'planned', 'actual', 'state'], scheduleRows(r.schedule));
+}
+
 /** The release report as Markdown (GitHub-flavoured tables). */
 export function renderMarkdown(r: ReleaseReport): string {
   const out: string[] = [
@@ -143,6 +148,7 @@ export function renderMarkdown(r: ReleaseReport): string {
     ),
     '',
   );
+  append(out, '## Planned against actual', '', scheduleTable(r), '');
   append(
     out,
     '## Stages',
