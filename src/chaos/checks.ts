@@ -109,7 +109,7 @@ function createWriteRead(check: WriteRead, request: CheckRequester, runId: strin
 
 /** "User experience remains functional": the scripted journey passes in every phase it lists. */
 function createJourney(check: Journey, request: CheckRequester, runId: string): CheckRunner {
-  const counts: Record<string, number> = { runs: 0, passed: 0, failed: 0 };
+  const counts = { runs: 0, passed: 0, failed: 0 };
   let firstFailure: string | null = null;
   let afterDone = false;
   let sequence = 0;
@@ -125,13 +125,13 @@ function createJourney(check: Journey, request: CheckRequester, runId: string): 
   };
   const record = async (phase: 'before' | 'during' | 'after'): Promise<string | null> => {
     if (!check.when.includes(phase)) return null;
-    counts.runs = (counts.runs ?? 0) + 1;
+    counts.runs += 1;
     const problem = await runJourney();
     if (!problem) {
-      counts.passed = (counts.passed ?? 0) + 1;
+      counts.passed += 1;
       return null;
     }
-    counts.failed = (counts.failed ?? 0) + 1;
+    counts.failed += 1;
     firstFailure ??= `${phase} the fault, ${problem}`;
     return problem;
   };

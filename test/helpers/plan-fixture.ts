@@ -282,7 +282,7 @@ export function walkChaos(
   if (!section.test(plan)) throw new Error('plan-fixture: the plan has no chaos: section (did rollout.yaml change?)');
   const ids = ['db-connection-drop', 'redis-unavailable', 'api-latency'] as const;
   const common = (id: string) =>
-    `duration: 1s, streak: 1, recoveryObjective: 10s, probe: { id: ${id}-probe, kind: http, urlEnv: CHAOS_APP_URL, path: /health }, checks: [{ id: journey, kind: http-journey, urlEnv: CHAOS_APP_URL, steps: [{ path: / }, { path: /health, bodyMatches: ok }] }]`;
+    `duration: 1s, streak: 1, recoveryObjective: 30s, probe: { id: ${id}-probe, kind: http, urlEnv: CHAOS_APP_URL, path: /health }, checks: [{ id: journey, kind: http-journey, urlEnv: CHAOS_APP_URL, steps: [{ path: / }, { path: /health, bodyMatches: ok }] }]`;
   const lines = ids.map(
     (id, i) =>
       `  - { id: ${id}, title: ${id}, item: X-1, fault: { type: latency, latency: 20ms, listen: "127.0.0.1:${listenPorts[i]}", target: "127.0.0.1:${appPort}" }, ${common(id)} }`,
