@@ -1,5 +1,13 @@
 import { parseDuration } from '../config/duration.js';
-import { parseEndpoint, startFaultProxy, type FaultMode, type FaultProxy } from './fault-proxy.js';
+import { connect } from 'node:net';
+import {
+  parseEndpoint,
+  startFaultProxy,
+  type Endpoint,
+  type FaultMode,
+  type FaultProxy,
+  type ProxyTraffic,
+} from './fault-proxy.js';
 import { MEMORY_MARKER, startMemoryPressure, type MemoryPressure } from './memory-pressure.js';
 import type { ChaosExperiment } from './types.js';
 
@@ -14,6 +22,30 @@ export interface FaultDriver {
   inject(): Promise<void>;
   remove(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Why the fault cannot be exercised before anything is injected (nothing listens on the target),
+   * or null. Faults without a dependency (memory pressure) have nothing to check.
+   */
+  checkTarget?(): Promise<string | null>;
+  /** What the application sent through the fault so far (cumulative); absent for faults without a proxy. */
+  traffic?(): ProxyTraffic;
+}
+
+const TARGET_CHECK_TIMEOUT_MS = 2_000;
+
+/** Open and close one TCP connection to `target`; the error code (ECONNREFUSED, a timeout) or null. */
+export function checkReachable(target: Endpoint, timeoutMs = TARGET_CHECK_TIMEOUT_MS): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: target.host, port: target.port });
+    const done = (problem: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(() => done(`no TCP answer within ${timeoutMs} ms`), timeoutMs);
+    socket.once('connect', () => done(null));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
 }
 
 /** Called when the fault starts a process, so the write-ahead record can name it before it matters. */
@@ -22,9 +54,9 @@ export type OnFaultProcess = (proc: { pid: number; marker: string }) => Promise<
 export function describeFault(fault: ChaosExperiment['fault']): string {
   switch (fault.type) {
     case 'connection-drop':
-      return `connection drop (reset + refuse) on ${fault.listen} → ${fault.target}`;
+      return `connection drop (reset, then new connections reset) on ${fault.listen} → ${fault.target}`;
     case 'unavailable':
-      return `unavailable (refuse) on ${fault.listen} → ${fault.target}`;
+      return `unavailable (new connections reset) on ${fault.listen} → ${fault.target}`;
     case 'latency':
       return `+${fault.latency} latency on ${fault.listen} → ${fault.target}`;
     case 'memory-pressure':
@@ -47,11 +79,20 @@ function createProxyDriver(experiment: ChaosExperiment): FaultDriver {
     async prepare() {
       proxy = await startFaultProxy({ listen, target });
     },
+    async checkTarget() {
+      const problem = await checkReachable(target);
+      return (
+        problem && `nothing accepts connections on the target ${fault.target} (${problem}): start the dependency first`
+      );
+    },
+    traffic() {
+      return proxy?.traffic() ?? { connections: 0, bytesFromClients: 0, bytesFromTarget: 0 };
+    },
     async inject() {
       if (!proxy) throw new Error('the fault proxy is not running');
       if (fault.type === 'connection-drop') {
         // Live connections get an RST (what a failing database host or a network blip looks like),
-        // and new ones are refused for the rest of the window.
+        // and new ones are accepted and reset for the rest of the window (counted, unlike a refusal).
         await proxy.setMode({ kind: 'reset' });
         await proxy.setMode({ kind: 'down' });
       } else {

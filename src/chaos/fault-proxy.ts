@@ -5,7 +5,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * inside `rollout chaos run` so that no extra daemon has to be installed or can be left behind.
  *
  * - `pass`: forward bytes both ways;
- * - `down`: the listener is closed (new connects get ECONNREFUSED) and live connections are closed;
+ * - `down`: live connections are closed; new ones are accepted and reset at once (the client sees
+ *   ECONNRESET where a stopped server would give ECONNREFUSED). The listener stays open so that every
+ *   attempt the application makes during the fault is counted: a fault nobody ran into proves nothing;
  * - `reset`: live connections get a TCP RST and new ones are accepted and reset at once;
  * - `latency`: every chunk is delivered `ms` later, in both directions, in order;
  * - `blackhole`: connections are accepted, nothing is forwarded either way (exposes missing timeouts).
@@ -19,6 +21,16 @@ export interface Endpoint {
   port: number;
 }
 
+/** What went through the proxy since it started; differences between two snapshots give a window's traffic. */
+export interface ProxyTraffic {
+  /** Connections accepted, whatever the mode did with them next (a reset connection counts). */
+  connections: number;
+  /** Bytes received from clients (the application's side), forwarded or not. */
+  bytesFromClients: number;
+  /** Bytes received from the target. */
+  bytesFromTarget: number;
+}
+
 /** A running fault proxy. */
 export interface FaultProxy {
   /** Where the application connects (the real port when `listen.port` was 0). */
@@ -27,7 +39,9 @@ export interface FaultProxy {
   readonly mode: FaultMode;
   /** Connections currently open through the proxy. */
   readonly connections: number;
-  /** Switch mode; resolves once the listener is closed or open again as the mode requires. */
+  /** Cumulative counters since the proxy started. */
+  traffic(): ProxyTraffic;
+  /** Switch mode; live connections are dropped or reset as the mode requires. */
   setMode(mode: FaultMode): Promise<void>;
   /** Close the listener and every connection. */
   close(): Promise<void>;
@@ -98,6 +112,7 @@ export async function startFaultProxy(options: {
   let server: Server | null = null;
   let listen: Endpoint = { ...options.listen };
   let closed = false;
+  const counters: ProxyTraffic = { connections: 0, bytesFromClients: 0, bytesFromTarget: 0 };
 
   const forward = (link: Link, from: Socket, to: Socket, chunk: Buffer): void => {
     if (mode.kind === 'blackhole') return;
@@ -127,6 +142,9 @@ export async function startFaultProxy(options: {
   const accept = (client: Socket): void => {
     client.setNoDelay(true);
     client.on('error', () => undefined);
+    counters.connections += 1;
+    // Counted before any mode decides: bytes a client manages to send count as an attempt too.
+    client.on('data', (chunk: Buffer) => (counters.bytesFromClients += chunk.length));
     if (mode.kind === 'reset' || mode.kind === 'down') {
       client.resetAndDestroy();
       return;
@@ -142,7 +160,10 @@ export async function startFaultProxy(options: {
     upstream.on('error', () => drop(link, 'reset'));
     upstream.on('close', () => drop(link, 'close'));
     client.on('data', (chunk: Buffer) => forward(link, client, upstream, chunk));
-    upstream.on('data', (chunk: Buffer) => forward(link, upstream, client, chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      counters.bytesFromTarget += chunk.length;
+      forward(link, upstream, client, chunk);
+    });
   };
 
   const openListener = async (): Promise<void> => {
@@ -169,19 +190,14 @@ export async function startFaultProxy(options: {
   const apply = async (next: FaultMode): Promise<void> => {
     const previous = mode;
     mode = next;
-    if (next.kind === 'down') {
-      for (const link of [...links]) drop(link, 'close');
-      await closeListener();
-      return;
-    }
+    if (next.kind === 'down') for (const link of [...links]) drop(link, 'close');
     if (next.kind === 'reset') for (const link of [...links]) drop(link, 'reset');
     // Connections accepted while black-holed never got an upstream: close them so clients reconnect.
     if (previous.kind === 'blackhole' && next.kind !== 'blackhole')
       for (const link of [...links]) if (!link.upstream) drop(link, 'close');
-    await openListener();
   };
 
-  if (mode.kind !== 'down') await openListener();
+  await openListener();
 
   return {
     get listen() {
@@ -194,6 +210,7 @@ export async function startFaultProxy(options: {
     get connections() {
       return links.size;
     },
+    traffic: () => ({ ...counters }),
     setMode: apply,
     async close() {
       closed = true;

@@ -1,7 +1,11 @@
 import { formatDuration } from '../config/duration.js';
 import type { Style } from '../output/style.js';
 import type { StaleCleanup } from './intent.js';
-import type { ExperimentResult, PhaseSummary, TimelineEvent } from './types.js';
+import type { ExperimentResult, PhaseSummary, TimelineEvent, TrafficCounts } from './types.js';
+
+function trafficText(t: TrafficCounts): string {
+  return `${t.connections} connections, ${t.bytesFromClients} bytes from the application`;
+}
 
 function verdictText(s: Style, verdict: ExperimentResult['verdict']): string {
   if (verdict === 'pass') return s.green('PASS');
@@ -37,6 +41,12 @@ export function renderExperiment(r: ExperimentResult, s: Style): string {
   ];
   out.push(phaseLine('steady', r.steady), phaseLine('during', r.during), phaseLine('after', r.after));
   const recovery = r.recoveryMs === null ? 'not measured' : formatDuration(r.recoveryMs);
+  if (r.traffic)
+    out.push(`proxy    during the fault: ${trafficText(r.traffic.during)} (before: ${trafficText(r.traffic.steady)})`);
+  for (const c of r.checks) {
+    const mark = c.verdict === 'pass' ? s.green('pass') : c.verdict === 'fail' ? s.red('fail') : s.yellow(c.verdict);
+    out.push(`check    ${c.id} (${c.kind}): ${mark} — ${c.reason}`);
+  }
   out.push(
     `recovery ${recovery} (objective ${formatDuration(r.recoveryObjectiveMs)}, ${r.streak} passing probes in a row, every ${r.intervalMs} ms)`,
   );

@@ -1,7 +1,9 @@
 import { formatDuration, parseDuration } from '../config/duration.js';
 import type { Clock } from '../lifecycle/clock.js';
+import type { CheckRunner } from './checks.js';
 import type { FaultDriver } from './fault-driver.js';
 import type { ProbeOutcome, ProbeRunner } from './probe.js';
+import { createTrafficMeter, judgeExercise } from './exercise.js';
 import type { ChaosExperiment, ExperimentResult, PhaseSummary, TimelineEvent } from './types.js';
 
 /** Everything an experiment run needs; the world is passed in so tests can drive it with fakes. */
@@ -19,6 +21,8 @@ export interface RunExperimentOptions {
   steadyTimeoutMs?: number;
   /** Called after the steady state held and right before the fault is injected. */
   beforeInject?(): Promise<void>;
+  /** The experiment's X-1 checks (write-read, http-journey), run before, during and after the fault. */
+  checks?: CheckRunner[];
 }
 
 export const DEFAULT_INTERVAL_MS = 250;
@@ -96,16 +100,31 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const removeFault = async () => {
     if (faultStartedT === null || faultEndedT !== null) return;
     await driver.remove();
+    meter.mark();
     faultEndedT = rec.elapsed();
     rec.add('during', 'remove');
     say(`fault removed after ${formatDuration(faultEndedT - faultStartedT)}`);
   };
 
+  const checks = o.checks ?? [];
+  const meter = createTrafficMeter(driver);
   try {
     await driver.prepare();
+    const targetProblem = (await driver.checkTarget?.()) ?? null;
     say(`${x.id}: checking the steady state (${x.streak} passing probes in a row)`);
-    const steadyAt = await probeUntilStreak('steady', o.steadyTimeoutMs ?? DEFAULT_STEADY_TIMEOUT_MS);
-    if (steadyAt === null) {
+    const steadyAt = targetProblem
+      ? null
+      : await probeUntilStreak('steady', o.steadyTimeoutMs ?? DEFAULT_STEADY_TIMEOUT_MS);
+    const checkProblem = steadyAt === null ? null : await firstProblem(checks);
+    if (targetProblem) {
+      verdict = 'not-exercised';
+      reason = `not exercised: ${targetProblem}; nothing was injected`;
+      rec.add('steady', 'not-exercised', { reason });
+    } else if (checkProblem) {
+      verdict = 'not-steady';
+      reason = `not steady: ${checkProblem}; nothing was injected`;
+      rec.add('steady', 'not-steady', { reason });
+    } else if (steadyAt === null) {
       verdict = aborted() ? 'aborted' : 'not-steady';
       const last = rec.timeline.at(-1);
       reason = aborted()
@@ -117,6 +136,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       say(`injecting: ${driver.describe()} for ${x.duration}`);
       faultStartedT = rec.elapsed();
       rec.add('during', 'inject', { reason: driver.describe() });
+      meter.mark();
       await driver.inject();
       let windowOver = false;
       const window = clock.sleep(Math.max(0, durationMs - (rec.elapsed() - faultStartedT)), o.signal).then(async () => {
@@ -124,7 +144,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         await removeFault();
       });
       while (!windowOver) {
-        await probeOnce('during');
+        await Promise.all([probeOnce('during'), ...checks.map((c) => c.during())]);
         if (!windowOver) await Promise.race([clock.sleep(interval, o.signal), window]);
       }
       await window;
@@ -138,9 +158,22 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         if (streakStart !== null) {
           recoveryMs = Math.max(0, streakStart - end);
           rec.add('recovery', 'recovered', { durationMs: recoveryMs });
+          for (const check of checks) await check.after();
         }
         ({ verdict, reason } = judgeRecovery(recoveryMs, objectiveMs, x.streak, aborted()));
         if (verdict === 'fail') rec.add('recovery', 'objective-missed', { reason });
+        ({ verdict, reason } = judgeExercise(
+          { verdict, reason },
+          checks.map((c) => c.result()),
+          meter.summary(),
+          x.fault.listen,
+        ));
+        for (const c of checks.map((check) => check.result()))
+          rec.add('recovery', 'check', {
+            status: c.verdict === 'pass' ? 'pass' : 'fail',
+            reason: `${c.id}: ${c.reason}`,
+          });
+        if (verdict === 'not-exercised') rec.add('recovery', 'not-exercised', { reason });
       }
     }
   } finally {
@@ -168,8 +201,19 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     steady: summarizePhase(rec.timeline, 'steady'),
     during: summarizePhase(rec.timeline, 'during'),
     after: summarizePhase(rec.timeline, 'recovery'),
+    traffic: meter.summary(),
+    checks: checks.map((c) => c.result()),
     timeline: rec.timeline,
   };
+}
+
+/** The first check that fails before the fault (checks run one after the other), or null. */
+async function firstProblem(checks: CheckRunner[]): Promise<string | null> {
+  for (const check of checks) {
+    const problem = await check.before();
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /** Pass when the probe held `streak` passes in a row starting within the objective. */

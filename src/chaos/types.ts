@@ -4,15 +4,52 @@ import type { chaosExperiment } from '../config/schema.js';
 /** One Chaos Lite experiment of `rollout.yaml` (`chaos:`), defaults applied. */
 export type ChaosExperiment = z.infer<typeof chaosExperiment>;
 
-/** How an experiment ended. `not-steady` and `aborted` mean no verdict on recovery could be reached. */
-export type ExperimentVerdict = 'pass' | 'fail' | 'not-steady' | 'aborted';
+/**
+ * How an experiment ended. `not-steady` and `aborted` mean no verdict on recovery could be reached;
+ * `not-exercised` means the fault was never met: nothing listened on the target, or the application
+ * sent nothing through the fault proxy while the fault was on. None of them is a pass.
+ */
+export type ExperimentVerdict = 'pass' | 'fail' | 'not-steady' | 'not-exercised' | 'aborted';
+
+/** Cumulative counts of what went through the fault proxy (see `ProxyTraffic`). */
+export interface TrafficCounts {
+  connections: number;
+  bytesFromClients: number;
+  bytesFromTarget: number;
+}
+
+/** What the application sent through the fault proxy in each phase; absent for faults without a proxy. */
+export interface TrafficSummary {
+  steady: TrafficCounts;
+  during: TrafficCounts;
+  after: TrafficCounts;
+}
+
+/** The outcome of one X-1 check (`checks:` of an experiment). */
+export interface CheckResult {
+  id: string;
+  kind: 'write-read' | 'http-journey';
+  verdict: 'pass' | 'fail' | 'not-run';
+  reason: string;
+  /** Runs per phase: journeys run; write-read counts writes attempted, acknowledged and verified. */
+  counts: Record<string, number>;
+}
 
 /** A moment of the run; `t` is milliseconds since the run started. */
 export interface TimelineEvent {
   t: number;
   at: string;
   phase: 'steady' | 'during' | 'recovery';
-  event: 'probe' | 'inject' | 'remove' | 'recovered' | 'not-steady' | 'aborted' | 'objective-missed';
+  event:
+    | 'probe'
+    | 'inject'
+    | 'remove'
+    | 'recovered'
+    | 'not-steady'
+    | 'not-exercised'
+    | 'aborted'
+    | 'objective-missed'
+    | 'check';
   status?: 'pass' | 'fail' | 'inconclusive';
   reason?: string;
   durationMs?: number;
@@ -48,5 +85,8 @@ export interface ExperimentResult {
   steady: PhaseSummary;
   during: PhaseSummary;
   after: PhaseSummary;
+  /** Traffic through the fault proxy per phase; null for a fault without a proxy (memory pressure). */
+  traffic: TrafficSummary | null;
+  checks: CheckResult[];
   timeline: TimelineEvent[];
 }

@@ -10,7 +10,9 @@ import {
   type ChaosIntent,
   type StaleCleanup,
 } from '../chaos/intent.js';
+import { createCheckRunner } from '../chaos/checks.js';
 import { createGateProbe } from '../chaos/gate-probe.js';
+import { recordResult } from '../chaos/results.js';
 import { createHttpProbe, type ProbeRunner } from '../chaos/probe.js';
 import { renderExperiment, renderStaleCleanup } from '../chaos/render.js';
 import { DEFAULT_STEADY_TIMEOUT_MS, runExperiment } from '../chaos/run-experiment.js';
@@ -45,14 +47,17 @@ export interface ChaosListResult {
 
 export interface ChaosRunResult {
   experiment: ExperimentResult | null;
+  /** Where the run was recorded for `chaos` gates (aborted runs are not recorded). */
+  recordedIn?: string;
   dryRun: boolean;
-  plan?: { fault: string; duration: string; probe: string; recoveryObjective: string };
+  plan?: { fault: string; duration: string; probe: string; recoveryObjective: string; checks: string[] };
   cleaned: StaleCleanup | null;
 }
 
 /** What tests (and later the gates module) swap in; the CLI uses the defaults. */
 export interface ChaosDeps {
   probe?: ProbeRunner;
+  fetch?: typeof fetch;
   intervalMs?: number;
   steadyTimeoutMs?: number;
   signal?: AbortSignal;
@@ -62,6 +67,7 @@ const EXIT_BY_VERDICT: Record<ExperimentResult['verdict'], ExitCode> = {
   pass: EXIT.ok,
   fail: EXIT.fail,
   'not-steady': EXIT.inconclusive,
+  'not-exercised': EXIT.inconclusive,
   aborted: EXIT.inconclusive,
 };
 
@@ -112,21 +118,33 @@ export async function runChaosWith(
       duration: experiment.duration,
       probe: experiment.probe.id,
       recoveryObjective: experiment.recoveryObjective,
+      checks: experiment.checks.map((c) => `${c.id} (${c.kind})`),
     };
     const result: ChaosRunResult = { experiment: null, dryRun: true, plan, cleaned };
     return {
       exitCode: EXIT.ok,
       result,
       human: (s) =>
-        `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}; recovery objective ${plan.recoveryObjective}. Nothing was injected.`,
+        `${s.yellow('dry run')}: would inject ${plan.fault} for ${plan.duration}, probing ${plan.probe}${plan.checks.length ? `, checking ${plan.checks.join(', ')}` : ''}; recovery objective ${plan.recoveryObjective}. Nothing was injected.`,
     };
   }
   const experimentResult = await runGuarded(ctx, loaded, dir, experiment, deps, options.reason);
-  const result: ChaosRunResult = { experiment: experimentResult, dryRun: false, cleaned };
+  // An aborted run reached no verdict: the previous record (if any) stands.
+  const recordedIn =
+    experimentResult.verdict === 'aborted'
+      ? undefined
+      : await recordResult(dir, experiment, experimentResult, ctx.clock.now());
+  const result: ChaosRunResult = {
+    experiment: experimentResult,
+    dryRun: false,
+    ...(recordedIn ? { recordedIn } : {}),
+    cleaned,
+  };
   return {
     exitCode: EXIT_BY_VERDICT[experimentResult.verdict],
     result,
-    human: (s) => renderExperiment(experimentResult, s),
+    human: (s) =>
+      `${renderExperiment(experimentResult, s)}${recordedIn ? `\n${s.dim(`recorded in ${recordedIn}`)}` : ''}`,
   };
 }
 
@@ -237,6 +255,9 @@ async function runGuarded(
       progress: ctx.progress,
       signal: abort.signal,
       steadyTimeoutMs,
+      checks: x.checks.map((check) =>
+        createCheckRunner(check, { env: ctx.env, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
+      ),
       ...(deps.intervalMs ? { intervalMs: deps.intervalMs } : {}),
     });
     const { timeline, ...summary } = result;

@@ -119,6 +119,16 @@ function checkPhases(ctx: RuleContext): void {
 }
 
 function checkGate(ctx: RuleContext, gate: RawConfig['phases'][number]['gates'][number], at: Path): void {
+  if (gate.kind === 'chaos') {
+    const known = ctx.config.chaos.map((x) => x.id);
+    gate.experiments.forEach((id, i) => {
+      if (!known.includes(id))
+        ctx.report(
+          [...at, 'experiments', i],
+          `chaos experiment "${id}" is not defined under chaos: (known: ${known.join(', ') || 'none'})`,
+        );
+    });
+  }
   if (gate.kind === 'command') {
     const [program] = gate.run;
     if (gate.run.length === 1 && program !== undefined && SHELL_SYNTAX.test(program)) {
@@ -328,5 +338,36 @@ function checkChaos(ctx: RuleContext): void {
       ctx.report([...at, 'fault'], `fault ${exp.fault.type} needs target and listen (host:port)`);
     if (exp.fault.type === 'latency' && !exp.fault.latency)
       ctx.report([...at, 'fault'], 'a latency fault needs latency, e.g. 200ms');
+    exp.checks.forEach((check, c) => checkExperimentCheck(ctx, check, [...at, 'checks', c]));
+    unique(ctx, exp.checks, [...at, 'checks'], 'check');
   });
+}
+
+const HAS = (name: string, text: string | undefined) => new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).test(text ?? '');
+
+function checkExperimentCheck(ctx: RuleContext, check: RawConfig['chaos'][number]['checks'][number], at: Path): void {
+  if (!check.url && !check.urlEnv) ctx.report(at, `check ${check.id} needs url or urlEnv (the application's base URL)`);
+  const requests = check.kind === 'write-read' ? [check.write, check.read] : check.steps;
+  const paths: Path[] =
+    check.kind === 'write-read'
+      ? [
+          [...at, 'write'],
+          [...at, 'read'],
+        ]
+      : check.steps.map((_, i) => [...at, 'steps', i]);
+  requests.forEach((request, i) => {
+    if (!request.bodyMatches) return;
+    try {
+      new RegExp(request.bodyMatches);
+    } catch (error) {
+      ctx.report([...(paths[i] as Path), 'bodyMatches'], `not a regular expression: ${(error as Error).message}`);
+    }
+  });
+  if (check.kind !== 'write-read') return;
+  if (!HAS('key', check.write.path) && !HAS('key', check.write.body))
+    ctx.report([...at, 'write'], 'the write must name {{key}} in its path or body, or every write lands on one record');
+  if (!HAS('value', check.write.body))
+    ctx.report([...at, 'write'], 'the write body must carry {{value}}: that is what is read back');
+  if (!HAS('key', check.read.path))
+    ctx.report([...at, 'read', 'path'], 'the read path must name {{key}}, so each acknowledged write is read back');
 }

@@ -214,6 +214,20 @@ export const manualGate = z.strictObject({
   signoff: id.describe('the checklist item whose sign-off this gate requires'),
 });
 
+export const chaosGate = z.strictObject({
+  ...gateCommon,
+  kind: z.literal('chaos'),
+  experiments: z
+    .array(id)
+    .min(1)
+    .describe(
+      'ids of experiments under chaos:; each needs a passing run (`rollout chaos run ID`) of its current definition',
+    ),
+  maxAge: durationWithin(MINUTE, YEAR, 'a chaos result age')
+    .default('7d')
+    .describe('a run older than this no longer counts; 1m to 365d'),
+});
+
 export const gate = z.discriminatedUnion('kind', [
   commandGate,
   prometheusGate,
@@ -223,6 +237,7 @@ export const gate = z.discriminatedUnion('kind', [
   fileGate,
   soakGate,
   manualGate,
+  chaosGate,
 ]);
 export const GATE_KINDS = [
   'command',
@@ -233,6 +248,7 @@ export const GATE_KINDS = [
   'file',
   'soak',
   'manual',
+  'chaos',
 ] as const;
 
 export const checklistItem = z.strictObject({
@@ -531,6 +547,53 @@ export const prometheusSource = z.strictObject({
   retries: z.number().int().min(0).max(5).default(2),
 });
 
+const httpStatus = z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]);
+/** Where an X-1 check sends its requests: the application, as a user would reach it. */
+const checkTarget = {
+  id,
+  title: z.string().optional(),
+  url: z.string().optional().describe('base URL of the application (or urlEnv)'),
+  urlEnv: envName.optional().describe('variable holding the base URL; unset → the run is not steady'),
+  headers: z.record(z.string(), z.string()).default({}),
+  bearerTokenEnv: envName.optional(),
+  timeout: durationWithin(1, 10 * MINUTE, 'a request timeout')
+    .default('5s')
+    .describe('per request; at most 10m'),
+};
+const checkRequest = z.strictObject({
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+  path: z.string().min(1).describe('appended to the base URL; {{key}}, {{value}} and {{run}} are substituted'),
+  body: z.string().optional().describe('request body; {{key}}, {{value}} and {{run}} are substituted'),
+  contentType: z.string().default('application/json'),
+  expectStatus: httpStatus.optional().describe('default: any 2xx'),
+  bodyMatches: z.string().optional().describe('a regular expression the answer must match'),
+});
+
+export const writeReadCheck = z.strictObject({
+  ...checkTarget,
+  kind: z.literal('write-read'),
+  write: checkRequest
+    .extend({ method: z.enum(['POST', 'PUT', 'PATCH']).default('PUT') })
+    .describe('stores {{value}} under {{key}}; an answer with the expected status is an acknowledged write'),
+  read: checkRequest.describe('reads {{key}} back; the answer must contain the value written'),
+});
+
+export const httpJourneyCheck = z.strictObject({
+  ...checkTarget,
+  kind: z.literal('http-journey'),
+  steps: z
+    .array(checkRequest.extend({ name: z.string().optional() }))
+    .min(1)
+    .describe('requests in order, as a user makes them'),
+  when: z
+    .array(z.enum(['before', 'during', 'after']))
+    .min(1)
+    .default(['before', 'during', 'after'])
+    .describe('when the journey must succeed: before the fault, every time during it, after recovery'),
+});
+
+export const experimentCheck = z.discriminatedUnion('kind', [writeReadCheck, httpJourneyCheck]);
+
 export const chaosExperiment = z.strictObject({
   id,
   title: z.string(),
@@ -548,6 +611,12 @@ export const chaosExperiment = z.strictObject({
   probe: gate,
   recoveryObjective: durationWithin(SECOND, DAY, 'a recovery objective').default('30s').describe('1s to 24h'),
   streak: z.number().int().min(1).default(3),
+  checks: z
+    .array(experimentCheck)
+    .default([])
+    .describe(
+      'X-1 acceptance checks run around the fault: write-read (no acknowledged write lost or changed) and http-journey (the user journey works)',
+    ),
 });
 
 export const config = z.strictObject({
@@ -587,6 +656,7 @@ export type FlagConfig = z.infer<typeof flag>;
 export type MetricConfig = z.infer<typeof metric>;
 export type TriggerConfig = z.infer<typeof trigger>;
 export type CanaryConfig = z.infer<typeof canary>;
+export type ExperimentCheckConfig = z.infer<typeof experimentCheck>;
 
 export const perfBudget = z.looseObject({
   hotPaths: z.record(z.string(), z.number().positive()).default({}).describe('milliseconds per hot path'),

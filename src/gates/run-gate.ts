@@ -54,6 +54,8 @@ async function judge(gate: GateConfig, ctx: GateContext): Promise<GateOutcome> {
       return (await import('./soak-gate.js')).judgeSoakGate(gate, ctx);
     case 'manual':
       return (await import('./manual-gate.js')).judgeManualGate(gate, ctx);
+    case 'chaos':
+      return (await import('./chaos-gate.js')).judgeChaosGate(gate, ctx);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ChaosExperiment } from '../chaos/types.js';
 import type { GateConfig, PerfBudget } from '../config/schema.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { MetricsSource } from '../metrics/types.js';
@@ -39,6 +40,12 @@ export type GateReason =
   | 'over-budget'
   | 'regression'
   | 'no-budget'
+  | 'chaos-missing'
+  | 'chaos-corrupt'
+  | 'chaos-stale'
+  | 'chaos-changed'
+  | 'chaos-not-exercised'
+  | 'chaos-failed'
   | 'error';
 
 /** What a gate saw, as data: rendered in the summary table, JUnit properties and `--json`. */
@@ -99,6 +106,8 @@ export interface GateContext {
   budgetFile?: string;
   /** Metrics for prometheus gates; see `createGateMetrics`. Absent → prometheus gates are inconclusive. */
   metrics?: GateMetrics;
+  /** The plan's chaos experiments and the directory their recorded runs live in, for chaos gates. */
+  chaos?: { dir: string; experiments: ChaosExperiment[] };
   /** Grace between SIGTERM and SIGKILL for command gates (default 5 s). */
   killGraceMs?: number;
   /** Cancels running gates (e.g. Ctrl-C); commands are killed like on a timeout. */

@@ -20,6 +20,8 @@ export function describeGate(gate: GateConfig): string {
       return `${gate.duration} since the ${gate.since} began`;
     case 'manual':
       return `sign-off: ${gate.signoff}`;
+    case 'chaos':
+      return `a passing chaos run within ${gate.maxAge} of: ${gate.experiments.join(', ')}`;
   }
 }
 

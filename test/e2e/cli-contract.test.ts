@@ -74,8 +74,8 @@ describe('the CLI contract', () => {
     expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
     expect(r.stdout).toMatch(/Next: check 15 gate\(s\) of P0/);
     // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
-    expect(r.stdout).toContain('52 gates: 33 judged from evidence, 19 human sign-offs');
-    expect(r.stdout).toContain('P3  Stability and operations  (3 evidence, 6 sign-off gates)');
+    expect(r.stdout).toContain('52 gates: 34 judged from evidence, 18 human sign-offs');
+    expect(r.stdout).toContain('P3  Stability and operations  (4 evidence, 5 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
     const doc = j.json<{
       ok: boolean;
@@ -85,9 +85,10 @@ describe('the CLI contract', () => {
         next: { kind: string };
       };
     }>();
-    expect(doc.result.counts).toEqual({ gates: 52, evidence: 33, signoffs: 19 });
+    expect(doc.result.counts).toEqual({ gates: 52, evidence: 34, signoffs: 18 });
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
+    expect(doc.result.phases[3]?.gates.find((g) => g.id === 'chaos-passed')?.basis).toBe('evidence');
     expect(doc.ok).toBe(true);
     expect(doc.result.phases.map((p) => p.id)).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
     expect(doc.result.phases[2]?.stages.map((s) => s.percent)).toEqual([0, 5, 25, 50, 100]);

@@ -20,9 +20,11 @@ import {
   rolloutStages,
   userKeys,
   variantFor,
+  walkChaos,
   type PlanProject,
+  type WalkExperiment,
 } from '../helpers/plan-fixture.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { getFreePort, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
 import { startSlackRecorder, type SlackRecorder } from '../helpers/slack-recorder.js';
 
@@ -81,6 +83,7 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
     let pg: TestPostgres | undefined;
     /** `--state …` for the PostgreSQL walk; the file walk uses the default `.rollout/` beside the plan. */
     let stateArgs: string[] = [];
+    let chaosRuns: WalkExperiment[] = [];
     let offsetMs = 0;
     let expectedPosts = 0;
     let previousCohort = new Set<string>();
@@ -96,6 +99,10 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
         createPlanProject({ edit: relaxLatency }),
         backend === 'postgres' ? startPostgres() : Promise.resolve(undefined),
       ]);
+      const listen = await Promise.all([getFreePort(), getFreePort(), getFreePort()]);
+      const quick = walkChaos(await project.readPlan(), Number(new URL(app.url).port), listen);
+      await project.writePlan(quick.plan);
+      chaosRuns = quick.experiments;
       plan = await project.readPlan();
       if (pg) stateArgs = ['--state', `${pg.url}?release=${RELEASE}`];
     }, 180_000);
@@ -358,6 +365,17 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       await expectFlagFile('P3', 100, ['internal', 'beta_users']);
 
       await signAll(phaseSignoffs(plan, 'P3'));
+      // X-1 is evidence now: no recorded chaos run, no phase change
+      const blocked = await advance();
+      expect(blocked.code, blocked.output).toBe(1);
+      expect(blocked.stdout).toMatch(
+        /chaos-passed: fail — db-connection-drop: never run here; redis-unavailable: never run here/,
+      );
+      for (const x of chaosRuns) {
+        const run = await rollout(['chaos', 'run', x.id], { CHAOS_APP_URL: x.url });
+        expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+        expect(run.stdout).toContain('PASS');
+      }
       const p3 = await advance();
       expect(p3.code, p3.output).toBe(0);
       expectedPosts += 1;

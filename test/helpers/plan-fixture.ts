@@ -259,3 +259,40 @@ export async function advanceToFirstStage(plan: string, run: RunRollout): Promis
     if (r.code !== 0) throw new Error(`advance in ${phase} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   }
 }
+
+/** One experiment of `walkChaos`: its id and the base URL its probe and checks use (through its proxy). */
+export interface WalkExperiment {
+  id: string;
+  url: string;
+}
+
+/**
+ * Replaces the plan's `chaos:` section with quick stand-ins under the same ids, so that a walk can
+ * produce the chaos gate's evidence with real `rollout chaos run`s in seconds: a 20 ms latency fault
+ * for 1 s in front of the app on each of `listenPorts` (the probe and the journey go through it, so
+ * the fault is exercised), and 16 MB of memory pressure. The real faults against PostgreSQL and
+ * Redis are tested in test/integration/chaos/.
+ */
+export function walkChaos(
+  plan: string,
+  appPort: number,
+  listenPorts: [number, number, number],
+): { plan: string; experiments: WalkExperiment[] } {
+  const section = /^chaos:\n(?:[ #].*\n|\n)*/m;
+  if (!section.test(plan)) throw new Error('plan-fixture: the plan has no chaos: section (did rollout.yaml change?)');
+  const ids = ['db-connection-drop', 'redis-unavailable', 'api-latency'] as const;
+  const common = (id: string) =>
+    `duration: 1s, streak: 1, recoveryObjective: 30s, probe: { id: ${id}-probe, kind: http, urlEnv: CHAOS_APP_URL, path: /health }, checks: [{ id: journey, kind: http-journey, urlEnv: CHAOS_APP_URL, steps: [{ path: / }, { path: /health, bodyMatches: ok }] }]`;
+  const lines = ids.map(
+    (id, i) =>
+      `  - { id: ${id}, title: ${id}, item: X-1, fault: { type: latency, latency: 20ms, listen: "127.0.0.1:${listenPorts[i]}", target: "127.0.0.1:${appPort}" }, ${common(id)} }`,
+  );
+  lines.push(
+    `  - { id: memory-pressure, title: memory, item: X-1, fault: { type: memory-pressure, megabytes: 16 }, ${common('memory')} }`,
+  );
+  const experiments = [
+    ...ids.map((id, i) => ({ id, url: `http://127.0.0.1:${listenPorts[i]}` })),
+    { id: 'memory-pressure', url: `http://127.0.0.1:${appPort}` },
+  ];
+  return { plan: plan.replace(section, `chaos:\n${lines.join('\n')}\n`), experiments };
+}

@@ -19,6 +19,8 @@ export async function startChaosApp(options: {
   tuning: 'good' | 'bad';
   pgUrl: string;
   redisAddr: string;
+  /** A planted defect (see server.mjs): `ack-lost-writes` or `funds-need-redis`. */
+  bug?: string;
 }): Promise<ChaosApp> {
   const child: ChildProcess = spawn(process.execPath, [APP], {
     env: {
@@ -27,6 +29,7 @@ export async function startChaosApp(options: {
       PG_URL: options.pgUrl,
       REDIS_ADDR: options.redisAddr,
       CHAOS_APP_TUNING: options.tuning,
+      ...(options.bug ? { CHAOS_APP_BUG: options.bug } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

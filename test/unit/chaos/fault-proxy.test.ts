@@ -98,17 +98,37 @@ describe('fault proxy', () => {
     expect(proxy.connections).toBe(1);
   });
 
-  it('down: closes live connections and refuses new ones; pass opens the port again', async () => {
+  it('down: closes live connections; new ones are accepted, reset and counted; pass forwards again', async () => {
     const c = await connectClient();
     c.socket.write('a');
     await c.waitFor('a');
+    const before = proxy.traffic();
+    expect(before).toEqual({ connections: 1, bytesFromClients: 1, bytesFromTarget: 1 });
     await proxy.setMode({ kind: 'down' });
     await c.closed;
-    await expect(open(proxy.listen.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // the RST can reach the client before or after its connect completes: either way nothing gets through
+    for (let i = 0; i < 3; i++) {
+      const code = await open(proxy.listen.port).then(
+        async (d) => (await d.closed).error?.code,
+        (e: NodeJS.ErrnoException) => e.code,
+      );
+      expect(code).toBe('ECONNRESET');
+    }
+    // every attempt during the fault is counted, none reached the target
+    expect(proxy.traffic()).toEqual({ ...before, connections: 4 });
+    expect(echo.received()).toBe('a');
     await proxy.setMode({ kind: 'pass' });
     const d = await connectClient();
     d.socket.write('back');
     await d.waitFor('back');
+    expect(proxy.traffic()).toMatchObject({ connections: 5, bytesFromClients: 5, bytesFromTarget: 5 });
+  });
+
+  it('counts nothing when nobody connects: an idle fault is visible as zero traffic', async () => {
+    await proxy.setMode({ kind: 'down' });
+    await sleep(50);
+    await proxy.setMode({ kind: 'pass' });
+    expect(proxy.traffic()).toEqual({ connections: 0, bytesFromClients: 0, bytesFromTarget: 0 });
   });
 
   it('reset: live connections get a TCP RST; new connections are reset too', async () => {
