@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PROVIDER, DEFAULT_PUBLISH_TIMEOUT, PROVIDER_KINDS } from '../flags/providers/registry.js';
+import { risk, successMetric } from './outcome-schema.js';
 import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 
 /**
@@ -497,6 +498,14 @@ export const config = z.strictObject({
   notifications: notifications.default({}),
   runbooks: z.string().default('runbooks'),
   chaos: z.array(chaosExperiment).default([]),
+  successMetrics: z
+    .array(successMetric)
+    .default([])
+    .describe('what the release is judged by afterwards; `rollout report` shows each value and met / not met'),
+  risks: z
+    .array(risk)
+    .default([])
+    .describe('the risk assessment; each risk names its mitigations, `rollout plan` flags one with no live mitigation'),
 });
 
 export type RawConfig = z.infer<typeof config>;

@@ -1,8 +1,11 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
 import { issuesToProblems } from './issues.js';
 import { pruneToValid } from './partial.js';
 import { readPlanFile } from './read-plan.js';
+import { genericRunbookDir } from '../runbooks/library.js';
+import { checkOutcomes } from './outcome-rules.js';
 import { checkRules } from './rules.js';
 import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
@@ -73,6 +76,9 @@ async function checkAll(
     });
   }
   problems.push(...checkRules(config, parsed.source, budgetResult.budget));
+  const namesRunbooks = config.risks.some((r) => r.mitigations.some((m) => 'runbook' in m));
+  const runbooks = namesRunbooks ? await listRunbookIds(path.resolve(dir, config.runbooks)) : new Set<string>();
+  problems.push(...checkOutcomes(config, parsed.source, runbooks));
   return { problems, budget: budgetResult.budget, budgetFile };
 }
 
@@ -93,4 +99,12 @@ export async function loadBudget(
       missing: false,
     };
   return { budget: result.data, problems: [], missing: false };
+}
+
+/** Runbook ids a plan's risks may name: the files of its runbooks directory and the generic ones. */
+async function listRunbookIds(dir: string): Promise<Set<string>> {
+  const names = (
+    await Promise.all([dir, genericRunbookDir()].map((d) => readdir(d).catch(() => [] as string[])))
+  ).flat();
+  return new Set(names.filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3)));
 }

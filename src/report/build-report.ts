@@ -1,6 +1,8 @@
+import type { SuccessMetricResult } from './success-metrics.js';
 import type { RawConfig } from '../config/schema.js';
 import type { AuditEntry } from '../state/store.js';
 import type { ReleaseState } from '../state/types.js';
+import { AlertNoiseTally, type AlertNoise, type AlertNoiseData } from './alert-noise.js';
 import { computeDelivery, type DeliveryMetrics } from './delivery.js';
 import { KeepLast, type KeepLastData } from './bounded.js';
 import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
@@ -41,6 +43,10 @@ export interface ReleaseReport {
   overrides: ReleaseEvent[];
   rollbacks: RollbackRecord[];
   delivery: DeliveryMetrics;
+  /** Alerts and automatic rollbacks, and how many were later judged false (src/report/alert-noise.ts). */
+  alertNoise: AlertNoise;
+  /** The plan's success metrics, each with its value and met / not met / unknown (src/report/success-metrics.ts). */
+  successMetrics?: SuccessMetricResult[];
   /** Per canary metric id, its evaluations in time order. */
   canarySeries: Record<string, CanaryPoint[]>;
   /**
@@ -107,6 +113,7 @@ export interface ReportBuilderData {
   overrides: KeepLastData<ReleaseEvent>;
   walker: WalkerData;
   order: EventOrderData;
+  noise: AlertNoiseData;
 }
 
 /** Feeds every event to the walk and keeps the most recent ones for display. */
@@ -115,6 +122,7 @@ export class ReportBuilder {
   private readonly timeline: KeepLast<ReleaseEvent>;
   private readonly overrides: KeepLast<ReleaseEvent>;
   private readonly order: EventOrder;
+  private readonly noise: AlertNoiseTally;
   private events: number;
 
   /**
@@ -133,6 +141,7 @@ export class ReportBuilder {
     this.timeline = new KeepLast(limits.timeline, saved?.timeline);
     this.overrides = new KeepLast(limits.overrides, saved?.overrides);
     this.events = saved?.events ?? 0;
+    this.noise = new AlertNoiseTally(config, saved?.noise);
     this.order = new EventOrder(state, (e) => this.take(e), saved?.order);
   }
 
@@ -152,6 +161,7 @@ export class ReportBuilder {
       overrides: this.overrides.data(),
       walker: this.walker.data(),
       order: this.order.data(this.state),
+      noise: this.noise.data(),
     };
   }
 
@@ -179,6 +189,7 @@ export class ReportBuilder {
       overrides,
       rollbacks: walk.rollbacks,
       delivery: computeDelivery(walk),
+      alertNoise: this.noise.finish(),
       canarySeries: toPoints(walk.decisions, this.state, walk.runs),
       ...(truncated ? { omitted } : {}),
     };
@@ -189,6 +200,7 @@ export class ReportBuilder {
     this.timeline.push(e);
     if (e.kind === 'override') this.overrides.push(e);
     this.walker.push(e);
+    this.noise.push(e);
   }
 }
 

@@ -23,7 +23,7 @@ import { REPORT_LIMITS, type ReportLimits } from './timeline.js';
  * prefix is what makes it cheap: an entry edited in place before the anchor is not seen by the next
  * report (`rollout log --verify` is what detects that), and `report --no-checkpoint` rebuilds.
  */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 
 /** Bigger than any checkpoint this code writes (the builder holds a bounded number of events). */
 const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;

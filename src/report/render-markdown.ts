@@ -1,6 +1,18 @@
 import type { ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
-import { deliveryRows, describeEvent, formatMs, formatPValue, formatTime, formatValue, omittedNote } from './format.js';
+import {
+  ALERT_NOISE_NOTE,
+  deliveryRows,
+  describeEvent,
+  formatMs,
+  formatPValue,
+  formatTime,
+  formatValue,
+  omittedNote,
+  SUCCESS_HEADER,
+  successRows,
+  successSummary,
+} from './format.js';
 import type { Decision } from './timeline.js';
 
 /**
@@ -76,6 +88,18 @@ export function renderMarkdown(r: ReleaseReport): string {
     ),
     '',
   );
+  if (r.successMetrics?.length)
+    append(
+      out,
+      '## Success metrics',
+      '',
+      `${successSummary(r)}.`,
+      '',
+      table(SUCCESS_HEADER, successRows(r)),
+      '',
+      `_${ALERT_NOISE_NOTE}_`,
+      '',
+    );
   append(
     out,
     '## Time per stage',
