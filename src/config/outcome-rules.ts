@@ -9,12 +9,18 @@ const QUERY_VARS = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
 /**
  * Success metrics and risks: every reference to another part of the plan must exist, reported at
- * the reference with file:line:col. `runbooks` is the set of runbook ids the plan can use.
+ * the reference with file:line:col. `runbooks` is the set of runbook ids the plan can use; null when its
+ * runbooks directory does not exist, and then a runbook reference is a warning.
  */
-export function checkOutcomes(config: RawConfig, source: YamlSource, runbooks: ReadonlySet<string>): Problem[] {
+export function checkOutcomes(config: RawConfig, source: YamlSource, runbooks: ReadonlySet<string> | null): Problem[] {
   const problems: Problem[] = [];
-  const report = (path: Path, message: string) =>
-    problems.push({ file: source.file, ...locate(source, path), message });
+  const report = (path: Path, message: string, severity: 'error' | 'warning' = 'error') =>
+    problems.push({
+      file: source.file,
+      ...locate(source, path),
+      message,
+      ...(severity === 'warning' ? { severity } : {}),
+    });
   const seen = (items: { id: string }[], base: string, what: string) => {
     const first = new Map<string, number>();
     items.forEach((item, i) => {
@@ -28,9 +34,18 @@ export function checkOutcomes(config: RawConfig, source: YamlSource, runbooks: R
   config.successMetrics.forEach((metric, i) => checkSuccessMetric(config, metric, ['successMetrics', i], report));
   config.risks.forEach((risk, r) =>
     risk.mitigations.forEach((m, k) => {
+      const { kind, ref } = readMitigation(m);
+      const at: Path = ['risks', r, 'mitigations', k, kind];
+      if (kind === 'runbook' && runbooks === null) {
+        report(
+          at,
+          `risk "${risk.id}": runbook "${ref}" not checked: ${config.runbooks}/ does not exist here`,
+          'warning',
+        );
+        return;
+      }
       const status = checkMitigation(config, m, runbooks);
-      if (status.state === 'missing')
-        report(['risks', r, 'mitigations', k, readMitigation(m).kind], `risk "${risk.id}": ${status.detail}`);
+      if (status.state === 'missing') report(at, `risk "${risk.id}": ${status.detail}`);
     }),
   );
   return problems;

@@ -77,7 +77,7 @@ async function checkAll(
   }
   problems.push(...checkRules(config, parsed.source, budgetResult.budget));
   const namesRunbooks = config.risks.some((r) => r.mitigations.some((m) => 'runbook' in m));
-  const runbooks = namesRunbooks ? await listRunbookIds(path.resolve(dir, config.runbooks)) : new Set<string>();
+  const runbooks = namesRunbooks ? await listRunbookIds(path.resolve(dir, config.runbooks)) : null;
   problems.push(...checkOutcomes(config, parsed.source, runbooks));
   return { problems, budget: budgetResult.budget, budgetFile };
 }
@@ -101,10 +101,13 @@ export async function loadBudget(
   return { budget: result.data, problems: [], missing: false };
 }
 
-/** Runbook ids a plan's risks may name: the files of its runbooks directory and the generic ones. */
-async function listRunbookIds(dir: string): Promise<Set<string>> {
-  const names = (
-    await Promise.all([dir, genericRunbookDir()].map((d) => readdir(d).catch(() => [] as string[])))
-  ).flat();
+/**
+ * Runbook ids a plan's risks may name: the files of its runbooks directory and the generic ones; null
+ * when the directory does not exist (a plan copied without it), so references are warned about, not refused.
+ */
+async function listRunbookIds(dir: string): Promise<Set<string> | null> {
+  const own = await readdir(dir).catch(() => null);
+  if (own === null) return null;
+  const names = [...own, ...(await readdir(genericRunbookDir()).catch(() => [] as string[]))];
   return new Set(names.filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3)));
 }
