@@ -1,6 +1,6 @@
 import type { MetricConfig, RawConfig } from '../config/schema.js';
 import type { SourceIdentity } from '../lifecycle/source-identity.js';
-import type { ReleaseEvent } from './events.js';
+import { classifyOp } from './events.js';
 import { findCanaryEvidence } from './evidence.js';
 
 /**
@@ -109,10 +109,14 @@ export class AlertNoiseTally {
     return structuredClone(this.d);
   }
 
-  /** Only audit entries: the state's history carries neither the identities nor the alerts. */
-  push(e: ReleaseEvent): void {
-    if (e.source !== 'audit') return;
-    const data = e.data ?? {};
+  /**
+   * Every audit entry, in log order. The audit log, not the state's history, since only the log
+   * carries the identities (`source`) and the alerts.
+   */
+  push(entry: { op: string; data?: unknown }): void {
+    const data = (entry.data !== null && typeof entry.data === 'object' ? entry.data : {}) as Record<string, unknown>;
+    const kind = classifyOp(entry.op);
+    const e = { op: entry.op, kind };
     if (e.kind === 'advanced') {
       const source = readSource(data.source);
       for (const alert of this.d.pendingAlerts) this.count(judgeMoveOn(alert.source, source));

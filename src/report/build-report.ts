@@ -150,6 +150,7 @@ export class ReportBuilder {
   }
 
   add(entry: AuditEntry): void {
+    this.noise.push(entry);
     this.order.add(entry);
   }
 
@@ -200,7 +201,6 @@ export class ReportBuilder {
     this.timeline.push(e);
     if (e.kind === 'override') this.overrides.push(e);
     this.walker.push(e);
-    this.noise.push(e);
   }
 }
 
