@@ -71,7 +71,11 @@ export function buildProgram(
     async () => (await import('./commands/schema.js')).runSchema,
   );
   on(
-    program.command('plan').description('the phases, gates, stages and what `advance` would do next (no side effects)'),
+    program
+      .command('plan')
+      .description(
+        'the phases, gates, stages, risks (flagging one with no live mitigation) and what `advance` would do next (no side effects)',
+      ),
     'plan',
     async () => (await import('./commands/plan.js')).runPlan,
   );
@@ -374,7 +378,9 @@ export function buildProgram(
   on(
     program
       .command('report')
-      .description('a release report from the state and the audit log: timeline, evidence, rollbacks, delivery figures')
+      .description(
+        'a release report from the state and the audit log: success metrics (met / not met / unknown), timeline, evidence, rollbacks, delivery figures',
+      )
       .addOption(
         new Option('--format <format>', 'html is one self-contained file with charts')
           .choices(['md', 'markdown', 'html'])

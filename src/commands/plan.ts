@@ -1,3 +1,4 @@
+import { checkMitigation, type MitigationStatus } from '../config/plan-refs.js';
 import type { RawConfig } from '../config/schema.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
@@ -29,6 +30,16 @@ export interface PlanResult {
   rollback: RawConfig['rollback'];
   /** Over the whole plan. */
   counts: { gates: number; evidence: number; signoffs: number };
+  /** The plan's risks; `live` is false when no mitigation acts without a person (see plan-refs.ts). */
+  risks: Array<{
+    id: string;
+    title: string;
+    level: RawConfig['risks'][number]['level'];
+    note?: string;
+    mitigations: MitigationStatus[];
+    live: boolean;
+  }>;
+  successMetrics: Array<{ id: string; title: string; group: string; target: string }>;
 }
 
 /** `sign-off`: a manual gate, satisfied by a person's recorded word; `evidence`: every other kind. */
@@ -82,7 +93,46 @@ export function buildPlan(config: RawConfig, state: ReleaseState | null, now: Da
       gates: config.phases.reduce((n, p) => n + p.gates.length, 0),
       ...countBases(config.phases.flatMap((p) => p.gates)),
     },
+    risks: config.risks.map((r) => {
+      // validate has already refused a reference to something missing (runbooks included).
+      const mitigations = r.mitigations.map((m) => checkMitigation(config, m, null));
+      return {
+        id: r.id,
+        title: r.title,
+        level: r.level,
+        ...(r.note ? { note: r.note } : {}),
+        mitigations,
+        live: mitigations.some((m) => m.state === 'live'),
+      };
+    }),
+    successMetrics: config.successMetrics.map((m) => ({ id: m.id, title: m.title, group: m.group, target: m.target })),
   };
+}
+
+const LEVEL_MARK = { low: 'low', moderate: 'moderate', high: 'HIGH' } as const;
+
+function renderRisks(plan: PlanResult, s: Style): string[] {
+  if (plan.risks.length === 0) return [];
+  const dead = plan.risks.filter((r) => !r.live).length;
+  const out = ['', s.bold(`Risks (${plan.risks.length}${dead ? `, ${dead} without a live mitigation` : ''})`)];
+  for (const r of plan.risks) {
+    const flag = r.live ? '' : ` ${s.red('NO LIVE MITIGATION')}${r.mitigations.length ? ' (sign-offs only)' : ''}`;
+    out.push(`  ${r.id} [${LEVEL_MARK[r.level]}]: ${r.title}${flag}`);
+    const parts = r.mitigations.map((m) =>
+      m.state === 'live' ? `${m.kind} ${m.ref}` : s.dim(`${m.kind} ${m.ref} (sign-off)`),
+    );
+    if (parts.length) out.push(`    ${s.dim('mitigated by')} ${parts.join(', ')}`);
+  }
+  return out;
+}
+
+function renderSuccessMetrics(plan: PlanResult, s: Style): string[] {
+  if (plan.successMetrics.length === 0) return [];
+  return [
+    '',
+    s.bold(`Success metrics (${plan.successMetrics.length}; values in rollout report)`),
+    ...plan.successMetrics.map((m) => `  ${s.dim(m.group.padEnd(11))} ${m.id}: ${m.target}`),
+  ];
 }
 
 export function renderPlan(plan: PlanResult, s: Style): string {
@@ -119,6 +169,7 @@ export function renderPlan(plan: PlanResult, s: Style): string {
     s.bold('Rollback'),
     `  default ${r.defaultMode}; immediate target ${r.immediate.target}; progressive over ${r.progressive.over} in ${r.progressive.steps} steps; full verifies ${r.full.healthChecks.join(', ') || 'no health checks'} within ${r.full.deadline}`,
   );
+  out.push(...renderRisks(plan, s), ...renderSuccessMetrics(plan, s));
   out.push('', `${s.bold('Next:')} ${plan.nextText}`);
   return out.join('\n');
 }

@@ -73,6 +73,19 @@ export async function runReport(
       .load()
       .catch(() => null),
   );
+  if (loaded.config.successMetrics.length > 0) {
+    const [{ evaluateSuccessMetrics }, { readPrometheusSuccessMetrics }] = await Promise.all([
+      import('../report/success-metrics.js'),
+      import('../report/success-sources.js'),
+    ]);
+    const prometheus = await readPrometheusSuccessMetrics(ctx, loaded, state);
+    report.successMetrics = evaluateSuccessMetrics(loaded.config, {
+      report,
+      state,
+      auditEntries: history.entries,
+      prometheus,
+    });
+  }
   // Reasons and evidence come from people and tools: redact before they reach a file or a mailbox.
   const document = ctx.redact(format === 'html' ? renderHtml(report) : renderMarkdown(report));
   const out = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : null;

@@ -9,6 +9,7 @@ import { changeRelease } from '../lifecycle/transaction.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult, MutatingOptions } from '../output/command-result.js';
+import { readSourceIdentity } from '../lifecycle/source-identity.js';
 
 export interface RetryResult {
   phase: string;
@@ -63,6 +64,7 @@ export async function runRetry(
     throw new RolloutError('E_USAGE', '--override needs --reason "<why>": overrides are audited and announced');
   const flag = phase.rollout.flag;
   const dryRun = options.dryRun === true;
+  const source = await readSourceIdentity(loaded.dir, loaded.hash, ctx.env);
   const outcome = await changeRelease<RetryResult>(ctx, loaded, { operation: 'retry', dryRun }, async (state) => {
     // A retry killed between its state write and its flag write left the file on the kill switch:
     // running retry again finishes that one (the flag from the state, the state unchanged).
@@ -160,6 +162,7 @@ export async function runRetry(
           rolledBackFrom: from,
           override: beyond,
           previousRollback: state.rollback,
+          source,
         },
       },
       result,

@@ -16,6 +16,7 @@ import {
   parseExpectedDuration,
   SECOND,
 } from './duration.js';
+import { risk, successMetric } from './outcome-schema.js';
 
 /**
  * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
@@ -646,6 +647,14 @@ export const config = z.strictObject({
     })
     .default({ maxAge: '24h' })
     .describe('`advance` reuses passing `preflight` results recorded at the same commit and plan (docs/ci.md)'),
+  successMetrics: z
+    .array(successMetric)
+    .default([])
+    .describe('what the release is judged by afterwards; `rollout report` shows each value and met / not met'),
+  risks: z
+    .array(risk)
+    .default([])
+    .describe('the risk assessment; each risk names its mitigations, `rollout plan` flags one with no live mitigation'),
 });
 
 export type RawConfig = z.infer<typeof config>;

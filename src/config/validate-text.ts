@@ -1,8 +1,11 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
 import { issuesToProblems } from './issues.js';
 import { pruneToValid } from './partial.js';
 import { readPlanFile } from './read-plan.js';
+import { genericRunbookDir } from '../runbooks/library.js';
+import { checkOutcomes } from './outcome-rules.js';
 import { checkRules } from './rules.js';
 import {
   config as configSchema,
@@ -79,6 +82,9 @@ async function checkAll(
     });
   }
   problems.push(...checkRules(config, parsed.source, budgetResult.budget));
+  const namesRunbooks = config.risks.some((r) => r.mitigations.some((m) => 'runbook' in m));
+  const runbooks = namesRunbooks ? await listRunbookIds(path.resolve(dir, config.runbooks)) : null;
+  problems.push(...checkOutcomes(config, parsed.source, runbooks));
   return { problems, budget: budgetResult.budget, budgetFile };
 }
 
@@ -99,4 +105,15 @@ export async function loadBudget(
       missing: false,
     };
   return { budget: result.data, problems: [], missing: false };
+}
+
+/**
+ * Runbook ids a plan's risks may name: the files of its runbooks directory and the generic ones; null
+ * when the directory does not exist (a plan copied without it), so references are warned about, not refused.
+ */
+async function listRunbookIds(dir: string): Promise<Set<string> | null> {
+  const own = await readdir(dir).catch(() => null);
+  if (own === null) return null;
+  const names = [...own, ...(await readdir(genericRunbookDir()).catch(() => [] as string[]))];
+  return new Set(names.filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3)));
 }

@@ -21,6 +21,7 @@ import { blockedError, type NextStep } from './planner.js';
 import { assertProvidersReady } from './provider-check.js';
 import { readPendingStep } from './step-target.js';
 import { auditCommitted, withReleaseLock } from './transaction.js';
+import { readSourceIdentity } from './source-identity.js';
 
 /** The position a step moves the release to; stored as the intent's target before any side effect. */
 export interface StepTarget {
@@ -170,6 +171,7 @@ export async function applyStep(
   loaded: LoadedConfig,
   opts: { expectSerial: number; target: StepTarget | null },
 ): Promise<ApplyResult> {
+  const source = await readSourceIdentity(loaded.dir, loaded.hash, ctx.env);
   return withReleaseLock(ctx, loaded, { operation: 'advance' }, async (initial, _current, { store, lock }) => {
     let state = initial;
     const pending = readPendingStep(state);
@@ -286,6 +288,7 @@ export async function applyStep(
           flags: changedFlags,
           resumed,
           evidence: target.evidence,
+          source,
         },
       },
       saved.serial,

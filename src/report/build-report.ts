@@ -1,6 +1,8 @@
+import type { SuccessMetricResult } from './success-metrics.js';
 import type { RawConfig } from '../config/schema.js';
 import type { AuditEntry } from '../state/store.js';
 import type { ReleaseState } from '../state/types.js';
+import { AlertNoiseTally, type AlertNoise, type AlertNoiseData } from './alert-noise.js';
 import { computeDelivery, type DeliveryMetrics } from './delivery.js';
 import { KeepLast, type KeepLastData } from './bounded.js';
 import { EventOrder, type EventOrderData, type ReleaseEvent } from './events.js';
@@ -49,6 +51,10 @@ export interface ReleaseReport {
   overrides: ReleaseEvent[];
   rollbacks: RollbackRecord[];
   delivery: DeliveryMetrics;
+  /** Alerts and automatic rollbacks, and how many were later judged false (src/report/alert-noise.ts). */
+  alertNoise: AlertNoise;
+  /** The plan's success metrics, each with its value and met / not met / unknown (src/report/success-metrics.ts). */
+  successMetrics?: SuccessMetricResult[];
   /** Per canary metric id, its evaluations (stage-end analyses and watch looks) in time order. */
   canarySeries: Record<string, CanaryPoint[]>;
   /** Per canary metric of the plan: the unit its values are shown in and the limits drawn over them. */
@@ -176,6 +182,7 @@ export interface ReportBuilderData {
   order: EventOrderData;
   /** Absent in checkpoints written before watch looks were charted. */
   looks?: WatchLooksData;
+  noise: AlertNoiseData;
 }
 
 /** Feeds every event to the walk and keeps the most recent ones for display. */
@@ -185,6 +192,7 @@ export class ReportBuilder {
   private readonly overrides: KeepLast<ReleaseEvent>;
   private readonly order: EventOrder;
   private readonly looks: WatchLooks;
+  private readonly noise: AlertNoiseTally;
   private events: number;
 
   /**
@@ -204,6 +212,7 @@ export class ReportBuilder {
     this.overrides = new KeepLast(limits.overrides, saved?.overrides);
     this.looks = new WatchLooks(limits.visits, saved?.looks);
     this.events = saved?.events ?? 0;
+    this.noise = new AlertNoiseTally(config, saved?.noise);
     this.order = new EventOrder(state, (e) => this.take(e), saved?.order);
   }
 
@@ -212,6 +221,7 @@ export class ReportBuilder {
   }
 
   add(entry: AuditEntry): void {
+    this.noise.push(entry);
     this.order.add(entry);
   }
 
@@ -224,6 +234,7 @@ export class ReportBuilder {
       walker: this.walker.data(),
       order: this.order.data(this.state),
       looks: this.looks.data(),
+      noise: this.noise.data(),
     };
   }
 
@@ -259,6 +270,7 @@ export class ReportBuilder {
       canarySeries,
       canaryMetrics: describeMetricCharts(this.config),
       schedule: scheduleFromState(this.config, this.state, this.now),
+      alertNoise: this.noise.finish(),
       ...(truncated ? { omitted } : {}),
     };
   }

@@ -103,3 +103,32 @@ export function omittedNote(o: NonNullable<ReleaseReport['omitted']>): string {
     .map(([n, what]) => `${(n as number).toLocaleString('en-US')} earlier ${what as string}`);
   return `A long history (${o.events.toLocaleString('en-US')} events): the lists below show the most recent ones; ${parts.join(', ')} are not listed. The delivery figures count everything.`;
 }
+
+/** Success-metric status as a report cell. */
+export const SUCCESS_STATUS_TEXT = { met: 'met', 'not-met': 'NOT MET', unknown: 'unknown' } as const;
+
+/** A row per success metric: group, metric, target, value, status, source, why. */
+export function successRows(r: ReleaseReport): string[][] {
+  return (r.successMetrics ?? []).map((m) => [
+    m.group,
+    m.title,
+    `${m.target}${m.expect ? ` (${m.expect})` : ''}`,
+    m.display,
+    SUCCESS_STATUS_TEXT[m.status],
+    m.source,
+    m.why ?? '',
+  ]);
+}
+
+export const SUCCESS_HEADER = ['group', 'metric', 'target', 'value', 'status', 'source', 'why'];
+
+/** `N met, N not met, N unknown`. */
+export function successSummary(r: ReleaseReport): string {
+  const all = r.successMetrics ?? [];
+  const n = (s: string) => all.filter((m) => m.status === s).length;
+  return `${n('met')} met, ${n('not-met')} not met, ${n('unknown')} unknown of ${all.length}`;
+}
+
+/** The alert-noise definition, printed under the success metrics. */
+export const ALERT_NOISE_NOTE =
+  "Alert noise = alerts and automatic rollbacks later judged false / all of them. False: A/A-level (the canary no worse than the baseline beyond the metric's tolerance), or the release moved on past it without a fix (retry after a rollback, advance after an alert, with the same plan hash and commit).";

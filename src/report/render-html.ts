@@ -1,5 +1,6 @@
 import type { ReleaseReport } from './build-report.js';
 import {
+  ALERT_NOISE_NOTE,
   deliveryRows,
   describeEvent,
   formatMs,
@@ -7,6 +8,9 @@ import {
   formatMetricValue,
   formatTime,
   omittedNote,
+  SUCCESS_HEADER,
+  successRows,
+  successSummary,
 } from './format.js';
 import { renderMetricChart } from './metric-chart.js';
 import { escapeHtml, renderTimelineChart } from './svg-charts.js';
@@ -78,6 +82,19 @@ export function renderHtml(r: ReleaseReport): string {
     ]),
     [0, 1, 2, 3],
   );
+  const success = r.successMetrics?.length
+    ? `<h2>Success metrics</h2><p>${escapeHtml(successSummary(r))}.</p>${htmlTable(
+        SUCCESS_HEADER,
+        successRows(r).map((row) =>
+          row.map((c, i) =>
+            i === 4
+              ? `<span class="${c === 'met' ? 'met-yes' : c === 'unknown' ? 'verdict-inconclusive' : 'met-no'}">${escapeHtml(c)}</span>`
+              : escapeHtml(c),
+          ),
+        ),
+        [0, 1, 2, 3, 4, 5, 6],
+      )}<p class="muted">${escapeHtml(ALERT_NOISE_NOTE)}</p>`
+    : '';
   const steps = htmlTable(
     ['step', 'visits', 'time', ''],
     [...r.delivery.timePerPhase, ...r.delivery.timePerStage].map((s) => [
@@ -135,7 +152,7 @@ export function renderHtml(r: ReleaseReport): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="muted">Status <strong>${escapeHtml(r.status)}</strong>${r.phase ? `, phase ${escapeHtml(r.phase)}` : ''}${r.stage ? `, stage ${escapeHtml(r.stage)}` : ''}. Generated ${escapeHtml(formatTime(r.generatedAt))}.</p>${r.omitted ? `\n<p class="muted">${escapeHtml(omittedNote(r.omitted))}</p>` : ''}
-<h2>Delivery</h2>${delivery}
+<h2>Delivery</h2>${delivery}${success ? `\n${success}` : ''}
 <h2>Stage timeline</h2>${renderTimelineChart(r.visits, r.rollbacks, r.generatedAt)}
 <h2>Time per stage</h2>${steps}
 <h2>Planned against actual</h2>${schedule}

@@ -1,6 +1,7 @@
 import type { CanaryPoint, ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
 import {
+  ALERT_NOISE_NOTE,
   deliveryRows,
   describeEvent,
   formatMs,
@@ -8,6 +9,9 @@ import {
   formatMetricValue,
   formatTime,
   omittedNote,
+  SUCCESS_HEADER,
+  successRows,
+  successSummary,
 } from './format.js';
 import { limitAt, type MetricChartInfo } from './metric-limits.js';
 import type { Decision } from './timeline.js';
@@ -133,6 +137,18 @@ export function renderMarkdown(r: ReleaseReport): string {
     ),
     '',
   );
+  if (r.successMetrics?.length)
+    append(
+      out,
+      '## Success metrics',
+      '',
+      `${successSummary(r)}.`,
+      '',
+      table(SUCCESS_HEADER, successRows(r)),
+      '',
+      `_${ALERT_NOISE_NOTE}_`,
+      '',
+    );
   append(
     out,
     '## Time per stage',

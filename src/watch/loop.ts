@@ -33,7 +33,7 @@ export interface WatchPorts {
   ): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
   accuracyDelta(): Promise<number | null>;
   /** Records a watch transition (hold, resume, stop) in the release state, audited. */
-  recordEvidence(op: 'watch:hold' | 'watch:resume' | 'watch:stop', evidence: Record<string, unknown>): Promise<void>;
+  recordEvidence(op: WatchRecordOp, evidence: Record<string, unknown>): Promise<void>;
 }
 
 /** One look, as `onLook` and the progress lines see it. */
@@ -272,6 +272,9 @@ async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promis
   return 'rollback';
 }
 
+/** What the watch records in the release state and the audit log. */
+export type WatchRecordOp = 'watch:hold' | 'watch:resume' | 'watch:stop' | 'watch:alert';
+
 /** `alert` triggers: one announcement per trigger per stage, then keep watching. */
 async function announceAlerts(run: Run, outcomes: TriggerOutcome[]): Promise<void> {
   const { ctx, loaded, ports } = run.opts;
@@ -296,6 +299,19 @@ async function announceAlerts(run: Run, outcomes: TriggerOutcome[]): Promise<voi
     run.summary.alerted.push(o.id);
   }
   await saveProgress(run);
+  // Audited when announced: the report counts alerts (and judges them) from the log, and a watch that
+  // ends because the stage changed records no stop entry.
+  await record(run, 'watch:alert', {
+    triggers: fresh.map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      value: o.value,
+      baseline: o.baseline,
+      limit: o.limit,
+      comparison: o.comparison,
+      detail: o.detail,
+    })),
+  });
 }
 
 /** Argo's rule: act when consecutive errors exceed the limit (5 errors with the default 4). */
@@ -350,11 +366,7 @@ function seriesOfRun(run: Run): WatchLookPoint[] {
   return (run.progress.series ?? []).filter((p) => p.look > run.looksBefore);
 }
 
-async function record(
-  run: Run,
-  op: 'watch:hold' | 'watch:resume' | 'watch:stop',
-  data: Record<string, unknown>,
-): Promise<void> {
+async function record(run: Run, op: WatchRecordOp, data: Record<string, unknown>): Promise<void> {
   try {
     await run.opts.ports.recordEvidence(op, {
       ...data,

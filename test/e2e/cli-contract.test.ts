@@ -54,7 +54,15 @@ describe('the CLI contract', () => {
     const doc = j.json<{ exitCode: number; error: { code: string; problems: string[] } }>();
     expect(doc.exitCode).toBe(2);
     expect(doc.error.code).toBe('E_CONFIG');
-    expect(doc.error.problems).toHaveLength(2);
+    // The two, and each risk mitigation that names a trigger the misspelt key left undefined (and, this
+    // copy having no runbooks/, a warning for each runbook a risk names).
+    const risks = doc.error.problems.filter((p) => p.includes(': risk "'));
+    expect(doc.error.problems.filter((p) => !risks.includes(p))).toHaveLength(2);
+    expect(risks.filter((p) => / trigger "[a-z0-9-]+" is not defined under triggers$/.test(p)).length).toBeGreaterThan(
+      0,
+    );
+    for (const p of risks)
+      expect(p).toMatch(/is not defined under triggers$|warning: .* not checked: runbooks\/ does not exist here$/);
   });
 
   it('a missing plan exits 2 and suggests init', async () => {
@@ -72,9 +80,19 @@ describe('the CLI contract', () => {
     for (const id of ['P0', 'P1', 'P2', 'P3', 'P4', 'guardian-48h', 'week-5', 'error-rate', 'canary-health'])
       expect(r.stdout).toContain(id);
     expect(r.stdout).toContain('week-1 internal only 7d → week-2 5 % (+beta_users, internal)');
-    expect(r.stdout).toMatch(/Next: check 15 gate\(s\) of P0/);
-    // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened.
-    expect(r.stdout).toContain('52 gates: 34 judged from evidence, 18 human sign-offs');
+    expect(r.stdout).toMatch(/Next: check 16 gate\(s\) of P0/);
+    // Evidence a machine collects vs a person's word: 23 evidence / 24 sign-offs before the plan was tightened;
+    // P0's canary-aa-level gate (the A/A level check, mitigation of canary threshold sensitivity) and X-1's
+    // chaos gate (recorded `chaos run` results instead of a sign-off) made it 35 / 18.
+    expect(r.stdout).toContain('53 gates: 35 judged from evidence, 18 human sign-offs');
+    expect(r.stdout).toContain('P0  Pre-flight validation  (12 evidence, 4 sign-off gates)');
+    // Risks with their mitigations; none of the repository plan's is left to sign-offs alone.
+    expect(r.stdout).toContain('Risks (9)');
+    expect(r.stdout).toMatch(
+      /canary-threshold-sensitivity \[HIGH\]: Canary threshold sensitivity\n {4}mitigated by gate P0\/canary-aa-level/,
+    );
+    expect(r.stdout).not.toContain('NO LIVE MITIGATION');
+    expect(r.stdout).toContain('Success metrics (12; values in rollout report)');
     expect(r.stdout).toContain('P3  Stability and operations  (4 evidence, 5 sign-off gates)');
     const j = await runCli(['plan', '--json'], { cwd: dir });
     const doc = j.json<{
@@ -85,7 +103,8 @@ describe('the CLI contract', () => {
         next: { kind: string };
       };
     }>();
-    expect(doc.result.counts).toEqual({ gates: 52, evidence: 34, signoffs: 18 });
+    expect(doc.result.counts).toEqual({ gates: 53, evidence: 35, signoffs: 18 });
+    expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-aa-level')?.basis).toBe('evidence');
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'canary-pipeline')?.basis).toBe('evidence');
     expect(doc.result.phases[0]?.gates.find((g) => g.id === 'no-incidents')?.basis).toBe('sign-off');
     expect(doc.result.phases[3]?.gates.find((g) => g.id === 'chaos-passed')?.basis).toBe('evidence');

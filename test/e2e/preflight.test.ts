@@ -7,7 +7,7 @@ import { junitSchemaErrors } from '../helpers/junit-schema.js';
 import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
 import { buildHealthyPlanData, dataEnd } from '../integration/gates/prometheus-data.js';
 
-// P0's checklist; "canary pipeline tested" and "rollback verified" are evidence gates (command), not sign-offs.
+// P0's checklist; "canary pipeline tested", the canary A/A level and "rollback verified" are evidence gates (command), not sign-offs.
 const P0_SIGNOFFS = ['backlog-clean', 'no-incidents-7d', 'flag-system-ready', 'dashboards-ready'];
 
 /**
@@ -54,7 +54,7 @@ describe('rollout preflight on the repository plan (P0)', () => {
     });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toContain('set ROLLOUT_PROMETHEUS_URL to your Prometheus');
-    expect(r.stdout).toMatch(/P0 inconclusive: 7 passed, 0 failed, 8 inconclusive of 15 gate\(s\)/);
+    expect(r.stdout).toMatch(/P0 inconclusive: 8 passed, 0 failed, 8 inconclusive of 16 gate\(s\)/);
     expect(r.stderr).toContain('[inconclusive] guardian-48h (prometheus');
 
     const xml = await readFile(path.join(dir, 'preflight.xml'), 'utf8');
@@ -62,7 +62,7 @@ describe('rollout preflight on the repository plan (P0)', () => {
     const doc = parseJUnit(xml);
     for (const attrs of [doc.suites, doc.suite]) {
       for (const name of ['tests', 'failures', 'errors', 'time']) expect(attrs[name], name).toMatch(/^\d+(\.\d+)?$/);
-      expect(attrs).toMatchObject({ tests: '15', failures: '0', errors: '0' });
+      expect(attrs).toMatchObject({ tests: '16', failures: '0', errors: '0' });
     }
     expect(doc.suite.skipped).toBe('8');
     const planLines = (await readFile(path.join(dir, 'rollout.yaml'), 'utf8')).split('\n');
@@ -215,7 +215,7 @@ describe('rollout preflight on the repository plan (P0)', () => {
       expect(result.ok).toBe(true);
       expect(result.result).toMatchObject({
         verdict: 'pass',
-        counts: { pass: 15, fail: 0, inconclusive: 0, total: 15 },
+        counts: { pass: 16, fail: 0, inconclusive: 0, total: 16 },
       });
       const byId = Object.fromEntries(result.result.gates.map((g) => [g.id, g]));
       expect(byId['guardian-48h']?.evidence.observed).toBe(1);

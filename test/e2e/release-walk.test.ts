@@ -414,6 +414,45 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       expect(verify.stdout).toMatch(/audit log verifies/);
     }, 300_000);
 
+    it('rollout report on the walked release: the twelve success metrics with their values; a dead Prometheus is unknown, not an error', async () => {
+      type Metric = { id: string; status: string; value: number | null; why?: string };
+      const read = async (extra: Record<string, string> = {}) => {
+        const r = await rollout(['report', '--json', '--no-checkpoint'], extra);
+        expect(r.code, r.stderr).toBe(0);
+        const doc = r.json<{ result: { report: { successMetrics: Metric[]; alertNoise: { total: number } } } }>();
+        return Object.fromEntries(doc.result.report.successMetrics.map((m) => [m.id, m]));
+      };
+      const m = await read();
+      expect(Object.keys(m)).toHaveLength(12);
+      // Five stage deployments, none rolled back; one run; no rollback to recover from.
+      expect(m['deployment-success-rate']).toMatchObject({ status: 'met', value: 1 });
+      expect(m['rollback-rate']).toMatchObject({ status: 'met', value: 0 });
+      expect(m['mean-time-to-recovery']).toMatchObject({ status: 'met', value: null, why: 'no rollback needed' });
+      // Gates of phases the release left passed; sign-offs of P4 were recorded.
+      expect(m['performance-regression']?.status).toBe('met');
+      expect(m['model-accuracy']?.status).toBe('met');
+      for (const id of ['user-satisfaction', 'incident-count', 'documentation-coverage', 'team-confidence'])
+        expect(m[id], id).toMatchObject({ status: 'met' });
+      // The canary's completion rate at the last stage-end evaluation (the plan data serves ~97 %).
+      expect(m['wizard-completion-rate']?.status).toBe('met');
+      expect(m['wizard-completion-rate']?.value).toBeGreaterThanOrEqual(0.95);
+      // No alert and no automatic rollback in this walk (the failing canary was a dry run).
+      expect(m['alert-noise']).toMatchObject({ status: 'met', value: null });
+      // The plan's Prometheus data has no support tickets: unknown with the reason, never met.
+      expect(m['support-ticket-volume']).toMatchObject({ status: 'unknown', why: expect.stringContaining('no data') });
+
+      const dead = await read({ ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' });
+      expect(dead['support-ticket-volume']).toMatchObject({
+        status: 'unknown',
+        why: expect.stringContaining('unreachable'),
+      });
+      const md = await rollout(['report', '--no-checkpoint'], { ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' });
+      expect(md.code, md.stderr).toBe(0);
+      expect(md.stdout).toContain('## Success metrics');
+      expect(md.stdout).toContain('11 met, 0 not met, 1 unknown of 12.');
+      expect(md.stdout).toMatch(/\| operational \| Alert noise \| <5% false positive rate \(< 0\.05\) \| — \| met \|/);
+    }, 120_000);
+
     it('the state, the lock and the audit log are where --state put them, and nowhere else', async () => {
       const final = await status();
       const log = await rollout(['log', '--json', '--limit', '1000']);

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderQuery } from '../../src/metrics/promql.js';
 import { encodeRecording, type Recording } from '../../src/metrics/recording-format.js';
 import type { SimulationReport } from '../../src/simulate/types.js';
-import { runCli, tempProject } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, tempProject } from '../helpers/cli.js';
 
 type Doc = {
   ok: boolean;
@@ -103,6 +103,35 @@ describe('rollout simulate on the repository plan', () => {
     expect(r.stdout).toMatch(/^error-rate\s+error_rate\s+above baseline × 1\.5 over 10m\s+rollback/m);
     expect(r.stdout).toContain('the policy misses its configured level (exit 1)');
   }, 120_000);
+
+  it('the P0 canary-aa-level gate (npm run canary:aa): the plan holds its level on clustered traffic; without the overdispersion correction it does not', async () => {
+    // The gate's argv, from package.json, so the test follows the gate.
+    const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const [, , ...args] = (pkg.scripts['canary:aa'] as string).split(' ');
+    expect(args.slice(0, 3)).toEqual(['simulate', '--scenario', 'aa']);
+    const held = await runCli(['--json', ...args], { timeoutMs: 240_000 });
+    expect(held.code, held.stderr).toBe(0);
+    expect(held.json<Doc>().result).toMatchObject({
+      looks: 30,
+      stages: 1000,
+      noise: { overdispersion: 2 },
+      level: { ok: true },
+    });
+    // Thresholds tuned as if every request were independent: on production-like clustered traffic the
+    // stage-end test fails healthy stages far beyond alpha, and the gate fails (exit 1).
+    const dir = await tempProject(['rollout.yaml', '.perf-budget.json', 'runbooks']);
+    const plan = await readFile(path.join(dir, 'rollout.yaml'), 'utf8');
+    await writeFile(
+      path.join(dir, 'rollout.yaml'),
+      plan.replace('  multipleComparisons: holm\n', '  multipleComparisons: holm\n  overdispersion: off\n'),
+    );
+    const missed = await runCli(['--json', ...args], { cwd: dir, timeoutMs: 240_000 });
+    expect(missed.code, missed.stderr).toBe(1);
+    const level = missed.json<Doc>().result.level;
+    expect(level?.checks.find((c) => c.decision === 'stage-end fails')).toMatchObject({ ok: false });
+  }, 240_000);
 
   it('resamples the baseline of a recording made by analyze --record', async () => {
     const dir = await tempProject();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canarySeries, healthyArm } from '../helpers/canary-series.js';
@@ -34,7 +34,14 @@ const withOnFail = (onFail: string) => (plan: string) =>
 
 describe('stage-end canary failure', () => {
   it('onFail: rollback rolls the release back (exit 4): kill switch for everyone, internal users included; retry re-opens the stage', async () => {
-    const p = await projectAtFirstStage(health.url, { planEdit: withOnFail('rollback') });
+    // A detached checkout (HEAD names the commit, as git writes it): advance and retry record it.
+    const p = await projectAtFirstStage(health.url, {
+      planEdit: withOnFail('rollback'),
+      beforeWalk: async (dir) => {
+        await mkdir(path.join(dir, '.git'));
+        await writeFile(path.join(dir, '.git', 'HEAD'), `${'c0ffee'.repeat(6)}c0ff\n`);
+      },
+    });
     const env = { ROLLOUT_PROMETHEUS_URL: prom.url };
     const dry = await p.cli(['advance', '--dry-run'], env);
     expect(dry.code, dry.stdout + dry.stderr).toBe(1);
@@ -61,6 +68,13 @@ describe('stage-end canary failure', () => {
     const retry = await p.cli(['retry', '--reason', 'error handling fixed'], env);
     expect(retry.code, retry.stdout + retry.stderr).toBe(0);
     expect((await statusOf(p)).stage?.id).toBe('s1');
+
+    // Re-opened with the same plan and the same commit: the report judges that rollback false (alert noise 1/1).
+    const report = await p.cli(['report', '--json'], env);
+    expect(report.code, report.stderr).toBe(0);
+    const noise = report.json<{ result: { report: { alertNoise: Record<string, unknown> } } }>().result.report
+      .alertNoise;
+    expect(noise).toMatchObject({ rollbacks: 1, alerts: 0, total: 1, falseWithoutFix: 1, falseByLevel: 0, rate: 1 });
   }, 300_000);
 
   it('onFail: hold (and no onFail at all) holds the stage: exit 1, state and flag file unchanged', async () => {
