@@ -2,15 +2,18 @@
 // traffic (beta-binomial, φ = 1, 2, 4), with the overdispersion correction off (binomial tests, the
 // policy before it existed) and on (`canary.overdispersion: estimate`, the default). Every rate is
 // given with its 95 % Wilson Monte-Carlo interval.
-// Run after `npm run build`:  node bench/overdispersion.mjs [A/A stages, default 10000] [regression stages, default 2000] [φ list, default 1,2,4]
+// Run after `npm run build`:
+//   node bench/overdispersion.mjs [A/A stages, default 10000] [regression stages, default 10000] [φ list, default 1,2,4] [modes, default off,estimate]
+// A stage count of 0 skips that scenario (its columns print —).
 import { loadConfig } from '../dist/src/config/load.js';
 import { planSimulation, simulateCanaryPolicy } from '../dist/src/simulate/index.js';
 import { computeWilsonInterval } from '../dist/src/stats/index.js';
 import { resolveTriggers } from '../dist/src/watch/specs.js';
 
 const aaStages = Number(process.argv[2] ?? 10_000);
-const regressionStages = Number(process.argv[3] ?? 2_000);
+const regressionStages = Number(process.argv[3] ?? 10_000);
 const phis = (process.argv[4] ?? '1,2,4').split(',').map(Number);
+const modes = (process.argv[5] ?? 'off,estimate').split(',');
 const root = new URL('..', import.meta.url).pathname;
 const loaded = await loadConfig({ file: 'rollout.yaml', cwd: root });
 const triggers = resolveTriggers(loaded.config).filter((t) => t.kind === 'ratio');
@@ -30,6 +33,7 @@ const base = {
 };
 
 const rate = (count, n) => {
+  if (n === 0) return '—';
   const [lo, hi] = computeWilsonInterval(count, n, 0.95);
   return `${((100 * count) / n).toFixed(2)} % [${(100 * lo).toFixed(2)}, ${(100 * hi).toFixed(2)}]`;
 };
@@ -47,19 +51,23 @@ console.log(
 );
 console.log('|---|---|---|---|---|---|');
 for (const phi of phis) {
-  for (const mode of ['off', 'estimate']) {
-    const aa = run(phi, mode, {});
-    const reg = run(phi, mode, {
-      scenario: 'regression',
-      metric: 'error_rate',
-      baselineRate: 0.005,
-      canaryRate: 0.01,
-      stages: regressionStages,
-    });
-    const m = reg.metrics.find((x) => x.id === 'error_rate');
-    const n = aa.stages;
+  for (const mode of modes) {
+    const aa = aaStages > 0 ? run(phi, mode, {}) : null;
+    const reg =
+      regressionStages > 0
+        ? run(phi, mode, {
+            scenario: 'regression',
+            metric: 'error_rate',
+            baselineRate: 0.005,
+            canaryRate: 0.01,
+            stages: regressionStages,
+          })
+        : null;
+    const m = reg?.metrics.find((x) => x.id === 'error_rate');
+    const n = aa?.stages ?? 0;
+    const r = reg?.stages ?? 0;
     console.log(
-      `| ${phi} | ${mode === 'off' ? 'off (before)' : 'estimate (after)'} | ${rate(Math.round(aa.overall.stageEnd.failRate * n), n)} | ${rate(Math.round(aa.overall.watch.rollback.rate * n), n)} | ${rate(Math.round((m.stageEnd.failRateByLook[49] ?? 0) * reg.stages), reg.stages)} | ${rate(Math.round(m.triggers[0].rate * reg.stages), reg.stages)} |`,
+      `| ${phi} | ${mode === 'off' ? 'off (binomial tests)' : 'estimate (the default)'} | ${rate(Math.round((aa?.overall.stageEnd.failRate ?? 0) * n), n)} | ${rate(Math.round((aa?.overall.watch.rollback.rate ?? 0) * n), n)} | ${rate(Math.round((m?.stageEnd.failRateByLook[49] ?? 0) * r), r)} | ${rate(Math.round((m?.triggers[0].rate ?? 0) * r), r)} |`,
     );
   }
 }

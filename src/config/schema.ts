@@ -469,7 +469,12 @@ export const canary = z.strictObject({
     .lt(0.5)
     .default(0.01)
     .describe('false-fail level of the whole analysis (Holm across metrics)'),
-  power: z.number().gt(0.5).lt(1).default(0.9).describe('used to say how many more samples are needed'),
+  power: z
+    .number()
+    .gt(0.5)
+    .lt(1)
+    .default(0.9)
+    .describe("used to say how many more samples are needed, and to focus watch's sequential tests"),
   arms: z.strictObject({
     label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/),
     canary: z.string(),

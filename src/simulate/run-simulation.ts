@@ -82,7 +82,14 @@ export function runSimulation(plan: SimulationPlan, windowMs: (window: string) =
     const start = history.map((h) => h[lead] as PairCounts);
     const stageHistory: PairCounts[][] = plan.traffic.map(() => [EMPTY_COUNTS]);
     const runs: TriggerRun[] = plan.triggers.map((spec, i) =>
-      startTriggerRun(spec, triggerIndex[i] as number, windows[i] as number, alpha, plan.canary.overdispersion),
+      startTriggerRun(
+        spec,
+        triggerIndex[i] as number,
+        windows[i] as number,
+        alpha,
+        plan.canary.overdispersion,
+        plan.canary.power,
+      ),
     );
     for (let look = 1; look <= plan.looks; look += 1) {
       // The stage-end decision judges the stage's own looks (and their intervals, for the dispersion).

@@ -17,6 +17,8 @@ export interface TriggerRun {
   windowLooks: number;
   alpha: number;
   overdispersion: 'estimate' | 'off';
+  /** `canary.power`, which the sequential test's mixture is focused for. */
+  power: number;
   progress: TriggerProgress;
   /** The look at which it fired in this stage, 0 while it has not. */
   firedAt: number;
@@ -29,8 +31,18 @@ export function startTriggerRun(
   windowLooks: number,
   alpha: number,
   overdispersion: 'estimate' | 'off' = 'estimate',
+  power = 0.9,
 ): TriggerRun {
-  return { spec, metricIndex, windowLooks, alpha, overdispersion, progress: createTriggerProgress(), firedAt: 0 };
+  return {
+    spec,
+    metricIndex,
+    windowLooks,
+    alpha,
+    overdispersion,
+    power,
+    progress: createTriggerProgress(),
+    firedAt: 0,
+  };
 }
 
 const value = (v: number): Scalar => ({ ok: true, value: v });
@@ -77,7 +89,7 @@ export function lookTrigger(
     run.spec,
     run.progress,
     { window: toScalars(window), increment: toScalars(increment), at },
-    { alpha: run.alpha, overdispersion: run.overdispersion },
+    { alpha: run.alpha, overdispersion: run.overdispersion, power: run.power },
   );
   run.progress = evaluated.progress;
   if (evaluated.outcome.status === 'fired') run.firedAt = look;

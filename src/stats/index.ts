@@ -12,10 +12,17 @@ export type { MannWhitneyOptions, MannWhitneyResult } from './mann-whitney.js';
 export type { Sample } from './samples.js';
 export { hodgesLehmann } from './hodges-lehmann.js';
 export type { HodgesLehmannOptions, HodgesLehmannResult } from './hodges-lehmann.js';
-export { computeLogMixtureRatio, createSequentialTest, evaluateSequential } from './sequential.js';
+export {
+  computeFocusRatio,
+  computeLogMixtureRatio,
+  createSequentialTest,
+  evaluateSequential,
+  FOCUS_WEIGHT,
+} from './sequential.js';
 export type {
   CountArm,
   MomentArm,
+  ResolvedSequentialOptions,
   SequentialEvaluation,
   SequentialObservation,
   SequentialState,

@@ -29,6 +29,8 @@ export interface LookDeps {
   alpha: number;
   /** `canary.overdispersion`: off keeps the binomial tests (default estimate). */
   overdispersion?: 'estimate' | 'off';
+  /** `canary.power`: the sequential tests' mixture is focused for it (default 0.9). */
+  power?: number;
   state: ReleaseState | null;
   checkHealth(
     gate: HttpGate,
@@ -58,6 +60,7 @@ async function evaluateOne(spec: TriggerSpec, progress: WatchProgress, deps: Loo
         return evaluateRatioTrigger(spec, p, look, {
           alpha: deps.alpha,
           overdispersion: deps.overdispersion ?? 'estimate',
+          power: deps.power ?? 0.9,
         });
       }
       case 'threshold':

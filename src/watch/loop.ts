@@ -204,6 +204,7 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
     query,
     alpha,
     overdispersion,
+    power: loaded.config.canary?.power ?? 0.9,
     state: run.state,
     checkHealth: ports.checkHealth,
     accuracyDelta: ports.accuracyDelta,

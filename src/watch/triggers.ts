@@ -93,10 +93,11 @@ export function accumulate(
 }
 
 /**
- * The smallest harmful difference the sequential test is tuned for: the tolerated margin itself,
- * baseline × |k − 1| (a canary as far beyond the limit as the limit is from the baseline), never
- * below 0.0001. Any value keeps the error guarantee; this one detects the breaches worth a
- * rollback within a few looks at production traffic.
+ * The smallest harmful difference the sequential test is for, beyond the limit k × baseline: the
+ * tolerated margin itself, baseline × |k − 1| (a canary as far beyond the limit as the limit is
+ * from the baseline: 2 × baseline for `above baseline × 1.5`), never below 0.0001. The test's
+ * mixture is focused on it with the plan's `canary.power` (see `createSequentialTest`'s `effect`).
+ * Any value keeps the error guarantee.
  */
 export function chooseMixingSd(baselineRate: number, factor: number): number {
   return Math.max(1e-4, Math.abs(baselineRate * (factor - 1)));
@@ -181,7 +182,7 @@ export function evaluateRatioTrigger(
   spec: Extract<TriggerSpec, { kind: 'ratio' }>,
   progress: TriggerProgress,
   look: RatioLook,
-  opts: { alpha: number; overdispersion?: 'estimate' | 'off' },
+  opts: { alpha: number; overdispersion?: 'estimate' | 'off'; power?: number },
 ): Evaluated {
   let next: TriggerProgress = { ...progress };
   const relative = 'factor' in spec.limit ? spec.limit.factor : null;
@@ -217,7 +218,8 @@ export function evaluateRatioTrigger(
       next.sequential = createSequentialTest({
         kind: 'means',
         alpha: opts.alpha / 2,
-        mixingSd: chooseMixingSd(baselineRate, relative),
+        effect: chooseMixingSd(baselineRate, relative),
+        power: opts.power ?? 0.9,
         alternative: spec.comparison === 'above' ? 'greater' : 'less',
       });
     }

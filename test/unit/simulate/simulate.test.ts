@@ -102,6 +102,27 @@ describe('simulateCanaryPolicy', () => {
     expect(r.overall.watch.rollback.rate).toBeLessThanOrEqual(checkLevel(0.01, 200, { watch: 0, stageEnd: 0 }).limit);
     expect(r.metrics[0]!.stageEnd.failRate).toBeGreaterThan(0.9);
   });
+
+  it("watch's first look already holds a trigger window of traffic, as the loop's first query does", () => {
+    // 1 % → 8 %, 100 requests per arm per look: one look alone (about 1 vs 8 errors) establishes
+    // nothing; a 10m window of ten looks (10 vs 80) does at once.
+    const run = (window: string) =>
+      simulateCanaryPolicy(
+        plan(policy, [relativeTrigger(errors, 1.5, window)], {
+          scenario: 'regression',
+          canaryRate: 0.08,
+          baselineRate: 0.01,
+          stages: 40,
+          looks: 3,
+          requestsPerLook: 100,
+          seed: 5,
+        }),
+      ).metrics[0]!.triggers[0]!;
+    const tenMinutes = run('10m');
+    expect(tenMinutes.rate).toBeGreaterThanOrEqual(0.95);
+    expect(tenMinutes).toMatchObject({ medianLooks: 1, medianRequestsPerArm: 100 });
+    expect(run('1m').rate).toBeLessThan(0.5);
+  });
 });
 
 describe('planSimulation', () => {

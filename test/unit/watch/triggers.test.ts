@@ -13,6 +13,7 @@ import {
   type RatioScalars,
 } from '../../../src/watch/triggers.js';
 import { createTriggerProgress, type TriggerProgress } from '../../../src/watch/types.js';
+import { computeFocusRatio, FOCUS_WEIGHT } from '../../../src/stats/index.js';
 
 const ok = (value: number): Scalar => ({ ok: true, value });
 const empty: Scalar = { ok: false, reason: 'no-data', detail: 'the query returned no series' };
@@ -122,6 +123,34 @@ describe('relative ratio triggers: window breach AND sequential rejection', () =
     expect(chooseMixingSd(0.005, 1.5)).toBeCloseTo(0.0025);
     expect(chooseMixingSd(0.97, 0.9)).toBeCloseTo(0.097);
     expect(chooseMixingSd(0, 1.5)).toBe(1e-4);
+  });
+
+  it("focuses the sequential test on that margin at alpha / 2 and the plan's power", () => {
+    const window = counts(30, 4000, 20, 4000);
+    const at = (power?: number) =>
+      evaluateRatioTrigger(
+        errorRate,
+        createTriggerProgress(),
+        { window, increment: window, at: '2026-01-01T00:10:00.000Z' },
+        { alpha: 0.01, ...(power === undefined ? {} : { power }) },
+      ).progress.sequential?.options;
+    // baseline 0.5 % × |1.5 − 1| = 0.25 points; the point sits at c(alpha/2, power) × that.
+    expect(at()).toMatchObject({ alpha: 0.005, mixingSd: 0.0025, focusWeight: FOCUS_WEIGHT });
+    expect(at()?.focusEffect).toBeCloseTo(computeFocusRatio(0.005, 0.9) * 0.0025, 15);
+    expect(at(0.95)?.focusEffect).toBeCloseTo(computeFocusRatio(0.005, 0.95) * 0.0025, 15);
+    expect(at(0.95)?.focusEffect).toBeLessThan(at(0.8)?.focusEffect as number);
+  });
+
+  it('a watch resumed from progress saved before the focused mixture keeps its half-normal test to the end', () => {
+    const first = look(createTriggerProgress(), counts(40, 4000, 20, 4000), counts(40, 4000, 20, 4000));
+    const sequential = first.progress.sequential as NonNullable<TriggerProgress['sequential']>;
+    // Progress as an older version saved it: no focus in the options. Changing the mixture in the
+    // middle of a test would void its error guarantee, so the old one goes on.
+    const { focusEffect: _point, focusWeight: _weight, ...oldOptions } = sequential.options;
+    const old = { ...first.progress, sequential: { ...sequential, options: oldOptions } };
+    const next = look(old, counts(80, 4000, 20, 4000), counts(40, 400, 2, 400), '2026-01-01T00:11:00.000Z');
+    expect(next.progress.sequential?.options.focusEffect).toBeUndefined();
+    expect(next.progress.sequential?.looks).toBe(2);
   });
 });
 
