@@ -12,7 +12,7 @@ import { createWatchProgress, type TriggerOutcome } from '../../../src/watch/typ
 import { gateContext } from '../../unit/gates/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { answerProject, answerProjectAtStage, healthyReply, isCanary, roleOf } from './answer-plan.js';
-import { startFakePrometheus, type FakePrometheus, type FakeReply, type FakeRequest } from './fake-prometheus.js';
+import { startFakePrometheus, type FakePrometheus, type FakeRequest } from './fake-prometheus.js';
 import { fuzzReply, type FuzzReply } from './fuzz-replies.js';
 
 /**
@@ -84,10 +84,7 @@ type CanaryReplies = Record<Key, FuzzReply>;
 
 function serve(replies: Partial<Record<string, FuzzReply>>): void {
   fake.answer(
-    (req) =>
-      replies[keyOf(req)]?.reply ??
-      replies[roleOf(req)]?.reply ??
-      ({ status: 404, body: 'unexpected query' } as FakeReply),
+    (req) => replies[keyOf(req)]?.reply ?? replies[roleOf(req)]?.reply ?? { status: 404, body: 'unexpected query' },
   );
 }
 

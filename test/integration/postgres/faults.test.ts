@@ -51,7 +51,7 @@ async function setUp(): Promise<{ direct: PostgresStateStore; viaProxy: string }
 
 async function settle<T>(work: Promise<T>): Promise<PromiseSettledResult<T>> {
   const [result] = await Promise.allSettled([work]);
-  return result!;
+  return result;
 }
 
 /** Resolves once the node-postgres client has seen its connection end (or fail). */
