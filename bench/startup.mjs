@@ -1,9 +1,12 @@
 // Start-up cost of the CLI against `node -e 0`, measured in one run with interleaved samples so
 // machine noise hits every command alike. Budgets (DESIGN.md): --version/--help ≤ 1.3×, status ≤ 2×,
 // validate on the repository plan ≤ 2.5×, validate --no-cache ≤ 2×. `validate` reuses a plan validated before with the
-// same bytes; `validate --no-cache` is the cold cost (a fresh CI machine).
+// same bytes; `validate --no-cache` is the cold cost (a fresh CI machine). `yaml parse only` has no budget:
+// it loads the yaml package and parses the same plan with positions, nothing else, the floor under any cold
+// validate that reads the plan with that parser (bench/README.md).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,6 +16,9 @@ const project = mkdtempSync(path.join(tmpdir(), 'rollout-bench-'));
 for (const f of ['rollout.yaml', '.perf-budget.json']) cpSync(path.join(root, f), path.join(project, f));
 
 const runs = Number(process.env.BENCH_RUNS ?? 21);
+const yamlPackage = createRequire(path.join(root, 'package.json')).resolve('yaml');
+const yamlParseOnly = `const y = require(${JSON.stringify(yamlPackage)});
+y.parseDocument(require('node:fs').readFileSync('rollout.yaml', 'utf8'), { lineCounter: new y.LineCounter() }).toJS();`;
 const cases = {
   'node -e 0': [process.execPath, ['-e', '0']],
   'rollout --version': [process.execPath, [bin, '--version']],
@@ -20,6 +26,7 @@ const cases = {
   'rollout status': [process.execPath, [bin, 'status']],
   'rollout validate': [process.execPath, [bin, 'validate']],
   'validate --no-cache': [process.execPath, [bin, 'validate', '--no-cache']],
+  'yaml parse only': [process.execPath, ['-e', yamlParseOnly]],
 };
 const budgets = {
   'rollout --version': 1.3,

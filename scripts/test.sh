@@ -13,6 +13,8 @@ command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || need_pkgs+=(python3-scipy)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 command -v xmllint >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
+command -v zsh >/dev/null 2>&1 || need_pkgs+=(zsh)
+command -v fish >/dev/null 2>&1 || need_pkgs+=(fish)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${need_pkgs[@]}" | sort -u | tr '\n' ' ')

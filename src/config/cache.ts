@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../state/atomic-file.js';
 import type { Problem } from '../errors/rollout-error.js';
 import type { PerfBudget, RawConfig } from './schema.js';
 
@@ -119,6 +118,8 @@ export async function writeConfigCache(
       budgetHash: await hashFile(value.budgetFile),
     };
     const file = await entryFile(dir, key);
+    // Loaded here, not with this module: a cache hit and `validate --no-cache` never write.
+    const { writeFileAtomic } = await import('../state/atomic-file.js');
     await writeFileAtomic(file, JSON.stringify(entry), { dirMode: 0o700 });
   } catch {
     // Read-only home, full disk: validate again next time.

@@ -1,5 +1,6 @@
 import { isMap, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
+import { PARSE_ONCE } from './schema.js';
 import type { YamlSource } from './yaml-source.js';
 
 /** The plan less the items that fail the schema, so the cross-field rules can still judge the rest. */
@@ -24,7 +25,7 @@ export function pruneToValid<T>(schema: z.ZodType<T>, source: YamlSource): Parti
   const leftOut = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const data: unknown = doc.toJS({ maxAliasCount: 50 });
-    const result = schema.safeParse(data);
+    const result = schema.safeParse(data, PARSE_ONCE);
     if (result.success) return { config: result.data, source: { ...source, doc, data }, leftOut };
     const targets: Array<Array<string | number>> = [];
     for (const issue of result.error.issues) {

@@ -4,7 +4,13 @@ import { issuesToProblems } from './issues.js';
 import { pruneToValid } from './partial.js';
 import { readPlanFile } from './read-plan.js';
 import { checkRules } from './rules.js';
-import { config as configSchema, perfBudget as budgetSchema, type PerfBudget, type RawConfig } from './schema.js';
+import {
+  config as configSchema,
+  PARSE_ONCE,
+  perfBudget as budgetSchema,
+  type PerfBudget,
+  type RawConfig,
+} from './schema.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Parse → schema → rules for both files. Loads zod and yaml: load.ts imports this only when needed. */
@@ -20,7 +26,7 @@ export async function validateText(
 ): Promise<{ problems: Problem[]; config: RawConfig | null; budget: PerfBudget | null; budgetFile?: string }> {
   const parsed = parseYamlSource(display, text);
   if (!parsed.source) return { problems: parsed.problems, config: null, budget: null };
-  const result = configSchema.safeParse(parsed.source.data);
+  const result = configSchema.safeParse(parsed.source.data, PARSE_ONCE);
   if (!result.success) {
     // Report the schema's problems and, in the same run, what the cross-field rules find in the rest.
     const schemaProblems = issuesToProblems(result.error.issues, parsed.source, configSchema);
@@ -83,7 +89,7 @@ export async function loadBudget(
   if (text === null) return { budget: null, problems: [], missing: true };
   const parsed = parseYamlSource(display, text);
   if (!parsed.source) return { budget: null, problems: parsed.problems, missing: false };
-  const result = budgetSchema.safeParse(parsed.source.data);
+  const result = budgetSchema.safeParse(parsed.source.data, PARSE_ONCE);
   if (!result.success)
     return {
       budget: null,

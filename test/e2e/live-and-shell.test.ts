@@ -77,9 +77,74 @@ describe('rollout completion', () => {
     expect(complete('rollout runbook run exit-2', empty)).toEqual(['exit-2-usage-or-config']);
   });
 
-  it('zsh and fish scripts are printed; an unknown shell is a usage error', async () => {
-    expect((await runCli(['completion', 'zsh'])).stdout).toContain('compdef _rollout rollout');
-    expect((await runCli(['completion', 'fish'])).stdout).toContain("complete -c rollout -f -a '(__rollout_complete)'");
+  /** Runs a shell program with this checkout's `rollout` on PATH; its output is split into one list per `--` line. */
+  function runShell(shell: string, args: string[], cwd: string): string[][] {
+    const r = spawnSync(shell, args, {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.split('==\n').map((block) => block.split('\n').filter(Boolean));
+  }
+
+  /**
+   * The zsh script loaded by the real completion system (compinit), then `_rollout` called once per command
+   * line. Inside a real completion widget `compadd` is a builtin; here a function of the same name prints its words.
+   */
+  async function completeZsh(lines: string[][], cwd: string = REPO_ROOT): Promise<string[][]> {
+    const zsh = (await runCli(['completion', 'zsh'])).stdout;
+    const program = [
+      'autoload -Uz compinit && compinit -u -D',
+      zsh,
+      '[[ ${_comps[rollout]} == _rollout ]] || { print -u2 "compdef did not register _rollout"; exit 3; }',
+      'compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }',
+      ...lines.map((w) => `words=(${w.map((x) => `'${x}'`).join(' ')}); CURRENT=${w.length}; _rollout; print -- '=='`),
+    ].join('\n');
+    return runShell('zsh', ['-f', '-c', program], cwd).slice(0, lines.length);
+  }
+
+  /** The fish script sourced in a real fish; `complete -C` prints what fish would offer for each command line. */
+  async function completeFish(lines: string[], cwd: string = REPO_ROOT): Promise<string[][]> {
+    const fish = (await runCli(['completion', 'fish'])).stdout;
+    const program = [fish, ...lines.map((line) => `complete -C'${line}'; echo '=='`)].join('\n');
+    return runShell('fish', ['--no-config', '-c', program], cwd).slice(0, lines.length);
+  }
+
+  it('zsh completes commands, option values and plan ids through compinit', async () => {
+    expect(
+      await completeZsh([
+        ['rollout', 'st'],
+        ['rollout', 'rollback', '--mode', ''],
+        ['rollout', 'retry', '--from', 'week-'],
+        ['rollout', 'advance', '--dr'],
+      ]),
+    ).toEqual([
+      ['status', 'state'],
+      ['immediate', 'progressive', 'full'],
+      ['week-1', 'week-2', 'week-3', 'week-4', 'week-5'],
+      ['--dry-run'],
+    ]);
+  });
+
+  it('fish completes commands, option values and plan ids; outside a project no plan ids', async () => {
+    const got = await completeFish([
+      'rollout st',
+      'rollout rollback --mode ',
+      'rollout preflight --phase ',
+      'rollout chaos run db-',
+    ]);
+    expect(got.map((c) => [...c].sort())).toEqual([
+      ['state', 'status'],
+      ['full', 'immediate', 'progressive'],
+      ['P0', 'P1', 'P2', 'P3', 'P4'],
+      ['db-connection-drop'],
+    ]);
+    const empty = await mkdtemp(path.join(tmpdir(), 'rollout-empty-'));
+    expect(await completeFish(['rollout preflight --phase ', 'rollout pre'], empty)).toEqual([[], ['preflight']]);
+  });
+
+  it('an unknown shell is a usage error', async () => {
     const bad = await runCli(['completion', 'tcsh', '--json']);
     expect(bad.code).toBe(2);
     expect(bad.json<{ error: { code: string } }>().error.code).toBe('E_USAGE');
