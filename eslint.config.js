@@ -24,6 +24,8 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // A cast the compiler does not need hides the day the types change under it.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },
 );

@@ -44,8 +44,8 @@ export function buildProgram(
       const command = params[params.length - 1] as Command;
       const args = params
         .slice(0, -2)
-        .filter((p): p is string => typeof p === 'string' || Array.isArray(p))
-        .flat() as string[];
+        .filter((p): p is string | string[] => typeof p === 'string' || Array.isArray(p))
+        .flat();
       select({ name, load: load as () => Promise<Handler>, options: command.optsWithGlobals(), args });
     });
 

@@ -332,9 +332,9 @@ export const COHORT_PROPERTIES: PropertyDef[] = [
             const first = base.companies[0] as CohortInput['companies'][number];
             const corrupted: CohortInput =
               field === 'valuationDate'
-                ? { ...base, valuationDate: bad as string }
+                ? { ...base, valuationDate: bad }
                 : field === 'companies[0].nav'
-                  ? { ...base, companies: [{ ...first, nav: bad as number }, ...base.companies.slice(1)] }
+                  ? { ...base, companies: [{ ...first, nav: bad }, ...base.companies.slice(1)] }
                   : {
                       ...base,
                       companies: [

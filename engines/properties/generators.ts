@@ -63,7 +63,7 @@ export const reserveCompaniesArb: fc.Arbitrary<ReserveCompany[]> = fc
       arbitrary: fc.tuple(companyArb, fc.integer({ min: 0, max: 12 })).map(([c, n]) => new Array<typeof c>(n).fill(c)),
     },
   )
-  .map((list) => list.map((c, i) => ({ id: `c${String(i).padStart(3, '0')}`, ...c }) as ReserveCompany));
+  .map((list) => list.map((c, i) => ({ id: `c${String(i).padStart(3, '0')}`, ...c })));
 
 const feeScheduleArb = fc.option(
   fc.array(fc.double({ min: 0, max: 0.025, noNaN: true }), { minLength: 1, maxLength: 12 }),

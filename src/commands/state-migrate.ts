@@ -46,8 +46,9 @@ function openStore(url: string, ctx: Ctx, release: string | undefined): StateSto
 }
 
 async function closeStore(store: StateStore | undefined): Promise<void> {
-  const closable = store as (StateStore & { close?: () => Promise<void> }) | undefined;
-  await closable?.close?.().catch(() => undefined);
+  // Backends that hold connections (PostgreSQL) have close(); the file store has none.
+  if (store && 'close' in store && typeof store.close === 'function')
+    await Promise.resolve(store.close()).catch(() => undefined);
 }
 
 /**

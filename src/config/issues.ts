@@ -82,14 +82,14 @@ function describePath(path: PropertyKey[]): string {
 export function issuesToProblems(issues: z.core.$ZodIssue[], source: YamlSource, root: AnySchema): Problem[] {
   const problems: Problem[] = [];
   for (const issue of issues) {
-    const path = issue.path as PropertyKey[];
+    const path = issue.path;
     const where = describePath(path);
     if (issue.code === 'unrecognized_keys') {
       const known = allowedKeys(root, path, source.data);
       for (const key of issue.keys) {
         const hint = suggest(key, known);
         const shown = preview(key).slice(1, -1);
-        const pos = locate(source, path as string[], key);
+        const pos = locate(source, path, key);
         problems.push({
           file: source.file,
           ...pos,
@@ -98,7 +98,7 @@ export function issuesToProblems(issues: z.core.$ZodIssue[], source: YamlSource,
       }
       continue;
     }
-    const pos = locate(source, path as string[]);
+    const pos = locate(source, path);
     problems.push({ file: source.file, ...pos, message: `${where}: ${describeIssue(issue, source.data)}` });
   }
   return problems;
@@ -109,7 +109,7 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
-  const value = valueAt(data, issue.path as PropertyKey[]);
+  const value = valueAt(data, issue.path);
   switch (issue.code) {
     case 'invalid_union': {
       const note = issue as typeof issue & { discriminator?: string; options?: unknown[] };
@@ -124,7 +124,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
       if (typeof value === 'number' && !Number.isFinite(value)) {
         return `${Number.isNaN(value) ? 'not a number (.nan)' : 'an infinite number (.inf, or too large to represent)'} is not allowed; write a finite number`;
       }
-      if ((issue.path as PropertyKey[]).length === 0 && value !== undefined) {
+      if (issue.path.length === 0 && value !== undefined) {
         return `the file is not a rollout plan: expected a mapping of settings (version, release, phases, …), got ${describeKind(value)}`;
       }
       return value === undefined

@@ -108,7 +108,7 @@ export function renderConfigReference(schema: Record<string, unknown>): string {
     'checked after the schema; `rollout validate` reports every problem at once.',
     '',
   ];
-  section('', schema as Schema, out);
+  section('', schema, out);
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

@@ -65,9 +65,7 @@ async function checkAll(
       return {
         budget: null,
         missing: false,
-        problems: [
-          { file: display, ...locate(parsed.source as YamlSource, ['budget']), message: `budget: ${error.message}` },
-        ],
+        problems: [{ file: display, ...locate(parsed.source, ['budget']), message: `budget: ${error.message}` }],
       };
     },
   );

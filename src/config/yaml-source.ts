@@ -62,7 +62,7 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     problems.push({ file, line: pos.line, col: pos.col, message: describeYamlError(w.code, w.message) });
   }
   if (problems.length > 0) return { source: null, problems };
-  const tooDeep = findTooDeep(doc.contents as Node | null, 0);
+  const tooDeep = findTooDeep(doc.contents, 0);
   if (tooDeep) {
     const pos = at(tooDeep.range?.[0] ?? 0);
     problems.push({

@@ -67,7 +67,7 @@ export function diffDocuments(before: FlagdDocument | null, after: FlagdDocument
     changes.push({ flag, field, before: b, after: a });
   const { flags: beforeFlags = {}, ...beforeTop } = before ?? { flags: {} };
   const { flags: afterFlags, ...afterTop } = after;
-  diffValues(beforeTop as unknown as JsonValue, afterTop as unknown as JsonValue, '', push(DOCUMENT_SCOPE));
+  diffValues(beforeTop, afterTop, '', push(DOCUMENT_SCOPE));
   for (const key of unionKeys(beforeFlags, afterFlags)) {
     const b = beforeFlags[key] as unknown as JsonValue | undefined;
     const a = afterFlags[key] as unknown as JsonValue | undefined;

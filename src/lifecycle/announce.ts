@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { resolveStateUrl } from '../state/open-state.js';
 import type { FlushResult } from '../notify/dispatch.js';
-import type { Outbox, ReleaseEvent } from '../notify/types.js';
+import type { ReleaseEvent } from '../notify/types.js';
 
 /**
  * Where notifications wait to be delivered: the file state directory, or `.rollout/` beside the plan
@@ -26,7 +26,7 @@ async function notifiersFor(ctx: Ctx, loaded: LoadedConfig, dir: string) {
     { stderr: { write: (s: string) => ctx.progress(s.replace(/\n$/, '')) } },
     { incidentLedger: notify.createFileIncidentLedger(dir) },
   );
-  return { notify, set, outbox: notify.createFileOutbox(dir) as Outbox };
+  return { notify, set, outbox: notify.createFileOutbox(dir) };
 }
 
 export interface AnnounceResult {

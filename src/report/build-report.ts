@@ -111,9 +111,9 @@ function toPoints(decisions: Decision[], state: ReleaseState | null, runs: numbe
     evidence !== undefined &&
     !decisions.some((d) => d.run === run && d.stage === stage && d.canary.length > 0)
   ) {
-    const at = (evidence as { at?: unknown } | null)?.at;
+    const at = typeof evidence === 'object' && evidence !== null && 'at' in evidence ? evidence.at : undefined;
     add(
-      { at: typeof at === 'string' ? at : state!.stage!.startedAt, stage, run },
+      { at: typeof at === 'string' ? at : state.stage!.startedAt, stage, run },
       `${stage}${runs > 1 ? ` #${run}` : ''} (latest)`,
       findCanaryEvidence(evidence),
     );

@@ -38,7 +38,7 @@ function parseLockInfo(text: string): LockInfo {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
     if (typeof v.token === 'string' && typeof v.pid === 'number' && typeof v.host === 'string') {
-      return { ...UNKNOWN_HOLDER, ...v } as LockInfo;
+      return { ...UNKNOWN_HOLDER, ...v };
     }
   } catch {
     // fall through: an unreadable lock is still a lock, owned by nobody we can name

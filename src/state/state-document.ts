@@ -1,5 +1,5 @@
 import { StateCorruptError, type StateProblem } from './errors.js';
-import type { StateIssue } from './state-schema.js';
+import type { parseStateDocument, StateIssue } from './state-schema.js';
 import type { ReleaseState } from './types.js';
 
 /** Line and column (1-based) of a character offset in `text`. */
@@ -55,31 +55,31 @@ export async function parseStateText(text: string, file: string): Promise<Releas
       problems: [{ file, ...pos, message: detail }],
     });
   }
-  const issues = await checkState(value);
-  if (issues.length > 0) {
-    const problems = await locateIssues(file, text, issues);
-    throw new StateCorruptError(
-      file,
-      `${issues.length} problem(s) in the document: it is not a release state this rollout can use`,
-      { problems },
-    );
-  }
-  return value as ReleaseState;
+  const parsed = await parseState(value);
+  if (parsed.ok) return parsed.state;
+  const { issues } = parsed;
+  const problems = await locateIssues(file, text, issues);
+  throw new StateCorruptError(
+    file,
+    `${issues.length} problem(s) in the document: it is not a release state this rollout can use`,
+    { problems },
+  );
 }
 
 /**
  * The schema (and zod with it) is loaded on the first document, not with the module: commands that find
  * no state at all, such as `status` in a fresh checkout, start without it.
  */
-async function checkState(value: unknown): Promise<StateIssue[]> {
-  const { checkStateDocument } = await import('./state-schema.js');
-  return checkStateDocument(value);
+async function parseState(value: unknown): Promise<ReturnType<typeof parseStateDocument>> {
+  const { parseStateDocument } = await import('./state-schema.js');
+  return parseStateDocument(value);
 }
 
-/** Check a document read from a database row; the problems are listed in the message (there are no lines). */
+/** Parse a document read from a database row; the problems are listed in the message (there are no lines). */
 export async function assertStateDocument(value: unknown, where: string): Promise<ReleaseState> {
-  const issues = await checkState(value);
-  if (issues.length === 0) return value as ReleaseState;
+  const parsed = await parseState(value);
+  if (parsed.ok) return parsed.state;
+  const { issues } = parsed;
   const list = issues
     .slice(0, 20)
     .map((i) => `\n  ${i.where}: ${i.message}`)

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ReleaseState } from './types.js';
 
 /*
- * The release state document as a schema, mirroring `types.ts`. Every read from a backend goes through
+ * The release state document as a schema, checked against `types.ts` at compile time (below). Every read from a backend goes through
  * it, so a hand-edited or damaged document (percent 1000, status "exploded", a timestamp that is not one)
  * is refused with every problem at once instead of steering a release. Objects are loose: fields added
  * later by newer code are carried through untouched, and optional fields stay optional.
@@ -45,6 +45,21 @@ const intent = z.looseObject({
 
 const rollbackStep = z.looseObject({ percent, notBefore: isoTime, done: z.boolean() });
 
+const rollbackFrom = z.looseObject({
+  phase: z.string().nullable(),
+  stage: z.string().nullable(),
+  percent: percent.nullable(),
+  groups: z.array(z.string()),
+});
+
+const rampDownRunner = z.looseObject({
+  actor: z.string(),
+  pid: z.number().int().positive(),
+  host: z.string(),
+  startedAt: isoTime,
+  heartbeatAt: isoTime,
+});
+
 const rollbackState = z.looseObject({
   id: z.string().min(1),
   mode: z.string().min(1),
@@ -52,13 +67,19 @@ const rollbackState = z.looseObject({
   reason: z.string(),
   steps: z.array(rollbackStep).optional(),
   completedAt: isoTime.optional(),
+  actor: z.string().optional(),
+  from: rollbackFrom.optional(),
+  runner: rampDownRunner.optional(),
 });
 
 const historyEntry = z.looseObject({
   at: isoTime,
   actor: z.string(),
   action: z.string().min(1),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
   reason: z.string().optional(),
+  evidence: z.unknown().optional(),
   serial: count,
 });
 
@@ -80,10 +101,35 @@ export const releaseStateSchema = z.looseObject({
   history: z.array(historyEntry),
 });
 
-// A document the schema accepts is a ReleaseState: this line stops compiling when types.ts and the schema drift
-// apart, so the validated-then-typed read in state-document.ts stays honest.
-const _isReleaseState: (parsed: z.infer<typeof releaseStateSchema>) => ReleaseState = (parsed) => parsed;
-void _isReleaseState;
+// The schema and the documented types in types.ts are checked against each other in both directions, so
+// neither can drift without the build failing:
+// - what the schema accepts is a ReleaseState: readers get the parsed value, typed, with no cast;
+// - every ReleaseState the code can build is a document the schema is shaped to accept.
+const _parsedIsReleaseState: (parsed: z.output<typeof releaseStateSchema>) => ReleaseState = (parsed) => parsed;
+const _releaseStateIsDocument: (state: ReleaseState) => z.input<typeof releaseStateSchema> = (state) => state;
+void _parsedIsReleaseState;
+void _releaseStateIsDocument;
+
+// - every field types.ts documents, optional ones included, has a rule here (looseness would otherwise let an
+//   undescribed optional field through unchecked). `Undescribed<…>` lists the fields that have none.
+type Named<T> = keyof { [K in keyof T as string extends K ? never : K]: T[K] };
+type Undescribed<T, Schema extends z.ZodType> = Exclude<keyof T, Named<z.output<Schema>>>;
+type Rollback = NonNullable<ReleaseState['rollback']>;
+const _everyFieldDescribed: [
+  Undescribed<ReleaseState, typeof releaseStateSchema>,
+  Undescribed<NonNullable<ReleaseState['stage']>, typeof stagePositionSchema>,
+  Undescribed<ReleaseState['flags'][string], typeof flagStateSchema>,
+  Undescribed<ReleaseState['signoffs'][number], typeof signoff>,
+  Undescribed<NonNullable<ReleaseState['intent']>, typeof intent>,
+  Undescribed<Rollback, typeof rollbackState>,
+  Undescribed<NonNullable<Rollback['steps']>[number], typeof rollbackStep>,
+  Undescribed<NonNullable<Rollback['from']>, typeof rollbackFrom>,
+  Undescribed<NonNullable<Rollback['runner']>, typeof rampDownRunner>,
+  Undescribed<ReleaseState['history'][number], typeof historyEntry>,
+] extends never[]
+  ? true
+  : false = true;
+void _everyFieldDescribed;
 
 /** One thing wrong with a state document: where (a JSON path such as `flags["x"].percent`) and what. */
 export interface StateIssue {
@@ -129,9 +175,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
         ? `required (${issue.values.map((v) => JSON.stringify(v)).join(' | ')})`
         : `${describeValue(value)} is not allowed; expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}`;
     case 'too_big':
-      return `${describeValue(value)} is too large (at most ${String(issue.maximum)})`;
+      return `${describeValue(value)} is too large (${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)})`;
     case 'too_small':
-      return `${describeValue(value)} is too small (at least ${String(issue.minimum)})`;
+      return `${describeValue(value)} is too small (${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)})`;
     case 'custom':
       return `${describeValue(value)} is ${issue.message}`;
     default:
@@ -139,13 +185,22 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   }
 }
 
-/** Every problem of `value` as a release state document; an empty list means it is one. */
-export function checkStateDocument(value: unknown): StateIssue[] {
+/** `value` parsed as a release state document, or every problem it has (never an empty list). */
+export function parseStateDocument(
+  value: unknown,
+): { ok: true; state: ReleaseState } | { ok: false; issues: StateIssue[] } {
   const parsed = releaseStateSchema.safeParse(value);
-  if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => ({
+  if (parsed.success) return { ok: true, state: parsed.data };
+  const issues = parsed.error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
     where: describePath(issue.path),
     message: describeIssue(issue, value),
   }));
+  return { ok: false, issues };
+}
+
+/** Every problem of `value` as a release state document; an empty list means it is one. */
+export function checkStateDocument(value: unknown): StateIssue[] {
+  const parsed = parseStateDocument(value);
+  return parsed.ok ? [] : parsed.issues;
 }

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
 /** Where the progressive rollout currently stands inside the current phase. */
-export interface StagePosition {
+export type StagePosition = {
   /** Zero-based position of the stage in the phase's `stages` list. */
   index: number;
   /** Stage id as written in `rollout.yaml` (e.g. `stage-2`). */
   id: string;
   /** ISO time the stage began; bake times are measured from here, so they survive restarts. */
   startedAt: string;
-}
+};
 
 /** The last value `rollout` wrote for one feature flag. */
-export interface FlagState {
+export type FlagState = {
   /** Percentage (0–100) of users served the new variant. */
   percent: number;
   /** Groups that always get the new variant, whatever the percentage. */
@@ -32,10 +32,10 @@ export interface FlagState {
    * `status` on any machine compares its local file with it; `flags sync` rewrites the file from the state.
    */
   sha256?: string;
-}
+};
 
 /** A human checklist item recorded with `rollout signoff`. */
-export interface Signoff {
+export type Signoff = {
   /** Checklist item id. */
   item: string;
   /** Phase the item belongs to. */
@@ -46,13 +46,13 @@ export interface Signoff {
   at: string;
   /** Why the actor considers the item done. */
   reason: string;
-}
+};
 
 /**
  * A multi-step operation that has started but not finished. It is written before the first side
  * effect, so that after a crash the next command can finish or undo it instead of guessing.
  */
-export interface Intent {
+export type Intent = {
   /** Unique id of the operation (idempotency key). */
   id: string;
   /** What kind of operation, e.g. `advance`, `rollback`. */
@@ -63,20 +63,20 @@ export interface Intent {
   startedAt: string;
   /** Who started it. */
   actor: string;
-}
+};
 
 /** One step of a progressive rollback ramp-down, with an absolute time so it can resume after a crash. */
-export interface RollbackStep {
+export type RollbackStep = {
   /** Absolute flag percentage to set (never a decrement, so redoing a step is harmless). */
   percent: number;
   /** ISO time before which this step must not run. */
   notBefore: string;
   /** True once the step has been applied. */
   done: boolean;
-}
+};
 
 /** The rollback in progress or last completed. */
-export interface RollbackState {
+export type RollbackState = {
   /** Unique id of the rollback. */
   id: string;
   /** `immediate`, `progressive` or `full`. */
@@ -95,10 +95,10 @@ export interface RollbackState {
   from?: { phase: string | null; stage: string | null; percent: number | null; groups: string[] };
   /** The process running a progressive ramp-down, so `status` and a second `--resume` can see it. */
   runner?: { actor: string; pid: number; host: string; startedAt: string; heartbeatAt: string };
-}
+};
 
 /** One transition of the release, kept in the state for `status` (the audit log is the full record). */
-export interface HistoryEntry {
+export type HistoryEntry = {
   /** ISO time of the transition. */
   at: string;
   /** Who made it. */
@@ -115,13 +115,18 @@ export interface HistoryEntry {
   evidence?: unknown;
   /** The state serial this transition produced. */
   serial: number;
-}
+};
 
 /** Lifecycle of a release. */
 export type ReleaseStatus = 'not-started' | 'in-progress' | 'completed' | 'rolled-back';
 
-/** The persisted position of one release; every write replaces it as a whole. */
-export interface ReleaseState {
+/**
+ * The persisted position of one release; every write replaces it as a whole. The document's types are
+ * type aliases, not interfaces, so that `state-schema.ts` can check at compile time that every state the
+ * code builds has the shape its schema accepts (an interface is not assignable to the schema's loose
+ * objects, which keep fields a newer version adds).
+ */
+export type ReleaseState = {
   /** Version of this document's shape; bumped with a migration when the shape changes. */
   schemaVersion: 1;
   /** Release being rolled out, e.g. `v2.1.0`. */
@@ -152,7 +157,7 @@ export interface ReleaseState {
   rollback: RollbackState | null;
   /** Transitions so far, oldest first. */
   history: HistoryEntry[];
-}
+};
 
 /**
  * A fresh, never-written state. Its serial is 0, the same serial `write` expects when no state

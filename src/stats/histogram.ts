@@ -161,7 +161,7 @@ function weightedVariance(values: number[], weights: number[]): number {
  * finite bound, which understates it).
  */
 export function valueAtRank(upperBounds: readonly number[], counts: readonly number[], r: number): number {
-  const total = sum(counts as number[]);
+  const total = sum(counts);
   const rank = Math.min(Math.max(r, 0), total);
   let cumulative = 0;
   for (let k = 0; k < counts.length; k += 1) {

@@ -1,9 +1,10 @@
 /**
  * A loopback TCP proxy for network-fault tests (Toxiproxy-lite; Toxiproxy itself is not available):
- * - `cut(ms)`: drop every open connection and refuse new ones (the port stops listening) for `ms`;
+ * - `cut()`: drop every open connection and refuse new ones (the port stops listening) until `restore()`;
  * - `blackhole()`: open connections stop carrying data and new ones are accepted but never
  *   forwarded, like packets silently dropped by a firewall (no RST, no FIN);
- * - `restore()`: forward normally again (black-holed connections are dropped).
+ * - `restore()`: forward normally again (listen again after a cut; black-holed connections are dropped).
+ * Faults end when the test says so, never after a fixed time, so a slow machine cannot reorder them.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -12,9 +13,10 @@ export interface TcpProxy {
   port: number;
   /** Rewrite a postgres URL so that it goes through the proxy. */
   wrapUrl(url: string): string;
-  cut(ms: number): Promise<void>;
+  cut(): Promise<void>;
   blackhole(): void;
-  restore(): void;
+  /** Resolves once the proxy accepts connections again. */
+  restore(): Promise<void>;
   /** Connections accepted so far. */
   readonly accepted: number;
   stop(): Promise<void>;
@@ -33,7 +35,6 @@ export async function startTcpProxy(options: { target: { host: string; port: num
   let mode: 'forward' | 'blackhole' = 'forward';
   let accepted = 0;
   let server: Server;
-  let cutTimer: NodeJS.Timeout | undefined;
 
   const drop = (pair: Pair) => {
     pair.client.destroy();
@@ -77,14 +78,11 @@ export async function startTcpProxy(options: { target: { host: string; port: num
       u.port = String(port);
       return u.toString();
     },
-    async cut(ms) {
+    async cut() {
+      if (!server.listening) return;
       const closed = closeListener();
       for (const pair of [...pairs]) drop(pair);
       await closed;
-      cutTimer = setTimeout(() => {
-        cutTimer = undefined;
-        void listen(port);
-      }, ms);
     },
     blackhole() {
       mode = 'blackhole';
@@ -95,15 +93,15 @@ export async function startTcpProxy(options: { target: { host: string; port: num
         pair.upstream?.pause();
       }
     },
-    restore() {
+    async restore() {
       mode = 'forward';
       for (const pair of [...pairs]) if (pair.client.isPaused()) drop(pair);
+      if (!server.listening) await listen(port);
     },
     get accepted() {
       return accepted;
     },
     async stop() {
-      clearTimeout(cutTimer);
       for (const pair of [...pairs]) drop(pair);
       if (server.listening) await closeListener();
     },

@@ -126,7 +126,10 @@ export class PgConnector {
    * returned to the pool. Failures of the database itself become `StateUnavailableError`, with
    * `outcome: 'unknown'` only when the connection broke while COMMIT was in flight.
    */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>, beforeCommit?: () => Promise<void>): Promise<T> {
+  async transaction<T>(
+    work: (client: PoolClient) => Promise<T>,
+    beforeCommit?: (client: PoolClient) => Promise<void>,
+  ): Promise<T> {
     const client = await this.connect();
     let phase: 'work' | 'commit' = 'work';
     // A connection known to be gone before COMMIT was issued cannot have committed anything.
@@ -139,7 +142,7 @@ export class PgConnector {
     try {
       await client.query('BEGIN');
       const result = await work(client);
-      await beforeCommit?.();
+      await beforeCommit?.(client);
       phase = lostBeforeCommit ? 'work' : 'commit';
       await client.query('COMMIT');
       client.release();

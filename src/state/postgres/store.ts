@@ -43,8 +43,8 @@ export interface PostgresStateStoreOptions {
   renewEveryMs?: number;
   /** Client timeouts and retries; defaults in `DEFAULT_PG_SETTINGS`. */
   settings?: Partial<PgSettings>;
-  /** Test seam: runs inside every write transaction just before COMMIT. */
-  beforeCommit?: () => Promise<void>;
+  /** Test seam: runs inside every write transaction just before COMMIT, given that transaction's connection. */
+  beforeCommit?: (connection: PoolClient) => Promise<void>;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 30_000;
@@ -61,7 +61,7 @@ export class PostgresStateStore implements StateStore, AuditHistorySource {
   private readonly hostname: string;
   private readonly ttlMs: number;
   private readonly renewer: LeaseRenewer;
-  private readonly beforeCommit: (() => Promise<void>) | undefined;
+  private readonly beforeCommit: ((connection: PoolClient) => Promise<void>) | undefined;
   private schemaReady: Promise<number> | undefined;
 
   constructor(options: PostgresStateStoreOptions) {

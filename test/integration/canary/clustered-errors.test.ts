@@ -101,13 +101,13 @@ describe('clustered errors on a real Prometheus', () => {
     expect(v.dispersion).toBeLessThan(8);
     expect(v.test).toMatch(/quasi-binomial: widened for overdispersion φ = [\d.]+ \(29 df\)/);
     const plain = compareProportions(
-      { events: v.baseline.events as number, total: v.baseline.n as number },
-      { events: v.canary.events as number, total: v.canary.n as number },
+      { events: v.baseline.events, total: v.baseline.n as number },
+      { events: v.canary.events, total: v.canary.n as number },
       { alternative: 'greater', alpha: 0.01 },
     );
     const widened = compareProportions(
-      { events: v.baseline.events as number, total: v.baseline.n as number },
-      { events: v.canary.events as number, total: v.canary.n as number },
+      { events: v.baseline.events, total: v.baseline.n as number },
+      { events: v.canary.events, total: v.canary.n as number },
       { alternative: 'greater', alpha: 0.01, dispersion: v.dispersion as number },
     );
     expect(v.pValue).toBe(widened.pValue);
@@ -119,8 +119,8 @@ describe('clustered errors on a real Prometheus', () => {
     expect(v.dispersion).toBe(1);
     expect(v.test).toMatch(/binomial \(dispersion φ = 0\.\d+ ≤ 1\)/);
     const plain = compareProportions(
-      { events: v.baseline.events as number, total: v.baseline.n as number },
-      { events: v.canary.events as number, total: v.canary.n as number },
+      { events: v.baseline.events, total: v.baseline.n as number },
+      { events: v.canary.events, total: v.canary.n as number },
       { alternative: 'greater', alpha: 0.01 },
     );
     expect(v.pValue).toBe(plain.pValue);

@@ -25,9 +25,18 @@ export interface FakeRequest {
   query: string;
 }
 
+/** One request and how its answer ended: sent in full, or the connection closed before that. */
+export interface FakeExchange {
+  request: FakeRequest;
+  reply: FakeReply;
+  ended: 'open' | 'sent' | 'dropped';
+}
+
 export interface FakePrometheus {
   url: string;
   requests: FakeRequest[];
+  /** Every request with its reply, in arrival order. */
+  exchanges: FakeExchange[];
   /** Replaces the function that picks the reply for each request. */
   answer(fn: (req: FakeRequest) => FakeReply): void;
   stop(): Promise<void>;
@@ -38,6 +47,7 @@ export async function startFakePrometheus(
 ): Promise<FakePrometheus> {
   let pick = initial;
   const requests: FakeRequest[] = [];
+  const exchanges: FakeExchange[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
@@ -45,7 +55,10 @@ export async function startFakePrometheus(
       .then((form) => {
         const request = { path: (req.url ?? '').split('?')[0] ?? '', query: form.get('query') ?? '' };
         requests.push(request);
-        reply(res, pick(request), timers);
+        const exchange: FakeExchange = { request, reply: pick(request), ended: 'open' };
+        exchanges.push(exchange);
+        res.on('close', () => (exchange.ended = res.writableFinished ? 'sent' : 'dropped'));
+        reply(res, exchange.reply, timers);
       })
       .catch(() => res.destroy());
   });
@@ -58,6 +71,7 @@ export async function startFakePrometheus(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    exchanges,
     answer: (fn) => {
       pick = fn;
     },

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeCanary } from '../../../src/canary/analyze.js';
 import type { CanaryVerdict } from '../../../src/canary/types.js';
 import { loadConfig, type LoadedConfig } from '../../../src/config/load.js';
@@ -12,7 +12,7 @@ import { createWatchProgress, type TriggerOutcome } from '../../../src/watch/typ
 import { gateContext } from '../../unit/gates/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { answerProject, answerProjectAtStage, healthyReply, isCanary, roleOf } from './answer-plan.js';
-import { startFakePrometheus, type FakePrometheus, type FakeReply, type FakeRequest } from './fake-prometheus.js';
+import { startFakePrometheus, type FakePrometheus, type FakeRequest } from './fake-prometheus.js';
 import { fuzzReply, type FuzzReply } from './fuzz-replies.js';
 
 /**
@@ -20,7 +20,8 @@ import { fuzzReply, type FuzzReply } from './fuzz-replies.js';
  * an arbitrary answer (status, garbage, truncated or wrongly shaped JSON, NaN/±Inf/negative/huge
  * values, bodies of megabytes, bodies trickled slower than the deadline, no answer). Invariants:
  * no exception (exit 70), no stack trace, never a pass on a missing or impossible answer, and every
- * run ends within its deadline. The bulk runs in-process; a sample drives the real CLI.
+ * answer held back is given up at the client's deadline (in-process; no run is timed). The bulk runs
+ * in-process; a sample drives the real CLI.
  *
  * fast-check prints the seed and path of a failure; replay it with FUZZ_SEED=… FUZZ_PATH=…
  * (and the same FUZZ_SCALE, if one was set).
@@ -38,8 +39,18 @@ const settings = (numRuns: number) => ({
 });
 
 const TIMEOUT_MS = 400;
-/** Start-up, scheduling on a busy two-core machine; a request without a deadline would exceed it by far. */
-const SLACK_MS = 1500;
+
+/**
+ * "Ends within its deadline", checked by order of events rather than by a stopwatch: every answer the
+ * fake held back (no answer, or a body trickled slower than any deadline) was given up by the client
+ * (connection closed before the body was complete), so the deadline ended it, not the server.
+ */
+async function expectDeadlineEndedSlowReplies(from: number): Promise<void> {
+  const mine = () => fake.exchanges.slice(from);
+  await vi.waitUntil(() => mine().every((x) => x.ended !== 'open'), { timeout: 10_000, interval: 10 });
+  for (const x of mine())
+    if (x.reply.hang || x.reply.trickle) expect(x.ended, `${x.request.path} ${x.request.query}`).toBe('dropped');
+}
 
 let fake: FakePrometheus;
 let loaded: LoadedConfig;
@@ -73,10 +84,7 @@ type CanaryReplies = Record<Key, FuzzReply>;
 
 function serve(replies: Partial<Record<string, FuzzReply>>): void {
   fake.answer(
-    (req) =>
-      replies[keyOf(req)]?.reply ??
-      replies[roleOf(req)]?.reply ??
-      ({ status: 404, body: 'unexpected query' } as FakeReply),
+    (req) => replies[keyOf(req)]?.reply ?? replies[roleOf(req)]?.reply ?? { status: 404, body: 'unexpected query' },
   );
 }
 
@@ -130,7 +138,7 @@ describe('fuzzing the answers in-process', () => {
             timeoutMs: TIMEOUT_MS,
             retry: { retries, baseDelayMs: 10 },
           });
-          const started = performance.now();
+          const asked = fake.exchanges.length;
           const verdict = await analyzeCanary({
             canary: loaded.config.canary!,
             budget: null,
@@ -138,7 +146,7 @@ describe('fuzzing the answers in-process', () => {
             now: new Date(),
             release: 'v9.9.9',
           });
-          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          await expectDeadlineEndedSlowReplies(asked);
           checkVerdict(verdict, replies);
         }),
         settings(80),
@@ -159,9 +167,9 @@ describe('fuzzing the answers in-process', () => {
             env,
           );
           const gate = loaded.config.phases[0]!.gates[0]!;
-          const started = performance.now();
+          const asked = fake.exchanges.length;
           const result = await runGate(gate, gateContext({ env, metrics }));
-          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          await expectDeadlineEndedSlowReplies(asked);
           expect(result.reason, result.summary).not.toBe('error');
           if (reply.usable === 'unusable')
             expect(result.verdict, `${result.reason}: ${result.summary}`).not.toBe('pass');
@@ -192,7 +200,7 @@ describe('fuzzing the answers in-process', () => {
           });
           const at = new Date();
           const progress = createWatchProgress('v9.9.9', 'P2/s1', at);
-          const started = performance.now();
+          const asked = fake.exchanges.length;
           const look = await evaluateLook(specs, progress, {
             query: { source, canary: loaded.config.canary!, release: 'v9.9.9', at },
             alpha: 0.01,
@@ -200,7 +208,7 @@ describe('fuzzing the answers in-process', () => {
             checkHealth: () => Promise.reject(new Error('no health trigger in this plan')),
             accuracyDelta: () => Promise.resolve(null),
           });
-          expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+          await expectDeadlineEndedSlowReplies(asked);
           checkLook(look.outcomes, replies);
         }),
         settings(120),
@@ -212,13 +220,10 @@ describe('fuzzing the answers in-process', () => {
 
 /** The CLI's documented exit codes; 70 (internal error) is a defect here. */
 const DOCUMENTED = [0, 1, 2, 3, 4, 5, 6];
-/** The plan's deadline is 1 s per query, no retries; the rest is Node start-up on a busy machine. */
-const CLI_BOUND_MS = 1000 + 12_000;
 
-function checkRun(r: Awaited<ReturnType<typeof runCli>>, elapsedMs: number): void {
+function checkRun(r: Awaited<ReturnType<typeof runCli>>): void {
   expect(DOCUMENTED, r.stdout + r.stderr).toContain(r.code);
   expect(r.stdout + r.stderr).not.toMatch(/^\s+at /m);
-  expect(elapsedMs).toBeLessThan(CLI_BOUND_MS);
 }
 
 describe('fuzzing the answers through bin/rollout (a sample)', () => {
@@ -228,12 +233,11 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
       await fc.assert(
         fc.asyncProperty(canaryReplies, async (replies) => {
           serve(replies);
-          const started = performance.now();
           const r = await runCli(['analyze', '--json', '--dry-run'], {
             cwd: dir,
             env: { ROLLOUT_PROMETHEUS_URL: fake.url },
           });
-          checkRun(r, performance.now() - started);
+          checkRun(r);
           const doc = r.json<{ exitCode: number; result: CanaryVerdict }>();
           expect(doc.exitCode).toBe(r.code);
           checkVerdict(doc.result, replies);
@@ -250,12 +254,11 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
       await fc.assert(
         fc.asyncProperty(fuzzReply('instant'), async (reply) => {
           serve({ gate: reply });
-          const started = performance.now();
           const r = await runCli(['preflight', '--phase', 'P0', '--json'], {
             cwd: dir,
             env: { ROLLOUT_PROMETHEUS_URL: fake.url },
           });
-          checkRun(r, performance.now() - started);
+          checkRun(r);
           const gate = r.json<{ result: { gates: Array<{ verdict: string; reason: string }> } }>().result.gates[0];
           expect(gate?.reason).not.toBe('error');
           if (reply.usable === 'unusable') expect(gate?.verdict).not.toBe('pass');
@@ -272,12 +275,11 @@ describe('fuzzing the answers through bin/rollout (a sample)', () => {
       await fc.assert(
         fc.asyncProperty(canaryReplies, async (replies) => {
           serve(replies);
-          const started = performance.now();
           const r = await runCli(['watch', '--for', '1s', '--json'], {
             cwd: stageDir,
             env: { ROLLOUT_PROMETHEUS_URL: fake.url },
           });
-          checkRun(r, performance.now() - started);
+          checkRun(r);
           const doc = r.json<{ result: { looks: number; triggers: TriggerOutcome[] } }>();
           expect(doc.result.looks, r.stdout).toBeGreaterThanOrEqual(1);
           checkLook(doc.result.triggers, replies);

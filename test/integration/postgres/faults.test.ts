@@ -1,9 +1,11 @@
 /**
- * Network faults between rollout and PostgreSQL, injected by a TCP proxy: a 5 s cut in the middle
- * of a write, cuts at random moments of a write stream, and a black hole (no RST, no answer).
- * Each case checks the outcome, that the call returned within its configured timeouts (× a wide
- * margin: this asserts "never hangs", not speed), and that the state is exactly old or new.
+ * Network faults between rollout and PostgreSQL, injected by a TCP proxy: a cut in the middle of a
+ * write, cuts at random moments of a write stream, and a black hole (no RST, no answer). Each case
+ * checks the outcome (which error, which attempt gave up, how many connections were tried) and that
+ * the state is exactly old or new. Faults start and end on events the test observes, never after a
+ * fixed sleep, and no case measures a duration: a call that hangs fails on the test's own timeout.
  */
+import type { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PG_SETTINGS, type PgSettings } from '../../../src/state/postgres/connector.js';
 import { createPostgresStateStore } from '../../../src/state/postgres/create.js';
@@ -47,15 +49,17 @@ async function setUp(): Promise<{ direct: PostgresStateStore; viaProxy: string }
   return { direct, viaProxy: proxy.wrapUrl(url) };
 }
 
-/** Worst case of one call: every connect attempt times out, plus backoff, plus one query timeout. */
-function worstCaseMs(s: PgSettings): number {
-  return s.connectAttempts * s.connectTimeoutMs + 250 * 2 ** s.connectAttempts + s.queryTimeoutMs;
+async function settle<T>(work: Promise<T>): Promise<PromiseSettledResult<T>> {
+  const [result] = await Promise.allSettled([work]);
+  return result;
 }
 
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
-  const started = Date.now();
-  const [result] = await Promise.allSettled([work]);
-  return { ms: Date.now() - started, result: result! };
+/** Resolves once the node-postgres client has seen its connection end (or fail). */
+function connectionLost(connection: EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    connection.once('end', () => resolve());
+    connection.once('error', () => resolve());
+  });
 }
 
 function bump(state: ReleaseState, tag: string): ReleaseState {
@@ -63,21 +67,22 @@ function bump(state: ReleaseState, tag: string): ReleaseState {
 }
 
 describe('connection cut', () => {
-  it('for 5 s in the middle of a write: fails fast as not-applied, state stays old, the next write succeeds', async () => {
+  it('in the middle of a write: fails as not-applied, state stays old, the next write after the cut succeeds', async () => {
     const { direct, viaProxy } = await setUp();
     let armed = false;
     const store = open(viaProxy, {
-      beforeCommit: async () => {
+      beforeCommit: async (connection) => {
         if (!armed) return;
         armed = false;
-        await proxy.cut(5_000);
-        await new Promise((r) => setTimeout(r, 100)); // the client sees the connection drop before COMMIT
+        const lost = connectionLost(connection);
+        await proxy.cut();
+        await lost; // the client has seen the connection drop before COMMIT is sent
       },
     });
     const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' });
     armed = true;
     const before = (await direct.read())!;
-    const { ms, result } = await timed(
+    const result = await settle(
       store.writeWithAudit(bump(before, 'cut'), { expectSerial: 1, lock }, { actor: 'ana', op: 'advance' }),
     );
     expect(result.status).toBe('rejected');
@@ -85,16 +90,19 @@ describe('connection cut', () => {
       code: 'E_STATE_UNAVAILABLE',
       outcome: 'not-applied',
     });
-    expect(ms).toBeLessThan(2 * worstCaseMs(DEFAULT_PG_SETTINGS));
     expect(await direct.read()).toEqual(before);
     expect(await direct.readAudit()).toEqual([]);
 
     // While the port refuses connections, a call gives up after its bounded connect retries.
-    const refused = await timed(store.read());
-    expect(refused.result).toMatchObject({ status: 'rejected', reason: { code: 'E_STATE_UNAVAILABLE' } });
-    expect(refused.ms).toBeLessThan(2 * worstCaseMs(DEFAULT_PG_SETTINGS));
+    const accepted = proxy.accepted;
+    const refused = await settle(store.read());
+    expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'E_STATE_UNAVAILABLE' } });
+    expect((refused as PromiseRejectedResult).reason.message).toMatch(
+      new RegExp(`cannot connect after ${DEFAULT_PG_SETTINGS.connectAttempts} attempts`),
+    );
+    expect(proxy.accepted).toBe(accepted);
 
-    await new Promise((r) => setTimeout(r, 5_200));
+    await proxy.restore();
     const after = await store.writeWithAudit(
       bump(before, 'after'),
       { expectSerial: 1, lock },
@@ -113,27 +121,31 @@ describe('connection cut', () => {
     let failures = 0;
     for (let i = 0; i < 12; i++) {
       const current = (await direct.read())!;
-      const cutAt = Math.random() * 15;
-      const timer = i % 3 === 1 ? setTimeout(() => void proxy.cut(300), cutAt) : undefined;
-      const attempt = await timed(
+      // The cut lands at a random moment of the write (or just after it): that is the fault under test.
+      const cutting =
+        i % 3 === 1
+          ? new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 15)).then(() => proxy.cut())
+          : undefined;
+      const attempt = await settle(
         store.writeWithAudit(
           bump(current, `w${i}`),
           { expectSerial: current.serial, lock },
           { actor: 'ana', op: `w${i}` },
         ),
       );
-      clearTimeout(timer);
+      if (cutting) {
+        await cutting;
+        await proxy.restore(); // the cut ends before the next write
+      }
       const now = (await direct.read())!;
-      if (attempt.result.status === 'fulfilled') {
-        expect(now).toEqual(attempt.result.value.state);
+      if (attempt.status === 'fulfilled') {
+        expect(now).toEqual(attempt.value.state);
       } else {
         failures += 1;
-        expect(attempt.result.reason).toMatchObject({ code: 'E_STATE_UNAVAILABLE' });
+        expect(attempt.reason).toMatchObject({ code: 'E_STATE_UNAVAILABLE' });
         if (now.serial === current.serial) expect(now).toEqual(current);
         else expect(now).toEqual({ ...bump(current, `w${i}`), serial: current.serial + 1 });
       }
-      expect(attempt.ms).toBeLessThan(2 * worstCaseMs({ ...DEFAULT_PG_SETTINGS, ...settings }));
-      await new Promise((r) => setTimeout(r, 350)); // let a cut end before the next write
     }
     const final = (await direct.read())!;
     const audit = await direct.readAudit();
@@ -151,10 +163,12 @@ describe('black hole (packets dropped, no reset)', () => {
     const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' }); // warms a pooled connection
     const before = (await direct.read())!;
     proxy.blackhole();
-    const { ms, result } = await timed(store.write(bump(before, 'lost'), { expectSerial: 1, lock }));
+    const accepted = proxy.accepted;
+    const result = await settle(store.write(bump(before, 'lost'), { expectSerial: 1, lock }));
     expect(result).toMatchObject({ status: 'rejected', reason: { code: 'E_STATE_UNAVAILABLE' } });
-    expect(ms).toBeGreaterThanOrEqual(settings.queryTimeoutMs - 100); // it was the query timeout that fired
-    expect(ms).toBeLessThan(2 * worstCaseMs(settings));
+    // It was the query timeout on the open connection that fired, not a connect attempt.
+    expect((result as PromiseRejectedResult).reason.message).toMatch(/timeout/i);
+    expect(proxy.accepted).toBe(accepted);
     expect(await direct.read()).toEqual(before);
     // The abandoned server session must not keep the lease row locked for others.
     expect(await direct.forceUnlock()).toMatchObject({ token: lock.token });
@@ -165,15 +179,14 @@ describe('black hole (packets dropped, no reset)', () => {
     const settings: Partial<PgSettings> = { connectAttempts: 2, connectTimeoutMs: 1_000 };
     const store = open(viaProxy, { settings });
     proxy.blackhole();
-    const { ms, result } = await timed(store.read());
+    const result = await settle(store.read());
     expect(result).toMatchObject({
       status: 'rejected',
       reason: { code: 'E_STATE_UNAVAILABLE', outcome: 'not-applied' },
     });
     expect((result as PromiseRejectedResult).reason.message).toMatch(/cannot connect after 2 attempts/);
     expect(proxy.accepted).toBe(2);
-    expect(ms).toBeLessThan(2 * worstCaseMs({ ...DEFAULT_PG_SETTINGS, ...settings }));
-    proxy.restore();
+    await proxy.restore();
     expect((await store.read())?.serial).toBe((await direct.read())?.serial);
   });
 });

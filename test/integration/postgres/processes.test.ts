@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPostgresStateStore } from '../../../src/state/postgres/create.js';
 import type { PostgresStateStore } from '../../../src/state/postgres/store.js';
 import { createInitialState } from '../../../src/state/types.js';
@@ -69,6 +69,21 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+const WAIT = { timeout: 30_000, interval: 50 };
+/** Lease of the frozen holder; it renews every 300 ms. */
+const LEASE_MS = 1_500;
+
+/** The lease row as the database sees it now (expiry is judged on its clock, not ours). */
+async function lease(release: string): Promise<{ live: boolean; pastFirstExpiry: boolean } | undefined> {
+  const [row] = await server.sql<{ live: boolean; past: boolean }>(
+    `SELECT expires_at > now() AS live, now() > acquired_at + $2::int * interval '1 millisecond' AS past
+     FROM rollout_lock WHERE release_key = $1`,
+    [release, LEASE_MS],
+    'rollout',
+  );
+  return row && { live: row.live, pastFirstExpiry: row.past };
+}
+
 async function createRelease(release: string): Promise<{ url: string; store: PostgresStateStore }> {
   const url = `${server.url}?release=${release}`;
   const store = createPostgresStateStore(url, { clock, env: {} });
@@ -119,17 +134,18 @@ describe('a lease holder frozen past its lease', () => {
   it('keeps the lease while it runs (renewal), loses it while stopped, and its write is refused after SIGCONT', async () => {
     const { url, store } = await createRelease('frozen');
     const script = writeDistChildScript(root, 'frozen-worker.mjs', WORKER);
-    const [holder] = (await startIpcWorkers(1, script, () => [url, 'sleeper', '1500', '300'])) as [IpcWorker];
+    const [holder] = (await startIpcWorkers(1, script, () => [url, 'sleeper', String(LEASE_MS), '300'])) as [IpcWorker];
     try {
       expect(await holder.request({ type: 'attempt', round: 1, hold: true })).toEqual({ outcome: 'locked', serial: 1 });
-      await new Promise((r) => setTimeout(r, 2_500)); // longer than the lease: only renewal keeps it
+      // Wait (on the database's clock) until the first lease would have expired: only renewal keeps it.
+      await vi.waitUntil(async () => (await lease('frozen'))?.pastFirstExpiry === true, WAIT);
       await expect(store.acquireLock({ actor: 'ana', operation: 'advance' })).rejects.toMatchObject({
         code: 'E_LOCK_BUSY',
         holder: { actor: 'sleeper' },
       });
 
       holder.process.kill('SIGSTOP');
-      await new Promise((r) => setTimeout(r, 2_500));
+      await vi.waitUntil(async () => (await lease('frozen'))?.live === false, WAIT); // no renewal while stopped
       const lock = await store.acquireLock({ actor: 'ana', operation: 'advance' });
       expect(lock.takenOverFrom).toMatchObject({ actor: 'sleeper', pid: holder.pid });
       const mine = await store.write({ ...(await store.read())!, phase: 'P1' }, { expectSerial: 1, lock });

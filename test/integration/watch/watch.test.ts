@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../src/lifecycle/clock.js';
 import { isKillSwitchOn } from '../../../src/lifecycle/flag-sync.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { runWatchCommand, type WatchResult } from '../../../src/commands/watch.js';
+import { runWatchCommand } from '../../../src/commands/watch.js';
 import { createStateStore } from '../../../src/state/factory.js';
 import { createPrng, sampleBinomial } from '../../../src/stats/index.js';
 import { canarySeries, healthyArm, type ArmTraffic } from '../../helpers/canary-series.js';
@@ -65,7 +65,7 @@ async function watch(promUrl: string, options: Record<string, unknown>, yamlPatc
   const outcome = await runWatchCommand(options, [], ctx);
   const store = createStateStore('file:.rollout', { cwd: dir, clock });
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
-  return { dir, lines, outcome, result: outcome.result as WatchResult, store, loaded };
+  return { dir, lines, outcome, result: outcome.result, store, loaded };
 }
 
 describe('rollout watch against a real Prometheus', () => {

@@ -150,7 +150,7 @@ const value: fc.Arbitrary<Json> = fc.oneof(
     weight: 1,
     arbitrary: fc.dictionary(fc.constantFrom('id', 'kind', 'window', 'query', 'x', 'percent', 'run'), scalar, {
       maxKeys: 3,
-    }) as fc.Arbitrary<Json>,
+    }),
   },
   { weight: 1, arbitrary: fc.nat({ max: 60 }).map((depth) => nest(depth)) },
 );

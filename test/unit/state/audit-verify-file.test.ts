@@ -176,7 +176,7 @@ describe('verifyAuditFile gives exactly the findings of verifyAuditLog(parseAudi
         fc.boolean(),
         fc.nat(),
         async (inputs, hurt, torn, older, cut) => {
-          const entries = chain(inputs as AuditInput[]);
+          const entries = chain(inputs);
           const ls = hurt(older ? entries.map((e) => olderLine(e)) : lines(entries));
           const body = `${text(ls)}${torn ? '{"v":1,"se' : ''}`;
           await expectSameFindings(body, [cut % (Buffer.byteLength(body) + 1)]);

@@ -33,7 +33,7 @@ function entry(seq: number, op: string, data: unknown, stateSerial?: number): Au
     op,
     data,
     ...(stateSerial === undefined ? {} : { stateSerial }),
-  } as AuditEntry;
+  };
 }
 
 describe('rebuildStateFromAudit', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkStateDocument } from '../../../src/state/state-schema.js';
+import { checkStateDocument, parseStateDocument } from '../../../src/state/state-schema.js';
 import { parseStateText } from '../../../src/state/state-document.js';
 import { createInitialState, type ReleaseState } from '../../../src/state/types.js';
 
@@ -68,6 +68,49 @@ describe('the state schema', () => {
       ]),
     );
     expect(issues).toHaveLength(9);
+  });
+
+  it('checks the rollback fields status and retry steer by (who ran it, where it came from, its runner)', () => {
+    const base = walked();
+    const rollback = {
+      ...base.rollback!,
+      actor: 'carol',
+      from: { phase: 'P2', stage: 's2', percent: 25, groups: ['internal'] },
+      runner: {
+        actor: 'carol',
+        pid: 4242,
+        host: 'ops-1',
+        startedAt: NOW.toISOString(),
+        heartbeatAt: NOW.toISOString(),
+      },
+    };
+    expect(checkStateDocument({ ...base, rollback })).toEqual([]);
+    const issues = checkStateDocument({
+      ...base,
+      rollback: {
+        ...rollback,
+        actor: 7,
+        from: { ...rollback.from, percent: 250, groups: 'internal' },
+        runner: { ...rollback.runner, pid: -1, heartbeatAt: 'soon' },
+      },
+      history: [{ ...base.history[0], reason: 3 }],
+    });
+    expect(issues.map((i) => `${i.where}: ${i.message}`)).toEqual([
+      'rollback.actor: expected string, got number 7',
+      'rollback.from.percent: number 250 is too large (at most 100)',
+      'rollback.from.groups: expected array, got string "internal"',
+      'rollback.runner.pid: number -1 is too small (more than 0)',
+      'rollback.runner.heartbeatAt: string "soon" is not an ISO timestamp',
+      'history[0].reason: expected string, got number 3',
+    ]);
+  });
+
+  it('parseStateDocument hands back the parsed document (unknown fields kept), or the issues', () => {
+    const doc = { ...walked(), addedLater: { x: 1 } };
+    expect(parseStateDocument(doc)).toEqual({ ok: true, state: doc });
+    const bad = parseStateDocument({ ...doc, serial: 'seven' });
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? [] : bad.issues.map((i) => i.where)).toEqual(['serial']);
   });
 
   it('never throws, whatever the JSON', () => {

@@ -177,8 +177,8 @@ const scoreCases: [number[], number[], Alt, number, number][] = [
 describe('compareProportions score test matches statsmodels proportions_ztest', () => {
   it.each(scoreCases)('canary %j baseline %j %s', (canary, baseline, alternative, z, p) => {
     const result = compareProportions(
-      { events: baseline[0] as number, total: baseline[1] as number },
-      { events: canary[0] as number, total: canary[1] as number },
+      { events: baseline[0], total: baseline[1] as number },
+      { events: canary[0], total: canary[1] as number },
       { alternative },
     );
     expect(result.method).toBe('score');

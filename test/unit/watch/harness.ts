@@ -65,7 +65,7 @@ export function createHarness(
     records: [] as Harness['records'],
     progress: opts.progress ?? createMemoryProgressStore(),
     state: { current: opts.state === undefined ? stageState() : opts.state },
-    health: { verdict: 'pass' as const, summary: '200 in 2 ms' } as Harness['health'],
+    health: { verdict: 'pass' as const, summary: '200 in 2 ms' },
   };
   const ctx: Ctx = {
     cwd: REPO,
