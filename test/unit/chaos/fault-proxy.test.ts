@@ -124,7 +124,7 @@ describe('fault proxy', () => {
 
   it('counts nothing when nobody connects: an idle fault is visible as zero traffic', async () => {
     await proxy.setMode({ kind: 'down' });
-    await sleep(50);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // nobody connects while the fault is on
     await proxy.setMode({ kind: 'pass' });
     expect(proxy.traffic()).toEqual({ connections: 0, bytesFromClients: 0, bytesFromTarget: 0 });
   });
