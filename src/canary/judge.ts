@@ -354,7 +354,7 @@ function judgeThreshold(
     reason: over
       ? `canary ${formatInUnit(value, unit)} is above ${formatInUnit(max, unit)}`
       : under
-        ? `canary ${formatInUnit(value, unit)} is below ${formatInUnit(min as number, unit)}`
+        ? `canary ${formatInUnit(value, unit)} is below ${formatInUnit(min, unit)}`
         : `canary ${formatInUnit(value, unit)} within ${threshold}`,
     baseline,
     canary: { value, n: null },

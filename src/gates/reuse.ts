@@ -62,7 +62,7 @@ export function readGateRecord(value: unknown): GateRecord | null {
     summary: typeof r.summary === 'string' ? r.summary : '',
     at: r.at,
     planHash: r.planHash,
-    commit: r.commit as string | null,
+    commit: r.commit,
     dirty: r.dirty,
   };
 }

@@ -19,7 +19,7 @@ interface ProviderEntry {
 }
 
 const setting = (flag: FlagRef, name: string): string =>
-  typeof flag.settings?.[name] === 'string' ? (flag.settings[name] as string) : '?';
+  typeof flag.settings?.[name] === 'string' ? flag.settings[name] : '?';
 
 export const PROVIDERS = {
   'flagd-file': {

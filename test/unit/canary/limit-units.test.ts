@@ -178,9 +178,7 @@ describe('metric units: a value and its limit are always in the same unit', () =
     expect(describeMetric(cases[0]!.metric)).toContain('fails on a 1000 % change, at most 2.00 %');
     expect(describeMetric(threshold('ms', { max: 400 }))).toMatch(/^threshold ≤ 400 ms/);
     expect(describeMetric(threshold('req/s', { min: 100 }))).toMatch(/^threshold ≥ 100 req\/s/);
-    expect(describeMetric({ ...threshold('ms', {}), max: 'budget.p95Max' } as MetricConfig)).toMatch(
-      /^threshold ≤ budget\.p95Max/,
-    );
+    expect(describeMetric({ ...threshold('ms', {}), max: 'budget.p95Max' })).toMatch(/^threshold ≤ budget\.p95Max/);
   });
 
   const watched: Array<{ name: string; run: () => string; units: string }> = [

@@ -104,9 +104,7 @@ describe('decideReuse', () => {
     const arbContext = fc.record({
       gate: fc.record({
         id: fc.constant('g'),
-        kind: mostly(fc.constant('command'), fc.constantFrom('property', 'manual', 'prometheus')) as fc.Arbitrary<
-          GateConfig['kind']
-        >,
+        kind: mostly(fc.constant('command'), fc.constantFrom('property', 'manual', 'prometheus')),
       }),
       maxAgeMs: mostly<number | null>(fc.integer({ min: -1, max: 48 * HOUR }), fc.constant(null)),
       planHash: mostly(fc.constant(PLAN), fc.constant(OTHER_PLAN)),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExpectedDuration } from '../../../src/config/duration.js';
-import { config as configSchema, type RawConfig } from '../../../src/config/schema.js';
+import { config as configSchema } from '../../../src/config/schema.js';
 import { buildReport, renderHtml, renderMarkdown } from '../../../src/report/index.js';
 import { scheduleFromState } from '../../../src/report/schedule.js';
 import { createInitialState, type HistoryEntry, type ReleaseState } from '../../../src/state/types.js';
@@ -76,7 +76,7 @@ const config = configSchema.parse({
     },
   ],
   flags: [{ key: 'f', variants: { new: 'a', fallback: 'b' } }],
-}) as RawConfig;
+});
 
 const T0 = Date.parse('2026-03-02T09:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();

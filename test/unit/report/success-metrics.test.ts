@@ -174,7 +174,7 @@ function sourceAnswering(outcome: Partial<QueryOutcome> & { kind: QueryOutcome['
   return {
     description: 'stand-in',
     instant: async () => ({ ...base, ...outcome }) as QueryOutcome,
-    range: async () => ({ ...base, kind: 'empty' }) as QueryOutcome,
+    range: async () => ({ ...base, kind: 'empty' }),
     checkOnline: async () => ({ online: false, outcome: { ...base, kind: 'empty' } as QueryOutcome }),
   };
 }
@@ -210,7 +210,7 @@ describe('success metrics read from Prometheus', () => {
     [series(3), 'not-met', null],
     [series(0), 'met', null],
   ])('%j → %s', async (outcome, status, why) => {
-    const readings = await readPrometheusSuccessMetrics(ctxWith(sourceAnswering(outcome as never)), loaded, null);
+    const readings = await readPrometheusSuccessMetrics(ctxWith(sourceAnswering(outcome)), loaded, null);
     const reading = readings.get('support-ticket-volume');
     if (status === 'unknown')
       expect(reading).toMatchObject({ kind: 'unknown', why: expect.stringMatching(why as RegExp) });
