@@ -185,6 +185,7 @@ function ctxWith(source: MetricsSource | undefined, env: NodeJS.ProcessEnv = {})
     env,
     clock: { now: () => NOW },
     actor: 'test',
+    global: {},
     progress: () => undefined,
     isTTY: false,
     redact: (s: string) => s,
