@@ -43,7 +43,7 @@ describe('validate: success metrics and risks refer to things the plan has', () 
     ['{ trigger: fund-setup }', '{ trigger: fund-setup-alert }', 'fund-setup-alert', 'not defined under triggers'],
     ['{ chaos: api-latency }', '{ chaos: api-slowness }', 'api-slowness', 'not defined under chaos'],
     ['{ runbook: model-rollback }', '{ runbook: model-rolback }', 'model-rolback', 'is not in runbooks/'],
-    ['{ signoff: chaos-passed }', '{ signoff: chaos-run }', 'chaos-run', 'not a checklist item'],
+    ['{ signoff: chaos-reviewed }', '{ signoff: chaos-run }', 'chaos-run', 'not a checklist item'],
   ])('risk mitigation %s → %s: error at the reference', async (from, to, needle, message) => {
     const { errors, at } = await validateWith(from, to);
     expect(errors).toHaveLength(1);
