@@ -36,7 +36,9 @@ export async function validateText(
     const partial = pruneToValid(configSchema, parsed.source);
     if (!partial) return { problems: schemaProblems, config: null, budget: null };
     const rest = await checkAll(display, partial.config, partial.source, dir, cwd);
-    const mentionsLeftOut = (p: Problem) => [...partial.leftOut].some((id) => p.message.includes(`"${id}"`));
+    // A reference names a left-out item by its id, or a gate by `PHASE/id`.
+    const mentionsLeftOut = (p: Problem) =>
+      [...partial.leftOut].some((id) => p.message.includes(`"${id}"`) || p.message.includes(`/${id}"`));
     const seen = new Set(schemaProblems.map((p) => `${p.line}:${p.col}:${p.message}`));
     const extra = rest.problems.filter((p) => !mentionsLeftOut(p) && !seen.has(`${p.line}:${p.col}:${p.message}`));
     return { problems: sortByPosition([...schemaProblems, ...extra]), config: null, budget: null };
