@@ -1,6 +1,6 @@
 import type { KillSwitchFile } from './flagd-file-kill-switch.js';
 import type { FlagTarget } from './types.js';
-import { createUnleashApi, digestEnvironment, unleashOptionsOf, UnleashUnavailableError } from './unleash-api.js';
+import { createUnleashApi, digestEnvironment, unleashOptionsOf } from './unleash-api.js';
 
 // The kill switch of the unleash provider, on the rollback fast path: turn the toggle off in the
 // environment (its strategies stay, so turning it on serves the same users), then read it back. Each request
@@ -78,7 +78,8 @@ async function switchOff(
       ...(acknowledgedAt !== undefined ? { acknowledgedAt } : {}),
     };
   } catch (error) {
-    const why = error instanceof UnleashUnavailableError ? error.message : opts.redact((error as Error).message);
+    // Every message goes through the redactor, whatever threw it: the token must never reach the output.
+    const why = opts.redact(error instanceof Error ? error.message : String(error));
     return { entry: { file, flags: [t.key], changed: false, error: `${why}; ${manual}` } };
   }
 }
