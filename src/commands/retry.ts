@@ -6,6 +6,7 @@ import type { StageConfig } from '../config/schema.js';
 import { flagLocation, isKillSwitchOn, publishProblems, stampDigests, syncFlagFiles } from '../lifecycle/flag-sync.js';
 import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
+import { unfinishedRollbackHint } from '../lifecycle/planner.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult, MutatingOptions } from '../output/command-result.js';
@@ -93,7 +94,7 @@ export async function runRetry(
       if (state.rollback && !state.rollback.completedAt)
         throw new RolloutError(
           'E_ROLLBACK_IN_PROGRESS',
-          `${state.release} has a rollback still in progress (rollout rollback --resume finishes it); retry re-opens a rolled-back release`,
+          `${state.release}: ${unfinishedRollbackHint(loaded.config, state)}; retry re-opens a rolled-back release`,
         );
       throw new RolloutError('E_USAGE', `retry re-opens a rolled-back release; ${state.release} is ${state.status}`);
     }

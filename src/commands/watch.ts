@@ -138,10 +138,16 @@ async function watchRelease(w: {
 }): Promise<CommandResult<WatchResult>> {
   const { ctx, loaded, metrics, endpoint } = w;
   const { intervalMs, forMs } = w.options;
-  const [{ runWatch }, { createWatchPorts, progressFileFor }, { findWatchScope }] = await Promise.all([
+  const [
+    { runWatch, finishKillSwitch },
+    { createWatchPorts, progressFileFor },
+    { findWatchScope },
+    { unfinishedKillSwitch },
+  ] = await Promise.all([
     import('../watch/loop.js'),
     import('../watch/ports.js'),
     import('../watch/scope.js'),
+    import('../lifecycle/planner.js'),
   ]);
   const ports = createWatchPorts(ctx, loaded);
   const base = {
@@ -151,10 +157,11 @@ async function watchRelease(w: {
     progressFile: progressFileFor(ctx, loaded),
   };
   // Nothing at risk: answer before asking for a metrics source that may not be configured yet.
-  const scope = findWatchScope(loaded.config, await ports.readRelease());
+  const state = await ports.readRelease();
+  const scope = findWatchScope(loaded.config, state);
   if (!scope.active) {
     const now = ctx.clock.now().toISOString();
-    const result: WatchResult = {
+    const idle: WatchResult = {
       ...base,
       watched: false,
       stop: 'nothing-to-watch',
@@ -173,7 +180,11 @@ async function watchRelease(w: {
       holding: false,
       sourceErrors: 0,
     };
-    return { exitCode: EXIT.ok, result, human: () => result.message };
+    // A rollback whose kill switch never went on is not "nothing at risk": finish it, Prometheus or not.
+    const unfinished = unfinishedKillSwitch(loaded.config, state);
+    if (!unfinished) return { exitCode: EXIT.ok, result: idle, human: () => idle.message };
+    const result: WatchResult = { ...base, ...(await finishKillSwitch(ctx, loaded, ports, unfinished, idle)) };
+    return { exitCode: result.exitCode, result, human: (s) => renderWatch(result, s) };
   }
   const { openMetrics } = await import('../metrics/open-metrics.js');
   const source = await openMetrics(ctx, loaded);

@@ -132,7 +132,7 @@ export const CATALOGUE = {
   },
   E_ROLLBACK_IN_PROGRESS: {
     exitCode: EXIT.busy,
-    hint: 'A rollback is under way or was interrupted; `rollout status` shows which. Let a running ramp-down finish; `rollout rollback --resume` finishes an interrupted one; `rollout rollback` records a kill switch that was written but not recorded.',
+    hint: 'A rollback is under way or was interrupted; `rollout status` shows which. Let a running ramp-down finish; `rollout rollback --resume` finishes an interrupted one; `rollout rollback` finishes an immediate or full rollback whose kill switch did not go on, and records a kill switch that was written but not recorded.',
     runbook: 'exit-5-busy',
   },
   E_NOTHING_TO_RESUME: {

@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import type { PhaseConfig, RawConfig, StageConfig } from '../config/schema.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import type { ReleaseState } from '../state/types.js';
+import type { ReleaseState, RollbackState } from '../state/types.js';
 
 /** The one step `advance` would take next. Pure: config + state + clock → plan; nothing is changed. */
 export type NextStep =
@@ -90,7 +90,7 @@ export function planNextStep(config: RawConfig, state: ReleaseState | null, now:
     return {
       kind: 'blocked',
       reason: 'rollback-in-progress',
-      detail: 'a rollback is in progress; `rollout rollback --resume` finishes it',
+      detail: unfinishedRollbackHint(config, state),
     };
   }
   // The state names positions by id: an id the plan no longer has is never guessed at (and never "completed").
@@ -168,4 +168,30 @@ export function blockedError(step: Extract<NextStep, { kind: 'blocked' }>): Roll
         ? 'E_ROLLBACK_IN_PROGRESS'
         : 'E_STATE_POSITION';
   return new RolloutError(code, step.detail);
+}
+
+/**
+ * A recorded immediate or full rollback whose kill switch never went on (the flag server or the file was
+ * unreachable): nothing is running it, and the flag still serves the new variant. A progressive ramp-down
+ * has its own runner and `rollback --resume`; a full rollback whose switch is on only waits for health.
+ */
+export function unfinishedKillSwitch(config: RawConfig, state: ReleaseState | null): RollbackState | null {
+  const rollback = state?.rollback;
+  if (!state || !rollback || rollback.completedAt || rollback.mode === 'progressive') return null;
+  if (state.status === 'rolled-back' || state.status === 'completed') return null;
+  const flags = config.phases.flatMap((p) => (p.rollout ? [p.rollout.flag] : []));
+  return flags.some((k) => state.flags[k] && state.flags[k].killSwitch !== true) ? rollback : null;
+}
+
+/**
+ * What finishes the rollback the state records as not completed: a ramp-down is resumed (`--resume` continues
+ * ramp-downs only); an immediate or full one is finished by `rollout rollback`, which engages the kill switch
+ * again (and, for full, checks health again).
+ */
+export function unfinishedRollbackHint(config: RawConfig, state: ReleaseState): string {
+  const mode = state.rollback?.mode ?? 'immediate';
+  if (unfinishedKillSwitch(config, state))
+    return `the ${mode} rollback did not complete: the kill switch is not in place; \`rollout rollback\` turns it on`;
+  if (mode !== 'progressive') return `the ${mode} rollback did not complete; \`rollout rollback\` finishes it`;
+  return 'a rollback is in progress; `rollout rollback --resume` finishes it';
 }

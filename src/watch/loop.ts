@@ -6,7 +6,8 @@ import type { RollbackOutcome } from '../lifecycle/rollback.js';
 import type { MetricsSource } from '../metrics/types.js';
 import type { AnnounceResult } from '../lifecycle/announce.js';
 import type { ReleaseEvent } from '../notify/types.js';
-import type { ReleaseState } from '../state/types.js';
+import type { ReleaseState, RollbackState } from '../state/types.js';
+import { unfinishedKillSwitch } from '../lifecycle/planner.js';
 import { evaluateLook } from './look.js';
 import type { WatchMetrics } from './metrics-endpoint.js';
 import type { ProgressStore } from './progress-store.js';
@@ -122,7 +123,11 @@ export async function runWatch(opts: RunWatchOptions): Promise<WatchSummary> {
     holding: false,
     sourceErrors: 0,
   };
-  if (!scope.active) return { ...summary, message: `nothing to watch: ${scope.reason}` };
+  if (!scope.active) {
+    const unfinished = unfinishedKillSwitch(loaded.config, state);
+    if (unfinished) return finishKillSwitch(ctx, loaded, opts.ports, unfinished, summary);
+    return { ...summary, message: `nothing to watch: ${scope.reason}` };
+  }
   const saved = pickProgress(await opts.ports.progress.load(), state, scope.key, loaded.config.release);
   const resumed = saved !== null;
   const progress = saved ?? createWatchProgress(loaded.config.release, scope.key, start);
@@ -181,6 +186,12 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
   run.state = await ports.readRelease().catch(() => run.state);
   const scope = findWatchScope(loaded.config, run.state);
   if (!scope.active) {
+    // Someone's rollback did not get the kill switch on: the watch takes it over rather than leave the flag on.
+    const unfinished = unfinishedKillSwitch(loaded.config, run.state);
+    if (unfinished) {
+      Object.assign(run.summary, await finishKillSwitch(ctx, loaded, ports, unfinished, run.summary));
+      return 'rollback';
+    }
     run.summary.message = `stopped watching: ${scope.reason}`;
     return 'release-changed';
   }
@@ -271,6 +282,35 @@ async function rollBack(run: Run, cause: TriggerOutcome, reason: string): Promis
     ? `rolled back (${mode}): ${reason}`
     : `rollback incomplete: ${outcome.problems.join('; ')}`;
   return 'rollback';
+}
+
+/**
+ * A recorded immediate or full rollback whose kill switch never went on leaves the new variant served with
+ * nothing running to switch it off: the watch engages it again with the same mode (what `rollout rollback`
+ * does by hand), before and without any metrics query. Exit 4 when it is in place, 6 when still not.
+ */
+export async function finishKillSwitch(
+  ctx: Ctx,
+  loaded: LoadedConfig,
+  ports: Pick<WatchPorts, 'rollback'>,
+  unfinished: RollbackState,
+  summary: WatchSummary,
+): Promise<WatchSummary> {
+  const mode = unfinished.mode === 'full' ? 'full' : 'immediate';
+  const why = `the ${unfinished.mode} rollback of ${unfinished.startedAt} did not complete (${unfinished.reason})`;
+  ctx.progress(`watch: ${why}; the kill switch is not in place → ${mode} rollback again`);
+  // No trigger: this finishes a decision already recorded (and counted by the report), as `rollout rollback` would.
+  const outcome = await ports.rollback({ mode, reason: `watch: finishing ${why}` });
+  return {
+    ...summary,
+    stop: 'rollback',
+    endedAt: ctx.clock.now().toISOString(),
+    rollback: outcome,
+    exitCode: outcome.ok ? EXIT.rolledBack : EXIT.rollbackIncomplete,
+    message: outcome.ok
+      ? `rolled back (${mode}): finished ${why}`
+      : `rollback incomplete: ${outcome.problems.join('; ')}`,
+  };
 }
 
 /** What the watch records in the release state and the audit log. */

@@ -1,5 +1,6 @@
 import type { RawConfig } from '../config/schema.js';
 import type { ReleaseState } from '../state/types.js';
+import { unfinishedKillSwitch } from '../lifecycle/planner.js';
 import { withArticle } from '../output/words.js';
 
 /** What there is to watch: the current stage of a progressive rollout, or why there is nothing. */
@@ -29,7 +30,9 @@ export function findWatchScope(config: RawConfig, state: ReleaseState | null): W
   if (state.rollback && !state.rollback.completedAt)
     return {
       active: false,
-      reason: `${withArticle(state.rollback.mode)} rollback is in progress`,
+      reason: unfinishedKillSwitch(config, state)
+        ? `${withArticle(state.rollback.mode)} rollback did not complete: the kill switch of ${flag} is not in place`
+        : `${withArticle(state.rollback.mode)} rollback is in progress`,
     };
   return {
     active: true,

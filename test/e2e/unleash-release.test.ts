@@ -5,17 +5,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSlowProxy, type SlowProxy } from '../helpers/slow-proxy.js';
+import { canarySeries, healthyArm } from '../helpers/canary-series.js';
+import { junitSchemaErrors } from '../helpers/junit-schema.js';
 import { MINI_CANARY } from '../helpers/mini-plan.js';
+import { startPrometheus, type PrometheusInstance } from '../helpers/prometheus.js';
 import { sdkCohort, startUnleash, type TestUnleash } from '../helpers/unleash.js';
 
-/** No Prometheus here: the canary is the subject of other suites, so stages move with an audited override. */
+/** The faults below move stages with an audited override: the canary is judged in the walk, not there. */
 const OVERRIDE = ['--override', '--reason', 'canary judged elsewhere in this drill'];
 
 /**
  * A release on the unleash provider, end to end: the built CLI against a real unleash-server 6.x (one per
  * file, on the suite's PostgreSQL), what applications get checked with the official `unleash-client` SDK
- * after every step. The walk (stages → rollback → retry → complete) runs on both state backends; the
- * faults (down, 401, 5xx, no answer, a hand edit) go through the slow proxy in front of the same server.
+ * after every step. The walk (preflight → stages judged by the canary on a real Prometheus → a regression
+ * that `watch` rolls back by itself → retry → complete) runs on both state backends against the same server
+ * and the same two Prometheus instances (one healthy, one whose canary arm errs six times as often as the
+ * baseline); the faults (down, 401, 5xx, no answer, a hand edit) go through the slow proxy in front of the
+ * same server.
  */
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
 const MEMBERS = Array.from({ length: 200 }, (_, i) => `staff-${i}`);
@@ -23,12 +29,27 @@ const STAGES = [1, 5, 25, 50, 100];
 
 let pg: TestPostgres;
 let server: TestUnleash;
+let healthy: PrometheusInstance;
+let regressed: PrometheusInstance;
 beforeAll(async () => {
-  pg = await startPostgres();
-  server = await startUnleash(pg);
+  // Traffic from an hour ago to half an hour ahead, queried at the wall clock: the canary's 30m window and the
+  // watch trigger's 10m window are full whenever the walk runs. Only the error-rate series the plan reads.
+  const end = Math.floor(Date.now() / 1000) + 1800;
+  const arm = (errorRate: number) =>
+    healthyArm({ errorRate, latencySeconds: undefined, wizardStartsPerMinute: 0, fundSetupsPerMinute: 0 });
+  const series = (canaryErrorRate: number) =>
+    canarySeries({ end, minutes: 90, arms: { 'reserves_v1.1': arm(canaryErrorRate), 'reserves_v1.0': arm(0.005) } });
+  [healthy, regressed] = await Promise.all([
+    startPrometheus({ series: series(0.005) }),
+    startPrometheus({ series: series(0.03) }),
+    startPostgres().then(async (db) => {
+      pg = db;
+      server = await startUnleash(db);
+    }),
+  ]);
 }, 180_000);
 afterAll(async () => {
-  await server?.stop();
+  await Promise.all([server?.stop(), healthy?.stop(), regressed?.stop()]);
   await pg?.stop();
 });
 
@@ -53,7 +74,9 @@ phases:
       flag: ${key}
       stages:
 ${STAGES.map((p) => `        - { id: s${p}, percent: ${p}, groups: [internal] }`).join('\n')}
-${MINI_CANARY}rollback:
+${MINI_CANARY}triggers:
+  - { id: error-rate, metric: error_rate, above: baseline * 1.5, window: 10m }
+rollback:
   defaultMode: immediate
 `;
 }
@@ -104,92 +127,134 @@ describe('validate: the unleash provider takes whole percentages and needs its b
   });
 });
 
-// The walk runs on the PostgreSQL state (the shared-state case a flag server is for; Unleash needs the database
-// anyway). The file state drives advance, status, a hand edit and rollback in the faults below.
-describe.each([{ backend: 'postgres' }])('a release on Unleash ($backend state)', ({ backend }) => {
-  const key = `reserves_${backend}`;
-  let dir: string;
-  let stateArgs: string[] = [];
-  beforeAll(async () => {
-    dir = await project(plan(key));
-    if (backend === 'postgres') stateArgs = ['--state', `${pg.url}?release=v9.9.9`];
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-  const rollout = (args: string[], env: Record<string, string> = {}) => cli(dir, args, env, stateArgs);
-
-  it('stages 1 → 100 %: the SDK share within ±0.5 points on 100,000 keys, cohorts nested, group members in; rollback → 0; retry → the same cohort; complete', async () => {
-    const p0 = await rollout(['advance']);
-    expect(p0.code, out(p0)).toBe(0);
-    let previous = new Set<string>();
-    const cohorts = new Map<number, Set<string>>();
-    for (const percent of STAGES) {
-      const step = await rollout(['advance', ...OVERRIDE]);
+describe.each<{ backend: 'file' | 'postgres' }>([{ backend: 'file' }, { backend: 'postgres' }])(
+  'a release on Unleash ($backend state)',
+  ({ backend }) => {
+    const key = `reserves_${backend}`;
+    let dir: string;
+    let stateArgs: string[] = [];
+    beforeAll(async () => {
+      dir = await project(plan(key));
+      if (backend === 'postgres') stateArgs = ['--state', `${pg.url}?release=v9.9.9`];
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+    const rollout = (args: string[], env: Record<string, string> = {}) => cli(dir, args, env, stateArgs);
+    /** One step between stages, judged by the stage-end canary on the healthy Prometheus (bake 0s). */
+    async function judgedStep(): Promise<void> {
+      const step = await rollout(['advance', '--json'], { ROLLOUT_PROMETHEUS_URL: healthy.url });
       expect(step.code, out(step)).toBe(0);
-      const cohort = await cohortOf(key, KEYS);
-      expect(Math.abs((cohort.size / KEYS.length) * 100 - percent), `share at ${percent} %`).toBeLessThanOrEqual(0.5);
-      expect(
-        [...previous].filter((k) => !cohort.has(k)),
-        `nobody dropped at ${percent} %`,
-      ).toEqual([]);
-      expect((await cohortOf(key, MEMBERS, 'internal')).size).toBe(MEMBERS.length);
-      cohorts.set(percent, cohort);
-      previous = cohort;
-      if (percent === 5) {
-        // The state records the toggle's digest; status reads the toggle and finds what the release wrote.
-        const result = (await rollout(['status', '--json'])).json<{
-          result: {
-            flags: Record<string, { percent: number; sha256?: string }>;
-            flagFiles: Array<{ matches: boolean }>;
-          };
-        }>().result;
-        expect(result.flags[key]?.percent).toBe(percent);
-        expect(result.flags[key]?.sha256).toMatch(/^[0-9a-f]{64}$/);
-        expect(result.flagFiles).toEqual([
-          expect.objectContaining({ file: `unleash:default/development/${key}`, matches: true }),
-        ]);
-      }
-      if (percent === 25) {
-        // flags eval explains the variant as the SDK computes it.
-        const user = [...cohort][0] as string;
-        const outsider = KEYS.find((k) => !cohort.has(k)) as string;
-        const inside = (await rollout(['flags', 'eval', key, '--key', user, '--json'])).json<{
-          result: { variant: string };
-        }>();
-        const outside = (await rollout(['flags', 'eval', key, '--key', outsider, '--json'])).json<{
-          result: { variant: string };
-        }>();
-        expect([inside.result.variant, outside.result.variant]).toEqual(['reserves_v1.1', 'reserves_v1.0']);
-      }
-      if (percent === 50) {
-        const rb = await rollout(['rollback', '--reason', 'error budget burning']);
-        expect(rb.code, out(rb)).toBe(0);
-        expect((await cohortOf(key, KEYS)).size).toBe(0);
-        expect((await cohortOf(key, MEMBERS, 'internal')).size).toBe(0);
-        expect(await toggle(key)).toMatchObject({
-          enabled: false,
-          strategies: [expect.anything(), expect.anything()],
-        });
-        const blocked = await rollout(['advance']);
-        expect(blocked.code, out(blocked)).toBe(4);
-        const retry = await rollout(['retry']);
-        expect(retry.code, out(retry)).toBe(0);
-        const back = await cohortOf(key, KEYS);
-        expect(back.size).toBe(cohort.size);
-        expect([...cohort].filter((k) => !back.has(k))).toEqual([]);
-        expect(
-          (await rollout(['status', '--json'])).json<{ result: { flagFiles: Array<{ matches: boolean }> } }>().result
-            .flagFiles[0]?.matches,
-        ).toBe(true);
-      }
+      const result = step.json<{ result: { override: boolean; evidence: { canary?: { verdict: string } } } }>().result;
+      expect(result.override).toBe(false);
+      expect(result.evidence.canary?.verdict, out(step)).toBe('pass');
     }
-    const done = await rollout(['advance', ...OVERRIDE]);
-    expect(done.code, out(done)).toBe(0);
-    const final = (await rollout(['status', '--json'])).json<{ result: { status: string } }>().result;
-    expect(final.status).toBe('completed');
-    expect((await cohortOf(key, KEYS)).size).toBe(KEYS.length);
-    expect(cohorts.size).toBe(STAGES.length);
-  }, 240_000);
-});
+
+    it('preflight → stages 1 → 100 % judged by the canary on real Prometheus data, the SDK share within ±0.5 points on 100,000 keys, cohorts nested, group members in; watch rolls back a regression → 0; retry → the same cohort; complete', async () => {
+      const pre = await rollout(['preflight', '--phase', 'P0', '--junit', 'preflight.xml', '--json']);
+      expect(pre.code, out(pre)).toBe(0);
+      expect(pre.json<{ result: { phase: string; verdict: string; recorded: boolean } }>().result).toMatchObject({
+        phase: 'P0',
+        verdict: 'pass',
+        recorded: true,
+      });
+      const junit = await readFile(path.join(dir, 'preflight.xml'), 'utf8');
+      expect(junitSchemaErrors(junit)).toEqual([]);
+      expect(junit).toMatch(/<testsuite [^>]*tests="1" [^>]*failures="0"/);
+      const p0 = await rollout(['advance']);
+      expect(p0.code, out(p0)).toBe(0);
+      let previous = new Set<string>();
+      const cohorts = new Map<number, Set<string>>();
+      for (const percent of STAGES) {
+        // The first stage starts the rollout (gates, no canary yet); every later one is judged.
+        if (percent === STAGES[0]) {
+          const start = await rollout(['advance']);
+          expect(start.code, out(start)).toBe(0);
+        } else await judgedStep();
+        const cohort = await cohortOf(key, KEYS);
+        expect(Math.abs((cohort.size / KEYS.length) * 100 - percent), `share at ${percent} %`).toBeLessThanOrEqual(0.5);
+        expect(
+          [...previous].filter((k) => !cohort.has(k)),
+          `nobody dropped at ${percent} %`,
+        ).toEqual([]);
+        expect((await cohortOf(key, MEMBERS, 'internal')).size).toBe(MEMBERS.length);
+        cohorts.set(percent, cohort);
+        previous = cohort;
+        if (percent === 5) {
+          // The state records the toggle's digest; status reads the toggle and finds what the release wrote.
+          const result = (await rollout(['status', '--json'])).json<{
+            result: {
+              flags: Record<string, { percent: number; sha256?: string }>;
+              flagFiles: Array<{ matches: boolean }>;
+            };
+          }>().result;
+          expect(result.flags[key]?.percent).toBe(percent);
+          expect(result.flags[key]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+          expect(result.flagFiles).toEqual([
+            expect.objectContaining({ file: `unleash:default/development/${key}`, matches: true }),
+          ]);
+        }
+        if (percent === 25 && backend === 'postgres') {
+          // flags eval explains the variant as the SDK computes it (from the server: the state backend plays no
+          // part, so once).
+          const user = [...cohort][0] as string;
+          const outsider = KEYS.find((k) => !cohort.has(k)) as string;
+          const inside = (await rollout(['flags', 'eval', key, '--key', user, '--json'])).json<{
+            result: { variant: string };
+          }>();
+          const outside = (await rollout(['flags', 'eval', key, '--key', outsider, '--json'])).json<{
+            result: { variant: string };
+          }>();
+          expect([inside.result.variant, outside.result.variant]).toEqual(['reserves_v1.1', 'reserves_v1.0']);
+        }
+        if (percent === 50) {
+          // The canary arm's error rate regresses (six times the baseline's): watch sees it on its first look
+          // and turns the toggle off by itself.
+          const watch = await rollout(['watch', '--interval', '1s', '--for', '30s', '--json'], {
+            ROLLOUT_PROMETHEUS_URL: regressed.url,
+          });
+          expect(watch.code, out(watch)).toBe(4);
+          expect(
+            watch.json<{
+              result: { stop: string; stage: string; fired?: { id: string }; rollback?: { ok: boolean } };
+            }>().result,
+          ).toMatchObject({ stop: 'rollback', stage: 's50', fired: { id: 'error-rate' }, rollback: { ok: true } });
+          expect(await toggle(key)).toMatchObject({
+            enabled: false,
+            strategies: [expect.anything(), expect.anything()],
+          });
+          expect((await cohortOf(key, KEYS)).size).toBe(0);
+          expect((await cohortOf(key, MEMBERS, 'internal')).size).toBe(0);
+          const log = (await rollout(['log', '--json'])).json<{
+            result: { entries: Array<{ op: string; reason?: string; data?: { trigger?: string } }> };
+          }>().result.entries;
+          expect(log.find((e) => e.op === 'rollback')).toMatchObject({
+            reason: expect.stringMatching(/^watch: trigger error-rate fired/),
+            data: { trigger: 'error-rate' },
+          });
+          // The state says rolled back: advance refuses until retry.
+          const blocked = await rollout(['advance', '--json']);
+          expect(blocked.code, out(blocked)).toBe(4);
+          expect(blocked.json<{ error: { code: string } }>().error.code).toBe('E_RELEASE_ROLLED_BACK');
+          const retry = await rollout(['retry']);
+          expect(retry.code, out(retry)).toBe(0);
+          const back = await cohortOf(key, KEYS);
+          expect(back.size).toBe(cohort.size);
+          expect([...cohort].filter((k) => !back.has(k))).toEqual([]);
+          expect((await cohortOf(key, MEMBERS, 'internal')).size).toBe(MEMBERS.length);
+          expect(
+            (await rollout(['status', '--json'])).json<{ result: { flagFiles: Array<{ matches: boolean }> } }>().result
+              .flagFiles[0]?.matches,
+          ).toBe(true);
+        }
+      }
+      const done = await rollout(['advance'], { ROLLOUT_PROMETHEUS_URL: healthy.url });
+      expect(done.code, out(done)).toBe(0);
+      const final = (await rollout(['status', '--json'])).json<{ result: { status: string } }>().result;
+      expect(final.status).toBe('completed');
+      expect((await cohortOf(key, KEYS)).size).toBe(KEYS.length);
+      expect(cohorts.size).toBe(STAGES.length);
+    }, 240_000);
+  },
+);
 
 describe('faults on the unleash provider (file state)', () => {
   let dir: string;
@@ -268,7 +333,7 @@ describe('faults on the unleash provider (file state)', () => {
     expect(await toggle(key)).toEqual(edited);
   }, 60_000);
 
-  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook', async () => {
+  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook; watch finishes the unfinished rollback once Unleash answers', async () => {
     for (const [name, env, arrange] of [
       ['down', { UNLEASH_URL: 'http://127.0.0.1:9' }, () => undefined],
       ['401', { UNLEASH_ADMIN_TOKEN: '*:*.not-the-admin-secret' }, () => undefined],
@@ -287,10 +352,23 @@ describe('faults on the unleash provider (file state)', () => {
       expect(((await toggle(key)) as { enabled: boolean }).enabled, name).toBe(true);
     }
     proxy.set('delay', 0);
-    // Healthy again: the kill switch goes through and is read back, even over the hand-edited toggle.
-    const ok = await cli(dir, ['rollback', '--reason', 'drill: healthy']);
-    expect(ok.code, out(ok)).toBe(0);
+    // The state records a rollback whose kill switch never went on: advance names the command that finishes it.
+    const stuck = await cli(dir, ['advance', '--json', ...OVERRIDE]);
+    expect(stuck.code, out(stuck)).toBe(5);
+    expect(stuck.json<{ error: { message: string } }>().error.message).toContain(
+      'the kill switch is not in place; `rollout rollback` turns it on',
+    );
+    // Healthy again: watch (no Prometheus needed) finishes it; the switch is read back, even over the hand edit.
+    const watch = await cli(dir, ['watch', '--interval', '1s', '--for', '5s', '--json']);
+    expect(watch.code, out(watch)).toBe(4);
+    expect(watch.json<{ result: { stop: string; looks: number } }>().result).toMatchObject({
+      stop: 'rollback',
+      looks: 0,
+    });
     expect(((await toggle(key)) as { enabled: boolean }).enabled).toBe(false);
     expect((await cohortOf(key, KEYS.slice(0, 5000))).size).toBe(0);
+    const again = await cli(dir, ['rollback', '--reason', 'drill: healthy']);
+    expect(again.code, out(again)).toBe(0);
+    expect(out(again)).toContain('already rolled back');
   }, 120_000);
 });

@@ -9,7 +9,8 @@ describe('watch scope wording', () => {
       typeof findWatchScope
     >[0];
     for (const [mode, text] of [
-      ['immediate', 'an immediate rollback is in progress'],
+      // Its kill switch is not on in the state: not "in progress", it failed (watch finishes it).
+      ['immediate', 'an immediate rollback did not complete: the kill switch of f is not in place'],
       ['progressive', 'a progressive rollback is in progress'],
     ]) {
       const state = {

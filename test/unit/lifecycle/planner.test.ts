@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../../src/config/load.js';
 import { config as configSchema, type RawConfig } from '../../../src/config/schema.js';
 import { computeTarget } from '../../../src/lifecycle/apply-step.js';
-import { planNextStep, type NextStep } from '../../../src/lifecycle/planner.js';
+import { planNextStep, unfinishedKillSwitch, type NextStep } from '../../../src/lifecycle/planner.js';
 import { planRampDown } from '../../../src/lifecycle/rollback.js';
 import { createInitialState, type ReleaseState } from '../../../src/state/types.js';
 import { miniPlan } from '../../helpers/mini-plan.js';
@@ -102,6 +102,42 @@ describe('planNextStep', () => {
     const config = planWith(STAGES);
     const step = planNextStep(config, edit(fresh(config)), NOW);
     expect(step).toMatchObject({ kind: 'blocked', reason });
+  });
+
+  it('an immediate rollback whose kill switch never went on is finished by `rollout rollback`, not `--resume` (which only continues ramp-downs)', () => {
+    const config = planWith(STAGES);
+    const at = NOW.toISOString();
+    const inStage: ReleaseState = {
+      ...fresh(config),
+      status: 'in-progress',
+      phase: 'P2',
+      stage: { index: 0, id: 's1', startedAt: at },
+      flags: { 'reserves_v1.1': { percent: 1, groups: [], killSwitch: false, updatedAt: at } },
+    };
+    const rollback = (mode: string) => ({ id: 'r', mode, startedAt: at, reason: 'watch: trigger error-rate fired' });
+    const detail = (s: ReleaseState) => (planNextStep(config, s, NOW) as { detail?: string }).detail;
+
+    const failed = { ...inStage, rollback: rollback('immediate') };
+    expect(unfinishedKillSwitch(config, failed)).toMatchObject({ id: 'r', mode: 'immediate' });
+    expect(detail(failed)).toBe(
+      'the immediate rollback did not complete: the kill switch is not in place; `rollout rollback` turns it on',
+    );
+    // A full rollback whose switch IS on waits for its health check: `rollout rollback` again, still not --resume.
+    const unhealthy: ReleaseState = {
+      ...inStage,
+      rollback: rollback('full'),
+      flags: { 'reserves_v1.1': { percent: 0, groups: [], killSwitch: true, updatedAt: at } },
+    };
+    expect(unfinishedKillSwitch(config, unhealthy)).toBeNull();
+    expect(detail(unhealthy)).toBe('the full rollback did not complete; `rollout rollback` finishes it');
+    // A ramp-down has its runner and --resume; a completed rollback is no longer unfinished.
+    const ramp = { ...inStage, rollback: { ...rollback('progressive'), steps: [] } };
+    expect(unfinishedKillSwitch(config, ramp)).toBeNull();
+    expect(detail(ramp)).toBe('a rollback is in progress; `rollout rollback --resume` finishes it');
+    expect(
+      unfinishedKillSwitch(config, { ...failed, rollback: { ...rollback('immediate'), completedAt: at } }),
+    ).toBeNull();
+    expect(unfinishedKillSwitch(config, inStage)).toBeNull();
   });
 
   it('finds the current stage by id, not by its stored index', () => {

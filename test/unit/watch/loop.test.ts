@@ -253,6 +253,58 @@ describe('runWatch: persistence, restart and stopping', () => {
     }
   });
 
+  it('a rollback whose kill switch never went on is finished, not "nothing to watch": at start without a look, or when it appears mid-watch; exit 6 while the switch still fails', async () => {
+    const unfinished = () =>
+      stageState({
+        rollback: {
+          id: 'r1',
+          mode: 'immediate',
+          startedAt: START.toISOString(),
+          reason: 'watch: trigger error-rate fired',
+        },
+      });
+    const atStart = createHarness({ state: unfinished() });
+    const first = await watch(atStart, traffic({}));
+    expect(first.summary).toMatchObject({ stop: 'rollback', exitCode: 4, looks: 0, rollback: { ok: true } });
+    expect(first.summary.message).toMatch(/^rolled back \(immediate\): finished the immediate rollback of /);
+    expect(atStart.rollbacks).toEqual([
+      expect.objectContaining({ mode: 'immediate', reason: expect.stringMatching(/^watch: finishing the immediate/) }),
+    ]);
+    expect(atStart.rollbacks[0]?.trigger).toBeUndefined();
+
+    const midWatch = createHarness();
+    const second = await watch(midWatch, traffic({ [BASE]: healthy(), [CANARY]: healthy() }), {
+      onLook: (l) => {
+        if (l.index === 2) midWatch.state.current = unfinished();
+      },
+    });
+    expect(second.summary).toMatchObject({ stop: 'rollback', exitCode: 4, looks: 2 });
+    expect(midWatch.rollbacks).toHaveLength(1);
+
+    const stillDown = createHarness({ state: unfinished() });
+    stillDown.ports.rollback = async (o) => ({
+      ok: false,
+      mode: o.mode,
+      rollbackId: 'rb',
+      flagWrittenAtMs: null,
+      steps: [],
+      recorded: true,
+      problems: ['kill switch NOT in place in unleash:default/production/reserves_v1.1: unreachable'],
+    });
+    const third = await watch(stillDown, traffic({}));
+    expect(third.summary).toMatchObject({ stop: 'rollback', exitCode: 6 });
+    expect(third.summary.message).toContain('kill switch NOT in place');
+
+    // A ramp-down that is running belongs to its runner: nothing to watch, nothing done.
+    const ramp = createHarness({
+      state: stageState({
+        rollback: { id: 'r2', mode: 'progressive', startedAt: START.toISOString(), reason: 'x', steps: [] },
+      }),
+    });
+    expect((await watch(ramp, traffic({}))).summary).toMatchObject({ stop: 'nothing-to-watch', exitCode: 0 });
+    expect(ramp.rollbacks).toEqual([]);
+  });
+
   it('stops when someone else rolls the release back', async () => {
     const h = createHarness();
     const { summary } = await watch(h, traffic({ [BASE]: healthy(), [CANARY]: healthy() }), {
