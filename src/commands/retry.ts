@@ -7,6 +7,7 @@ import { flagLocation, isKillSwitchOn, publishProblems, stampDigests, syncFlagFi
 import { filesOf } from '../lifecycle/apply-step.js';
 import { changeRelease } from '../lifecycle/transaction.js';
 import { unfinishedRollbackHint } from '../lifecycle/planner.js';
+import { assertProvidersReady } from '../lifecycle/provider-check.js';
 import type { ReleaseState } from '../state/types.js';
 import { loadConfigFor } from './load-config.js';
 import type { CommandResult, MutatingOptions } from '../output/command-result.js';
@@ -131,6 +132,9 @@ export async function runRetry(
         ...filesOf(state.flags[flag], file),
       },
     };
+    // A flag server is asked first, as advance does: reachable, still holding what the release wrote (an edit
+    // made in its UI while the release was rolled back is never overwritten), willing to take the write.
+    await assertProvidersReady(ctx, loaded, state, flags, 'retry');
     // The digest of what the flag write below will put in the file (the state is written first).
     const preview = await syncFlagFiles(loaded.config, loaded.dir, flags, {
       dryRun: true,

@@ -208,7 +208,7 @@ export function renderStatus(r: StatusResult, s: Style): string {
         s.yellow(
           f.unreadable
             ? `flag    ${f.file}: cannot be read (${f.unreadable})`
-            : `flag    ${f.file}: EDITED outside rollout (sha256 ${f.local?.slice(0, 12) ?? 'none'}…, release ${f.recorded.slice(0, 12)}…); advance refuses to overwrite it:`,
+            : `flag    ${f.file}: EDITED outside rollout (sha256 ${f.local?.slice(0, 12) ?? 'none'}…, release ${f.recorded.slice(0, 12)}…); advance and retry refuse to overwrite it:`,
         ),
       );
       for (const line of f.handEdits ?? []) out.push(s.yellow(`          ${line}`));

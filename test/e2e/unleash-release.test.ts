@@ -333,7 +333,7 @@ describe('faults on the unleash provider (file state)', () => {
     expect(await toggle(key)).toEqual(edited);
   }, 60_000);
 
-  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook; watch finishes the unfinished rollback once Unleash answers', async () => {
+  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook; watch finishes the unfinished rollback once Unleash answers; retry never re-enables a hand-edited toggle', async () => {
     for (const [name, env, arrange] of [
       ['down', { UNLEASH_URL: 'http://127.0.0.1:9' }, () => undefined],
       ['401', { UNLEASH_ADMIN_TOKEN: '*:*.not-the-admin-secret' }, () => undefined],
@@ -370,5 +370,16 @@ describe('faults on the unleash provider (file state)', () => {
     const again = await cli(dir, ['rollback', '--reason', 'drill: healthy']);
     expect(again.code, out(again)).toBe(0);
     expect(out(again)).toContain('already rolled back');
+    // The kill switch kept the hand-edited strategy (30 %): retry refuses to serve it, as advance does.
+    const serial = await serialOf();
+    const held = await toggle(key);
+    const retry = await cli(dir, ['retry', '--json']);
+    expect(retry.code, out(retry)).toBe(1);
+    expect(retry.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'E_FLAG_HAND_EDIT',
+      message: expect.stringMatching(/rollout:stage: .*"rollout":"1".* → .*"rollout":"30"[\s\S]*retry stopped before/),
+    });
+    expect(await serialOf()).toBe(serial);
+    expect(await toggle(key)).toEqual(held);
   }, 120_000);
 });
