@@ -21,7 +21,8 @@ const OVERRIDE = ['--override', '--reason', 'canary judged elsewhere in this dri
  * that `watch` rolls back by itself → retry → complete) runs on both state backends against the same server
  * and the same two Prometheus instances (one healthy, one whose canary arm errs six times as often as the
  * baseline); the faults (down, 401, 5xx, no answer, a hand edit) go through the slow proxy in front of the
- * same server.
+ * same server, on the file state: advance and rollback against each, then `watch` finishing the rollback that
+ * could not reach Unleash, and `retry` refusing a down server and a hand-edited toggle.
  */
 const KEYS = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
 const MEMBERS = Array.from({ length: 200 }, (_, i) => `staff-${i}`);
@@ -333,7 +334,7 @@ describe('faults on the unleash provider (file state)', () => {
     expect(await toggle(key)).toEqual(edited);
   }, 60_000);
 
-  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook; watch finishes the unfinished rollback once Unleash answers; retry never re-enables a hand-edited toggle', async () => {
+  it('rollback with Unleash down, 401, 5xx or not answering: exit 6 within the bounded time, naming the admin API call and the runbook; watch finishes the unfinished rollback once Unleash answers; retry stops with Unleash down and never re-enables a hand-edited toggle', async () => {
     for (const [name, env, arrange] of [
       ['down', { UNLEASH_URL: 'http://127.0.0.1:9' }, () => undefined],
       ['401', { UNLEASH_ADMIN_TOKEN: '*:*.not-the-admin-secret' }, () => undefined],
@@ -373,6 +374,9 @@ describe('faults on the unleash provider (file state)', () => {
     // The kill switch kept the hand-edited strategy (30 %): retry refuses to serve it, as advance does.
     const serial = await serialOf();
     const held = await toggle(key);
+    const down = await cli(dir, ['retry', '--json'], { UNLEASH_URL: 'http://127.0.0.1:9' });
+    expect(down.code, out(down)).toBe(3);
+    expect(down.json<{ error: { code: string } }>().error.code).toBe('E_FLAG_PROVIDER');
     const retry = await cli(dir, ['retry', '--json']);
     expect(retry.code, out(retry)).toBe(1);
     expect(retry.json<{ error: { code: string; message: string } }>().error).toMatchObject({
