@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlagdProvider } from '@openfeature/flagd-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
@@ -33,9 +34,9 @@ import { startSlackRecorder, type SlackRecorder } from '../helpers/slack-recorde
 
 /**
  * The acceptance walk: from a fresh state, the repository's plan (quick command gates, everything
- * else real) goes from `preflight` of Phase 0 to 100 % and complete against one real Prometheus, with the
- * release's clock moved forward by ROLLOUT_TIME_OFFSET for the 7-day bakes and the 24 h soak (metrics are
- * still read at the wall clock). At 25 % the canary arm regresses (a second Prometheus, whose canary arm
+ * else real) in a git checkout goes from `preflight` of Phase 0 (whose results the first advance reuses)
+ * to 100 % and complete against one real Prometheus, with the release's clock moved forward by
+ * ROLLOUT_TIME_OFFSET for the 7-day bakes and the 24 h soak (metrics are still read at the wall clock). At 25 % the canary arm regresses (a second Prometheus, whose canary arm
  * errs six times as often as the baseline): `rollout watch` rolls the release back by itself, and `retry`
  * serves the same cohort again. After every step: the exit code, `status --json`, and the flag file as
  * applications evaluate it — flagd-core on 100,000 keys (share within ±0.5 points, cohorts nested, group
@@ -117,6 +118,17 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       await project.writePlan(quick.plan);
       chaosRuns = quick.experiments;
       plan = await project.readPlan();
+      // The plan's directory is a git checkout at a clean commit, as on a CI runner: preflight records its
+      // results at that commit and the P0 advance reuses them (rollout's own files are ignored).
+      await writeFile(path.join(project.dir, '.gitignore'), '.rollout/\npreflight.xml\n');
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.email=walk@example.org', '-c', 'user.name=walk', ...args], {
+          cwd: project.dir,
+          stdio: 'pipe',
+        });
+      git('init', '-q');
+      git('add', '-A');
+      git('commit', '-qm', 'release plan');
       if (pg) stateArgs = ['--state', `${pg.url}?release=${RELEASE}`];
     }, 180_000);
 
@@ -351,6 +363,7 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       expect(junit).toMatch(/<testsuite [^>]*failures="0"/);
       const p0 = await advance();
       expect(p0.code, p0.output).toBe(0);
+      expect(p0.stdout).toMatch(/\(\d+ reused from preflight: [^)]*engine-invariants/);
       expectedPosts += 1;
       await expectPosition('P1', null, undefined);
       // Before the rollout the flag file exists and serves the fallback to everyone, group members too.
@@ -568,11 +581,12 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       // The canary's completion rate at the last stage-end evaluation (the plan data serves ~97 %).
       expect(m['wizard-completion-rate']?.status).toBe('met');
       expect(m['wizard-completion-rate']?.value).toBeGreaterThanOrEqual(0.95);
-      // No alert; one automatic rollback (watch's), re-opened by retry: whether it was false depends on the
-      // commit the retry ran on, and the plan's directory is no git checkout, so it cannot be judged.
+      // No alert; one automatic rollback (watch's), and retry re-opened the stage at the same commit with the same
+      // plan: the report judges that rollback false (nothing was fixed), so the noise is 1 of 1.
       expect(m['alert-noise']).toMatchObject({
-        status: 'unknown',
-        why: expect.stringMatching(/0 alert\(s\), 1 automatic rollback\(s\).*1 undetermined: commit unknown/),
+        status: 'not-met',
+        value: 1,
+        why: '1 false of 1 (0 alert(s), 1 automatic rollback(s); 0 A/A-level, 1 moved on without a fix)',
       });
       // The plan's Prometheus data has no support tickets: unknown with the reason, never met.
       expect(m['support-ticket-volume']).toMatchObject({ status: 'unknown', why: expect.stringContaining('no data') });
@@ -585,9 +599,9 @@ describe.each<{ backend: Backend }>([{ backend: 'file' }, { backend: 'postgres' 
       const md = await rollout(['report', '--no-checkpoint'], { ROLLOUT_PROMETHEUS_URL: 'http://127.0.0.1:9' });
       expect(md.code, md.stderr).toBe(0);
       expect(md.stdout).toContain('## Success metrics');
-      expect(md.stdout).toContain('8 met, 2 not met, 2 unknown of 12.');
+      expect(md.stdout).toContain('8 met, 3 not met, 1 unknown of 12.');
       expect(md.stdout).toMatch(
-        /\| operational \| Alert noise \| <5% false positive rate \(< 0\.05\) \| .* \| unknown \|/,
+        /\| operational \| Alert noise \| <5% false positive rate \(< 0\.05\) \| .* \| NOT MET \|/,
       );
     }, 120_000);
 
