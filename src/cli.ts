@@ -11,10 +11,11 @@ import type { Ctx } from './context.js';
 export type Handler<O = Record<string, unknown>> = (options: O, args: string[], ctx: Ctx) => Promise<CommandResult>;
 export type Selected = { name: string; load: () => Promise<Handler>; options: Record<string, unknown>; args: string[] };
 
-const mutating = (cmd: Command) =>
+/** `--dry-run` and `--reason`; `only` names the action they apply to when the command has several. */
+const mutating = (cmd: Command, only?: string) =>
   cmd
-    .option('--dry-run', 'show exactly what would change, change nothing')
-    .option('--reason <text>', 'recorded in the audit log');
+    .option('--dry-run', `${only ? `${only}: ` : ''}show exactly what would change, change nothing`)
+    .option('--reason <text>', `${only ? `${only}: ` : ''}recorded in the audit log`);
 
 /** The one place that declares every command and option of the CLI. */
 export function buildProgram(
@@ -286,6 +287,7 @@ export function buildProgram(
         .option('--group <name...>', 'eval: groups the user belongs to')
         .option('--attr <key=value...>', 'eval: other context attributes')
         .option('--out <file>', 'export: write the flagd file here'),
+      'sync',
     ),
     'flags',
     async () => (await import('./commands/flags.js')).runFlags,
