@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
+import { RolloutError } from '../errors/rollout-error.js';
 import type { DemoResult } from '../demo/types.js';
 import type { CommandResult } from '../output/command-result.js';
 
@@ -24,6 +25,11 @@ export interface DemoOptions {
  * 3 when a server fails (E_DEMO_SERVICE, E_FLAG_PROVIDER).
  */
 export async function runDemo(options: DemoOptions, _args: string[], ctx: Ctx): Promise<CommandResult<DemoResult>> {
+  if (options.unleashServer && options.provider !== 'unleash')
+    throw new RolloutError(
+      'E_USAGE',
+      '--unleash-server goes with --provider unleash (where the local Unleash comes from)',
+    );
   const seed = options.seed ?? randomInt(1, 2 ** 31);
   const [{ runDemoRelease }, { renderDemo }] = await Promise.all([
     import('../demo/run.js'),

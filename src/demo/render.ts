@@ -73,6 +73,15 @@ function renderFlag(r: DemoResult, s: Style): string[] {
   ];
 }
 
+function renderUnleashEnd(r: DemoResult, s: Style): string[] {
+  const p = r.flagProvider;
+  if (p.kind !== 'unleash') return [];
+  const errors = p.flagReadErrors
+    ? [s.yellow(`  ${p.flagReadErrors} reads of the toggle failed; the application kept the last version it had read`)]
+    : [];
+  return [`Unleash: ${p.cleanup}`, ...errors];
+}
+
 /** The human summary of `rollout demo` (stdout); the step-by-step story went to stderr as it happened. */
 export function renderDemo(r: DemoResult, s: Style): string {
   const out = [
@@ -99,10 +108,14 @@ export function renderDemo(r: DemoResult, s: Style): string {
     '',
     `Simulated traffic: ${counts(r.traffic.requests)} requests from ${r.traffic.users.toLocaleString('en-US')} users (${r.traffic.requestsPerMinute}/min) over ${r.clock.simulatedMinutes} simulated minutes`,
     `Project: ${r.dir} ${r.kept ? '(kept)' : '(removed; --keep keeps it)'}`,
-    ...(r.flagProvider.kind === 'unleash' ? [`Unleash: ${r.flagProvider.cleanup}`] : []),
+    ...renderUnleashEnd(r, s),
     r.ok
       ? s.green('The demo ran as designed: the simulated regression was caught by watch and rolled back.')
-      : s.red('The demo did NOT run as designed (see above): this is a bug, please report it with the seed.'),
+      : s.red(
+          r.flagProvider.kind === 'unleash'
+            ? 'The demo did NOT run as designed (see above): check the Unleash server first (a step that exited 3 could not reach it); otherwise it is a bug, please report it with the seed.'
+            : 'The demo did NOT run as designed (see above): this is a bug, please report it with the seed.',
+        ),
   ];
   return out.join('\n');
 }

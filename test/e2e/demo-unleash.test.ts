@@ -122,10 +122,14 @@ describe('rollout demo --provider unleash, with a local server the CLI starts', 
     }
   });
 
-  it('refuses an unknown --provider (usage, exit 2)', async () => {
+  it('refuses an unknown --provider, and --unleash-server without --provider unleash (usage, exit 2)', async () => {
     const run = await runCli(['demo', '--provider', 'launchdarkly']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--provider');
+    const stray = await runCli(['demo', '--unleash-server', '/nowhere', '--json']);
+    expect(stray.code).toBe(2);
+    expect(stray.json<DemoDoc>().error).toMatchObject({ code: 'E_USAGE' });
+    expect(stray.json<DemoDoc>().error?.message).toContain('--unleash-server goes with --provider unleash');
   });
 });
 
