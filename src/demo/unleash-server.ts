@@ -98,7 +98,9 @@ export async function openDemoUnleash(opts: OpenDemoUnleashOptions): Promise<Dem
     await stop();
     throw error;
   }
-  opts.progress(`local Unleash ${install.version} answers on ${server.url} (admin token generated for this run)`);
+  opts.progress(
+    `local Unleash ${install.version} answers on ${server.url} (admin token generated for this run; its PostgreSQL on ${pg.host}:${pg.port} in ${pg.root})`,
+  );
   return connect({ url: server.url, token: adminToken, server: 'local', version: install.version, stop });
 }
 

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, type CliRun } from '../helpers/cli.js';
 import { getFreePort, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { sdkCohort, startUnleash, type TestUnleash } from '../helpers/unleash.js';
 
@@ -78,7 +80,61 @@ function expectRolledBackThroughUnleash(run: CliRun): DemoDoc {
   return doc;
 }
 
-describe('rollout demo --provider unleash, with a local server the CLI starts', () => {
+/** Runs the demo with a local server and sends `signal` once the server and the project are up. */
+function interruptDemo(
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'demo', '--provider', 'unleash'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let sent = false;
+    const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /minutes of traffic before the release/.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      clearTimeout(guard);
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
+const isDown = (url: string) =>
+  fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+    () => false,
+    () => true,
+  );
+
+describe.concurrent('rollout demo --provider unleash, with a local server the CLI starts', () => {
+  it('Ctrl-C in the middle: the server and PostgreSQL are stopped, their files and the project removed, the signal ends it', async () => {
+    const run = await interruptDemo('SIGINT');
+    expect(run.signal ?? run.code, run.stderr.slice(-2000)).toBe('SIGINT');
+    const [, url, pgPort, pgRoot] =
+      /answers on (http:\/\/127\.0\.0\.1:\d+) .*its PostgreSQL on 127\.0\.0\.1:(\d+) in (\S+)\)/.exec(run.stderr) ?? [];
+    const project = /project (\S+): embedded plan/.exec(run.stderr)?.[1];
+    expect([url, pgPort, pgRoot, project].every(Boolean), run.stderr.slice(0, 2000)).toBe(true);
+    expect(await isDown(url as string)).toBe(true);
+    const pgUp = await new Promise<boolean>((done) => {
+      const socket = connect(Number(pgPort), '127.0.0.1', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.on('error', () => done(false));
+    });
+    expect(pgUp).toBe(false);
+    await expect(readdir(pgRoot as string)).rejects.toThrow(/ENOENT/);
+    await expect(readdir(project as string)).rejects.toThrow(/ENOENT/);
+  }, 200_000);
+
   it('runs the release on a real Unleash, rolls back through it, makes the decisions of the file provider, and stops the server', async () => {
     const [unleash, file] = await Promise.all([
       runCli(['demo', '--seed', '7', '--json', '--provider', 'unleash'], { env: NO_UNLEASH_ENV, timeoutMs: 240_000 }),
@@ -97,11 +153,7 @@ describe('rollout demo --provider unleash, with a local server the CLI starts', 
     expect(decisions(doc)).toEqual(decisions(fileDoc));
     expect(doc.result.detection.minutes).toBe(fileDoc.result.detection.minutes);
     // Nothing left: the server is gone, the project directory removed.
-    const health = await fetch(`${p.url}/health`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status,
-      () => 'down',
-    );
-    expect(health).toBe('down');
+    expect(await isDown(p.url as string)).toBe(true);
     await expect(readdir(doc.result.dir)).rejects.toThrow(/ENOENT/);
   }, 300_000);
 
