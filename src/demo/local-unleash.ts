@@ -37,11 +37,14 @@ export function unleashServerCandidates(opts: { explicit?: string; cwd: string; 
     const dir = path.resolve(opts.cwd, opts.explicit);
     return [path.join(dir, 'node_modules/unleash-server'), dir];
   }
-  const root = opts.packageRoot ?? findPackageRoot();
-  return [
-    path.join(opts.cwd, 'node_modules/unleash-server'),
-    path.join(root, 'test/fixtures/unleash-server/node_modules/unleash-server'),
-  ];
+  const project = path.join(opts.cwd, 'node_modules/unleash-server');
+  let root = opts.packageRoot;
+  try {
+    root ??= findPackageRoot();
+  } catch {
+    return [project]; // an installation without bin/rollout beside package.json: no fixture to look in
+  }
+  return [project, path.join(root, 'test/fixtures/unleash-server/node_modules/unleash-server')];
 }
 
 /** The major version in `version` (`6.10.1` → 6), NaN when it is not a version. */

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,7 +63,7 @@ async function createWorld(outer: Ctx, dir: string, seed: number, unleash: DemoU
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
   const flag = loaded.config.flags[0] as RawConfig['flags'][number];
   const flagReader = unleash
-    ? (await import('./unleash-server.js')).unleashFlagReader(unleash.api, {
+    ? (await import('./unleash-flag.js')).unleashFlagReader(unleash.api, {
         key: flag.key,
         newVariant: flag.variants.new,
         fallbackVariant: flag.variants.fallback,
@@ -241,38 +240,20 @@ function describeDetection(
  */
 export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<DemoResult> {
   if (opts.provider !== 'unleash') return runInProject(outer, opts, null);
-  const { openDemoUnleash, withCleanupOnSignal } = await import('./unleash-server.js');
-  const unleash = await openDemoUnleash({
-    env: outer.env,
-    cwd: outer.cwd,
-    progress: (line) => outer.progress(`▸ ${line}`),
-    ...(opts.unleashServer ? { serverDir: opts.unleashServer } : {}),
-  });
-  let dir: string | null = null;
-  const close = () => unleash.close({ keep: opts.keep, toggle: DEMO_FLAG_KEY });
-  const removeProject = () => {
-    if (dir && !opts.keep) rmSync(dir, { recursive: true, force: true });
-  };
-  let result: DemoResult;
-  try {
-    result = await withCleanupOnSignal(
-      close,
-      () =>
-        runInProject(outer, opts, unleash, (d) => {
-          dir = d;
-        }),
-      removeProject,
-    );
-  } finally {
-    await close();
-    outer.progress(`▸ ${unleash.info.cleanup}`);
-  }
-  if (result.flagProvider.kind === 'unleash') result.flagProvider.cleanup = unleash.info.cleanup;
+  const { withDemoUnleash } = await import('./unleash-server.js');
+  const { result, info } = await withDemoUnleash(
+    {
+      env: outer.env,
+      cwd: outer.cwd,
+      keep: opts.keep,
+      progress: (line) => outer.progress(`▸ ${line}`),
+      ...(opts.unleashServer ? { serverDir: opts.unleashServer } : {}),
+    },
+    (unleash, onDir) => runInProject(outer, opts, unleash, onDir),
+  );
+  if (result.flagProvider.kind === 'unleash') result.flagProvider.cleanup = info.cleanup;
   return result;
 }
-
-/** The embedded plan's flag (the toggle's name on Unleash). */
-const DEMO_FLAG_KEY = 'reserves_v1.1';
 
 async function runInProject(
   outer: Ctx,
@@ -285,10 +266,7 @@ async function runInProject(
   try {
     const w = await createWorld(outer, dir, opts.seed, unleash);
     if (unleash) {
-      const removed = await unleash.prepareToggle(
-        w.loaded.config.flags[0]?.key ?? DEMO_FLAG_KEY,
-        w.loaded.config.release,
-      );
+      const removed = await unleash.prepareToggle(w.loaded.config.flags[0]?.key ?? '', w.loaded.config.release);
       if (removed) w.narrate(removed);
     }
     w.narrate(

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { DEFAULT_UNLEASH_TOKEN_ENV, DEFAULT_UNLEASH_URL_ENV } from '../flags/providers/registry.js';
 import { createUnleashApi, type UnleashApi } from '../flags/providers/unleash-api.js';
-import { explainUnleash } from '../flags/providers/unleash-evaluate.js';
-import type { ProviderFlag } from '../flags/providers/types.js';
-import type { FlagReader } from './app.js';
-import { findPostgresBin, LocalServiceMissingError, startPostgres, type LocalPostgres } from './local-postgres.js';
+import { RolloutError } from '../errors/rollout-error.js';
+import { findPostgresBin, startPostgres, type LocalPostgres } from './local-postgres.js';
 import { findUnleashServer, startUnleashServer, unleashServerCandidates, type LocalUnleash } from './local-unleash.js';
 
 // The Unleash server `rollout demo --provider unleash` writes its flag to: the one UNLEASH_URL and
@@ -36,7 +35,7 @@ export interface DemoUnleash {
   /** Removes a toggle a previous kept demo left; refuses one the demo did not create. */
   prepareToggle(key: string, release: string): Promise<string | null>;
   /** Stops what was started (local) or removes the demo's toggle (external, unless kept). Idempotent. */
-  close(opts: { keep: boolean; toggle: string }): Promise<void>;
+  close(opts: { keep: boolean }): Promise<void>;
 }
 
 /** The project environment the demo uses: `development` when the project has it, else its first one. */
@@ -75,7 +74,8 @@ export async function openDemoUnleash(opts: OpenDemoUnleashOptions): Promise<Dem
   const token = opts.env[DEFAULT_UNLEASH_TOKEN_ENV];
   if (url || token) {
     if (!url || !token)
-      throw new LocalServiceMissingError(
+      throw new RolloutError(
+        'E_DEMO_PREREQUISITE',
         `${url ? DEFAULT_UNLEASH_TOKEN_ENV : DEFAULT_UNLEASH_URL_ENV} is not set: set both ${DEFAULT_UNLEASH_URL_ENV} and ${DEFAULT_UNLEASH_TOKEN_ENV} to use a running Unleash, or neither to let the demo start a local one`,
       );
     opts.progress(`using the Unleash server in ${DEFAULT_UNLEASH_URL_ENV} (${url})`);
@@ -123,14 +123,15 @@ async function connect(s: {
   }
   if (!environment) {
     await s.stop?.();
-    throw new LocalServiceMissingError(
+    throw new RolloutError(
+      'E_DEMO_PREREQUISITE',
       `project ${DEMO_UNLEASH_PROJECT} on the Unleash server has no environment enabled: enable one (e.g. development) in the Unleash UI`,
     );
   }
   const api = createUnleashApi({ env, redact: scrub }, { project: DEMO_UNLEASH_PROJECT, environment });
   let closed = false;
   // Only a toggle the demo may call its own is ever removed: never one prepareToggle refused.
-  let owned = false;
+  let owned: string | null = null;
   const info: DemoUnleashInfo = {
     server: s.server,
     url: s.url,
@@ -154,24 +155,26 @@ async function connect(s: {
         throw error;
       });
       if (!feature) {
-        owned = true;
+        owned = key;
         return null;
       }
       if ((feature as { description?: unknown }).description !== demoToggleDescription(release))
-        throw new LocalServiceMissingError(
+        throw new RolloutError(
+          'E_DEMO_PREREQUISITE',
           `the Unleash server in ${DEFAULT_UNLEASH_URL_ENV} already has a toggle ${key} in project ${DEMO_UNLEASH_PROJECT} that rollout demo did not create; the demo never touches it: point ${DEFAULT_UNLEASH_URL_ENV} at another server, or archive the toggle there first`,
         );
-      owned = true;
+      owned = key;
       await removeToggle(key);
       return `removed the toggle ${key} a previous \`rollout demo --keep\` left on ${s.url}`;
     },
-    async close({ keep, toggle }) {
+    async close({ keep }) {
+      const toggle = owned;
       if (closed) return;
       closed = true;
       if (s.stop) {
         await s.stop();
         info.cleanup = `the local Unleash server and its PostgreSQL were stopped and their files removed${keep ? ' (--keep keeps the project directory only; `rollout status` there cannot reach Unleash any more)' : ''}`;
-      } else if (!owned) {
+      } else if (!toggle) {
         info.cleanup = `nothing of the demo's was left on ${s.url}`;
       } else if (keep) {
         info.cleanup = `the toggle ${toggle} stays on ${s.url} (project ${DEMO_UNLEASH_PROJECT}, environment ${environment}); with ${DEFAULT_UNLEASH_URL_ENV} and ${DEFAULT_UNLEASH_TOKEN_ENV} set, rollout status and flags eval work in the kept directory`;
@@ -188,29 +191,34 @@ async function connect(s: {
 }
 
 /**
- * The demo application's flag from Unleash: the toggle read over the admin API every simulated minute, and each
- * user's variant decided by the same evaluation `flags eval` explains Unleash flags with.
+ * Runs `run` with the demo's Unleash server: opened first (a missing prerequisite fails before anything starts
+ * or any file is written), closed at the end whatever happens; on SIGINT/SIGTERM closed, the project directory
+ * `run` reports through `onDir` removed (unless `keep`), and the signal re-raised.
  */
-export function unleashFlagReader(
-  api: UnleashApi,
-  flag: Pick<ProviderFlag, 'key' | 'newVariant' | 'fallbackVariant'>,
-): FlagReader {
-  return {
-    async read() {
-      const env = await api.readEnvironment(flag.key);
-      return env ? JSON.stringify(env) : null;
-    },
-    assign(text, users) {
-      const isNew = new Uint8Array(users.length);
-      if (text === null) return isNew;
-      const env = JSON.parse(text) as Parameters<typeof explainUnleash>[1];
-      users.forEach((u, i) => {
-        const e = explainUnleash(flag, env, { targetingKey: u.key, groups: u.groups }, api.options.stickiness);
-        if (e.value === true) isNew[i] = 1;
-      });
-      return isNew;
-    },
+export async function withDemoUnleash<T>(
+  opts: OpenDemoUnleashOptions & { keep: boolean },
+  run: (unleash: DemoUnleash, onDir: (dir: string) => void) => Promise<T>,
+): Promise<{ result: T; info: DemoUnleashInfo }> {
+  const unleash = await openDemoUnleash(opts);
+  let dir: string | null = null;
+  const close = () => unleash.close({ keep: opts.keep });
+  const removeProject = () => {
+    if (dir && !opts.keep) rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    const result = await withCleanupOnSignal(
+      close,
+      () =>
+        run(unleash, (d) => {
+          dir = d;
+        }),
+      removeProject,
+    );
+    return { result, info: unleash.info };
+  } finally {
+    await close();
+    opts.progress(unleash.info.cleanup);
+  }
 }
 
 /**
