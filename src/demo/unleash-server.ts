@@ -192,61 +192,55 @@ async function connect(s: {
 
 /**
  * Runs `run` with the demo's Unleash server: opened first (a missing prerequisite fails before anything starts
- * or any file is written), closed at the end whatever happens; on SIGINT/SIGTERM closed, the project directory
- * `run` reports through `onDir` removed (unless `keep`), and the signal re-raised.
+ * or any file is written) and closed at the end whatever happens. SIGINT/SIGTERM: the server is closed, the
+ * project directory `run` reports through `onDir` removed (unless `keep`), and the signal re-raised (its default
+ * action ends the process). A signal while a local server is still starting waits for the start to finish or
+ * fail, since a half-started PostgreSQL could not be stopped from here.
  */
 export async function withDemoUnleash<T>(
   opts: OpenDemoUnleashOptions & { keep: boolean },
   run: (unleash: DemoUnleash, onDir: (dir: string) => void) => Promise<T>,
 ): Promise<{ result: T; info: DemoUnleashInfo }> {
-  const unleash = await openDemoUnleash(opts);
+  let unleash: DemoUnleash | null = null;
   let dir: string | null = null;
-  const close = () => unleash.close({ keep: opts.keep });
-  const removeProject = () => {
-    if (dir && !opts.keep) rmSync(dir, { recursive: true, force: true });
+  let pending: NodeJS.Signals | null = null;
+  const stopListening = () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   };
+  // Closes, then removes the project synchronously (`run` is still going and could write into it again while
+  // anything awaits), then lets the signal end the process.
+  const endWith = async (signal: NodeJS.Signals) => {
+    stopListening();
+    await unleash?.close({ keep: opts.keep }).catch(() => undefined);
+    if (dir && !opts.keep) rmSync(dir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+    // The default action ends the process at the next turn of the event loop: nothing after this may run.
+    await new Promise<never>(() => undefined);
+  };
+  function onSignal(signal: NodeJS.Signals) {
+    if (pending) return;
+    pending = signal;
+    if (unleash) void endWith(signal);
+    else opts.progress(`${signal}: stopping as soon as the Unleash server has started (or failed to)`);
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const result = await withCleanupOnSignal(
-      close,
-      () =>
-        run(unleash, (d) => {
-          dir = d;
-        }),
-      removeProject,
-    );
+    try {
+      unleash = await openDemoUnleash(opts);
+    } finally {
+      if (pending) await endWith(pending);
+    }
+    const result = await run(unleash, (d) => {
+      dir = d;
+    });
     return { result, info: unleash.info };
   } finally {
-    await close();
-    opts.progress(unleash.info.cleanup);
-  }
-}
-
-/**
- * Runs `body`; on SIGINT/SIGTERM meanwhile, runs `cleanup` (stops what the demo started), then `lastly`
- * synchronously (removes files: `body` is still running and could write them again while anything awaits),
- * and lets the signal end the process as it would have (the default action, re-raised).
- */
-export async function withCleanupOnSignal<T>(
-  cleanup: () => Promise<void>,
-  body: () => Promise<T>,
-  lastly: () => void = () => undefined,
-): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    void cleanup()
-      .catch(() => undefined)
-      .finally(() => {
-        lastly();
-        process.kill(process.pid, signal);
-      });
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    return await body();
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    if (!pending) {
+      stopListening();
+      await unleash?.close({ keep: opts.keep });
+      if (unleash) opts.progress(unleash.info.cleanup);
+    }
   }
 }

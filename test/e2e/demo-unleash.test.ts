@@ -80,9 +80,10 @@ function expectRolledBackThroughUnleash(run: CliRun): DemoDoc {
   return doc;
 }
 
-/** Runs the demo with a local server and sends `signal` once the server and the project are up. */
+/** Runs the demo with a local server and sends `signal` once stderr matches `when`. */
 function interruptDemo(
   signal: NodeJS.Signals,
+  when: RegExp,
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rollout'), 'demo', '--provider', 'unleash'], {
@@ -95,7 +96,7 @@ function interruptDemo(
     const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (!sent && /minutes of traffic before the release/.test(stderr)) {
+      if (!sent && when.test(stderr)) {
         sent = true;
         child.kill(signal);
       }
@@ -114,24 +115,38 @@ const isDown = (url: string) =>
     () => true,
   );
 
-describe.concurrent('rollout demo --provider unleash, with a local server the CLI starts', () => {
-  it('Ctrl-C in the middle: the server and PostgreSQL are stopped, their files and the project removed, the signal ends it', async () => {
-    const run = await interruptDemo('SIGINT');
-    expect(run.signal ?? run.code, run.stderr.slice(-2000)).toBe('SIGINT');
-    const [, url, pgPort, pgRoot] =
-      /answers on (http:\/\/127\.0\.0\.1:\d+) .*its PostgreSQL on 127\.0\.0\.1:(\d+) in (\S+)\)/.exec(run.stderr) ?? [];
-    const project = /project (\S+): embedded plan/.exec(run.stderr)?.[1];
-    expect([url, pgPort, pgRoot, project].every(Boolean), run.stderr.slice(0, 2000)).toBe(true);
-    expect(await isDown(url as string)).toBe(true);
-    const pgUp = await new Promise<boolean>((done) => {
-      const socket = connect(Number(pgPort), '127.0.0.1', () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.on('error', () => done(false));
+/** After an interrupted run: the local server and its PostgreSQL are gone, with their directory. */
+async function expectServicesGone(stderr: string): Promise<void> {
+  const [, url, pgPort, pgRoot] =
+    /answers on (http:\/\/127\.0\.0\.1:\d+) .*its PostgreSQL on 127\.0\.0\.1:(\d+) in (\S+)\)/.exec(stderr) ?? [];
+  expect([url, pgPort, pgRoot].every(Boolean), stderr.slice(0, 2000)).toBe(true);
+  expect(await isDown(url as string)).toBe(true);
+  const pgUp = await new Promise<boolean>((done) => {
+    const socket = connect(Number(pgPort), '127.0.0.1', () => {
+      socket.destroy();
+      done(true);
     });
-    expect(pgUp).toBe(false);
-    await expect(readdir(pgRoot as string)).rejects.toThrow(/ENOENT/);
+    socket.on('error', () => done(false));
+  });
+  expect(pgUp).toBe(false);
+  await expect(readdir(pgRoot as string)).rejects.toThrow(/ENOENT/);
+}
+
+describe.concurrent('rollout demo --provider unleash, with a local server the CLI starts', () => {
+  it('SIGTERM while the server starts: the start finishes, then everything is stopped and removed, the signal ends it', async () => {
+    const run = await interruptDemo('SIGTERM', /starting a local Unleash/);
+    expect(run.signal ?? run.code, run.stderr.slice(-2000)).toBe('SIGTERM');
+    expect(run.stderr).toContain('SIGTERM: stopping as soon as the Unleash server has started');
+    expect(run.stderr).not.toContain('embedded plan'); // the release never began
+    await expectServicesGone(run.stderr);
+  }, 200_000);
+
+  it('Ctrl-C in the middle: the server and PostgreSQL are stopped, their files and the project removed, the signal ends it', async () => {
+    const run = await interruptDemo('SIGINT', /minutes of traffic before the release/);
+    expect(run.signal ?? run.code, run.stderr.slice(-2000)).toBe('SIGINT');
+    await expectServicesGone(run.stderr);
+    const project = /project (\S+): embedded plan/.exec(run.stderr)?.[1];
+    expect(project).toBeDefined();
     await expect(readdir(project as string)).rejects.toThrow(/ENOENT/);
   }, 200_000);
 
