@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { yamlLib } from '../config/yaml-lib.js';
 import { escapeInline } from '../output/escape.js';
 import type { PerfBudget, RawConfig } from '../config/schema.js';
 import { asConfigError } from './arm-query.js';
@@ -52,7 +52,7 @@ export function renderRulesYaml(
     header.push('#', ...wrapComment(escapeInline(`not generated: ${note.trigger}: ${note.message}`)));
     if (note.sketch) header.push(`#   ${escapeInline(note.sketch)}`);
   }
-  const body = stringify({ groups: result.groups }, { lineWidth: 0 });
+  const body = yamlLib().stringify({ groups: result.groups }, { lineWidth: 0 });
   return `${header.join('\n')}\n${body}`;
 }
 

@@ -1,6 +1,7 @@
-import { isMap, isScalar, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { PARSE_ONCE } from './schema.js';
+import { yamlLib } from './yaml-lib.js';
 import type { YamlSource } from './yaml-source.js';
 
 /** The plan less the items that fail the schema, so the cross-field rules can still judge the rest. */
@@ -38,6 +39,7 @@ export function pruneToValid<T>(schema: z.ZodType<T>, source: YamlSource): Parti
       if (!item) return null;
       targets.push(item);
     }
+    const { isMap, isScalar } = yamlLib();
     for (const target of dedupe(targets).sort(compareDescending)) {
       const node = doc.getIn(target, true);
       const id = isMap(node) ? (node.get('id', true) ?? node.get('key', true)) : undefined;

@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { readPlanFile } from './read-plan.js';
+import { yamlLib } from './yaml-lib.js';
 import { locate, parseYamlSource } from './yaml-source.js';
 
 /** Where something is written in the plan, for CI annotations and JUnit `file`/`line`. */
@@ -25,6 +26,7 @@ export async function findGatePositions(
   if (text === null) return out;
   const { source } = parseYamlSource(display, text);
   if (!source) return out;
+  const { isMap, isSeq } = yamlLib();
   const phases = isMap(source.doc.contents) ? source.doc.contents.get('phases', true) : undefined;
   if (!isSeq(phases)) return out;
   const p = phases.items.findIndex((item) => isMap(item) && scalar(item.get('id', true)) === phaseId);
@@ -39,5 +41,5 @@ export async function findGatePositions(
 }
 
 function scalar(node: unknown): string | undefined {
-  return isScalar(node) ? String(node.value) : undefined;
+  return yamlLib().isScalar(node) ? String(node.value) : undefined;
 }

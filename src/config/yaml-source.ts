@@ -1,10 +1,14 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Problem } from '../errors/rollout-error.js';
+import { readPlainYaml } from './plain-yaml.js';
 import { MAX_PLAN_BYTES } from './read-plan.js';
+import { yamlLib } from './yaml-lib.js';
 import { findDeepNesting } from './yaml-depth.js';
 
 /** Limits that keep a hostile or broken file from exhausting memory or time. */
 export const YAML_LIMITS = { maxBytes: MAX_PLAN_BYTES, maxAliasCount: 50, maxDepth: 32 } as const;
+
+const PLAIN_MAX_DEPTH = YAML_LIMITS.maxDepth / 2;
 
 export interface YamlSource {
   file: string;
@@ -22,6 +26,11 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     problems.push({ file, line: 1, col: 1, message: `file is larger than ${YAML_LIMITS.maxBytes} bytes` });
     return { source: null, problems };
   }
+  // Most plans are in the plain subset that readPlainYaml reads: the same value, several times faster in a
+  // cold process. Positions are needed only to report a problem, so the full parse waits until then. The
+  // reader stops at half the depth limit, far below anything the nesting estimate below would refuse.
+  const plain = readPlainYaml(text, PLAIN_MAX_DEPTH);
+  if (plain) return { source: deferredSource(file, text, plain.value), problems };
   // The parser recurses per level (and a long run of `- - - …` makes it build huge regular
   // expressions, which can abort the process), so deep nesting is refused before parsing.
   const deep = findDeepNesting(text, YAML_LIMITS.maxDepth, YAML_LIMITS.maxDepth * 2);
@@ -34,21 +43,15 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
     });
     return { source: null, problems };
   }
-  const lines = new LineCounter();
-  let doc: Document.Parsed;
+  let parsed: { doc: Document.Parsed; lines: LineCounter };
   try {
-    doc = parseDocument(text, {
-      lineCounter: lines,
-      uniqueKeys: true,
-      prettyErrors: false,
-      strict: true,
-      customTags: [],
-    });
+    parsed = parseWithPositions(text);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     problems.push({ file, line: 1, col: 1, message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels` });
     return { source: null, problems };
   }
+  const { doc, lines } = parsed;
   const at = (offset: number) => lines.linePos(offset);
   for (const e of doc.errors) {
     const pos = at(e.pos[0]);
@@ -87,6 +90,35 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   return { source: { file, doc, lines, data }, problems };
 }
 
+function parseWithPositions(text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const { LineCounter, parseDocument } = yamlLib();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    customTags: [],
+  });
+  return { doc, lines };
+}
+
+/** A source read by readPlainYaml: the yaml package parses it (without a problem) the first time a position is asked. */
+function deferredSource(file: string, text: string, data: unknown): YamlSource {
+  let parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
+  const positions = () => (parsed ??= parseWithPositions(text));
+  return {
+    file,
+    data,
+    get doc() {
+      return positions().doc;
+    },
+    get lines() {
+      return positions().lines;
+    },
+  };
+}
+
 function describeYamlError(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
@@ -98,6 +130,7 @@ function describeYamlError(code: string, message: string): string {
 }
 
 function findTooDeep(node: Node | null, depth: number): Node | null {
+  const { isMap, isPair, isSeq } = yamlLib();
   if (!node) return null;
   if (depth > YAML_LIMITS.maxDepth) return node;
   if (isMap(node) || isSeq(node)) {
@@ -112,6 +145,7 @@ function findTooDeep(node: Node | null, depth: number): Node | null {
 
 /** The position of the node at `path`, or of its nearest existing ancestor; `key` points at a map key. */
 export function locate(source: YamlSource, path: Path, key?: string): { line: number; col: number } {
+  const { isMap, isScalar, isSeq } = yamlLib();
   let node: unknown = source.doc.contents;
   let best: unknown = node;
   for (const segment of path) {

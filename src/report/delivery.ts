@@ -1,15 +1,5 @@
 import type { RollbackRecord, Visit, Walk } from './timeline.js';
 
-/**
- * The plan's "Success Metrics → Technical Metrics" (release-plan-v2.1.0.md). They are not part of
- * rollout.yaml, so they are written down here and shown beside the measured figures.
- */
-export const DELIVERY_TARGETS = {
-  deploymentSuccessRate: { min: 1, text: '100 %' },
-  rollbackRate: { max: 0.05, text: '< 5 %' },
-  mttrMs: { max: 5 * 60_000, text: '< 5 min' },
-} as const;
-
 /** Time spent in one phase or stage, over all its visits. */
 export interface TimeInStep {
   phase: string;

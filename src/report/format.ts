@@ -2,7 +2,6 @@ import { formatInUnit } from '../canary/units.js';
 import { formatDuration } from '../config/duration.js';
 import type { ReleaseReport } from './build-report.js';
 import type { DeliveryMetrics } from './delivery.js';
-import { DELIVERY_TARGETS } from './delivery.js';
 import type { ReleaseEvent } from './events.js';
 
 export function formatPercent(value: number | null): string {
@@ -31,31 +30,32 @@ export function formatTime(iso: string | null): string {
   return iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z');
 }
 
-/** A row per delivery figure: name, measured, target, whether the target is met. */
-export function deliveryRows(
-  d: DeliveryMetrics,
-): Array<{ name: string; value: string; target: string; met: boolean | null }> {
+/**
+ * A row per delivery figure: name and what was measured. Whether a figure meets its target is judged only
+ * against the plan's own words, in the success metrics (`source: { kind: derived, … }`), never here.
+ */
+export function deliveryRows(d: DeliveryMetrics): Array<{ name: string; value: string }> {
   return [
     {
       name: 'Deployment success rate',
       value: `${formatPercent(d.deploymentSuccessRate)} (${d.deployments - d.failedDeployments} of ${d.deployments} stage deployments)`,
-      target: DELIVERY_TARGETS.deploymentSuccessRate.text,
-      met:
-        d.deploymentSuccessRate === null ? null : d.deploymentSuccessRate >= DELIVERY_TARGETS.deploymentSuccessRate.min,
     },
     {
       name: 'Rollback rate',
       value: `${formatPercent(d.rollbackRate)} (${d.rollbacks} rollback${d.rollbacks === 1 ? '' : 's'} in ${d.runs} run${d.runs === 1 ? '' : 's'})`,
-      target: DELIVERY_TARGETS.rollbackRate.text,
-      met: d.rollbackRate === null ? null : d.rollbackRate < DELIVERY_TARGETS.rollbackRate.max,
     },
     {
       name: 'Mean time to recovery',
       value: `${formatMs(d.mttrMs)}${d.incompleteRollbacks ? ` (${d.incompleteRollbacks} not completed)` : ''}`,
-      target: DELIVERY_TARGETS.mttrMs.text,
-      met: d.mttrMs === null ? null : d.mttrMs < DELIVERY_TARGETS.mttrMs.max && d.incompleteRollbacks === 0,
     },
   ];
+}
+
+/** Under the delivery table: where the figures are judged, or how to have them judged. */
+export function deliveryNote(r: ReleaseReport): string {
+  return r.successMetrics?.some((m) => m.source.startsWith('derived:'))
+    ? "Judged against the plan's targets under Success metrics."
+    : 'The plan sets no target for these figures: a success metric whose source is derived (successMetrics[].source.kind) judges one.';
 }
 
 function describePosition(value: unknown): string {

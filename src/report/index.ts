@@ -5,7 +5,7 @@ export {
   type CanaryPoint,
   type ReleaseReport,
 } from './build-report.js';
-export { computeDelivery, DELIVERY_TARGETS, type DeliveryMetrics, type TimeInStep } from './delivery.js';
+export { computeDelivery, type DeliveryMetrics, type TimeInStep } from './delivery.js';
 export { classifyOp, collectEvents, OP_KINDS, type EventKind, type ReleaseEvent } from './events.js';
 export { findCanaryEvidence, type CanaryEvidence, type MetricVerdict } from './evidence.js';
 export { readPosition, type Position } from './position.js';

@@ -1,6 +1,7 @@
 import type { ReleaseReport } from './build-report.js';
 import {
   ALERT_NOISE_NOTE,
+  deliveryNote,
   deliveryRows,
   describeEvent,
   formatMs,
@@ -72,16 +73,10 @@ function renderDecision(d: Decision, units: Record<string, MetricChartInfo>): st
 
 /** The release report as ONE self-contained HTML file: inline CSS, inline SVG charts, no scripts. */
 export function renderHtml(r: ReleaseReport): string {
-  const delivery = htmlTable(
-    ['figure', 'measured', 'target', 'met'],
-    deliveryRows(r.delivery).map((d) => [
-      escapeHtml(d.name),
-      escapeHtml(d.value),
-      escapeHtml(d.target),
-      d.met === null ? 'n/a' : `<span class="met-${d.met ? 'yes' : 'no'}">${d.met ? 'yes' : 'no'}</span>`,
-    ]),
-    [0, 1, 2, 3],
-  );
+  const delivery = `${htmlTable(
+    ['figure', 'measured'],
+    deliveryRows(r.delivery).map((d) => [d.name, d.value]),
+  )}<p class="muted">${escapeHtml(deliveryNote(r))}</p>`;
   const success = r.successMetrics?.length
     ? `<h2>Success metrics</h2><p>${escapeHtml(successSummary(r))}.</p>${htmlTable(
         SUCCESS_HEADER,

@@ -2,6 +2,7 @@ import type { CanaryPoint, ReleaseReport } from './build-report.js';
 import type { TimeInStep } from './delivery.js';
 import {
   ALERT_NOISE_NOTE,
+  deliveryNote,
   deliveryRows,
   describeEvent,
   formatMs,
@@ -132,9 +133,11 @@ export function renderMarkdown(r: ReleaseReport): string {
     '## Delivery',
     '',
     table(
-      ['figure', 'measured', 'target', 'met'],
-      deliveryRows(r.delivery).map((d) => [d.name, d.value, d.target, d.met === null ? 'n/a' : d.met ? 'yes' : 'no']),
+      ['figure', 'measured'],
+      deliveryRows(r.delivery).map((d) => [d.name, d.value]),
     ),
+    '',
+    `_${deliveryNote(r)}_`,
     '',
   );
   if (r.successMetrics?.length)

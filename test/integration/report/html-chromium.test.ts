@@ -236,7 +236,7 @@ describe('rollout report (markdown, errors)', () => {
     const outcome = await runReport({ format: 'md' }, [], makeCtx(dir, env));
     const text = outcome.human(plainStyle);
     expect(text).toMatch(/^# Release report v2\.1\.0/);
-    expect(text).toContain('| Mean time to recovery | 2m 30s | < 5 min | yes |');
+    expect(text).toContain('| Mean time to recovery | 2m 30s |');
     expect(text).toContain('dave');
     expect(text).not.toContain('tok-5ecret-value-123');
   });

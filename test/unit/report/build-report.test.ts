@@ -129,9 +129,11 @@ describe('buildReport on a release with one rollback and a retry', () => {
   it('renders Markdown with the delivery table, stages, rollbacks, overrides and evidence', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('# Release report v2.1.0');
-    expect(md).toContain('| Deployment success rate | 75.0 % (4 of 5 stage deployments) | 100 % | no |');
-    expect(md).toContain('| Rollback rate | 50.0 % (1 rollback in 2 runs) | < 5 % | no |');
-    expect(md).toContain('| Mean time to recovery | 2m 30s | < 5 min | yes |');
+    expect(md).toContain('| Deployment success rate | 75.0 % (4 of 5 stage deployments) |');
+    expect(md).toContain('| Rollback rate | 50.0 % (1 rollback in 2 runs) |');
+    expect(md).toContain('| Mean time to recovery | 2m 30s |');
+    // no target of its own: the plan's success metrics judge the figures, and this report has none
+    expect(md).toContain('_The plan sets no target for these figures');
     expect(md).toContain('| P2 · week-1 (1 %) | 2 | 11d |  |');
     expect(md).toMatch(
       /\| 2026-03-20 14:00Z \| 2026-03-20 14:02Z \| 2m 30s \| full \| P2 · week-2 \| rollout-watch \| trigger error-rate: canary 3\.1 % vs baseline 1\.0 % \|/,
@@ -140,6 +142,28 @@ describe('buildReport on a release with one rollback and a retry', () => {
       '| error_rate | fail | 1.00 % (52000) | 3.10 % (1800) | 1.00e-6 | canary 3.1 % vs baseline 1.0 % |',
     );
     expect(md).toContain('carol');
+  });
+  it('the delivery figures point at the success metrics that judge them, when the plan has derived ones', () => {
+    const judged = {
+      ...report,
+      successMetrics: [
+        {
+          id: 'rollback-rate',
+          title: 'Rollback rate',
+          group: 'technical' as const,
+          target: '<5%',
+          expect: '< 0.05',
+          source: 'derived: rollback-rate',
+          value: 0.5,
+          display: '50.0 %',
+          status: 'not-met' as const,
+        },
+      ],
+    };
+    const md = renderMarkdown(judged);
+    expect(md).toContain("_Judged against the plan's targets under Success metrics._");
+    expect(md).not.toContain('The plan sets no target');
+    expect(md).toContain('| technical | Rollback rate | <5% (< 0.05) | 50.0 % | NOT MET | derived: rollback-rate |');
   });
 });
 
@@ -155,7 +179,7 @@ describe('buildReport edge cases', () => {
       NOW,
     );
     expect(fresh.delivery).toMatchObject({ deploymentSuccessRate: null, mttrMs: null, rollbackRate: 0, runs: 1 });
-    expect(renderMarkdown(fresh)).toContain('| Mean time to recovery | n/a | < 5 min | n/a |');
+    expect(renderMarkdown(fresh)).toContain('| Mean time to recovery | n/a |');
   });
 
   it('counts a rollback that failed as not recovered', () => {
