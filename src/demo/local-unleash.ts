@@ -115,8 +115,16 @@ export interface StartUnleashOptions {
  */
 export async function startUnleashServer(postgres: LocalPostgres, opts: StartUnleashOptions): Promise<LocalUnleash> {
   const install = opts.install ?? findUnleashServer(unleashServerCandidates({ cwd: process.cwd() }));
-  const database = await postgres.createDatabase(opts.name ?? 'unleash');
-  const port = await getFreePort();
+  let database: string;
+  let port: number;
+  try {
+    database = await postgres.createDatabase(opts.name ?? 'unleash');
+    port = await getFreePort();
+  } catch (error) {
+    throw new LocalServiceFailedError(
+      `could not prepare unleash-server's database or port: ${(error as Error).message}`,
+    );
+  }
   const child = spawn(process.execPath, [install.serverJs], {
     cwd: install.dir,
     env: {

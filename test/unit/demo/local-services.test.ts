@@ -126,6 +126,21 @@ describe('a local unleash-server that fails', () => {
     };
   };
 
+  it('its database cannot be created (PostgreSQL gone): exit 3 (E_DEMO_SERVICE), nothing spawned', async () => {
+    const dir = await fakeUnleash(await scratch(), '6.10.1', "require('node:fs').writeFileSync('ran', '');");
+    const deadPostgres = {
+      createDatabase: async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      },
+    } as unknown as LocalPostgres;
+    const caught = await thrownBy(() =>
+      startUnleashServer(deadPostgres, { adminToken: '*:*.t', install: findUnleashServer([dir]) }),
+    );
+    expect(exitCodeOf(caught)).toEqual({ code: 'E_DEMO_SERVICE', exit: 3 });
+    expect((caught as Error).message).toContain('ECONNREFUSED');
+    expect(await readdir(dir)).not.toContain('ran');
+  });
+
   it('exits at start: exit 3 (E_DEMO_SERVICE) with its last output', async () => {
     const { caught } = await startStandIn("console.error('listen EADDRINUSE 127.0.0.1'); process.exit(1);");
     expect(exitCodeOf(caught)).toEqual({ code: 'E_DEMO_SERVICE', exit: 3 });
