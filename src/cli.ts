@@ -426,7 +426,7 @@ export function buildProgram(
     program
       .command('demo')
       .description(
-        'a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services',
+        'a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services (--provider unleash: the flag on a real Unleash server)',
       )
       .addOption(
         new Option(
@@ -434,7 +434,19 @@ export function buildProgram(
           'seed of the simulated traffic: the same seed gives the same decisions (random when absent, always reported)',
         ).argParser(integerIn(0, 2 ** 32 - 1)),
       )
-      .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
+      .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)')
+      .addOption(
+        new Option(
+          '--provider <kind>',
+          'where the flag lives: flagd-file (a file, no service) or unleash (a real Unleash server: the one UNLEASH_URL and UNLEASH_ADMIN_TOKEN name, else a local unleash-server 6.x + PostgreSQL started for the run and stopped at the end)',
+        )
+          .choices(['flagd-file', 'unleash'])
+          .default('flagd-file'),
+      )
+      .option(
+        '--unleash-server <dir>',
+        "where unleash-server is installed for a local server (a directory holding node_modules/unleash-server); default: ./node_modules, then rollout's test/fixtures/unleash-server",
+      ),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
   );
