@@ -8,12 +8,9 @@
 // (the toggle read back off), and then until a fresh `unleash-client` SDK client serves the fallback.
 // The Unleash row is skipped, saying why, when unleash-server or PostgreSQL is not installed.
 import { benchPlan } from './lib/bench-plan.mjs';
-import {
-  findPostgresBin,
-  startPostgres,
-  startUnleashServer,
-  unleashServerMissing,
-} from '../test/helpers/local-services.mjs';
+// The shipped implementation `rollout demo --provider unleash` uses too (bench/run.mjs builds dist/ first).
+import { findPostgresBin, startPostgres } from '../dist/src/demo/local-postgres.js';
+import { findUnleashServer, startUnleashServer } from '../dist/src/demo/local-unleash.js';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -83,22 +80,23 @@ await OpenFeature.close();
 
 // The Unleash row: the same plan with the flag on a real local Unleash; tokens are generated per run.
 const SDK_REFRESH_MS = 15_000; // unleash-client's default refreshInterval
-const unleashWhyNot =
-  unleashServerMissing() ??
-  (() => {
-    try {
-      findPostgresBin();
-      return null;
-    } catch (error) {
-      return error.message;
-    }
-  })();
+const UNLEASH_FIXTURE = path.join(root, 'test/fixtures/unleash-server/node_modules/unleash-server');
+let install = null;
+const unleashWhyNot = (() => {
+  try {
+    install = findUnleashServer([UNLEASH_FIXTURE]);
+    findPostgresBin();
+    return null;
+  } catch (error) {
+    return error.message;
+  }
+})();
 const unleash = { acked: [], returned: [], served: [] };
 if (!unleashWhyNot) {
   const pg = await startPostgres();
   const adminToken = `*:*.${randomBytes(16).toString('hex')}`;
   const clientToken = `default:development.${randomBytes(16).toString('hex')}`;
-  const server = await startUnleashServer(pg, { name: 'bench_unleash', adminToken, clientToken });
+  const server = await startUnleashServer(pg, { name: 'bench_unleash', adminToken, clientToken, install });
   try {
     const udir = mkdtempSync(path.join(tmpdir(), 'rollout-bench-unleash-'));
     writeFileSync(

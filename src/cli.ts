@@ -11,10 +11,11 @@ import type { Ctx } from './context.js';
 export type Handler<O = Record<string, unknown>> = (options: O, args: string[], ctx: Ctx) => Promise<CommandResult>;
 export type Selected = { name: string; load: () => Promise<Handler>; options: Record<string, unknown>; args: string[] };
 
-const mutating = (cmd: Command) =>
+/** `--dry-run` and `--reason`; `only` names the action they apply to when the command has several. */
+const mutating = (cmd: Command, only?: string) =>
   cmd
-    .option('--dry-run', 'show exactly what would change, change nothing')
-    .option('--reason <text>', 'recorded in the audit log');
+    .option('--dry-run', `${only ? `${only}: ` : ''}show exactly what would change, change nothing`)
+    .option('--reason <text>', `${only ? `${only}: ` : ''}recorded in the audit log`);
 
 /** The one place that declares every command and option of the CLI. */
 export function buildProgram(
@@ -286,6 +287,7 @@ export function buildProgram(
         .option('--group <name...>', 'eval: groups the user belongs to')
         .option('--attr <key=value...>', 'eval: other context attributes')
         .option('--out <file>', 'export: write the flagd file here'),
+      'sync',
     ),
     'flags',
     async () => (await import('./commands/flags.js')).runFlags,
@@ -424,7 +426,7 @@ export function buildProgram(
     program
       .command('demo')
       .description(
-        'a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services',
+        'a complete simulated release on embedded defaults: simulated traffic, metrics and clock, no external services (--provider unleash: the flag on a real Unleash server)',
       )
       .addOption(
         new Option(
@@ -432,7 +434,19 @@ export function buildProgram(
           'seed of the simulated traffic: the same seed gives the same decisions (random when absent, always reported)',
         ).argParser(integerIn(0, 2 ** 32 - 1)),
       )
-      .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)'),
+      .option('--keep', 'keep the temporary project directory (plan, flag file, state, audit log)')
+      .addOption(
+        new Option(
+          '--provider <kind>',
+          'where the flag lives: flagd-file (a file, no service) or unleash (a real Unleash server: the one UNLEASH_URL and UNLEASH_ADMIN_TOKEN name, else a local unleash-server 6.x + PostgreSQL started for the run and stopped at the end)',
+        )
+          .choices(['flagd-file', 'unleash'])
+          .default('flagd-file'),
+      )
+      .option(
+        '--unleash-server <dir>',
+        "where unleash-server is installed for a local server (a directory holding node_modules/unleash-server); default: ./node_modules, then rollout's test/fixtures/unleash-server",
+      ),
     'demo',
     async () => (await import('./commands/demo.js')).runDemo,
   );

@@ -22,11 +22,21 @@ export interface SimulatedUser {
   groups: string[];
 }
 
+/**
+ * How the simulated application gets its flag, read again every simulated minute as an SDK polls: the flagd
+ * file (`fileFlagReader`) or an Unleash toggle (`unleash-flag.ts`).
+ */
+export interface FlagReader {
+  /** What the provider serves now, as text that changes whenever an answer may; null when there is no flag. Throws when it cannot be read. */
+  read(): Promise<string | null>;
+  /** 1 for each user on the new variant under `text` (null: nobody); null when `text` is unusable. */
+  assign(text: string | null, users: readonly SimulatedUser[]): Uint8Array<ArrayBuffer> | null;
+}
+
 export interface SimulatedAppOptions {
   seed: number;
-  /** The flagd file the release writes; read again every simulated minute, as a file-mode provider would. */
-  flagFile: string;
-  flagKey: string;
+  /** Where the flag comes from; an unreadable or unusable version keeps the last good one, as an SDK does. */
+  flag: FlagReader;
   newVariant: string;
   fallbackVariant: string;
   users?: number;
@@ -49,8 +59,10 @@ export interface SimulatedApp {
   readonly regression: { profile: VariantProfile; atMs: number } | null;
   /** The variant user `index` gets under the flag file read last. */
   variantOf(index: number): string;
-  /** How many times the flag file changed (each change re-evaluates every user). */
+  /** How many times the flag changed (each change re-evaluates every user). */
   readonly flagVersions: number;
+  /** Reads of the flag that failed (the last good version stayed in use). */
+  readonly flagReadErrors: number;
   readonly profiles: { new: VariantProfile; fallback: VariantProfile };
 }
 
@@ -110,6 +122,22 @@ export function assignVariants(
   return isNew;
 }
 
+/** The flagd file the release writes, evaluated with flagd-core (a file-mode provider keeps the last good configuration). */
+export function fileFlagReader(file: string, flagKey: string, newVariant: string): FlagReader {
+  return {
+    read: () => readTextOrNull(file),
+    assign(text, users) {
+      let doc: FlagdDocument | null = null;
+      try {
+        doc = text === null ? null : (JSON.parse(text) as FlagdDocument);
+      } catch {
+        return null;
+      }
+      return assignVariants(doc, flagKey, users, newVariant);
+    },
+  };
+}
+
 export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
   const random = createPrng(opts.seed);
   const users = createUsers(opts.users ?? 10_000, opts.groupShares ?? { internal: 0.04, beta_users: 0.08 }, random);
@@ -119,6 +147,7 @@ export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
   let flagText: string | null = null;
   let isNew: Uint8Array<ArrayBuffer> = new Uint8Array(users.length);
   let versions = 0;
+  let readErrors = 0;
   let regression: { profile: VariantProfile; atMs: number } | null = null;
   let spare: number | null = null;
   // Box–Muller gives normals in pairs; the second is kept for the next request.
@@ -134,16 +163,18 @@ export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
     return r * Math.cos(theta);
   };
   const reload = async () => {
-    const text = await readTextOrNull(opts.flagFile);
-    if (text === flagText) return;
-    let doc: FlagdDocument | null = null;
+    let text: string | null;
     try {
-      doc = text === null ? null : (JSON.parse(text) as FlagdDocument);
+      text = await opts.flag.read();
     } catch {
-      return; // a file-mode provider keeps the last good configuration
+      readErrors += 1;
+      return;
     }
+    if (text === flagText) return;
+    const next = opts.flag.assign(text, users);
+    if (!next) return;
     flagText = text;
-    isNew = assignVariants(doc, opts.flagKey, users, opts.newVariant);
+    isNew = next;
     versions += 1;
   };
   const idx = {
@@ -166,6 +197,9 @@ export function createSimulatedApp(opts: SimulatedAppOptions): SimulatedApp {
     },
     get flagVersions() {
       return versions;
+    },
+    get flagReadErrors() {
+      return readErrors;
     },
     variantOf: (i) => (isNew[i] ? opts.newVariant : opts.fallbackVariant),
     injectRegression(profile, atMs) {

@@ -43,10 +43,11 @@ async function readFlagDocument(file: string): Promise<FlagdDocument | null> {
   }
 }
 
-/** The flag file as it is at the end, evaluated with flagd-core for every simulated user. */
+/** The flag as it is at the end, evaluated for every simulated user (flagd-core, or Unleash's evaluation). */
 export async function evaluateFinalFlag(w: DemoWorld): Promise<DemoResult['finalFlag']> {
   const flag = w.loaded.config.flags[0];
   if (!flag) return { allFallback: false, usersOnNewVariant: 0, users: [] };
+  if (w.unleash) return evaluateFinalToggle(w, flag);
   const doc = await readFlagDocument(path.resolve(w.loaded.dir, flag.file));
   if (!doc) return { allFallback: false, usersOnNewVariant: 0, users: [] };
   const onNew = assignVariants(doc, flag.key, w.app.users, flag.variants.new).reduce((n, x) => n + x, 0);
@@ -58,5 +59,40 @@ export async function evaluateFinalFlag(w: DemoWorld): Promise<DemoResult['final
     allFallback: onNew === 0 && users.every((u) => u.variant === flag.variants.fallback),
     usersOnNewVariant: onNew,
     users,
+  };
+}
+
+/**
+ * The Unleash toggle at the end: read back through the admin API, every user evaluated as the application
+ * did, and one user of each kind explained by the provider exactly as `rollout flags eval` explains them.
+ */
+async function evaluateFinalToggle(
+  w: DemoWorld,
+  flag: DemoWorld['loaded']['config']['flags'][number],
+): Promise<DemoResult['finalFlag']> {
+  const [{ openProvider }, { toProviderFlag }, { canonicalEnvironment }] = await Promise.all([
+    import('../flags/providers/registry.js'),
+    import('../lifecycle/flag-sync.js'),
+    import('../flags/providers/unleash-api.js'),
+  ]);
+  const provider = await openProvider('unleash', { planDir: w.loaded.dir, env: w.ctx.env, redact: w.ctx.redact });
+  const pf = toProviderFlag(w.loaded.config, flag);
+  const text = await w.flagReader.read();
+  const onNew = (w.flagReader.assign(text, w.app.users) ?? new Uint8Array()).reduce((n, x) => n + x, 0);
+  const users: FlagUserEvaluation[] = [];
+  for (const u of pickUsers(w.app.users)) {
+    const e = await provider.explain(pf, { targetingKey: u.key, groups: u.groups });
+    users.push({ key: u.key, groups: u.groups, variant: e.variant, reason: e.reason, detail: e.detail });
+  }
+  const env =
+    text === null ? null : canonicalEnvironment(JSON.parse(text) as Parameters<typeof canonicalEnvironment>[0]);
+  return {
+    allFallback: text !== null && onNew === 0 && users.every((u) => u.variant === flag.variants.fallback),
+    usersOnNewVariant: onNew,
+    users,
+    toggle: env && {
+      enabled: env.enabled,
+      strategies: env.strategies.map(({ title, rollout, constraints }) => ({ title, rollout, constraints })),
+    },
   };
 }

@@ -184,10 +184,33 @@ export interface DemoProject {
   flagFile: string;
 }
 
+/** Where the demo's flag lives: the flagd file (default) or a toggle on an Unleash server. */
+export type DemoFlagPlacement =
+  { provider: 'flagd-file' } | { provider: 'unleash'; project: string; environment: string };
+
+const FILE_FLAG_LINE = '    file: flags/flags.json\n';
+
+/**
+ * The embedded plan for `placement`: the flagd-file plan is DEMO_PLAN_YAML itself; the Unleash one differs
+ * only in where the flag lives (`provider: unleash` and its project and environment; URL and token from the
+ * environment, as in any plan) and in the header, since it does talk to a real Unleash server.
+ */
+export function demoPlanYaml(placement: DemoFlagPlacement): string {
+  if (placement.provider === 'flagd-file') return DEMO_PLAN_YAML;
+  const block = `    provider: unleash\n    unleash: { project: ${JSON.stringify(placement.project)}, environment: ${JSON.stringify(placement.environment)} }\n`;
+  return DEMO_PLAN_YAML.replace(
+    /^# rollout demo: a simulated release\. Nothing here talks to a real service:\n/,
+    '# rollout demo --provider unleash: a simulated release whose flag is a toggle on a real Unleash server\n# (UNLEASH_URL / UNLEASH_ADMIN_TOKEN); everything else is simulated:\n',
+  ).replace(FILE_FLAG_LINE, block);
+}
+
 /** Writes the plan and its budget into `dir` (a fresh temporary directory). */
-export async function writeDemoProject(dir: string): Promise<DemoProject> {
+export async function writeDemoProject(
+  dir: string,
+  placement: DemoFlagPlacement = { provider: 'flagd-file' },
+): Promise<DemoProject> {
   const planFile = path.join(dir, 'rollout.yaml');
-  await writeFile(planFile, DEMO_PLAN_YAML);
+  await writeFile(planFile, demoPlanYaml(placement));
   await writeFile(path.join(dir, '.perf-budget.json'), `${JSON.stringify(DEMO_BUDGET, null, 2)}\n`);
   await mkdir(path.join(dir, 'flags'), { recursive: true });
   return { dir, planFile, flagFile: path.join(dir, 'flags', 'flags.json') };

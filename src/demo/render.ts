@@ -58,7 +58,12 @@ function renderDetection(r: DemoResult, s: Style): string[] {
 
 function renderFlag(r: DemoResult, s: Style): string[] {
   const f = r.finalFlag;
-  const head = `${s.bold('The flag now')} (flag file evaluated with flagd-core for all ${r.traffic.users.toLocaleString('en-US')} simulated users): ${f.allFallback ? s.green('fallback for everyone') : s.red(`${f.usersOnNewVariant} users still on the new variant`)}`;
+  const p = r.flagProvider;
+  const how =
+    p.kind === 'unleash'
+      ? `Unleash toggle read back through the admin API (${f.toggle ? `enabled: ${f.toggle.enabled}` : 'gone'}), evaluated as \`flags eval\` does`
+      : 'flag file evaluated with flagd-core';
+  const head = `${s.bold('The flag now')} (${how} for all ${r.traffic.users.toLocaleString('en-US')} simulated users): ${f.allFallback ? s.green('fallback for everyone') : s.red(`${f.usersOnNewVariant} users still on the new variant`)}`;
   return [
     head,
     ...f.users.map(
@@ -68,12 +73,23 @@ function renderFlag(r: DemoResult, s: Style): string[] {
   ];
 }
 
+function renderUnleashEnd(r: DemoResult, s: Style): string[] {
+  const p = r.flagProvider;
+  if (p.kind !== 'unleash') return [];
+  const errors = p.flagReadErrors
+    ? [s.yellow(`  ${p.flagReadErrors} reads of the toggle failed; the application kept the last version it had read`)]
+    : [];
+  return [`Unleash: ${p.cleanup}`, ...errors];
+}
+
 /** The human summary of `rollout demo` (stdout); the step-by-step story went to stderr as it happened. */
 export function renderDemo(r: DemoResult, s: Style): string {
   const out = [
     s.bold(`rollout demo — a SIMULATED release of ${r.release} (seed ${r.seed})`),
     s.dim(
-      'No real users, services or Prometheus: traffic, metrics and the clock are simulated in-process; notifications went to the console.',
+      r.flagProvider.kind === 'unleash'
+        ? `The flag lived on a real Unleash server (${r.flagProvider.server}, ${r.flagProvider.url}, unleash-server ${r.flagProvider.version}, project ${r.flagProvider.project}, environment ${r.flagProvider.environment}); no real users or Prometheus: traffic, metrics and the clock are simulated in-process; notifications went to the console.`
+        : 'No real users, services or Prometheus: traffic, metrics and the clock are simulated in-process; notifications went to the console.',
     ),
     s.dim(r.clock.note),
     '',
@@ -92,9 +108,14 @@ export function renderDemo(r: DemoResult, s: Style): string {
     '',
     `Simulated traffic: ${counts(r.traffic.requests)} requests from ${r.traffic.users.toLocaleString('en-US')} users (${r.traffic.requestsPerMinute}/min) over ${r.clock.simulatedMinutes} simulated minutes`,
     `Project: ${r.dir} ${r.kept ? '(kept)' : '(removed; --keep keeps it)'}`,
+    ...renderUnleashEnd(r, s),
     r.ok
       ? s.green('The demo ran as designed: the simulated regression was caught by watch and rolled back.')
-      : s.red('The demo did NOT run as designed (see above): this is a bug, please report it with the seed.'),
+      : s.red(
+          r.flagProvider.kind === 'unleash'
+            ? 'The demo did NOT run as designed (see above): check the Unleash server first (a step that exited 3 could not reach it); otherwise it is a bug, please report it with the seed.'
+            : 'The demo did NOT run as designed (see above): this is a bug, please report it with the seed.',
+        ),
   ];
   return out.join('\n');
 }

@@ -7,9 +7,9 @@ import type { PhaseConfig, RawConfig } from '../config/schema.js';
 import type { Ctx } from '../context.js';
 import { requiredSignoffs } from '../lifecycle/planner.js';
 import type { WatchSummary } from '../watch/loop.js';
-import { createSimulatedApp, REGRESSION_PROFILE } from './app.js';
+import { createSimulatedApp, fileFlagReader, REGRESSION_PROFILE } from './app.js';
 import { evaluateFinalFlag, readAudit } from './outcome.js';
-import { writeDemoProject } from './plan.js';
+import { writeDemoProject, type DemoFlagPlacement } from './plan.js';
 import { createSimulatedSource } from './metrics.js';
 import { createSimulationClock } from './sim-clock.js';
 import {
@@ -22,6 +22,7 @@ import {
   type DemoWorld,
 } from './steps.js';
 import type { DemoResult } from './types.js';
+import type { DemoUnleash } from './unleash-server.js';
 
 /** Options of one demo run. */
 export interface DemoOptions {
@@ -30,6 +31,10 @@ export interface DemoOptions {
   keep: boolean;
   /** Where the temporary directory is created (default: the system's). */
   parent?: string;
+  /** Where the flag lives: the flagd file (default, no service) or a real Unleash server. */
+  provider?: 'flagd-file' | 'unleash';
+  /** `--unleash-server <dir>`: where unleash-server is installed (only looked up when no UNLEASH_URL is set). */
+  unleashServer?: string;
 }
 
 /** The simulated release begins on a Monday morning (UTC); only the clock says so. */
@@ -50,32 +55,43 @@ function pickEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 }
 
-async function createWorld(outer: Ctx, dir: string, seed: number): Promise<DemoWorld> {
-  const project = await writeDemoProject(dir);
+async function createWorld(outer: Ctx, dir: string, seed: number, unleash: DemoUnleash | null): Promise<DemoWorld> {
+  const placement: DemoFlagPlacement = unleash
+    ? { provider: 'unleash', project: unleash.info.project, environment: unleash.info.environment }
+    : { provider: 'flagd-file' };
+  const project = await writeDemoProject(dir, placement);
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
   const flag = loaded.config.flags[0] as RawConfig['flags'][number];
+  const flagReader = unleash
+    ? (await import('./unleash-flag.js')).unleashFlagReader(unleash.api, {
+        key: flag.key,
+        newVariant: flag.variants.new,
+        fallbackVariant: flag.variants.fallback,
+      })
+    : fileFlagReader(project.flagFile, flag.key, flag.variants.new);
   const app = createSimulatedApp({
     seed,
-    flagFile: project.flagFile,
-    flagKey: flag.key,
+    flag: flagReader,
     newVariant: flag.variants.new,
     fallbackVariant: flag.variants.fallback,
   });
   const clock = createSimulationClock(DEMO_START, (end) => app.simulateMinute(end));
   const source = createSimulatedSource({ ledger: app.ledger, config: loaded.config, now: () => clock.now() });
+  const secret = unleash?.secret;
   const ctx: Ctx = {
     cwd: dir,
-    env: pickEnv(outer.env),
+    env: { ...pickEnv(outer.env), ...unleash?.env },
     clock,
     actor: 'release-manager (simulated)',
     global: { config: 'rollout.yaml', json: false, color: outer.global.color },
     progress: (line) => outer.progress(line.replace(/^/gm, '      │ ')),
     isTTY: outer.isTTY,
-    redact: outer.redact,
+    // A locally generated admin token is unknown to the outer redaction: scrub it here too.
+    redact: secret ? (text) => outer.redact(text).split(secret).join('[REDACTED]') : outer.redact,
     metricsSource: source,
   };
   const narrate = (line: string) => outer.progress(`▸ ${formatSimTime(DEMO_START, clock.now())} (simulated) ${line}`);
-  return { ctx, loaded, clock, app, source, steps: [], narrate };
+  return { ctx, loaded, clock, app, flagReader, unleash, source, steps: [], narrate };
 }
 
 /** Sign-offs a phase needs before `advance` leaves it (a rollout phase: before its rollout starts). */
@@ -217,16 +233,51 @@ function describeDetection(
   };
 }
 
-/** The whole simulated release, start to audit; the temporary project is removed unless `keep`. */
+/**
+ * The whole simulated release, start to audit; the temporary project is removed unless `keep`. With
+ * `provider: 'unleash'` the flag lives on a real Unleash server (UNLEASH_URL, or a local one started here and
+ * stopped at the end, also on an error or a signal).
+ */
 export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<DemoResult> {
+  if (opts.provider !== 'unleash') return runInProject(outer, opts, null);
+  const { withDemoUnleash } = await import('./unleash-server.js');
+  const { result, info } = await withDemoUnleash(
+    {
+      env: outer.env,
+      cwd: outer.cwd,
+      keep: opts.keep,
+      progress: (line) => outer.progress(`▸ ${line}`),
+      ...(opts.unleashServer ? { serverDir: opts.unleashServer } : {}),
+    },
+    (unleash, onDir) => runInProject(outer, opts, unleash, onDir),
+  );
+  if (result.flagProvider.kind === 'unleash') result.flagProvider.cleanup = info.cleanup;
+  return result;
+}
+
+async function runInProject(
+  outer: Ctx,
+  opts: DemoOptions,
+  unleash: DemoUnleash | null,
+  onDir?: (dir: string) => void,
+): Promise<DemoResult> {
   const dir = await mkdtemp(path.join(opts.parent ?? tmpdir(), 'rollout-demo-'));
+  onDir?.(dir);
   try {
-    const w = await createWorld(outer, dir, opts.seed);
+    const w = await createWorld(outer, dir, opts.seed, unleash);
+    if (unleash) {
+      const removed = await unleash.prepareToggle(w.loaded.config.flags[0]?.key ?? '', w.loaded.config.release);
+      if (removed) w.narrate(removed);
+    }
     w.narrate(
-      `project ${dir}: embedded plan ${w.loaded.config.release}, ${w.app.users.length} simulated users, seed ${opts.seed}; no external service is contacted`,
+      `project ${dir}: embedded plan ${w.loaded.config.release}, ${w.app.users.length} simulated users, seed ${opts.seed}; ${
+        unleash
+          ? `the flag is a toggle on the ${unleash.info.server} Unleash server ${unleash.info.url} (project ${unleash.info.project}, environment ${unleash.info.environment}); traffic, metrics and clock are simulated`
+          : 'no external service is contacted'
+      }`,
     );
     w.narrate(
-      `simulating ${BEFORE_DECISION_MS / MINUTE} minutes of traffic before the release (no flag file yet: everyone on ${w.app.fallbackVariant})`,
+      `simulating ${BEFORE_DECISION_MS / MINUTE} minutes of traffic before the release (no flag ${unleash ? 'toggle' : 'file'} yet: everyone on ${w.app.fallbackVariant})`,
     );
     await w.clock.simulate(BEFORE_DECISION_MS);
     const inRollout = await walkPhases(w);
@@ -245,6 +296,9 @@ export async function runDemoRelease(outer: Ctx, opts: DemoOptions): Promise<Dem
       simulated: true,
       ok,
       seed: opts.seed,
+      flagProvider: unleash
+        ? { kind: 'unleash', ...unleash.info, flagReadErrors: w.app.flagReadErrors }
+        : { kind: 'flagd-file' },
       release: w.loaded.config.release,
       dir,
       kept: opts.keep,

@@ -3,9 +3,10 @@ import type { Ctx } from '../context.js';
 import type { MetricsSource } from '../metrics/types.js';
 import { openState } from '../state/open-state.js';
 import type { ReleaseState } from '../state/types.js';
-import type { SimulatedApp } from './app.js';
+import type { FlagReader, SimulatedApp } from './app.js';
 import type { SimulationClock } from './sim-clock.js';
 import type { DemoStep } from './types.js';
+import type { DemoUnleash } from './unleash-server.js';
 
 /** Everything one demo run works with: the real commands get `ctx`, whose clock and metrics are simulated. */
 export interface DemoWorld {
@@ -13,6 +14,10 @@ export interface DemoWorld {
   loaded: LoadedConfig;
   clock: SimulationClock;
   app: SimulatedApp;
+  /** Where the application reads the flag: the flagd file, or the Unleash toggle. */
+  flagReader: FlagReader;
+  /** The Unleash server the flag lives on (`--provider unleash`), else null. */
+  unleash: DemoUnleash | null;
   source: MetricsSource;
   steps: DemoStep[];
   /** A line of the demo's own story (stderr), stamped with the simulated time. */

@@ -1,3 +1,5 @@
+import type { DemoUnleashInfo } from './unleash-server.js';
+
 /** One decision the demo asked the real commands for, and what they answered. */
 export interface DemoStep {
   /** Simulated time of the step (ISO). */
@@ -16,7 +18,7 @@ export interface ProfileSummary {
   latencyMedianMs: number;
 }
 
-/** Who got what from the flag file at the end, evaluated with flagd-core. */
+/** Who got what from the flag at the end: flagd-core on the file, or the Unleash evaluation `flags eval` uses. */
 export interface FlagUserEvaluation {
   key: string;
   groups: string[];
@@ -31,6 +33,8 @@ export interface DemoResult {
   simulated: true;
   ok: boolean;
   seed: number;
+  /** Where the flag lived: the flagd file (no service), or a toggle on a real Unleash server. */
+  flagProvider: { kind: 'flagd-file' } | ({ kind: 'unleash'; flagReadErrors: number } & DemoUnleashInfo);
   release: string;
   /** The temporary project directory (removed at the end unless `--keep`). */
   dir: string;
@@ -66,6 +70,12 @@ export interface DemoResult {
   rollback: { ok: boolean; mode: string; rollbackId: string; problems: string[] } | null;
   /** Traffic served in the simulated minutes after the rollback, per variant. */
   afterRollback: { minutes: number; requests: Record<string, number> } | null;
-  finalFlag: { allFallback: boolean; usersOnNewVariant: number; users: FlagUserEvaluation[] };
+  finalFlag: {
+    allFallback: boolean;
+    usersOnNewVariant: number;
+    users: FlagUserEvaluation[];
+    /** Unleash: the toggle as the admin API returned it at the end (`enabled: false` = the kill switch). */
+    toggle?: { enabled: boolean; strategies: Array<{ title: string; rollout: string; constraints: string[] }> } | null;
+  };
   audit: { entries: number; ops: string[]; verified: boolean; head: string | null; lines: string[] };
 }

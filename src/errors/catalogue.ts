@@ -165,6 +165,14 @@ export const CATALOGUE = {
     hint: 'The flag provider holds something rollout did not write (an edit in its UI); nothing was changed. Undo the edit, or make it part of the plan; `rollout status` shows the difference.',
     runbook: 'flag-provider-problem',
   },
+  E_DEMO_PREREQUISITE: {
+    exitCode: EXIT.usage,
+    hint: "`rollout demo --provider unleash` needs what the message names: unleash-server 6.x and PostgreSQL's server binaries to start a local Unleash, or UNLEASH_URL and UNLEASH_ADMIN_TOKEN for a running one. `rollout demo` without --provider needs nothing.",
+  },
+  E_DEMO_SERVICE: {
+    exitCode: EXIT.inconclusive,
+    hint: 'A service `rollout demo` started (PostgreSQL, unleash-server) failed; the message has its last output. Everything the demo started was stopped and its files removed.',
+  },
   E_ROLLED_BACK: {
     exitCode: EXIT.rolledBack,
     hint: 'A regression was detected and the release was rolled back. `rollout retry` re-opens it after a fix.',

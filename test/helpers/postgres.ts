@@ -1,13 +1,18 @@
 /**
- * A throwaway PostgreSQL cluster for tests (started by local-services.mjs, which the benchmarks share), and
- * child processes on the built state layer for multi-process tests.
+ * A throwaway PostgreSQL cluster for tests (src/demo/local-postgres.ts, shared with `rollout demo --provider
+ * unleash` and the benchmarks), and child processes on the built state layer for multi-process tests.
  */
 import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export { findPostgresBin, getFreePort, startPostgres, type TestPostgres } from './local-services.mjs';
+export {
+  findPostgresBin,
+  getFreePort,
+  startPostgres,
+  type LocalPostgres as TestPostgres,
+} from '../../src/demo/local-postgres.js';
 
 // ---------------------------------------------------------------------------------------------
 // Child processes on the built state layer (dist/), for multi-process tests.

@@ -1,5 +1,10 @@
 import { startUnleash as startSdk } from 'unleash-client';
-import { startUnleashServer, type TestPostgres } from './local-services.mjs';
+import path from 'node:path';
+import { findUnleashServer, startUnleashServer } from '../../src/demo/local-unleash.js';
+import type { TestPostgres } from './postgres.js';
+
+/** The unleash-server the suite runs: the fixture the test command installs (`npm ci --prefix`). */
+export const UNLEASH_FIXTURE = path.resolve(import.meta.dirname, '../fixtures/unleash-server');
 
 export interface TestUnleash {
   url: string;
@@ -14,7 +19,8 @@ export interface TestUnleash {
 export async function startUnleash(pg: TestPostgres, name = 'unleash'): Promise<TestUnleash> {
   const adminToken = '*:*.rollout-test-admin-token';
   const clientToken = 'default:development.rollout-test-client-token';
-  const server = await startUnleashServer(pg, { name, adminToken, clientToken });
+  const install = findUnleashServer([path.join(UNLEASH_FIXTURE, 'node_modules/unleash-server')]);
+  const server = await startUnleashServer(pg, { name, adminToken, clientToken, install });
   return { ...server, adminToken, clientToken };
 }
 

@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../../../src/config/load.js';
-import { createSimulatedApp, type SimulatedApp, type SimulatedAppOptions } from '../../../src/demo/app.js';
+import {
+  createSimulatedApp,
+  fileFlagReader,
+  type SimulatedApp,
+  type SimulatedAppOptions,
+} from '../../../src/demo/app.js';
 import { writeDemoProject, type DemoProject } from '../../../src/demo/plan.js';
 import { createSimulationClock, type SimulationClock } from '../../../src/demo/sim-clock.js';
 import { buildFlagDocument } from '../../../src/flags/flagd.js';
@@ -29,8 +34,7 @@ export async function createDemoFixture(app: Partial<SimulatedAppOptions> = {}):
   const loaded = await loadConfig({ file: 'rollout.yaml', cwd: dir });
   const sim = createSimulatedApp({
     seed: 11,
-    flagFile: project.flagFile,
-    flagKey: FLAG,
+    flag: fileFlagReader(project.flagFile, FLAG, NEW),
     newVariant: NEW,
     fallbackVariant: FALLBACK,
     ...app,
