@@ -48,6 +48,7 @@ export async function runRollback(
   const configFile = path.resolve(ctx.cwd, ctx.global.config);
   let mode: RollbackMode | undefined = resume ? 'progressive' : requested;
   let killSwitch: KillSwitchResult | undefined;
+  const startedAt = ctx.clock.now().toISOString();
   if (mode !== 'progressive') {
     // Fast path: the flag first. A plan that fails validation must not stop a kill switch it can find.
     const raw = await readRawPlan(configFile).catch(() => null);
@@ -90,7 +91,7 @@ export async function runRollback(
     reason,
     dryRun,
     resume,
-    ...(killSwitch ? { killSwitch } : {}),
+    ...(killSwitch ? { killSwitch, startedAt } : {}),
     ...(checkTriggers ? { checkTriggers } : {}),
   });
   const result: RollbackResult = { ...outcome, reason, dryRun };

@@ -25,6 +25,8 @@ export interface RollbackOptions {
   dryRun?: boolean;
   /** The kill switch the command already wrote on its fast path. */
   killSwitch?: KillSwitchResult;
+  /** When the rollback was decided (before that fast path): where its recovery time starts. Default: now. */
+  startedAt?: string;
   /** Continue an interrupted progressive rollback; never start one. */
   resume?: boolean;
   /** Progressive only: asked before each step; a trigger id here turns the ramp into an immediate rollback. */

@@ -55,6 +55,9 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
       record: (m, crash) => recordRollback(ctx, loaded, store, m, waitMs, crash),
     });
   }
+  // Recovery is measured from here (the decision) to the kill switch in place, published and verified: the
+  // flag write, a slow `publish` and the read-back all count (the report's mean time to recovery).
+  const began = opts.startedAt ?? ctx.clock.now().toISOString();
   const problems: string[] = [];
   const targets = planTargets(loaded.config);
   let kill =
@@ -150,7 +153,7 @@ export async function performRollback(ctx: Ctx, loaded: LoadedConfig, opts: Roll
           const rollback: RollbackState = {
             id: rollbackId,
             mode: opts.mode,
-            startedAt: at,
+            startedAt: began,
             reason: opts.reason,
             actor: ctx.actor,
             from: state.rollback?.from ?? positionOf(state, loaded),

@@ -24,6 +24,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 const here = new URL('.', import.meta.url);
 const mode = readFileSync(new URL('mode', here), 'utf8').trim();
 if (mode === 'fail') { console.error('the bucket refused the upload'); process.exit(4); }
+if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 600));
 if (mode === 'hang') setInterval(() => {}, 1000);
 else {
   mkdirSync(new URL('published/', here), { recursive: true });
@@ -142,10 +143,15 @@ describe('flags[].publish', () => {
     expect(rollback.stdout).toMatch(/runbook/);
     expect(await newVariantUsers(p.dir)).toBe(0);
     expect((await statusOf(p)).status).not.toBe('rolled-back');
-    // The publish works again: the same rollback completes and ships the kill switch.
-    await writeFile(path.join(p.dir, 'mode'), 'ok');
+    // The publish works again (slowly): the same rollback completes and ships the kill switch, and the slow
+    // publish counts in the recovery time: the rollback starts before the flag write, ends once it is shipped.
+    await writeFile(path.join(p.dir, 'mode'), 'slow');
     const again = await p.cli(['rollback', '--reason', 'errors up']);
     expect(again.code, again.stdout + again.stderr).toBe(0);
+    const { rollback: recorded } = JSON.parse(await readFile(path.join(p.dir, '.rollout/state.json'), 'utf8')) as {
+      rollback: { startedAt: string; completedAt: string };
+    };
+    expect(Date.parse(recorded.completedAt) - Date.parse(recorded.startedAt)).toBeGreaterThanOrEqual(600);
     expect(await readFile(path.join(p.dir, 'published/flags.json'), 'utf8')).toBe(await readFile(local, 'utf8'));
     expect((await statusOf(p)).status).toBe('rolled-back');
     // Rolled back already, and the publish fails again: exit 6 with the reason, nothing re-recorded.
