@@ -55,6 +55,9 @@ export function readPlainYaml(text: string, maxDepth: number): { value: unknown 
  */
 function readJson(text: string, maxDepth: number): { value: unknown } | undefined {
   if (/\\u[dD][89a-fA-F]/.test(text)) return undefined; // surrogate escapes
+  // Counted before parsing, without recursion: a hostile file may nest far deeper than any stack allows.
+  const scan = scanJson(text, maxDepth);
+  if (scan === null) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -62,33 +65,37 @@ function readJson(text: string, maxDepth: number): { value: unknown } | undefine
     return undefined;
   }
   let members = 0;
-  let tooDeep = false;
-  const walk = (v: unknown, depth: number): void => {
+  let unsupported = false;
+  const walk = (v: unknown): void => {
     if (v === null || typeof v !== 'object') return;
-    if (depth > maxDepth) tooDeep = true;
-    if (Array.isArray(v)) for (const item of v) walk(item, depth + 1);
+    if (Array.isArray(v)) for (const item of v) walk(item);
     else
       for (const [k, item] of Object.entries(v)) {
-        if (k === '__proto__' || k.length > 1000) tooDeep = true;
+        if (k === '__proto__' || k.length > 1000) unsupported = true;
         members++;
-        walk(item, depth + 1);
+        walk(item);
       }
   };
-  walk(value, 1);
-  if (tooDeep || members !== colonsOutsideStrings(text)) return undefined;
+  walk(value);
+  if (unsupported || members !== scan.colons) return undefined;
   return { value };
 }
 
-function colonsOutsideStrings(text: string): number {
-  let n = 0;
+/** Colons outside strings (one per member) and nesting, or null past `maxDepth` levels. */
+function scanJson(text: string, maxDepth: number): { colons: number } | null {
+  let colons = 0;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 58) n++;
+    if (c === 58) colons++;
+    else if (c === 91 || c === 123) {
+      if (++depth > maxDepth) return null;
+    } else if (c === 93 || c === 125) depth--;
     else if (c === 34) {
       for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
     }
   }
-  return n;
+  return { colons };
 }
 
 class Reader {

@@ -261,6 +261,18 @@ describe('readPlainYaml against the yaml package', () => {
 });
 
 describe('parseYamlSource on the plain path', () => {
+  it.each([
+    ['a JSON array', '['.repeat(100_000) + ']'.repeat(100_000)],
+    ['a JSON object', '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)],
+    ['a flow sequence in YAML', 'a: ' + '['.repeat(100_000) + ']'.repeat(100_000) + '\n'],
+  ])('%s nested 100,000 deep: declined without recursing, then refused with the nesting problem', (_name, text) => {
+    expect(readPlainYaml(text, 16)).toBeUndefined();
+    const { source, problems } = parseYamlSource('state.json', text);
+    expect(source).toBeNull();
+    expect(problems[0]?.message).toMatch(/nesting deeper than 32 levels/);
+  });
+
+
   it('a plan the reader reads reports a schema position exactly where the yaml package puts it', () => {
     const text = 'version: 1\nphases:\n  - id: P0\n    title: x\n    gates:\n      - { id: g, kind: nope }\n';
     const { source } = parseYamlSource('p.yaml', text);
