@@ -272,7 +272,6 @@ describe('parseYamlSource on the plain path', () => {
     expect(problems[0]?.message).toMatch(/nesting deeper than 32 levels/);
   });
 
-
   it('a plan the reader reads reports a schema position exactly where the yaml package puts it', () => {
     const text = 'version: 1\nphases:\n  - id: P0\n    title: x\n    gates:\n      - { id: g, kind: nope }\n';
     const { source } = parseYamlSource('p.yaml', text);
