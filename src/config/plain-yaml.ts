@@ -146,12 +146,9 @@ class Reader {
       const text = this.lines[this.li]!;
       let at = keyEnd(text, col);
       if (at === col) throw BAIL;
-      const key = text.slice(col, at);
+      const key = newKey(out, text.slice(col, at));
       if (text[at] !== ':' || (at + 1 < text.length && text[at + 1] !== ' ')) throw BAIL;
-      if (key === '__proto__' || key === '<<' || typeof resolvePlain(key) !== 'string') throw BAIL;
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
       at = skipSpaces(text, at + 1);
-      if (key.length > 1000) throw BAIL; // an implicit key is limited to 1024 characters
       out[key] = this.value(text, at, col, depth, true);
       const indent = this.nextIndent();
       if (indent < col) return out;
@@ -280,10 +277,8 @@ class Reader {
         const start = i;
         i = keyEnd(text, start);
         if (i === start) throw BAIL;
-        const key = text.slice(start, i);
-        if (text[i] !== ':' || text[i + 1] !== ' ' || key.length > 1000) throw BAIL;
-        if (key === '__proto__' || key === '<<' || typeof resolvePlain(key) !== 'string') throw BAIL;
-        if (Object.prototype.hasOwnProperty.call(out, key)) throw BAIL;
+        const key = newKey(out, text.slice(start, i));
+        if (text[i] !== ':' || text[i + 1] !== ' ') throw BAIL;
         let value: unknown;
         [value, i] = this.flowValue(text, skipSpaces(text, i + 1), depth);
         out[key] = value;
@@ -316,6 +311,16 @@ class Reader {
     if (c === '*') return this.alias(text, at, true);
     return plainInFlow(text, at);
   }
+}
+
+/**
+ * A key the yaml package reads as this same string and accepts once: not a number, null or boolean, not
+ * `__proto__` or a merge key, at most 1,000 characters (an implicit key is limited to 1,024), not repeated.
+ */
+function newKey(map: Record<string, unknown>, key: string): string {
+  if (key.length > 1000 || key === '__proto__' || key === '<<' || typeof resolvePlain(key) !== 'string') throw BAIL;
+  if (Object.prototype.hasOwnProperty.call(map, key)) throw BAIL;
+  return key;
 }
 
 /** The end of a key (letters, digits, `_`, then also `.`, `/`, `-`) starting at `at`; `at` when none. */

@@ -24,7 +24,7 @@ export async function findGatePositions(
   const out = new Map<string, PlanPosition>();
   const text = await readPlanFile(file, display).catch(() => null);
   if (text === null) return out;
-  const { source } = parseYamlSource(display, text);
+  const { source } = parseYamlSource(display, text, { positions: true });
   if (!source) return out;
   const { isMap, isSeq } = yamlLib();
   const phases = isMap(source.doc.contents) ? source.doc.contents.get('phases', true) : undefined;

@@ -19,8 +19,15 @@ export interface YamlSource {
 
 export type Path = ReadonlyArray<string | number | symbol | PropertyKey>;
 
-/** Parse YAML (or JSON, which is YAML) keeping positions; every syntax problem is returned, not thrown. */
-export function parseYamlSource(file: string, text: string): { source: YamlSource | null; problems: Problem[] } {
+/**
+ * Parse YAML (or JSON, which is YAML) keeping positions; every syntax problem is returned, not thrown.
+ * `positions: true` is for a caller that reads the document's nodes at once: the plain reader is skipped.
+ */
+export function parseYamlSource(
+  file: string,
+  text: string,
+  options: { positions?: boolean } = {},
+): { source: YamlSource | null; problems: Problem[] } {
   const problems: Problem[] = [];
   if (Buffer.byteLength(text, 'utf8') > YAML_LIMITS.maxBytes) {
     problems.push({ file, line: 1, col: 1, message: `file is larger than ${YAML_LIMITS.maxBytes} bytes` });
@@ -29,7 +36,7 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   // Most plans are in the plain subset that readPlainYaml reads: the same value, several times faster in a
   // cold process. Positions are needed only to report a problem, so the full parse waits until then. The
   // reader stops at half the depth limit, far below anything the nesting estimate below would refuse.
-  const plain = readPlainYaml(text, PLAIN_MAX_DEPTH);
+  const plain = options.positions ? undefined : readPlainYaml(text, PLAIN_MAX_DEPTH);
   if (plain) return { source: deferredSource(file, text, plain.value), problems };
   // The parser recurses per level (and a long run of `- - - …` makes it build huge regular
   // expressions, which can abort the process), so deep nesting is refused before parsing.
