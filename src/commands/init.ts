@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors/catalogue.js';
 import { RolloutError } from '../errors/rollout-error.js';
-import { genericRunbookDir } from '../runbooks/library.js';
+import { genericRunbookDir } from '../runbooks/package-root.js';
 import type { CommandResult } from '../output/command-result.js';
 
 /** The generic runbooks shipped with rollout (one per exit code, plus the alert response), as files for `dir`. */
@@ -18,7 +18,7 @@ async function genericRunbooks(dir: string): Promise<Array<[string, string]>> {
   );
 }
 
-const STARTER_PLAN = `# yaml-language-server: $schema=./rollout.schema.json
+export const STARTER_PLAN = `# yaml-language-server: $schema=./rollout.schema.json
 # A starter release plan. \`rollout validate\` checks it; \`rollout plan\` shows it.
 version: 1
 release: v1.0.0
@@ -70,7 +70,7 @@ triggers:
   - { id: error-rate, metric: error_rate, above: baseline * 1.5, window: 10m }
 `;
 
-const STARTER_BUDGET = `${JSON.stringify({ hotPaths: {}, p95Max: 400, heapDeltaMax: 15, errorRateMax: 1 }, null, 2)}\n`;
+export const STARTER_BUDGET = `${JSON.stringify({ hotPaths: {}, p95Max: 400, heapDeltaMax: 15, errorRateMax: 1 }, null, 2)}\n`;
 
 export interface InitResult {
   written: string[];

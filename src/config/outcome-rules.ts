@@ -1,6 +1,5 @@
 import type { Problem } from '../errors/rollout-error.js';
-import { readMitigation } from './outcome-schema.js';
-import { checkMitigation, checklistIds, resolveGateRef } from './plan-refs.js';
+import { checkMitigation, checklistIds, readMitigation, resolveGateRef } from './plan-refs.js';
 import type { RawConfig } from './schema.js';
 import { locate, type YamlSource } from './yaml-source.js';
 

@@ -99,9 +99,3 @@ export const risk = z.strictObject({
     .describe('gates, canary metrics, triggers, chaos experiments, runbooks or sign-offs of this plan'),
 });
 export type RiskConfig = z.infer<typeof risk>;
-
-/** The kind and id a mitigation names. */
-export function readMitigation(m: MitigationConfig): { kind: MitigationKind; ref: string } {
-  const [kind, ref] = Object.entries(m)[0] as [MitigationKind, string];
-  return { kind, ref };
-}

@@ -406,31 +406,31 @@ function plainStart(text: string, at: number, flow: boolean): void {
 /** A plain scalar in block context: to the end of the line or a ` #` comment. */
 function plainInBlock(text: string, at: number): [unknown, number] {
   plainStart(text, at, false);
-  let end = text.length;
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === '#' && text[i - 1] === ' ') {
-      end = i;
-      break;
-    }
-    if (c === ':' && (i + 1 === text.length || text[i + 1] === ' ')) throw BAIL; // a nested mapping
-  }
+  // Searched with indexOf, not character by character: a cold start runs this code unoptimised.
+  const hash = text.indexOf(' #', at);
+  const end = hash === -1 ? text.length : hash + 1;
+  const colon = text.indexOf(': ', at + 1);
+  // ": " before the comment, or a line that ends in ":", is a nested mapping
+  if ((colon !== -1 && colon < end) || (hash === -1 && end - 1 > at && text[end - 1] === ':')) throw BAIL;
   const raw = text.slice(at, end).trimEnd();
   return [resolvePlain(raw), at + raw.length];
+}
+
+/** The first index of `c` in `text` at or after `from`, or `text.length`. */
+function indexOrEnd(text: string, c: string, from: number): number {
+  const i = text.indexOf(c, from);
+  return i === -1 ? text.length : i;
 }
 
 /** A plain scalar inside a flow collection: up to `,`, `]`, `}` or a comment. */
 function plainInFlow(text: string, at: number): [unknown, number] {
   plainStart(text, at, true);
-  let i = at;
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (c === ',' || c === ']' || c === '}') break;
-    if (c === '[' || c === '{') throw BAIL;
-    if (c === '#' && text[i - 1] === ' ') throw BAIL;
-    if (c === ':' && (i + 1 === text.length || ' ,]}'.includes(text[i + 1]!))) throw BAIL; // an implicit pair
-  }
-  const raw = text.slice(at, i).trimEnd();
+  const stop = Math.min(indexOrEnd(text, ',', at), indexOrEnd(text, ']', at), indexOrEnd(text, '}', at));
+  // a nested collection, a comment, or an implicit pair (":" before a space, a separator or the end)
+  if (Math.min(indexOrEnd(text, '[', at), indexOrEnd(text, '{', at)) < stop) throw BAIL;
+  if (indexOrEnd(text, ' #', at) + 1 < stop) throw BAIL;
+  if (indexOrEnd(text, ': ', at) < stop || (stop > at && text[stop - 1] === ':')) throw BAIL;
+  const raw = text.slice(at, stop).trimEnd();
   if (raw.length === 0) throw BAIL;
   return [resolvePlain(raw), at + raw.length];
 }

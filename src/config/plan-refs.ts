@@ -1,5 +1,11 @@
-import { readMitigation, type MitigationConfig, type MitigationKind } from './outcome-schema.js';
+import type { MitigationConfig, MitigationKind } from './outcome-schema.js';
 import type { GateConfig, RawConfig } from './schema.js';
+
+/** The kind and id a mitigation names. */
+export function readMitigation(m: MitigationConfig): { kind: MitigationKind; ref: string } {
+  const [kind, ref] = Object.entries(m)[0] as [MitigationKind, string];
+  return { kind, ref };
+}
 
 /** A gate named by `PHASE/id`, or by a bare id that only one phase uses. */
 export type GateLookup =

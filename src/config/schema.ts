@@ -6,17 +6,9 @@ import {
   DEFAULT_UNLEASH_URL_ENV,
   PROVIDER_KINDS,
 } from '../flags/providers/registry.js';
-import {
-  DAY,
-  DURATION_PATTERN,
-  formatDuration,
-  HOUR,
-  MINUTE,
-  parseDuration,
-  parseExpectedDuration,
-  SECOND,
-} from './duration.js';
+import { DAY, DURATION_PATTERN, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from './duration.js';
 import { risk, successMetric } from './outcome-schema.js';
+import { refinement } from './refinements.js';
 
 /**
  * The schema of `rollout.yaml`. Objects are strict: an unknown key is an error with a "did you mean".
@@ -44,22 +36,16 @@ const duration = z
  * Prometheus range selector means; bakes and soaks are compared with wall-clock time, so weeks are fine.
  */
 function durationWithin(min: number, max: number, what: string) {
-  return duration.refine(
-    (text) => {
-      const ms = parseDuration(text);
-      return ms === null || (ms >= min && ms <= max);
+  return duration.refine(refinement('durationWithin', min, max), {
+    error: (issue) => {
+      const ms = parseDuration(String(issue.input)) ?? 0;
+      const bound = ms < min ? `at least ${formatDuration(min)}` : `at most ${formatDuration(max)}`;
+      return `${JSON.stringify(String(issue.input).slice(0, 30))} is out of range: ${what} is ${bound} (${formatDuration(min)} … ${formatDuration(max)})`;
     },
-    {
-      error: (issue) => {
-        const ms = parseDuration(String(issue.input)) ?? 0;
-        const bound = ms < min ? `at least ${formatDuration(min)}` : `at most ${formatDuration(max)}`;
-        return `${JSON.stringify(String(issue.input).slice(0, 30))} is out of range: ${what} is ${bound} (${formatDuration(min)} … ${formatDuration(max)})`;
-      },
-    },
-  );
+  });
 }
 const YEAR = 365 * DAY;
-const expectedDuration = z.string().refine((text) => parseExpectedDuration(text) !== null, {
+const expectedDuration = z.string().refine(refinement('expectedDuration'), {
   error: (issue) =>
     `${JSON.stringify(String(issue.input).slice(0, 30))} is not a duration: write e.g. "2d", "36h", "3 days", "1-2 weeks" or "2 to 3 days"`,
 });

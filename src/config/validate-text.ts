@@ -1,22 +1,20 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RolloutError, type Problem } from '../errors/rollout-error.js';
-import { issuesToProblems } from './issues.js';
-import { pruneToValid } from './partial.js';
 import { readPlanFile } from './read-plan.js';
-import { genericRunbookDir } from '../runbooks/library.js';
+import { genericRunbookDir } from '../runbooks/package-root.js';
 import { checkOutcomes } from './outcome-rules.js';
 import { checkRules } from './rules.js';
-import {
-  config as configSchema,
-  PARSE_ONCE,
-  perfBudget as budgetSchema,
-  type PerfBudget,
-  type RawConfig,
-} from './schema.js';
+import type { PerfBudget, RawConfig } from './schema.js';
+import { matchTable } from './schema-table.js';
+import { SCHEMA_TABLE } from './schema-table.generated.js';
 import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
 
-/** Parse → schema → rules for both files. Loads zod and yaml: load.ts imports this only when needed. */
+/**
+ * Parse → schema → rules for both files. A valid file is matched against the schema table, which gives
+ * zod's result without building zod's schema (schema-table.ts); zod and its error messages load only
+ * for a file the table does not accept. load.ts imports this module only when the plan needs checking.
+ */
 export async function readText(file: string, display: string): Promise<string | null> {
   return readPlanFile(file, display);
 }
@@ -29,6 +27,16 @@ export async function validateText(
 ): Promise<{ problems: Problem[]; config: RawConfig | null; budget: PerfBudget | null; budgetFile?: string }> {
   const parsed = parseYamlSource(display, text);
   if (!parsed.source) return { problems: parsed.problems, config: null, budget: null };
+  const matched = matchTable(SCHEMA_TABLE, 'config', parsed.source.data);
+  if (matched) {
+    const config = matched.data as RawConfig;
+    return { ...(await checkAll(display, config, parsed.source, dir, cwd)), config };
+  }
+  const [{ config: configSchema, PARSE_ONCE }, { issuesToProblems }, { pruneToValid }] = await Promise.all([
+    import('./schema.js'),
+    import('./issues.js'),
+    import('./partial.js'),
+  ]);
   const result = configSchema.safeParse(parsed.source.data, PARSE_ONCE);
   if (!result.success) {
     // Report the schema's problems and, in the same run, what the cross-field rules find in the rest.
@@ -97,6 +105,12 @@ export async function loadBudget(
   if (text === null) return { budget: null, problems: [], missing: true };
   const parsed = parseYamlSource(display, text);
   if (!parsed.source) return { budget: null, problems: parsed.problems, missing: false };
+  const matched = matchTable(SCHEMA_TABLE, 'perfBudget', parsed.source.data);
+  if (matched) return { budget: matched.data as PerfBudget, problems: [], missing: false };
+  const [{ perfBudget: budgetSchema, PARSE_ONCE }, { issuesToProblems }] = await Promise.all([
+    import('./schema.js'),
+    import('./issues.js'),
+  ]);
   const result = budgetSchema.safeParse(parsed.source.data, PARSE_ONCE);
   if (!result.success)
     return {

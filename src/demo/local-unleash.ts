@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findPackageRoot } from '../runbooks/library.js';
+import { findPackageRoot } from '../runbooks/package-root.js';
 import {
   getFreePort,
   LocalServiceFailedError,

@@ -1,26 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CATALOGUE } from '../errors/catalogue.js';
 import { RolloutError, toRolloutError, type Problem } from '../errors/rollout-error.js';
+import { genericRunbookDir } from './package-root.js';
 import { parseRunbook, type Runbook } from './parse.js';
-
-/** The installed package's root (it holds `bin/rollout` and the shipped `runbooks/`), from src/ or dist/src/. */
-export function findPackageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = path.dirname(from);
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bin', 'rollout'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the rollout package root above ${from}`);
-    dir = parent;
-  }
-}
-
-/** The generic runbooks shipped with the CLI: one per exit code, about no product in particular. */
-export function genericRunbookDir(): string {
-  return path.join(findPackageRoot(), 'runbooks', 'generic');
-}
 
 /**
  * Where runbooks are looked up, first match wins: the project's directory (rollout.yaml's

@@ -35,3 +35,54 @@ describe('start-up loads only what the command uses', () => {
     }
   });
 });
+
+/** The files of the modules a run imports, recorded by a resolve hook (`module.register`). */
+async function modulesLoadedBy(args: string[], cwd: string): Promise<{ code: number | null; files: string[] }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'rollout-modules-'));
+  const out = path.join(dir, 'modules.txt');
+  const hooks = path.join(dir, 'hooks.mjs');
+  await writeFile(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (result.url.startsWith('file:')) appendFileSync(${JSON.stringify(out)}, result.url + '\\n');
+  return result;
+}
+`,
+  );
+  const preload = path.join(dir, 'register.mjs');
+  await writeFile(
+    preload,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+  );
+  await writeFile(out, '');
+  const run = await runCli(args, { cwd, env: { NODE_OPTIONS: `--import ${preload}`, ROLLOUT_NO_CACHE: '1' } });
+  const urls = [...new Set((await readFile(out, 'utf8')).split('\n').filter(Boolean))];
+  return { code: run.code, files: urls.map((u) => new URL(u).pathname) };
+}
+
+describe('a cold validate of a valid plan', () => {
+  it('builds no zod schema and loads no YAML library: the schema table and the plain reader answer', async () => {
+    const cwd = await tempProject(['rollout.yaml', '.perf-budget.json', 'runbooks']);
+    const { code, files } = await modulesLoadedBy(['validate', '--no-cache'], cwd);
+    expect(code).toBe(0);
+    // The recording works: the CLI's own modules are there.
+    expect(files.some((f) => f.endsWith('bin/rollout'))).toBe(true);
+    expect(files.length).toBeGreaterThan(3);
+    const withZod = [];
+    for (const f of files) if ((await readFile(f, 'utf8')).includes('$ZodType')) withZod.push(f);
+    expect(withZod).toEqual([]);
+    expect(files.filter((f) => f.includes('node_modules/yaml/'))).toEqual([]);
+  });
+
+  it('still loads zod for a plan with a problem, to name it', async () => {
+    const cwd = await tempProject();
+    const plan = path.join(cwd, 'rollout.yaml');
+    await writeFile(plan, (await readFile(plan, 'utf8')).replace(/^version: 1$/m, 'version: 2'));
+    const { code, files } = await modulesLoadedBy(['validate', '--no-cache'], cwd);
+    expect(code).toBe(2);
+    const contents = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+    expect(contents.some((c) => c.includes('$ZodType'))).toBe(true);
+  });
+});

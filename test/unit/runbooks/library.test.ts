@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CATALOGUE } from '../../../src/errors/catalogue.js';
 import { formatProblem } from '../../../src/errors/rollout-error.js';
-import { findPackageRoot, findRunbook, listRunbooks, runbookDirs } from '../../../src/runbooks/library.js';
+import { findRunbook, listRunbooks, runbookDirs } from '../../../src/runbooks/library.js';
+import { findPackageRoot } from '../../../src/runbooks/package-root.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DIR = path.join(ROOT, 'runbooks');
