@@ -1,15 +1,25 @@
 // Writes src/config/schema-table.generated.ts: the plan and budget schemas of src/config/schema.ts as a
 // table that `validate` walks without building zod (src/config/schema-table.ts). Run with
-// `npm run schema-table` after changing schema.ts; test/unit/config/schema-table.test.ts fails until then.
+// `npm run schema-table` after changing schema.ts. `--check` (part of `npm run build`) only compares, and fails
+// while the generated file is out of date, so a stale table never reaches the bundle.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as prettier from 'prettier';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { config, perfBudget } = await import(path.join(root, 'dist/src/config/schema.js'));
 const { buildSchemaTable } = await import(path.join(root, 'dist/src/config/schema-table-build.js'));
 
 const table = buildSchemaTable({ config, perfBudget });
+if (process.argv.includes('--check')) {
+  const { SCHEMA_TABLE } = await import(path.join(root, 'dist/src/config/schema-table.generated.js'));
+  if (JSON.stringify(SCHEMA_TABLE) !== JSON.stringify(table)) {
+    console.error(
+      'src/config/schema-table.generated.ts is out of date with src/config/schema.ts: run `npm run schema-table`',
+    );
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const file = path.join(root, 'src/config/schema-table.generated.ts');
 // JSON.parse of a string loads faster than the same object literal; one node per line keeps diffs readable.
 const json = `{"roots":${JSON.stringify(table.roots)},"nodes":[\n${table.nodes.map((n) => JSON.stringify(n)).join(',\n')}\n]}`;
@@ -21,6 +31,7 @@ import type { SchemaTable } from './schema-table.js';
 
 export const SCHEMA_TABLE = JSON.parse(String.raw\`${json}\`) as SchemaTable;
 `;
+const prettier = await import('prettier');
 const options = await prettier.resolveConfig(file);
 writeFileSync(file, await prettier.format(source, { ...options, filepath: file }));
 console.log(`${path.relative(root, file)}: ${table.nodes.length} nodes`);

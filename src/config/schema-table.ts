@@ -67,7 +67,7 @@ function run(table: SchemaTable, id: number, value: unknown): unknown {
   if (node === undefined) throw new Error(`the schema table has no node ${id}`);
   const out = parse(table, node, value);
   if (out === NO || !node.checks) return out;
-  for (const check of node.checks) if (!passes(check, out)) return NO;
+  for (let i = 0; i < node.checks.length; i++) if (!passes(node.checks[i]!, out)) return NO;
   return out;
 }
 
@@ -108,32 +108,39 @@ function parse(table: SchemaTable, node: TableNode, v: unknown): unknown {
     }
     case 'object': {
       if (!isObject(v)) return NO;
-      const input = plain(v);
+      const keys = plainKeys(v);
+      const input = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [key, child, presence] of node.shape) {
+      // Index loops, not destructuring iterators: this runs once per process, in V8's interpreter.
+      let present = 0;
+      for (let i = 0; i < node.shape.length; i++) {
+        const entry = node.shape[i]!;
+        const key = entry[0];
+        const child = entry[1];
+        // Shape keys are never Object.prototype names (schema-table-build.ts), so `in` means an own key.
         if (!(key in input)) {
-          if (!absent(table, out, key, child, presence)) return NO;
+          if (!absent(table, out, key, child, entry[2])) return NO;
           continue;
         }
+        present++;
         const item = run(table, child, input[key]);
         if (item === NO) return NO;
         out[key] = item;
       }
-      if (node.rest !== 'strip') {
-        const known = new Set(node.shape.map(([key]) => key));
-        for (const key of Object.keys(input)) {
-          if (known.has(key)) continue;
-          if (node.rest === 'strict') return NO;
-          out[key] = input[key];
-        }
+      if (present < keys.length) {
+        if (node.rest === 'strict') return NO;
+        if (node.rest === 'loose')
+          for (const key of keys) if (!node.shape.some((entry) => entry[0] === key)) out[key] = input[key];
       }
       return out;
     }
     case 'record': {
       if (!isObject(v)) return NO;
-      const input = plain(v);
+      const keys = plainKeys(v);
+      const input = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(input)) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         const k = run(table, node.key, key);
         if (k === NO) return NO;
         if (k !== key) throw new Undecided();
@@ -145,16 +152,20 @@ function parse(table: SchemaTable, node: TableNode, v: unknown): unknown {
     }
     case 'union':
       // The first option that accepts the value gives the result, as in zod.
-      for (const option of node.options) {
-        const out = run(table, option, v);
+      for (let i = 0; i < node.options.length; i++) {
+        const out = run(table, node.options[i]!, v);
         if (out !== NO) return out;
       }
       return NO;
     case 'tagged': {
       if (!isObject(v)) return NO;
-      const tag = plain(v)[node.key];
-      const option = node.options.find(([value]) => value === tag);
-      return option ? run(table, option[1], v) : NO;
+      plainKeys(v);
+      const tag = (v as Record<string, unknown>)[node.key];
+      for (let i = 0; i < node.options.length; i++) {
+        const option = node.options[i]!;
+        if (option[0] === tag) return run(table, option[1], v);
+      }
+      return NO;
     }
   }
 }
@@ -233,15 +244,16 @@ function isObject(v: unknown): v is object {
 }
 
 /**
- * An object as the plan's readers make it: a plain prototype and ordinary keys. zod treats a key such
- * as `__proto__` or `constructor`, and other prototypes, in ways of its own: zod decides those.
+ * The keys of an object as the plan's readers make it: a plain prototype and ordinary keys. zod treats a
+ * key such as `__proto__` or `constructor`, and other prototypes, in ways of its own: zod decides those.
  */
-function plain(v: object): Record<string, unknown> {
+function plainKeys(v: object): string[] {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw new Undecided();
-  for (const key of Object.keys(v)) if (key in Object.prototype) throw new Undecided();
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) if (keys[i]! in Object.prototype) throw new Undecided();
   if (Object.getOwnPropertySymbols(v).length > 0) throw new Undecided();
-  return v as Record<string, unknown>;
+  return keys;
 }
 
 /** A default is handed out fresh each time, so no two plans share one object. */
