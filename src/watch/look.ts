@@ -37,6 +37,12 @@ export interface LookDeps {
     state: ReleaseState | null,
   ): Promise<{ verdict: 'pass' | 'fail' | 'inconclusive'; summary: string }>;
   accuracyDelta(): Promise<number | null>;
+  /**
+   * The look's time on the release's clock, which ROLLOUT_TIME_OFFSET shifts: what the progress and the
+   * report's charts record, so looks sort among the stage events. The queries run at `query.at`, the real
+   * present. Default: `query.at`.
+   */
+  recordedAt?: Date;
 }
 
 /** The range since the evidence last committed, or the trigger's window on the first look of a stage. */
@@ -95,7 +101,7 @@ export async function evaluateLook(
   deps: LookDeps,
 ): Promise<{ outcomes: TriggerOutcome[]; progress: WatchProgress }> {
   const results = await Promise.all(specs.map((s) => evaluateOne(s, progress, deps)));
-  const at = deps.query.at.toISOString();
+  const at = (deps.recordedAt ?? deps.query.at).toISOString();
   const triggers = { ...progress.triggers };
   for (const r of results)
     triggers[r.outcome.id] = { ...r.progress, last: { status: r.outcome.status, value: r.outcome.value, at } };

@@ -219,6 +219,7 @@ async function lookOnce(run: Run): Promise<WatchStop | null> {
     state: run.state,
     checkHealth: ports.checkHealth,
     accuracyDelta: ports.accuracyDelta,
+    recordedAt: ctx.clock.now(),
   });
   run.progress = progress;
   run.summary.looks += 1;

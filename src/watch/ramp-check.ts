@@ -34,6 +34,7 @@ export async function createRampTriggerCheck(ctx: Ctx, loaded: LoadedConfig): Pr
       state,
       checkHealth: ports.checkHealth,
       accuracyDelta: ports.accuracyDelta,
+      recordedAt: ctx.clock.now(),
     });
     progress = look.progress;
     return look.outcomes.find((o) => o.status === 'fired' && o.action === 'rollback')?.id ?? null;

@@ -328,3 +328,35 @@ describe('the series of looks kept for the report', () => {
     expect(looks).toEqual([...looks].sort((a, b) => a - b));
   });
 });
+
+describe('a watch on a shifted release clock (ROLLOUT_TIME_OFFSET)', () => {
+  it('queries at the real present but records its looks on the release clock, so they sort among the stage events', async () => {
+    const offset = 7 * 24 * 60 * MIN;
+    const h = createHarness();
+    // The release clock runs a week ahead of the wall clock, as clockFromEnv makes it with an offset.
+    h.ctx.clock = { ...h.clock, wallNow: () => new Date(h.clock.now().getTime() - offset) };
+    const asked: number[] = [];
+    const source = createTrafficSource({
+      origin: START.getTime() - offset - 60 * MIN,
+      arms: { [BASE]: healthy(), [CANARY]: healthy() },
+    });
+    const counting: typeof source = {
+      ...source,
+      instant: (query, o = {}) => {
+        if (o.time) asked.push(o.time.getTime());
+        return source.instant(query, o);
+      },
+    };
+    const { summary, looks } = await watch(h, counting, { forMs: 3 * MIN });
+    expect(summary).toMatchObject({ stop: 'for-elapsed', exitCode: 0 });
+    expect(looks.map((l) => l.at)).toEqual(
+      [0, 1, 2, 3].slice(0, looks.length).map((i) => new Date(START.getTime() + i * MIN).toISOString()),
+    );
+    const saved = h.progress.current();
+    expect(saved?.updatedAt).toBe(looks.at(-1)?.at);
+    expect(saved?.series?.map((p) => p.at)).toEqual(looks.map((l) => l.at));
+    // Prometheus is asked about the real present, a week earlier.
+    expect(asked.length).toBeGreaterThan(0);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(START.getTime() - offset + 3 * MIN);
+  });
+});
