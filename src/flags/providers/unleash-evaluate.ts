@@ -1,5 +1,5 @@
 import type { FlagEvalContext, FlagEvaluation } from '../evaluate.js';
-import { hashLikeFlagdCore } from '../murmur3.js';
+import { hashLikeUnleashNode } from '../murmur3.js';
 import type { ProviderFlag } from './types.js';
 import { GROUPS_TITLE, STAGE_TITLE, type EnvironmentView } from './unleash-api.js';
 
@@ -49,8 +49,8 @@ export function explainUnleash(
   const rollout = Number(stage?.parameters?.rollout ?? 0);
   const value = stickiness === 'userId' ? context.targetingKey : context.attrs?.[stickiness];
   if (!value) return fallback('no-bucket-key', `no ${stickiness} in the context: the rollout strategy does not match`);
-  // The SDKs' normalizedValue: murmur3 x86_32 with seed 0 (the same hash as flagd-core's for ASCII keys).
-  const bucket = (hashLikeFlagdCore(`${stage?.parameters?.groupId ?? flag.key}:${value}`) % 100) + 1;
+  // The SDKs' normalizedValue: murmur3 x86_32 with seed 0, as the Node SDK hashes (murmur3.ts).
+  const bucket = (hashLikeUnleashNode(`${stage?.parameters?.groupId ?? flag.key}:${value}`) % 100) + 1;
   const inside = rollout > 0 && bucket <= rollout;
   return {
     variant: inside ? flag.newVariant : flag.fallbackVariant,
