@@ -4,7 +4,13 @@
  * Method (`auto`): Fisher's exact test when any expected cell count is below 5 (Cochran's rule:
  * few events, where the normal approximation misleads — rare errors are the usual canary case),
  * otherwise the pooled two-proportion score (z) test, which is what `prop.test(correct=FALSE)` and
- * a 2×2 chi-square without Yates' correction compute. Intervals: Newcombe hybrid score for the
+ * a 2×2 chi-square without Yates' correction compute. For a one-sided test the expected counts are
+ * taken at the baseline's rate, not the pooled one, so the choice never depends on the canary's
+ * events: one more canary error can then never switch tests and lower the evidence (the two tests
+ * differ by up to a few thousandths at the switch, enough to turn a fail into a pass at alpha). When
+ * the canary is worse in the tested direction, the pooled rate is nearer one half than the baseline's
+ * (rates on one side of it, as error and success rates are), so the score test is then chosen only
+ * where Cochran's rule holds for it too. Intervals: Newcombe hybrid score for the
  * difference, Katz log for the ratio; both behave at small counts, unlike the Wald interval.
  */
 import { computeKatzInterval, computeNewcombeInterval, type Interval } from './intervals.js';
@@ -63,7 +69,10 @@ export interface CompareProportionsResult {
   /** p_canary / p_baseline (Infinity or NaN when the baseline rate is 0) and its Katz interval. */
   ratio: number;
   ratioInterval: Interval;
-  /** Smallest expected cell count under H0; below 5 `auto` uses Fisher's exact test. */
+  /**
+   * Smallest expected cell count under H0 (pooled rate). `auto` uses Fisher's exact test below 5; a
+   * one-sided test counts at the baseline's rate instead (module comment).
+   */
   minExpectedCount: number;
   /** The variance factor φ the test was widened by (1: binomial). */
   dispersion: number;
@@ -94,9 +103,10 @@ export function compareProportions(
   const pooled = (b.events + c.events) / (b.total + c.total);
   const n = b.total + c.total;
   const minExpectedCount = Math.min(tb, tc) * Math.min(pooled, 1 - pooled);
+  const reference = alternative === 'two-sided' ? pooled : b.rate;
   const method =
     opts.method === undefined || opts.method === 'auto'
-      ? minExpectedCount < 5
+      ? Math.min(tb, tc) * Math.min(reference, 1 - reference) < 5
         ? 'fisher-exact'
         : 'score'
       : opts.method;

@@ -265,7 +265,9 @@ describe('compareProportions properties', () => {
         const swapped = compareProportions(canary, baseline, { alternative: 'less', method });
         expect(result.pValue).toBeGreaterThanOrEqual(0);
         expect(result.pValue).toBeLessThanOrEqual(1);
-        expect(swapped.pValue).toBeCloseTo(result.pValue, 9);
+        // 'auto' picks its test from the baseline arm (one-sided), which the swap changes: then only
+        // the same test gives the same p-value.
+        if (method !== 'auto' || swapped.method === result.method) expect(swapped.pValue).toBeCloseTo(result.pValue, 9);
         const [lo, hi] = result.differenceInterval;
         expect(lo).toBeLessThanOrEqual(result.difference + 1e-12);
         expect(hi).toBeGreaterThanOrEqual(result.difference - 1e-12);
@@ -277,7 +279,48 @@ describe('compareProportions properties', () => {
     );
   });
 
-  // Per method: 'auto' may switch between Fisher and the score test along the way.
+  it("'auto' never switches tests as the canary's events change, so its p-value moves one way too", () => {
+    fc.assert(
+      fc.property(
+        armArb,
+        fc.integer({ min: 10, max: 200_000 }),
+        fc.constantFrom('greater' as const, 'less' as const),
+        (baseline, total, alternative) => {
+          let previous: { p: number; method: string } | null = null;
+          for (let events = 0; events <= total; events += Math.max(1, Math.floor(total / 40))) {
+            const r = compareProportions(baseline, { events, total }, { alternative });
+            if (previous) {
+              expect(r.method).toBe(previous.method);
+              if (alternative === 'greater') expect(r.pValue).toBeLessThanOrEqual(previous.p * (1 + 1e-9) + 1e-15);
+              else expect(r.pValue).toBeGreaterThanOrEqual(previous.p * (1 - 1e-9) - 1e-15);
+            }
+            previous = { p: r.pValue, method: r.method };
+          }
+        },
+      ),
+    );
+  });
+
+  it("'auto' at the former switch: one more canary error is never a pass where one fewer failed", () => {
+    // Baseline 0 of 1,000, canary 89 or 90 errors of 16,998: the pooled rule switched from Fisher's test
+    // (p ≈ 0.0061, below alpha 0.01) to the score test (p ≈ 0.0105) on the 90th error.
+    const before = compareProportions(
+      { events: 0, total: 1000 },
+      { events: 89, total: 16_998 },
+      { alternative: 'greater', alpha: 0.01 },
+    );
+    const after = compareProportions(
+      { events: 0, total: 1000 },
+      { events: 90, total: 16_998 },
+      { alternative: 'greater', alpha: 0.01 },
+    );
+    expect(before.significant).toBe(true);
+    expect(after.method).toBe(before.method);
+    expect(after.pValue).toBeLessThanOrEqual(before.pValue);
+    expect(after.significant).toBe(true);
+  });
+
+  // Per method: each test alone is monotone.
   it('the greater p-value does not increase as canary events grow', () => {
     fc.assert(
       fc.property(
