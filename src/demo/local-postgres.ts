@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startReaper } from './reaper.js';
 
 const run = promisify(execFile);
 
@@ -103,6 +104,12 @@ export async function startPostgres(options: { user?: string; bin?: string } = {
   const user = options.user ?? 'rollout';
   const root = mkdtempSync(join(tmpdir(), 'rollout-pg-'));
   const data = join(root, 'data');
+  const stopCommand: [string, string[]] = [
+    asRoot() ? 'runuser' : join(bin, 'pg_ctl'),
+    [...(asRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, 'stop', '-m', 'immediate'],
+  ];
+  // The exit hook below does not run after a kill -9: then the reaper stops the cluster and removes it.
+  const reaper = startReaper({ run: [stopCommand], remove: [root] });
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;
@@ -110,15 +117,12 @@ export async function startPostgres(options: { user?: string; bin?: string } = {
     process.removeListener('exit', stopSync);
     if (existsSync(join(data, 'postmaster.pid')))
       try {
-        execFileSync(
-          asRoot() ? 'runuser' : join(bin, 'pg_ctl'),
-          [...(asRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, 'stop', '-m', 'immediate'],
-          { stdio: 'ignore' },
-        );
+        execFileSync(...stopCommand, { stdio: 'ignore' });
       } catch {
         // already stopped
       }
     rmSync(root, { recursive: true, force: true });
+    reaper.disarm();
   };
   process.once('exit', stopSync);
   const port = await getFreePort();

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findPackageRoot } from '../runbooks/package-root.js';
+import { startReaper } from './reaper.js';
 import {
   getFreePort,
   LocalServiceFailedError,
@@ -149,8 +150,13 @@ export async function startUnleashServer(postgres: LocalPostgres, opts: StartUnl
   child.stderr.on('data', keep);
   let spawnError: Error | null = null;
   child.once('error', (e) => (spawnError = e));
+  // After a kill -9 of this process the exit hook below does not run: the reaper kills the server then.
+  // Disarmed as soon as the server exits, so a later process given the same pid is never touched.
+  const reaper = child.pid === undefined ? { disarm: () => undefined } : startReaper({ kill: [child.pid] });
+  child.once('exit', () => reaper.disarm());
   const killNow = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    reaper.disarm();
   };
   process.once('exit', killNow);
   const stop = async () => {
