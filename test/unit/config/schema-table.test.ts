@@ -78,16 +78,19 @@ describe('the generated schema table', () => {
     agree(SCHEMA_TABLE, 'config', config, data);
   });
 
-  it('gives zod’s answer on every small change to the repository plan', () => {
-    const base = plans[0]![1];
-    const paths: (string | number)[][] = [];
-    const collect = (v: unknown, at: (string | number)[]): void => {
-      paths.push(at);
-      if (Array.isArray(v)) v.forEach((item, i) => collect(item, [...at, i]));
-      else if (v !== null && typeof v === 'object')
-        for (const [k, item] of Object.entries(v)) collect(item, [...at, k]);
-    };
-    collect(base, []);
+  it('gives zod’s answer on up to three changes to the repository plan, the init starter or the demo plan', () => {
+    const bases = ['rollout.yaml (repository)', 'init starter', 'demo plan'].map((name) => {
+      const data = plans.find(([n]) => n === name)![1];
+      const paths: (string | number)[][] = [];
+      const collect = (v: unknown, at: (string | number)[]): void => {
+        paths.push(at);
+        if (Array.isArray(v)) v.forEach((item, i) => collect(item, [...at, i]));
+        else if (v !== null && typeof v === 'object')
+          for (const [k, item] of Object.entries(v)) collect(item, [...at, k]);
+      };
+      collect(data, []);
+      return { data, paths };
+    });
     const odd = fc.constantFrom<unknown>(
       NaN,
       Infinity,
@@ -120,37 +123,55 @@ describe('the generated schema table', () => {
       { kind: 'command' },
       { kind: 'manual', id: 'x' },
     );
+    const change = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), at: fc.nat(), v: odd }),
+      // A value from elsewhere in the plan: well-formed pieces in new places (a gate of another kind, …).
+      fc.record({ op: fc.constant('copy' as const), at: fc.nat(), from: fc.nat() }),
+      fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+      fc.record({
+        op: fc.constant('add' as const),
+        at: fc.nat(),
+        k: fc.constantFrom('extra', 'constructor', '__proto__', 'toString'),
+      }),
+    );
+    type Tree = Record<string | number, unknown>;
+    const find = (root: unknown, at: (string | number)[]): unknown => {
+      let v = root;
+      for (const key of at) {
+        if (v === null || typeof v !== 'object') return undefined;
+        v = (v as Tree)[key];
+      }
+      return v;
+    };
     const answered = { yes: 0, no: 0 };
     fc.assert(
-      fc.property(
-        fc.nat(paths.length - 1),
-        fc.oneof(
-          odd.map((v) => ({ op: 'set' as const, v })),
-          fc.constant({ op: 'delete' as const }),
-          fc.constantFrom('extra', 'constructor', '__proto__', 'toString').map((k) => ({ op: 'add' as const, k })),
-        ),
-        (i, change) => {
-          const data = structuredClone(base) as Record<string | number, unknown>;
-          const at = paths[i]!;
-          let parent: Record<string | number, unknown> = data;
-          for (const key of at.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+      fc.property(fc.nat(bases.length - 1), fc.array(change, { minLength: 1, maxLength: 3 }), (b, changes) => {
+        const { data: original, paths } = bases[b]!;
+        const data = structuredClone(original) as Tree;
+        for (const c of changes) {
+          const at = paths[c.at % paths.length]!;
+          const parent = find(data, at.slice(0, -1));
           const last = at[at.length - 1];
-          const target = at.length === 0 ? data : (parent[last!] as Record<string | number, unknown>);
-          if (change.op === 'set' && last !== undefined) parent[last] = change.v;
-          else if (change.op === 'delete' && last !== undefined) {
-            if (Array.isArray(parent)) parent.splice(last as number, 1);
-            else delete parent[last];
-          } else if (change.op === 'add' && target !== null && typeof target === 'object' && !Array.isArray(target))
+          const target = find(data, at);
+          if (parent === null || typeof parent !== 'object') continue;
+          const p = parent as Tree;
+          if (c.op === 'set' && last !== undefined) p[last] = c.v;
+          else if (c.op === 'copy' && last !== undefined)
+            p[last] = structuredClone(find(original, paths[c.from % paths.length]!));
+          else if (c.op === 'delete' && last !== undefined) {
+            if (Array.isArray(p)) p.splice(last as number, 1);
+            else delete p[last];
+          } else if (c.op === 'add' && target !== null && typeof target === 'object' && !Array.isArray(target))
             // An own key even for __proto__, as a plan reader produces it.
-            Object.defineProperty(target, change.k, { value: 1, enumerable: true, writable: true, configurable: true });
-          answered[agree(SCHEMA_TABLE, 'config', config, data) ? 'yes' : 'no']++;
-        },
-      ),
-      { numRuns: 1500, seed: 20261207 },
+            Object.defineProperty(target, c.k, { value: 1, enumerable: true, writable: true, configurable: true });
+        }
+        answered[agree(SCHEMA_TABLE, 'config', config, data) ? 'yes' : 'no']++;
+      }),
+      { numRuns: 3000, seed: 20261207 },
     );
     // Both outcomes were exercised: the changes make valid and invalid plans.
-    expect(answered.yes).toBeGreaterThan(100);
-    expect(answered.no).toBeGreaterThan(100);
+    expect(answered.yes).toBeGreaterThan(200);
+    expect(answered.no).toBeGreaterThan(200);
   });
 
   it('reads budgets as zod does, extra keys kept', () => {
