@@ -107,8 +107,8 @@ function parse(table: SchemaTable, node: TableNode, v: unknown): unknown {
       return out;
     }
     case 'object': {
-      if (!isObject(v)) return NO;
       const keys = plainKeys(v);
+      if (!keys) return NO;
       const input = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       // Index loops, not destructuring iterators: this runs once per process, in V8's interpreter.
@@ -135,8 +135,8 @@ function parse(table: SchemaTable, node: TableNode, v: unknown): unknown {
       return out;
     }
     case 'record': {
-      if (!isObject(v)) return NO;
       const keys = plainKeys(v);
+      if (!keys) return NO;
       const input = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
@@ -158,8 +158,7 @@ function parse(table: SchemaTable, node: TableNode, v: unknown): unknown {
       }
       return NO;
     case 'tagged': {
-      if (!isObject(v)) return NO;
-      plainKeys(v);
+      if (!plainKeys(v)) return NO;
       const tag = (v as Record<string, unknown>)[node.key];
       for (let i = 0; i < node.options.length; i++) {
         const option = node.options[i]!;
@@ -239,15 +238,13 @@ function codePoints(s: string): number {
   return count;
 }
 
-function isObject(v: unknown): v is object {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
- * The keys of an object as the plan's readers make it: a plain prototype and ordinary keys. zod treats a
- * key such as `__proto__` or `constructor`, and other prototypes, in ways of its own: zod decides those.
+ * The keys of an object as the plan's readers make it (a plain prototype, ordinary keys), or null for a
+ * value that is not an object (zod's isObject: arrays are not). zod treats a key such as `__proto__` or
+ * `constructor`, and other prototypes, in ways of its own: zod decides those.
  */
-function plainKeys(v: object): string[] {
+function plainKeys(v: unknown): string[] | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw new Undecided();
   const keys = Object.keys(v);

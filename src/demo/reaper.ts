@@ -43,20 +43,22 @@ export function startReaper(plan: ReapPlan): { disarm(): void } {
   };
 }
 
-/** The reaper itself: plain Node, no imports from this package (it runs with `node -e`). */
+/** The reaper itself: plain Node, no imports from this package (it runs with `node -e`). It ends when its
+ * pipe does: nothing else keeps it running. */
 const REAPER = `
 const plan = JSON.parse(process.argv[1]);
 let input = '';
+let finished = false;
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => { input += chunk; });
 const finish = () => {
-  if (input.includes('disarm')) process.exit(0);
+  if (finished || input.includes('disarm')) return;
+  finished = true;
   for (const pid of plan.kill ?? []) { try { process.kill(pid, 'SIGKILL'); } catch {} }
   const { execFileSync } = require('node:child_process');
   for (const [file, args] of plan.run ?? []) { try { execFileSync(file, args, { stdio: 'ignore', timeout: 30000 }); } catch {} }
   const { rmSync } = require('node:fs');
   for (const dir of plan.remove ?? []) { try { rmSync(dir, { recursive: true, force: true }); } catch {} }
-  process.exit(0);
 };
 process.stdin.on('end', finish);
 process.stdin.on('error', finish);
